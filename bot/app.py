@@ -1,0 +1,63 @@
+"""Assemble the Bolt app: one client, one store, each feature registering its listeners."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.config import Settings
+from bot.store import Store
+from bot.talks import listeners as talks
+from bot.talks.listeners import TalksFeature
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx once.
+
+    Retries sleep, so only code that runs after ack() may call this client.
+    """
+    return WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=1),
+        ],
+    )
+
+
+def build_app(
+    settings: Settings,
+    store: Store,
+    *,
+    client: WebClient | None = None,
+    authorize: Callable[..., object] | None = None,
+    clock: Callable[[], dt.datetime] = utcnow,
+) -> App:
+    app = App(
+        client=client or make_client(settings),
+        token=None if authorize else settings.slack_bot_token,
+        authorize=authorize,
+        signing_secret=settings.slack_signing_secret,
+        # Listeners finish before the response goes out: commands answer inside ack(), and
+        # Bolt's default runner would otherwise poll for the ack every 10 ms.
+        process_before_response=True,
+        token_verification_enabled=False,
+    )
+    talks.register(app, TalksFeature(store, clock))
+    return app

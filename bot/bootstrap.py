@@ -1,0 +1,45 @@
+"""Start-up: bring the schema up to date and seed an empty catalog from data/."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.config import Settings
+from bot.importers import catalog_yaml
+from bot.importers.apply import ImportReport, apply_catalog
+from bot.store import Store
+from bot.store.models import Conference
+
+log = logging.getLogger(__name__)
+
+
+def import_file(store: Store, path: Path, *, dry_run: bool = False) -> ImportReport:
+    """Load one catalog file in one transaction; a dry run rolls it back."""
+    catalog = catalog_yaml.load(path)
+    with store.sessions() as session, session.begin() as tx:
+        report = apply_catalog(session, catalog)
+        if dry_run:
+            tx.rollback()
+    return report
+
+
+def open_store(settings: Settings, *, seed: bool = True) -> Store:
+    store = Store(settings.db_url)
+    store.upgrade()
+    if seed:
+        seed_if_empty(store, settings.catalog_dir)
+    return store
+
+
+def seed_if_empty(store: Store, catalog_dir: Path) -> list[ImportReport]:
+    with store.session() as session:
+        if session.scalar(select(func.count()).select_from(Conference)):
+            return []
+    reports = []
+    for path in sorted(catalog_dir.glob("*.yaml")):
+        reports.append(import_file(store, path))
+        log.info("seeded %s", reports[-1].summary())
+    return reports

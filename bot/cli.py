@@ -1,0 +1,127 @@
+"""The `wgbot` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@click.group()
+@click.version_option(package_name="wgbot")
+def main() -> None:
+    """The WG-Platforms Slack bot."""
+
+
+@main.command()
+@click.argument("question")
+def ask(question: str) -> None:
+    """Print what a slash command would answer, e.g. wgbot ask "/talks platform-day"."""
+    from bot.app import utcnow
+    from bot.bootstrap import open_store
+    from bot.slack.render import render
+    from bot.talks.listeners import TalksFeature
+
+    settings = _settings()
+    store = open_store(settings)
+    feature = TalksFeature(store, utcnow)
+    command, _, text = question.strip().partition(" ")
+    command = "/" + command.lstrip("/")
+    answers = {"/talks": feature.talks, "/speakers": feature.speakers}
+    if command not in answers:
+        raise click.UsageError(f"I know {', '.join(answers)}; got {command!r}.")
+    click.echo(render(answers[command](text).blocks), nl=False)
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change without writing.")
+def import_(files: tuple[Path, ...], dry_run: bool) -> None:
+    """Load catalog files (YAML) into the store; re-importing is safe."""
+    from bot.bootstrap import import_file, open_store
+    from bot.importers.records import CatalogFileError
+
+    store = open_store(_settings(), seed=False)
+    for path in files:
+        try:
+            report = import_file(store, path, dry_run=dry_run)
+        except CatalogFileError as exc:
+            raise click.ClickException(f"{exc}\nNothing was changed.") from None
+        click.echo(("(dry run) " if dry_run else "") + report.summary())
+        for label, titles in (("+", report.added), ("~", report.changed), ("-", report.removed)):
+            for title in titles[:20]:
+                click.echo(f"  {label} {title}")
+            if len(titles) > 20:
+                click.echo(f"  {label} ... and {len(titles) - 20} more")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply every migration (the bot also does this on start)."""
+    from bot.store import Store
+
+    settings = _settings()
+    Store(settings.db_url).upgrade()
+    click.echo(f"Schema up to date ({settings.db_url.split('@')[-1]}).")
+
+
+def _start(settings: Settings, *needed: str):
+    from bot.app import build_app
+    from bot.bootstrap import open_store
+
+    try:
+        settings.require(*needed)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    _logging(settings)
+    store = open_store(settings)
+    return build_app(settings, store), store
+
+
+@main.command()
+def run() -> None:
+    """Run the bot over Socket Mode (no public URL needed)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    settings = _settings()
+    app, _ = _start(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    SocketModeHandler(app, settings.slack_app_token).start()
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--port", type=int, default=None, help="Defaults to $PORT or 3000.")
+def serve(host: str, port: int | None) -> None:
+    """Serve Slack's HTTP requests on /slack/events (production WSGI server)."""
+    from bot.server import serve as serve_http
+
+    settings = _settings()
+    app, _ = _start(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    serve_http(app, host, port or settings.port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

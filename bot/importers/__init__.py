@@ -1,0 +1,1 @@
+"""Schedule importers: each format becomes the same records, applied by one writer."""

@@ -1,0 +1,270 @@
+"""Write a parsed catalog into the store: insert new talks, update changed ones, drop withdrawn.
+
+Keys are the conference slug and each talk's source id, so importing the same file twice
+changes nothing and a newer export updates talks in place. Bulk statements keep a
+50,000-talk import to seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot.importers.records import Catalog, SpeakerRecord, TalkRecord
+from bot.store.models import (
+    CatalogState,
+    Company,
+    Conference,
+    Event,
+    Speaker,
+    Talk,
+    TalkSearch,
+    TalkSpeaker,
+)
+from bot.text import fold
+
+
+@dataclass
+class ImportReport:
+    conference: str
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        return (
+            f"{self.conference}: {len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {self.unchanged} unchanged"
+        )
+
+
+def speakers_line(speakers: tuple[SpeakerRecord, ...]) -> str:
+    return ", ".join(f"{s.name} ({s.company})" if s.company else s.name for s in speakers)
+
+
+def _utc(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _fingerprint(t: TalkRecord) -> tuple:
+    return (
+        t.event,
+        t.title,
+        t.summary,
+        t.format,
+        t.day,
+        _utc(t.starts_at),
+        _utc(t.ends_at),
+        t.room,
+        t.url,
+        tuple((s.name, s.company) for s in t.speakers),
+    )
+
+
+def _upsert_by_key(session: Session, model: type, names: dict[str, str]) -> dict[str, int]:
+    """Ids of speakers or companies by folded key, inserting the missing ones in bulk."""
+    ids: dict[str, int] = {}
+    keys = list(names)
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        rows = session.execute(select(model.key, model.id, model.name).where(model.key.in_(chunk)))
+        for key, id_, name in rows:
+            ids[key] = id_
+            if name != names[key]:  # the latest spelling wins (an accent fixed, say)
+                session.execute(update(model).where(model.id == id_).values(name=names[key]))
+    missing = [{"key": k, "name": names[k]} for k in keys if k not in ids]
+    if missing:
+        stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
+        new_ids = session.scalars(stmt, missing).all()
+        ids.update({row["key"]: i for row, i in zip(missing, new_ids, strict=True)})
+    return ids
+
+
+def _upsert_conference(session: Session, catalog: Catalog) -> tuple[int, dict[str, int]]:
+    rec = catalog.conference
+    values = {
+        "name": rec.name,
+        "timezone": rec.timezone,
+        "city": rec.city,
+        "starts": rec.starts,
+        "ends": rec.ends,
+        "day_one": rec.day_one,
+        "url": rec.url,
+    }
+    conference = session.scalar(select(Conference).where(Conference.slug == rec.slug))
+    if conference is None:
+        conference = Conference(slug=rec.slug, **values)
+        session.add(conference)
+    else:
+        for key, value in values.items():
+            setattr(conference, key, value)
+    session.flush()
+    existing = {
+        e.slug: e for e in session.scalars(select(Event).where(Event.conference == conference))
+    }
+    for ev in catalog.events:
+        event = existing.get(ev.slug) or Event(conference_id=conference.id, slug=ev.slug)
+        event.name, event.kind, event.url = ev.name, ev.kind, ev.url
+        event.aliases = " ".join(fold(a).replace(" ", "-") for a in ev.aliases)
+        session.add(event)
+        existing[ev.slug] = event
+    session.flush()
+    return conference.id, {slug: e.id for slug, e in existing.items()}
+
+
+def _current(session: Session, conference_id: int) -> dict[str, tuple[int, tuple]]:
+    """The stored talks of a conference: source id -> (talk id, fingerprint)."""
+    people: dict[int, list[tuple[str, str | None]]] = {}
+    rows = session.execute(
+        select(TalkSpeaker.talk_id, Speaker.name, Company.name)
+        .join(Speaker, Speaker.id == TalkSpeaker.speaker_id)
+        .outerjoin(Company, Company.id == TalkSpeaker.company_id)
+        .join(Talk, Talk.id == TalkSpeaker.talk_id)
+        .where(Talk.conference_id == conference_id)
+        .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)
+    )
+    for talk_id, name, company in rows:
+        people.setdefault(talk_id, []).append((name, company))
+    talks = session.execute(
+        select(
+            Talk.id,
+            Talk.source_id,
+            Event.slug,
+            Talk.title,
+            Talk.summary,
+            Talk.format,
+            Talk.day,
+            Talk.starts_at,
+            Talk.ends_at,
+            Talk.room,
+            Talk.url,
+        )
+        .join(Event, Event.id == Talk.event_id)
+        .where(Talk.conference_id == conference_id)
+    )
+    out = {}
+    for row in talks:
+        fp = (
+            *row[2:7],
+            _utc(row.starts_at),
+            _utc(row.ends_at),
+            row.room,
+            row.url,
+            tuple(people.get(row.id, ())),
+        )
+        out[row.source_id] = (row.id, fp)
+    return out
+
+
+def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
+    """Make the store hold exactly what the catalog says about its conference."""
+    report = ImportReport(conference=catalog.conference.slug)
+    conference_id, event_ids = _upsert_conference(session, catalog)
+    event_names = {e.slug: e.name for e in catalog.events}
+    current = _current(session, conference_id)
+
+    new: list[TalkRecord] = []
+    changed: list[tuple[int, TalkRecord]] = []
+    for rec in catalog.talks:
+        found = current.get(rec.source_id)
+        if found is None:
+            new.append(rec)
+        elif found[1] != _fingerprint(rec):
+            changed.append((found[0], rec))
+        else:
+            report.unchanged += 1
+    wanted = {t.source_id for t in catalog.talks}
+    gone = {sid: tid for sid, (tid, _) in current.items() if sid not in wanted}
+
+    speaker_names = {
+        fold(s.name): s.name for t in new + [c for _, c in changed] for s in t.speakers
+    }
+    company_names = {
+        fold(s.company): s.company
+        for t in new + [c for _, c in changed]
+        for s in t.speakers
+        if s.company
+    }
+    speaker_ids = _upsert_by_key(session, Speaker, speaker_names)
+    company_ids = _upsert_by_key(session, Company, company_names)
+
+    def talk_values(rec: TalkRecord) -> dict:
+        return {
+            "conference_id": conference_id,
+            "event_id": event_ids[rec.event],
+            "source_id": rec.source_id,
+            "title": rec.title,
+            "summary": rec.summary,
+            "format": rec.format,
+            "day": rec.day,
+            "starts_at": rec.starts_at,
+            "ends_at": rec.ends_at,
+            "room": rec.room,
+            "url": rec.url,
+            "speakers_line": speakers_line(rec.speakers),
+        }
+
+    def dependents(talk_id: int, rec: TalkRecord) -> tuple[list[dict], dict]:
+        links, seen = [], set()
+        for pos, s in enumerate(rec.speakers):
+            sid = speaker_ids[fold(s.name)]
+            if sid in seen:  # the same person listed twice on one talk
+                continue
+            seen.add(sid)
+            cid = company_ids[fold(s.company)] if s.company else None
+            links.append(
+                {"talk_id": talk_id, "speaker_id": sid, "company_id": cid, "position": pos}
+            )
+        body = " ".join(
+            [rec.summary, event_names.get(rec.event, ""), rec.event, rec.format, rec.room or ""]
+        )
+        doc = {
+            "talk_id": talk_id,
+            "title": fold(rec.title),
+            "people": fold(" ".join(s.name for s in rec.speakers)),
+            "companies": fold(" ".join(s.company or "" for s in rec.speakers)),
+            "body": fold(body),
+        }
+        return links, doc
+
+    if gone:
+        ids = list(gone.values())
+        for start in range(0, len(ids), 5000):
+            session.execute(delete(Talk).where(Talk.id.in_(ids[start : start + 5000])))
+        report.removed = sorted(gone)
+    if changed:
+        ids = [tid for tid, _ in changed]
+        session.execute(delete(TalkSpeaker).where(TalkSpeaker.talk_id.in_(ids)))
+        session.execute(delete(TalkSearch).where(TalkSearch.talk_id.in_(ids)))
+        for tid, rec in changed:
+            session.execute(update(Talk).where(Talk.id == tid).values(**talk_values(rec)))
+        report.changed = [rec.title for _, rec in changed]
+    new_ids: list[int] = []
+    if new:
+        stmt = insert(Talk).returning(Talk.id, sort_by_parameter_order=True)
+        new_ids = list(session.scalars(stmt, [talk_values(r) for r in new]).all())
+        report.added = [r.title for r in new]
+    links, docs = [], []
+    for tid, rec in [*changed, *zip(new_ids, new, strict=True)]:
+        talk_links, doc = dependents(tid, rec)
+        links.extend(talk_links)
+        docs.append(doc)
+    if links:
+        session.execute(insert(TalkSpeaker), links)
+    if docs:
+        session.execute(insert(TalkSearch), docs)
+    if report.touched:
+        session.execute(update(CatalogState).values(revision=CatalogState.revision + 1))
+    return report

@@ -1,0 +1,1 @@
+"""Small helpers every feature shares: mrkdwn escaping, Block Kit builders, terminal rendering."""

@@ -1,0 +1,38 @@
+"""The ack/err pattern: every command answers, and a failure answers politely, never a trace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.slack.blocks import section
+
+log = logging.getLogger(__name__)
+
+SORRY = (
+    "Sorry, something went wrong on my side and I could not answer that. "
+    "Please try again in a moment; if it keeps happening, tell the organisers in #wg-platforms."
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Fallback text and blocks; the text is escaped like the blocks are."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def sorry() -> Reply:
+    return Reply(SORRY, [section(SORRY)])
+
+
+def safely(build: Callable[[], Reply], what: str) -> Reply:
+    """Run a view builder; on any error log it with context and hand back the apology."""
+    try:
+        return build()
+    except Exception:
+        log.exception("failed to answer %s", what)
+        return sorry()

@@ -1,0 +1,128 @@
+"""The catalog's tables as typed SQLAlchemy models.
+
+A conference has events (the main conference, co-located events, tracks); an event has talks;
+a talk has speakers, each with the company they spoke for (the affiliation lives on the link,
+since people change jobs between conferences).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CatalogState(Base):
+    """One row; `revision` grows on every import that changed something (caches key on it)."""
+
+    __tablename__ = "catalog_state"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Conference(Base):
+    __tablename__ = "conferences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    starts: Mapped[dt.date | None] = mapped_column(Date)
+    ends: Mapped[dt.date | None] = mapped_column(Date)
+    day_one: Mapped[dt.date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    events: Mapped[list[Event]] = relationship(back_populates="conference")
+
+
+class Event(Base):
+    """The main conference, a co-located event or a track."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("conference_id", "slug"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
+    slug: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="colocated")
+    aliases: Mapped[str] = mapped_column(Text, default="")  # space-separated slugs
+    url: Mapped[str | None] = mapped_column(String(1000))
+    conference: Mapped[Conference] = relationship(back_populates="events")
+
+
+class Company(Base):
+    __tablename__ = "companies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)  # folded name
+    name: Mapped[str] = mapped_column(String(300))
+
+
+class Speaker(Base):
+    __tablename__ = "speakers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)  # folded name
+    name: Mapped[str] = mapped_column(String(300))
+
+
+class Talk(Base):
+    __tablename__ = "talks"
+    __table_args__ = (UniqueConstraint("conference_id", "source_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    source_id: Mapped[str] = mapped_column(String(200))  # Sched id, pretalx guid, ...
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(20), default="talk", index=True)
+    day: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    starts_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    room: Mapped[str | None] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    # Denormalised "Name (Company), Name (Company)" so an answer needs one query, not one per talk.
+    speakers_line: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[list[TalkSpeaker]] = relationship(
+        back_populates="talk", cascade="all, delete-orphan", order_by="TalkSpeaker.position"
+    )
+
+
+class TalkSpeaker(Base):
+    """A speaker on a talk, with the company they represented there."""
+
+    __tablename__ = "talk_speakers"
+    talk_id: Mapped[int] = mapped_column(
+        ForeignKey("talks.id", ondelete="CASCADE"), primary_key=True
+    )
+    speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("speakers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    company_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    talk: Mapped[Talk] = relationship(back_populates="links")
+    speaker: Mapped[Speaker] = relationship()
+    company: Mapped[Company | None] = relationship()
+
+
+class TalkSearch(Base):
+    """The talk's search document, accent-folded, one column per weight.
+
+    SQLite indexes it with an FTS5 table kept in step by triggers; PostgreSQL with a generated,
+    weighted tsvector column and a GIN index (both made by the migration).
+    """
+
+    __tablename__ = "talk_search"
+    talk_id: Mapped[int] = mapped_column(
+        ForeignKey("talks.id", ondelete="CASCADE"), primary_key=True
+    )
+    title: Mapped[str] = mapped_column(Text, default="")
+    people: Mapped[str] = mapped_column(Text, default="")
+    companies: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")

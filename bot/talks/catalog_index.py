@@ -1,0 +1,128 @@
+"""What the query parser needs to know about the catalog, cached per catalog revision.
+
+Events and conferences are few, so they live in memory; names for "did you mean" are loaded
+only when a query misses, and also cached until the next import bumps the revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.store.models import CatalogState, Company, Conference, Event, Speaker, Talk
+from bot.text import fold, words
+
+
+def key_of(text: str) -> str:
+    """'Platform Engineering Day' and 'platform-day' style keys: folded words joined by '-'."""
+    return "-".join(words(text))
+
+
+@dataclass(frozen=True)
+class ConferenceInfo:
+    id: int
+    slug: str
+    name: str
+    timezone: str
+    starts: dt.date | None
+    ends: dt.date | None
+    day_one: dt.date | None
+    talks: int
+
+    def days(self) -> list[dt.date]:
+        if not (self.starts and self.ends):
+            return []
+        return [self.starts + dt.timedelta(d) for d in range((self.ends - self.starts).days + 1)]
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    id: int
+    conference_id: int
+    slug: str
+    name: str
+    kind: str
+    url: str | None
+    talks: int
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    speakers: dict[str, str]  # folded name -> name as written
+    companies: dict[str, str]
+    terms: list[str]
+
+
+@dataclass
+class CatalogIndex:
+    revision: int
+    conferences: dict[int, ConferenceInfo]
+    events: dict[int, EventInfo]
+    # key -> ("conference"|"event", id); keys are slugs, aliases and names as key_of() makes them
+    names: dict[str, tuple[str, int]]
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _vocabulary: Vocabulary | None = field(default=None, repr=False)
+
+    @cached_property
+    def longest_name(self) -> int:
+        return max((k.count("-") + 1 for k in self.names), default=1)
+
+    def vocabulary(self, session: Session) -> Vocabulary:
+        """Speaker and company names and title words, for near-miss suggestions."""
+        with self._lock:
+            if self._vocabulary is None:
+                speakers = {fold(n): n for n in session.scalars(select(Speaker.name))}
+                companies = {fold(n): n for n in session.scalars(select(Company.name))}
+                terms: set[str] = set()
+                for title in session.scalars(select(Talk.title)):
+                    terms.update(w for w in words(title) if len(w) > 2)
+                for name in (*speakers, *companies):
+                    terms.update(name.split())
+                self._vocabulary = Vocabulary(speakers, companies, sorted(terms))
+            return self._vocabulary
+
+
+def _load(session: Session, revision: int) -> CatalogIndex:
+    counts = dict(
+        session.execute(select(Talk.event_id, func.count()).group_by(Talk.event_id)).all()
+    )
+    events: dict[int, EventInfo] = {}
+    per_conf: dict[int, int] = {}
+    names: dict[str, tuple[str, int]] = {}
+    for ev in session.scalars(select(Event).order_by(Event.id)):
+        n = counts.get(ev.id, 0)
+        events[ev.id] = EventInfo(ev.id, ev.conference_id, ev.slug, ev.name, ev.kind, ev.url, n)
+        per_conf[ev.conference_id] = per_conf.get(ev.conference_id, 0) + n
+        for key in (ev.slug, ev.name, *ev.aliases.split()):
+            names.setdefault(key_of(key), ("event", ev.id))
+    conferences = {}
+    for c in session.scalars(select(Conference).order_by(Conference.starts, Conference.id)):
+        conferences[c.id] = ConferenceInfo(
+            c.id, c.slug, c.name, c.timezone, c.starts, c.ends, c.day_one, per_conf.get(c.id, 0)
+        )
+        for key in (c.slug, c.name):
+            names[key_of(key)] = ("conference", c.id)
+    return CatalogIndex(revision, conferences, events, names)
+
+
+class CatalogCache:
+    """Hands out the index for the current revision; one cheap query per call."""
+
+    def __init__(self) -> None:
+        self._index: CatalogIndex | None = None
+        self._lock = threading.Lock()
+
+    def get(self, session: Session) -> CatalogIndex:
+        revision = session.scalar(select(CatalogState.revision).where(CatalogState.id == 1)) or 0
+        index = self._index
+        if index is None or index.revision != revision:
+            with self._lock:
+                index = self._index
+                if index is None or index.revision != revision:
+                    index = self._index = _load(session, revision)
+        return index

@@ -1,0 +1,186 @@
+"""The /talks query language: events, days, speakers, companies, formats and free words.
+
+Forms, alone or combined, in any order and case:
+  platform-day | backstagecon | kubecon-eu-2024 | "platform engineering day"
+  day 2 | 2024-03-21 | thursday | today | tomorrow
+  speaker <name> | company <name> | panels | lightning | keynotes | workshops
+  anything else: free words, matched against titles, summaries, speakers and companies
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.talks.catalog_index import CatalogIndex, key_of
+from bot.text import words
+
+MAX_QUERY = 300  # longer input is refused with a friendly answer, never truncated silently
+
+WEEKDAYS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        ]
+    )
+    for name in names
+}
+FORMAT_WORDS = {
+    "panel": "panel",
+    "panels": "panel",
+    "lightning": "lightning",
+    "lightnings": "lightning",
+    "keynote": "keynote",
+    "keynotes": "keynote",
+    "workshop": "workshop",
+    "workshops": "workshop",
+}
+SPEAKER_WORDS = {"speaker", "speakers", "by"}
+COMPANY_WORDS = {"company", "companies", "org"}
+STOPWORDS = {
+    "a",
+    "an",
+    "the",
+    "about",
+    "on",
+    "of",
+    "and",
+    "for",
+    "with",
+    "to",
+    "in",
+    "talk",
+    "talks",
+}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class QueryError(ValueError):
+    """Input we refuse, with a message fit to show the user."""
+
+
+@dataclass
+class TalkQuery:
+    raw: str
+    conference_ids: set[int] = field(default_factory=set)
+    event_ids: set[int] = field(default_factory=set)
+    days: set[dt.date] | None = None  # None: any day; empty: a day that no conference has
+    day_label: str | None = None
+    speaker: list[str] = field(default_factory=list)
+    company: list[str] = field(default_factory=list)
+    formats: set[str] = field(default_factory=set)
+    words: list[str] = field(default_factory=list)
+    # raw spellings of the free words and filters, for "did you mean" on a miss
+    free_text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (
+            self.conference_ids
+            or self.event_ids
+            or self.days is not None
+            or self.speaker
+            or self.company
+            or self.formats
+            or self.words
+        )
+
+
+def _resolve_days(
+    q: TalkQuery, spec: tuple[str, object], index: CatalogIndex, now: dt.datetime
+) -> None:
+    kind, value = spec
+    confs = (
+        [index.conferences[c] for c in q.conference_ids]
+        or [index.conferences[index.events[e].conference_id] for e in q.event_ids]
+        or list(index.conferences.values())
+    )
+    dates: set[dt.date] = set()
+    for conf in confs:
+        if kind == "date":
+            dates.add(value)  # type: ignore[arg-type]
+        elif kind == "relative":
+            dates.add(now.astimezone(ZoneInfo(conf.timezone)).date() + dt.timedelta(value))  # type: ignore[arg-type]
+        elif kind == "day" and conf.day_one:
+            dates.add(conf.day_one + dt.timedelta(int(value) - 1))  # type: ignore[arg-type]
+        elif kind == "weekday":
+            dates.update(d for d in conf.days() if d.weekday() == value)
+    q.days = dates
+
+
+def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
+    text = text.strip()
+    if len(text) > MAX_QUERY:
+        raise QueryError(
+            f"That query is {len(text):,} characters long; I read up to {MAX_QUERY}. "
+            "Try a few words, an event or a speaker's name."
+        )
+    q = TalkQuery(raw=text)
+    tokens = [t for t in re.split(r"[\s,;]+", text.lower()) if t]
+    day_spec: tuple[str, object] | None = None
+    mode: str | None = None  # "speaker" or "company" while collecting a name
+    free: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].strip("\"'()[]{}.!?:")
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        # multi-word names first, longest wins ("platform engineering day")
+        matched = False
+        for n in range(min(index.longest_name, len(tokens) - i), 0, -1):
+            key = key_of(" ".join(tokens[i : i + n]))
+            # inside a name ("speaker argo"), only an unmistakable slug or phrase ends it
+            if key in index.names and (n > 1 or mode is None or "-" in tokens[i]):
+                kind, id_ = index.names[key]
+                (q.event_ids if kind == "event" else q.conference_ids).add(id_)
+                i += n
+                matched = True
+                mode = None
+                break
+        if matched:
+            continue
+        i += 1
+        if tok in SPEAKER_WORDS:
+            mode = "speaker"
+        elif tok in COMPANY_WORDS:
+            mode = "company"
+        elif tok in FORMAT_WORDS:
+            q.formats.add(FORMAT_WORDS[tok])
+            mode = None
+        elif tok == "day" and nxt.isdigit() and 0 < int(nxt) < 100:
+            day_spec, q.day_label = ("day", int(nxt)), f"day {int(nxt)}"
+            i += 1
+            mode = None
+        elif ISO_DATE.match(tok):
+            try:
+                day_spec, q.day_label = ("date", dt.date.fromisoformat(tok)), tok
+            except ValueError:
+                raise QueryError(f"{tok} is not a date I know; write it like 2024-03-21.") from None
+            mode = None
+        elif tok in WEEKDAYS:
+            day_spec, q.day_label = ("weekday", WEEKDAYS[tok]), tok
+            mode = None
+        elif tok in ("today", "tomorrow"):
+            day_spec, q.day_label = ("relative", 0 if tok == "today" else 1), tok
+            mode = None
+        elif mode == "speaker":
+            q.speaker.extend(words(tok))
+        elif mode == "company":
+            q.company.extend(words(tok))
+        else:
+            folded = [w for w in words(tok) if w not in STOPWORDS]
+            q.words.extend(folded)
+            if folded:
+                free.append(tok)
+    if day_spec is not None:
+        _resolve_days(q, day_spec, index, now)
+    q.free_text = " ".join(free)
+    return q

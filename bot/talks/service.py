@@ -1,0 +1,89 @@
+"""From what a user typed to what they get: parse, search, and recover from near misses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from bot.talks.catalog_index import CatalogCache, CatalogIndex
+from bot.talks.query import MAX_QUERY, QueryError, TalkQuery, parse
+from bot.talks.search import Page, SpeakerCard, find_speakers, find_talks
+from bot.talks.suggest import NAME_CUTOFF, best_match, suggest
+from bot.text import words
+
+PAGE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class TalksAnswer:
+    kind: str  # "help", "results", "none" or "refused"
+    text: str  # what the user typed
+    index: CatalogIndex
+    query: TalkQuery | None = None
+    page: Page | None = None
+    meant: str | None = None  # set when a near miss was corrected: what we took it to mean
+    message: str | None = None  # why a query was refused
+
+
+def answer_talks(
+    session: Session, cache: CatalogCache, text: str, now: dt.datetime, offset: int = 0
+) -> TalksAnswer:
+    index = cache.get(session)
+    text = text.strip()
+    if text.lower() in ("", "help", "?"):
+        return TalksAnswer("help", text, index)
+    try:
+        q = parse(text, index, now)
+    except QueryError as exc:
+        return TalksAnswer("refused", text, index, message=str(exc))
+    if q.is_empty:
+        return TalksAnswer("none", text, index, query=q)
+    page = find_talks(session, q, offset, PAGE_SIZE)
+    if page.total:
+        return TalksAnswer("results", text, index, query=q, page=page)
+    fixed = suggest(session, q, index)
+    if fixed:
+        page = find_talks(session, fixed[0], offset, PAGE_SIZE)
+        if page.total:
+            return TalksAnswer("results", text, index, query=fixed[0], page=page, meant=fixed[1])
+    return TalksAnswer("none", text, index, query=q)
+
+
+@dataclass(frozen=True)
+class SpeakersAnswer:
+    kind: str  # "help", "results", "none" or "refused"
+    text: str
+    cards: list[SpeakerCard]
+    meant: str | None = None
+    message: str | None = None
+
+
+def answer_speakers(session: Session, cache: CatalogCache, text: str) -> SpeakersAnswer:
+    text = text.strip()
+    if text.lower() in ("", "help", "?"):
+        return SpeakersAnswer("help", text, [])
+    if len(text) > MAX_QUERY:
+        return SpeakersAnswer(
+            "refused",
+            text,
+            [],
+            message=f"That is {len(text):,} characters long; I read up to {MAX_QUERY}. "
+            "Try a name or a company.",
+        )
+    wanted = words(text)
+    if not wanted:
+        return SpeakersAnswer("none", text, [])
+    cards = find_speakers(session, wanted)
+    if cards:
+        return SpeakersAnswer("results", text, cards)
+    vocab = cache.get(session).vocabulary(session)
+    phrase = " ".join(wanted)
+    for names in (vocab.speakers, vocab.companies):
+        best = best_match(phrase, list(names), NAME_CUTOFF)
+        if best:
+            cards = find_speakers(session, best.split())
+            if cards:
+                return SpeakersAnswer("results", text, cards, meant=names[best])
+    return SpeakersAnswer("none", text, [])

@@ -1,0 +1,56 @@
+"""Near misses: when a query finds nothing, find what the user most likely meant."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rapidfuzz import fuzz, process
+from sqlalchemy.orm import Session
+
+from bot.talks.catalog_index import CatalogIndex, key_of
+from bot.talks.query import TalkQuery
+
+NAME_CUTOFF = 80  # a whole name or slug with a typo or two
+WORD_CUTOFF = 75  # a single word
+
+
+def best_match(query: str, choices: list[str], cutoff: int) -> str | None:
+    if not query or not choices:
+        return None
+    found = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+    return found[0] if found else None
+
+
+def suggest(session: Session, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] | None:
+    """A corrected query and a label for what it now means, or None when nothing is close."""
+    vocab = index.vocabulary(session)
+    if q.speaker:
+        best = best_match(" ".join(q.speaker), list(vocab.speakers), NAME_CUTOFF)
+        if best and best.split() != q.speaker:
+            return replace(q, speaker=best.split()), f"speaker {vocab.speakers[best]}"
+    if q.company:
+        best = best_match(" ".join(q.company), list(vocab.companies), NAME_CUTOFF)
+        if best and best.split() != q.company:
+            return replace(q, company=best.split()), f"company {vocab.companies[best]}"
+    if not q.words:
+        return None
+    phrase = " ".join(q.words)
+    key = best_match(key_of(q.free_text or phrase), list(index.names), NAME_CUTOFF)
+    if key:
+        kind, id_ = index.names[key]
+        if kind == "event":
+            ev = index.events[id_]
+            return replace(q, words=[], event_ids=q.event_ids | {id_}), ev.name
+        conf = index.conferences[id_]
+        return replace(q, words=[], conference_ids=q.conference_ids | {id_}), conf.name
+    best = best_match(phrase, list(vocab.speakers), NAME_CUTOFF)
+    if best:
+        return replace(q, words=[], speaker=best.split()), vocab.speakers[best]
+    best = best_match(phrase, list(vocab.companies), NAME_CUTOFF)
+    if best:
+        return replace(q, words=[], company=best.split()), vocab.companies[best]
+    known = set(vocab.terms)
+    fixed = [w if w in known else (best_match(w, vocab.terms, WORD_CUTOFF) or w) for w in q.words]
+    if fixed != q.words:
+        return replace(q, words=fixed), " ".join(fixed)
+    return None
