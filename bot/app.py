@@ -49,9 +49,11 @@ def build_app(
     authorize: Callable[..., object] | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
 ) -> App:
+    client = client or make_client(settings)
+    if authorize:
+        client.token = None  # the authorize callback hands out the token per request
     app = App(
-        client=client or make_client(settings),
-        token=None if authorize else settings.slack_bot_token,
+        client=client,  # Bolt takes the bot token from the client
         authorize=authorize,
         signing_secret=settings.slack_signing_secret,
         # Listeners finish before the response goes out: commands answer inside ack(), and

@@ -1,0 +1,203 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call and can misbehave on demand."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", or "response_url" for posts to a response URL
+    params: dict[str, Any]
+    path: str
+    token: str | None
+
+
+@dataclass
+class _Fault:
+    status: int
+    retry_after: int | None
+    times: int
+    delay: float = 0.0
+
+
+@dataclass
+class FakeSlack:
+    """Start with `with FakeSlack() as slack:`; point clients at `slack.api_url`."""
+
+    bot_user_id: str = "UBOT"
+    team_id: str = "T0001"
+    calls: list[Call] = field(default_factory=list)
+    _faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    _lock: threading.Condition = field(default_factory=threading.Condition)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    # ---- control -------------------------------------------------------------------------
+    def __enter__(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            do_GET = do_POST
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    def fail(
+        self,
+        method: str,
+        status: int = 429,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+        delay: float = 0.0,
+    ) -> None:
+        """Answer the next `times` calls of `method` with an HTTP error (429, 500, ...)."""
+        self._faults.setdefault(method, []).append(_Fault(status, retry_after, times, delay))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    # ---- inspection ----------------------------------------------------------------------
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Calls to `method` once there are at least `count` (work after ack is async)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len([c for c in self.calls if c.method == method]) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._lock.wait(left)
+            return [c for c in self.calls if c.method == method]
+
+    # ---- serving -------------------------------------------------------------------------
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        length = int(req.headers.get("Content-Length") or 0)
+        raw = req.rfile.read(length).decode("utf-8") if length else ""
+        if req.headers.get("Content-Type", "").startswith("application/json"):
+            params = json.loads(raw or "{}")
+        else:
+            params = dict(parse_qsl(raw))
+        path = req.path.split("?")[0]
+        method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
+        auth = req.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else params.get("token")
+        for key in ("blocks", "attachments", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+
+        faults = self._faults.get(method) or []
+        if faults:
+            fault = faults[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                faults.pop(0)
+            if fault.delay:
+                time.sleep(fault.delay)
+            headers = (
+                {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            )
+            body = {
+                "ok": False,
+                "error": "ratelimited" if fault.status == 429 else "internal_error",
+            }
+            self._send(req, fault.status, body, headers)
+            return
+
+        with self._lock:
+            self.calls.append(Call(method, params, path, token))
+            self._lock.notify_all()
+        self._send(req, 200, self._answer(method, params))
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack.com/",
+                "team": "Fake",
+                "user": "wgbot",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "BBOT",
+            }
+        if method == "conversations.open":
+            user = str(params.get("users", "U0")).split(",")[0]
+            return {"ok": True, "channel": {"id": "D" + user.lstrip("UW")}}
+        if method in ("chat.postMessage", "chat.update"):
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": params.get("ts") or ts,
+                "message": {"text": params.get("text"), "blocks": params.get("blocks")},
+            }
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method == "users.info":
+            user = params.get("user", "U0")
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "name": user.lower(),
+                    "is_bot": False,
+                    "deleted": False,
+                    "real_name": f"User {user}",
+                    "profile": {"display_name": f"User {user}"},
+                },
+            }
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"ok": True, "view": {"id": "V" + ts.replace(".", "")}}
+        return {"ok": True}
+
+    @staticmethod
+    def _send(
+        req: BaseHTTPRequestHandler,
+        status: int,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = json.dumps(body).encode()
+        req.send_response(status)
+        req.send_header("Content-Type", "application/json; charset=utf-8")
+        req.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            req.send_header(key, value)
+        req.end_headers()
+        req.wfile.write(data)

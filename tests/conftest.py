@@ -1,0 +1,79 @@
+"""Fixtures: a store on SQLite (default) or PostgreSQL (WGBOT_TEST_DATABASE_URL), a fake Slack,
+and the Bolt app wired to both."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot import PROJECT_ROOT
+from bot.app import build_app
+from bot.bootstrap import import_file
+from bot.config import Settings
+from bot.store import Store, normalize_url
+from bot.testing.fake_slack import FakeSlack
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-test-token"
+CATALOG = PROJECT_ROOT / "data" / "catalog" / "kubecon-eu-2024.yaml"
+SHARED = PROJECT_ROOT.parent / "shared"
+# A fixed "now" during the conference: Thursday 21 March 2024, 10:00 in Paris.
+NOW = dt.datetime(2024, 3, 21, 9, 0, tzinfo=dt.UTC)
+
+
+def _fresh_postgres(url: str) -> None:
+    engine = create_engine(normalize_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    url = os.environ.get("WGBOT_TEST_DATABASE_URL")
+    if url:
+        _fresh_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path / 'wgbot.db'}"
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    s = Store(db_url)
+    s.upgrade()
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def seeded(store: Store) -> Store:
+    import_file(store, CATALOG)
+    return store
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(slack: FakeSlack, db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack.api_url,
+        DATABASE_URL=db_url,
+        WGBOT_STATE_DIR=tmp_path,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, seeded: Store):
+    return build_app(settings, seeded, clock=lambda: NOW)
