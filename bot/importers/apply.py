@@ -50,6 +50,13 @@ def speakers_line(speakers: tuple[SpeakerRecord, ...]) -> str:
     return ", ".join(f"{s.name} ({s.company})" if s.company else s.name for s in speakers)
 
 
+def sort_key(t: TalkRecord) -> str:
+    """Schedule order as one indexable string: day, start time (UTC), folded title."""
+    day = t.day.isoformat() if t.day else "9999-12-31"
+    start = (_utc(t.starts_at) or "")[11:16]
+    return f"{day} {start:5} {fold(t.title)}"[:400]
+
+
 def _utc(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
@@ -214,6 +221,7 @@ def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
             "room": rec.room,
             "url": rec.url,
             "speakers_line": speakers_line(rec.speakers),
+            "sort_key": sort_key(rec),
         }
 
     def dependents(talk_id: int, rec: TalkRecord) -> tuple[list[dict], dict]:

@@ -1,5 +1,5 @@
 """Persistence: engine and sessions, typed models, Alembic migrations."""
 
-from bot.store.engine import Store, normalize_url
+from bot.store.engine import Db, Store, dialect_of, normalize_url
 
-__all__ = ["Store", "normalize_url"]
+__all__ = ["Db", "Store", "dialect_of", "normalize_url"]

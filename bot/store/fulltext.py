@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Subquery, column, func, literal_column, select, table, text
+from sqlalchemy import Subquery, bindparam, column, func, literal_column, select, table, text
 
 # column name -> PostgreSQL weight letter given by the migration
 WEIGHTS = {"title": "A", "people": "B", "companies": "C", "body": "D"}
@@ -36,8 +36,13 @@ def _pg_query(terms: list[Term]) -> str:
     return " & ".join(parts)
 
 
-def match(dialect: str, terms: list[Term]) -> Subquery:
-    """Matching talks as a subquery with columns (talk_id, rank); a lower rank is better."""
+def fts_param(dialect: str, terms: list[Term]) -> str:
+    """The value bound to :fts_query for match()."""
+    return _sqlite_query(terms) if dialect == "sqlite" else _pg_query(terms)
+
+
+def match(dialect: str) -> Subquery:
+    """Talks matching :fts_query, as a subquery (talk_id, rank); a lower rank is better."""
     if dialect == "sqlite":
         fts = table("talk_fts", column("rowid"))
         return (
@@ -45,11 +50,11 @@ def match(dialect: str, terms: list[Term]) -> Subquery:
                 fts.c.rowid.label("talk_id"),
                 literal_column("bm25(talk_fts, 10.0, 6.0, 4.0, 1.0)").label("rank"),
             )
-            .where(text("talk_fts MATCH :fts_query").bindparams(fts_query=_sqlite_query(terms)))
+            .where(text("talk_fts MATCH :fts_query"))
             .subquery("hits")
         )
     search = table("talk_search", column("talk_id"), column("document"))
-    tsq = func.to_tsquery(literal_column("'simple'"), _pg_query(terms))
+    tsq = func.to_tsquery(literal_column("'simple'"), bindparam("fts_query"))
     return (
         select(search.c.talk_id, (-func.ts_rank(search.c.document, tsq)).label("rank"))
         .where(search.c.document.op("@@")(tsq))

@@ -72,21 +72,22 @@ class Talk(Base):
     __tablename__ = "talks"
     __table_args__ = (UniqueConstraint("conference_id", "source_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    conference_id: Mapped[int] = mapped_column(
-        ForeignKey("conferences.id", ondelete="CASCADE"), index=True
-    )
-    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     source_id: Mapped[str] = mapped_column(String(200))  # Sched id, pretalx guid, ...
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text, default="")
-    format: Mapped[str] = mapped_column(String(20), default="talk", index=True)
-    day: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    format: Mapped[str] = mapped_column(String(20), default="talk")
+    day: Mapped[dt.date | None] = mapped_column(Date)
     starts_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     room: Mapped[str | None] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(1000))
     # Denormalised "Name (Company), Name (Company)" so an answer needs one query, not one per talk.
     speakers_line: Mapped[str] = mapped_column(Text, default="")
+    # "day start title" as one string: schedule order that an index serves on every database
+    # (NULL days sort differently on SQLite and PostgreSQL; this sorts them last on both).
+    sort_key: Mapped[str] = mapped_column(String(400), default="")
     links: Mapped[list[TalkSpeaker]] = relationship(
         back_populates="talk", cascade="all, delete-orphan", order_by="TalkSpeaker.position"
     )

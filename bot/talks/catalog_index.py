@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from bot.store import Db
 from bot.store.models import CatalogState, Company, Conference, Event, Speaker, Talk
 from bot.text import fold, words
 
@@ -72,14 +72,14 @@ class CatalogIndex:
     def longest_name(self) -> int:
         return max((k.count("-") + 1 for k in self.names), default=1)
 
-    def vocabulary(self, session: Session) -> Vocabulary:
+    def vocabulary(self, db: Db) -> Vocabulary:
         """Speaker and company names and title words, for near-miss suggestions."""
         with self._lock:
             if self._vocabulary is None:
-                speakers = {fold(n): n for n in session.scalars(select(Speaker.name))}
-                companies = {fold(n): n for n in session.scalars(select(Company.name))}
+                speakers = {fold(n): n for n in db.scalars(select(Speaker.name))}
+                companies = {fold(n): n for n in db.scalars(select(Company.name))}
                 terms: set[str] = set()
-                for title in session.scalars(select(Talk.title)):
+                for title in db.scalars(select(Talk.title)):
                     terms.update(w for w in words(title) if len(w) > 2)
                 for name in (*speakers, *companies):
                     terms.update(name.split())
@@ -87,27 +87,46 @@ class CatalogIndex:
             return self._vocabulary
 
 
-def _load(session: Session, revision: int) -> CatalogIndex:
-    counts = dict(
-        session.execute(select(Talk.event_id, func.count()).group_by(Talk.event_id)).all()
-    )
+def _load(db: Db, revision: int) -> CatalogIndex:
+    counts = dict(db.execute(select(Talk.event_id, func.count()).group_by(Talk.event_id)).all())
     events: dict[int, EventInfo] = {}
     per_conf: dict[int, int] = {}
     names: dict[str, tuple[str, int]] = {}
-    for ev in session.scalars(select(Event).order_by(Event.id)):
+    event_columns = (
+        Event.id,
+        Event.conference_id,
+        Event.slug,
+        Event.name,
+        Event.kind,
+        Event.url,
+        Event.aliases,
+    )
+    for ev in db.execute(select(*event_columns).order_by(Event.id)):
         n = counts.get(ev.id, 0)
         events[ev.id] = EventInfo(ev.id, ev.conference_id, ev.slug, ev.name, ev.kind, ev.url, n)
         per_conf[ev.conference_id] = per_conf.get(ev.conference_id, 0) + n
         for key in (ev.slug, ev.name, *ev.aliases.split()):
             names.setdefault(key_of(key), ("event", ev.id))
     conferences = {}
-    for c in session.scalars(select(Conference).order_by(Conference.starts, Conference.id)):
+    conference_columns = (
+        Conference.id,
+        Conference.slug,
+        Conference.name,
+        Conference.timezone,
+        Conference.starts,
+        Conference.ends,
+        Conference.day_one,
+    )
+    for c in db.execute(select(*conference_columns).order_by(Conference.starts, Conference.id)):
         conferences[c.id] = ConferenceInfo(
             c.id, c.slug, c.name, c.timezone, c.starts, c.ends, c.day_one, per_conf.get(c.id, 0)
         )
         for key in (c.slug, c.name):
             names[key_of(key)] = ("conference", c.id)
     return CatalogIndex(revision, conferences, events, names)
+
+
+REVISION = select(CatalogState.revision).where(CatalogState.id == 1)
 
 
 class CatalogCache:
@@ -117,12 +136,12 @@ class CatalogCache:
         self._index: CatalogIndex | None = None
         self._lock = threading.Lock()
 
-    def get(self, session: Session) -> CatalogIndex:
-        revision = session.scalar(select(CatalogState.revision).where(CatalogState.id == 1)) or 0
+    def get(self, db: Db) -> CatalogIndex:
+        revision = db.scalar(REVISION) or 0
         index = self._index
         if index is None or index.revision != revision:
             with self._lock:
                 index = self._index
                 if index is None or index.revision != revision:
-                    index = self._index = _load(session, revision)
+                    index = self._index = _load(db, revision)
         return index

@@ -30,16 +30,16 @@ class TalksFeature:
 
     def talks(self, text: str, offset: int = 0, shared_by: str | None = None) -> Reply:
         def build() -> Reply:
-            with self.store.session() as session:
-                answer = answer_talks(session, self.cache, text, self.clock(), offset)
+            with self.store.engine.connect() as db:
+                answer = answer_talks(db, self.cache, text, self.clock(), offset)
                 return views.talks_view(answer, shared_by=shared_by)
 
         return safely(build, f"/talks {text[:100]!r}")
 
     def speakers(self, text: str, offset: int = 0, shared_by: str | None = None) -> Reply:
         def build() -> Reply:
-            with self.store.session() as session:
-                answer = answer_speakers(session, self.cache, text)
+            with self.store.engine.connect() as db:
+                answer = answer_speakers(db, self.cache, text)
                 return views.speakers_view(answer, offset, shared_by=shared_by)
 
         return safely(build, f"/speakers {text[:100]!r}")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
+from bot.store import Db
 from bot.talks.catalog_index import CatalogCache, CatalogIndex
 from bot.talks.query import MAX_QUERY, QueryError, TalkQuery, parse
 from bot.talks.search import Page, SpeakerCard, find_speakers, find_talks
@@ -28,9 +27,9 @@ class TalksAnswer:
 
 
 def answer_talks(
-    session: Session, cache: CatalogCache, text: str, now: dt.datetime, offset: int = 0
+    db: Db, cache: CatalogCache, text: str, now: dt.datetime, offset: int = 0
 ) -> TalksAnswer:
-    index = cache.get(session)
+    index = cache.get(db)
     text = text.strip()
     if text.lower() in ("", "help", "?"):
         return TalksAnswer("help", text, index)
@@ -40,12 +39,12 @@ def answer_talks(
         return TalksAnswer("refused", text, index, message=str(exc))
     if q.is_empty:
         return TalksAnswer("none", text, index, query=q)
-    page = find_talks(session, q, offset, PAGE_SIZE)
+    page = find_talks(db, q, offset, PAGE_SIZE)
     if page.total:
         return TalksAnswer("results", text, index, query=q, page=page)
-    fixed = suggest(session, q, index)
+    fixed = suggest(db, q, index)
     if fixed:
-        page = find_talks(session, fixed[0], offset, PAGE_SIZE)
+        page = find_talks(db, fixed[0], offset, PAGE_SIZE)
         if page.total:
             return TalksAnswer("results", text, index, query=fixed[0], page=page, meant=fixed[1])
     return TalksAnswer("none", text, index, query=q)
@@ -60,7 +59,7 @@ class SpeakersAnswer:
     message: str | None = None
 
 
-def answer_speakers(session: Session, cache: CatalogCache, text: str) -> SpeakersAnswer:
+def answer_speakers(db: Db, cache: CatalogCache, text: str) -> SpeakersAnswer:
     text = text.strip()
     if text.lower() in ("", "help", "?"):
         return SpeakersAnswer("help", text, [])
@@ -75,15 +74,15 @@ def answer_speakers(session: Session, cache: CatalogCache, text: str) -> Speaker
     wanted = words(text)
     if not wanted:
         return SpeakersAnswer("none", text, [])
-    cards = find_speakers(session, wanted)
+    cards = find_speakers(db, wanted)
     if cards:
         return SpeakersAnswer("results", text, cards)
-    vocab = cache.get(session).vocabulary(session)
+    vocab = cache.get(db).vocabulary(db)
     phrase = " ".join(wanted)
     for names in (vocab.speakers, vocab.companies):
         best = best_match(phrase, list(names), NAME_CUTOFF)
         if best:
-            cards = find_speakers(session, best.split())
+            cards = find_speakers(db, best.split())
             if cards:
                 return SpeakersAnswer("results", text, cards, meant=names[best])
     return SpeakersAnswer("none", text, [])

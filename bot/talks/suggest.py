@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from rapidfuzz import fuzz, process
-from sqlalchemy.orm import Session
 
+from bot.store import Db
 from bot.talks.catalog_index import CatalogIndex, key_of
 from bot.talks.query import TalkQuery
 
@@ -21,9 +21,9 @@ def best_match(query: str, choices: list[str], cutoff: int) -> str | None:
     return found[0] if found else None
 
 
-def suggest(session: Session, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] | None:
+def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] | None:
     """A corrected query and a label for what it now means, or None when nothing is close."""
-    vocab = index.vocabulary(session)
+    vocab = index.vocabulary(db)
     if q.speaker:
         best = best_match(" ".join(q.speaker), list(vocab.speakers), NAME_CUTOFF)
         if best and best.split() != q.speaker:

@@ -17,7 +17,8 @@ depends_on = None
 SQLITE_FTS = [
     """CREATE VIRTUAL TABLE talk_fts USING fts5(
         title, people, companies, body,
-        content='talk_search', content_rowid='talk_id', tokenize='unicode61')""",
+        content='talk_search', content_rowid='talk_id', tokenize='unicode61',
+        prefix='2 3 4')""",
     """CREATE TRIGGER talk_search_ai AFTER INSERT ON talk_search BEGIN
         INSERT INTO talk_fts(rowid, title, people, companies, body)
         VALUES (new.talk_id, new.title, new.people, new.companies, new.body); END""",
@@ -110,12 +111,15 @@ def upgrade() -> None:
         sa.Column("room", sa.String(300)),
         sa.Column("url", sa.String(1000)),
         sa.Column("speakers_line", sa.Text, nullable=False),
+        sa.Column("sort_key", sa.String(400), nullable=False),
         sa.UniqueConstraint("conference_id", "source_id"),
     )
-    op.create_index("ix_talks_conference_id", "talks", ["conference_id"])
-    op.create_index("ix_talks_event_id", "talks", ["event_id"])
-    op.create_index("ix_talks_format", "talks", ["format"])
-    op.create_index("ix_talks_day", "talks", ["day"])
+    # Each filter's index ends in the schedule order, so a page needs no sort.
+    op.create_index("ix_talks_event_order", "talks", ["event_id", "sort_key", "id"])
+    op.create_index("ix_talks_conference_order", "talks", ["conference_id", "sort_key", "id"])
+    op.create_index("ix_talks_day_order", "talks", ["day", "sort_key", "id"])
+    op.create_index("ix_talks_format_order", "talks", ["format", "sort_key", "id"])
+    op.create_index("ix_talks_order", "talks", ["sort_key", "id"])
     op.create_table(
         "talk_speakers",
         sa.Column(

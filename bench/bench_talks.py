@@ -1,0 +1,164 @@
+"""Benchmark: /talks against bare Bolt, on a synthetic catalog of 50,000 talks.
+
+    python bench/bench_talks.py [--talks 50000] [--speakers 30000] [--database-url URL]
+
+Both apps receive the same signed slash commands, dispatched in-process, one after the other,
+so the machine's noise hits both alike. Reports the median and p99 of each, their ratio, and
+the process's peak RSS. The floor is a Bolt app with process_before_response=True whose
+handler only acks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from slack_bolt import App  # noqa: E402
+from slack_bolt.authorization import AuthorizeResult  # noqa: E402
+
+from bot.app import build_app  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.importers.apply import apply_catalog  # noqa: E402
+from bot.importers.records import (  # noqa: E402
+    Catalog,
+    ConferenceRecord,
+    EventRecord,
+    SpeakerRecord,
+    TalkRecord,
+)
+from bot.store import Store  # noqa: E402
+from bot.testing.requests import bolt_request, command_body  # noqa: E402
+
+SECRET = "bench-signing-secret-0123456789abcdef"
+FIRST = ["Abby", "Colin", "Mads", "Edgaras", "Sébastien", "Oleg", "Whitney", "Nicki", "Avni",
+         "Leila", "Jorge", "Aparna", "Kirsten", "Marvin", "Hans", "Lize", "Thomas", "Yao"]
+LAST = ["Bangser", "Griffin", "Høgstedt", "Petovradžius", "Guilloux", "Šelajev", "Lee", "Watt",
+        "Sharma", "Vayghan", "Lainfiesta", "Subramanian", "Schwarzer", "Beckers", "Flaatten"]
+WORDS = ("platform engineering developer experience kubernetes golden paths internal portal "
+         "backstage gitops argo crossplane policy security observability cost finops "
+         "multi-tenancy operators controllers api maturity product thinking adoption teams "
+         "self-service infrastructure templates scorecards paved road ai ml data pipelines "
+         "resilience chaos testing migration legacy cloud native serverless wasm edge").split()
+FORMATS = ["talk"] * 8 + ["lightning", "panel", "keynote", "workshop"]
+
+
+def authorize(**_kwargs: object) -> AuthorizeResult:
+    return AuthorizeResult(enterprise_id=None, team_id="T0001", bot_token="xoxb-bench",
+                           bot_user_id="UBOT", bot_id="BBOT")
+
+
+def synthetic(talks: int, speakers: int, rng: random.Random) -> list[Catalog]:
+    people = [SpeakerRecord(f"{rng.choice(FIRST)} {rng.choice(LAST)}-{i}", f"Company {i % 2000}")
+              for i in range(speakers)]
+    conferences, per_conf = [], talks // 20
+    for c in range(20):
+        start = dt.date(2020, 1, 1) + dt.timedelta(days=60 * c)
+        events = [EventRecord("main", "Main conference", "main")]
+        events += [EventRecord(f"event-{c}-{e}", f"Colocated Event {c}-{e}") for e in range(9)]
+        catalog = Catalog(
+            ConferenceRecord(f"conf-{c}", f"Conference {c}", "Europe/Paris", starts=start,
+                             ends=start + dt.timedelta(days=3), day_one=start + dt.timedelta(1)),
+            events,
+        )
+        for t in range(per_conf):
+            n = c * per_conf + t
+            catalog.talks.append(TalkRecord(
+                source_id=f"s{n}",
+                title=" ".join(rng.sample(WORDS, 6)).title(),
+                event=rng.choice(events).slug,
+                format=rng.choice(FORMATS),
+                day=start + dt.timedelta(days=rng.randrange(4)),
+                url=f"https://example.org/talk/{n}",
+                summary=" ".join(rng.sample(WORDS, 15)),
+                speakers=tuple({people[(n + k * 7919) % speakers] for k in range(rng.randint(1, 3))}),
+            ))
+        conferences.append(catalog)
+    return conferences
+
+
+def measure(app: App, body: str, rounds: int) -> list[float]:
+    out = []
+    for _ in range(rounds):
+        req = bolt_request(SECRET, body)
+        t0 = time.perf_counter()
+        resp = app.dispatch(req)
+        out.append(time.perf_counter() - t0)
+        assert resp.status == 200, resp.body
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--talks", type=int, default=50_000)
+    parser.add_argument("--speakers", type=int, default=30_000)
+    parser.add_argument("--rounds", type=int, default=400)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+
+    tmp = tempfile.TemporaryDirectory()
+    url = args.database_url or f"sqlite:///{tmp.name}/bench.db"
+    store = Store(url)
+    store.upgrade()
+    rng = random.Random(7)
+    t0 = time.perf_counter()
+    for catalog in synthetic(args.talks, args.speakers, rng):
+        with store.session() as session:
+            apply_catalog(session, catalog)
+    print(f"catalog: {args.talks:,} talks, {args.speakers:,} speakers "
+          f"built in {time.perf_counter() - t0:.1f} s on {store.dialect}")
+
+    settings = Settings(SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-bench", DATABASE_URL=url)
+    bot = build_app(settings, store, authorize=authorize)
+    bare = App(signing_secret=SECRET, authorize=authorize, process_before_response=True,
+               token_verification_enabled=False)
+
+    @bare.command("/talks")
+    def _ack(ack) -> None:  # noqa: ANN001
+        ack()
+
+    queries = {
+        "event": "event-3-4",
+        "speaker": "speaker abby bangser-17",
+        "company": "company company 42",
+        "free text": "golden paths",
+        "typo": "speaker whitny lee-250",
+    }
+    bodies = {k: command_body("/talks", q) for k, q in queries.items()}
+    for body in bodies.values():  # warm caches and the query planner on both
+        measure(bare, body, 20)
+        measure(bot, body, 20)
+
+    print(f"\n{'query':<10} {'bare median':>12} {'bot median':>11} {'ratio':>6} {'bot p99':>9}")
+    all_bot, all_bare = [], []
+    for name, body in bodies.items():
+        bare_t, bot_t = [], []
+        for _ in range(args.rounds // 20):  # interleave so noise hits both alike
+            bare_t += measure(bare, body, 20)
+            bot_t += measure(bot, body, 20)
+        all_bare += bare_t
+        all_bot += bot_t
+        med_bare, med_bot = statistics.median(bare_t), statistics.median(bot_t)
+        p99 = statistics.quantiles(bot_t, n=100)[98]
+        print(f"{name:<10} {med_bare * 1e3:>9.3f} ms {med_bot * 1e3:>8.3f} ms "
+              f"{med_bot / med_bare:>5.1f}x {p99 * 1e3:>6.2f} ms")
+    med_bare, med_bot = statistics.median(all_bare), statistics.median(all_bot)
+    p99 = statistics.quantiles(all_bot, n=100)[98]
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'all':<10} {med_bare * 1e3:>9.3f} ms {med_bot * 1e3:>8.3f} ms "
+          f"{med_bot / med_bare:>5.1f}x {p99 * 1e3:>6.2f} ms")
+    print(f"\nmedian /talks = {med_bot / med_bare:.1f}x bare Bolt (target 10x, stretch 5x); "
+          f"p99 {p99 * 1e3:.1f} ms (target < 50 ms); peak RSS {rss:.0f} MB (target < 150 MB)")
+    store.dispose()
+
+
+if __name__ == "__main__":
+    main()
