@@ -39,48 +39,100 @@ from bot.store import Store  # noqa: E402
 from bot.testing.requests import bolt_request, command_body  # noqa: E402
 
 SECRET = "bench-signing-secret-0123456789abcdef"
-FIRST = ["Abby", "Colin", "Mads", "Edgaras", "Sébastien", "Oleg", "Whitney", "Nicki", "Avni",
-         "Leila", "Jorge", "Aparna", "Kirsten", "Marvin", "Hans", "Lize", "Thomas", "Yao"]
-LAST = ["Bangser", "Griffin", "Høgstedt", "Petovradžius", "Guilloux", "Šelajev", "Lee", "Watt",
-        "Sharma", "Vayghan", "Lainfiesta", "Subramanian", "Schwarzer", "Beckers", "Flaatten"]
-WORDS = ("platform engineering developer experience kubernetes golden paths internal portal "
-         "backstage gitops argo crossplane policy security observability cost finops "
-         "multi-tenancy operators controllers api maturity product thinking adoption teams "
-         "self-service infrastructure templates scorecards paved road ai ml data pipelines "
-         "resilience chaos testing migration legacy cloud native serverless wasm edge").split()
+FIRST = [
+    "Abby",
+    "Colin",
+    "Mads",
+    "Edgaras",
+    "Sébastien",
+    "Oleg",
+    "Whitney",
+    "Nicki",
+    "Avni",
+    "Leila",
+    "Jorge",
+    "Aparna",
+    "Kirsten",
+    "Marvin",
+    "Hans",
+    "Lize",
+    "Thomas",
+    "Yao",
+]
+LAST = [
+    "Bangser",
+    "Griffin",
+    "Høgstedt",
+    "Petovradžius",
+    "Guilloux",
+    "Šelajev",
+    "Lee",
+    "Watt",
+    "Sharma",
+    "Vayghan",
+    "Lainfiesta",
+    "Subramanian",
+    "Schwarzer",
+    "Beckers",
+    "Flaatten",
+]
+WORDS = (
+    "platform engineering developer experience kubernetes golden paths internal portal "
+    "backstage gitops argo crossplane policy security observability cost finops "
+    "multi-tenancy operators controllers api maturity product thinking adoption teams "
+    "self-service infrastructure templates scorecards paved road ai ml data pipelines "
+    "resilience chaos testing migration legacy cloud native serverless wasm edge"
+).split()
 FORMATS = ["talk"] * 8 + ["lightning", "panel", "keynote", "workshop"]
 
 
 def authorize(**_kwargs: object) -> AuthorizeResult:
-    return AuthorizeResult(enterprise_id=None, team_id="T0001", bot_token="xoxb-bench",
-                           bot_user_id="UBOT", bot_id="BBOT")
+    return AuthorizeResult(
+        enterprise_id=None,
+        team_id="T0001",
+        bot_token="xoxb-bench",
+        bot_user_id="UBOT",
+        bot_id="BBOT",
+    )
 
 
 def synthetic(talks: int, speakers: int, rng: random.Random) -> list[Catalog]:
-    people = [SpeakerRecord(f"{rng.choice(FIRST)} {rng.choice(LAST)}-{i}", f"Company {i % 2000}")
-              for i in range(speakers)]
+    people = [
+        SpeakerRecord(f"{rng.choice(FIRST)} {rng.choice(LAST)}-{i}", f"Company {i % 2000}")
+        for i in range(speakers)
+    ]
     conferences, per_conf = [], talks // 20
     for c in range(20):
         start = dt.date(2020, 1, 1) + dt.timedelta(days=60 * c)
         events = [EventRecord("main", "Main conference", "main")]
         events += [EventRecord(f"event-{c}-{e}", f"Colocated Event {c}-{e}") for e in range(9)]
         catalog = Catalog(
-            ConferenceRecord(f"conf-{c}", f"Conference {c}", "Europe/Paris", starts=start,
-                             ends=start + dt.timedelta(days=3), day_one=start + dt.timedelta(1)),
+            ConferenceRecord(
+                f"conf-{c}",
+                f"Conference {c}",
+                "Europe/Paris",
+                starts=start,
+                ends=start + dt.timedelta(days=3),
+                day_one=start + dt.timedelta(1),
+            ),
             events,
         )
         for t in range(per_conf):
             n = c * per_conf + t
-            catalog.talks.append(TalkRecord(
-                source_id=f"s{n}",
-                title=" ".join(rng.sample(WORDS, 6)).title(),
-                event=rng.choice(events).slug,
-                format=rng.choice(FORMATS),
-                day=start + dt.timedelta(days=rng.randrange(4)),
-                url=f"https://example.org/talk/{n}",
-                summary=" ".join(rng.sample(WORDS, 15)),
-                speakers=tuple({people[(n + k * 7919) % speakers] for k in range(rng.randint(1, 3))}),
-            ))
+            catalog.talks.append(
+                TalkRecord(
+                    source_id=f"s{n}",
+                    title=" ".join(rng.sample(WORDS, 6)).title(),
+                    event=rng.choice(events).slug,
+                    format=rng.choice(FORMATS),
+                    day=start + dt.timedelta(days=rng.randrange(4)),
+                    url=f"https://example.org/talk/{n}",
+                    summary=" ".join(rng.sample(WORDS, 15)),
+                    speakers=tuple(
+                        {people[(n + k * 7919) % speakers] for k in range(rng.randint(1, 3))}
+                    ),
+                )
+            )
         conferences.append(catalog)
     return conferences
 
@@ -113,13 +165,19 @@ def main() -> None:
     for catalog in synthetic(args.talks, args.speakers, rng):
         with store.session() as session:
             apply_catalog(session, catalog)
-    print(f"catalog: {args.talks:,} talks, {args.speakers:,} speakers "
-          f"built in {time.perf_counter() - t0:.1f} s on {store.dialect}")
+    print(
+        f"catalog: {args.talks:,} talks, {args.speakers:,} speakers "
+        f"built in {time.perf_counter() - t0:.1f} s on {store.dialect}"
+    )
 
     settings = Settings(SLACK_SIGNING_SECRET=SECRET, SLACK_BOT_TOKEN="xoxb-bench", DATABASE_URL=url)
     bot = build_app(settings, store, authorize=authorize)
-    bare = App(signing_secret=SECRET, authorize=authorize, process_before_response=True,
-               token_verification_enabled=False)
+    bare = App(
+        signing_secret=SECRET,
+        authorize=authorize,
+        process_before_response=True,
+        token_verification_enabled=False,
+    )
 
     @bare.command("/talks")
     def _ack(ack) -> None:  # noqa: ANN001
@@ -148,15 +206,21 @@ def main() -> None:
         all_bot += bot_t
         med_bare, med_bot = statistics.median(bare_t), statistics.median(bot_t)
         p99 = statistics.quantiles(bot_t, n=100)[98]
-        print(f"{name:<10} {med_bare * 1e3:>9.3f} ms {med_bot * 1e3:>8.3f} ms "
-              f"{med_bot / med_bare:>5.1f}x {p99 * 1e3:>6.2f} ms")
+        print(
+            f"{name:<10} {med_bare * 1e3:>9.3f} ms {med_bot * 1e3:>8.3f} ms "
+            f"{med_bot / med_bare:>5.1f}x {p99 * 1e3:>6.2f} ms"
+        )
     med_bare, med_bot = statistics.median(all_bare), statistics.median(all_bot)
     p99 = statistics.quantiles(all_bot, n=100)[98]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{'all':<10} {med_bare * 1e3:>9.3f} ms {med_bot * 1e3:>8.3f} ms "
-          f"{med_bot / med_bare:>5.1f}x {p99 * 1e3:>6.2f} ms")
-    print(f"\nmedian /talks = {med_bot / med_bare:.1f}x bare Bolt (target 10x, stretch 5x); "
-          f"p99 {p99 * 1e3:.1f} ms (target < 50 ms); peak RSS {rss:.0f} MB (target < 150 MB)")
+    print(
+        f"{'all':<10} {med_bare * 1e3:>9.3f} ms {med_bot * 1e3:>8.3f} ms "
+        f"{med_bot / med_bare:>5.1f}x {p99 * 1e3:>6.2f} ms"
+    )
+    print(
+        f"\nmedian /talks = {med_bot / med_bare:.1f}x bare Bolt (target 10x, stretch 5x); "
+        f"p99 {p99 * 1e3:.1f} ms (target < 50 ms); peak RSS {rss:.0f} MB (target < 150 MB)"
+    )
     store.dispose()
 
 

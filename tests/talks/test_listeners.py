@@ -53,17 +53,30 @@ def test_more_button_pages_through_response_url(app, slack):
     assert "11–14" in second
     assert "To K8S and Beyond" in second and "To K8S and Beyond" not in first_page
     # the last page has no More button, and every talk was on exactly one page
-    ids = [e["action_id"] for b in call.params["blocks"] if b["type"] == "actions"
-           for e in b["elements"]]
+    ids = [
+        e["action_id"]
+        for b in call.params["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
     assert views.MORE_TALKS not in ids
 
 
 def test_share_posts_publicly_under_the_sharers_name_and_removes_the_private_copy(app, slack):
     _, body = run_command(app, "/talks", "speaker whitney lee")
-    share = next(e for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
-                 if e["action_id"] == views.SHARE_TALKS)
-    req = bolt_request(SIGNING_SECRET, action_body(
-        views.SHARE_TALKS, share["value"], user_name="grace", response_url=slack.response_url()))
+    share = next(
+        e
+        for b in body["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == views.SHARE_TALKS
+    )
+    req = bolt_request(
+        SIGNING_SECRET,
+        action_body(
+            views.SHARE_TALKS, share["value"], user_name="grace", response_url=slack.response_url()
+        ),
+    )
     assert app.dispatch(req).status == 200
     public, delete = slack.wait_for("response_url", 2)
     assert public.params["response_type"] == "in_channel"
@@ -109,8 +122,13 @@ def test_help_shows_catalog_and_examples(app):
         shown = all_text(body["blocks"])
         assert "KubeCon + CloudNativeCon Europe 2024" in shown and "27 talks" in shown
         assert "`platform-day` Platform Engineering Day: 14" in shown
-        for example in ("/talks day 2", "/talks speaker", "/talks company", "/talks panels",
-                        "/speakers"):
+        for example in (
+            "/talks day 2",
+            "/talks speaker",
+            "/talks company",
+            "/talks panels",
+            "/speakers",
+        ):
             assert example in shown
 
 
@@ -140,8 +158,10 @@ def test_forged_or_stale_signature_is_refused_and_does_nothing(app, slack):
     assert app.dispatch(forged).status == 401
     stale = bolt_request(SIGNING_SECRET, body, timestamp=int(time.time()) - 6 * 60)
     assert app.dispatch(stale).status == 401
-    share = bolt_request("wrong", action_body(views.SHARE_TALKS, '{"q":"x","o":0}',
-                                              response_url=slack.response_url()))
+    share = bolt_request(
+        "wrong",
+        action_body(views.SHARE_TALKS, '{"q":"x","o":0}', response_url=slack.response_url()),
+    )
     assert app.dispatch(share).status == 401
     time.sleep(0.2)
     assert slack.calls == []
@@ -160,8 +180,10 @@ def test_a_failure_answers_politely_not_with_a_trace(app, seeded, monkeypatch):
 
 
 def test_tampered_button_value_reads_as_help(app, slack):
-    req = bolt_request(SIGNING_SECRET, action_body(
-        views.MORE_TALKS, "not json at all", response_url=slack.response_url()))
+    req = bolt_request(
+        SIGNING_SECRET,
+        action_body(views.MORE_TALKS, "not json at all", response_url=slack.response_url()),
+    )
     assert app.dispatch(req).status == 200
     (call,) = slack.wait_for("response_url")
     assert_valid_blocks(call.params["blocks"])

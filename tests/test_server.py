@@ -1,0 +1,90 @@
+"""The real `wgbot serve` process, over real HTTP, against the fake Slack Web API."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from bot.testing.requests import command_body, sign
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(slack, db_url: str, tmp_path: Path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "DATABASE_URL": db_url,
+        "WGBOT_STATE_DIR": str(tmp_path),
+        "PORT": str(port),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(proc.stdout.read().decode()) from None
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    req = urllib.request.Request(
+        url,
+        data=body.encode(),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def test_signed_command_over_http_is_answered_from_the_seeded_store(server, slack):
+    body = command_body("/talks", "platform-day")
+    status, raw = _post(server + "/slack/events", body, sign(SIGNING_SECRET, body))
+    assert status == 200
+    answer = json.loads(raw)
+    assert answer["response_type"] == "ephemeral"
+    assert "14 talks" in json.dumps(answer["blocks"])
+    # the process used the fake Slack we pointed it at (Bolt checks its token with auth.test)
+    assert [c.token for c in slack.calls_to("auth.test")] == [BOT_TOKEN]
+
+
+def test_forged_request_over_http_gets_401(server, slack):
+    body = command_body("/talks", "platform-day")
+    status, _ = _post(server + "/slack/events", body, sign("forged-secret", body))
+    assert status == 401
+    assert slack.calls == []
