@@ -8,7 +8,7 @@ changes nothing and a newer export updates talks in place. Bulk statements keep 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -175,8 +175,27 @@ def _current(session: Session, conference_id: int) -> dict[str, tuple[int, tuple
     return out
 
 
+def canonical(catalog: Catalog) -> Catalog:
+    """One spelling per person and company (the file's last), each person once per talk.
+
+    The store keys people and companies by folded name, so the records must say what the
+    store will hold, or an unchanged file would compare as changed on every import.
+    """
+    names = {fold(s.name): s.name for t in catalog.talks for s in t.speakers}
+    companies = {fold(s.company): s.company for t in catalog.talks for s in t.speakers if s.company}
+    talks = []
+    for t in catalog.talks:
+        people: dict[str, SpeakerRecord] = {}
+        for s in t.speakers:
+            company = companies[fold(s.company)] if s.company else None
+            people.setdefault(fold(s.name), SpeakerRecord(names[fold(s.name)], company))
+        talks.append(replace(t, speakers=tuple(people.values())))
+    return Catalog(catalog.conference, catalog.events, talks)
+
+
 def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
     """Make the store hold exactly what the catalog says about its conference."""
+    catalog = canonical(catalog)
     report = ImportReport(conference=catalog.conference.slug)
     conference_id, event_ids = _upsert_conference(session, catalog)
     event_names = {e.slug: e.name for e in catalog.events}
@@ -225,12 +244,9 @@ def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
         }
 
     def dependents(talk_id: int, rec: TalkRecord) -> tuple[list[dict], dict]:
-        links, seen = [], set()
+        links = []
         for pos, s in enumerate(rec.speakers):
             sid = speaker_ids[fold(s.name)]
-            if sid in seen:  # the same person listed twice on one talk
-                continue
-            seen.add(sid)
             cid = company_ids[fold(s.company)] if s.company else None
             links.append(
                 {"talk_id": talk_id, "speaker_id": sid, "company_id": cid, "position": pos}

@@ -129,6 +129,8 @@ def parse(text: str, name: str) -> Catalog:
         mark = getattr(exc, "problem_mark", None)
         place = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise CatalogFileError(f"{name}:{place}: not valid YAML ({exc})") from None
+    except ValueError as exc:  # PyYAML's own date parsing, e.g. an unquoted 2024-02-31
+        raise CatalogFileError(f"{name}: a value YAML cannot read ({exc})") from None
     if not isinstance(raw, dict) or "conference" not in raw:
         raise CatalogFileError(f"{name}: expected a mapping with 'conference', 'events', 'talks'")
     conference = _conference(raw["conference"], f"{name}: conference")

@@ -135,7 +135,8 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         # multi-word names first, longest wins ("platform engineering day")
         matched = False
-        for n in range(min(index.longest_name, len(tokens) - i), 0, -1):
+        # a name of k words may span more tokens ("KubeCon + CloudNativeCon": "+" has no word)
+        for n in range(min(2 * index.longest_name, len(tokens) - i), 0, -1):
             key = key_of(" ".join(tokens[i : i + n]))
             # inside a name ("speaker argo"), only an unmistakable slug or phrase ends it
             if key in index.names and (n > 1 or mode is None or "-" in tokens[i]):
@@ -155,7 +156,7 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
         elif tok in FORMAT_WORDS:
             q.formats.add(FORMAT_WORDS[tok])
             mode = None
-        elif tok == "day" and nxt.isdigit() and 0 < int(nxt) < 100:
+        elif tok == "day" and re.fullmatch(r"[0-9]{1,2}", nxt) and int(nxt) > 0:
             day_spec, q.day_label = ("day", int(nxt)), f"day {int(nxt)}"
             i += 1
             mode = None
