@@ -267,7 +267,7 @@ def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
         ids = list(gone.values())
         for start in range(0, len(ids), 5000):
             session.execute(delete(Talk).where(Talk.id.in_(ids[start : start + 5000])))
-        report.removed = sorted(gone)
+        report.removed = sorted(current[sid][1][1] for sid in gone)  # titles, like the rest
     if changed:
         ids = [tid for tid, _ in changed]
         session.execute(delete(TalkSpeaker).where(TalkSpeaker.talk_id.in_(ids)))
