@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.config import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 
 
 def _settings() -> Settings:
@@ -88,7 +92,7 @@ def upgrade() -> None:
     click.echo(f"Schema up to date ({settings.db_url.split('@')[-1]}).")
 
 
-def _start(settings: Settings, *needed: str):
+def _start(settings: Settings, *needed: str) -> App:
     from bot.app import build_app
     from bot.bootstrap import open_store
 
@@ -98,7 +102,7 @@ def _start(settings: Settings, *needed: str):
         raise click.ClickException(str(exc)) from None
     _logging(settings)
     store = open_store(settings)
-    return build_app(settings, store), store
+    return build_app(settings, store)
 
 
 @main.command()
@@ -107,7 +111,7 @@ def run() -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     settings = _settings()
-    app, _ = _start(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    app = _start(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     SocketModeHandler(app, settings.slack_app_token).start()
 
 
@@ -119,7 +123,7 @@ def serve(host: str, port: int | None) -> None:
     from bot.server import serve as serve_http
 
     settings = _settings()
-    app, _ = _start(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    app = _start(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     serve_http(app, host, port or settings.port)
 
 

@@ -131,8 +131,8 @@ def _upsert_conference(session: Session, catalog: Catalog) -> tuple[int, dict[st
     return conference.id, {slug: e.id for slug, e in existing.items()}
 
 
-def _current(session: Session, conference_id: int) -> dict[str, tuple[int, tuple]]:
-    """The stored talks of a conference: source id -> (talk id, fingerprint)."""
+def _current(session: Session, conference_id: int) -> dict[str, tuple[int, TalkRecord]]:
+    """The stored talks of a conference: source id -> (talk id, the talk as a record)."""
     people: dict[int, list[tuple[str, str | None]]] = {}
     rows = session.execute(
         select(TalkSpeaker.talk_id, Speaker.name, Company.name)
@@ -163,15 +163,20 @@ def _current(session: Session, conference_id: int) -> dict[str, tuple[int, tuple
     )
     out = {}
     for row in talks:
-        fp = (
-            *row[2:7],
-            _utc(row.starts_at),
-            _utc(row.ends_at),
-            row.room,
-            row.url,
-            tuple(people.get(row.id, ())),
+        stored = TalkRecord(
+            source_id=row.source_id,
+            title=row.title,
+            event=row.slug,
+            format=row.format,
+            day=row.day,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            room=row.room,
+            url=row.url,
+            summary=row.summary,
+            speakers=tuple(SpeakerRecord(n, c) for n, c in people.get(row.id, ())),
         )
-        out[row.source_id] = (row.id, fp)
+        out[row.source_id] = (row.id, stored)
     return out
 
 
@@ -207,7 +212,7 @@ def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
         found = current.get(rec.source_id)
         if found is None:
             new.append(rec)
-        elif found[1] != _fingerprint(rec):
+        elif _fingerprint(found[1]) != _fingerprint(rec):
             changed.append((found[0], rec))
         else:
             report.unchanged += 1
@@ -267,7 +272,7 @@ def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
         ids = list(gone.values())
         for start in range(0, len(ids), 5000):
             session.execute(delete(Talk).where(Talk.id.in_(ids[start : start + 5000])))
-        report.removed = sorted(current[sid][1][1] for sid in gone)  # titles, like the rest
+        report.removed = sorted(current[sid][1].title for sid in gone)
     if changed:
         ids = [tid for tid, _ in changed]
         session.execute(delete(TalkSpeaker).where(TalkSpeaker.talk_id.in_(ids)))

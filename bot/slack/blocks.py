@@ -33,10 +33,6 @@ def context(*mrkdwn: str) -> Block:
     return {"type": "context", "elements": elements[:CONTEXT_ELEMENTS]}
 
 
-def divider() -> Block:
-    return {"type": "divider"}
-
-
 def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
     if len(value) > BUTTON_VALUE:
         raise ValueError("button value over Slack's 2000-character limit")

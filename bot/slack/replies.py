@@ -23,10 +23,11 @@ class Reply:
 
     text: str
     blocks: list[dict[str, Any]]
+    failed: bool = False  # the apology: send it privately, never share it
 
 
 def sorry() -> Reply:
-    return Reply(SORRY, [section(SORRY)])
+    return Reply(SORRY, [section(SORRY)], failed=True)
 
 
 def safely(build: Callable[[], Reply], what: str) -> Reply:

@@ -83,8 +83,5 @@ class Store:
     def upgrade(self, revision: str = "head") -> None:
         command.upgrade(self.alembic_config(), revision)
 
-    def downgrade(self, revision: str) -> None:
-        command.downgrade(self.alembic_config(), revision)
-
     def dispose(self) -> None:
         self.engine.dispose()

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.slack.replies import Reply, safely, sorry
+from bot.slack.replies import Reply, safely
 from bot.store import Store
 from bot.talks import views
 from bot.talks.catalog_index import CatalogCache
@@ -77,7 +77,7 @@ def register(app: App, feature: TalksFeature) -> None:
         def share(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
             text, offset = views.read_state(action.get("value", ""))
             reply = answer(text, offset, shared_by=_sharer(body))
-            if reply.text == sorry().text:
+            if reply.failed:
                 respond(replace_original=False, text=reply.text, blocks=reply.blocks)
                 return
             respond(

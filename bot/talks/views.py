@@ -59,18 +59,20 @@ def _when(row: TalkRow) -> str | None:
     return row.day.strftime("%a %-d %b %Y") if row.day else None
 
 
-def talk_text(row: TalkRow, *, with_summary: bool = True) -> str:
+def _facts(row: TalkRow, *, room: bool = True) -> str:
+    """'Panel · Platform Engineering Day · Tue 19 Mar 2024', escaped and in italics."""
+    facts = [FORMAT_LABELS.get(row.format, row.format.title()), row.event_name, _when(row)]
+    if room:
+        facts.append(row.room)
+    return "_" + escape(" · ".join(f for f in facts if f)) + "_"
+
+
+def talk_text(row: TalkRow) -> str:
     lines = [f"*{link(row.url, row.title)}*"]
     if row.speakers_line:
         lines.append(escape(row.speakers_line))
-    facts = [
-        FORMAT_LABELS.get(row.format, row.format.title()),
-        row.event_name,
-        _when(row),
-        row.room,
-    ]
-    lines.append("_" + escape(" · ".join(f for f in facts if f)) + "_")
-    if with_summary and row.summary:
+    lines.append(_facts(row))
+    if row.summary:
         lines.append(escape(clip(row.summary, 300)))
     return "\n".join(lines)
 
@@ -160,12 +162,14 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
             context(f"Shared by {escape(shared_by)} with `/talks {escape(clip(answer.text, 80))}`")
         )
     fallback = f"{page.total} talks for “{escape(clip(answer.text, 80))}”"
-    return Reply(fallback, [b for b in blocks if b])
+    return Reply(fallback, [b for b in blocks if b is not None])
 
 
-def _buttons(text: str, offset: int, more: bool, shared_by: str | None, *, talks: bool) -> dict:
+def _buttons(
+    text: str, offset: int, more: bool, shared_by: str | None, *, talks: bool
+) -> dict | None:
     if shared_by:  # a shared copy is read by many; paging it would change it for everyone
-        return {}
+        return None
     more_id, share_id = (MORE_TALKS, SHARE_TALKS) if talks else (MORE_SPEAKERS, SHARE_SPEAKERS)
     step = 10 if talks else SPEAKERS_PAGE
     elements = []
@@ -198,8 +202,7 @@ def speaker_text(card: SpeakerCard) -> str:
         head += " · " + escape(", ".join(card.companies))
     lines = [head]
     for row in card.talks[:8]:
-        facts = [FORMAT_LABELS.get(row.format, row.format), row.event_name, _when(row)]
-        lines.append(f"• {link(row.url, row.title)} _{escape(' · '.join(f for f in facts if f))}_")
+        lines.append(f"• {link(row.url, row.title)} {_facts(row, room=False)}")
     if len(card.talks) > 8:
         lines.append(f"…and {len(card.talks) - 8} more: `/talks speaker {escape(card.name)}`")
     return "\n".join(lines)
@@ -245,5 +248,6 @@ def speakers_view(
             )
         )
     return Reply(
-        f"{total} speakers for “{escape(clip(answer.text, 80))}”", [b for b in blocks if b]
+        f"{total} speakers for “{escape(clip(answer.text, 80))}”",
+        [b for b in blocks if b is not None],
     )
