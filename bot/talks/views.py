@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.slack.blocks import MAX_BLOCKS, SECTION_TEXT, actions, button, context, header, section
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
-from bot.talks.search import SpeakerCard, TalkRow
+from bot.talks.search import COUNT_CAP, SpeakerCard, TalkRow
 from bot.talks.service import SpeakersAnswer, TalksAnswer
 
 FORMAT_LABELS = {
@@ -143,7 +143,9 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
         return none_view(answer)
     page = answer.page
     first, last = page.offset + 1, page.offset + len(page.rows)
-    count = f"*{page.total} talk{'s' if page.total != 1 else ''}* for {_describe(answer)}"
+    # the count query stops past COUNT_CAP; say so rather than print a made-up 1001
+    shown = f"{COUNT_CAP:,}+" if page.capped else str(page.total)
+    count = f"*{shown} talk{'s' if page.total != 1 else ''}* for {_describe(answer)}"
     if page.total > len(page.rows):
         count += f" · {first}–{last}"
     blocks = []
@@ -161,7 +163,7 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
         blocks.append(
             context(f"Shared by {escape(shared_by)} with `/talks {escape(clip(answer.text, 80))}`")
         )
-    fallback = f"{page.total} talks for “{escape(clip(answer.text, 80))}”"
+    fallback = f"{shown} talks for “{escape(clip(answer.text, 80))}”"
     return Reply(fallback, [b for b in blocks if b is not None])
 
 
