@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-
 
 def escape(text: str | None) -> str:
     """Slack's three control characters, and nothing else (Slack's own rule)."""
-    return (text or "").translate(_ESCAPES)
+    # str.replace is several times faster than str.translate with a mapping table
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def link(url: str | None, label: str) -> str:

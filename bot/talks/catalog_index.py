@@ -1,7 +1,8 @@
 """What the query parser needs to know about the catalog, cached per catalog revision.
 
-Events and conferences are few, so they live in memory; names for "did you mean" are loaded
-only when a query misses, and also cached until the next import bumps the revision.
+Events and conferences are few, so they live in memory. Speaker and company names are loaded on
+the first query that needs them, title words for "did you mean" on the first miss; all of it is
+cached until the next import bumps the revision.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from functools import cached_property
 from sqlalchemy import func, select
 
 from bot.store import Db
-from bot.store.models import CatalogState, Company, Conference, Event, Speaker, Talk
-from bot.text import fold, words
+from bot.store.models import CatalogState, Conference, Event, Talk
+from bot.talks.directory import Directory, load_directory
+from bot.text import words
 
 
 def key_of(text: str) -> str:
@@ -51,13 +53,6 @@ class EventInfo:
     talks: int
 
 
-@dataclass(frozen=True)
-class Vocabulary:
-    speakers: dict[str, str]  # folded name -> name as written
-    companies: dict[str, str]
-    terms: list[str]
-
-
 @dataclass
 class CatalogIndex:
     revision: int
@@ -66,25 +61,32 @@ class CatalogIndex:
     # key -> ("conference"|"event", id); keys are slugs, aliases and names as key_of() makes them
     names: dict[str, tuple[str, int]]
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _vocabulary: Vocabulary | None = field(default=None, repr=False)
+    _directory: Directory | None = field(default=None, repr=False)
+    _terms: list[str] | None = field(default=None, repr=False)
 
     @cached_property
     def longest_name(self) -> int:
         return max((k.count("-") + 1 for k in self.names), default=1)
 
-    def vocabulary(self, db: Db) -> Vocabulary:
-        """Speaker and company names and title words, for near-miss suggestions."""
+    def directory(self, db: Db) -> Directory:
+        """Speakers and companies, loaded on the first query that names someone."""
         with self._lock:
-            if self._vocabulary is None:
-                speakers = {fold(n): n for n in db.scalars(select(Speaker.name))}
-                companies = {fold(n): n for n in db.scalars(select(Company.name))}
+            if self._directory is None:
+                self._directory = load_directory(db)
+            return self._directory
+
+    def terms(self, db: Db) -> list[str]:
+        """Title and name words, for near-miss suggestions of free words."""
+        directory = self.directory(db)
+        with self._lock:
+            if self._terms is None:
                 terms: set[str] = set()
                 for title in db.scalars(select(Talk.title)):
                     terms.update(w for w in words(title) if len(w) > 2)
-                for name in (*speakers, *companies):
+                for name in (*directory.speakers.choices, *directory.companies.choices):
                     terms.update(name.split())
-                self._vocabulary = Vocabulary(speakers, companies, sorted(terms))
-            return self._vocabulary
+                self._terms = sorted(terms)
+            return self._terms
 
 
 def _load(db: Db, revision: int) -> CatalogIndex:

@@ -1,4 +1,4 @@
-"""Catalog queries, built once per shape and reused, so a page costs two indexed statements.
+"""Catalog queries, built once per shape and reused, so a page costs one indexed statement.
 
 Functions take a Connection (the fast path the listeners use) or a Session (scripts, tests).
 """
@@ -8,20 +8,23 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, literal, select
 
 from bot.store import Db, dialect_of
 from bot.store.fulltext import Term, fts_param, match
-from bot.store.models import Company, Conference, Event, Speaker, Talk, TalkSpeaker
+from bot.store.models import Conference, Event, Talk, TalkSpeaker
+from bot.store.value_lists import in_list, list_param
+from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
 from bot.text import fold
 
 COUNT_CAP = 1000  # beyond this an answer says "1000+": counting every hit of a common word costs
+MAX_SPEAKERS = 200  # speaker cards one answer holds; /speakers pages through them
 
 
-@dataclass(frozen=True)
-class TalkRow:
+class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times faster
     id: int
     title: str
     url: str | None
@@ -63,61 +66,112 @@ ROW_COLUMNS = (
 
 @cache
 def _statements(
-    dialect: str, fts: bool, ranked: bool, conf: bool, events: bool, days: bool, formats: bool
-) -> tuple[Select, Select]:
-    """(page, capped count) for one combination of filters; values are bound at execution."""
-    ids = select(Talk.id)
-    if fts:
+    dialect: str,
+    ranked: bool,
+    conf: bool,
+    events: bool,
+    days: bool,
+    formats: bool,
+    talks: bool,
+) -> tuple[Select, Select | None]:
+    """(page, capped count) for one combination of filters; values are bound at execution.
+
+    Hits reached by id (full-text matches, the talks of a speaker or company) must all be read
+    and sorted anyway, so the page carries their total in a `total` column: they are ordered
+    once, up to the page's end and at least COUNT_CAP+1 of them, then sliced and counted.
+    Hits reached through a schedule-ordered index (event, day, format) stop after one page;
+    their count is a second, index-only statement, run only when the page is full.
+    """
+    ids = select(Talk.id, Talk.sort_key)
+    if ranked:  # free words: full-text hits, best first
         hits = match(dialect)
         ids = ids.join(hits, hits.c.talk_id == Talk.id)
-    if conf:
-        ids = ids.where(Talk.conference_id.in_(bindparam("conf", expanding=True)))
-    if events:
-        ids = ids.where(Talk.event_id.in_(bindparam("events", expanding=True)))
-    if days:
-        ids = ids.where(Talk.day.in_(bindparam("days", expanding=True)))
-    if formats:
-        ids = ids.where(Talk.format.in_(bindparam("formats", expanding=True)))
-    if ranked:
-        inner = ids.add_columns(hits.c.rank.label("rank")).order_by(
-            hits.c.rank, Talk.sort_key, Talk.id
+    for on, column, param in (
+        (conf, Talk.conference_id, "conf"),
+        (events, Talk.event_id, "events"),
+        (days, Talk.day, "days"),
+        (formats, Talk.format, "formats"),
+    ):
+        if on:
+            ids = ids.where(in_list(column, param, dialect))
+    if talks:
+        ids = ids.where(in_list(Talk.id, "talks", dialect))
+    if ranked or talks:
+        rank = hits.c.rank if ranked else literal(0)
+        window = (
+            ids.add_columns(rank.label("rank"))
+            .order_by(rank, Talk.sort_key, Talk.id)
+            .limit(bindparam("window"))
+            .cte("window")
+            .prefix_with("MATERIALIZED")
         )
+        total = select(func.count()).select_from(window).scalar_subquery().label("total")
+        page = (
+            select(window.c.id, window.c.rank)
+            .order_by(window.c.rank, window.c.sort_key, window.c.id)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+            .subquery("page")
+        )
+        order = [page.c.rank, Talk.sort_key, Talk.id]
+        count = None
     else:
-        inner = ids.order_by(Talk.sort_key, Talk.id)
-    page_ids = inner.limit(bindparam("limit")).offset(bindparam("offset")).subquery("page")
-    outer_order = [page_ids.c.rank] if ranked else []
-    page = (
-        select(*ROW_COLUMNS)
-        .select_from(page_ids)
-        .join(Talk, Talk.id == page_ids.c.id)
+        page = (
+            ids.order_by(Talk.sort_key, Talk.id)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+            .subquery("page")
+        )
+        total = literal(None).label("total")
+        order = [Talk.sort_key, Talk.id]
+        hits = ids.with_only_columns(Talk.id).limit(COUNT_CAP + 1).subquery("capped")
+        count = select(func.count()).select_from(hits)
+    rows = (
+        select(*ROW_COLUMNS, total)
+        .select_from(page)
+        .join(Talk, Talk.id == page.c.id)
         .join(Event, Event.id == Talk.event_id)
         .join(Conference, Conference.id == Talk.conference_id)
-        .order_by(*outer_order, Talk.sort_key, Talk.id)
+        .order_by(*order)
     )
-    capped = ids.limit(COUNT_CAP + 1).subquery("capped")
-    count = select(func.count()).select_from(capped)
-    return page, count
+    return rows, count
 
 
-def find_talks(db: Db, q: TalkQuery, offset: int = 0, limit: int = 10) -> Page:
-    terms = [Term(w) for w in q.words]
-    terms += [Term(w, "people") for w in q.speaker]
-    terms += [Term(w, "companies") for w in q.company]
-    dialect = dialect_of(db)
-    page_stmt, count_stmt = _statements(
-        dialect,
-        bool(terms),
-        bool(q.words),
-        bool(q.conference_ids),
-        bool(q.event_ids),
-        q.days is not None,
-        bool(q.formats),
+@cache
+def _rows_statement(dialect: str) -> Select:
+    """The rows of the talks whose ids are bound to :ids, in schedule order."""
+    return (
+        select(*ROW_COLUMNS)
+        .join(Event, Event.id == Talk.event_id)
+        .join(Conference, Conference.id == Talk.conference_id)
+        .where(in_list(Talk.id, "ids", dialect))
+        .order_by(Talk.sort_key, Talk.id)
     )
+
+
+def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit: int = 10) -> Page:
+    """A page of the talks q asks for, with their total (capped past COUNT_CAP)."""
     if q.days is not None and not q.days:
         return Page([], 0, offset)
-    params: dict[str, object] = {"limit": limit, "offset": offset}
-    if terms:
-        params["fts_query"] = fts_param(dialect, terms)
+    dialect = dialect_of(db)
+    params: dict[str, object] = {
+        "limit": limit,
+        "offset": offset,
+        "window": max(offset + limit, COUNT_CAP + 1),
+    }
+    if q.speaker or q.company:
+        directory = index.directory(db)
+        talk_ids = directory.talks_by(q.speaker, q.company)
+        if not talk_ids:
+            return Page([], 0, offset)
+        if not (q.words or q.conference_ids or q.event_ids or q.days or q.formats):
+            # names alone: the directory has the whole answer; the database only the rows
+            page_ids = directory.in_schedule_order(talk_ids)[offset : offset + limit]
+            rows = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, page_ids)})
+            return Page([TalkRow._make(r) for r in rows], len(talk_ids), offset)
+        params["talks"] = list_param(dialect, talk_ids)
+    if q.words:
+        params["fts_query"] = fts_param(dialect, [Term(w) for w in q.words])
     for key, value in (
         ("conf", q.conference_ids),
         ("events", q.event_ids),
@@ -125,12 +179,38 @@ def find_talks(db: Db, q: TalkQuery, offset: int = 0, limit: int = 10) -> Page:
         ("formats", q.formats),
     ):
         if value:
-            params[key] = sorted(value)
-    rows = [TalkRow(*r) for r in db.execute(page_stmt, params)]
-    # When the whole answer fits on the first page there is nothing left to count.
+            params[key] = list_param(dialect, value)
+    page_stmt, count_stmt = _statements(
+        dialect,
+        bool(q.words),
+        bool(q.conference_ids),
+        bool(q.event_ids),
+        q.days is not None,
+        bool(q.formats),
+        "talks" in params,
+    )
+    rows = db.execute(page_stmt, params).all()
+    talks = [TalkRow._make(r[:-1]) for r in rows]
+    if count_stmt is None:
+        # past the last page no row carries the total: there is nothing there
+        return Page(talks, rows[0][-1] if rows else 0, offset)
+    # when the whole answer fits on the first page there is nothing left to count
     fits = offset == 0 and len(rows) < limit
-    total = len(rows) if fits else db.scalar(count_stmt, params) or 0
-    return Page(rows, total, offset)
+    total = len(rows) if fits else _known_total(index, q)
+    if total is None:
+        total = db.scalar(count_stmt, params) or 0
+    return Page(talks, total, offset)
+
+
+def _known_total(index: CatalogIndex, q: TalkQuery) -> int | None:
+    """An event's or a conference's talks alone: the catalog index has counted them already."""
+    if q.days is not None or q.formats or q.words or q.speaker or q.company:
+        return None
+    if q.event_ids and not q.conference_ids:
+        return sum(index.events[e].talks for e in q.event_ids)
+    if q.conference_ids and not q.event_ids:
+        return sum(index.conferences[c].talks for c in q.conference_ids)
+    return None
 
 
 @dataclass(frozen=True)
@@ -142,52 +222,38 @@ class SpeakerCard:
 
 
 def _talks_of(db: Db, speaker_ids: list[int]) -> dict[int, list[TalkRow]]:
-    rows = db.execute(
+    dialect = dialect_of(db)
+    rows = db.execute(_talks_of_statement(dialect), {"ids": list_param(dialect, speaker_ids)})
+    out: dict[int, list[TalkRow]] = {}
+    for r in rows:
+        out.setdefault(r[0], []).append(TalkRow._make(r[1:]))
+    return out
+
+
+@cache
+def _talks_of_statement(dialect: str) -> Select:
+    return (
         select(TalkSpeaker.speaker_id, *ROW_COLUMNS)
         .join(Talk, Talk.id == TalkSpeaker.talk_id)
         .join(Event, Event.id == Talk.event_id)
         .join(Conference, Conference.id == Talk.conference_id)
-        .where(TalkSpeaker.speaker_id.in_(speaker_ids))
+        .where(in_list(TalkSpeaker.speaker_id, "ids", dialect))
         .order_by(Talk.sort_key, Talk.id)
     )
-    out: dict[int, list[TalkRow]] = {}
-    for r in rows:
-        out.setdefault(r[0], []).append(TalkRow(*r[1:]))
-    return out
 
 
-def find_speakers(db: Db, words: list[str], limit: int = 200) -> list[SpeakerCard]:
-    """Speakers whose name, or whose company, has every word (as a word prefix)."""
+def find_speakers(db: Db, index: CatalogIndex, words: list[str]) -> list[SpeakerCard]:
+    """Speakers whose name, or a company they spoke for, has every word (as a word prefix).
+
+    Sorted by name; a card per speaker, with their companies and talks.
+    """
     if not words:
         return []
-    dialect = dialect_of(db)
-    hits = match(dialect)
-    stmt = (
-        select(Speaker.id, Speaker.name, Company.name)
-        .select_from(TalkSpeaker)
-        .join(hits, hits.c.talk_id == TalkSpeaker.talk_id)
-        .join(Speaker, Speaker.id == TalkSpeaker.speaker_id)
-        .outerjoin(Company, Company.id == TalkSpeaker.company_id)
-        .limit(5000)
-    )
-    matches: dict[int, str] = {}
-    for column in ("people", "companies"):
-        params = {"fts_query": fts_param(dialect, [Term(w, column) for w in words])}
-        for sid, name, company in db.execute(stmt, params):
-            haystack = fold(name if column == "people" else company or "").split()
-            if all(any(h.startswith(w) for h in haystack) for w in words):
-                matches[sid] = name
-    if not matches:
-        return []
-    ids = sorted(matches, key=lambda i: fold(matches[i]))[:limit]
-    companies: dict[int, list[str]] = {}
-    for sid, company in db.execute(
-        select(TalkSpeaker.speaker_id, Company.name)
-        .join(Company, Company.id == TalkSpeaker.company_id)
-        .where(TalkSpeaker.speaker_id.in_(ids))
-        .distinct()
-        .order_by(Company.name)
-    ):
-        companies.setdefault(sid, []).append(company)
-    talks = _talks_of(db, ids)
-    return [SpeakerCard(i, matches[i], companies.get(i, []), talks.get(i, [])) for i in ids]
+    directory = index.directory(db)
+    names = directory.speakers.names
+    ids = sorted(directory.speakers_matching(words), key=lambda i: (fold(names[i]), i))
+    ids = ids[:MAX_SPEAKERS]
+    talks = _talks_of(db, ids) if ids else {}
+    return [
+        SpeakerCard(i, names[i], directory.companies_of.get(i, []), talks.get(i, [])) for i in ids
+    ]

@@ -39,12 +39,12 @@ def answer_talks(
         return TalksAnswer("refused", text, index, message=str(exc))
     if q.is_empty:
         return TalksAnswer("none", text, index, query=q)
-    page = find_talks(db, q, offset, PAGE_SIZE)
+    page = find_talks(db, index, q, offset, PAGE_SIZE)
     if page.total:
         return TalksAnswer("results", text, index, query=q, page=page)
     fixed = suggest(db, q, index)
     if fixed:
-        page = find_talks(db, fixed[0], offset, PAGE_SIZE)
+        page = find_talks(db, index, fixed[0], offset, PAGE_SIZE)
         if page.total:
             return TalksAnswer("results", text, index, query=fixed[0], page=page, meant=fixed[1])
     return TalksAnswer("none", text, index, query=q)
@@ -74,15 +74,16 @@ def answer_speakers(db: Db, cache: CatalogCache, text: str) -> SpeakersAnswer:
     wanted = words(text)
     if not wanted:
         return SpeakersAnswer("none", text, [])
-    cards = find_speakers(db, wanted)
+    index = cache.get(db)
+    cards = find_speakers(db, index, wanted)
     if cards:
         return SpeakersAnswer("results", text, cards)
-    vocab = cache.get(db).vocabulary(db)
+    directory = index.directory(db)
     phrase = " ".join(wanted)
-    for names in (vocab.speakers, vocab.companies):
-        best = best_match(phrase, list(names), NAME_CUTOFF)
+    for names in (directory.speakers, directory.companies):
+        best = best_match(phrase, names.choices, NAME_CUTOFF)
         if best:
-            cards = find_speakers(db, best.split())
+            cards = find_speakers(db, index, best.split())
             if cards:
-                return SpeakersAnswer("results", text, cards, meant=names[best])
+                return SpeakersAnswer("results", text, cards, meant=names.written(best))
     return SpeakersAnswer("none", text, [])

@@ -23,15 +23,16 @@ def best_match(query: str, choices: list[str], cutoff: int) -> str | None:
 
 def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] | None:
     """A corrected query and a label for what it now means, or None when nothing is close."""
-    vocab = index.vocabulary(db)
+    directory = index.directory(db)
+    people, companies = directory.speakers, directory.companies
     if q.speaker:
-        best = best_match(" ".join(q.speaker), list(vocab.speakers), NAME_CUTOFF)
+        best = best_match(" ".join(q.speaker), people.choices, NAME_CUTOFF)
         if best and best.split() != q.speaker:
-            return replace(q, speaker=best.split()), f"speaker {vocab.speakers[best]}"
+            return replace(q, speaker=best.split()), f"speaker {people.written(best)}"
     if q.company:
-        best = best_match(" ".join(q.company), list(vocab.companies), NAME_CUTOFF)
+        best = best_match(" ".join(q.company), companies.choices, NAME_CUTOFF)
         if best and best.split() != q.company:
-            return replace(q, company=best.split()), f"company {vocab.companies[best]}"
+            return replace(q, company=best.split()), f"company {companies.written(best)}"
     if not q.words:
         return None
     phrase = " ".join(q.words)
@@ -43,14 +44,15 @@ def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] 
             return replace(q, words=[], event_ids=q.event_ids | {id_}), ev.name
         conf = index.conferences[id_]
         return replace(q, words=[], conference_ids=q.conference_ids | {id_}), conf.name
-    best = best_match(phrase, list(vocab.speakers), NAME_CUTOFF)
+    best = best_match(phrase, people.choices, NAME_CUTOFF)
     if best:
-        return replace(q, words=[], speaker=best.split()), vocab.speakers[best]
-    best = best_match(phrase, list(vocab.companies), NAME_CUTOFF)
+        return replace(q, words=[], speaker=best.split()), people.written(best)
+    best = best_match(phrase, companies.choices, NAME_CUTOFF)
     if best:
-        return replace(q, words=[], company=best.split()), vocab.companies[best]
-    known = set(vocab.terms)
-    fixed = [w if w in known else (best_match(w, vocab.terms, WORD_CUTOFF) or w) for w in q.words]
+        return replace(q, words=[], company=best.split()), companies.written(best)
+    terms = index.terms(db)
+    known = set(terms)
+    fixed = [w if w in known else (best_match(w, terms, WORD_CUTOFF) or w) for w in q.words]
     if fixed != q.words:
         return replace(q, words=fixed), " ".join(fixed)
     return None

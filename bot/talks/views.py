@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,17 +52,18 @@ def read_state(value: str) -> tuple[str, int]:
         return "", 0
 
 
-def _when(row: TalkRow) -> str | None:
-    if row.starts_at is not None:
-        start = row.starts_at if row.starts_at.tzinfo else row.starts_at.replace(tzinfo=dt.UTC)
-        local = start.astimezone(ZoneInfo(row.timezone))
-        return local.strftime("%a %-d %b %Y, %H:%M")
-    return row.day.strftime("%a %-d %b %Y") if row.day else None
+@lru_cache(maxsize=4096)  # a schedule has few distinct slots, and every answer formats them
+def _when(starts_at: dt.datetime | None, day: dt.date | None, timezone: str) -> str | None:
+    if starts_at is not None:
+        start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=dt.UTC)
+        return start.astimezone(ZoneInfo(timezone)).strftime("%a %-d %b %Y, %H:%M")
+    return day.strftime("%a %-d %b %Y") if day else None
 
 
 def _facts(row: TalkRow, *, room: bool = True) -> str:
     """'Panel · Platform Engineering Day · Tue 19 Mar 2024', escaped and in italics."""
-    facts = [FORMAT_LABELS.get(row.format, row.format.title()), row.event_name, _when(row)]
+    when = _when(row.starts_at, row.day, row.timezone)
+    facts = [FORMAT_LABELS.get(row.format, row.format.title()), row.event_name, when]
     if room:
         facts.append(row.room)
     return "_" + escape(" · ".join(f for f in facts if f)) + "_"
