@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.config import Settings
 from bot.importers import catalog_yaml
@@ -40,6 +41,11 @@ def seed_if_empty(store: Store, catalog_dir: Path) -> list[ImportReport]:
             return []
     reports = []
     for path in sorted(catalog_dir.glob("*.yaml")):
-        reports.append(import_file(store, path))
+        try:
+            reports.append(import_file(store, path))
+        except IntegrityError:
+            # another process seeding the same empty store got there first: its rows stand
+            log.info("%s was seeded by another process", path.name)
+            continue
         log.info("seeded %s", reports[-1].summary())
     return reports

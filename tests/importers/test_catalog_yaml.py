@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 import yaml
 from sqlalchemy import func, select, text
 
-from bot.bootstrap import import_file
+from bot.bootstrap import import_file, seed_if_empty
 from bot.importers.records import CatalogFileError
 from bot.store import Store
 from bot.store.models import (
@@ -634,3 +635,26 @@ def test_the_seed_holds_exactly_the_talks_and_speakers_of_the_article(seeded):
     assert len(speakers) == len(set(speakers)) == len(verified_people)
     assert set(speakers) == verified_people
     assert set(companies) == verified_companies
+
+
+def test_processes_seeding_one_empty_store_at_once_all_start(store: Store):
+    """Two processes starting on an empty store both seed it; the loser's rows already stand."""
+
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            seed_if_empty(store, CATALOG.parent)
+        except BaseException as exc:  # the test reports whatever escaped
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    with store.session() as session:
+        assert session.scalar(select(func.count()).select_from(Talk)) == 27
