@@ -14,6 +14,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.config import Settings
+from bot.onboarding import listeners as onboarding
+from bot.onboarding.content import Content, default_content
+from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.outbox import Sender
 from bot.store import Store
 from bot.talks import listeners as talks
 from bot.talks.listeners import TalksFeature
@@ -41,6 +45,28 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
+def make_onboarding(
+    settings: Settings,
+    store: Store,
+    clock: Callable[[], dt.datetime] = utcnow,
+    content: Callable[[], Content] = default_content,
+) -> OnboardingFeature:
+    # The sender keeps its own client without retry handlers: it stores a failed DM and
+    # retries it later itself, instead of sleeping inside a call.
+    client = WebClient(
+        token=settings.slack_bot_token or None, base_url=settings.slack_api_url, timeout=10
+    )
+    sender = Sender(
+        store,
+        client,
+        content,
+        clock,
+        per_minute=settings.dms_per_minute,
+        welcome_guests=settings.welcome_guests,
+    )
+    return OnboardingFeature(store, settings, sender, content, clock)
+
+
 def build_app(
     settings: Settings,
     store: Store,
@@ -48,6 +74,7 @@ def build_app(
     client: WebClient | None = None,
     authorize: Callable[..., object] | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
+    onboarding_feature: OnboardingFeature | None = None,
 ) -> App:
     client = client or make_client(settings)
     if authorize:
@@ -62,4 +89,5 @@ def build_app(
         token_verification_enabled=False,
     )
     talks.register(app, TalksFeature(store, clock))
+    onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
     return app

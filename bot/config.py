@@ -38,12 +38,27 @@ class Settings(BaseSettings):
     catalog_dir: Path = Field(PROJECT_ROOT / "data" / "catalog", alias="WGBOT_CATALOG_DIR")
     port: int = Field(3000, alias="PORT", ge=1, le=65535)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    # onboarding: who gets welcomed, on which trigger, and who may preview it
+    welcome_on_team_join: bool = Field(True, alias="WGBOT_WELCOME_ON_TEAM_JOIN")
+    welcome_channels: str = Field("", alias="WGBOT_WELCOME_CHANNELS")  # ids, comma-separated
+    welcome_guests: bool = Field(False, alias="WGBOT_WELCOME_GUESTS")
+    organisers: str = Field("", alias="WGBOT_ORGANISERS")  # user ids, comma-separated
+    follow_up_days: int = Field(0, alias="WGBOT_FOLLOW_UP_DAYS", ge=0, le=60)  # 0: none
+    dms_per_minute: int = Field(40, alias="WGBOT_DMS_PER_MINUTE", ge=1, le=6000)
 
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         # WebClient joins method names onto the base URL, so it must end with "/".
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def welcome_channel_ids(self) -> frozenset[str]:
+        return frozenset(c.strip() for c in self.welcome_channels.split(",") if c.strip())
+
+    @property
+    def organiser_ids(self) -> frozenset[str]:
+        return frozenset(u.strip() for u in self.organisers.split(",") if u.strip())
 
     @property
     def db_url(self) -> str:

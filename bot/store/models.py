@@ -127,3 +127,40 @@ class TalkSearch(Base):
     people: Mapped[str] = mapped_column(Text, default="")
     companies: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
+
+
+class OnboardingMessage(Base):
+    """A DM the bot owes a person: a welcome, or the one follow-up. Also the delivery outbox.
+
+    The unique (team, user, kind, scope) key is what makes a welcome happen once: a duplicate
+    event, a retry or a second process inserts nothing. `state` moves pending -> sending -> sent
+    (or -> failed after too many attempts); a claim holds a row for one sender at a time.
+    """
+
+    __tablename__ = "onboarding_messages"
+    __table_args__ = (UniqueConstraint("team_id", "user_id", "kind", "scope"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # "welcome" or "follow_up"
+    scope: Mapped[str] = mapped_column(String(80))  # "workspace", "channel:C…", "request:…"
+    name: Mapped[str] = mapped_column(String(200), default="")  # as Slack gave it, unescaped
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    channel_id: Mapped[str] = mapped_column(String(32), default="")  # the DM, once opened
+    message_ts: Mapped[str] = mapped_column(String(32), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChecklistTick(Base):
+    """A newcomer ticked one item of the onboarding checklist."""
+
+    __tablename__ = "checklist_ticks"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    item: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ticked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,225 @@
+"""Delivering the DMs the bot owes: paced, retried with back-off, and never sent twice.
+
+Rows in onboarding_messages are the outbox. The scheduler calls Sender.drain() every few
+seconds (and at once after a join); each row is claimed by a conditional UPDATE, so two
+senders never take the same one. A row moves:
+
+    pending -> sending (users.info, conversations.open) -> posting (chat.postMessage) -> sent
+
+A 429 or 5xx answer means Slack did not post: the row goes back to pending with a due time
+(Retry-After, or exponential back-off). A sender that dies while `sending` leaves a claim that
+expires and the row is tried again; one that dies while `posting` cannot know whether the DM
+went out, so that row becomes `unknown` rather than risk a second welcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import ColumnElement, and_, or_, select, update
+
+from bot.onboarding import service, views
+from bot.onboarding.content import Content
+from bot.store import Store
+from bot.store.models import OnboardingMessage
+
+log = logging.getLogger(__name__)
+
+CLAIM = dt.timedelta(minutes=2)  # a sender holds a row this long before others may retry it
+MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
+BACKOFF_CAP = 1800.0
+
+
+def _takeable(now: dt.datetime) -> ColumnElement[bool]:
+    """Due and pending, or claimed by a sender that stopped before posting."""
+    m = OnboardingMessage
+    return or_(
+        and_(m.state == "pending", m.due_at <= now),
+        and_(m.state == "sending", m.claimed_until < now),
+    )
+
+
+class Sender:
+    def __init__(
+        self,
+        store: Store,
+        client: WebClient,
+        content: Callable[[], Content],
+        clock: Callable[[], dt.datetime],
+        *,
+        per_minute: int = 40,
+        welcome_guests: bool = False,
+    ) -> None:
+        self.store, self.client, self.content, self.clock = store, client, content, clock
+        self.interval = 60.0 / per_minute
+        self.welcome_guests = welcome_guests
+        self._last_send = 0.0
+        self._paused_until: dt.datetime | None = None
+        self._lock = threading.Lock()  # one drain at a time in this process
+        self.nudge: Callable[[], None] = lambda: None  # the scheduler sets: "drain now"
+
+    # ---- the loop --------------------------------------------------------------------------
+    def drain(self, limit: int | None = None) -> int:
+        """Send what is due; returns how many rows were handled. Safe to call from any thread."""
+        if not self._lock.acquire(blocking=False):
+            return 0  # a drain is running; it will see the new rows too
+        try:
+            handled = 0
+            while limit is None or handled < limit:
+                now = self.clock()
+                if self._paused_until and now < self._paused_until:
+                    break
+                row = self._claim(now)
+                if row is None:
+                    break
+                self._pace()
+                self._deliver(row)
+                handled += 1
+            return handled
+        finally:
+            self._lock.release()
+
+    def _pace(self) -> None:
+        """Stay under conversations.open's tier-3 limit instead of bouncing off it."""
+        wait = self._last_send + self.interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last_send = time.monotonic()
+
+    def _claim(self, now: dt.datetime) -> OnboardingMessage | None:
+        with self.store.session() as s:
+            # a sender that died mid-post: never guess, never send twice
+            s.execute(
+                update(OnboardingMessage)
+                .where(OnboardingMessage.state == "posting", OnboardingMessage.claimed_until < now)
+                .values(state="unknown", last_error="the sender stopped while posting")
+            )
+            candidates = s.scalars(
+                select(OnboardingMessage.id)
+                .where(_takeable(now))
+                .order_by(OnboardingMessage.due_at, OnboardingMessage.id)
+                .limit(5)
+            ).all()
+        for id_ in candidates:
+            with self.store.session() as s:
+                taken = s.execute(
+                    update(OnboardingMessage)
+                    .where(OnboardingMessage.id == id_, _takeable(now))
+                    .values(
+                        state="sending",
+                        claimed_until=now + CLAIM,
+                        attempts=OnboardingMessage.attempts + 1,
+                    )
+                ).rowcount
+                if taken:
+                    row = s.get(OnboardingMessage, id_)
+                    s.expunge(row)
+                    return row
+        return None
+
+    def _set(self, row_id: int, **values: Any) -> None:
+        with self.store.session() as s:
+            s.execute(
+                update(OnboardingMessage).where(OnboardingMessage.id == row_id).values(**values)
+            )
+
+    # ---- one DM ----------------------------------------------------------------------------
+    def _deliver(self, row: OnboardingMessage) -> None:
+        step = "sending"
+        try:
+            name = row.name
+            if not name or row.scope.startswith("channel:"):
+                user = self.client.users_info(user=row.user_id)["user"]
+                if why := self.not_for(user):
+                    self._set(row.id, state="skipped", last_error=why)
+                    return
+                name = display_name(user)
+            channel = (
+                row.channel_id or self.client.conversations_open(users=row.user_id)["channel"]["id"]
+            )
+            with self.store.session() as s:
+                done = service.ticks(s, row.team_id, row.user_id)
+            build = views.welcome if row.kind == service.WELCOME else views.follow_up
+            reply = build(self.content(), name, done)
+            # from here a crash leaves it unknown whether the DM went out
+            self._set(row.id, state="posting", channel_id=channel, name=name[:200])
+            step = "posting"
+            posted = self.client.chat_postMessage(
+                channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
+            )
+            self._set(
+                row.id,
+                state="sent",
+                message_ts=posted.get("ts") or "",
+                sent_at=self.clock(),
+                claimed_until=None,
+                last_error="",
+            )
+        except SlackApiError as exc:
+            self._failed(row, exc, step)
+        except Exception as exc:  # network errors, timeouts: Slack may or may not have it
+            log.warning("DM %s to %s: %s", row.kind, row.user_id, exc)
+            if step == "posting":
+                self._set(row.id, state="unknown", last_error=str(exc)[:300])
+            else:
+                self._retry(row, None, str(exc))
+
+    def _failed(self, row: OnboardingMessage, exc: SlackApiError, step: str) -> None:
+        status = exc.response.status_code
+        error = str(exc.response.get("error") or status)
+        if status == 429 or status >= 500:
+            # Slack answered and did not post: safe to try again later
+            retry_after = exc.response.headers.get("Retry-After") if status == 429 else None
+            delay = float(retry_after) if retry_after else None
+            if status == 429 and delay is not None:
+                self._paused_until = self.clock() + dt.timedelta(seconds=delay)
+            self._retry(row, delay, error)
+            return
+        log.warning("DM %s to %s failed: %s", row.kind, row.user_id, error)
+        self._set(row.id, state="failed", last_error=error[:300], claimed_until=None)
+
+    def _retry(self, row: OnboardingMessage, delay: float | None, error: str) -> None:
+        if row.attempts >= MAX_ATTEMPTS:
+            log.error("giving up DM %s to %s: %s", row.kind, row.user_id, error)
+            self._set(row.id, state="failed", last_error=error[:300], claimed_until=None)
+            return
+        if delay is None:
+            delay = min(BACKOFF_CAP, 5.0 * 2 ** (row.attempts - 1))
+        self._set(
+            row.id,
+            state="pending",
+            due_at=self.clock() + dt.timedelta(seconds=delay),
+            claimed_until=None,
+            last_error=error[:300],
+        )
+
+    # ---- who gets nothing --------------------------------------------------------------------
+    def not_for(self, user: dict[str, Any]) -> str:
+        """Why this Slack user gets no welcome, or "" if they should get one."""
+        if user.get("is_bot") or user.get("id") == "USLACKBOT":
+            return "a bot"
+        if user.get("deleted"):
+            return "a deleted user"
+        if not self.welcome_guests and (
+            user.get("is_restricted") or user.get("is_ultra_restricted")
+        ):
+            return "a guest"
+        return ""
+
+
+def display_name(user: dict[str, Any]) -> str:
+    profile = user.get("profile") or {}
+    return (
+        profile.get("display_name")
+        or profile.get("real_name")
+        or user.get("real_name")
+        or user.get("name")
+        or ""
+    )
