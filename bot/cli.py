@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from slack_bolt import App
+
+    from bot.onboarding.listeners import OnboardingFeature
 
 
 def _settings() -> Settings:
@@ -92,8 +95,8 @@ def upgrade() -> None:
     click.echo(f"Schema up to date ({settings.db_url.split('@')[-1]}).")
 
 
-def _start(settings: Settings, *needed: str) -> App:
-    from bot.app import build_app
+def _start(settings: Settings, *needed: str) -> tuple[App, OnboardingFeature]:
+    from bot.app import build_app, make_onboarding
     from bot.bootstrap import open_store
 
     try:
@@ -102,17 +105,36 @@ def _start(settings: Settings, *needed: str) -> App:
         raise click.ClickException(str(exc)) from None
     _logging(settings)
     store = open_store(settings)
-    return build_app(settings, store)
+    onboarding = make_onboarding(settings, store)
+    return build_app(settings, store, onboarding_feature=onboarding), onboarding
 
 
 @main.command()
 def run() -> None:
-    """Run the bot over Socket Mode (no public URL needed)."""
+    """Run the bot over Socket Mode (no public URL needed), with its scheduler."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.scheduler import start_scheduler
+
     settings = _settings()
-    app = _start(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    app, onboarding = _start(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    start_scheduler(onboarding)
     SocketModeHandler(app, settings.slack_app_token).start()
+
+
+@main.command()
+def clock() -> None:
+    """Run only the scheduler (DM delivery, follow-ups), beside `wgbot serve` processes."""
+    from bot.scheduler import start_scheduler
+
+    settings = _settings()
+    _, onboarding = _start(settings, "SLACK_BOT_TOKEN")
+    scheduler = start_scheduler(onboarding)
+    click.echo("scheduler running; Ctrl-C stops it")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        scheduler.shutdown()
 
 
 @main.command()
@@ -123,7 +145,7 @@ def serve(host: str, port: int | None) -> None:
     from bot.server import serve as serve_http
 
     settings = _settings()
-    app = _start(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    app, _ = _start(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     serve_http(app, host, port or settings.port)
 
 

@@ -56,6 +56,17 @@ class OnboardingFeature:
             self.sender.nudge()
         return owed
 
+    def owe_follow_ups(self) -> int:
+        """The optional nudge, days after a welcome, to those who ticked nothing; once ever."""
+        days = self.settings.follow_up_days
+        if not days:
+            return 0
+        with self.store.session() as s:
+            owed = service.owe_follow_ups(s, self.clock(), dt.timedelta(days=days))
+        if owed:
+            self.sender.nudge()
+        return owed
+
     def home_view(self, team_id: str, user_id: str) -> dict[str, Any]:
         with self.store.session() as s:
             done = service.ticks(s, team_id, user_id)
