@@ -13,11 +13,15 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot.coffee import listeners as coffee
+from bot.coffee.clock import CoffeeClock
+from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
 from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, default_content
 from bot.onboarding.listeners import OnboardingFeature
 from bot.onboarding.outbox import Sender
+from bot.slack.organisers import Organisers
 from bot.store import Store
 from bot.talks import listeners as talks
 from bot.talks.listeners import TalksFeature
@@ -67,6 +71,19 @@ def make_onboarding(
     return OnboardingFeature(store, settings, sender, content, clock)
 
 
+def make_coffee(
+    settings: Settings,
+    store: Store,
+    clock: Callable[[], dt.datetime] = utcnow,
+    *,
+    redraw_delay: float = 1.5,
+) -> CoffeeFeature:
+    # posts and redraws run on the scheduler's and lazy listeners' threads, after any ack, so
+    # this client may wait out a 429
+    coffee_clock = CoffeeClock(store, make_client(settings), clock, redraw_delay=redraw_delay)
+    return CoffeeFeature(store, clock, coffee_clock, Organisers(settings.organiser_ids))
+
+
 def build_app(
     settings: Settings,
     store: Store,
@@ -75,6 +92,7 @@ def build_app(
     authorize: Callable[..., object] | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     onboarding_feature: OnboardingFeature | None = None,
+    coffee_feature: CoffeeFeature | None = None,
 ) -> App:
     client = client or make_client(settings)
     if authorize:
@@ -90,4 +108,5 @@ def build_app(
     )
     talks.register(app, TalksFeature(store, clock))
     onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
+    coffee.register(app, coffee_feature or make_coffee(settings, store, clock))
     return app

@@ -15,6 +15,7 @@ from bot.config import ConfigError, Settings, load_settings
 if TYPE_CHECKING:
     from slack_bolt import App
 
+    from bot.coffee.listeners import CoffeeFeature
     from bot.onboarding.listeners import OnboardingFeature
 
 
@@ -95,8 +96,8 @@ def upgrade() -> None:
     click.echo(f"Schema up to date ({settings.db_url.split('@')[-1]}).")
 
 
-def _start(settings: Settings, *needed: str) -> tuple[App, OnboardingFeature]:
-    from bot.app import build_app, make_onboarding
+def _start(settings: Settings, *needed: str) -> tuple[App, OnboardingFeature, CoffeeFeature]:
+    from bot.app import build_app, make_coffee, make_onboarding
     from bot.bootstrap import open_store
 
     try:
@@ -106,7 +107,9 @@ def _start(settings: Settings, *needed: str) -> tuple[App, OnboardingFeature]:
     _logging(settings)
     store = open_store(settings)
     onboarding = make_onboarding(settings, store)
-    return build_app(settings, store, onboarding_feature=onboarding), onboarding
+    coffee = make_coffee(settings, store)
+    app = build_app(settings, store, onboarding_feature=onboarding, coffee_feature=coffee)
+    return app, onboarding, coffee
 
 
 @main.command()
@@ -117,8 +120,8 @@ def run() -> None:
     from bot.scheduler import start_scheduler
 
     settings = _settings()
-    app, onboarding = _start(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    start_scheduler(onboarding)
+    app, onboarding, coffee = _start(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    start_scheduler(onboarding, coffee)
     SocketModeHandler(app, settings.slack_app_token).start()
 
 
@@ -128,8 +131,8 @@ def clock() -> None:
     from bot.scheduler import start_scheduler
 
     settings = _settings()
-    _, onboarding = _start(settings, "SLACK_BOT_TOKEN")
-    scheduler = start_scheduler(onboarding)
+    _, onboarding, coffee = _start(settings, "SLACK_BOT_TOKEN")
+    scheduler = start_scheduler(onboarding, coffee)
     click.echo("scheduler running; Ctrl-C stops it")
     try:
         threading.Event().wait()
@@ -145,7 +148,7 @@ def serve(host: str, port: int | None) -> None:
     from bot.server import serve as serve_http
 
     settings = _settings()
-    app, _ = _start(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    app, _, _ = _start(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     serve_http(app, host, port or settings.port)
 
 

@@ -12,6 +12,7 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.coffee.listeners import CoffeeFeature
 from bot.onboarding.listeners import OnboardingFeature
 
 log = logging.getLogger(__name__)
@@ -19,9 +20,12 @@ logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line e
 
 OUTBOX_JOB = "onboarding-outbox"
 FOLLOW_UP_JOB = "onboarding-follow-ups"
+COFFEE_JOB = "coffee-clock"
 
 
-def start_scheduler(onboarding: OnboardingFeature) -> BackgroundScheduler:
+def start_scheduler(
+    onboarding: OnboardingFeature, coffee: CoffeeFeature | None = None
+) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
         timezone=dt.UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -35,6 +39,16 @@ def start_scheduler(onboarding: OnboardingFeature) -> BackgroundScheduler:
             "interval",
             hours=1,
             id=FOLLOW_UP_JOB,
+            replace_existing=True,
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
+    if coffee is not None:
+        # runs at start too: a meetup that should have changed while the bot was down does now
+        scheduler.add_job(
+            coffee.coffee_clock.tick,
+            "interval",
+            seconds=20,
+            id=COFFEE_JOB,
             replace_existing=True,
             next_run_time=dt.datetime.now(dt.UTC),
         )

@@ -20,6 +20,7 @@ from bot.onboarding import service, views
 from bot.onboarding.content import Content
 from bot.onboarding.outbox import Sender, display_name
 from bot.slack.blocks import context
+from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY
 from bot.store import Store
 from bot.talks.catalog_index import CatalogCache
@@ -40,6 +41,7 @@ class OnboardingFeature:
         self.store, self.settings, self.sender = store, settings, sender
         self.content, self.clock = content, clock
         self.catalog = catalog or CatalogCache()
+        self.organisers = Organisers(settings.organiser_ids)
 
     def owe_welcome(self, team_id: str, user_id: str, scope: str, name: str = "") -> bool:
         with self.store.session() as s:
@@ -75,10 +77,7 @@ class OnboardingFeature:
         return views.home(self.content(), done, events)
 
     def is_organiser(self, client: WebClient, user_id: str) -> bool:
-        if user_id in self.settings.organiser_ids:
-            return True
-        user = client.users_info(user=user_id)["user"]
-        return bool(user.get("is_admin") or user.get("is_owner"))
+        return self.organisers.check(client, user_id)
 
 
 def _team(body: dict[str, Any], context: BoltContext) -> str:

@@ -164,3 +164,71 @@ class ChecklistTick(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     item: Mapped[str] = mapped_column(String(40), primary_key=True)
     ticked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoffeeSeries(Base):
+    """A channel's lean-coffee meetups: when they happen and how topics are gathered and voted."""
+
+    __tablename__ = "coffee_series"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    weekday: Mapped[int] = mapped_column(Integer)  # Monday 0
+    at: Mapped[str] = mapped_column(String(5))  # "16:00", local time in `timezone`
+    every_weeks: Mapped[int] = mapped_column(Integer, default=2)
+    anchor: Mapped[dt.date] = mapped_column(Date)  # a meetup day: fixes which weeks are on
+    collect_hours: Mapped[int] = mapped_column(Integer, default=72)  # before the start
+    vote_hours: Mapped[int] = mapped_column(Integer, default=24)
+    votes_per_person: Mapped[int] = mapped_column(Integer, default=3)
+    multi_dots: Mapped[bool] = mapped_column(default=False)  # several dots on one topic
+    hide_counts: Mapped[bool] = mapped_column(default=True)  # until voting closes
+    updated_by: Mapped[str] = mapped_column(String(32), default="")
+
+
+class CoffeeSession(Base):
+    """One meetup. `state`: scheduled -> collecting -> voting -> closed (or cancelled)."""
+
+    __tablename__ = "coffee_sessions"
+    __table_args__ = (UniqueConstraint("series_id", "starts_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("coffee_series.id", ondelete="CASCADE"))
+    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    collect_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    vote_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    votes_per_person: Mapped[int] = mapped_column(Integer, default=3)  # fixed when voting opens
+    multi_dots: Mapped[bool] = mapped_column(default=False)
+    hide_counts: Mapped[bool] = mapped_column(default=True)
+    message_ts: Mapped[str] = mapped_column(String(32), default="")  # the topics message
+    agenda_ts: Mapped[str] = mapped_column(String(32), default="")
+
+
+class CoffeeTopic(Base):
+    __tablename__ = "coffee_topics"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("coffee_sessions.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    # open, withdrawn, removed or merged (into `merged_into`)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("coffee_topics.id"))
+    discussed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CoffeeVote(Base):
+    """One dot. A voter's dots fill numbered slots 1..budget; the primary key on (session, user,
+    slot) is what keeps anyone from overspending, however many clicks race. `repeat` is 0 when a
+    topic takes one dot per person (so (topic, user, 0) is unique) and the slot otherwise."""
+
+    __tablename__ = "coffee_votes"
+    __table_args__ = (UniqueConstraint("topic_id", "user_id", "repeat"),)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("coffee_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("coffee_topics.id", ondelete="CASCADE"))
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+    cast_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

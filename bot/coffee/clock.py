@@ -1,0 +1,155 @@
+"""Lean coffee on schedule, and the channel message kept up to date.
+
+`CoffeeClock.tick()` runs from the scheduler every few seconds and once at start: for each
+series it makes sure the next meetup exists and moves it to where the clock says it should be.
+Each move is a conditional update, and only the caller whose update changed the row posts, so
+a restart, a missed run or a second clock by mistake never posts twice; a bot that was down at
+closing time closes the meetup once when it comes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+
+from slack_sdk import WebClient
+from sqlalchemy import select, update
+
+from bot.coffee import service, views
+from bot.store import Store
+from bot.store.models import CoffeeSeries, CoffeeSession
+
+log = logging.getLogger(__name__)
+
+
+class CoffeeClock:
+    def __init__(
+        self,
+        store: Store,
+        client: WebClient,
+        clock: Callable[[], dt.datetime],
+        *,
+        redraw_delay: float = 1.5,
+    ) -> None:
+        self.store, self.client, self.clock = store, client, clock
+        self.redraw_delay = redraw_delay
+        self._pending: set[int] = set()
+        self._lock = threading.Lock()
+        self._tick_lock = threading.Lock()
+
+    # ---- the schedule ----------------------------------------------------------------------
+    def tick(self) -> int:
+        """Advance every series; returns how many meetups changed state."""
+        with self._tick_lock:
+            with self.store.session() as db:
+                ids = db.scalars(select(CoffeeSeries.id)).all()
+            return sum(self.advance(series_id) for series_id in ids)
+
+    def advance(self, series_id: int) -> bool:
+        now = self.clock()
+        with self.store.session() as db:
+            series = db.get(CoffeeSeries, series_id)
+            if series is None:
+                return False
+            s = service.ensure_next_session(db, series, now)
+            target = service.due_state(s, now)
+            if service.ORDER[target] <= service.ORDER.get(s.state, 9):
+                return False
+            moved = service.move(db, s.id, target)
+            session_id = s.id
+        if moved:
+            self.announce(session_id, target)
+            if target == "closed":
+                with self.store.session() as db:
+                    series = db.get(CoffeeSeries, series_id)
+                    service.ensure_next_session(db, series, self.clock())
+        return moved
+
+    def move_by_hand(self, session_id: int, to: str) -> bool:
+        """An organiser opens, starts voting, closes or cancels early. The clock only moves
+        meetups forward, so it never undoes this."""
+        with self.store.session() as db:
+            moved = service.move(db, session_id, to)
+        if moved:
+            self.announce(session_id, to)
+        return moved
+
+    # ---- posting -----------------------------------------------------------------------------
+    def _read(self, session_id: int) -> tuple[CoffeeSession, str, str, list[service.TopicLine]]:
+        with self.store.session() as db:
+            s = db.get(CoffeeSession, session_id)
+            series = db.get(CoffeeSeries, s.series_id)
+            lines = service.topics(db, session_id)
+            db.expunge(s)
+            return s, series.channel_id, series.timezone, lines
+
+    def announce(self, session_id: int, state: str) -> None:
+        try:
+            s, channel, tz, lines = self._read(session_id)
+            if state == "collecting":
+                reply = views.session_message(s, tz, lines)
+                ts = self.client.chat_postMessage(
+                    channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
+                )["ts"]
+                self._save(session_id, message_ts=ts)
+            elif state == "voting":
+                if s.message_ts:  # the collection message points on to the vote
+                    self.client.chat_update(
+                        channel=channel,
+                        ts=s.message_ts,
+                        text="Topic collection has closed; voting is open below.",
+                        blocks=views.plain(
+                            "Topic collection has closed; voting is open below."
+                        ).blocks,
+                    )
+                reply = views.session_message(s, tz, lines)
+                ts = self.client.chat_postMessage(
+                    channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
+                )["ts"]
+                self._save(session_id, message_ts=ts)
+            elif state == "closed":
+                self.redraw(session_id, delay=0)
+                reply = views.agenda(s, tz, lines)
+                ts = self.client.chat_postMessage(
+                    channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
+                )["ts"]
+                self._save(session_id, agenda_ts=ts)
+            elif state == "cancelled":
+                self.redraw(session_id, delay=0)
+        except Exception:
+            log.exception("could not announce lean coffee %s as %s", session_id, state)
+
+    def _save(self, session_id: int, **values: str) -> None:
+        with self.store.session() as db:
+            db.execute(update(CoffeeSession).where(CoffeeSession.id == session_id).values(**values))
+
+    def redraw(self, session_id: int, delay: float | None = None) -> None:
+        """Bring the channel message up to date, at most once per `redraw_delay`: a burst of
+        votes becomes one chat.update, well inside its rate limit."""
+        wait = self.redraw_delay if delay is None else delay
+        if wait <= 0:
+            self._redraw_now(session_id)
+            return
+        with self._lock:
+            if session_id in self._pending:
+                return
+            self._pending.add(session_id)
+        timer = threading.Timer(wait, self._redraw_now, args=(session_id,))
+        timer.daemon = True
+        timer.start()
+
+    def _redraw_now(self, session_id: int) -> None:
+        with self._lock:
+            self._pending.discard(session_id)
+        try:
+            s, channel, tz, lines = self._read(session_id)
+            if not s.message_ts:
+                return
+            reply = views.session_message(s, tz, lines)
+            self.client.chat_update(
+                channel=channel, ts=s.message_ts, text=reply.text, blocks=reply.blocks
+            )
+        except Exception:
+            log.exception("could not redraw lean coffee %s", session_id)

@@ -1,0 +1,300 @@
+"""/coffee, the propose modal, and the vote buttons.
+
+A vote is recorded inside ack() (a few indexed statements), so a click that got its ack is a
+click that counted; the private "votes left" answer and the redrawn channel message follow in
+lazy listeners. Organiser commands ack at once and answer through response_url, because
+checking who is an organiser may need users.info.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from sqlalchemy import select
+
+from bot.coffee import service, views
+from bot.coffee.clock import CoffeeClock
+from bot.coffee.schedule import ScheduleError, parse_schedule
+from bot.slack.mrkdwn import escape
+from bot.slack.organisers import Organisers
+from bot.slack.replies import SORRY, Reply
+from bot.store import Store
+from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic
+
+log = logging.getLogger(__name__)
+
+ORGANISER_WORDS = {"schedule", "open", "vote", "close", "cancel", "remove", "merge", "carry"}
+HELP = (
+    "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic; "
+    "`/coffee mine` lists yours. Organisers: `/coffee schedule …`, `open`, `vote`, `close`, "
+    "`cancel`, `remove <n>`, `merge <n> into <m>`, `carry`."
+)
+
+
+class CoffeeFeature:
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], dt.datetime],
+        coffee_clock: CoffeeClock,
+        organisers: Organisers,
+    ) -> None:
+        self.store, self.clock = store, clock
+        self.coffee_clock, self.organisers = coffee_clock, organisers
+        # a vote's outcome, from its ack to the lazy listener that tells the voter; bounded by
+        # the lazy listener popping it right after
+        self.results: dict[tuple[str, str], service.VoteResult] = {}
+
+    def current(self, db: Any, channel_id: str) -> tuple[CoffeeSeries | None, CoffeeSession | None]:
+        series = service.series_for(db, channel_id)
+        if series is None:
+            return None, None
+        return series, service.ensure_next_session(db, series, self.clock())
+
+    def status(self, channel_id: str) -> Reply:
+        with self.store.session() as db:
+            series, s = self.current(db, channel_id)
+            lines = service.topics(db, s.id) if s else []
+            tz = series.timezone if series else "UTC"
+            return views.status(service.settings_of(series) if series else None, s, lines, tz)
+
+    def propose(self, channel_id: str, user_id: str, text: str) -> tuple[Reply, int | None]:
+        with self.store.session() as db:
+            _, s = self.current(db, channel_id)
+            if s is None:
+                return views.plain("No lean coffee is set up in this channel yet."), None
+            try:
+                topic_id = service.propose(db, s, user_id, text, self.clock())
+            except service.CoffeeError as exc:
+                return views.plain(escape(str(exc))), None
+            nums = views.numbers(service.topics(db, s.id))
+            title = service.clean_topic(text)
+            return views.proposed(nums.get(topic_id, 0), title, topic_id), s.id
+
+
+def _click(body: dict[str, Any], action: dict[str, Any]) -> tuple[str, str]:
+    return body["user"]["id"], str(action.get("action_ts") or action.get("value"))
+
+
+def _session_topic(value: str) -> tuple[int, int] | None:
+    m = re.fullmatch(r"(\d{1,12}):(\d{1,12})", value or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def register(app: App, feature: CoffeeFeature) -> None:
+    store, coffee = feature.store, feature.coffee_clock
+
+    # ---- /coffee ---------------------------------------------------------------------------
+    def command_ack(ack: Ack, command: dict[str, Any]) -> None:
+        text = (command.get("text") or "").strip()
+        word = text.split(maxsplit=1)[0].lower() if text else ""
+        channel, user = command.get("channel_id", ""), command.get("user_id", "")
+        try:
+            if word in ORGANISER_WORDS:
+                ack(response_type="ephemeral", text="Working on it…")
+            elif word in ("", "status", "next"):
+                reply = feature.status(channel)
+                ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+            elif word == "propose":
+                reply, session_id = feature.propose(channel, user, text[len("propose") :])
+                ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+                if session_id:
+                    coffee.redraw(session_id)
+            elif word == "mine":
+                reply = _mine(channel, user)
+                ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+            else:
+                ack(response_type="ephemeral", text=HELP)
+        except Exception:
+            log.exception("/coffee %r failed", text[:100])
+            ack(response_type="ephemeral", text=SORRY)
+
+    def _mine(channel: str, user: str) -> Reply:
+        with store.session() as db:
+            _, s = feature.current(db, channel)
+            if s is None:
+                return views.plain("No lean coffee is set up in this channel yet.")
+            lines = service.topics(db, s.id)
+        nums = views.numbers(lines)
+        own = [t for t in lines if t.user_id == user]
+        if not own:
+            return views.plain("You have no topics for the next lean coffee.")
+        blocks = []
+        for t in own:
+            reply = views.proposed(nums[t.id], t.title, t.id)
+            blocks += reply.blocks
+        return Reply(f"Your {len(own)} topics", blocks[:50])
+
+    def command_organiser(
+        command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        text = (command.get("text") or "").strip()
+        word, _, rest = text.partition(" ")
+        word = word.lower()
+        if word not in ORGANISER_WORDS:
+            return
+        try:
+            if not feature.organisers.check(client, command["user_id"]):
+                respond(
+                    response_type="ephemeral",
+                    text="Only organisers can do that. `/coffee` shows what everyone can.",
+                )
+                return
+            answer = _organise(word, rest.strip(), command, context)
+        except (service.CoffeeError, ScheduleError) as exc:
+            answer = escape(str(exc))
+        except Exception:
+            log.exception("/coffee %r failed", text[:100])
+            answer = SORRY
+        respond(response_type="ephemeral", text=answer)
+
+    def _organise(word: str, rest: str, command: dict[str, Any], context: BoltContext) -> str:
+        channel, user = command.get("channel_id", ""), command["user_id"]
+        now = feature.clock()
+        if word == "schedule":
+            with store.session() as db:
+                series = service.series_for(db, channel)
+                wanted = parse_schedule(rest, service.settings_of(series))
+                series = service.configure(
+                    db, context.team_id or command.get("team_id", ""), channel, wanted, user, now
+                )
+                series_id = series.id
+            coffee.advance(series_id)
+            return f"Lean coffee here: {escape(wanted.describe())}."
+        with store.session() as db:
+            series, s = feature.current(db, channel)
+            if s is None:
+                raise service.CoffeeError("No lean coffee is set up in this channel yet.")
+            session_id, state = s.id, s.state
+            nums = {n: tid for tid, n in views.numbers(service.topics(db, s.id)).items()}
+        targets = {"open": "collecting", "vote": "voting", "close": "closed", "cancel": "cancelled"}
+        if word in targets:
+            if coffee.move_by_hand(session_id, targets[word]):
+                if word in ("close", "cancel"):
+                    with store.session() as db:
+                        service.ensure_next_session(db, db.get(CoffeeSeries, series.id), now)
+                return f"Done: this meetup is now {targets[word]}."
+            return f"Nothing to do: this meetup is {state}."
+        if word == "remove":
+            n = _number(rest)
+            with store.session() as db:
+                service.withdraw(db, _topic(nums, n), user, organiser=True)
+            coffee.redraw(session_id)
+            return f"Removed topic {n}."
+        if word == "merge":
+            m = re.fullmatch(r"(\d+)\s+(?:into|in|to)\s+(\d+)", rest)
+            if not m:
+                raise service.CoffeeError("Write it as `/coffee merge 4 into 2`.")
+            drop, keep = int(m.group(1)), int(m.group(2))
+            with store.session() as db:
+                service.merge(db, _topic(nums, keep), _topic(nums, drop))
+            coffee.redraw(session_id)
+            return f"Merged topic {drop} into {keep}; their votes now count once for {keep}."
+        if word == "carry":
+            with store.session() as db:
+                last = db.scalar(
+                    select(CoffeeSession)
+                    .where(CoffeeSession.series_id == series.id, CoffeeSession.state == "closed")
+                    .order_by(CoffeeSession.starts_at.desc())
+                    .limit(1)
+                )
+                if last is None:
+                    raise service.CoffeeError("There is no closed meetup to carry topics from.")
+                moved = service.carry_over(db, last, db.get(CoffeeSession, session_id), now)
+            coffee.redraw(session_id)
+            return f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
+        return HELP
+
+    app.command("/coffee")(ack=command_ack, lazy=[command_organiser])
+
+    # ---- proposing through the modal ------------------------------------------------------------
+    def open_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        session_id = int(action.get("value") or 0)
+        client.views_open(trigger_id=body["trigger_id"], view=views.propose_modal(session_id))
+
+    app.action(views.PROPOSE)(ack=lambda ack: ack(), lazy=[open_modal])
+
+    def modal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        text = (values.get("topic", {}).get("topic", {}) or {}).get("value") or ""
+        session_part = (view.get("private_metadata") or "0:").split(":")[0]
+        user = body["user"]["id"]
+        try:
+            with store.session() as db:
+                s = db.get(CoffeeSession, int(session_part or 0))
+                if s is None:
+                    raise service.CoffeeError("That meetup is gone.")
+                service.propose(db, s, user, text, feature.clock())
+        except service.CoffeeError as exc:
+            ack(response_action="errors", errors={"topic": str(exc)[:150]})
+            return
+        ack()
+        coffee.redraw(int(session_part))
+
+    app.view(views.PROPOSE_MODAL)(modal_submit)
+
+    # ---- votes ----------------------------------------------------------------------------
+    def vote_ack(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()  # nothing goes in the HTTP answer; the work below still runs before it is sent
+        parsed = _session_topic(action.get("value", ""))
+        if parsed is None:
+            return
+        add = action.get("action_id") == views.VOTE
+        with store.sessions() as db:
+            result = service.vote(db, *parsed, body["user"]["id"], feature.clock(), add=add)
+        feature.results[_click(body, action)] = result  # for the lazy listener below
+
+    def vote_after(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        parsed = _session_topic(action.get("value", ""))
+        result = feature.results.pop(_click(body, action), None)
+        if parsed is None or result is None:
+            return
+        session_id, _ = parsed
+        with store.session() as db:
+            lines = service.topics(db, session_id)
+            mine = service.my_dots(db, session_id, body["user"]["id"])
+        reply = views.vote_feedback(session_id, result, mine, lines)
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=reply.text,
+            blocks=reply.blocks,
+        )
+        coffee.redraw(session_id)
+
+    app.action(views.VOTE)(ack=vote_ack, lazy=[vote_after])
+    app.action(views.UNVOTE)(ack=vote_ack, lazy=[vote_after])
+
+    def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            with store.session() as db:
+                topic = db.get(CoffeeTopic, int(action.get("value") or 0))
+                session_id = topic.session_id if topic else None
+                service.withdraw(db, int(action.get("value") or 0), body["user"]["id"])
+        except (service.CoffeeError, ValueError) as exc:
+            respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
+            return
+        respond(response_type="ephemeral", replace_original=True, text="Topic withdrawn.")
+        if session_id:
+            coffee.redraw(session_id)
+
+    app.action(views.WITHDRAW)(withdraw)
+
+
+def _number(text: str) -> int:
+    if not text.strip().isdigit():
+        raise service.CoffeeError("Give the topic's number, as the list shows it: `remove 3`.")
+    return int(text.strip())
+
+
+def _topic(nums: dict[int, int], n: int) -> int:
+    if n not in nums:
+        raise service.CoffeeError(f"There is no topic {n} on the list.")
+    return nums[n]

@@ -1,0 +1,167 @@
+"""When meetups happen: `/coffee schedule ...` parsed into settings, and the next occurrences.
+
+Times are local to the series' time zone and computed with APScheduler's calendar trigger,
+so "every other Tuesday at 16:00 Europe/London" stays at 16:00 on both sides of a DST change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
+
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
+    "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+}  # fmt: skip
+DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+class ScheduleError(ValueError):
+    """The schedule text could not be read; the message says what to write instead."""
+
+
+@dataclass(frozen=True)
+class SeriesSettings:
+    weekday: int = 1
+    at: str = "16:00"
+    timezone: str = "Europe/London"
+    every_weeks: int = 2
+    collect_hours: int = 72
+    vote_hours: int = 24
+    votes_per_person: int = 3
+    multi_dots: bool = False
+    hide_counts: bool = True
+
+    def describe(self) -> str:
+        every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
+        return (
+            f"{every} on {DAY_NAMES[self.weekday]} at {self.at} {self.timezone}; topics open "
+            f"{_span(self.collect_hours)} before, voting {_span(self.vote_hours)} before; "
+            f"{self.votes_per_person} votes each"
+            + (", several on one topic allowed" if self.multi_dots else ", one per topic")
+            + (", counts hidden until voting closes" if self.hide_counts else ", counts shown")
+        )
+
+
+def _span(hours: int) -> str:
+    return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
+
+
+USAGE = (
+    "`/coffee schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h "
+    "votes 3 [multi] [shown]`: any part may be left out and keeps its current value."
+)
+
+
+def _hours(text: str) -> int:
+    m = re.fullmatch(r"(\d{1,3})([dh]?)", text)
+    if not m:
+        raise ScheduleError(f"“{text}” is not a duration; write it like 3d or 24h.")
+    n = int(m.group(1))
+    return n * 24 if m.group(2) == "d" else n
+
+
+def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
+    """Words in any order; what is not said keeps its current value."""
+    tokens = text.split()
+    s = current
+    i = 0
+    while i < len(tokens):
+        tok, low = tokens[i], tokens[i].lower()
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if low == "every":
+            if nxt.isdigit():
+                s = replace(s, every_weeks=int(nxt))
+                i += 1
+                if i + 1 < len(tokens) and tokens[i + 1].lower() in ("weeks", "week"):
+                    i += 1
+            elif nxt.lower() in ("week", "weekly"):
+                s = replace(s, every_weeks=1)
+                i += 1
+            elif nxt.lower() == "other":
+                s = replace(s, every_weeks=2)
+                i += 1
+        elif low in WEEKDAYS:
+            s = replace(s, weekday=WEEKDAYS[low])
+        elif re.fullmatch(r"\d{1,2}:\d{2}", tok):
+            hour, minute = map(int, tok.split(":"))
+            if hour > 23 or minute > 59:
+                raise ScheduleError(f"{tok} is not a time of day; write it like 16:00.")
+            s = replace(s, at=f"{hour:02d}:{minute:02d}")
+        elif "/" in tok or tok.upper() == "UTC":
+            try:
+                ZoneInfo(tok)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ScheduleError(
+                    f"“{tok[:60]}” is not a time zone I know; write it like Europe/London."
+                ) from None
+            s = replace(s, timezone=tok)
+        elif low in ("collect", "topics") and nxt:
+            s = replace(s, collect_hours=_hours(nxt.lower()))
+            i += 1
+        elif low in ("vote", "voting") and nxt:
+            s = replace(s, vote_hours=_hours(nxt.lower()))
+            i += 1
+        elif low in ("votes", "dots") and nxt.isdigit():
+            s = replace(s, votes_per_person=int(nxt))
+            i += 1
+        elif low in ("multi", "stack"):
+            s = replace(s, multi_dots=True)
+        elif low in ("single", "one-per-topic"):
+            s = replace(s, multi_dots=False)
+        elif low in ("shown", "open-counts"):
+            s = replace(s, hide_counts=False)
+        elif low in ("hidden", "secret"):
+            s = replace(s, hide_counts=True)
+        elif low in ("weeks", "week", "on", "at", "before"):
+            pass
+        else:
+            raise ScheduleError(f"I did not understand “{tok[:60]}”. {USAGE}")
+        i += 1
+    if not 1 <= s.every_weeks <= 8:
+        raise ScheduleError("Meetups can be every 1 to 8 weeks.")
+    if not 1 <= s.votes_per_person <= 20:
+        raise ScheduleError("Each person can have 1 to 20 votes.")
+    if not 0 < s.vote_hours < s.collect_hours <= 24 * 28:
+        raise ScheduleError(
+            "Topic collection must open before voting, and voting before the meetup "
+            "(e.g. collect 3d vote 24h)."
+        )
+    return s
+
+
+def next_start(
+    weekday: int, at: str, timezone: str, every_weeks: int, anchor: dt.date, after: dt.datetime
+) -> dt.datetime:
+    """The first meetup strictly after `after`, in UTC."""
+    hour, minute = map(int, at.split(":"))
+    # the trigger fires on `anchor`'s weekday; move the anchor to the series' weekday
+    start = anchor + dt.timedelta(days=(weekday - anchor.weekday()) % 7)
+    trigger = CalendarIntervalTrigger(
+        weeks=every_weeks, hour=hour, minute=minute, timezone=ZoneInfo(timezone), start_date=start
+    )
+    fire = trigger.get_next_fire_time(None, after)
+    # skip whole periods first: an anchor years back should not cost a loop per meetup
+    period = dt.timedelta(weeks=every_weeks)
+    while fire is not None and fire <= after:
+        if after - fire > 2 * period:
+            skip = (after - fire) // period - 1
+            start = start + skip * period
+            trigger = CalendarIntervalTrigger(
+                weeks=every_weeks,
+                hour=hour,
+                minute=minute,
+                timezone=ZoneInfo(timezone),
+                start_date=start,
+            )
+            fire = trigger.get_next_fire_time(None, after)
+            continue
+        fire = trigger.get_next_fire_time(fire, after)
+    if fire is None:  # pragma: no cover - the trigger has no end date
+        raise ScheduleError("no next meetup")
+    return fire.astimezone(dt.UTC)

@@ -1,0 +1,396 @@
+"""Lean coffee's rules over the database: series, sessions, topics and dots.
+
+Every change that others might race is decided by the database: state moves are conditional
+updates (they happen once, whoever tries), and dots fill numbered slots under a primary key,
+so no burst of clicks can overspend a budget or lose a vote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.coffee.schedule import SeriesSettings, next_start
+from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+
+MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
+MAX_TOPICS = 40  # per session: Slack's 50 blocks hold them with room to spare
+ACTIVE = ("scheduled", "collecting", "voting")
+
+
+class CoffeeError(ValueError):
+    """Something a user asked for cannot be done; the message says why, politely."""
+
+
+# ---- series and sessions -------------------------------------------------------------------
+
+
+def series_for(db: Session, channel_id: str) -> CoffeeSeries | None:
+    return db.scalar(select(CoffeeSeries).where(CoffeeSeries.channel_id == channel_id))
+
+
+def settings_of(series: CoffeeSeries | None) -> SeriesSettings:
+    if series is None:
+        return SeriesSettings()
+    return SeriesSettings(
+        weekday=series.weekday,
+        at=series.at,
+        timezone=series.timezone,
+        every_weeks=series.every_weeks,
+        collect_hours=series.collect_hours,
+        vote_hours=series.vote_hours,
+        votes_per_person=series.votes_per_person,
+        multi_dots=series.multi_dots,
+        hide_counts=series.hide_counts,
+    )
+
+
+def configure(
+    db: Session,
+    team_id: str,
+    channel_id: str,
+    wanted: SeriesSettings,
+    by: str,
+    now: dt.datetime,
+) -> CoffeeSeries:
+    """Create or change a channel's series; the next unopened session follows the new times."""
+    series = series_for(db, channel_id)
+    values = {
+        "weekday": wanted.weekday,
+        "at": wanted.at,
+        "timezone": wanted.timezone,
+        "every_weeks": wanted.every_weeks,
+        "collect_hours": wanted.collect_hours,
+        "vote_hours": wanted.vote_hours,
+        "votes_per_person": wanted.votes_per_person,
+        "multi_dots": wanted.multi_dots,
+        "hide_counts": wanted.hide_counts,
+        "updated_by": by,
+    }
+    if series is None:
+        local_today = now.astimezone(dt.UTC).date()
+        series = CoffeeSeries(team_id=team_id, channel_id=channel_id, anchor=local_today, **values)
+        db.add(series)
+    else:
+        for key, value in values.items():
+            setattr(series, key, value)
+    db.flush()
+    # a session not yet open is re-timed; one already collecting or voting keeps its dates
+    db.execute(
+        delete(CoffeeSession).where(
+            CoffeeSession.series_id == series.id, CoffeeSession.state == "scheduled"
+        )
+    )
+    ensure_next_session(db, series, now)
+    return series
+
+
+def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> CoffeeSession:
+    """The series' current session, creating the next one if none is active."""
+    current = db.scalar(
+        select(CoffeeSession)
+        .where(CoffeeSession.series_id == series.id, CoffeeSession.state.in_(ACTIVE))
+        .order_by(CoffeeSession.starts_at)
+        .limit(1)
+    )
+    if current is not None:
+        return current
+    last = db.scalar(
+        select(func.max(CoffeeSession.starts_at)).where(CoffeeSession.series_id == series.id)
+    )
+    after = max(now, _aware(last)) if last else now
+    starts = next_start(
+        series.weekday, series.at, series.timezone, series.every_weeks, series.anchor, after
+    )
+    values = {
+        "series_id": series.id,
+        "starts_at": starts,
+        "collect_at": starts - dt.timedelta(hours=series.collect_hours),
+        "vote_at": starts - dt.timedelta(hours=series.vote_hours),
+        "state": "scheduled",
+        "votes_per_person": series.votes_per_person,
+        "multi_dots": series.multi_dots,
+        "hide_counts": series.hide_counts,
+    }
+    try:
+        with db.begin_nested():
+            db.execute(insert(CoffeeSession).values(**values))
+    except IntegrityError:
+        pass  # another clock made it first
+    return db.scalar(
+        select(CoffeeSession).where(
+            CoffeeSession.series_id == series.id, CoffeeSession.starts_at == starts
+        )
+    )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every time stored here is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def due_state(s: CoffeeSession, now: dt.datetime) -> str:
+    """Where the clock says this session should be now."""
+    if now >= _aware(s.starts_at):
+        return "closed"
+    if now >= _aware(s.vote_at):
+        return "voting"
+    if now >= _aware(s.collect_at):
+        return "collecting"
+    return "scheduled"
+
+
+ORDER = {"scheduled": 0, "collecting": 1, "voting": 2, "closed": 3}
+
+
+def move(db: Session, session_id: int, to: str) -> bool:
+    """Move a session forward to `to` (or cancel it); True only for the one caller that changed
+    the row, so only that caller posts about it. A closed or cancelled session never moves."""
+    if to == "cancelled":
+        before = list(ACTIVE)
+    else:
+        before = [state for state, n in ORDER.items() if n < ORDER[to]]
+    changed = db.execute(
+        update(CoffeeSession)
+        .where(CoffeeSession.id == session_id, CoffeeSession.state.in_(before))
+        .values(state=to)
+    ).rowcount
+    return changed == 1
+
+
+# ---- topics ---------------------------------------------------------------------------------
+
+
+def clean_topic(text: str) -> str:
+    title = " ".join((text or "").split())
+    if not title:
+        raise CoffeeError(
+            "A topic needs a few words, e.g. `/coffee propose golden paths at scale`."
+        )
+    if len(title) > MAX_TOPIC:
+        raise CoffeeError(
+            f"That topic is {len(title):,} characters long; keep it under {MAX_TOPIC} "
+            "so it fits on the agenda (details can go in the thread)."
+        )
+    return title
+
+
+def propose(db: Session, s: CoffeeSession, user_id: str, text: str, now: dt.datetime) -> int:
+    title = clean_topic(text)
+    if s.state not in ("collecting", "voting"):
+        raise CoffeeError(_closed_for_topics(s))
+    count = db.scalar(
+        select(func.count())
+        .select_from(CoffeeTopic)
+        .where(CoffeeTopic.session_id == s.id, CoffeeTopic.state == "open")
+    )
+    if count >= MAX_TOPICS:
+        raise CoffeeError(f"This meetup already has {MAX_TOPICS} topics: vote for one of them?")
+    topic = CoffeeTopic(
+        session_id=s.id, user_id=user_id, title=title, state="open", discussed=False, created_at=now
+    )
+    db.add(topic)
+    db.flush()
+    return topic.id
+
+
+def _closed_for_topics(s: CoffeeSession) -> str:
+    if s.state == "scheduled":
+        return "Topic collection has not opened yet; `/coffee` shows when it does."
+    return "This meetup no longer takes topics; `/coffee` shows the next one."
+
+
+def _own_open_topic(db: Session, topic_id: int, user_id: str, organiser: bool) -> CoffeeTopic:
+    topic = db.get(CoffeeTopic, topic_id)
+    if topic is None or topic.state != "open":
+        raise CoffeeError("That topic is no longer on the list.")
+    if topic.user_id != user_id and not organiser:
+        raise CoffeeError("Only the person who proposed a topic (or an organiser) can change it.")
+    return topic
+
+
+def edit(db: Session, topic_id: int, user_id: str, text: str, *, organiser: bool = False) -> None:
+    topic = _own_open_topic(db, topic_id, user_id, organiser)
+    topic.title = clean_topic(text)
+
+
+def withdraw(db: Session, topic_id: int, user_id: str, *, organiser: bool = False) -> None:
+    topic = _own_open_topic(db, topic_id, user_id, organiser)
+    topic.state = "withdrawn" if topic.user_id == user_id else "removed"
+    db.execute(delete(CoffeeVote).where(CoffeeVote.topic_id == topic_id))  # the dots come back
+
+
+def merge(db: Session, keep_id: int, drop_id: int) -> None:
+    """Fold a duplicate into another topic: each voter keeps their dots, counted once."""
+    keep, drop = db.get(CoffeeTopic, keep_id), db.get(CoffeeTopic, drop_id)
+    if keep is None or drop is None or keep_id == drop_id or keep.session_id != drop.session_id:
+        raise CoffeeError("Merge needs two different topics of the same meetup.")
+    if keep.state != "open" or drop.state != "open":
+        raise CoffeeError("Both topics must still be on the list.")
+    s = db.get(CoffeeSession, keep.session_id)
+    for vote in db.scalars(select(CoffeeVote).where(CoffeeVote.topic_id == drop_id)).all():
+        already = db.scalar(
+            select(CoffeeVote).where(
+                CoffeeVote.topic_id == keep_id, CoffeeVote.user_id == vote.user_id
+            )
+        )
+        if already is not None and not s.multi_dots:
+            db.delete(vote)  # one dot per topic: a voter of both keeps one and gets one back
+        else:
+            vote.topic_id = keep_id
+    drop.state, drop.merged_into = "merged", keep_id
+    db.flush()
+
+
+# ---- dots -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    done: str  # "added", "removed", or "refused"
+    left: int  # votes this person has left
+    budget: int
+    message: str = ""
+
+
+def _used(db: Session, session_id: int, user_id: str) -> list[tuple[int, int]]:
+    """(slot, topic) of this person's dots."""
+    rows = db.execute(
+        select(CoffeeVote.slot, CoffeeVote.topic_id).where(
+            CoffeeVote.session_id == session_id, CoffeeVote.user_id == user_id
+        )
+    )
+    return [(slot, topic) for slot, topic in rows]
+
+
+def vote(
+    db: Session, session_id: int, topic_id: int, user_id: str, now: dt.datetime, *, add: bool
+) -> VoteResult:
+    """Add a dot (or, with add=False, take one back). Runs in its own transaction: `db` must be
+    fresh, and is committed here, so a lost race can be retried with what the winner wrote."""
+    for _ in range(25):  # each retry follows a click by the same person that won a race
+        s = db.get(CoffeeSession, session_id)
+        if s is None or s.state != "voting":
+            db.rollback()
+            return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
+        budget = s.votes_per_person
+        used = _used(db, session_id, user_id)
+        mine = [slot for slot, topic in used if topic == topic_id]
+        if not add or (mine and not s.multi_dots):
+            if not mine:
+                db.rollback()
+                return VoteResult("refused", budget - len(used), budget, "No dot of yours there.")
+            db.execute(
+                delete(CoffeeVote).where(
+                    CoffeeVote.session_id == session_id,
+                    CoffeeVote.user_id == user_id,
+                    CoffeeVote.slot == max(mine),
+                )
+            )
+            db.commit()
+            return VoteResult("removed", budget - len(used) + 1, budget)
+        free = sorted(set(range(1, budget + 1)) - {slot for slot, _ in used})
+        if not free:
+            db.rollback()
+            return VoteResult(
+                "refused",
+                0,
+                budget,
+                f"You have used all {budget} of your votes; "
+                "click a topic you voted for to take a vote back.",
+            )
+        slot = free[0]
+        # the topic must be open and in this session, at the moment of the insert
+        candidate = select(
+            literal(session_id),
+            literal(user_id),
+            literal(slot),
+            CoffeeTopic.id,
+            literal(slot if s.multi_dots else 0),
+            literal(now),
+        ).where(
+            CoffeeTopic.id == topic_id,
+            CoffeeTopic.session_id == session_id,
+            CoffeeTopic.state == "open",
+            exists().where(and_(CoffeeSession.id == session_id, CoffeeSession.state == "voting")),
+        )
+        try:
+            inserted = db.execute(
+                insert(CoffeeVote).from_select(
+                    ["session_id", "user_id", "slot", "topic_id", "repeat", "cast_at"], candidate
+                )
+            ).rowcount
+            db.commit()
+        except IntegrityError:
+            db.rollback()  # the same person's other click took this slot: look again
+            continue
+        if inserted != 1:
+            return VoteResult("refused", len(free), budget, "That topic is no longer on the list.")
+        return VoteResult("added", len(free) - 1, budget)
+    db.rollback()
+    return VoteResult("refused", 0, 0, "Too many clicks at once; please try again.")
+
+
+# ---- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TopicLine:
+    id: int
+    title: str
+    user_id: str
+    votes: int
+    discussed: bool
+
+
+def topics(db: Session, session_id: int) -> list[TopicLine]:
+    """Open topics, most votes first; ties by who proposed first (earlier id), a stated rule."""
+    count = func.count(CoffeeVote.slot)
+    rows = db.execute(
+        select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.user_id, count, CoffeeTopic.discussed)
+        .outerjoin(CoffeeVote, CoffeeVote.topic_id == CoffeeTopic.id)
+        .where(CoffeeTopic.session_id == session_id, CoffeeTopic.state == "open")
+        .group_by(CoffeeTopic.id)
+        .order_by(count.desc(), CoffeeTopic.id)
+    )
+    return [TopicLine(*r) for r in rows]
+
+
+def votes_left(db: Session, s: CoffeeSession, user_id: str) -> int:
+    return s.votes_per_person - len(_used(db, s.id, user_id))
+
+
+def my_dots(db: Session, session_id: int, user_id: str) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for _, topic in _used(db, session_id, user_id):
+        out[topic] = out.get(topic, 0) + 1
+    return out
+
+
+def carry_over(db: Session, closed: CoffeeSession, into: CoffeeSession, now: dt.datetime) -> int:
+    """Undiscussed topics of a closed meetup join the next one, with no votes."""
+    if closed.state != "closed" or into.state not in ACTIVE:
+        raise CoffeeError("Topics carry over from a closed meetup to the next one.")
+    already = set(
+        db.scalars(select(CoffeeTopic.title).where(CoffeeTopic.session_id == into.id)).all()
+    )
+    moved = 0
+    for line in topics(db, closed.id):
+        if line.discussed or line.title in already:
+            continue
+        db.add(
+            CoffeeTopic(
+                session_id=into.id,
+                user_id=line.user_id,
+                title=line.title,
+                state="open",
+                discussed=False,
+                created_at=now,
+            )
+        )
+        moved += 1
+    return moved
