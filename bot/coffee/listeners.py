@@ -1,8 +1,8 @@
 """/coffee, the propose modal, and the vote buttons.
 
-A vote is recorded inside ack() (a few indexed statements), so a click that got its ack is a
-click that counted; the private "votes left" answer and the redrawn channel message follow in
-lazy listeners. Organiser commands ack at once and answer through response_url, because
+A vote is recorded before the ack (one read, one write), so a click that got its ack is a
+click that counted; the private "votes left" answer and the redrawn channel message follow on
+a small thread pool. Organiser commands ack at once and answer through response_url, because
 checking who is an organiser may need users.info.
 """
 
@@ -16,11 +16,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy import select
 
 from bot.coffee import service, views
 from bot.coffee.clock import CoffeeClock
 from bot.coffee.schedule import ScheduleError, parse_schedule
+from bot.slack.after_ack import AfterAck
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY, Reply
@@ -47,9 +49,7 @@ class CoffeeFeature:
     ) -> None:
         self.store, self.clock = store, clock
         self.coffee_clock, self.organisers = coffee_clock, organisers
-        # a vote's outcome, from its ack to the lazy listener that tells the voter; bounded by
-        # the lazy listener popping it right after
-        self.results: dict[tuple[str, str], service.VoteResult] = {}
+        self.after_ack = AfterAck()
 
     def current(self, db: Any, channel_id: str) -> tuple[CoffeeSeries | None, CoffeeSession | None]:
         series = service.series_for(db, channel_id)
@@ -76,10 +76,6 @@ class CoffeeFeature:
             nums = views.numbers(service.topics(db, s.id))
             title = service.clean_topic(text)
             return views.proposed(nums.get(topic_id, 0), title, topic_id), s.id
-
-
-def _click(body: dict[str, Any], action: dict[str, Any]) -> tuple[str, str]:
-    return body["user"]["id"], str(action.get("action_ts") or action.get("value"))
 
 
 def _session_topic(value: str) -> tuple[int, int] | None:
@@ -240,36 +236,42 @@ def register(app: App, feature: CoffeeFeature) -> None:
     app.view(views.PROPOSE_MODAL)(modal_submit)
 
     # ---- votes ----------------------------------------------------------------------------
-    def vote_ack(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()  # nothing goes in the HTTP answer; the work below still runs before it is sent
+    def vote_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        # recorded before the ack goes out: a click that was acknowledged is a click that counted
         parsed = _session_topic(action.get("value", ""))
         if parsed is None:
+            ack()
             return
+        session_id, topic_id = parsed
         add = action.get("action_id") == views.VOTE
-        with store.sessions() as db:
-            result = service.vote(db, *parsed, body["user"]["id"], feature.clock(), add=add)
-        feature.results[_click(body, action)] = result  # for the lazy listener below
-
-    def vote_after(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        parsed = _session_topic(action.get("value", ""))
-        result = feature.results.pop(_click(body, action), None)
-        if parsed is None or result is None:
-            return
-        session_id, _ = parsed
-        with store.session() as db:
-            lines = service.topics(db, session_id)
-            mine = service.my_dots(db, session_id, body["user"]["id"])
-        reply = views.vote_feedback(session_id, result, mine, lines)
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=reply.text,
-            blocks=reply.blocks,
+        try:
+            result = service.vote(
+                store, session_id, topic_id, body["user"]["id"], feature.clock(), add=add
+            )
+        except Exception:
+            log.exception("vote on %s failed", action.get("value"))
+            result = service.VoteResult("refused", 0, 0, SORRY)
+        ack()
+        feature.after_ack.submit(
+            _tell_voter, body.get("response_url"), session_id, topic_id, result
         )
-        coffee.redraw(session_id)
 
-    app.action(views.VOTE)(ack=vote_ack, lazy=[vote_after])
-    app.action(views.UNVOTE)(ack=vote_ack, lazy=[vote_after])
+    def _tell_voter(
+        response_url: str | None, session_id: int, topic_id: int, result: service.VoteResult
+    ) -> None:
+        if response_url:
+            reply = views.vote_feedback(session_id, topic_id, result)
+            WebhookClient(response_url, timeout=10).send(
+                response_type="ephemeral",
+                replace_original=False,
+                text=reply.text,
+                blocks=reply.blocks,
+            )
+        if result.done != "refused":
+            coffee.redraw(session_id)
+
+    app.action(views.VOTE)(vote_click)
+    app.action(views.UNVOTE)(vote_click)
 
     def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()

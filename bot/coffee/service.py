@@ -10,11 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.coffee.schedule import SeriesSettings, next_start
+from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
@@ -255,6 +256,8 @@ class VoteResult:
     left: int  # votes this person has left
     budget: int
     message: str = ""
+    topic: str = ""  # the topic's title, for the voter's private confirmation
+    on_topic: int = 0  # this person's dots on that topic now
 
 
 def _used(db: Session, session_id: int, user_id: str) -> list[tuple[int, int]]:
@@ -267,72 +270,116 @@ def _used(db: Session, session_id: int, user_id: str) -> list[tuple[int, int]]:
     return [(slot, topic) for slot, topic in rows]
 
 
+# One read for everything a click needs: the session's rules, the topic, and this person's dots.
+_CLICK = (
+    select(
+        CoffeeSession.state,
+        CoffeeSession.votes_per_person,
+        CoffeeSession.multi_dots,
+        CoffeeTopic.title,
+        CoffeeTopic.state,
+        CoffeeVote.slot,
+        CoffeeVote.topic_id,
+    )
+    .select_from(CoffeeSession)
+    .outerjoin(
+        CoffeeTopic,
+        and_(
+            CoffeeTopic.id == bindparam("topic_id"),
+            CoffeeTopic.session_id == CoffeeSession.id,
+        ),
+    )
+    .outerjoin(
+        CoffeeVote,
+        and_(CoffeeVote.session_id == CoffeeSession.id, CoffeeVote.user_id == bindparam("user")),
+    )
+    .where(CoffeeSession.id == bindparam("session_id"))
+)
+# The insert re-checks, at the moment it runs, that voting is open and the topic still there.
+_ADD = insert(CoffeeVote).from_select(
+    ["session_id", "user_id", "slot", "topic_id", "repeat", "cast_at"],
+    select(
+        bindparam("session_id"),
+        bindparam("user"),
+        bindparam("slot"),
+        CoffeeTopic.id,
+        bindparam("repeat"),
+        bindparam("now"),
+    )
+    .join(CoffeeSession, CoffeeSession.id == CoffeeTopic.session_id)
+    .where(
+        CoffeeTopic.id == bindparam("topic_id"),
+        CoffeeTopic.session_id == bindparam("session_id"),
+        CoffeeTopic.state == "open",
+        CoffeeSession.state == "voting",
+    ),
+)
+_TAKE_BACK = delete(CoffeeVote).where(
+    CoffeeVote.session_id == bindparam("session_id"),
+    CoffeeVote.user_id == bindparam("user"),
+    CoffeeVote.slot == bindparam("slot"),
+)
+
+
 def vote(
-    db: Session, session_id: int, topic_id: int, user_id: str, now: dt.datetime, *, add: bool
+    store: Store, session_id: int, topic_id: int, user_id: str, now: dt.datetime, *, add: bool
 ) -> VoteResult:
-    """Add a dot (or, with add=False, take one back). Runs in its own transaction: `db` must be
-    fresh, and is committed here, so a lost race can be retried with what the winner wrote."""
-    for _ in range(25):  # each retry follows a click by the same person that won a race
-        s = db.get(CoffeeSession, session_id)
-        if s is None or s.state != "voting":
-            db.rollback()
-            return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
-        budget = s.votes_per_person
-        used = _used(db, session_id, user_id)
-        mine = [slot for slot, topic in used if topic == topic_id]
-        if not add or (mine and not s.multi_dots):
-            if not mine:
-                db.rollback()
-                return VoteResult("refused", budget - len(used), budget, "No dot of yours there.")
-            db.execute(
-                delete(CoffeeVote).where(
-                    CoffeeVote.session_id == session_id,
-                    CoffeeVote.user_id == user_id,
-                    CoffeeVote.slot == max(mine),
-                )
-            )
-            db.commit()
-            return VoteResult("removed", budget - len(used) + 1, budget)
-        free = sorted(set(range(1, budget + 1)) - {slot for slot, _ in used})
-        if not free:
-            db.rollback()
-            return VoteResult(
-                "refused",
-                0,
-                budget,
-                f"You have used all {budget} of your votes; "
-                "click a topic you voted for to take a vote back.",
-            )
-        slot = free[0]
-        # the topic must be open and in this session, at the moment of the insert
-        candidate = select(
-            literal(session_id),
-            literal(user_id),
-            literal(slot),
-            CoffeeTopic.id,
-            literal(slot if s.multi_dots else 0),
-            literal(now),
-        ).where(
-            CoffeeTopic.id == topic_id,
-            CoffeeTopic.session_id == session_id,
-            CoffeeTopic.state == "open",
-            exists().where(and_(CoffeeSession.id == session_id, CoffeeSession.state == "voting")),
-        )
-        try:
-            inserted = db.execute(
-                insert(CoffeeVote).from_select(
-                    ["session_id", "user_id", "slot", "topic_id", "repeat", "cast_at"], candidate
-                )
-            ).rowcount
-            db.commit()
-        except IntegrityError:
-            db.rollback()  # the same person's other click took this slot: look again
-            continue
-        if inserted != 1:
-            return VoteResult("refused", len(free), budget, "That topic is no longer on the list.")
-        return VoteResult("added", len(free) - 1, budget)
-    db.rollback()
+    """Add a dot (or, with add=False, take one back): one read and one write.
+
+    Dots fill numbered slots 1..budget under the primary key (session, user, slot), so two
+    clicks racing for the last slot cannot both win: the loser reads again and is told.
+    """
+    key = {"session_id": session_id, "topic_id": topic_id, "user": user_id}
+    for _ in range(25):  # each retry follows another click by the same person winning a race
+        # one connection for the read and the write; on SQLite, whole clicks queue in this
+        # process (a click is well under a millisecond) instead of polling for the file lock
+        with store.writing(), store.engine.connect() as db:
+            outcome = _click(db, key, topic_id, now, add)
+        if outcome is not None:
+            return outcome
     return VoteResult("refused", 0, 0, "Too many clicks at once; please try again.")
+
+
+def _click(
+    db: Connection, key: dict, topic_id: int, now: dt.datetime, add: bool
+) -> VoteResult | None:
+    """One attempt at a click; None when a race was lost and it should be read again."""
+    rows = db.execute(_CLICK, key).all()
+    if not rows or rows[0][0] != "voting":
+        return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
+    _, budget, multi, title, topic_state, _, _ = rows[0]
+    if title is None or topic_state != "open":
+        return VoteResult("refused", 0, budget, "That topic is no longer on the list.")
+    used = [(slot, topic) for *_, slot, topic in rows if slot is not None]
+    mine = sorted(slot for slot, topic in used if topic == topic_id)
+    left = budget - len(used)
+    if not add or (mine and not multi):
+        if not mine:
+            return VoteResult("refused", left, budget, "You have no vote on that topic.")
+        db.execute(_TAKE_BACK, {**key, "slot": mine[-1]})
+        db.commit()
+        return VoteResult("removed", left + 1, budget, "", title, len(mine) - 1)
+    free = sorted(set(range(1, budget + 1)) - {slot for slot, _ in used})
+    if not free:
+        return VoteResult(
+            "refused",
+            0,
+            budget,
+            f"You have used all {budget} of your votes; click a topic you voted for "
+            "to take that vote back.",
+            title,
+            len(mine),
+        )
+    try:
+        params = {**key, "slot": free[0], "repeat": free[0] if multi else 0, "now": now}
+        inserted = db.execute(_ADD, params).rowcount
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return None  # the same person's other click took this slot, or this topic
+    if inserted != 1:
+        return VoteResult("refused", left, budget, "Voting has closed for this meetup.")
+    return VoteResult("added", left - 1, budget, "", title, len(mine) + 1)
 
 
 # ---- reading ------------------------------------------------------------------------------

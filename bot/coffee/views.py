@@ -134,26 +134,22 @@ def propose_modal(session_id: int, initial: str = "", topic_id: int | None = Non
     }
 
 
-def vote_feedback(
-    session_id: int, result: VoteResult, mine: dict[int, int], lines: list[TopicLine]
-) -> Reply:
-    """What the voter alone sees after a click: votes left, and their dots to take back."""
-    nums = numbers(lines)
-    done = {"added": "Vote added. ", "removed": "Vote taken back. "}.get(result.done, "")
-    head = escape(result.message) if result.message else ""
-    head = head or f"{done}You have *{result.left}* of {result.budget} votes left."
-    blocks = [section(head)]
-    titles = {t.id: t.title for t in lines}
-    for topic_id, count in sorted(mine.items(), key=lambda kv: nums.get(kv[0], 0)):
-        if topic_id not in titles:
-            continue
-        block = section(
-            f"Your {count} vote{'s' if count != 1 else ''} on *{nums[topic_id]}.* "
-            f"{escape(clip(titles[topic_id], 120))}"
-        )
+def vote_feedback(session_id: int, topic_id: int, result: VoteResult) -> Reply:
+    """What the voter alone sees after a click: what happened and the votes left."""
+    topic = f"“{escape(clip(result.topic, 120))}”" if result.topic else "that topic"
+    if result.done == "added":
+        head = f"Vote added to {topic}."
+    elif result.done == "removed":
+        head = f"Vote taken back from {topic}."
+    else:
+        head = escape(result.message)
+    if result.budget:
+        head += f" You have *{result.left}* of {result.budget} votes left."
+    block = section(head)
+    if result.on_topic:
+        # one dot per topic: clicking the topic again takes it back; stacked dots need this
         block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{topic_id}")
-        blocks.append(block)
-    return Reply(head, blocks[:MAX_BLOCKS])
+    return Reply(head, [block])
 
 
 def proposed(n: int, title: str, topic_id: int) -> Reply:

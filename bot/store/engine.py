@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +64,21 @@ class Store:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = threading.Lock()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold while writing a hot row set from many threads at once (votes in a burst).
+
+        SQLite takes one writer at a time and makes the others sleep and poll, which turns a
+        burst into seconds of tail latency; queueing on a lock in this process hands the
+        write lock over at once. PostgreSQL locks rows itself: nothing to do.
+        """
+        if self.dialect != "sqlite":
+            yield
+            return
+        with self._writer:
+            yield
 
     @property
     def dialect(self) -> str:

@@ -1,0 +1,187 @@
+"""Benchmark: lean-coffee vote clicks against bare Bolt, one at a time and in a burst.
+
+    python bench/bench_votes.py [--voters 300] [--threads 32] [--database-url URL]
+
+A meetup in its voting phase with 12 topics. First, signed vote clicks one after the other,
+interleaved with the same clicks to a bare Bolt app whose handler only acks: the median ratio.
+Then a burst: every voter spends 3 votes at once from a pool of threads (as a WSGI server
+would), and the ack latency distribution and the stored totals are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import func, select
+
+from bot.app import build_app, make_coffee, make_onboarding
+from bot.config import Settings
+from bot.store import Store
+from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.requests import action_body, bolt_request
+
+SECRET = "bench-signing-secret-0123456789abcdef"
+FORM = "application/x-www-form-urlencoded"
+
+
+def setup(store: Store, now: dt.datetime) -> tuple[int, list[int]]:
+    with store.session() as db:
+        series = CoffeeSeries(
+            team_id="T0001",
+            channel_id="C0COFFEE",
+            timezone="Europe/London",
+            weekday=now.weekday(),
+            at="16:00",
+            every_weeks=2,
+            anchor=now.date(),
+            collect_hours=72,
+            vote_hours=24,
+            votes_per_person=3,
+            multi_dots=False,
+            hide_counts=True,
+        )
+        db.add(series)
+        db.flush()
+        s = CoffeeSession(
+            series_id=series.id,
+            starts_at=now + dt.timedelta(hours=2),
+            collect_at=now - dt.timedelta(days=2),
+            vote_at=now - dt.timedelta(hours=20),
+            state="voting",
+            votes_per_person=3,
+            multi_dots=False,
+            hide_counts=True,
+            message_ts="1700000000.000100",
+        )
+        db.add(s)
+        db.flush()
+        topics = [
+            CoffeeTopic(
+                session_id=s.id, user_id=f"UP{n}", title=f"Topic {n}", state="open",
+                discussed=False, created_at=now,
+            )
+            for n in range(12)
+        ]  # fmt: skip
+        db.add_all(topics)
+        db.flush()
+        return s.id, [t.id for t in topics]
+
+
+def click(app: App, body: str) -> float:
+    req = bolt_request(SECRET, body, content_type=FORM)
+    t0 = time.perf_counter()
+    resp = app.dispatch(req)
+    elapsed = time.perf_counter() - t0
+    assert resp.status == 200, resp.body
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--voters", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=32)
+    parser.add_argument("--database-url", default="")
+    args = parser.parse_args()
+
+    tmp = tempfile.TemporaryDirectory()
+    url = args.database_url or f"sqlite:///{tmp.name}/votes.db"
+    store = Store(url)
+    store.upgrade()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    session_id, topic_ids = setup(store, now)
+    with FakeSlack() as slack:
+        settings = Settings(
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_BOT_TOKEN="xoxb-bench",
+            SLACK_API_URL=slack.api_url,
+            DATABASE_URL=url,
+        )
+        coffee = make_coffee(settings, store, redraw_delay=1.5)
+        bot = build_app(
+            settings,
+            store,
+            coffee_feature=coffee,
+            onboarding_feature=make_onboarding(settings, store),
+        )
+        bare = App(
+            signing_secret=SECRET,
+            client=WebClient(token="xoxb-bench", base_url=slack.api_url),
+            process_before_response=True,
+            token_verification_enabled=False,
+        )
+
+        @bare.action("coffee_vote")
+        def _ack(ack) -> None:
+            ack()
+
+        def body(user: str, topic: int) -> str:
+            return action_body(
+                "coffee_vote",
+                f"{session_id}:{topic}",
+                user_id=user,
+                response_url=slack.response_url(user),
+            )
+
+        # one at a time: each click adds a dot, the next click by that voter takes it back
+        singles = [body(f"US{n % 40}", topic_ids[n % 12]) for n in range(40)]
+        for b in singles:
+            click(bare, b)
+            click(bot, b)
+        bare_t, bot_t = [], []
+        for _ in range(10):
+            for b in singles:
+                bare_t.append(click(bare, b))
+                bot_t.append(click(bot, b))
+                # let the click's follow-up (the voter's note, sent to the fake Slack in this
+                # same process) finish, so each click is timed alone, as people click
+                time.sleep(0.005)
+        med_bare, med_bot = statistics.median(bare_t), statistics.median(bot_t)
+        print(f"vote click, one at a time ({store.dialect}, {len(bot_t)} clicks):")
+        print(f"  bare Bolt median {med_bare * 1e3:.3f} ms, bot median {med_bot * 1e3:.3f} ms")
+        print(f"  ratio {med_bot / med_bare:.1f}x (target: under 10x)\n")
+
+        burst = [
+            body(f"UB{v}", topic_ids[(v + k) % 12]) for v in range(args.voters) for k in range(3)
+        ]
+        with ThreadPoolExecutor(args.threads) as pool:
+            times = list(pool.map(lambda b: click(bot, b), burst))
+        q = statistics.quantiles(times, n=100)
+        print(f"burst: {len(burst)} votes ({args.voters} voters x 3) from {args.threads} threads")
+        print(
+            f"  ack median {statistics.median(times) * 1e3:.1f} ms, p95 {q[94] * 1e3:.1f} ms, "
+            f"p99 {q[98] * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms (target: p99 under 1 s)"
+        )
+        with store.session() as db:
+            stored = db.scalar(
+                select(func.count())
+                .select_from(CoffeeVote)
+                .where(CoffeeVote.session_id == session_id, CoffeeVote.user_id.like("UB%"))
+            )
+            over = db.scalar(
+                select(func.count()).select_from(
+                    select(CoffeeVote.user_id)
+                    .where(CoffeeVote.session_id == session_id)
+                    .group_by(CoffeeVote.user_id)
+                    .having(func.count() > 3)
+                    .subquery()
+                )
+            )
+        print(f"  stored: {stored} of {len(burst)} votes; voters over budget: {over}")
+        time.sleep(2)  # let the debounced redraw finish before the fake goes away
+    store.dispose()
+
+
+if __name__ == "__main__":
+    main()
