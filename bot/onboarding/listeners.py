@@ -73,8 +73,9 @@ class OnboardingFeature:
         with self.store.session() as s:
             done = service.ticks(s, team_id, user_id)
             index = self.catalog.get(s)
+            coffee = views.next_coffee(s, team_id)
         events = [(e.slug, e.name) for e in index.events.values() if e.talks]
-        return views.home(self.content(), done, events)
+        return views.home(self.content(), done, events, coffee)
 
     def is_organiser(self, client: WebClient, user_id: str) -> bool:
         return self.organisers.check(client, user_id)
@@ -135,10 +136,13 @@ def register(app: App, feature: OnboardingFeature) -> None:
         with feature.store.session() as s:
             done = service.ticks(s, team_id, user_id)
             name = service.greeted_as(s, team_id, user_id) or body["user"].get("name", "")
+            coffee = views.next_coffee(s, team_id)
         blocks = (body.get("message") or {}).get("blocks") or []
         # the welcome opens with a header; the follow-up does not
-        build = views.welcome if any(b.get("type") == "header" for b in blocks) else views.follow_up
-        reply = build(feature.content(), name, done)
+        if any(b.get("type") == "header" for b in blocks):
+            reply = views.welcome(feature.content(), name, done, coffee)
+        else:
+            reply = views.follow_up(feature.content(), name, done)
         client.chat_update(
             channel=container.get("channel_id"),
             ts=container.get("message_ts"),

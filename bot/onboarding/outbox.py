@@ -146,8 +146,11 @@ class Sender:
             )
             with self.store.session() as s:
                 done = service.ticks(s, row.team_id, row.user_id)
-            build = views.welcome if row.kind == service.WELCOME else views.follow_up
-            reply = build(self.content(), name, done)
+                coffee = views.next_coffee(s, row.team_id)
+            if row.kind == service.WELCOME:
+                reply = views.welcome(self.content(), name, done, coffee)
+            else:
+                reply = views.follow_up(self.content(), name, done)
             # from here a crash leaves it unknown whether the DM went out
             self._set(row.id, state="posting", channel_id=channel, name=name[:200])
             step = "posting"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from bot.coffee.service import next_meetup
+from bot.coffee.views import when
 from bot.onboarding.content import Content
 from bot.slack.blocks import button, context, header, section
 from bot.slack.mrkdwn import escape, link
@@ -33,7 +37,8 @@ def _keys(content: Content) -> set[str]:
     return {i.key for i in content.checklist}
 
 
-def welcome(content: Content, name: str, done: set[str]) -> Reply:
+def welcome(content: Content, name: str, done: set[str], coffee: str = "") -> Reply:
+    """The welcome DM; `coffee` is the next lean coffee, in mrkdwn, when one is scheduled."""
     who = escape(name) or "there"
     m, p = content.meetings, content.proposals
     channel = link(content.channel.url, content.channel.name)
@@ -53,7 +58,7 @@ def welcome(content: Content, name: str, done: set[str]) -> Reply:
             f"*Proposing an idea*\n{p.how}\n`{escape(p.thread)}` · "
             f"{link(p.template_url, 'issue template')} · {link(p.guide_url, 'how to contribute')}"
         ),
-        section(f"*Lean coffee*\n{content.lean_coffee}"),
+        section(f"*Lean coffee*\n{content.lean_coffee}" + (f"\n{coffee}" if coffee else "")),
         *_checklist(content, done),
         context("Tick things off as you go; the Home tab of this app keeps the same list."),
     ]
@@ -66,7 +71,9 @@ def follow_up(content: Content, name: str, done: set[str]) -> Reply:
     return Reply(f"Hi {who}, a short follow-up from {content.group}", blocks)
 
 
-def home(content: Content, done: set[str], events: list[tuple[str, str]]) -> dict[str, Any]:
+def home(
+    content: Content, done: set[str], events: list[tuple[str, str]], coffee: str = ""
+) -> dict[str, Any]:
     """The App Home: the checklist, quick links and the talks catalog's entry points."""
     links = "\n".join(f"• {link(x.url, x.title)}" for x in (*content.reading, *content.links))
     slugs = " ".join(f"`/talks {escape(slug)}`" for slug, _ in events[:12])
@@ -77,6 +84,7 @@ def home(content: Content, done: set[str], events: list[tuple[str, str]]) -> dic
             f"*Channel:* {link(content.channel.url, content.channel.name)}\n"
             f"*Meetings:* {content.meetings.when}, "
             f"{link(content.meetings.join_url, 'join on Zoom')}"
+            + (f"\n*Lean coffee:* {coffee}" if coffee else "")
         ),
         *_checklist(content, done),
         section(f"*Quick links*\n{links}"),
@@ -87,3 +95,16 @@ def home(content: Content, done: set[str], events: list[tuple[str, str]]) -> dic
         ),
     ]
     return {"type": "home", "blocks": blocks}
+
+
+def next_coffee(db: Session, team_id: str) -> str:
+    """'Next: Tue 7 Apr, 16:00 (Europe/London) in #channel', or "" when none is scheduled.
+
+    A channel link (<#C…>) names the channel without notifying anyone."""
+    found = next_meetup(db, team_id)
+    if found is None:
+        return ""
+    s, series = found
+    return (
+        f"Next: {when(s.starts_at, series.timezone)} ({series.timezone}) in <#{series.channel_id}>"
+    )
