@@ -1,0 +1,235 @@
+"""Sessionize's "All data" JSON export (the API's /view/All).
+
+    {"sessions": [{"id", "title", "description", "startsAt", "endsAt", "isServiceSession",
+                   "speakers": [speaker id], "categoryItems": [item id], "roomId"}],
+     "speakers": [{"id", "fullName", "tagLine"}],
+     "categories": [{"title", "items": [{"id", "name"}]}], "rooms": [{"id", "name"}]}
+
+Times are local and carry no zone: --timezone says which (else UTC). The file does not name
+its conference: --event does, else the file name. Service sessions (breaks, registration) are
+not talks. A category whose title says track becomes the events; one whose title says format
+or type gives the talk format. A speaker's company is only in the free-text tagLine: taken
+when it says "... at Company", "... @ Company", names a legal form (GmbH, Inc., Ltd, ...), or is
+a bare name of no job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.importers.common import (
+    Options,
+    Parsed,
+    check_unique,
+    check_zone,
+    choose_slug,
+    clean_text,
+    days_of,
+    format_of,
+    html_text,
+    iso_datetime,
+    main_event,
+    make_talk,
+    split_format_prefix,
+    track_event,
+)
+from bot.importers.records import (
+    Catalog,
+    CatalogFileError,
+    ConferenceRecord,
+    EventRecord,
+    SpeakerRecord,
+)
+from bot.text import words
+
+_AT = re.compile(r"(?:\s@\s*|\s+at\s+)(?P<company>[^,|;@]+?)\s*$", re.IGNORECASE)
+_LEGAL = re.compile(
+    r"\b(gmbh|inc\.?|ltd\.?|llc|ag|plc|s\.a\.|b\.v\.|corp\.?|group|labs|foundation|university)$",
+    re.IGNORECASE,
+)
+_JOB_WORDS = {
+    "engineer",
+    "engineering",
+    "architect",
+    "architects",
+    "architekt",
+    "developer",
+    "developers",
+    "founder",
+    "cofounder",
+    "ceo",
+    "cto",
+    "cio",
+    "vp",
+    "manager",
+    "consultant",
+    "advocate",
+    "scientist",
+    "lead",
+    "head",
+    "trainer",
+    "mvp",
+    "enthusiast",
+    "student",
+    "teacher",
+    "lehrer",
+    "director",
+    "evangelist",
+    "specialist",
+    "owner",
+    "expert",
+    "principal",
+    "senior",
+    "freelancer",
+    "speaker",
+    "author",
+}
+
+
+def company_of(tag_line: str | None) -> str | None:
+    """'Software Engineer at Dynatrace' -> 'Dynatrace'; 'Founder & Enthusiast' -> None."""
+    text = clean_text(tag_line)
+    if not text:
+        return None
+    if m := _AT.search(text):
+        return m.group("company").strip() or None
+    parts = [p.strip() for p in re.split(r"[,|;]", text) if p.strip()]
+    for part in parts:
+        if _LEGAL.search(part):
+            return part
+    if len(parts) == 1 and len(text.split()) <= 3 and not set(words(text)) & _JOB_WORDS:
+        return text
+    return None
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise CatalogFileError(f"{where}: expected a list, got {type(value).__name__}")
+    return value
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise CatalogFileError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _key(value: Any) -> str:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
+def read(data: Any, path: str, options: Options) -> Parsed:
+    root = _mapping(data, path)
+    sessions = _list(root.get("sessions"), f"{path}: sessions")
+    notes: list[str] = []
+    slug = choose_slug(options, None, "", path, notes)
+    name = " ".join(w.capitalize() if not w.isdigit() else w for w in slug.split("-"))
+    if options.timezone:
+        tz = check_zone(options.timezone, f"{path}: --timezone")
+        notes.append(f"time zone {tz}: from --timezone")
+    else:
+        tz = "UTC"
+        notes.append(
+            "time zone UTC: Sessionize gives local times without a zone (--timezone names it)"
+        )
+    zone = ZoneInfo(tz)
+
+    speakers: dict[str, SpeakerRecord] = {}
+    for i, raw in enumerate(_list(root.get("speakers"), f"{path}: speakers")):
+        where = f"{path}: speakers[{i}]"
+        person = _mapping(raw, where)
+        full = person.get("fullName") or " ".join(
+            str(person.get(k) or "") for k in ("firstName", "lastName")
+        )
+        if not isinstance(full, str) or not full.strip():
+            raise CatalogFileError(f"{where}: a speaker without a name ('fullName')")
+        tag = person.get("tagLine")
+        speakers[_key(person.get("id"))] = SpeakerRecord(
+            clean_text(full), company_of(tag if isinstance(tag, str) else None)
+        )
+    rooms = {
+        _key(r.get("id")): clean_text(str(r.get("name") or ""))
+        for r in _list(root.get("rooms"), f"{path}: rooms")
+        if isinstance(r, dict)
+    }
+    tracks: dict[str, str] = {}
+    formats: dict[str, str] = {}
+    for c, cat in enumerate(_list(root.get("categories"), f"{path}: categories")):
+        cat = _mapping(cat, f"{path}: categories[{c}]")
+        kind = set(words(str(cat.get("title") or "")))
+        target = tracks if kind & {"track", "tracks", "stream", "topic", "event"} else None
+        if kind & {"format", "type", "length"}:
+            target = formats
+        if target is None:
+            continue
+        for item in _list(cat.get("items"), f"{path}: categories[{c}].items"):
+            if isinstance(item, dict) and item.get("name"):
+                target[_key(item.get("id"))] = clean_text(str(item["name"]))
+
+    events: dict[str, EventRecord] = {}
+    talks = []
+    skipped: list[str] = []
+    options.progress.start(len(sessions), path)
+    for i, raw in enumerate(sessions):
+        options.progress.advance()
+        where = f"{path}: sessions[{i}]"
+        session = _mapping(raw, where)
+        sid = _key(session.get("id"))
+        if sid:
+            where += f" (id {sid[:60]})"
+        title = clean_text(str(session.get("title") or ""))
+        if session.get("isServiceSession"):
+            skipped.append(title)
+            continue
+        people = []
+        for ref in _list(session.get("speakers"), f"{where}: speakers"):
+            if isinstance(ref, dict):  # some exports inline {"id", "name"}
+                ref = ref.get("id")
+            person = speakers.get(_key(ref))
+            if person is None:
+                raise CatalogFileError(f"{where}: speaker {str(ref)[:60]!r} is not in 'speakers'")
+            people.append(person)
+        items = [_key(x) for x in _list(session.get("categoryItems"), f"{where}: categoryItems")]
+        track = next((tracks[x] for x in items if x in tracks), None)
+        kind = next((formats[x] for x in items if x in formats), None)
+        event = track_event(track, where) if track else main_event(slug, name)
+        events.setdefault(event.slug, event)
+        title, prefix_format = split_format_prefix(title)
+        starts = _local(session.get("startsAt"), where, "startsAt", zone)
+        ends = _local(session.get("endsAt"), where, "endsAt", zone)
+        talks.append(
+            make_talk(
+                where,
+                source_id=sid,
+                title=title,
+                event=event.slug,
+                format=prefix_format or format_of(kind),
+                starts_at=starts,
+                ends_at=ends,
+                zone=zone,
+                room=rooms.get(_key(session.get("roomId"))),
+                summary=html_text(str(session.get("description") or "")),
+                speakers=people,
+            )
+        )
+    options.progress.finish()
+    check_unique(talks, path)
+    starts_day, ends_day = days_of(talks)
+    conference = ConferenceRecord(
+        slug=slug, name=name[:300], timezone=tz, starts=starts_day, ends=ends_day
+    )
+    return Parsed(
+        path, "sessionize-json", Catalog(conference, list(events.values()), talks), skipped, notes
+    )
+
+
+def _local(value: Any, where: str, key: str, zone: ZoneInfo) -> dt.datetime | None:
+    if value is None or value == "":
+        return None
+    moment = iso_datetime(value, where, key)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
