@@ -61,19 +61,56 @@ def ask(question: str) -> None:
 
 @main.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--event",
+    "conference",
+    metavar="SLUG",
+    help="The conference's slug, e.g. kubecon-eu-2026: names it when the file does not "
+    "(Sched, Sessionize), overrides it when it does.",
+)
+@click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="The conference's time zone, e.g. Europe/Amsterdam, when the file does not say it.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would change without writing.")
-def import_(files: tuple[Path, ...], dry_run: bool) -> None:
-    """Load catalog files (YAML) into the store; re-importing is safe."""
-    from bot.bootstrap import import_file, open_store
+def import_(
+    files: tuple[Path, ...], conference: str | None, timezone: str | None, dry_run: bool
+) -> None:
+    """Load schedule files into the store; re-importing is safe.
+
+    Reads Sched iCalendar (.ics), pretalx/frab schedule JSON, frab XML, Sessionize "All data"
+    JSON and catalog YAML, told apart by their content. Files are all read before anything is
+    written, and written in one transaction: a bad file changes nothing.
+    """
+    from bot.bootstrap import open_store
+    from bot.importers.common import FORMAT_NAMES, Options, TerminalProgress
+    from bot.importers.pipeline import import_files
     from bot.importers.records import CatalogFileError
 
     store = open_store(_settings(), seed=False)
-    for path in files:
-        try:
-            report = import_file(store, path, dry_run=dry_run)
-        except CatalogFileError as exc:
-            raise click.ClickException(f"{exc}\nNothing was changed.") from None
-        click.echo(("(dry run) " if dry_run else "") + report.summary())
+    options = Options(conference=conference, timezone=timezone, progress=TerminalProgress())
+    try:
+        results = import_files(store, files, options, dry_run=dry_run)
+    except CatalogFileError as exc:
+        raise click.ClickException(f"{exc}\nNothing was changed.") from None
+    for result in results:
+        for parsed in result.files:
+            line = (
+                f"{parsed.path}: {FORMAT_NAMES[parsed.format]}, {len(parsed.catalog.talks)} talks"
+            )
+            if parsed.skipped:
+                line += f", {len(parsed.skipped)} entries that are not talks skipped"
+                line += f" ({', '.join(sorted(set(parsed.skipped))[:6])})"
+            click.echo(line)
+            for note in parsed.notes:
+                click.echo(f"  {note}")
+        click.echo(("(dry run) " if dry_run else "") + result.report.summary())
+        for changes in result.events[:40]:
+            click.echo(f"  {changes.summary()}")
+        if len(result.events) > 40:
+            click.echo(f"  ... and {len(result.events) - 40} more events")
+        report = result.report
         for label, titles in (("+", report.added), ("~", report.changed), ("-", report.removed)):
             for title in titles[:20]:
                 click.echo(f"  {label} {title}")
