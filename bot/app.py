@@ -58,7 +58,10 @@ def make_onboarding(
     # The sender keeps its own client without retry handlers: it stores a failed DM and
     # retries it later itself, instead of sleeping inside a call.
     client = WebClient(
-        token=settings.slack_bot_token or None, base_url=settings.slack_api_url, timeout=10
+        token=settings.slack_bot_token or None,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[],  # not even slack_sdk's default retry of a dropped connection
     )
     sender = Sender(
         store,

@@ -51,7 +51,8 @@ def owe(
         due_at=due or now,
         created_at=now,
     ).on_conflict_do_nothing(index_elements=["team_id", "user_id", "kind", "scope"])
-    return session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: PostgreSQL reports -1 rows for an insert that returns its id
+    return session.execute(stmt.returning(OnboardingMessage.id)).first() is not None
 
 
 def greeted_as(session: Session, team_id: str, user_id: str) -> str:

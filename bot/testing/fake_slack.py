@@ -18,6 +18,7 @@ class Call:
     params: dict[str, Any]
     path: str
     token: str | None
+    answer: dict[str, Any] | None = None  # what the fake answered (None for a fault)
 
 
 @dataclass
@@ -26,6 +27,7 @@ class _Fault:
     retry_after: int | None
     times: int
     delay: float = 0.0
+    applied: bool = False
 
 
 @dataclass
@@ -35,6 +37,10 @@ class FakeSlack:
     bot_user_id: str = "UBOT"
     team_id: str = "T0001"
     calls: list[Call] = field(default_factory=list)
+    # calls answered with an injected fault (not in `calls`: Slack did nothing with them)
+    refused: list[Call] = field(default_factory=list)
+    # users.info answers: fields merged over the default user for that id
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
     _faults: dict[str, list[_Fault]] = field(default_factory=dict)
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -54,7 +60,10 @@ class FakeSlack:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # a short poll so shutdown() returns at once rather than after half a second
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -82,13 +91,20 @@ class FakeSlack:
         retry_after: int | None = None,
         times: int = 1,
         delay: float = 0.0,
+        applied: bool = False,
     ) -> None:
-        """Answer the next `times` calls of `method` with an HTTP error (429, 500, ...)."""
-        self._faults.setdefault(method, []).append(_Fault(status, retry_after, times, delay))
+        """Answer the next `times` calls of `method` with an HTTP error (429, 500, ...).
+
+        status=0 closes the connection without an answer: the caller sees a network error.
+        applied=True: Slack did what was asked (the call is in `calls`) but the answer was lost.
+        """
+        fault = _Fault(status, retry_after, times, delay, applied)
+        self._faults.setdefault(method, []).append(fault)
 
     def reset(self) -> None:
         with self._lock:
             self.calls.clear()
+            self.refused.clear()
 
     # ---- inspection ----------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
@@ -122,14 +138,22 @@ class FakeSlack:
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
 
-        faults = self._faults.get(method) or []
-        if faults:
-            fault = faults[0]
-            fault.times -= 1
-            if fault.times <= 0:
-                faults.pop(0)
+        call = Call(method, params, path, token)
+        with self._lock:
+            faults = self._faults.get(method) or []
+            fault = faults[0] if faults else None
+            if fault:
+                fault.times -= 1
+                if fault.times <= 0:
+                    faults.pop(0)
+                (self.calls if fault.applied else self.refused).append(call)
+                self._lock.notify_all()
+        if fault:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.status == 0:
+                req.close_connection = True
+                return
             headers = (
                 {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
             )
@@ -140,10 +164,11 @@ class FakeSlack:
             self._send(req, fault.status, body, headers)
             return
 
+        call.answer = self._answer(method, params)
         with self._lock:
-            self.calls.append(Call(method, params, path, token))
+            self.calls.append(call)
             self._lock.notify_all()
-        self._send(req, 200, self._answer(method, params))
+        self._send(req, 200, call.answer)
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ts = f"{int(time.time())}.{next(self._ts):06d}"
@@ -171,17 +196,15 @@ class FakeSlack:
             return {"ok": True, "message_ts": ts}
         if method == "users.info":
             user = params.get("user", "U0")
-            return {
-                "ok": True,
-                "user": {
-                    "id": user,
-                    "name": user.lower(),
-                    "is_bot": False,
-                    "deleted": False,
-                    "real_name": f"User {user}",
-                    "profile": {"display_name": f"User {user}"},
-                },
+            answer = {
+                "id": user,
+                "name": user.lower(),
+                "is_bot": False,
+                "deleted": False,
+                "real_name": f"User {user}",
+                "profile": {"display_name": f"User {user}"},
             }
+            return {"ok": True, "user": {**answer, **self.users.get(user, {})}}
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": "V" + ts.replace(".", "")}}
         return {"ok": True}

@@ -1,0 +1,185 @@
+"""The outbox under a misbehaving Slack: 429 with Retry-After, 5xx, dropped connections, a
+crashed sender. The clock is moved by hand, so retries fall due without sleeping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from sqlalchemy import update
+
+from bot.onboarding.outbox import BACKOFF_CAP, MAX_ATTEMPTS
+from bot.store.models import OnboardingMessage
+from tests.onboarding.conftest import T0, dm_of, utc
+
+
+@pytest.mark.parametrize("method", ["conversations.open", "chat.postMessage"])
+def test_429_then_500_then_recovery_sends_exactly_one_dm(ob, slack, method):
+    ob.join("U0EVE", "Eve")
+    slack.fail(method, 429, retry_after=30)
+    slack.fail(method, 500)
+
+    assert ob.drain() == 1
+    row = ob.row("U0EVE")
+    assert (row.state, row.attempts, row.last_error) == ("pending", 1, "ratelimited")
+    assert utc(row.due_at) == T0 + dt.timedelta(seconds=30)  # Retry-After honoured
+    assert row.claimed_until is None
+    assert [c.method for c in slack.refused] == [method]
+    assert slack.calls_to("chat.postMessage") == []
+
+    # before Retry-After has passed, nothing goes to Slack
+    ob.clock.advance(seconds=29)
+    assert ob.drain() == 0
+    assert len(slack.refused) == 1 and slack.calls_to("chat.postMessage") == []
+
+    # at 30 s it is tried again, meets the 500 and backs off
+    ob.clock.advance(seconds=1)
+    assert ob.drain() == 1
+    row = ob.row("U0EVE")
+    assert (row.state, row.attempts, row.last_error) == ("pending", 2, "internal_error")
+    assert utc(row.due_at) > ob.clock.now
+    assert [c.method for c in slack.refused] == [method, method]
+    assert ob.drain() == 0  # not due yet
+
+    # once the back-off has passed, it goes out
+    ob.clock.now = utc(row.due_at)
+    assert ob.drain() == 1
+    row = ob.row("U0EVE")
+    assert (row.state, row.attempts, row.last_error) == ("sent", 3, "")
+    (post,) = slack.calls_to("chat.postMessage")
+    assert post.params["channel"] == dm_of("U0EVE")
+    assert row.message_ts == post.answer["ts"] and row.channel_id == dm_of("U0EVE")
+    assert utc(row.sent_at) == ob.clock.now
+    # the DM channel was opened once: a retry after a failed post reuses it
+    assert len(slack.calls_to("conversations.open")) == 1
+
+    for _ in range(3):  # and never again
+        ob.clock.advance(hours=1)
+        assert ob.drain() == 0
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_429_pauses_the_whole_sender_until_retry_after(ob, slack):
+    for user in ("U0EVE", "U0FAY", "U0GUS"):
+        ob.join(user, user)
+    slack.fail("chat.postMessage", 429, retry_after=30)
+    assert ob.drain() == 1  # Eve met the 429; the others are not even tried
+    assert {r.user_id: (r.state, r.attempts) for r in ob.rows()} == {
+        "U0EVE": ("pending", 1),
+        "U0FAY": ("pending", 0),
+        "U0GUS": ("pending", 0),
+    }
+    ob.clock.advance(seconds=29)
+    assert ob.drain() == 0
+    assert slack.calls_to("chat.postMessage") == []
+    ob.clock.advance(seconds=1)
+    assert ob.drain() == 3
+    assert sorted(c.params["channel"] for c in slack.calls_to("chat.postMessage")) == [
+        dm_of("U0EVE"),
+        dm_of("U0FAY"),
+        dm_of("U0GUS"),
+    ]
+    assert {r.state for r in ob.rows()} == {"sent"}
+
+
+def test_back_off_grows_until_the_row_fails(ob, slack):
+    ob.join("U0EVE", "Eve")
+    slack.fail("conversations.open", 503, times=MAX_ATTEMPTS + 5)
+    delays = []
+    for _ in range(MAX_ATTEMPTS):
+        assert ob.drain() == 1
+        row = ob.row("U0EVE")
+        if row.state == "failed":
+            break
+        delays.append((utc(row.due_at) - ob.clock.now).total_seconds())
+        ob.clock.now = utc(row.due_at)
+    row = ob.row("U0EVE")
+    assert (row.state, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert delays == sorted(delays) and delays[0] == 5.0 and max(delays) == BACKOFF_CAP
+    assert len(slack.refused) == MAX_ATTEMPTS
+    ob.clock.advance(days=1)
+    assert ob.drain() == 0
+    assert ob.sent() == []
+
+
+def test_a_refusal_that_retrying_cannot_fix_fails_at_once(ob, slack):
+    ob.join("U0EVE", "Eve")
+    slack.fail("chat.postMessage", 400)
+    ob.drain()
+    row = ob.row("U0EVE")
+    assert (row.state, row.attempts) == ("failed", 1)
+    ob.clock.advance(days=1)
+    assert ob.drain() == 0 and slack.calls_to("chat.postMessage") == []
+
+
+def test_network_errors_before_posting_are_retried_later(ob, slack):
+    ob.join("U0EVE", "Eve")
+    # the sender's client never retries by itself: the outbox decides when to try again
+    slack.fail("conversations.open", 0)
+    assert ob.drain() == 1
+    row = ob.row("U0EVE")
+    assert (row.state, row.attempts) == ("pending", 1)
+    assert row.last_error and utc(row.due_at) == T0 + dt.timedelta(seconds=5)
+    assert ob.drain() == 0
+    ob.clock.advance(seconds=5)
+    assert ob.drain() == 1
+    assert ob.row("U0EVE").state == "sent"
+    assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_a_lost_answer_to_chat_post_message_is_never_posted_again(ob, slack):
+    ob.join("U0EVE", "Eve")
+    slack.fail("chat.postMessage", 0, applied=True)  # Slack posted; the answer was lost
+    ob.drain()
+    ob.clock.advance(days=1)
+    ob.drain()
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert ob.row("U0EVE").state == "unknown"
+
+
+def test_a_sender_that_died_before_posting_is_replaced_and_one_that_died_posting_is_not(ob, slack):
+    ob.join("U0OPEN", "Opening")
+    ob.join("U0POST", "Posting")
+    ob.join("U0LIVE", "Live")
+    claim = T0 + dt.timedelta(minutes=2)
+    with ob.store.session() as s:
+        for user, state, until in [
+            ("U0OPEN", "sending", claim),  # died while opening the DM
+            ("U0POST", "posting", claim),  # died after asking Slack to post
+            ("U0LIVE", "sending", T0 + dt.timedelta(hours=1)),  # another sender, still at it
+        ]:
+            s.execute(
+                update(OnboardingMessage)
+                .where(OnboardingMessage.user_id == user)
+                .values(state=state, claimed_until=until, attempts=1)
+            )
+    assert ob.drain() == 0  # claims still held
+    ob.clock.now = claim + dt.timedelta(seconds=1)
+    assert ob.drain() == 1
+    assert {r.user_id: r.state for r in ob.rows()} == {
+        "U0OPEN": "sent",
+        "U0POST": "unknown",
+        "U0LIVE": "sending",
+    }
+    assert ob.row("U0OPEN").attempts == 2
+    assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == [dm_of("U0OPEN")]
+
+
+def test_drain_in_two_threads_of_one_process_sends_once(ob, slack):
+    for i in range(5):
+        ob.join(f"U0PAR{i}", f"Par {i}")
+    start = threading.Barrier(3)
+    results: list[int] = []
+
+    def run() -> None:
+        start.wait(timeout=5)
+        results.append(ob.drain())
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert sum(results) == 5
+    assert len(slack.calls_to("chat.postMessage")) == 5
