@@ -31,11 +31,13 @@ from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic
 
 log = logging.getLogger(__name__)
 
-ORGANISER_WORDS = {"schedule", "open", "vote", "close", "cancel", "remove", "merge", "carry"}
+ORGANISER_WORDS = {
+    "schedule", "open", "vote", "close", "cancel", "remove", "merge", "carry", "done",
+}  # fmt: skip
 HELP = (
     "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic; "
     "`/coffee mine` lists yours. Organisers: `/coffee schedule …`, `open`, `vote`, `close`, "
-    "`cancel`, `remove <n>`, `merge <n> into <m>`, `carry`."
+    "`cancel`, `remove <n>`, `merge <n> into <m>`, `done <n>` (discussed at the meetup), `carry`."
 )
 
 
@@ -192,7 +194,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 service.merge(db, _topic(nums, keep), _topic(nums, drop))
             coffee.redraw(session_id)
             return f"Merged topic {drop} into {keep}; their votes now count once for {keep}."
-        if word == "carry":
+        if word in ("carry", "done"):
             with store.session() as db:
                 last = db.scalar(
                     select(CoffeeSession)
@@ -201,7 +203,12 @@ def register(app: App, feature: CoffeeFeature) -> None:
                     .limit(1)
                 )
                 if last is None:
-                    raise service.CoffeeError("There is no closed meetup to carry topics from.")
+                    raise service.CoffeeError("There is no closed meetup yet.")
+                if word == "done":  # during the meeting: this agenda topic was discussed
+                    n = _number(rest)
+                    numbered = {n: t for t, n in views.numbers(service.topics(db, last.id)).items()}
+                    service.mark_discussed(db, _topic(numbered, n))
+                    return f"Topic {n} is marked as discussed; `carry` leaves it behind."
                 moved = service.carry_over(db, last, db.get(CoffeeSession, session_id), now)
             coffee.redraw(session_id)
             return f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."

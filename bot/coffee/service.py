@@ -430,6 +430,13 @@ def my_dots(db: Session, session_id: int, user_id: str) -> dict[int, int]:
     return out
 
 
+def mark_discussed(db: Session, topic_id: int) -> None:
+    topic = db.get(CoffeeTopic, topic_id)
+    if topic is None:
+        raise CoffeeError("That topic is not on the agenda.")
+    topic.discussed = True
+
+
 def carry_over(db: Session, closed: CoffeeSession, into: CoffeeSession, now: dt.datetime) -> int:
     """Undiscussed topics of a closed meetup join the next one, with no votes."""
     if closed.state != "closed" or into.state not in ACTIVE:

@@ -187,7 +187,8 @@ def status(
         context(f"Series: {escape(settings.describe())}"),
         context(
             "`/coffee propose <topic>` · `/coffee mine` · organisers: `/coffee schedule …`, "
-            "`open`, `vote`, `close`, `cancel`, `remove <n>`, `merge <n> into <m>`, `carry`"
+            "`open`, `vote`, `close`, `cancel`, `remove <n>`, `merge <n> into <m>`, "
+            "`done <n>`, `carry`"
         ),
     ]
     return Reply(f"Next lean coffee: {when(s.starts_at, tz)} ({tz})", blocks)
