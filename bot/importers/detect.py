@@ -36,12 +36,14 @@ from bot.importers.records import CatalogFileError
 
 MAX_BYTES = 20 * 1024 * 1024
 _YAML_CONFERENCE = re.compile(r"^conference\s*:", re.MULTILINE)
+# What a file's extension would have it be; only ever a tie-breaker, or a note.
 _EXTENSIONS = {
-    ".ics": "sched-ics",
-    ".ical": "sched-ics",
-    ".xml": "frab-xml",
-    ".yaml": "catalog-yaml",
-    ".yml": "catalog-yaml",
+    ".ics": {"sched-ics"},
+    ".ical": {"sched-ics"},
+    ".xml": {"frab-xml"},
+    ".json": {"pretalx-json", "sessionize-json"},
+    ".yaml": {"catalog-yaml"},
+    ".yml": {"catalog-yaml"},
 }
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -52,23 +54,23 @@ _BOMS = (
 )
 
 
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, refusing one larger than MAX_BYTES before reading it."""
+    limit = f"the {_mb(MAX_BYTES)} an import reads; is it the right file?"
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise CatalogFileError(
-                f"{path}: {size / 1_000_000:,.1f} MB is more than the "
-                f"{MAX_BYTES // (1024 * 1024)} MB an import reads; is it the right file?"
-            )
+            raise CatalogFileError(f"{path}: {_mb(size)} is more than {limit}")
         with path.open("rb") as f:
             data = f.read(MAX_BYTES + 1)  # a file that grew since, or a pipe
     except OSError as exc:
         raise CatalogFileError(f"{path}: cannot read it ({exc.strerror})") from None
     if len(data) > MAX_BYTES:
-        raise CatalogFileError(
-            f"{path}: more than the {MAX_BYTES // (1024 * 1024)} MB an import reads"
-        )
+        raise CatalogFileError(f"{path}: more than {limit}")
     return data
 
 
@@ -89,26 +91,30 @@ def decode(data: bytes, path: str) -> str:
         ) from None
 
 
+def _head_text(data: bytes) -> str:
+    """The first 1 MB as text, in the encoding its byte-order mark names (else UTF-8)."""
+    encoding = "utf-8-sig"
+    for bom, name in _BOMS:
+        if data.startswith(bom) and name != "utf-8":
+            encoding = name
+            break
+    return data[:1_000_000].decode(encoding, errors="ignore")
+
+
 def sniff(data: bytes, path: str) -> str:
     """The format key of a file, from what it starts with (and holds, for JSON and YAML)."""
-    head = data[:4096]
-    for bom, name in _BOMS:
-        if head.startswith(bom):
-            head = head.decode(name, errors="ignore").encode("utf-8", errors="ignore")
-            break
-    start = head.lstrip()
-    upper = start[:15].upper()
-    if upper.startswith(b"BEGIN:VCALENDAR"):
+    text = _head_text(data)
+    start = text.lstrip()
+    if start[:15].upper() == "BEGIN:VCALENDAR":
         return "sched-ics"
-    if start.startswith(b"<"):
+    if start.startswith("<"):
         return "frab-xml"
-    if start.startswith((b"{", b"[")):
+    if start.startswith(("{", "[")):
         return "json"
-    if _YAML_CONFERENCE.search(data[:1_000_000].decode("utf-8", errors="ignore")):
+    if _YAML_CONFERENCE.search(text):
         return "catalog-yaml"
-    by_name = _EXTENSIONS.get(Path(path).suffix.lower())
-    if by_name == "catalog-yaml":
-        return by_name  # let the YAML reader say what is wrong with it
+    if _EXTENSIONS.get(Path(path).suffix.lower()) == {"catalog-yaml"}:
+        return "catalog-yaml"  # let the YAML reader say what is wrong with it
     raise CatalogFileError(
         f"{path}: not a schedule format I know; I read Sched iCalendar (BEGIN:VCALENDAR), "
         'frab XML (<schedule>), pretalx/frab JSON ({"schedule": ...}), Sessionize All data '
@@ -175,8 +181,8 @@ def parse(data: bytes, path: str, options: Options | None = None) -> Parsed:
             parsed = _yaml(decode(data, path), path, options)
     except RecursionError:
         raise CatalogFileError(f"{path}: nested too deeply to be a schedule") from None
-    suffix_kind = _EXTENSIONS.get(Path(path).suffix.lower())
-    if suffix_kind and suffix_kind != parsed.format:
+    suffix_kinds = _EXTENSIONS.get(Path(path).suffix.lower())
+    if suffix_kinds and parsed.format not in suffix_kinds:
         parsed.notes.append(
             f"read as {FORMAT_NAMES[parsed.format]}, as its content says, "
             f"whatever its {Path(path).suffix} name"

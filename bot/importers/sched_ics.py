@@ -350,7 +350,7 @@ _CONTENT_LINE = re.compile(
 )
 
 
-def prescan(text: str, path: str) -> list[int]:
+def prescan(text: str, path: str, first_line: int = 1) -> list[int]:
     """Check the file's shape with line numbers; the line of each VEVENT's BEGIN, in order.
 
     The iCalendar library reports a truncated file or a broken line without saying where;
@@ -359,7 +359,7 @@ def prescan(text: str, path: str) -> list[int]:
     stack: list[tuple[str, int]] = []
     begins: list[int] = []
     seen_calendar = False
-    for n, raw in enumerate(text.split("\n"), 1):
+    for n, raw in enumerate(text.split("\n"), first_line):
         line = raw.rstrip("\r")
         if not line.strip() or line[0] in " \t":  # blank, or the continuation of a folded line
             continue
@@ -518,7 +518,10 @@ def _conference_name(cal: icalendar.Calendar) -> str | None:
 
 
 def read(text: str, path: str, options: Options) -> Parsed:
-    begins = prescan(text, path)
+    stripped = text.lstrip()  # blank lines before BEGIN:VCALENDAR: harmless, but not iCalendar
+    skipped_lines = text[: len(text) - len(stripped)].count("\n")
+    text = stripped
+    begins = prescan(text, path, first_line=skipped_lines + 1)
     try:
         cal = icalendar.Calendar.from_ical(text)
     except Exception as exc:  # the library's errors are untyped; the file is untrusted
