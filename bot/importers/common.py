@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import click
 
 from bot.importers.records import (
     FORMATS,
@@ -121,7 +124,7 @@ def slug_from_file_name(path: str) -> str:
     Export words (sched, sessionize, schedule, ...) and day stamps (2026-03-24, as per-day
     exports carry) say nothing about which conference it is, so they are dropped.
     """
-    stem = _ISO_DATE_IN_NAME.sub(" ", Path(path).name.split(".", 1)[0])
+    stem = _ISO_DATE_IN_NAME.sub(" ", Path(path).stem)
     return slugify(" ".join(w for w in words(stem) if w not in _GENERIC_NAME_WORDS))
 
 
@@ -411,10 +414,6 @@ class TerminalProgress(Progress):
 
     def start(self, total: int, label: str) -> None:
         if total > self.threshold:
-            import sys
-
-            import click
-
             self._bar = click.progressbar(
                 length=total,
                 label=f"reading {Path(label).name} ({total:,} entries)",

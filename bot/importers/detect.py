@@ -168,19 +168,9 @@ def parse(data: bytes, path: str, options: Options | None = None) -> Parsed:
         check_zone(options.timezone, f"{path}: --timezone")
     kind = sniff(data, path)
     try:
-        if kind == "frab-xml":
-            parsed = frab_xml.read(data, path, options)
-        elif kind == "sched-ics":
-            parsed = sched_ics.read(decode(data, path), path, options)
-        elif kind == "json":
-            tree = load_json(decode(data, path), path)
-            kind = json_kind(tree, path)
-            reader = pretalx_json if kind == "pretalx-json" else sessionize_json
-            parsed = reader.read(tree, path, options)
-        else:
-            parsed = _yaml(decode(data, path), path, options)
-    except RecursionError:
-        raise CatalogFileError(f"{path}: nested too deeply to be a schedule") from None
+        parsed = _read(kind, data, path, options)
+    finally:
+        options.progress.finish()  # a bar left open by a failure is closed
     suffix_kinds = _EXTENSIONS.get(Path(path).suffix.lower())
     if suffix_kinds and parsed.format not in suffix_kinds:
         parsed.notes.append(
@@ -189,6 +179,21 @@ def parse(data: bytes, path: str, options: Options | None = None) -> Parsed:
         )
     _check_yaml_fields(parsed)
     return parsed
+
+
+def _read(kind: str, data: bytes, path: str, options: Options) -> Parsed:
+    try:
+        if kind == "frab-xml":
+            return frab_xml.read(data, path, options)
+        if kind == "sched-ics":
+            return sched_ics.read(decode(data, path), path, options)
+        if kind == "json":
+            tree = load_json(decode(data, path), path)
+            reader = pretalx_json if json_kind(tree, path) == "pretalx-json" else sessionize_json
+            return reader.read(tree, path, options)
+        return _yaml(decode(data, path), path, options)
+    except RecursionError:
+        raise CatalogFileError(f"{path}: nested too deeply to be a schedule") from None
 
 
 def _yaml(text: str, path: str, options: Options) -> Parsed:
