@@ -74,8 +74,17 @@ def ask(question: str) -> None:
     help="The conference's time zone, e.g. Europe/Amsterdam, when the file does not say it.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would change without writing.")
+@click.option(
+    "--announce",
+    metavar="CHANNEL",
+    help="Post what changed to this channel (an id like C0123, or #name); needs SLACK_BOT_TOKEN.",
+)
 def import_(
-    files: tuple[Path, ...], conference: str | None, timezone: str | None, dry_run: bool
+    files: tuple[Path, ...],
+    conference: str | None,
+    timezone: str | None,
+    dry_run: bool,
+    announce: str | None,
 ) -> None:
     """Load schedule files into the store; re-importing is safe.
 
@@ -88,7 +97,13 @@ def import_(
     from bot.importers.pipeline import import_files
     from bot.importers.records import CatalogFileError
 
-    store = open_store(_settings(), seed=False)
+    settings = _settings()
+    if announce and not dry_run:
+        try:  # before writing anything: an import that cannot announce should not half-happen
+            settings.require("SLACK_BOT_TOKEN")
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    store = open_store(settings, seed=False)
     options = Options(conference=conference, timezone=timezone, progress=TerminalProgress())
     try:
         results = import_files(store, files, options, dry_run=dry_run)
@@ -116,6 +131,19 @@ def import_(
                 click.echo(f"  {label} {title}")
             if len(titles) > 20:
                 click.echo(f"  {label} ... and {len(titles) - 20} more")
+        if result.notices:
+            click.echo(f"  {result.notices} DMs owed to people following changed talks")
+    if announce and not dry_run:
+        from bot.app import make_client
+        from bot.importers.announce import announce as post
+
+        try:
+            posted = post(make_client(settings), announce, results)
+        except Exception as exc:  # the import stands; say plainly that the post did not
+            raise click.ClickException(
+                f"The import is saved, but announcing it to {announce} failed: {exc}"
+            ) from None
+        click.echo(f"announced in {announce}" if posted else "nothing changed: no announcement")
 
 
 @main.group()

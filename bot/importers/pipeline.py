@@ -9,7 +9,8 @@ removes the conference's talks that it does not hold.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from bot.importers.common import Options, Parsed
 from bot.importers.records import Catalog, CatalogFileError
 from bot.store import Store
 from bot.store.models import Conference, Event
+from bot.talks import follows
 
 
 @dataclass
@@ -52,6 +54,7 @@ class ImportResult:
     report: ImportReport
     files: list[Parsed]
     events: list[EventChanges]  # the events with changes, in the catalog's order
+    notices: int = 0  # DMs owed to people following a talk that moved or was withdrawn
 
 
 def merge(parsed: Iterable[Parsed]) -> list[tuple[Catalog, list[Parsed]]]:
@@ -113,7 +116,11 @@ def changes_by_event(session: Session, catalog: Catalog) -> list[EventChanges]:
 
 
 def import_parsed(
-    store: Store, parsed: list[Parsed], *, dry_run: bool = False
+    store: Store,
+    parsed: list[Parsed],
+    *,
+    dry_run: bool = False,
+    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> list[ImportResult]:
     """Write read files into the store, in one transaction; a dry run rolls it back."""
     groups = merge(parsed)
@@ -121,8 +128,11 @@ def import_parsed(
     with store.sessions() as session, session.begin() as tx:
         for catalog, files in groups:
             events = changes_by_event(session, catalog)
+            followed = follows.snapshot(session, catalog.conference.slug)
             report = apply_catalog(session, catalog)
-            results.append(ImportResult(report, files, events))
+            # followers are owed their DMs in the same transaction as the change itself
+            notices = follows.owe_notices(session, catalog.conference.slug, followed, now())
+            results.append(ImportResult(report, files, events, notices))
         if dry_run:
             tx.rollback()
     return results

@@ -27,10 +27,14 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from bot.onboarding import service, views
 from bot.onboarding.content import Content
+from bot.slack.blocks import section
+from bot.slack.replies import Reply
 from bot.store import Store
 from bot.store.models import OnboardingMessage
 
 log = logging.getLogger(__name__)
+
+NOTICE = "talk_notice"  # made by bot.talks.follows; its text travels in the row
 
 CLAIM = dt.timedelta(minutes=2)  # a sender holds a row this long before others may retry it
 MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
@@ -144,13 +148,7 @@ class Sender:
             channel = (
                 row.channel_id or self.client.conversations_open(users=row.user_id)["channel"]["id"]
             )
-            with self.store.session() as s:
-                done = service.ticks(s, row.team_id, row.user_id)
-                coffee = views.next_coffee(s, row.team_id)
-            if row.kind == service.WELCOME:
-                reply = views.welcome(self.content(), name, done, coffee)
-            else:
-                reply = views.follow_up(self.content(), name, done)
+            reply = self._reply(row, name)
             # from here a crash leaves it unknown whether the DM went out
             self._set(row.id, state="posting", channel_id=channel, name=name[:200])
             step = "posting"
@@ -173,6 +171,16 @@ class Sender:
                 self._set(row.id, state="unknown", last_error=str(exc)[:300])
             else:
                 self._retry(row, None, str(exc))
+
+    def _reply(self, row: OnboardingMessage, name: str) -> Reply:
+        if row.kind == NOTICE:  # a talk someone follows moved: the text was made at import
+            return Reply(row.body, [section(row.body)])
+        with self.store.session() as s:
+            done = service.ticks(s, row.team_id, row.user_id)
+            coffee = views.next_coffee(s, row.team_id)
+        if row.kind == service.WELCOME:
+            return views.welcome(self.content(), name, done, coffee)
+        return views.follow_up(self.content(), name, done)
 
     def _failed(self, row: OnboardingMessage, exc: SlackApiError, step: str) -> None:
         status = exc.response.status_code

@@ -32,6 +32,7 @@ def owe(
     now: dt.datetime,
     name: str = "",
     due: dt.datetime | None = None,
+    body: str = "",
 ) -> bool:
     """Record a DM owed to someone; False when it was owed already (a duplicate delivery).
 
@@ -50,6 +51,7 @@ def owe(
         attempts=0,
         due_at=due or now,
         created_at=now,
+        body=body,
     ).on_conflict_do_nothing(index_elements=["team_id", "user_id", "kind", "scope"])
     # RETURNING, not rowcount: PostgreSQL reports -1 rows for an insert that returns its id
     return session.execute(stmt.returning(OnboardingMessage.id)).first() is not None

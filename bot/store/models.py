@@ -142,7 +142,7 @@ class OnboardingMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))  # "welcome" or "follow_up"
+    kind: Mapped[str] = mapped_column(String(16))  # "welcome", "follow_up" or "talk_notice"
     scope: Mapped[str] = mapped_column(String(80))  # "workspace", "channel:C…", "request:…"
     name: Mapped[str] = mapped_column(String(200), default="")  # as Slack gave it, unescaped
     state: Mapped[str] = mapped_column(String(16), default="pending")
@@ -154,6 +154,7 @@ class OnboardingMessage(Base):
     message_ts: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    body: Mapped[str] = mapped_column(Text, default="")  # a notice's text (mrkdwn, escaped)
 
 
 class ChecklistTick(Base):
@@ -232,3 +233,15 @@ class CoffeeVote(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("coffee_topics.id", ondelete="CASCADE"))
     repeat: Mapped[int] = mapped_column(Integer, default=0)
     cast_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TalkFollow(Base):
+    """Someone asked to hear when a talk moves or is cancelled. Keyed by the conference and the
+    talk's source id, which survive re-imports (a talk's row does not when it is withdrawn)."""
+
+    __tablename__ = "talk_follows"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conference: Mapped[str] = mapped_column(String(100), primary_key=True)  # its slug
+    source_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -15,7 +15,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.slack.replies import Reply, safely
 from bot.store import Store
-from bot.talks import views
+from bot.talks import follows, views
 from bot.talks.catalog_index import CatalogCache
 from bot.talks.service import answer_speakers, answer_talks
 
@@ -47,6 +47,15 @@ class TalksFeature:
 
 def _ack_only(ack: Ack) -> None:
     ack()
+
+
+def _talk_id(action: dict[str, Any]) -> int:
+    value = str(action.get("value") or "")
+    return int(value) if value.isdigit() else 0
+
+
+def _team(body: dict[str, Any]) -> str:
+    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
 
 
 def _sharer(body: dict[str, Any]) -> str:
@@ -90,6 +99,30 @@ def register(app: App, feature: TalksFeature) -> None:
 
         return share
 
+    def follow_ack(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()  # the HTTP answer goes out after this function: the follow is stored first
+        adding = action.get("action_id") == views.FOLLOW
+        talk_id = _talk_id(action)
+        with feature.store.session() as s:
+            if adding:
+                follows.follow(s, _team(body), body["user"]["id"], talk_id, feature.clock())
+            else:
+                follows.unfollow(s, _team(body), body["user"]["id"], talk_id)
+
+    def follow_answer(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        talk_id = _talk_id(action)
+        with feature.store.session() as s:
+            title, following = follows.state(s, _team(body), body["user"]["id"], talk_id)
+        reply = views.follow_reply(title, talk_id, following)
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=reply.text,
+            blocks=reply.blocks,
+        )
+
+    app.action(views.FOLLOW)(ack=follow_ack, lazy=[follow_answer])
+    app.action(views.UNFOLLOW)(ack=follow_ack, lazy=[follow_answer])
     app.action(views.MORE_TALKS)(ack=_ack_only, lazy=[paged(feature.talks)])
     app.action(views.SHARE_TALKS)(ack=_ack_only, lazy=[shared(feature.talks)])
     app.action(views.MORE_SPEAKERS)(ack=_ack_only, lazy=[paged(feature.speakers)])

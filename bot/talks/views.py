@@ -25,6 +25,8 @@ MORE_TALKS = "talks_more"
 SHARE_TALKS = "talks_share"
 MORE_SPEAKERS = "speakers_more"
 SHARE_SPEAKERS = "speakers_share"
+FOLLOW = "talks_follow"  # value: talk id
+UNFOLLOW = "talks_unfollow"
 SPEAKERS_PAGE = 5
 
 EXAMPLES = [
@@ -77,6 +79,12 @@ def talk_text(row: TalkRow) -> str:
     if row.summary:
         lines.append(escape(clip(row.summary, 300)))
     return "\n".join(lines)
+
+
+def _with_follow(block: dict[str, Any], talk_id: int) -> dict[str, Any]:
+    """A Follow button beside a talk: a DM if it moves or is withdrawn."""
+    block["accessory"] = button("Follow", FOLLOW, str(talk_id))
+    return block
 
 
 def _quoted(text: str) -> str:
@@ -159,7 +167,7 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
             )
         )
     blocks.append(context(count))
-    blocks += [section(talk_text(row)) for row in page.rows]
+    blocks += [_with_follow(section(talk_text(row)), row.id) for row in page.rows]
     blocks.append(_buttons(answer.text, page.offset, last < page.total, shared_by, talks=True))
     if shared_by:
         blocks.append(
@@ -255,3 +263,17 @@ def speakers_view(
         f"{total} speakers for “{escape(clip(answer.text, 80))}”",
         [b for b in blocks if b is not None],
     )
+
+
+def follow_reply(title: str, talk_id: int, following: bool) -> Reply:
+    """The private answer to Follow or Unfollow."""
+    if not title:
+        text = "That talk is no longer in the catalog."
+        return Reply(text, [section(text)])
+    if not following:
+        text = f"You no longer follow *{escape(title)}*."
+        return Reply(text, [section(text)])
+    text = f"Following *{escape(title)}*: I will DM you if it moves or is withdrawn."
+    block = section(text)
+    block["accessory"] = button("Unfollow", UNFOLLOW, str(talk_id))
+    return Reply(text, [block])

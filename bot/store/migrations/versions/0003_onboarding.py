@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("message_ts", sa.String(32), nullable=False, server_default=""),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False, server_default=""),
         sa.UniqueConstraint("team_id", "user_id", "kind", "scope"),
     )
     # the sender's question: which rows are due now?
