@@ -38,6 +38,7 @@ class CoffeeClock:
         self._pending: set[int] = set()
         self._lock = threading.Lock()
         self._tick_lock = threading.Lock()
+        self._redraw_lock = threading.Lock()
 
     # ---- the schedule ----------------------------------------------------------------------
     def tick(self) -> int:
@@ -71,7 +72,7 @@ class CoffeeClock:
         """An organiser opens, starts voting, closes or cancels early. The clock only moves
         meetups forward, so it never undoes this."""
         with self.store.session() as db:
-            moved = service.move(db, session_id, to)
+            moved = service.move(db, session_id, to, by_hand=True)
         if moved:
             self.announce(session_id, to)
         return moved
@@ -143,6 +144,12 @@ class CoffeeClock:
     def _redraw_now(self, session_id: int) -> None:
         with self._lock:
             self._pending.discard(session_id)
+        # one redraw at a time: a redraw that read the database earlier can never land after
+        # one that read it later and put an older list back
+        with self._redraw_lock:
+            self._redraw_locked(session_id)
+
+    def _redraw_locked(self, session_id: int) -> None:
         try:
             s, channel, tz, lines = self._read(session_id)
             if not s.message_ts:

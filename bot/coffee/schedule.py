@@ -94,6 +94,7 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
                 raise ScheduleError(f"{tok} is not a time of day; write it like 16:00.")
             s = replace(s, at=f"{hour:02d}:{minute:02d}")
         elif "/" in tok or tok.upper() == "UTC":
+            tok = "UTC" if tok.upper() == "UTC" else tok
             try:
                 ZoneInfo(tok)
             except (ZoneInfoNotFoundError, ValueError):

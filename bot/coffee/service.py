@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -80,13 +81,35 @@ def configure(
         for key, value in values.items():
             setattr(series, key, value)
     db.flush()
-    # a session not yet open is re-timed; one already collecting or voting keeps its dates
-    db.execute(
-        delete(CoffeeSession).where(
+    # a meetup not yet open is re-timed in place (topics carried into it stay); one already
+    # collecting or voting keeps its dates
+    waiting = db.scalar(
+        select(CoffeeSession).where(
             CoffeeSession.series_id == series.id, CoffeeSession.state == "scheduled"
         )
     )
-    ensure_next_session(db, series, now)
+    if waiting is None:
+        ensure_next_session(db, series, now)
+        return series
+    last = db.scalar(
+        select(func.max(CoffeeSession.starts_at)).where(
+            CoffeeSession.series_id == series.id, CoffeeSession.id != waiting.id
+        )
+    )
+    starts = next_start(
+        series.weekday,
+        series.at,
+        series.timezone,
+        series.every_weeks,
+        series.anchor,
+        _after_last(series, last, now),
+    )
+    waiting.starts_at = starts
+    waiting.collect_at = starts - dt.timedelta(hours=series.collect_hours)
+    waiting.vote_at = starts - dt.timedelta(hours=series.vote_hours)
+    waiting.votes_per_person = series.votes_per_person
+    waiting.multi_dots = series.multi_dots
+    waiting.hide_counts = series.hide_counts
     return series
 
 
@@ -103,7 +126,7 @@ def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> 
     last = db.scalar(
         select(func.max(CoffeeSession.starts_at)).where(CoffeeSession.series_id == series.id)
     )
-    after = max(now, _aware(last)) if last else now
+    after = _after_last(series, last, now)
     starts = next_start(
         series.weekday, series.at, series.timezone, series.every_weeks, series.anchor, after
     )
@@ -127,6 +150,17 @@ def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> 
             CoffeeSession.series_id == series.id, CoffeeSession.starts_at == starts
         )
     )
+
+
+def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """Search for the next meetup from here: a later day than the last one, even if the time
+    of day moved later, and never in the past."""
+    if last is None:
+        return now
+    tz = ZoneInfo(series.timezone)
+    local = _aware(last).astimezone(tz)
+    day_end = dt.datetime.combine(local.date(), dt.time(23, 59, 59), tzinfo=tz)
+    return max(now, day_end.astimezone(dt.UTC))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -160,10 +194,20 @@ def due_state(s: CoffeeSession, now: dt.datetime) -> str:
 ORDER = {"scheduled": 0, "collecting": 1, "voting": 2, "closed": 3}
 
 
-def move(db: Session, session_id: int, to: str) -> bool:
+BY_HAND = {  # what an organiser may move by hand, and from where
+    "collecting": ("scheduled",),
+    "voting": ("scheduled", "collecting"),
+    "closed": ("collecting", "voting"),  # a meetup that never opened is cancelled, not closed
+    "cancelled": ACTIVE,
+}
+
+
+def move(db: Session, session_id: int, to: str, *, by_hand: bool = False) -> bool:
     """Move a session forward to `to` (or cancel it); True only for the one caller that changed
     the row, so only that caller posts about it. A closed or cancelled session never moves."""
-    if to == "cancelled":
+    if by_hand:
+        before = list(BY_HAND[to])
+    elif to == "cancelled":
         before = list(ACTIVE)
     else:
         before = [state for state, n in ORDER.items() if n < ORDER[to]]
@@ -221,6 +265,8 @@ def _own_open_topic(db: Session, topic_id: int, user_id: str, organiser: bool) -
     topic = db.get(CoffeeTopic, topic_id)
     if topic is None or topic.state != "open":
         raise CoffeeError("That topic is no longer on the list.")
+    if db.get(CoffeeSession, topic.session_id).state not in ("collecting", "voting"):
+        raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
     if topic.user_id != user_id and not organiser:
         raise CoffeeError("Only the person who proposed a topic (or an organiser) can change it.")
     return topic
@@ -245,6 +291,8 @@ def merge(db: Session, keep_id: int, drop_id: int) -> None:
     if keep.state != "open" or drop.state != "open":
         raise CoffeeError("Both topics must still be on the list.")
     s = db.get(CoffeeSession, keep.session_id)
+    if s.state not in ("collecting", "voting"):
+        raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
     for vote in db.scalars(select(CoffeeVote).where(CoffeeVote.topic_id == drop_id)).all():
         already = db.scalar(
             select(CoffeeVote).where(
@@ -384,12 +432,13 @@ def _click(
         )
     try:
         params = {**key, "slot": free[0], "repeat": free[0] if multi else 0, "now": now}
-        inserted = db.execute(_ADD, params).rowcount
+        # RETURNING, not rowcount: PostgreSQL reports -1 rows for INSERT ... SELECT
+        inserted = db.execute(_ADD.returning(CoffeeVote.slot), params).first() is not None
         db.commit()
     except IntegrityError:
         db.rollback()
         return None  # the same person's other click took this slot, or this topic
-    if inserted != 1:
+    if not inserted:
         return VoteResult("refused", left, budget, "Voting has closed for this meetup.")
     return VoteResult("added", left - 1, budget, "", title, len(mine) + 1)
 
@@ -404,6 +453,7 @@ class TopicLine:
     user_id: str
     votes: int
     discussed: bool
+    number: int = 0  # its place in order of proposal among all the meetup's topics: stable
 
 
 def topics(db: Session, session_id: int) -> list[TopicLine]:
@@ -415,8 +465,14 @@ def topics(db: Session, session_id: int) -> list[TopicLine]:
         .where(CoffeeTopic.session_id == session_id, CoffeeTopic.state == "open")
         .group_by(CoffeeTopic.id)
         .order_by(count.desc(), CoffeeTopic.id)
-    )
-    return [TopicLine(*r) for r in rows]
+    ).all()
+    # withdrawn and merged topics keep their numbers, so `remove 3` or `done 3` always means
+    # the topic that was shown as 3
+    every = db.scalars(
+        select(CoffeeTopic.id).where(CoffeeTopic.session_id == session_id).order_by(CoffeeTopic.id)
+    ).all()
+    number = {tid: n for n, tid in enumerate(every, start=1)}
+    return [TopicLine(*r, number=number[r[0]]) for r in rows]
 
 
 def votes_left(db: Session, s: CoffeeSession, user_id: str) -> int:

@@ -41,7 +41,7 @@ def _line(n: int, t: TopicLine, counts: bool) -> str:
 
 def numbers(lines: list[TopicLine]) -> dict[int, int]:
     """A topic's number is its place in order of proposal: stable while votes move it."""
-    return {tid: n for n, tid in enumerate(sorted(t.id for t in lines), start=1)}
+    return {t.id: t.number for t in lines}
 
 
 def session_message(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:

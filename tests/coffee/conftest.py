@@ -1,0 +1,297 @@
+"""Lean coffee wired as in production (build_app + make_coffee), with a clock the test moves by
+hand, channel redraws made at once (redraw_delay=0), and requests sent in Slack's own shapes,
+signed. Work after an ack (answers through response_url, redraws after votes, the modal) runs
+on other threads, so its calls are awaited on the fake Slack rather than slept for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import pytest
+from slack_bolt import App
+from sqlalchemy import func, select
+
+from bot.app import build_app, make_coffee, make_onboarding
+from bot.coffee import views
+from bot.coffee.listeners import CoffeeFeature
+from bot.config import Settings
+from bot.store import Store
+from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.testing.fake_slack import Call, FakeSlack
+from bot.testing.requests import action_body, bolt_request, command_body
+from tests.blocks import all_text, assert_valid_blocks
+from tests.conftest import SIGNING_SECRET
+
+TEAM = "T0001"
+CHANNEL = "C0WGPLAT"
+ORGANISER = "UORG"
+# Friday 20 March 2026, noon UTC: the next Tuesday is 24 March, 16:00 in London (GMT, so 16:00
+# UTC); the clocks go forward on 29 March, so the meetup after it is at 15:00 UTC.
+T0 = dt.datetime(2026, 3, 20, 12, 0, tzinfo=dt.UTC)
+MEETUP = dt.datetime(2026, 3, 24, 16, 0, tzinfo=dt.UTC)
+COLLECT = MEETUP - dt.timedelta(days=3)  # Sat 21 March, 16:00
+VOTE = MEETUP - dt.timedelta(hours=24)  # Mon 23 March, 16:00
+NEXT_MEETUP = dt.datetime(2026, 4, 7, 15, 0, tzinfo=dt.UTC)  # 16:00 BST
+SCHEDULE = "schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h votes 3"
+
+_seq = itertools.count(1)
+
+
+
+class Clock:
+    """`now` moves only when the test says so: no test sleeps for a schedule time."""
+
+    def __init__(self, start: dt.datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def coffee_settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"organisers": ORGANISER})
+
+
+def build(settings: Settings, store: Store, clock: Clock, **kw: Any) -> tuple[App, CoffeeFeature]:
+    """A fresh app and coffee feature over the same database: what a restart makes."""
+    kw.setdefault("redraw_delay", 0)
+    coffee = make_coffee(settings, store, clock, **kw)
+    app = build_app(
+        settings,
+        store,
+        clock=clock,
+        coffee_feature=coffee,
+        onboarding_feature=make_onboarding(settings, store, clock),
+    )
+    return app, coffee
+
+
+@dataclass
+class Bot:
+    """The app as Slack sees it, plus the fake Slack and the database behind it."""
+
+    app: App
+    coffee: CoffeeFeature
+    slack: FakeSlack
+    store: Store
+    clock: Clock
+
+    # ---- requests ------------------------------------------------------------------------
+    def command(self, text: str, user: str = "U1", reply: str | None = None) -> tuple[int, dict]:
+        """/coffee <text>; returns the HTTP status and the ack's JSON body."""
+        url = self.slack.response_url(reply or f"cmd{next(_seq)}")
+        body = command_body("/coffee", text, user_id=user, response_url=url, team_id=TEAM)
+        response = self.app.dispatch(bolt_request(SIGNING_SECRET, body))
+        return response.status, (json.loads(response.body) if response.body else {})
+
+    def organise(self, text: str, user: str = ORGANISER) -> Call:
+        """An organiser command: acked at once, answered later through response_url."""
+        name = f"org{next(_seq)}"
+        status, ack = self.command(text, user=user, reply=name)
+        assert status == 200
+        assert ack["response_type"] == "ephemeral"
+        return self.reply(name)
+
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        user: str = "U1",
+        reply: str | None = None,
+    ) -> int:
+        """A button click, with its own action_ts as every real click has."""
+        url = self.slack.response_url(reply or f"clk{next(_seq)}")
+        raw = action_body(action_id, value, user_id=user, response_url=url, team_id=TEAM)
+        payload = json.loads(parse_qs(raw)["payload"][0])
+        payload["actions"][0]["action_ts"] = f"{time.time():.6f}{next(_seq):08d}"
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.app.dispatch(bolt_request(SIGNING_SECRET, body)).status
+
+    def vote(self, topic_id: int, user: str, reply: str | None = None) -> int:
+        return self.click(views.VOTE, f"{self.session_id()}:{topic_id}", user, reply)
+
+    def submit_modal(self, metadata: str, text: str | None, user: str = "U1"):
+        """The propose modal's view_submission, as Slack posts it."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "cloud-native"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+            "api_app_id": "A0WGBOT",
+            "token": "legacy-unused",
+            "trigger_id": "1337.42.modal",
+            "view": {
+                "id": "VMODAL",
+                "team_id": TEAM,
+                "type": "modal",
+                "callback_id": views.PROPOSE_MODAL,
+                "private_metadata": metadata,
+                "state": {
+                    "values": {"topic": {"topic": {"type": "plain_text_input", "value": text}}}
+                },
+                "hash": "1700000000.abcd",
+            },
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.app.dispatch(bolt_request(SIGNING_SECRET, body))
+
+    # ---- what reached Slack --------------------------------------------------------------
+    def reply(self, name: str, timeout: float = 10.0) -> Call:
+        """The post to the response URL called `name` (made by a lazy listener)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for call in self.slack.calls_to("response_url"):
+                if call.path == f"/response/{name}":
+                    return call
+            time.sleep(0.01)
+        raise AssertionError(f"nothing was posted to response URL {name}")
+
+    def quiet(self, still: float = 0.15, timeout: float = 10.0) -> None:
+        """Wait until nothing has reached the fake Slack for `still` seconds: the work that
+        follows an ack (answers, redraws) has finished."""
+        deadline = time.monotonic() + timeout
+        seen, since = len(self.slack.calls), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            now = len(self.slack.calls)
+            if now != seen:
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since >= still:
+                return
+
+    def posts(self) -> list[Call]:
+        return self.slack.calls_to("chat.postMessage")
+
+    def updates(self) -> list[Call]:
+        return self.slack.calls_to("chat.update")
+
+    def channel_calls(self) -> list[Call]:
+        return [c for c in self.slack.calls if c.method in ("chat.postMessage", "chat.update")]
+
+    # ---- the database ----------------------------------------------------------------------
+    def session_id(self) -> int:
+        """The channel's meetup that is collecting or voting (the latest, if several)."""
+        with self.store.session() as db:
+            return db.scalar(
+                select(CoffeeSession.id)
+                .where(CoffeeSession.state.in_(("collecting", "voting")))
+                .order_by(CoffeeSession.starts_at.desc())
+                .limit(1)
+            )
+
+    def sessions(self) -> list[CoffeeSession]:
+        with self.store.session() as db:
+            rows = db.scalars(select(CoffeeSession).order_by(CoffeeSession.starts_at)).all()
+            db.expunge_all()
+            return list(rows)
+
+    def topics(self, session_id: int | None = None, state: str = "open") -> list[CoffeeTopic]:
+        with self.store.session() as db:
+            q = select(CoffeeTopic).where(CoffeeTopic.state == state).order_by(CoffeeTopic.id)
+            if session_id is not None:
+                q = q.where(CoffeeTopic.session_id == session_id)
+            rows = db.scalars(q).all()
+            db.expunge_all()
+            return list(rows)
+
+    def count(self, model: type, *where: Any) -> int:
+        with self.store.session() as db:
+            return db.scalar(select(func.count()).select_from(model).where(*where))
+
+    def votes_by_topic(self) -> dict[int, int]:
+        with self.store.session() as db:
+            rows = db.execute(
+                select(CoffeeVote.topic_id, func.count()).group_by(CoffeeVote.topic_id)
+            ).all()
+            return dict(rows)
+
+    def votes_by_user(self) -> dict[str, int]:
+        with self.store.session() as db:
+            rows = db.execute(
+                select(CoffeeVote.user_id, func.count()).group_by(CoffeeVote.user_id)
+            ).all()
+            return dict(rows)
+
+    # ---- getting a meetup to a state ----------------------------------------------------------
+    def schedule(self, text: str = SCHEDULE) -> Call:
+        answer = self.organise(text)
+        assert answer.params["text"].startswith("Lean coffee here:"), answer.params
+        return answer
+
+    def to_collecting(self, text: str = SCHEDULE) -> int:
+        self.schedule(text)
+        self.clock.now = COLLECT + dt.timedelta(minutes=1)
+        assert self.coffee.coffee_clock.tick() == 1
+        return self.session_id()
+
+    def to_voting(self, titles: list[str], text: str = SCHEDULE) -> tuple[int, list[int]]:
+        """A meetup in voting with these topics, proposed by U-prop1, U-prop2, ... in order."""
+        session_id = self.to_collecting(text)
+        for n, title in enumerate(titles, start=1):
+            status, ack = self.command(f"propose {title}", user=f"UPROP{n}")
+            assert status == 200 and ack["text"].startswith("Added"), ack
+        self.clock.now = VOTE + dt.timedelta(minutes=1)
+        assert self.coffee.coffee_clock.tick() == 1
+        return session_id, [t.id for t in self.topics(session_id)]
+
+
+def finish(bot: Bot) -> None:
+    """Let the work that follows acks finish while the fake Slack is still listening."""
+    bot.app.listener_runner.listener_executor.shutdown(wait=True)
+    pool = getattr(getattr(bot.coffee, "after_ack", None), "_pool", None)
+    if pool is not None:
+        pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def bot(coffee_settings: Settings, store: Store, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
+    app, coffee = build(coffee_settings, store, clock)
+    b = Bot(app, coffee, slack, store, clock)
+    yield b
+    finish(b)
+
+
+def series_count(bot: Bot) -> int:
+    return bot.count(CoffeeSeries)
+
+
+def vote_buttons(blocks: list[dict[str, Any]]) -> list[str]:
+    """The values of the Vote buttons in a channel message, top to bottom."""
+    return [
+        b["accessory"]["value"]
+        for b in blocks
+        if b.get("accessory", {}).get("action_id") == views.VOTE
+    ]
+
+
+def button_ids(blocks: list[dict[str, Any]]) -> list[str]:
+    ids = [b["accessory"]["action_id"] for b in blocks if "accessory" in b]
+    for b in blocks:
+        if b["type"] == "actions":
+            ids += [e["action_id"] for e in b["elements"]]
+    return ids
+
+
+def shown(call: Call) -> str:
+    """Everything a person sees of a message: its text and every text in its blocks."""
+    blocks = call.params.get("blocks") or []
+    if blocks:
+        assert_valid_blocks(blocks)
+    return (call.params.get("text") or "") + "\n" + all_text(blocks)

@@ -1,0 +1,219 @@
+"""Dots: the budget holds under bursts of parallel clicks, and stacking works in multi mode."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.coffee import views
+from bot.store.models import CoffeeVote
+from tests.coffee.conftest import (
+    SCHEDULE,
+    Bot,
+    build,
+    button_ids,
+    finish,
+    shown,
+)
+
+TITLES = [
+    "Golden paths",
+    "Platform as a product",
+    "Developer portals",
+    "Paved roads vs guard rails",
+    "Measuring platform adoption",
+    "Team topologies",
+]
+
+
+@pytest.fixture
+def busy_bot(coffee_settings, store, slack, clock) -> Iterator[Bot]:
+    """Redraws coalesced as in production, so a burst of votes is a handful of chat.updates."""
+    app, coffee = build(coffee_settings, store, clock, redraw_delay=0.2)
+    b = Bot(app, coffee, slack, store, clock)
+    yield b
+    finish(b)
+    time.sleep(0.3)  # a coalesced redraw still on its timer
+
+
+def counts_shown(text: str) -> dict[str, int]:
+    """{title: votes} from a redrawn channel message that shows counts."""
+    return {title: int(n) for title, n in re.findall(r"\*\d+\.\* (.+?)  ·  \*(\d+)\* votes?", text)}
+
+
+def settled_counts(bot: Bot, expected: dict[str, int], timeout: float = 10.0) -> dict[str, int]:
+    """The channel message's counts once the coalesced redraws have caught up."""
+    deadline = time.monotonic() + timeout
+    seen: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        updates = bot.updates()
+        if updates:
+            seen = counts_shown(shown(updates[-1]))
+            if seen == expected:
+                return seen
+        time.sleep(0.02)
+    return seen
+
+
+def test_a_burst_of_900_votes_counts_exactly_and_nobody_overspends(busy_bot):
+    bot = busy_bot
+    _, topic_ids = bot.to_voting(TITLES, text=SCHEDULE + " shown")
+    voters = [f"UV{n:03d}" for n in range(300)]
+    # each voter takes three different topics, spread so that totals are known in advance
+    plan = [
+        (user, topic_ids[(n + k) % 5], f"{user}-{k}")
+        for n, user in enumerate(voters)
+        for k in range(3)
+    ]
+    expected = {t: 0 for t in topic_ids[:5]}
+    for _, topic, _ in plan:
+        expected[topic] += 1
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        statuses = list(pool.map(lambda p: bot.vote(p[1], p[0], reply=p[2]), plan))
+    assert statuses == [200] * len(plan)
+    assert time.monotonic() - started < 30
+
+    assert bot.count(CoffeeVote) == 900
+    assert bot.votes_by_topic() == expected
+    assert set(bot.votes_by_user().values()) == {3}
+    # every voter heard back, and no click went wrong
+    bot.slack.wait_for("response_url", 1 + 900, timeout=20)  # + the answer to /coffee schedule
+    texts = [c.params["text"] for c in bot.slack.calls_to("response_url") if "/UV" in c.path]
+    assert len(texts) == 900
+    assert not [t for t in texts if "went wrong" in t or "Too many clicks" in t]
+    assert not [t for t in texts if t.startswith("You have used all")]
+
+
+def test_each_counted_vote_is_confirmed_and_the_message_catches_up(busy_bot):
+    bot = busy_bot
+    session_id, topic_ids = bot.to_voting(TITLES[:4], text=SCHEDULE + " shown")
+    voters = [f"UC{n:02d}" for n in range(40)]
+    plan = [
+        (user, topic_ids[(n + k) % 4], f"{user}-{k}")
+        for n, user in enumerate(voters)
+        for k in range(3)
+    ]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert set(pool.map(lambda p: bot.vote(p[1], p[0], reply=p[2]), plan)) == {200}
+    for user in voters:
+        texts = [bot.reply(f"{user}-{k}").params["text"] for k in range(3)]
+        assert all(t.startswith("Vote added to “") for t in texts), texts
+        left = sorted(re.search(r"You have \*(\d)\* of 3 votes left", t).group(1) for t in texts)
+        assert left == ["0", "1", "2"]
+    confirmation = bot.reply(f"{voters[0]}-0")
+    (take_back,) = [b["accessory"] for b in confirmation.params["blocks"] if "accessory" in b]
+    assert (take_back["action_id"], take_back["value"]) == (
+        views.UNVOTE,
+        f"{session_id}:{topic_ids[0]}",
+    )
+    # the channel message, redrawn in coalesced batches, ends with the exact totals
+    titles = {t.id: t.title for t in bot.topics(session_id)}
+    want = {titles[t]: n for t, n in bot.votes_by_topic().items()}
+    assert sum(want.values()) == 120
+    assert settled_counts(bot, want) == want
+    assert len(bot.updates()) < 60  # coalesced, not one chat.update per click
+
+
+def test_six_clicks_at_once_on_a_budget_of_three_leave_exactly_three(busy_bot):
+    bot = busy_bot
+    _, topic_ids = bot.to_voting(TITLES)
+    voters = [f"UX{n:02d}" for n in range(50)]
+    plan = [(user, topic, f"{user}-{topic}") for user in voters for topic in topic_ids]
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        statuses = list(pool.map(lambda p: bot.vote(p[1], p[0], reply=p[2]), plan))
+    assert statuses == [200] * len(plan)
+
+    assert bot.votes_by_user() == {user: 3 for user in voters}
+    assert bot.count(CoffeeVote) == 150
+    bot.slack.wait_for("response_url", 1 + len(plan), timeout=20)
+    for user in voters:
+        texts = [bot.reply(f"{user}-{topic}").params["text"] for topic in topic_ids]
+        refused = [t for t in texts if t.startswith("You have used all 3 of your votes")]
+        assert len(refused) == 3, texts
+        assert not [t for t in texts if "went wrong" in t or "Too many clicks" in t]
+    # and the three dots each sit on a different topic, one per topic
+    with bot.store.session() as db:
+        rows = db.query(CoffeeVote.user_id, CoffeeVote.topic_id).all()
+    assert len(set(rows)) == 150
+
+
+def test_a_vote_over_budget_is_refused_and_a_take_back_frees_it(bot):
+    session_id, (a, b, c, d) = bot.to_voting(TITLES[:4])
+    for topic in (a, b, c):
+        assert bot.vote(topic, "U1") == 200
+    assert bot.vote(d, "U1", reply="over") == 200
+    over = bot.reply("over").params["text"]
+    assert over.startswith("You have used all 3 of your votes")
+    assert "You have *0* of 3 votes left." in over
+    assert bot.votes_by_user() == {"U1": 3}
+    assert d not in bot.votes_by_topic()
+
+    assert bot.click(views.UNVOTE, f"{session_id}:{b}", user="U1", reply="back") == 200
+    assert "You have *1* of 3 votes left." in bot.reply("back").params["text"]
+    assert bot.vote(d, "U1") == 200
+    assert bot.votes_by_topic() == {a: 1, c: 1, d: 1}
+
+
+def test_multi_mode_stacks_dots_up_to_the_budget_and_takes_them_back_one_at_a_time(bot):
+    session_id, (a, b) = bot.to_voting(TITLES[:2], text=SCHEDULE + " multi shown")
+    vote_post = bot.posts()[-1]
+    assert "You have *3* votes (several on one topic allowed)" in shown(vote_post)
+
+    for _ in range(3):
+        assert bot.vote(a, "U1") == 200
+    assert bot.votes_by_topic() == {a: 3}
+    with bot.store.session() as db:
+        slots = db.query(CoffeeVote.slot, CoffeeVote.repeat).filter_by(user_id="U1").all()
+    assert sorted(slots) == [(1, 1), (2, 2), (3, 3)]
+
+    assert bot.vote(b, "U1", reply="full") == 200
+    full = bot.reply("full").params["text"]
+    assert full.startswith("You have used all 3 of your votes")
+    assert "You have *0* of 3 votes left." in full
+    assert bot.votes_by_topic() == {a: 3}
+
+    # "Take one back" removes one dot, not all of them; a second Vote click adds, not removes
+    bot.quiet()  # one redraw in flight at a time, so the last one drawn is the latest
+    assert bot.click(views.UNVOTE, f"{session_id}:{a}", user="U1", reply="back") == 200
+    back = bot.reply("back")
+    assert back.params["text"] == (
+        "Vote taken back from “Golden paths”. You have *1* of 3 votes left."
+    )
+    assert button_ids(back.params["blocks"]) == [views.UNVOTE]  # two dots still there
+    assert bot.votes_by_topic() == {a: 2}
+    bot.quiet()
+    assert "*1.* Golden paths  ·  *2* votes" in shown(bot.updates()[-1])  # counts shown
+    assert bot.vote(b, "U1") == 200
+    assert bot.votes_by_topic() == {a: 2, b: 1}
+    assert bot.click(views.UNVOTE, f"{session_id}:{a}", user="U1") == 200
+    bot.quiet()
+    assert bot.click(views.UNVOTE, f"{session_id}:{a}", user="U1", reply="last") == 200
+    assert button_ids(bot.reply("last").params["blocks"]) == []  # none left on that topic
+    assert bot.votes_by_topic() == {b: 1}
+    assert bot.click(views.UNVOTE, f"{session_id}:{a}", user="U1", reply="none") == 200
+    assert bot.reply("none").params["text"].startswith("You have no vote on that topic.")
+    assert bot.votes_by_topic() == {b: 1}
+    bot.quiet()
+    assert "*1.* Golden paths  ·  *0* votes" in shown(bot.updates()[-1])
+
+
+def test_forged_or_stray_vote_values_count_for_nothing(bot):
+    session_id, (a, b) = bot.to_voting(TITLES[:2])
+    for value in ("not a vote", f"{session_id}:99999", f"99999:{a}", f"{session_id}:{a}:1", ""):
+        assert bot.click(views.VOTE, value, user="U1") == 200
+    # a topic that belongs to another meetup cannot be voted through this one
+    other_session = session_id + 1000
+    assert bot.click(views.VOTE, f"{other_session}:{a}", user="U1") == 200
+    time.sleep(0.1)
+    assert bot.count(CoffeeVote) == 0
+    # a topic that was withdrawn takes no new dots
+    assert bot.click(views.WITHDRAW, str(b), user="UPROP2", reply="wd") == 200
+    assert bot.vote(b, "U1", reply="gone") == 200
+    assert bot.reply("gone").params["text"].startswith("That topic is no longer on the list.")
+    assert bot.count(CoffeeVote) == 0
