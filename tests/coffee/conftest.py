@@ -44,7 +44,6 @@ SCHEDULE = "schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 2
 _seq = itertools.count(1)
 
 
-
 class Clock:
     """`now` moves only when the test says so: no test sleeps for a schedule time."""
 
