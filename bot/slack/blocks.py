@@ -38,7 +38,7 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
         raise ValueError("button value over Slack's 2000-character limit")
     b: Block = {
         "type": "button",
-        "text": {"type": "plain_text", "text": clip(text, BUTTON_TEXT), "emoji": True},
+        "text": {"type": "plain_text", "text": clip(text, BUTTON_TEXT)},
         "action_id": action_id,
         "value": value,
     }

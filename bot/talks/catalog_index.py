@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -132,15 +133,26 @@ REVISION = select(CatalogState.revision).where(CatalogState.id == 1)
 
 
 class CatalogCache:
-    """Hands out the index for the current revision; one cheap query per call."""
+    """Hands out the index for the current revision.
 
-    def __init__(self) -> None:
+    With `recheck` > 0 the revision is read at most that often (seconds): an import (made by
+    `wgbot import`, another process) shows within that time, and a busy bot saves a query per
+    answer.
+    """
+
+    def __init__(self, recheck: float = 0.0) -> None:
         self._index: CatalogIndex | None = None
         self._lock = threading.Lock()
+        self.recheck = recheck
+        self._checked = 0.0
 
     def get(self, db: Db) -> CatalogIndex:
-        revision = db.scalar(REVISION) or 0
         index = self._index
+        fresh = time.monotonic() - self._checked < self.recheck
+        if index is not None and fresh:
+            return index
+        revision = db.scalar(REVISION) or 0
+        self._checked = time.monotonic()
         if index is None or index.revision != revision:
             with self._lock:
                 index = self._index

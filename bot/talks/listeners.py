@@ -26,7 +26,8 @@ class TalksFeature:
     def __init__(self, store: Store, clock: Callable[[], dt.datetime]) -> None:
         self.store = store
         self.clock = clock
-        self.cache = CatalogCache()
+        # re-read the catalog's revision at most once a second: imports are rare, answers not
+        self.cache = CatalogCache(recheck=1.0)
 
     def talks(self, text: str, offset: int = 0, shared_by: str | None = None) -> Reply:
         def build() -> Reply:

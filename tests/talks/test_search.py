@@ -396,3 +396,25 @@ def test_the_conference_name_as_shown_lists_every_talk(seeded):
     answer = ask(seeded, "KubeCon + CloudNativeCon Europe 2024")
     assert answer.kind == "results"
     assert answer.page.total == len(TALKS)
+
+
+def test_a_rechecking_cache_sees_a_new_revision_after_its_interval(seeded, tmp_path, monkeypatch):
+    """The app's cache reads the revision at most once a second; then the import shows."""
+    from bot.talks import catalog_index
+
+    clock = [1000.0]
+    monkeypatch.setattr(catalog_index.time, "monotonic", lambda: clock[0])
+    cache = CatalogCache(recheck=1.0)
+    with seeded.session() as session:
+        before = cache.get(session)
+    edited = tmp_path / "kubecon-eu-2024.yaml"
+    edited.write_text(
+        CATALOG.read_text(encoding="utf-8").replace(KCP, "Zeppelin API layers"), encoding="utf-8"
+    )
+    import_file(seeded, edited)
+    with seeded.session() as session:
+        clock[0] += 0.5
+        assert cache.get(session) is before  # within the interval: no query, the old index
+        clock[0] += 0.6
+        after = cache.get(session)
+    assert after.revision == before.revision + 1
