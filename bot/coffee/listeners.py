@@ -226,14 +226,19 @@ def register(app: App, feature: CoffeeFeature) -> None:
     def modal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})
         text = (values.get("topic", {}).get("topic", {}) or {}).get("value") or ""
-        session_part = (view.get("private_metadata") or "0:").split(":")[0]
+        session_part, _, topic_part = (view.get("private_metadata") or "").partition(":")
         user = body["user"]["id"]
         try:
+            if not session_part.isdigit() or not (topic_part.isdigit() or not topic_part):
+                raise service.CoffeeError("This form is out of date; please open it again.")
             with store.session() as db:
-                s = db.get(CoffeeSession, int(session_part or 0))
+                s = db.get(CoffeeSession, int(session_part))
                 if s is None:
                     raise service.CoffeeError("That meetup is gone.")
-                service.propose(db, s, user, text, feature.clock())
+                if topic_part:  # the proposer's edit of their own topic
+                    service.edit(db, int(topic_part), user, text)
+                else:
+                    service.propose(db, s, user, text, feature.clock())
         except service.CoffeeError as exc:
             ack(response_action="errors", errors={"topic": str(exc)[:150]})
             return
@@ -295,6 +300,25 @@ def register(app: App, feature: CoffeeFeature) -> None:
             coffee.redraw(session_id)
 
     app.action(views.WITHDRAW)(withdraw)
+
+    def open_edit(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        value = str(action.get("value") or "")
+        with store.session() as db:
+            topic = db.get(CoffeeTopic, int(value)) if value.isdigit() else None
+            mine = topic is not None and topic.user_id == body["user"]["id"]
+            if not mine or topic.state != "open":
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text="Only the proposer can edit a topic that is still on the list.",
+                )
+                return
+            modal = views.propose_modal(topic.session_id, topic.title, topic.id)
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    app.action(views.EDIT)(ack=lambda ack: ack(), lazy=[open_edit])
 
 
 def _number(text: str) -> int:

@@ -22,6 +22,7 @@ PROPOSE_MODAL = "coffee_propose_modal"  # view submission
 VOTE = "coffee_vote"  # value: topic id; adds a dot (or takes it back, one dot per topic)
 UNVOTE = "coffee_unvote"  # value: topic id; takes one dot back
 WITHDRAW = "coffee_withdraw"  # value: topic id
+EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
 TIE_BREAK = "Ties go to the topic proposed first."
 
 
@@ -108,6 +109,7 @@ def agenda(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
 
 
 def propose_modal(session_id: int, initial: str = "", topic_id: int | None = None) -> dict:
+    """The topic modal: a new topic, or (with topic_id) the proposer's edit of theirs."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": "topic",
@@ -154,10 +156,10 @@ def vote_feedback(session_id: int, topic_id: int, result: VoteResult) -> Reply:
 
 def proposed(n: int, title: str, topic_id: int) -> Reply:
     text = f"Added *{n}.* {escape(title)}"
-    return Reply(
-        text,
-        [section(text), actions(button("Withdraw it", WITHDRAW, str(topic_id)))],
+    buttons = actions(
+        button("Edit", EDIT, str(topic_id)), button("Withdraw it", WITHDRAW, str(topic_id))
     )
+    return Reply(text, [section(text), buttons])
 
 
 def status(

@@ -4,6 +4,7 @@ proposer may do to their own topic, checked in the database and in the channel."
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from bot.coffee import views
 from bot.store.models import CoffeeSession, CoffeeTopic, CoffeeVote
@@ -50,7 +51,7 @@ def test_merge_combines_votes_and_counts_a_voter_of_both_once(bot):
     assert bot.vote(product, "U1") == 200
     assert bot.votes_by_user()["U1"] == 2
 
-    # numbers follow the list as it now stands: "Developer portals" is 3 now
+    # numbers stay as proposed: "Developer portals" is still 4 after the merge
     for text, reason in [
         ("merge 1 into 1", "Merge needs two different topics"),
         ("merge 9 into 1", "There is no topic 9 on the list."),
@@ -84,6 +85,30 @@ def test_remove_takes_a_topic_off_and_gives_its_dots_back(bot):
     assert bot.organise("remove 9").params["text"] == "There is no topic 9 on the list."
     assert bot.organise("remove first").params["text"].startswith("Give the topic's number")
     assert [t.id for t in bot.topics(session_id)] == [golden, product, portals]
+
+
+def test_a_proposer_edits_their_topic_through_the_modal_and_nobody_else_can(bot):
+    session_id, (golden, *_rest) = bot.to_voting(TITLES)
+    bot.vote(golden, "U5")
+    # someone else's Edit click opens nothing and says why
+    assert bot.click(views.EDIT, str(golden), user="U5", reply="not-mine") == 200
+    assert bot.reply("not-mine").params["text"].startswith("Only the proposer")
+    assert bot.click(views.EDIT, str(golden), user="UPROP1") == 200
+    (opened,) = bot.slack.wait_for("views.open")
+    view = opened.params["view"]
+    assert view["private_metadata"] == f"{session_id}:{golden}"
+    assert view["blocks"][0]["element"]["initial_value"] == "Golden paths"
+    # a forged submission for someone else's topic is refused inline; nothing changes
+    forged = bot.submit_modal(view["private_metadata"], "<!channel> mine now", user="U5")
+    assert json.loads(forged.body)["response_action"] == "errors"
+    response = bot.submit_modal(view["private_metadata"], "Golden paths, two years on", "UPROP1")
+    assert response.status == 200 and not response.body
+    with bot.store.session() as db:
+        topic = db.get(CoffeeTopic, golden)
+        assert (topic.title, topic.state) == ("Golden paths, two years on", "open")
+    assert bot.votes_by_topic() == {golden: 1}  # the dots stay with the topic
+    bot.quiet()
+    assert "Golden paths, two years on" in shown(bot.updates()[-1])
 
 
 def test_a_proposer_withdraws_their_own_topic_and_nobody_else_can(bot):
