@@ -286,7 +286,7 @@ def test_mine_lists_my_topics_with_a_withdraw_button(bot):
     text = all_text(ack["blocks"])
     assert "*1.* First of mine" in text and "*3.* Second of mine" in text
     assert "Someone else" not in text
-    assert button_ids(ack["blocks"]) == [views.WITHDRAW, views.WITHDRAW]
+    assert button_ids(ack["blocks"]) == [views.EDIT, views.WITHDRAW] * 2
     _, none = bot.command("mine", user="U5")
     assert none["text"] == "You have no topics for the next lean coffee."
 

@@ -20,6 +20,10 @@ from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import CATALOG, SIGNING_SECRET
 
 KCP = "Building a Platform Engineering API Layer with kcp"
+LEGO = (
+    "Keeping the Bricks Flowing: The LEGO Group's Approach to Platform Engineering for "
+    "Manufacturing"
+)
 
 
 def follow_buttons(app) -> dict[str, str]:
@@ -146,9 +150,12 @@ def test_import_announces_the_changes_in_a_channel(slack, db_url, tmp_path, monk
     runner = CliRunner()
     assert runner.invoke(main, ["import", str(CATALOG)]).exit_code == 0
 
-    def edit(talks):
+    def edit(talks):  # one renamed, one moved, one withdrawn, one added: exactly four changes
         next(t for t in talks if t["title"] == KCP)["title"] = "<!channel> kcp & friends"
+        moved = next(t for t in talks if t["title"] == LEGO)
+        moved["date"] = "2024-03-22"
         talks.pop()
+        talks.append({**talks[1], "id": "NEW1", "title": "A brand new talk", "url": None})
 
     changed = _edited(tmp_path, edit)
     refused = runner.invoke(main, ["import", str(changed), "--announce", "C0ANN"])
@@ -164,7 +171,8 @@ def test_import_announces_the_changes_in_a_channel(slack, db_url, tmp_path, monk
     assert post.params["channel"] == "C0ANN"
     assert_valid_blocks(post.params["blocks"])
     text = all_text(post.params["blocks"])
-    assert "1 changed, 1 withdrawn" in text
+    assert "1 added, 2 changed, 1 withdrawn" in text
+    assert "A brand new talk" in text and LEGO in text
     assert "&lt;!channel&gt; kcp &amp; friends" in text and "<!channel>" not in text
     again = runner.invoke(main, ["import", str(changed), "--announce", "C0ANN"])
     assert "nothing changed: no announcement" in again.output
