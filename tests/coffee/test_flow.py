@@ -135,7 +135,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     _, ack = bot.command("propose   Golden paths   at scale ", user="U1")
     assert_valid_blocks(ack["blocks"])
     assert ack["text"] == "Added *1.* Golden paths at scale"
-    assert button_ids(ack["blocks"]) == [views.WITHDRAW]
+    assert button_ids(ack["blocks"]) == [views.EDIT, views.WITHDRAW]
     redraw = bot.updates()[-1]
     assert redraw.params["ts"] == collect_post.answer["ts"]
     assert "*1.* Golden paths at scale" in shown(redraw)
