@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select, update
 
 from bot.coffee import service, views
+from bot.slack.replies import Reply
 from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession
 
@@ -90,11 +91,9 @@ class CoffeeClock:
         try:
             s, channel, tz, lines = self._read(session_id)
             if state == "collecting":
-                reply = views.session_message(s, tz, lines)
-                ts = self.client.chat_postMessage(
-                    channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
-                )["ts"]
-                self._save(session_id, message_ts=ts)
+                self._save(
+                    session_id, message_ts=self._post(channel, views.session_message(s, tz, lines))
+                )
             elif state == "voting":
                 if s.message_ts:  # the collection message points on to the vote
                     self.client.chat_update(
@@ -105,22 +104,21 @@ class CoffeeClock:
                             "Topic collection has closed; voting is open below."
                         ).blocks,
                     )
-                reply = views.session_message(s, tz, lines)
-                ts = self.client.chat_postMessage(
-                    channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
-                )["ts"]
-                self._save(session_id, message_ts=ts)
+                self._save(
+                    session_id, message_ts=self._post(channel, views.session_message(s, tz, lines))
+                )
             elif state == "closed":
                 self.redraw(session_id, delay=0)
-                reply = views.agenda(s, tz, lines)
-                ts = self.client.chat_postMessage(
-                    channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
-                )["ts"]
-                self._save(session_id, agenda_ts=ts)
+                self._save(session_id, agenda_ts=self._post(channel, views.agenda(s, tz, lines)))
             elif state == "cancelled":
                 self.redraw(session_id, delay=0)
         except Exception:
             log.exception("could not announce lean coffee %s as %s", session_id, state)
+
+    def _post(self, channel: str, reply: Reply) -> str:
+        return self.client.chat_postMessage(
+            channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
+        )["ts"]
 
     def _save(self, session_id: int, **values: str) -> None:
         with self.store.session() as db:

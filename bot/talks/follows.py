@@ -33,13 +33,19 @@ class TalkState:
     url: str | None
 
 
-def follow(session: Session, team_id: str, user_id: str, talk_id: int, now: dt.datetime) -> str:
-    """Follow a talk; returns its title ("" when the talk is gone). Twice is the same as once."""
+def _talk(session: Session, talk_id: int) -> tuple[str, str, str] | None:
+    """(title, source id, conference slug) of a talk, or None when it is gone."""
     row = session.execute(
         select(Talk.title, Talk.source_id, Conference.slug)
         .join(Conference, Conference.id == Talk.conference_id)
         .where(Talk.id == talk_id)
     ).first()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def follow(session: Session, team_id: str, user_id: str, talk_id: int, now: dt.datetime) -> str:
+    """Follow a talk; returns its title ("" when the talk is gone). Twice is the same as once."""
+    row = _talk(session, talk_id)
     if row is None:
         return ""
     title, source_id, conference = row
@@ -59,11 +65,7 @@ def follow(session: Session, team_id: str, user_id: str, talk_id: int, now: dt.d
 
 
 def unfollow(session: Session, team_id: str, user_id: str, talk_id: int) -> str:
-    row = session.execute(
-        select(Talk.title, Talk.source_id, Conference.slug)
-        .join(Conference, Conference.id == Talk.conference_id)
-        .where(Talk.id == talk_id)
-    ).first()
+    row = _talk(session, talk_id)
     if row is None:
         return ""
     session.execute(
@@ -79,11 +81,7 @@ def unfollow(session: Session, team_id: str, user_id: str, talk_id: int) -> str:
 
 def state(session: Session, team_id: str, user_id: str, talk_id: int) -> tuple[str, bool]:
     """(the talk's title or "" if gone, whether this person follows it)."""
-    row = session.execute(
-        select(Talk.title, Talk.source_id, Conference.slug)
-        .join(Conference, Conference.id == Talk.conference_id)
-        .where(Talk.id == talk_id)
-    ).first()
+    row = _talk(session, talk_id)
     if row is None:
         return "", False
     found = session.scalar(
