@@ -1,6 +1,6 @@
 """Delivering the DMs the bot owes: paced, retried with back-off, and never sent twice.
 
-Rows in onboarding_messages are the outbox. The scheduler calls Sender.drain() every few
+Rows of dm_outbox (OutboxMessage) are the outbox. The scheduler calls Sender.drain() every few
 seconds (and at once after a join); each row is claimed by a conditional UPDATE, so two
 senders never take the same one. A row moves:
 
@@ -30,7 +30,7 @@ from bot.onboarding.content import Content
 from bot.slack.blocks import section
 from bot.slack.replies import Reply
 from bot.store import Store
-from bot.store.models import OnboardingMessage
+from bot.store.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ BACKOFF_CAP = 1800.0
 
 def _takeable(now: dt.datetime) -> ColumnElement[bool]:
     """Due and pending, or claimed by a sender that stopped before posting."""
-    m = OnboardingMessage
+    m = OutboxMessage
     return or_(
         and_(m.state == "pending", m.due_at <= now),
         and_(m.state == "sending", m.claimed_until < now),
@@ -97,45 +97,43 @@ class Sender:
             time.sleep(wait)
         self._last_send = time.monotonic()
 
-    def _claim(self, now: dt.datetime) -> OnboardingMessage | None:
+    def _claim(self, now: dt.datetime) -> OutboxMessage | None:
         with self.store.session() as s:
             # a sender that died mid-post: never guess, never send twice
             s.execute(
-                update(OnboardingMessage)
-                .where(OnboardingMessage.state == "posting", OnboardingMessage.claimed_until < now)
+                update(OutboxMessage)
+                .where(OutboxMessage.state == "posting", OutboxMessage.claimed_until < now)
                 .values(state="unknown", last_error="the sender stopped while posting")
             )
             candidates = s.scalars(
-                select(OnboardingMessage.id)
+                select(OutboxMessage.id)
                 .where(_takeable(now))
-                .order_by(OnboardingMessage.due_at, OnboardingMessage.id)
+                .order_by(OutboxMessage.due_at, OutboxMessage.id)
                 .limit(5)
             ).all()
         for id_ in candidates:
             with self.store.session() as s:
                 taken = s.execute(
-                    update(OnboardingMessage)
-                    .where(OnboardingMessage.id == id_, _takeable(now))
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == id_, _takeable(now))
                     .values(
                         state="sending",
                         claimed_until=now + CLAIM,
-                        attempts=OnboardingMessage.attempts + 1,
+                        attempts=OutboxMessage.attempts + 1,
                     )
                 ).rowcount
                 if taken:
-                    row = s.get(OnboardingMessage, id_)
+                    row = s.get(OutboxMessage, id_)
                     s.expunge(row)
                     return row
         return None
 
     def _set(self, row_id: int, **values: Any) -> None:
         with self.store.session() as s:
-            s.execute(
-                update(OnboardingMessage).where(OnboardingMessage.id == row_id).values(**values)
-            )
+            s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
 
     # ---- one DM ----------------------------------------------------------------------------
-    def _deliver(self, row: OnboardingMessage) -> None:
+    def _deliver(self, row: OutboxMessage) -> None:
         step = "sending"
         try:
             name = row.name
@@ -172,7 +170,7 @@ class Sender:
             else:
                 self._retry(row, None, str(exc))
 
-    def _reply(self, row: OnboardingMessage, name: str) -> Reply:
+    def _reply(self, row: OutboxMessage, name: str) -> Reply:
         if row.kind == NOTICE:  # a talk someone follows moved: the text was made at import
             return Reply(row.body, [section(row.body)])
         with self.store.session() as s:
@@ -182,7 +180,7 @@ class Sender:
             return views.welcome(self.content(), name, done, coffee)
         return views.follow_up(self.content(), name, done)
 
-    def _failed(self, row: OnboardingMessage, exc: SlackApiError, step: str) -> None:
+    def _failed(self, row: OutboxMessage, exc: SlackApiError, step: str) -> None:
         status = exc.response.status_code
         error = str(exc.response.get("error") or status)
         if status == 429 or status >= 500:
@@ -196,7 +194,7 @@ class Sender:
         log.warning("DM %s to %s failed: %s", row.kind, row.user_id, error)
         self._set(row.id, state="failed", last_error=error[:300], claimed_until=None)
 
-    def _retry(self, row: OnboardingMessage, delay: float | None, error: str) -> None:
+    def _retry(self, row: OutboxMessage, delay: float | None, error: str) -> None:
         if row.attempts >= MAX_ATTEMPTS:
             log.error("giving up DM %s to %s: %s", row.kind, row.user_id, error)
             self._set(row.id, state="failed", last_error=error[:300], claimed_until=None)

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.store import dialect_of
-from bot.store.models import ChecklistTick, OnboardingMessage
+from bot.store.models import ChecklistTick, OutboxMessage
 
 WELCOME = "welcome"
 FOLLOW_UP = "follow_up"
@@ -41,7 +41,7 @@ def owe(
     """
     stmt = _insert(
         session,
-        OnboardingMessage,
+        OutboxMessage,
         team_id=team_id,
         user_id=user_id,
         kind=kind,
@@ -54,20 +54,20 @@ def owe(
         body=body,
     ).on_conflict_do_nothing(index_elements=["team_id", "user_id", "kind", "scope"])
     # RETURNING, not rowcount: PostgreSQL reports -1 rows for an insert that returns its id
-    return session.execute(stmt.returning(OnboardingMessage.id)).first() is not None
+    return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
 
 
 def greeted_as(session: Session, team_id: str, user_id: str) -> str:
     """The name the last DM to this person used, to keep it when the message is redrawn."""
     return (
         session.scalar(
-            select(OnboardingMessage.name)
+            select(OutboxMessage.name)
             .where(
-                OnboardingMessage.team_id == team_id,
-                OnboardingMessage.user_id == user_id,
-                OnboardingMessage.state == "sent",
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.user_id == user_id,
+                OutboxMessage.state == "sent",
             )
-            .order_by(OnboardingMessage.sent_at.desc())
+            .order_by(OutboxMessage.sent_at.desc())
             .limit(1)
         )
         or ""
@@ -107,15 +107,15 @@ def set_tick(
 def owe_follow_ups(session: Session, now: dt.datetime, after: dt.timedelta) -> int:
     """One follow-up, ever, to each person welcomed `after` ago who has ticked nothing."""
     ticked = exists().where(
-        ChecklistTick.team_id == OnboardingMessage.team_id,
-        ChecklistTick.user_id == OnboardingMessage.user_id,
+        ChecklistTick.team_id == OutboxMessage.team_id,
+        ChecklistTick.user_id == OutboxMessage.user_id,
     )
     quiet = session.execute(
-        select(OnboardingMessage.team_id, OnboardingMessage.user_id, OnboardingMessage.name)
+        select(OutboxMessage.team_id, OutboxMessage.user_id, OutboxMessage.name)
         .where(
-            OnboardingMessage.kind == WELCOME,
-            OnboardingMessage.state == "sent",
-            OnboardingMessage.sent_at <= now - after,
+            OutboxMessage.kind == WELCOME,
+            OutboxMessage.state == "sent",
+            OutboxMessage.sent_at <= now - after,
             ~ticked,
         )
         .distinct()

@@ -129,15 +129,16 @@ class TalkSearch(Base):
     body: Mapped[str] = mapped_column(Text, default="")
 
 
-class OnboardingMessage(Base):
-    """A DM the bot owes a person: a welcome, or the one follow-up. Also the delivery outbox.
+class OutboxMessage(Base):
+    """A DM the bot owes a person: a welcome, the one follow-up, or a notice about a followed
+    talk. The rows are the delivery outbox.
 
-    The unique (team, user, kind, scope) key is what makes a welcome happen once: a duplicate
+    The unique (team, user, kind, scope) key is what makes each DM happen once: a duplicate
     event, a retry or a second process inserts nothing. `state` moves pending -> sending -> sent
     (or -> failed after too many attempts); a claim holds a row for one sender at a time.
     """
 
-    __tablename__ = "onboarding_messages"
+    __tablename__ = "dm_outbox"
     __table_args__ = (UniqueConstraint("team_id", "user_id", "kind", "scope"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))

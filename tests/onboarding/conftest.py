@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.onboarding import views
 from bot.onboarding.listeners import OnboardingFeature
 from bot.store import Store
-from bot.store.models import ChecklistTick, OnboardingMessage
+from bot.store.models import ChecklistTick, OutboxMessage
 from bot.testing.fake_slack import Call, FakeSlack
 from bot.testing.requests import bolt_request, command_body
 from tests.conftest import SIGNING_SECRET
@@ -223,14 +223,14 @@ class Onboarding:
     def drain(self) -> int:
         return self.feature.sender.drain()
 
-    def rows(self, **where: Any) -> list[OnboardingMessage]:
+    def rows(self, **where: Any) -> list[OutboxMessage]:
         with self.store.session() as s:
-            q = select(OnboardingMessage).order_by(OnboardingMessage.id)
+            q = select(OutboxMessage).order_by(OutboxMessage.id)
             for key, value in where.items():
-                q = q.where(getattr(OnboardingMessage, key) == value)
+                q = q.where(getattr(OutboxMessage, key) == value)
             return list(s.scalars(q))
 
-    def row(self, user_id: str, **where: Any) -> OnboardingMessage:
+    def row(self, user_id: str, **where: Any) -> OutboxMessage:
         (row,) = self.rows(user_id=user_id, **where)
         return row
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import update
 
 from bot.onboarding import service
-from bot.store.models import OnboardingMessage
+from bot.store.models import OutboxMessage
 from tests.blocks import all_text, assert_valid_blocks
 from tests.onboarding.conftest import T0, TEAM, checklist_state, dm_of
 
@@ -77,9 +77,7 @@ def test_only_sent_welcomes_count(ob, slack):
     with ob.store.session() as s:
         for user, state in [("U0PEND", "pending"), ("U0FAIL", "failed")]:
             s.execute(
-                update(OnboardingMessage)
-                .where(OnboardingMessage.user_id == user)
-                .values(state=state)
+                update(OutboxMessage).where(OutboxMessage.user_id == user).values(state=state)
             )
     assert ob.row("U0SKIP").state == "skipped"
     assert owe_follow_ups(ob, ob.clock.advance(days=4)) == ["U0SENT"]

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.onboarding.outbox import BACKOFF_CAP, MAX_ATTEMPTS
-from bot.store.models import OnboardingMessage
+from bot.store.models import OutboxMessage
 from tests.onboarding.conftest import T0, dm_of, utc
 
 
@@ -150,8 +150,8 @@ def test_a_sender_that_died_before_posting_is_replaced_and_one_that_died_posting
             ("U0LIVE", "sending", T0 + dt.timedelta(hours=1)),  # another sender, still at it
         ]:
             s.execute(
-                update(OnboardingMessage)
-                .where(OnboardingMessage.user_id == user)
+                update(OutboxMessage)
+                .where(OutboxMessage.user_id == user)
                 .values(state=state, claimed_until=until, attempts=1)
             )
     assert ob.drain() == 0  # claims still held

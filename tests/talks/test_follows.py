@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.app import make_onboarding
 from bot.cli import main
 from bot.importers.pipeline import import_files
-from bot.store.models import OnboardingMessage, Talk, TalkFollow
+from bot.store.models import OutboxMessage, Talk, TalkFollow
 from bot.talks import views
 from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
@@ -109,7 +109,7 @@ def test_moving_a_followed_talk_owes_each_follower_one_dm(app, slack, seeded, se
     assert "now Thu 21 Mar (was Tue 19 Mar)" in text
     assert not slack.calls_to("users.info")  # a notice greets nobody by name
     with seeded.session() as s:
-        states = s.scalars(select(OnboardingMessage.state)).all()
+        states = s.scalars(select(OutboxMessage.state)).all()
     assert states == ["sent", "sent"]
 
 
@@ -139,7 +139,7 @@ def test_a_dry_run_owes_nothing(app, slack, seeded, tmp_path):
     (result,) = import_files(seeded, [_edited(tmp_path, move)], dry_run=True)
     assert result.notices == 1  # what would happen is reported...
     with seeded.session() as s:  # ...and nothing is kept
-        assert s.scalar(select(func.count()).select_from(OnboardingMessage)) == 0
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
 def test_import_announces_the_changes_in_a_channel(slack, db_url, tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Onboarding: the DMs owed to newcomers (also their outbox) and checklist ticks.
+"""Onboarding: the DMs the bot owes (the outbox) and checklist ticks.
 
 Revision ID: 0003
 Revises: 0002
@@ -16,7 +16,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "onboarding_messages",
+        "dm_outbox",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("team_id", sa.String(32), nullable=False),
         sa.Column("user_id", sa.String(32), nullable=False),
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("team_id", "user_id", "kind", "scope"),
     )
     # the sender's question: which rows are due now?
-    op.create_index("ix_onboarding_messages_state_due", "onboarding_messages", ["state", "due_at"])
+    op.create_index("ix_dm_outbox_state_due", "dm_outbox", ["state", "due_at"])
     op.create_table(
         "checklist_ticks",
         sa.Column("team_id", sa.String(32), primary_key=True),
@@ -48,5 +48,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("checklist_ticks")
-    op.drop_index("ix_onboarding_messages_state_due", table_name="onboarding_messages")
-    op.drop_table("onboarding_messages")
+    op.drop_index("ix_dm_outbox_state_due", table_name="dm_outbox")
+    op.drop_table("dm_outbox")
