@@ -285,17 +285,24 @@ def register(app: App, feature: CoffeeFeature) -> None:
     app.action(views.VOTE)(vote_click)
     app.action(views.UNVOTE)(vote_click)
 
-    def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        # the withdrawal is stored before the ack; the answer and the redraw follow it
+        session_id, answer, replace = None, "Topic withdrawn.", True
         try:
             with store.session() as db:
                 topic = db.get(CoffeeTopic, int(action.get("value") or 0))
                 session_id = topic.session_id if topic else None
                 service.withdraw(db, int(action.get("value") or 0), body["user"]["id"])
         except (service.CoffeeError, ValueError) as exc:
-            respond(response_type="ephemeral", replace_original=False, text=escape(str(exc)))
-            return
-        respond(response_type="ephemeral", replace_original=True, text="Topic withdrawn.")
+            session_id, answer, replace = None, escape(str(exc)), False
+        ack()
+        feature.after_ack.submit(_answer, body.get("response_url"), answer, replace, session_id)
+
+    def _answer(url: str | None, text: str, replace: bool, session_id: int | None) -> None:
+        if url:
+            WebhookClient(url, timeout=10).send(
+                response_type="ephemeral", replace_original=replace, text=text
+            )
         if session_id:
             coffee.redraw(session_id)
 

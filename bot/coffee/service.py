@@ -320,16 +320,6 @@ class VoteResult:
     on_topic: int = 0  # this person's dots on that topic now
 
 
-def _used(db: Session, session_id: int, user_id: str) -> list[tuple[int, int]]:
-    """(slot, topic) of this person's dots."""
-    rows = db.execute(
-        select(CoffeeVote.slot, CoffeeVote.topic_id).where(
-            CoffeeVote.session_id == session_id, CoffeeVote.user_id == user_id
-        )
-    )
-    return [(slot, topic) for slot, topic in rows]
-
-
 # One read for everything a click needs: the session's rules, the topic, and this person's dots.
 _CLICK = (
     select(
@@ -473,17 +463,6 @@ def topics(db: Session, session_id: int) -> list[TopicLine]:
     ).all()
     number = {tid: n for n, tid in enumerate(every, start=1)}
     return [TopicLine(*r, number=number[r[0]]) for r in rows]
-
-
-def votes_left(db: Session, s: CoffeeSession, user_id: str) -> int:
-    return s.votes_per_person - len(_used(db, s.id, user_id))
-
-
-def my_dots(db: Session, session_id: int, user_id: str) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for _, topic in _used(db, session_id, user_id):
-        out[topic] = out.get(topic, 0) + 1
-    return out
 
 
 def mark_discussed(db: Session, topic_id: int) -> None:
