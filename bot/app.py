@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
@@ -18,9 +21,11 @@ from bot.coffee.clock import CoffeeClock
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
 from bot.onboarding import listeners as onboarding
-from bot.onboarding.content import Content, default_content
+from bot.onboarding.content import Content, content_at
 from bot.onboarding.listeners import OnboardingFeature
 from bot.onboarding.outbox import Sender
+from bot.runtime import metrics
+from bot.slack.identity import verify_token
 from bot.slack.organisers import Organisers
 from bot.store import Store
 from bot.talks import listeners as talks
@@ -53,7 +58,7 @@ def make_onboarding(
     settings: Settings,
     store: Store,
     clock: Callable[[], dt.datetime] = utcnow,
-    content: Callable[[], Content] = default_content,
+    content: Callable[[], Content] | None = None,
 ) -> OnboardingFeature:
     # The sender keeps its own client without retry handlers: it stores a failed DM and
     # retries it later itself, instead of sleeping inside a call.
@@ -63,6 +68,7 @@ def make_onboarding(
         timeout=10,
         retry_handlers=[],  # not even slack_sdk's default retry of a dropped connection
     )
+    content = content or functools.partial(content_at, settings.welcome_file)
     sender = Sender(
         store,
         client,
@@ -92,23 +98,30 @@ def build_app(
     store: Store,
     *,
     client: WebClient | None = None,
+    identity: AuthorizeResult | None = None,
     authorize: Callable[..., object] | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     onboarding_feature: OnboardingFeature | None = None,
     coffee_feature: CoffeeFeature | None = None,
+    listener_executor: Executor | None = None,
 ) -> App:
+    """The app; unless told who it is (identity) or how to authorize, it asks Slack now."""
     client = client or make_client(settings)
-    if authorize:
-        client.token = None  # the authorize callback hands out the token per request
+    if authorize is None:
+        known = identity or verify_token(client)
+        authorize = lambda **_: known  # noqa: E731 - no request ever waits on auth.test
+    client.token = None  # the authorize callback hands the token to each request's client
     app = App(
-        client=client,  # Bolt takes the bot token from the client
+        client=client,
         authorize=authorize,
         signing_secret=settings.slack_signing_secret,
         # Listeners finish before the response goes out: commands answer inside ack(), and
         # Bolt's default runner would otherwise poll for the ack every 10 ms.
         process_before_response=True,
         token_verification_enabled=False,
+        listener_executor=listener_executor,
     )
+    metrics.instrument(app)
     talks.register(app, TalksFeature(store, clock))
     onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
     coffee.register(app, coffee_feature or make_coffee(settings, store, clock))

@@ -8,9 +8,10 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.importers import catalog_yaml
 from bot.importers.apply import ImportReport, apply_catalog
+from bot.onboarding.content import ContentError, content_at
 from bot.store import Store
 from bot.store.models import Conference
 
@@ -28,6 +29,13 @@ def import_file(store: Store, path: Path, *, dry_run: bool = False) -> ImportRep
 
 
 def open_store(settings: Settings, *, seed: bool = True) -> Store:
+    """Check the content can be read, migrate, and seed an empty catalog from it."""
+    if seed:
+        settings.check_content()
+        try:
+            content_at(settings.welcome_file)  # read once now: a broken file stops the start
+        except ContentError as exc:
+            raise ConfigError(f"The onboarding content is broken: {exc}") from None
     store = Store(settings.db_url)
     store.upgrade()
     if seed:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -13,10 +13,7 @@ import click
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from slack_bolt import App
-
-    from bot.coffee.listeners import CoffeeFeature
-    from bot.onboarding.listeners import OnboardingFeature
+    from bot.runtime.process import Bot
 
 
 def _settings() -> Settings:
@@ -27,10 +24,10 @@ def _settings() -> Settings:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.runtime.logs import configure
+
+    secrets = (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+    configure(settings.log_level, settings.log_format, secrets)
 
 
 @click.group()
@@ -49,7 +46,10 @@ def ask(question: str) -> None:
     from bot.talks.listeners import TalksFeature
 
     settings = _settings()
-    store = open_store(settings)
+    try:
+        store = open_store(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     feature = TalksFeature(store, utcnow)
     command, _, text = question.strip().partition(" ")
     command = "/" + command.lstrip("/")
@@ -157,64 +157,71 @@ def upgrade() -> None:
     from bot.store import Store
 
     settings = _settings()
+    _logging(settings)
     Store(settings.db_url).upgrade()
     click.echo(f"Schema up to date ({settings.db_url.split('@')[-1]}).")
 
 
-def _start(settings: Settings, *needed: str) -> tuple[App, OnboardingFeature, CoffeeFeature]:
-    from bot.app import build_app, make_coffee, make_onboarding
-    from bot.bootstrap import open_store
+def _bot(settings: Settings, *needed: str) -> Bot:
+    from bot.runtime.process import Bot
+    from bot.slack.identity import TokenRefused
 
     try:
         settings.require(*needed)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     _logging(settings)
-    store = open_store(settings)
-    onboarding = make_onboarding(settings, store)
-    coffee = make_coffee(settings, store)
-    app = build_app(settings, store, onboarding_feature=onboarding, coffee_feature=coffee)
-    return app, onboarding, coffee
+    try:
+        return Bot.start(settings)
+    except (ConfigError, TokenRefused) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _until_signal() -> None:
+    """Block the main thread until SIGTERM or Ctrl-C."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
 
 
 @main.command()
 def run() -> None:
-    """Run the bot over Socket Mode (no public URL needed), with its scheduler."""
+    """Run the bot over Socket Mode (no public URL needed); it takes part in the clock election."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.scheduler import start_scheduler
-
     settings = _settings()
-    app, onboarding, coffee = _start(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    start_scheduler(onboarding, coffee)
-    SocketModeHandler(app, settings.slack_app_token).start()
+    bot = _bot(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    handler = SocketModeHandler(bot.app, settings.slack_app_token)
+    handler.connect()
+    _until_signal()
+    handler.close()  # no new requests; then finish what was acknowledged
+    bot.stop()
 
 
 @main.command()
 def clock() -> None:
-    """Run only the scheduler (DM delivery, follow-ups), beside `wgbot serve` processes."""
-    from bot.scheduler import start_scheduler
-
+    """Only the scheduler, no requests: optional, as every serve and run process has one too."""
     settings = _settings()
-    _, onboarding, coffee = _start(settings, "SLACK_BOT_TOKEN")
-    scheduler = start_scheduler(onboarding, coffee)
-    click.echo("scheduler running; Ctrl-C stops it")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        scheduler.shutdown()
+    bot = _bot(settings, "SLACK_BOT_TOKEN")
+    click.echo("scheduler running (it works while this process holds the clock); Ctrl-C stops it")
+    _until_signal()
+    bot.stop()
 
 
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", type=int, default=None, help="Defaults to $PORT or 3000.")
 def serve(host: str, port: int | None) -> None:
-    """Serve Slack's HTTP requests on /slack/events (production WSGI server)."""
-    from bot.server import serve as serve_http
+    """Serve Slack's HTTP requests on /slack/events, with /healthz, /readyz and /metrics.
+
+    Run as many as you like on one PostgreSQL database: they elect one to run the schedule.
+    """
+    from bot.web.server import Server
 
     settings = _settings()
-    app, _, _ = _start(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    serve_http(app, host, port or settings.port)
+    bot = _bot(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    Server(bot.app, bot.store, host, port or settings.port, on_stop=bot.stop).run()
 
 
 if __name__ == "__main__":  # pragma: no cover

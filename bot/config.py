@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.resources
+import os
 from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from bot import PROJECT_ROOT
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 # What each credential is and where a workspace admin finds it.
 HOW_TO_GET = {
@@ -26,6 +27,11 @@ class ConfigError(Exception):
     """Settings are missing or wrong; the message says which and how to get them."""
 
 
+def shipped_data_dir() -> Path:
+    """The catalog and onboarding content inside the installed package (the repository's data/)."""
+    return Path(str(importlib.resources.files("bot.data")))
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
@@ -35,9 +41,12 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
     database_url: str = Field("", alias="DATABASE_URL")
     state_dir: Path = Field(Path("var"), alias="WGBOT_STATE_DIR")
-    catalog_dir: Path = Field(PROJECT_ROOT / "data" / "catalog", alias="WGBOT_CATALOG_DIR")
+    # catalog/ and onboarding/: the copy shipped in the package unless an operator has their own
+    data_dir: Path | None = Field(None, alias="WGBOT_DATA_DIR")
+    catalog_dir_setting: Path | None = Field(None, alias="WGBOT_CATALOG_DIR")
     port: int = Field(3000, alias="PORT", ge=1, le=65535)
     log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_format: Literal["text", "json"] = Field("text", alias="LOG_FORMAT")
     # onboarding: who gets welcomed, on which trigger, and who may preview it
     welcome_on_team_join: bool = Field(True, alias="WGBOT_WELCOME_ON_TEAM_JOIN")
     welcome_channels: str = Field("", alias="WGBOT_WELCOME_CHANNELS")  # ids, comma-separated
@@ -51,6 +60,41 @@ class Settings(BaseSettings):
     def _trailing_slash(cls, value: str) -> str:
         # WebClient joins method names onto the base URL, so it must end with "/".
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @property
+    def content_root(self) -> Path:
+        return self.data_dir or shipped_data_dir()
+
+    @property
+    def catalog_dir(self) -> Path:
+        return self.catalog_dir_setting or self.content_root / "catalog"
+
+    @property
+    def welcome_file(self) -> Path:
+        return self.content_root / "onboarding" / "welcome.yaml"
+
+    def check_content(self) -> None:
+        """Fail the start, naming the path and the setting, when content cannot be read: a bot
+        that silently answers from an empty catalog is worse than one that does not start."""
+        where = "WGBOT_DATA_DIR" if self.data_dir else "the package's shipped data"
+        checks = [
+            (self.catalog_dir, "WGBOT_CATALOG_DIR" if self.catalog_dir_setting else where, True),
+            (self.welcome_file, where, False),
+        ]
+        for path, setting, is_dir in checks:
+            ok = path.is_dir() if is_dir else path.is_file()
+            if not ok or not os.access(path, os.R_OK | (os.X_OK if is_dir else 0)):
+                kind = "directory" if is_dir else "file"
+                raise ConfigError(
+                    f"Cannot read the {kind} {path} (from {setting}). Point WGBOT_DATA_DIR at a "
+                    "folder holding catalog/ and onboarding/welcome.yaml (a copy of the "
+                    "repository's data/), or WGBOT_CATALOG_DIR at a catalog folder."
+                )
 
     @property
     def welcome_channel_ids(self) -> frozenset[str]:
@@ -85,6 +129,20 @@ class Settings(BaseSettings):
             raise ConfigError(
                 "SLACK_APP_TOKEN should start with 'xapp-': " + HOW_TO_GET["SLACK_APP_TOKEN"]
             )
+
+
+class IsolatedSettings(Settings):
+    """Settings from the values given and nothing else: no environment, no .env (for tests)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        *_sources: Any,
+        **_named: Any,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot import PROJECT_ROOT
 from bot.app import build_app
 from bot.bootstrap import import_file
-from bot.config import Settings
+from bot.config import IsolatedSettings, Settings, shipped_data_dir
 from bot.store import Store, normalize_url
 from bot.testing.fake_slack import FakeSlack
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
-CATALOG = PROJECT_ROOT / "data" / "catalog" / "kubecon-eu-2024.yaml"
-SHARED = PROJECT_ROOT.parent / "shared"
+CATALOG = shipped_data_dir() / "catalog" / "kubecon-eu-2024.yaml"
+# the schedule samples beside the repository
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 # A fixed "now" during the conference: Thursday 21 March 2024, 10:00 in Paris.
 NOW = dt.datetime(2024, 3, 21, 9, 0, tzinfo=dt.UTC)
 
@@ -65,7 +65,7 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def settings(slack: FakeSlack, db_url: str, tmp_path: Path) -> Settings:
-    return Settings(
+    return IsolatedSettings(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=slack.api_url,

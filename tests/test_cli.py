@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, IsolatedSettings
 from bot.store import normalize_url
 from tests.conftest import CATALOG
 
@@ -46,7 +46,7 @@ def test_run_without_tokens_names_what_is_missing(env):
 
 def test_settings_reject_wrong_token_kinds():
     with pytest.raises(ConfigError, match="should start with 'xoxb-'"):
-        Settings(SLACK_BOT_TOKEN="xapp-1", SLACK_APP_TOKEN="xapp-1").require(
+        IsolatedSettings(SLACK_BOT_TOKEN="xapp-1", SLACK_APP_TOKEN="xapp-1").require(
             "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"
         )
 

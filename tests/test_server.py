@@ -87,4 +87,4 @@ def test_forged_request_over_http_gets_401(server, slack):
     body = command_body("/talks", "platform-day")
     status, _ = _post(server + "/slack/events", body, sign("forged-secret", body))
     assert status == 401
-    assert slack.calls == []
+    assert [c.method for c in slack.calls] == ["auth.test"]  # at start, not for this request

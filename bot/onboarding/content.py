@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
-from bot import PROJECT_ROOT
+from bot.config import shipped_data_dir
 
-CONTENT_FILE = PROJECT_ROOT / "data" / "onboarding" / "welcome.yaml"
+CONTENT_FILE = shipped_data_dir() / "onboarding" / "welcome.yaml"  # the shipped welcome
 
 
 def _https(url: str) -> str:
@@ -97,5 +97,10 @@ def load_content(path: Path = CONTENT_FILE) -> Content:
 
 
 @cache
+def content_at(path: Path) -> Content:
+    """The content of one file, read once per process."""
+    return load_content(path)
+
+
 def default_content() -> Content:
-    return load_content()
+    return content_at(CONTENT_FILE)

@@ -68,6 +68,7 @@ class Sender:
         self._paused_until: dt.datetime | None = None
         self._lock = threading.Lock()  # one drain at a time in this process
         self.nudge: Callable[[], None] = lambda: None  # the scheduler sets: "drain now"
+        self.stop = threading.Event()  # set on shutdown: finish the DM in hand, take no more
 
     # ---- the loop --------------------------------------------------------------------------
     def drain(self, limit: int | None = None) -> int:
@@ -76,7 +77,7 @@ class Sender:
             return 0  # a drain is running; it will see the new rows too
         try:
             handled = 0
-            while limit is None or handled < limit:
+            while (limit is None or handled < limit) and not self.stop.is_set():
                 now = self.clock()
                 if self._paused_until and now < self._paused_until:
                     break
@@ -94,8 +95,27 @@ class Sender:
         """Stay under conversations.open's tier-3 limit instead of bouncing off it."""
         wait = self._last_send + self.interval - time.monotonic()
         if wait > 0:
-            time.sleep(wait)
+            self.stop.wait(wait)
         self._last_send = time.monotonic()
+
+    def recover(self) -> int:
+        """Taking over from a clock holder that died: what it was posting may have gone out
+        (unknown, never resent); what it had only claimed is due again at once."""
+        now = self.clock()
+        with self.store.session() as s:
+            lost = s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.state == "posting")
+                .values(state="unknown", last_error="the sender stopped while posting")
+                .returning(OutboxMessage.id)
+            ).all()
+            again = s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.state == "sending")
+                .values(state="pending", due_at=now, claimed_until=None)
+                .returning(OutboxMessage.id)
+            ).all()
+        return len(lost) + len(again)
 
     def _claim(self, now: dt.datetime) -> OutboxMessage | None:
         with self.store.session() as s:
@@ -147,8 +167,22 @@ class Sender:
                 row.channel_id or self.client.conversations_open(users=row.user_id)["channel"]["id"]
             )
             reply = self._reply(row, name)
-            # from here a crash leaves it unknown whether the DM went out
-            self._set(row.id, state="posting", channel_id=channel, name=name[:200])
+            # from here a crash leaves it unknown whether the DM went out; the claim is checked
+            # so a sender that lost its row to a new clock holder never posts it as well
+            with self.store.session() as s:
+                still_mine = s.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == row.id,
+                        OutboxMessage.state == "sending",
+                        OutboxMessage.attempts == row.attempts,
+                    )
+                    .values(state="posting", channel_id=channel, name=name[:200])
+                    .returning(OutboxMessage.id)
+                ).first()
+            if still_mine is None:
+                log.info("DM %s to %s was taken over; not posting it", row.kind, row.user_id)
+                return
             step = "posting"
             posted = self.client.chat_postMessage(
                 channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False

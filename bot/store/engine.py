@@ -9,11 +9,12 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_KEY = 0x776762_02  # advisory lock around migrations ("wgb" + 2)
 
 # Read paths take a Connection (the fast path) or a Session: both have execute() and scalar().
 Db = Connection | Session
@@ -97,7 +98,28 @@ class Store:
         return cfg
 
     def upgrade(self, revision: str = "head") -> None:
-        command.upgrade(self.alembic_config(), revision)
+        """Migrate; replicas starting together on PostgreSQL take turns, so it happens once."""
+        if self.dialect != "postgresql":
+            command.upgrade(self.alembic_config(), revision)
+            return
+        with self.engine.connect() as guard:
+            guard.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_KEY})
+            guard.commit()
+            try:
+                command.upgrade(self.alembic_config(), revision)
+            finally:
+                guard.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_KEY})
+                guard.commit()
+
+    def schema_revision(self) -> tuple[str | None, str]:
+        """(the database's migration, the newest this code knows): readiness compares them."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(self.alembic_config()).get_current_head() or ""
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        return current, head
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,147 @@
+"""What operators scrape from /metrics (Prometheus text format).
+
+Counters and histograms are this process's; the outbox figures are read from the database at
+scrape time, so every replica reports the same, whole picture.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from slack_bolt import App, BoltRequest, BoltResponse
+from sqlalchemy import func, select
+
+from bot.store import Store
+from bot.store.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+REQUESTS = Counter(
+    "wgbot_requests",
+    "Slack requests handled, by kind (command, action, event, view) and outcome.",
+    ["kind", "outcome"],
+    registry=REGISTRY,
+)
+LATENCY = Histogram(
+    "wgbot_request_seconds",
+    "Time from a Slack request's arrival to its acknowledgement.",
+    ["kind"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+    registry=REGISTRY,
+)
+CLOCK_HOLDER = Gauge(
+    "wgbot_clock_holder",
+    "1 while this process holds the clock lease and runs the scheduled work.",
+    registry=REGISTRY,
+)
+COFFEE_TRANSITIONS = Counter(
+    "wgbot_coffee_transitions",
+    "Lean-coffee meetups moved to a state by this process (collecting, voting, closed...).",
+    ["state"],
+    registry=REGISTRY,
+)
+
+
+def request_kind(body: dict[str, Any]) -> str:
+    """A small, fixed set of label values: a command's name, an action's id, an event's type."""
+    if "command" in body:
+        return f"command:{str(body['command'])[:30]}"
+    kind = body.get("type")
+    if kind == "event_callback":
+        return f"event:{str((body.get('event') or {}).get('type', '?'))[:40]}"
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        first = actions[0] if isinstance(actions, list) and actions else {}
+        action_id = first.get("action_id", "?") if isinstance(first, dict) else "?"
+        return f"action:{str(action_id).split(':')[0][:40]}"
+    if kind in ("view_submission", "view_closed"):
+        view = body.get("view") or {}
+        return f"view:{str(view.get('callback_id', '?'))[:40]}"
+    return str(kind or "other")[:40]
+
+
+def instrument(app: App) -> None:
+    """Count and time every request the app dispatches (over HTTP and Socket Mode alike).
+
+    Bolt's middleware cannot see a listener's outcome (its `next` returns nothing), so the
+    app's dispatch is wrapped instead.
+    """
+    dispatch = app.dispatch
+
+    def measured(req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            response = dispatch(req)
+            outcome = "ok" if response.status < 400 else f"http_{response.status}"
+            return response
+        finally:
+            kind = request_kind(req.body if isinstance(req.body, dict) else {})
+            REQUESTS.labels(kind, outcome).inc()
+            LATENCY.labels(kind).observe(time.perf_counter() - started)
+
+    app.dispatch = measured  # type: ignore[method-assign]
+
+
+class OutboxCollector(Collector):
+    """The DM outbox as the database has it: rows by state, and how long the oldest has waited."""
+
+    def __init__(self, store: Store, clock: Callable[[], dt.datetime]) -> None:
+        self.store, self.clock = store, clock
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        by_state = GaugeMetricFamily(
+            "wgbot_dm_outbox_messages",
+            "DMs in the outbox by state: pending, sending, posting, sent, failed...",
+            labels=["state"],
+        )
+        oldest = GaugeMetricFamily(
+            "wgbot_dm_outbox_oldest_pending_seconds",
+            "Age of the oldest DM still owed (0 when none is).",
+        )
+        try:
+            with self.store.engine.connect() as db:
+                counts = db.execute(
+                    select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)
+                ).all()
+                first = db.scalar(
+                    select(func.min(OutboxMessage.created_at)).where(
+                        OutboxMessage.state.in_(("pending", "sending", "posting"))
+                    )
+                )
+        except Exception:
+            log.warning("could not read the outbox for /metrics", exc_info=True)
+            return
+        for state, n in counts:
+            by_state.add_metric([state], n)
+        if first is not None and first.tzinfo is None:
+            first = first.replace(tzinfo=dt.UTC)
+        oldest.add_metric([], (self.clock() - first).total_seconds() if first else 0.0)
+        yield by_state
+        yield oldest
+
+
+_outbox: OutboxCollector | None = None
+
+
+def watch_outbox(store: Store, clock: Callable[[], dt.datetime]) -> None:
+    """Report this store's outbox (one per process; a later call points it at another store)."""
+    global _outbox
+    if _outbox is None:
+        _outbox = OutboxCollector(store, clock)
+        REGISTRY.register(_outbox)
+    else:
+        _outbox.store, _outbox.clock = store, clock
+
+
+def exposition() -> bytes:
+    return generate_latest(REGISTRY)

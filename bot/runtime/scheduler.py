@@ -1,0 +1,114 @@
+"""The scheduler every process runs, and the election that lets only one of them work it.
+
+Every `wgbot serve`, `run` or `clock` process starts this scheduler; a lease job tries for the
+clock lease every few seconds, and the work jobs (DM delivery, follow-ups, lean coffee) run only
+in the process that holds it. When the holder dies another process takes the lease on its next
+try (within LEASE_EVERY seconds), recovers the deliveries the dead holder left half-done, and
+carries on. The database stays the source of truth: every step is a conditional update, so
+even two holders by accident would never send anything twice.
+
+Jobs have fixed ids and replace_existing, so a restart never adds copies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.coffee.listeners import CoffeeFeature
+from bot.onboarding.listeners import OnboardingFeature
+from bot.runtime import metrics
+from bot.runtime.lease import Lease
+
+log = logging.getLogger(__name__)
+logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line every 5 s otherwise
+
+LEASE_JOB = "clock-lease"
+OUTBOX_JOB = "onboarding-outbox"
+FOLLOW_UP_JOB = "onboarding-follow-ups"
+COFFEE_JOB = "coffee-clock"
+LEASE_EVERY = 5.0  # seconds: how soon a replica takes over from a holder that died
+
+
+class Clock:
+    def __init__(
+        self,
+        lease: Lease,
+        onboarding: OnboardingFeature,
+        coffee: CoffeeFeature | None = None,
+        *,
+        lease_every: float = LEASE_EVERY,
+    ) -> None:
+        self.lease, self.onboarding, self.coffee = lease, onboarding, coffee
+        self.lease_every = lease_every
+        self.scheduler = BackgroundScheduler(
+            timezone=dt.UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        )
+
+    @property
+    def holds(self) -> bool:
+        return self.lease.held
+
+    def start(self) -> Clock:
+        now = dt.datetime.now(dt.UTC)
+        add = self.scheduler.add_job
+        add(self.campaign, "interval", seconds=self.lease_every, id=LEASE_JOB,
+            replace_existing=True, next_run_time=now)  # fmt: skip
+        add(self._held(self.onboarding.sender.drain), "interval", seconds=5, id=OUTBOX_JOB,
+            replace_existing=True)  # fmt: skip
+        if self.onboarding.settings.follow_up_days:
+            add(self._held(self.onboarding.owe_follow_ups), "interval", hours=1,
+                id=FOLLOW_UP_JOB, replace_existing=True)  # fmt: skip
+        if self.coffee is not None:
+            add(self._held(self.coffee.coffee_clock.tick), "interval", seconds=20, id=COFFEE_JOB,
+                replace_existing=True)  # fmt: skip
+        self.scheduler.start()
+        self.onboarding.sender.nudge = lambda: self._now(OUTBOX_JOB)
+        return self
+
+    def campaign(self) -> None:
+        """Try for the lease (or confirm it); a new holder first tidies up after the last one."""
+        was = self.lease.held
+        holds = self.lease.acquire()
+        metrics.CLOCK_HOLDER.set(1 if holds else 0)
+        if holds and not was:
+            try:
+                recovered = self.onboarding.sender.recover()
+                if recovered:
+                    log.info("took over %d deliveries the last clock holder left", recovered)
+            except Exception:
+                log.exception("could not recover the last holder's deliveries")
+            # whatever fell due while nobody held the clock happens now
+            for job in (OUTBOX_JOB, FOLLOW_UP_JOB, COFFEE_JOB):
+                self._now(job)
+
+    def _held(self, work: Callable[[], object]) -> Callable[[], None]:
+        def job() -> None:
+            if self.lease.held:
+                work()
+
+        job.__name__ = getattr(work, "__name__", "job")
+        return job
+
+    def _now(self, job_id: str) -> None:
+        """Run a job now rather than at its next tick (a join just happened, or a takeover)."""
+        if not self.lease.held and job_id != LEASE_JOB:
+            return  # the holder delivers it on its next tick
+        try:
+            self.scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
+        except Exception:  # not scheduled here, or shutting down; the next start runs it
+            log.debug("could not run %s now", job_id, exc_info=True)
+
+    def stop(self) -> None:
+        """Let running jobs finish, then free the lease for another process at once."""
+        self.onboarding.sender.stop.set()
+        try:
+            self.scheduler.shutdown(wait=True)
+        except Exception:
+            log.debug("scheduler already stopped", exc_info=True)
+        self.lease.release()
+        metrics.CLOCK_HOLDER.set(0)

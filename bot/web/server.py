@@ -1,0 +1,123 @@
+"""HTTP mode: Bolt's WSGI adapter under waitress, beside health, readiness and metrics.
+
+waitress has no graceful stop of its own; on SIGTERM the server stops accepting, lets the
+requests in flight finish and their answers go out, then the bot's own work after acks
+(vote notes, redraws, lazy listeners) and the clock are stopped before the process exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.runtime import metrics
+from bot.store import Store
+from bot.web.health import readiness
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+THREADS = 8
+
+
+def wsgi_app(
+    app: App, store: Store, *, stopping: Callable[[], bool] = lambda: False
+) -> Callable[..., Iterable[bytes]]:
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO")
+        if path == "/healthz":
+            return _plain(start_response, "200 OK", "ok\n")
+        if path == "/readyz":
+            ready, why = readiness(store, stopping())
+            return _plain(
+                start_response, "200 OK" if ready else "503 Service Unavailable", why + "\n"
+            )
+        if path == "/metrics":
+            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4")])
+            return [metrics.exposition()]
+        return slack(environ, start_response)
+
+    return application
+
+
+def _plain(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+    return [text.encode()]
+
+
+class Server:
+    """waitress, with a stop that finishes what was promised."""
+
+    def __init__(
+        self,
+        app: App,
+        store: Store,
+        host: str,
+        port: int,
+        *,
+        on_stop: Callable[[float], None] = lambda _budget: None,
+        stop_within: float = 10.0,
+    ) -> None:
+        from waitress import create_server
+
+        self.stopping = threading.Event()
+        self.on_stop, self.stop_within = on_stop, stop_within
+        wsgi = wsgi_app(app, store, stopping=self.stopping.is_set)
+        self.server: Any = create_server(wsgi, host=host, port=port, threads=THREADS, ident="wgbot")
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        host, port = self.server.effective_host, self.server.effective_port
+        log.info("serving on http://%s:%s%s", host, port, EVENTS_PATH)
+        try:
+            self.server.run()
+        finally:
+            self.server.task_dispatcher.shutdown(timeout=1)
+            self.stopped.set()
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.stopping.is_set():
+            return
+        log.info("%s: stopping", signal.Signals(signum).name)
+        self.stopping.set()
+        # runs inside the server's loop (signals are handled on the main thread): stop listening
+        from waitress import wasyncore
+
+        wasyncore.dispatcher.close(self.server)
+        threading.Thread(target=self._finish, name="shutdown", daemon=True).start()
+
+    def _finish(self) -> None:
+        deadline = time.monotonic() + self.stop_within - 1.0
+        self._wait_for_requests(deadline - 4.0)
+        try:
+            self.on_stop(max(0.5, deadline - time.monotonic()))
+        except Exception:
+            log.exception("stopping the bot's work")
+        # ends the loop in its own thread: closing every channel empties its map
+        from waitress import wasyncore
+
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+
+    def _wait_for_requests(self, deadline: float) -> None:
+        dispatcher = self.server.task_dispatcher
+        while time.monotonic() < deadline:
+            busy = dispatcher.active_count or dispatcher.queue
+            unsent = any(
+                getattr(channel, "total_outbufs_len", 0)
+                for channel in list(self.server._map.values())
+            )
+            if not busy and not unsent:
+                return
+            time.sleep(0.02)
+        log.warning("stopping with requests still in flight")
