@@ -91,10 +91,9 @@ class Server:
             return
         log.info("%s: stopping", signal.Signals(signum).name)
         self.stopping.set()
-        # runs inside the server's loop (signals are handled on the main thread): stop listening
-        from waitress import wasyncore
-
-        wasyncore.dispatcher.close(self.server)
+        # stop accepting (the loop stops watching the listening socket; closing it here, under
+        # a select() in progress, would fail that select)
+        self.server.accepting = False
         threading.Thread(target=self._finish, name="shutdown", daemon=True).start()
 
     def _finish(self) -> None:

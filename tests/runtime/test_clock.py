@@ -1,0 +1,70 @@
+"""The scheduler's election: only the lease holder works the schedule, and a new holder first
+recovers what the last one left half-done, without ever sending a DM twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select, update
+
+from bot.runtime.lease import lease_for
+from bot.runtime.scheduler import Clock
+from bot.store.models import OutboxMessage
+from tests.onboarding.conftest import Onboarding
+
+
+def _clock(bot: Onboarding) -> Clock:
+    return Clock(lease_for(bot.store), bot.feature)
+
+
+def test_only_the_holder_delivers(ob: Onboarding):
+    a, b = _clock(ob), _clock(ob)
+    a.campaign()
+    b.campaign()
+    assert (a.holds, b.holds) == (True, False)
+    ob.join("U0ONE")
+    b._held(ob.feature.sender.drain)()  # a job on the process without the lease
+    assert ob.slack.calls_to("chat.postMessage") == []
+    a._held(ob.feature.sender.drain)()
+    assert len(ob.slack.calls_to("chat.postMessage")) == 1
+    a.lease.release()
+    b.campaign()
+    assert b.holds
+    b.lease.release()
+
+
+def test_a_new_holder_recovers_what_the_dead_one_left(ob: Onboarding):
+    for user in ("U0POST", "U0SEND", "U0WAIT"):
+        ob.join(user)
+    with ob.store.session() as s:  # the dead holder was posting one and had claimed one
+        s.execute(update(OutboxMessage).where(OutboxMessage.user_id == "U0POST").values(
+            state="posting"))  # fmt: skip
+        s.execute(update(OutboxMessage).where(OutboxMessage.user_id == "U0SEND").values(
+            state="sending", claimed_until=ob.clock() + dt.timedelta(minutes=2)))  # fmt: skip
+    clock = _clock(ob)
+    clock.campaign()  # takes the lease and recovers at once, not when the claims expire
+    ob.drain()
+    assert {r.user_id: r.state for r in ob.rows()} == {
+        "U0POST": "unknown",
+        "U0SEND": "sent",
+        "U0WAIT": "sent",
+    }
+    sent_to = [c.params["channel"] for c in ob.slack.calls_to("chat.postMessage")]
+    assert sorted(sent_to) == ["D0SEND", "D0WAIT"]
+    clock.lease.release()
+
+
+def test_a_sender_that_lost_its_row_to_a_new_holder_does_not_post_it(ob: Onboarding):
+    ob.join("U0RACE")
+    sender = ob.feature.sender
+    row = sender._claim(ob.clock())
+    assert row is not None
+    with ob.store.session() as s:  # meanwhile a new holder took over and re-queued it
+        assert s.scalar(select(OutboxMessage.state)) == "sending"
+    sender.recover()
+    sender._deliver(row)  # the old sender carries on with what it had in hand
+    assert ob.slack.calls_to("chat.postMessage") == []
+    assert ob.row("U0RACE").state == "pending"
+    ob.drain()
+    assert ob.row("U0RACE").state == "sent"
+    assert len(ob.slack.calls_to("chat.postMessage")) == 1

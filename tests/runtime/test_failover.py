@@ -1,0 +1,113 @@
+"""Three `wgbot serve` replicas on one PostgreSQL database and no clock process: they migrate an
+empty database once, elect one clock, and when its holder is killed mid-delivery another takes
+over; every newcomer gets one DM, the one being posted at the kill is `unknown` (never sent
+twice), and a lean coffee whose voting closed during the takeover is closed and announced once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from bot.store import Store
+from bot.store.models import CoffeeSeries, CoffeeSession, OutboxMessage
+from bot.testing.fake_slack import FakeSlack
+from tests.onboarding.conftest import envelope, newcomer, team_join
+from tests.processes import bot_env, serve, wait_for, wait_until_up
+
+COFFEE_CHANNEL = "C0COFFEE"
+
+
+@pytest.fixture
+def pg_url(db_url: str) -> str:
+    if not db_url.startswith("postgres"):
+        pytest.skip("several replicas share a PostgreSQL database")
+    return db_url  # the fixture left it empty: no schema at all
+
+
+def _voting_meetup(store: Store, closes_at: dt.datetime) -> int:
+    with store.session() as db:
+        series = CoffeeSeries(
+            team_id="T0001", channel_id=COFFEE_CHANNEL, timezone="UTC", weekday=0, at="16:00",
+            every_weeks=2, anchor=closes_at.date(),
+        )  # fmt: skip
+        db.add(series)
+        db.flush()
+        meetup = CoffeeSession(
+            series_id=series.id,
+            starts_at=closes_at,
+            collect_at=closes_at - dt.timedelta(days=3),
+            vote_at=closes_at - dt.timedelta(days=1),
+            state="voting",
+        )
+        db.add(meetup)
+        db.flush()
+        return meetup.id
+
+
+def test_three_replicas_fail_over_without_loss_or_doubles(
+    pg_url: str, slack: FakeSlack, tmp_path: Path
+):
+    env = bot_env(slack.api_url, pg_url, tmp_path, WGBOT_DMS_PER_MINUTE="600")
+    replicas = [serve(env, tmp_path / f"serve-{i}.log") for i in range(3)]
+    try:
+        wait_until_up(*replicas)
+        # started together on an empty database: migrated once, nobody failed
+        store = Store(pg_url)
+        with store.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+        for r in replicas:
+            assert r.proc.poll() is None and "Traceback" not in r.output()
+
+        holder = wait_for(
+            lambda: [r for r in replicas if r.holds_clock()], 30, "a replica to take the clock"
+        )
+        assert len(holder) == 1
+        (holder,) = holder
+        others = [r for r in replicas if r is not holder]
+
+        # the holder's first DM reaches Slack and then hangs: the holder dies while posting it
+        slack.fail("chat.postMessage", status=0, delay=60, applied=True)
+        users = [f"U0FAIL{i:02d}" for i in range(9)]
+        for i, user in enumerate(users):
+            body = envelope(team_join(newcomer(user, f"Newcomer {i}")))
+            assert replicas[i % 3].post(body, "application/json") == 200
+        slack.wait_for("chat.postMessage", 1, timeout=30)
+        closes_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
+        meetup = _voting_meetup(store, closes_at)
+        holder.stop(signal.SIGKILL)
+
+        # another replica takes the lease within 30 s, recovers and delivers the rest once
+        wait_for(lambda: [r for r in others if r.holds_clock()], 30, "a new clock holder")
+        wait_for(
+            lambda: len({c.params["channel"] for c in slack.calls_to("chat.postMessage")}) >= 10,
+            60,
+            "the other eight DMs and the agenda",
+        )
+        with store.session() as db:
+            rows = list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.user_id)))
+            closed = db.get(CoffeeSession, meetup)
+            assert closed is not None
+            state, agenda_ts = closed.state, closed.agenda_ts
+        assert [r.user_id for r in rows] == users  # one owed DM per newcomer
+        states = sorted(r.state for r in rows)
+        assert states == ["sent"] * 8 + ["unknown"]
+        posts = slack.calls_to("chat.postMessage")
+        dm_channels = [c.params["channel"] for c in posts if c.params["channel"] != COFFEE_CHANNEL]
+        assert len(dm_channels) == len(set(dm_channels)) == 9  # nobody welcomed twice
+        agenda = [c for c in posts if c.params["channel"] == COFFEE_CHANNEL]
+        assert len(agenda) == 1 and (state, agenda_ts) == ("closed", agenda[0].answer["ts"])
+
+        # the survivors stop cleanly on SIGTERM, and a stop frees the lease at once
+        for r in others:
+            assert r.stop(signal.SIGTERM, timeout=12) == 0
+            assert "Traceback" not in r.output(), r.output()
+        store.dispose()
+    finally:
+        for r in replicas:
+            if r.proc.poll() is None:
+                r.proc.kill()
+                r.proc.wait()
