@@ -42,6 +42,7 @@ class FakeSlack:
     # users.info answers: fields merged over the default user for that id
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     _faults: dict[str, list[_Fault]] = field(default_factory=dict)
+    _answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -100,6 +101,14 @@ class FakeSlack:
         """
         fault = _Fault(status, retry_after, times, delay, applied)
         self._faults.setdefault(method, []).append(fault)
+
+    def answer(self, method: str, body: dict[str, Any] | None) -> None:
+        """Answer every call of `method` with this body (HTTP 200), or as usual again with None:
+        for Slack's own refusals, such as {"ok": false, "error": "invalid_auth"}."""
+        if body is None:
+            self._answers.pop(method, None)
+        else:
+            self._answers[method] = body
 
     def reset(self) -> None:
         with self._lock:
@@ -172,6 +181,8 @@ class FakeSlack:
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ts = f"{int(time.time())}.{next(self._ts):06d}"
+        if method in self._answers:
+            return dict(self._answers[method])
         if method == "auth.test":
             return {
                 "ok": True,
