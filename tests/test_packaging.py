@@ -1,0 +1,82 @@
+"""The installed package carries its data, and a start without readable content fails loudly.
+
+(CI also builds the wheel, installs it into a fresh virtualenv and runs it from another
+directory; these tests keep the pieces that make that work from drifting.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.config import shipped_data_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_package_under_bot_is_listed_for_the_wheel():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(config["tool"]["setuptools"]["packages"])
+    on_disk = {
+        ".".join(d.relative_to(ROOT).parts)
+        for d in (ROOT / "bot").rglob("*")
+        if d.is_dir() and d.name != "__pycache__" and any(d.glob("*.py"))
+    } | {"bot"}
+    data = {"bot.data", "bot.data.catalog", "bot.data.onboarding"}
+    assert listed == on_disk | data
+
+
+def test_the_shipped_data_is_the_repositorys_data_folder():
+    shipped = shipped_data_dir()
+    assert (shipped / "catalog" / "kubecon-eu-2024.yaml").is_file()
+    assert (shipped / "onboarding" / "welcome.yaml").is_file()
+    assert shipped.samefile(ROOT / "data")  # the checkout's install edits what it runs
+
+
+@pytest.fixture
+def cli_env(db_url, tmp_path, monkeypatch):
+    for name in ("WGBOT_DATA_DIR", "WGBOT_CATALOG_DIR", "SLACK_BOT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    return tmp_path
+
+
+def test_an_operators_own_data_folder_is_used(cli_env: Path):
+    own = cli_env / "content"
+    shutil.copytree(shipped_data_dir(), own)
+    catalog = own / "catalog" / "kubecon-eu-2024.yaml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8").replace("Platform Engineering Day", "Platform Day X"),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        main, ["ask", "/talks platform-day"], env={"WGBOT_DATA_DIR": str(own)}
+    )
+    assert result.exit_code == 0, result.output
+    assert "Platform Day X" in result.output
+
+
+@pytest.mark.parametrize("setting", ["WGBOT_DATA_DIR", "WGBOT_CATALOG_DIR"])
+def test_a_missing_content_folder_stops_the_start_naming_path_and_setting(cli_env, setting):
+    missing = cli_env / "nowhere"
+    result = CliRunner().invoke(main, ["ask", "/talks platform-day"], env={setting: str(missing)})
+    assert result.exit_code == 1
+    assert str(missing) in result.output and setting in result.output
+    assert "Traceback" not in result.output and "catalog is empty" not in result.output
+
+
+def test_a_broken_welcome_file_stops_the_start(cli_env: Path):
+    own = cli_env / "content"
+    shutil.copytree(shipped_data_dir(), own)
+    (own / "onboarding" / "welcome.yaml").write_text("group: [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["ask", "/talks platform-day"], env={"WGBOT_DATA_DIR": str(own)}
+    )
+    assert result.exit_code == 1
+    assert "welcome.yaml" in result.output and "onboarding content is broken" in result.output
