@@ -16,6 +16,7 @@ from bot.bootstrap import import_file
 from bot.config import IsolatedSettings, Settings, shipped_data_dir
 from bot.store import Store, normalize_url
 from bot.testing.fake_slack import FakeSlack
+from tests.background import Background
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
@@ -57,10 +58,31 @@ def seeded(store: Store) -> Store:
     return store
 
 
+@pytest.fixture(autouse=True)
+def slack_refused_nothing() -> Iterator[list[FakeSlack]]:
+    """Fail any test whose fake Slack was sent a payload the real Slack would refuse (the
+    fake answers `invalid_blocks`, as Slack does, and keeps the reason)."""
+    fakes: list[FakeSlack] = []
+    yield fakes
+    refused = [str(v) for fake in fakes for v in fake.invalid]
+    if refused:
+        pytest.fail("Slack would have refused:\n" + "\n".join(refused), pytrace=False)
+
+
 @pytest.fixture
-def slack() -> Iterator[FakeSlack]:
+def slack(slack_refused_nothing: list[FakeSlack]) -> Iterator[FakeSlack]:
     with FakeSlack() as fake:
+        slack_refused_nothing.append(fake)
         yield fake
+
+
+@pytest.fixture
+def background(slack: FakeSlack) -> Iterator[Background]:
+    """The work after acks of the apps a test builds; finished before the fake Slack stops."""
+    work = Background()
+    yield work
+    work.settle()
+    work.shutdown()
 
 
 @pytest.fixture
@@ -75,5 +97,5 @@ def settings(slack: FakeSlack, db_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings, seeded: Store):
-    return build_app(settings, seeded, clock=lambda: NOW)
+def app(settings: Settings, seeded: Store, background: Background):
+    return background.track_app(build_app(settings, seeded, clock=lambda: NOW))

@@ -36,8 +36,11 @@ class CoffeeClock:
     ) -> None:
         self.store, self.client, self.clock = store, client, clock
         self.redraw_delay = redraw_delay
-        self._pending: set[int] = set()
-        self._lock = threading.Lock()
+        # redraws waiting on their timer, and how many are running now: wait_idle() and
+        # flush() watch both, so a shutdown or a test knows when the channel is up to date
+        self._pending: dict[int, threading.Timer] = {}
+        self._running = 0
+        self._lock = threading.Condition()
         self._tick_lock = threading.Lock()
         self._redraw_lock = threading.Lock()
 
@@ -128,24 +131,54 @@ class CoffeeClock:
         """Bring the channel message up to date, at most once per `redraw_delay`: a burst of
         votes becomes one chat.update, well inside its rate limit."""
         wait = self.redraw_delay if delay is None else delay
-        if wait <= 0:
-            self._redraw_now(session_id)
-            return
         with self._lock:
-            if session_id in self._pending:
+            if wait > 0:
+                if session_id not in self._pending:
+                    timer = threading.Timer(wait, self._redraw_due, args=(session_id,))
+                    timer.daemon = True
+                    self._pending[session_id] = timer
+                    timer.start()
                 return
-            self._pending.add(session_id)
-        timer = threading.Timer(wait, self._redraw_now, args=(session_id,))
-        timer.daemon = True
-        timer.start()
+            self._running += 1
+        self._redraw_now(session_id)
+
+    def _redraw_due(self, session_id: int) -> None:
+        with self._lock:
+            if self._pending.pop(session_id, None) is None:
+                return  # flush() drew it already
+            self._running += 1
+        self._redraw_now(session_id)
 
     def _redraw_now(self, session_id: int) -> None:
+        """Draw one meetup's message; the caller counted it in `_running`."""
+        try:
+            # one redraw at a time: a redraw that read the database earlier can never land
+            # after one that read it later and put an older list back
+            with self._redraw_lock:
+                self._redraw_locked(session_id)
+        finally:
+            with self._lock:
+                self._running -= 1
+                if not self._running and not self._pending:
+                    self._lock.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """True once no redraw is waiting on its timer or running; False if `timeout` ran out."""
         with self._lock:
-            self._pending.discard(session_id)
-        # one redraw at a time: a redraw that read the database earlier can never land after
-        # one that read it later and put an older list back
-        with self._redraw_lock:
-            self._redraw_locked(session_id)
+            return self._lock.wait_for(lambda: not self._pending and not self._running, timeout)
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Draw every redraw still waiting on its timer now, then wait until none is running:
+        on shutdown, the channel is left showing the last votes."""
+        with self._lock:
+            due = list(self._pending.items())
+            self._pending.clear()
+            for _, timer in due:
+                timer.cancel()
+            self._running += len(due)
+        for session_id, _ in due:
+            self._redraw_now(session_id)
+        return self.wait_idle(timeout)
 
     def _redraw_locked(self, session_id: int) -> None:
         try:

@@ -2,12 +2,15 @@
 
 For the hottest clicks (votes) this replaces Bolt's lazy listeners, which deep-copy the whole
 request on the request thread before it can answer; handing a closure to a pool costs
-microseconds. Errors are logged, never lost silently.
+microseconds. It can also serve as Bolt's own `listener_executor` (Bolt only calls `submit`),
+so lazy listeners can be waited for and drained the same way. Errors are logged, never lost
+silently.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -16,16 +19,59 @@ log = logging.getLogger(__name__)
 
 
 class AfterAck:
-    def __init__(self, workers: int = 4) -> None:
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="after-ack")
+    def __init__(self, workers: int = 4, name: str = "after-ack") -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
+        self._idle = threading.Condition()
+        self._busy = 0  # submitted and not yet finished
+        self._closed = False
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        future = self._pool.submit(fn, *args)
-        future.add_done_callback(_log_failure)
-        return future
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+        with self._idle:
+            if not self._closed:
+                self._busy += 1
+                return self._pool.submit(self._run, fn, args, kwargs)
+        # after shutdown the work still happens, on the caller's thread, rather than being lost
+        done: Future = Future()
+        _run_logged(fn, args, kwargs)
+        done.set_result(None)
+        return done
+
+    def _run(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        try:
+            _run_logged(fn, args, kwargs)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                if not self._busy:
+                    self._idle.notify_all()
+
+    @property
+    def busy(self) -> int:
+        with self._idle:
+            return self._busy
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """True once everything submitted so far has finished; False if `timeout` ran out."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def shutdown(self, timeout: float = 10.0) -> bool:
+        """Finish the queued work (for at most `timeout` seconds) and stop the threads.
+
+        Work submitted afterwards runs on the submitting thread. False when work was still
+        running at the deadline; it goes on, and the process waits for it at exit.
+        """
+        with self._idle:
+            self._closed = True
+        idle = self.wait_idle(timeout)
+        if not idle:
+            log.warning("%d tasks after an ack still running at shutdown", self.busy)
+        self._pool.shutdown(wait=idle)
+        return idle
 
 
-def _log_failure(future: Future) -> None:
-    exc = future.exception()
-    if exc is not None:
-        log.error("work after an ack failed", exc_info=exc)
+def _run_logged(fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    try:
+        fn(*args, **kwargs)
+    except Exception:
+        log.exception("work after an ack failed")

@@ -11,6 +11,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from bot.testing.block_kit import message_problems, message_text_problems, view_problems
+
+# the calls that carry a message (its text and blocks)
+MESSAGES = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+
 
 @dataclass
 class Call:
@@ -19,6 +24,17 @@ class Call:
     path: str
     token: str | None
     answer: dict[str, Any] | None = None  # what the fake answered (None for a fault)
+
+
+@dataclass
+class Violation:
+    """A payload Slack would have refused: the call and what was wrong with it."""
+
+    call: Call
+    problems: list[str]
+
+    def __str__(self) -> str:
+        return f"{self.call.method} ({self.call.path}): " + "; ".join(self.problems)
 
 
 @dataclass
@@ -39,6 +55,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     # calls answered with an injected fault (not in `calls`: Slack did nothing with them)
     refused: list[Call] = field(default_factory=list)
+    # payloads refused as Slack refuses them (`invalid_blocks`): also not in `calls`
+    invalid: list[Violation] = field(default_factory=list)
     # users.info answers: fields merged over the default user for that id
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     _faults: dict[str, list[_Fault]] = field(default_factory=dict)
@@ -114,11 +132,17 @@ class FakeSlack:
         with self._lock:
             self.calls.clear()
             self.refused.clear()
+            self.invalid.clear()
 
     # ---- inspection ----------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]
+
+    def calls_to_all(self) -> list[Call]:
+        """A copy of every call so far, safe to read while more arrive."""
+        with self._lock:
+            return list(self.calls)
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
         """Calls to `method` once there are at least `count` (work after ack is async)."""
@@ -173,11 +197,32 @@ class FakeSlack:
             self._send(req, fault.status, body, headers)
             return
 
+        problems = self._check(method, params)
+        if problems:
+            call.answer = {"ok": False, "error": "invalid_blocks", "errors": problems}
+            with self._lock:
+                self.invalid.append(Violation(call, problems))
+                self._lock.notify_all()
+            self._send(req, 200, call.answer)
+            return
+
         call.answer = self._answer(method, params)
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
         self._send(req, 200, call.answer)
+
+    @staticmethod
+    def _check(method: str, params: dict[str, Any]) -> list[str]:
+        """Block Kit's limits, as Slack applies them to what it is sent."""
+        problems: list[str] = []
+        if "view" in params:
+            problems += view_problems(params["view"])
+        if "blocks" in params:
+            problems += message_problems(params["blocks"])
+        if method in MESSAGES:
+            problems += message_text_problems(params.get("text"))
+        return problems
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         ts = f"{int(time.time())}.{next(self._ts):06d}"

@@ -1,7 +1,8 @@
 """Lean coffee wired as in production (build_app + make_coffee), with a clock the test moves by
 hand, channel redraws made at once (redraw_delay=0), and requests sent in Slack's own shapes,
 signed. Work after an ack (answers through response_url, redraws after votes, the modal) runs
-on other threads, so its calls are awaited on the fake Slack rather than slept for."""
+on other threads: a test settles (waits until all of it is idle) before it reads what reached
+the fake Slack, and never sleeps for it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import datetime as dt
 import itertools
 import json
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -26,6 +26,7 @@ from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
 from bot.testing.fake_slack import Call, FakeSlack
 from bot.testing.requests import action_body, bolt_request, command_body
+from tests.background import Background
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import SIGNING_SECRET
 
@@ -69,8 +70,11 @@ def coffee_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"organisers": ORGANISER})
 
 
-def build(settings: Settings, store: Store, clock: Clock, **kw: Any) -> tuple[App, CoffeeFeature]:
-    """A fresh app and coffee feature over the same database: what a restart makes."""
+def build(
+    settings: Settings, store: Store, clock: Clock, background: Background, **kw: Any
+) -> tuple[App, CoffeeFeature]:
+    """A fresh app and coffee feature over the same database: what a restart makes. Its work
+    after acks joins `background`, to be settled before a test reads the fake Slack."""
     kw.setdefault("redraw_delay", 0)
     coffee = make_coffee(settings, store, clock, **kw)
     app = build_app(
@@ -80,6 +84,9 @@ def build(settings: Settings, store: Store, clock: Clock, **kw: Any) -> tuple[Ap
         coffee_feature=coffee,
         onboarding_feature=make_onboarding(settings, store, clock),
     )
+    background.track_app(app)
+    background.add(coffee.after_ack.wait_idle)
+    background.add(coffee.coffee_clock.wait_idle)
     return app, coffee
 
 
@@ -92,6 +99,7 @@ class Bot:
     slack: FakeSlack
     store: Store
     clock: Clock
+    background: Background
 
     # ---- requests ------------------------------------------------------------------------
     def command(self, text: str, user: str = "U1", reply: str | None = None) -> tuple[int, dict]:
@@ -99,7 +107,10 @@ class Bot:
         url = self.slack.response_url(reply or f"cmd{next(_seq)}")
         body = command_body("/coffee", text, user_id=user, response_url=url, team_id=TEAM)
         response = self.app.dispatch(bolt_request(SIGNING_SECRET, body))
-        return response.status, (json.loads(response.body) if response.body else {})
+        ack = json.loads(response.body) if response.body else {}
+        if ack.get("blocks"):  # an ack never passes through the fake Slack: check it here
+            assert_valid_blocks(ack["blocks"])
+        return response.status, ack
 
     def organise(self, text: str, user: str = ORGANISER) -> Call:
         """An organiser command: acked at once, answered later through response_url."""
@@ -152,37 +163,33 @@ class Bot:
         return self.app.dispatch(bolt_request(SIGNING_SECRET, body))
 
     # ---- what reached Slack --------------------------------------------------------------
-    def reply(self, name: str, timeout: float = 10.0) -> Call:
-        """The post to the response URL called `name` (made by a lazy listener)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for call in self.slack.calls_to("response_url"):
-                if call.path == f"/response/{name}":
-                    return call
-            time.sleep(0.01)
-        raise AssertionError(f"nothing was posted to response URL {name}")
+    def reply(self, name: str) -> Call:
+        """The post to the response URL called `name`, once the work after acks is done."""
+        self.settle()
+        posted = [c for c in self.slack.calls_to("response_url") if c.path == f"/response/{name}"]
+        assert posted, f"nothing was posted to response URL {name}"
+        return posted[-1]
 
-    def quiet(self, still: float = 0.15, timeout: float = 10.0) -> None:
-        """Wait until nothing has reached the fake Slack for `still` seconds: the work that
-        follows an ack (answers, redraws) has finished."""
-        deadline = time.monotonic() + timeout
-        seen, since = len(self.slack.calls), time.monotonic()
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            now = len(self.slack.calls)
-            if now != seen:
-                seen, since = now, time.monotonic()
-            elif time.monotonic() - since >= still:
-                return
+    def settle(self) -> None:
+        """Wait until the work that follows acks (answers, redraws) is done: after this, what
+        reached the fake Slack is all that will."""
+        self.background.settle()
 
+    # each read settles first: it sees everything the requests so far led to, or nothing more
     def posts(self) -> list[Call]:
+        self.settle()
         return self.slack.calls_to("chat.postMessage")
 
     def updates(self) -> list[Call]:
+        self.settle()
         return self.slack.calls_to("chat.update")
 
+    def calls(self) -> list[Call]:
+        self.settle()
+        return self.slack.calls_to_all()
+
     def channel_calls(self) -> list[Call]:
-        return [c for c in self.slack.calls if c.method in ("chat.postMessage", "chat.update")]
+        return [c for c in self.calls() if c.method in ("chat.postMessage", "chat.update")]
 
     # ---- the database ----------------------------------------------------------------------
     def session_id(self) -> int:
@@ -251,20 +258,12 @@ class Bot:
         return session_id, [t.id for t in self.topics(session_id)]
 
 
-def finish(bot: Bot) -> None:
-    """Let the work that follows acks finish while the fake Slack is still listening."""
-    bot.app.listener_runner.listener_executor.shutdown(wait=True)
-    pool = getattr(getattr(bot.coffee, "after_ack", None), "_pool", None)
-    if pool is not None:
-        pool.shutdown(wait=True)
-
-
 @pytest.fixture
-def bot(coffee_settings: Settings, store: Store, slack: FakeSlack, clock: Clock) -> Iterator[Bot]:
-    app, coffee = build(coffee_settings, store, clock)
-    b = Bot(app, coffee, slack, store, clock)
-    yield b
-    finish(b)
+def bot(
+    coffee_settings: Settings, store: Store, slack: FakeSlack, clock: Clock, background: Background
+) -> Bot:
+    app, coffee = build(coffee_settings, store, clock, background)
+    return Bot(app, coffee, slack, store, clock, background)
 
 
 def series_count(bot: Bot) -> int:

@@ -8,7 +8,7 @@ import re
 
 from bot.coffee import views
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
-from tests.blocks import all_text, assert_valid_blocks
+from tests.blocks import all_text, assert_valid_blocks, assert_valid_view
 from tests.coffee.conftest import (
     CHANNEL,
     COLLECT,
@@ -147,7 +147,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert opened.params["trigger_id"] == "1337.42.abcd"
     assert view["callback_id"] == views.PROPOSE_MODAL
     assert view["private_metadata"] == f"{session_id}:"
-    assert_valid_blocks(view["blocks"])
+    assert_valid_view(view)
     response = bot.submit_modal(view["private_metadata"], "Platform as a product", user="U2")
     assert response.status == 200 and not response.body  # the modal closes
     assert "*2.* Platform as a product" in shown(bot.updates()[-1])
@@ -216,7 +216,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert bot.votes_by_user() == {"U1": 2, "U2": 1, "U3": 2}
 
     # ---- the meetup starts: agenda, session closed, the next one two weeks on ----------------
-    bot.quiet()  # the redraws that follow the votes are done
+    bot.settle()  # the redraws that follow the votes are done
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     calls_before = len(bot.channel_calls())
     assert bot.coffee.coffee_clock.tick() == 1
@@ -251,10 +251,10 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert utc(second.vote_at) == NEXT_MEETUP - dt.timedelta(hours=24)
 
     # the same moment again changes nothing and posts nothing
-    calls_before = len(slack.calls)
+    calls_before = len(bot.calls())
     assert bot.coffee.coffee_clock.tick() == 0
     assert bot.coffee.coffee_clock.tick() == 0
-    assert len(slack.calls) == calls_before
+    assert len(bot.calls()) == calls_before
     assert len(bot.sessions()) == 2
 
     # a late click on the old message counts for nothing

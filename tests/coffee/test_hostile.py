@@ -8,7 +8,7 @@ import json
 from bot.coffee import views
 from bot.coffee.service import MAX_TOPIC, MAX_TOPICS
 from bot.store.models import CoffeeSeries, CoffeeTopic
-from tests.blocks import all_text, assert_valid_blocks
+from tests.blocks import all_text, assert_valid_blocks, assert_valid_view
 from tests.coffee.conftest import MEETUP, VOTE, shown, vote_buttons
 
 RAW = ("<!channel>", "<!here>", "<@U123>", "<#C999|general>", "<https://evil.example|free>")
@@ -21,7 +21,7 @@ HOSTILE = [
 
 def everything_sent(bot, acks: list[dict]) -> list[str]:
     """Every message and answer that reached Slack: Web API calls, response URLs, acks."""
-    sent = [json.dumps(c.params, ensure_ascii=False) for c in bot.slack.calls]
+    sent = [json.dumps(c.params, ensure_ascii=False) for c in bot.calls()]
     sent += [json.dumps(a, ensure_ascii=False) for a in acks]
     return sent
 
@@ -56,7 +56,7 @@ def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
         "You have *3* of 3 votes left."
     )
     assert bot.votes_by_user() == {f"UV{n}": 1 for n in range(3)}
-    bot.quiet()
+    bot.settle()
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.coffee_clock.tick()
     agenda = bot.posts()[-1]
@@ -137,7 +137,7 @@ def test_the_propose_modal_is_valid_block_kit_and_limits_the_field(bot):
     assert bot.click(views.PROPOSE, str(session_id), user="U2") == 200
     (opened,) = bot.slack.wait_for("views.open")
     view = opened.params["view"]
-    assert_valid_blocks(view["blocks"])
+    assert_valid_view(view)
     element = view["blocks"][0]["element"]
     assert (element["type"], element["action_id"], element["max_length"]) == (
         "plain_text_input",
@@ -173,5 +173,5 @@ def test_a_full_meetup_of_long_hostile_topics_stays_valid_block_kit(bot):
     assert len(ranked) == MAX_TOPICS
     assert [line.split(". ", 1)[0] for line in ranked] == [str(n) for n in range(1, 41)]
     assert all("&lt;!channel&gt;" in line and "<" not in line for line in ranked)
-    assert not [c for c in bot.slack.calls if "<!channel>" in json.dumps(c.params)]
+    assert not [c for c in bot.calls() if "<!channel>" in json.dumps(c.params)]
     assert session_id == bot.sessions()[0].id

@@ -30,7 +30,7 @@ def test_merge_combines_votes_and_counts_a_voter_of_both_once(bot):
         assert bot.vote(topic, user) == 200
     assert bot.votes_by_topic() == {golden: 2, dup: 3, product: 1}
 
-    bot.quiet()  # the redraws that follow the votes are done
+    bot.settle()  # the redraws that follow the votes are done
     answer = bot.organise("merge 2 into 1")
     assert answer.params["text"].startswith("Merged topic 2 into 1")
     assert bot.votes_by_topic() == {golden: 4, product: 1}
@@ -70,7 +70,7 @@ def test_remove_takes_a_topic_off_and_gives_its_dots_back(bot):
     bot.vote(dup, "U1")
     bot.vote(dup, "U2")
     bot.vote(product, "U2")
-    bot.quiet()
+    bot.settle()
     answer = bot.organise("remove 2")
     assert answer.params["text"] == "Removed topic 2."
     with bot.store.session() as db:
@@ -107,7 +107,7 @@ def test_a_proposer_edits_their_topic_through_the_modal_and_nobody_else_can(bot)
         topic = db.get(CoffeeTopic, golden)
         assert (topic.title, topic.state) == ("Golden paths, two years on", "open")
     assert bot.votes_by_topic() == {golden: 1}  # the dots stay with the topic
-    bot.quiet()
+    bot.settle()
     assert "Golden paths, two years on" in shown(bot.updates()[-1])
 
 
@@ -127,7 +127,7 @@ def test_a_proposer_withdraws_their_own_topic_and_nobody_else_can(bot):
         assert db.get(CoffeeTopic, golden).state == "open"
     assert bot.votes_by_topic() == {golden: 1}
 
-    bot.quiet()
+    bot.settle()
     assert bot.click(views.WITHDRAW, str(golden), user="UPROP1", reply="mine") == 200
     done = bot.reply("mine")
     assert done.params["text"] == "Topic withdrawn." and done.params["replace_original"] is True
@@ -244,7 +244,7 @@ def test_a_new_time_after_todays_meetup_applies_from_the_next_meetup(bot):
 def test_close_early_posts_the_agenda_once_and_the_clock_does_not_repeat_it(bot):
     session_id, (golden, dup, _, _) = bot.to_voting(TITLES)
     bot.vote(dup, "U1")
-    bot.quiet()
+    bot.settle()
     bot.clock.now = VOTE + dt.timedelta(hours=2)
     answer = bot.organise("close")
     assert answer.params["text"] == "Done: this meetup is now closed."
@@ -258,9 +258,9 @@ def test_close_early_posts_the_agenda_once_and_the_clock_does_not_repeat_it(bot)
     assert bot.click(views.VOTE, f"{session_id}:{golden}", user="U2", reply="late") == 200
     assert bot.reply("late").params["text"] == "Voting is not open for this meetup."
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    calls = len(bot.slack.calls)
+    calls = len(bot.calls())
     assert bot.coffee.coffee_clock.tick() == 0
-    assert len(bot.slack.calls) == calls
+    assert len(bot.calls()) == calls
     assert len(agendas(bot)) == 1
 
 

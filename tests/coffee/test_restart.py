@@ -34,12 +34,12 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
     bot.vote(b, "U2")
     bot.vote(a, "U3")
     assert bot.count(CoffeeVote) == 3
-    bot.quiet()
+    bot.settle()
     vote_ts = bot.posts()[-1].answer["ts"]
 
     # the bot is down across the start; a new process comes up two hours late
     bot.clock.now = MEETUP + dt.timedelta(hours=2)
-    _, restarted = build(coffee_settings, store, bot.clock)
+    _, restarted = build(coffee_settings, store, bot.clock, bot.background)
     posts_before = len(bot.posts())
     assert restarted.coffee_clock.tick() == 1
     (agenda,) = agendas(bot)
@@ -56,14 +56,14 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
     posted = bot.slack.calls_to("chat.postMessage") + bot.slack.calls_to("chat.update")
     assert restarted.coffee_clock.tick() == 0
     assert bot.coffee.coffee_clock.tick() == 0
-    assert build(coffee_settings, store, bot.clock)[1].coffee_clock.tick() == 0
+    assert build(coffee_settings, store, bot.clock, bot.background)[1].coffee_clock.tick() == 0
     assert bot.slack.calls_to("chat.postMessage") + bot.slack.calls_to("chat.update") == posted
     assert len(bot.sessions()) == 2
 
 
 def test_two_clocks_ticking_at_once_announce_each_step_once(bot, coffee_settings, second_store):
     bot.schedule()
-    _, other = build(coffee_settings, second_store, bot.clock)
+    _, other = build(coffee_settings, second_store, bot.clock, bot.background)
     clocks = [bot.coffee.coffee_clock, other.coffee_clock]
 
     def tick_together() -> list[int]:

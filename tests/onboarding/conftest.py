@@ -24,6 +24,7 @@ from bot.store import Store
 from bot.store.models import ChecklistTick, OutboxMessage
 from bot.testing.fake_slack import Call, FakeSlack
 from bot.testing.requests import bolt_request, command_body
+from tests.background import Background
 from tests.conftest import SIGNING_SECRET
 
 TEAM = "T0001"
@@ -197,6 +198,11 @@ class Onboarding:
     store: Store
     slack: FakeSlack
     settings: Settings
+    background: Background
+
+    def settle(self) -> None:
+        """Wait until the work that follows acks (lazy listeners) is done."""
+        self.background.settle()
 
     def event(self, event: dict[str, Any], **kw: Any) -> BoltResponse:
         return self.post_event(envelope(event), **kw)
@@ -239,13 +245,15 @@ class Onboarding:
             return {(t.user_id, t.item) for t in s.scalars(select(ChecklistTick))}
 
     def sent(self) -> list[Call]:
-        """Everything that reached Slack except Bolt's own auth.test."""
-        return [c for c in self.slack.calls if c.method != "auth.test"]
+        """Everything that reached Slack except Bolt's own auth.test, once the work after
+        acks is done (so an empty list means nothing was sent, not nothing yet)."""
+        self.settle()
+        return [c for c in self.slack.calls_to_all() if c.method != "auth.test"]
 
 
 @pytest.fixture
 def make_onboarding_app(
-    settings: Settings, store: Store, slack: FakeSlack
+    settings: Settings, store: Store, slack: FakeSlack, background: Background
 ) -> Callable[..., Onboarding]:
     def make(*, on: Store | None = None, clock: Clock | None = None, **overrides: Any):
         values = {
@@ -258,8 +266,8 @@ def make_onboarding_app(
         clock = clock or Clock()
         db = on or store
         feature = make_onboarding(s, db, clock)
-        app = build_app(s, db, clock=clock, onboarding_feature=feature)
-        return Onboarding(app, feature, clock, db, slack, s)
+        app = background.track_app(build_app(s, db, clock=clock, onboarding_feature=feature))
+        return Onboarding(app, feature, clock, db, slack, s, background)
 
     return make
 

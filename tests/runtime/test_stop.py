@@ -1,0 +1,63 @@
+"""SIGTERM: a `wgbot serve` that was just asked to close a lean coffee closes and announces it
+before it exits, stops answering readiness, frees the clock lease, and exits within 10 s."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.store import Store
+from bot.store.models import CoffeeSession
+from bot.testing.fake_slack import FakeSlack
+from bot.testing.requests import command_body
+from tests.processes import bot_env, serve, wait_for, wait_until_up
+
+CHANNEL = "C0STOP"
+
+
+def test_sigterm_right_after_an_ack_finishes_the_promised_work(
+    slack: FakeSlack, db_url: str, tmp_path: Path
+):
+    env = bot_env(slack.api_url, db_url, tmp_path, WGBOT_ORGANISERS="U123")
+    bot = serve(env, tmp_path / "serve.log")
+    try:
+        wait_until_up(bot)
+        wait_for(bot.holds_clock, 30, "the only process to hold the clock")
+        answers = 0
+        for n, text in enumerate(("schedule every week monday 09:00 UTC", "open"), start=1):
+            body = command_body(
+                "/coffee", text, channel_id=CHANNEL, response_url=slack.response_url(f"r{n}")
+            )
+            assert bot.post(body) == 200
+            answers += 1
+            slack.wait_for("response_url", answers, timeout=30)
+        assert "collecting" in slack.calls_to("response_url")[-1].params["text"]
+
+        body = command_body(
+            "/coffee", "close", channel_id=CHANNEL, response_url=slack.response_url("r9")
+        )
+        assert bot.post(body) == 200  # acknowledged: "Working on it…"
+        bot.proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        assert bot.proc.wait(timeout=12) == 0
+        assert time.monotonic() - started < 10
+        output = bot.output()
+        assert "Traceback" not in output, output
+        assert "released the clock lease" in output
+
+        store = Store(db_url)
+        with store.session() as db:
+            states = list(db.scalars(select(CoffeeSession.state).order_by(CoffeeSession.id)))
+        store.dispose()
+        assert states[0] == "closed"  # the close the ack promised happened
+        answer = slack.calls_to("response_url")[-1].params["text"]
+        assert "now closed" in answer
+        posted = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
+        assert any("agenda" in (c.params.get("text") or "").lower() for c in posted)
+    finally:
+        if bot.proc.poll() is None:
+            bot.proc.kill()
+            bot.proc.wait()

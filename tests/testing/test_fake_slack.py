@@ -1,0 +1,143 @@
+"""The fake Slack refuses what the real one refuses: Block Kit past its limits, in messages and
+in views, answered `invalid_blocks` and kept, so the suite fails on a payload Slack would drop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.testing.fake_slack import FakeSlack
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    """A fake of its own, outside the check that fails a test on any refused payload: these
+    tests send bad payloads on purpose."""
+    with FakeSlack() as f:
+        yield f
+
+
+def client(fake: FakeSlack) -> WebClient:
+    return WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
+
+
+def sections(n: int) -> list[dict[str, Any]]:
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": f"line {i}"}} for i in range(n)]
+
+
+def modal(blocks: list[dict[str, Any]], title: str = "Lean coffee topic") -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": "coffee_propose",
+        "title": {"type": "plain_text", "text": title},
+        "blocks": blocks,
+    }
+
+
+def refused(fake: FakeSlack, call: Any) -> str:
+    with pytest.raises(SlackApiError) as err:
+        call()
+    assert err.value.response["error"] == "invalid_blocks"
+    return "; ".join(fake.invalid[-1].problems)
+
+
+def test_a_message_takes_up_to_50_blocks(fake):
+    web = client(fake)
+    web.chat_postMessage(channel="C1", text="fifty", blocks=sections(50))
+    reason = refused(
+        fake, lambda: web.chat_postMessage(channel="C1", text="x", blocks=sections(51))
+    )
+    assert "1 to 50 blocks, not 51" in reason
+    assert refused(fake, lambda: web.chat_update(channel="C1", ts="1.2", text="x", blocks=[]))
+    # what Slack refused never reached the channel
+    assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["fifty"]
+    assert fake.calls_to("chat.update") == []
+    assert [v.call.method for v in fake.invalid] == ["chat.postMessage", "chat.update"]
+
+
+def test_each_block_is_checked_against_its_own_limits(fake):
+    web = client(fake)
+    long_button = {
+        "type": "actions",
+        "elements": [
+            {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "b" * 76}}
+        ],
+    }
+    for bad, why in [
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "s" * 3001}}], "3000"),
+        ([{"type": "header", "text": {"type": "plain_text", "text": "h" * 151}}], "150"),
+        ([long_button], "75"),
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": "red"}], "know"),
+        ([{"type": "no_such_block"}], "no_such_block"),
+    ]:
+
+        def post(blocks: list = bad) -> Any:
+            return web.chat_postEphemeral(channel="C1", user="U1", text="x", blocks=blocks)
+
+        reason = refused(fake, post)
+        assert why in reason, (bad, reason)
+    assert fake.calls_to("chat.postEphemeral") == []
+
+
+def test_a_modal_takes_up_to_100_blocks_and_a_title_of_24(fake):
+    web = client(fake)
+    web.views_open(trigger_id="1.2.3", view=modal(sections(100)))
+    web.views_publish(user_id="U1", view={"type": "home", "blocks": sections(100)})
+    assert "between 1 and 100 blocks" in refused(
+        fake, lambda: web.views_open(trigger_id="1.2.3", view=modal(sections(101)))
+    )
+    assert "title must be between 1 and 24 characters" in refused(
+        fake, lambda: web.views_open(trigger_id="1.2.3", view=modal(sections(1), title="t" * 25))
+    )
+    metadata = {**modal(sections(1)), "private_metadata": "m" * 3001}
+    assert "private_metadata" in refused(
+        fake, lambda: web.views_update(view_id="V1", view=metadata)
+    )
+    assert [c.method for c in fake.calls] == ["views.open", "views.publish"]
+
+
+def test_a_post_to_a_response_url_is_checked_too(fake):
+    hook = WebhookClient(fake.response_url("r9"))
+    assert hook.send(text="ok", blocks=sections(2)).status_code == 200
+    answer = hook.send(text="too many", blocks=sections(51))
+    assert json.loads(answer.body) == {
+        "ok": False,
+        "error": "invalid_blocks",
+        "errors": ["a message takes 1 to 50 blocks, not 51"],
+    }
+    assert [c.params["text"] for c in fake.calls_to("response_url")] == ["ok"]
+    assert str(fake.invalid[0]).startswith("response_url (/response/r9): a message takes")
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_a_test_whose_fake_slack_was_sent_invalid_blocks_fails(pytester):
+    """The suite's own fixture turns any refused payload into a failed test."""
+    pytester.makeconftest("from tests.conftest import slack, slack_refused_nothing  # noqa")
+    pytester.makepyfile(
+        """
+        from slack_sdk import WebClient
+        from slack_sdk.errors import SlackApiError
+
+        def test_posts_too_many_blocks(slack):
+            web = WebClient(token="x", base_url=slack.api_url, retry_handlers=[])
+            try:  # as the bot's work after an ack does: the error is logged, not raised
+                web.chat_postMessage(channel="C1", text="x", blocks=[{"type": "divider"}] * 51)
+            except SlackApiError:
+                pass
+
+        def test_posts_a_valid_message(slack):
+            web = WebClient(token="x", base_url=slack.api_url, retry_handlers=[])
+            web.chat_postMessage(channel="C1", text="x", blocks=[{"type": "divider"}])
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*Slack would have refused:*", "*a message takes 1 to 50 blocks*"])
