@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select, update
 
 from bot.coffee import service, views
+from bot.runtime import metrics
 from bot.slack.replies import Reply
 from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession
@@ -65,6 +66,7 @@ class CoffeeClock:
             moved = service.move(db, s.id, target)
             session_id = s.id
         if moved:
+            metrics.COFFEE_TRANSITIONS.labels(target).inc()
             self.announce(session_id, target)
             if target == "closed":
                 with self.store.session() as db:
@@ -78,6 +80,7 @@ class CoffeeClock:
         with self.store.session() as db:
             moved = service.move(db, session_id, to, by_hand=True)
         if moved:
+            metrics.COFFEE_TRANSITIONS.labels(to).inc()
             self.announce(session_id, to)
         return moved
 
