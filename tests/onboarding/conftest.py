@@ -25,6 +25,7 @@ from bot.store.models import ChecklistTick, OutboxMessage
 from bot.testing.fake_slack import Call, FakeSlack
 from bot.testing.requests import bolt_request, command_body
 from tests.conftest import SIGNING_SECRET
+from tests.payloads import TRANSPORTS, Payload
 
 TEAM = "T0001"
 CHANNEL = "C0WGPLAT"  # the channel whose joiners are welcomed
@@ -205,6 +206,12 @@ class Onboarding:
         req = bolt_request(SIGNING_SECRET, body, content_type=JSON, headers=headers)
         return self.app.dispatch(req)
 
+    def send(self, payload: Payload, transport: str = "http") -> BoltResponse:
+        """A real payload, over HTTP or Socket Mode; Slack must get its ack either way."""
+        response = TRANSPORTS[transport](self.app, payload)
+        assert response.status == 200, (payload.name, transport, response.status, response.body)
+        return response
+
     def join(self, user_id: str, display_name: str = "", **fields: Any) -> BoltResponse:
         response = self.event(team_join(newcomer(user_id, display_name, **fields)))
         assert response.status == 200
@@ -241,6 +248,12 @@ class Onboarding:
     def sent(self) -> list[Call]:
         """Everything that reached Slack except Bolt's own auth.test."""
         return [c for c in self.slack.calls if c.method != "auth.test"]
+
+
+@pytest.fixture(params=sorted(TRANSPORTS))
+def transport(request: pytest.FixtureRequest) -> str:
+    """Each test taking it runs once over signed HTTP and once over Socket Mode."""
+    return request.param
 
 
 @pytest.fixture
