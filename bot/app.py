@@ -21,6 +21,7 @@ from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, default_content
 from bot.onboarding.listeners import OnboardingFeature
 from bot.onboarding.outbox import Sender
+from bot.slack import ignored
 from bot.slack.organisers import Organisers
 from bot.store import Store
 from bot.talks import listeners as talks
@@ -112,4 +113,5 @@ def build_app(
     talks.register(app, TalksFeature(store, clock))
     onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
     coffee.register(app, coffee_feature or make_coffee(settings, store, clock))
+    ignored.register(app)  # last: it acks whatever no feature handles
     return app
