@@ -25,6 +25,7 @@ from bot.onboarding.content import Content, content_at
 from bot.onboarding.listeners import OnboardingFeature
 from bot.onboarding.outbox import Sender
 from bot.runtime import metrics
+from bot.slack import ignored
 from bot.slack.identity import verify_token
 from bot.slack.organisers import Organisers
 from bot.store import Store
@@ -125,4 +126,5 @@ def build_app(
     talks.register(app, TalksFeature(store, clock))
     onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
     coffee.register(app, coffee_feature or make_coffee(settings, store, clock))
+    ignored.register(app)  # last: it acks whatever no feature handles
     return app

@@ -10,6 +10,10 @@ A 429 or 5xx answer means Slack did not post: the row goes back to pending with 
 (Retry-After, or exponential back-off). A sender that dies while `sending` leaves a claim that
 expires and the row is tried again; one that dies while `posting` cannot know whether the DM
 went out, so that row becomes `unknown` rather than risk a second welcome.
+
+A welcome to someone users.info says is invited but has not joined waits: the row stays pending
+and is looked at again every INVITE_RECHECK, without using up attempts, until they join or
+INVITE_WAIT has passed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from bot.onboarding import service, views
 from bot.onboarding.content import Content
+from bot.onboarding.newcomers import INVITED, Home, from_home_team, why_not
 from bot.slack.blocks import section
 from bot.slack.replies import Reply
 from bot.store import Store
@@ -39,6 +44,8 @@ NOTICE = "talk_notice"  # made by bot.talks.follows; its text travels in the row
 CLAIM = dt.timedelta(minutes=2)  # a sender holds a row this long before others may retry it
 MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
 BACKOFF_CAP = 1800.0
+INVITE_RECHECK = dt.timedelta(hours=1)
+INVITE_WAIT = dt.timedelta(days=30)  # past this, an invitation is not going to be accepted
 
 
 def _takeable(now: dt.datetime) -> ColumnElement[bool]:
@@ -66,6 +73,7 @@ class Sender:
         self.welcome_guests = welcome_guests
         self._last_send = 0.0
         self._paused_until: dt.datetime | None = None
+        self._enterprise_id: str | None = None  # the bot's Grid organisation, once asked
         self._lock = threading.Lock()  # one drain at a time in this process
         self.nudge: Callable[[], None] = lambda: None  # the scheduler sets: "drain now"
         self.stop = threading.Event()  # set on shutdown: finish the DM in hand, take no more
@@ -157,10 +165,16 @@ class Sender:
         step = "sending"
         try:
             name = row.name
+            # a channel join carries no user object, and a row without a name is one whose
+            # event said nothing useful (or an invitation): users.info decides
             if not name or row.scope.startswith("channel:"):
                 user = self.client.users_info(user=row.user_id)["user"]
-                if why := self.not_for(user):
-                    self._set(row.id, state="skipped", last_error=why)
+                why = self.not_for(user, row.team_id)
+                if why == INVITED:
+                    self._wait_for_join(row)
+                    return
+                if why:
+                    self._set(row.id, state="skipped", last_error=why, claimed_until=None)
                     return
                 name = display_name(user)
             channel = (
@@ -207,6 +221,8 @@ class Sender:
     def _reply(self, row: OutboxMessage, name: str) -> Reply:
         if row.kind == NOTICE:  # a talk someone follows moved: the text was made at import
             return Reply(row.body, [section(row.body)])
+        if row.kind == service.DM_ANSWER:
+            return views.dm_answer(self.content())
         with self.store.session() as s:
             done = service.ticks(s, row.team_id, row.user_id)
             coffee = views.next_coffee(s, row.team_id)
@@ -228,6 +244,24 @@ class Sender:
         log.warning("DM %s to %s failed: %s", row.kind, row.user_id, error)
         self._set(row.id, state="failed", last_error=error[:300], claimed_until=None)
 
+    def _wait_for_join(self, row: OutboxMessage) -> None:
+        """Invited, not joined: look again later, without counting it as a failed attempt."""
+        now = self.clock()
+        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
+        if now - created >= INVITE_WAIT:
+            self._set(
+                row.id, state="skipped", last_error="invited, never joined", claimed_until=None
+            )
+            return
+        self._set(
+            row.id,
+            state="pending",
+            due_at=now + INVITE_RECHECK,
+            attempts=row.attempts - 1,
+            claimed_until=None,
+            last_error=INVITED,
+        )
+
     def _retry(self, row: OutboxMessage, delay: float | None, error: str) -> None:
         if row.attempts >= MAX_ATTEMPTS:
             log.error("giving up DM %s to %s: %s", row.kind, row.user_id, error)
@@ -244,17 +278,21 @@ class Sender:
         )
 
     # ---- who gets nothing --------------------------------------------------------------------
-    def not_for(self, user: dict[str, Any]) -> str:
-        """Why this Slack user gets no welcome, or "" if they should get one."""
-        if user.get("is_bot") or user.get("id") == "USLACKBOT":
-            return "a bot"
-        if user.get("deleted"):
-            return "a deleted user"
-        if not self.welcome_guests and (
-            user.get("is_restricted") or user.get("is_ultra_restricted")
-        ):
-            return "a guest"
-        return ""
+    def not_for(self, user: dict[str, Any], team_id: str, enterprise_id: str | None = None) -> str:
+        """Why this Slack user gets no welcome from the bot of `team_id`: "" if they should get
+        one, newcomers.INVITED if not yet.
+
+        enterprise_id None means unknown here (a row keeps only its team): auth.test tells it,
+        once per process, and only for a user of another workspace, the one case it decides.
+        """
+        if enterprise_id is None:
+            enterprise_id = "" if from_home_team(user, team_id) else self._own_enterprise()
+        return why_not(user, Home(team_id, enterprise_id), welcome_guests=self.welcome_guests)
+
+    def _own_enterprise(self) -> str:
+        if self._enterprise_id is None:
+            self._enterprise_id = self.client.auth_test().get("enterprise_id") or ""
+        return self._enterprise_id
 
 
 def display_name(user: dict[str, Any]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -15,6 +15,7 @@ from bot.store.models import ChecklistTick, OutboxMessage
 
 WELCOME = "welcome"
 FOLLOW_UP = "follow_up"
+DM_ANSWER = "dm_answer"  # the short answer to someone writing to the bot in its Messages tab
 
 
 def _insert(session: Session, model: type, **values: Any):
@@ -33,6 +34,7 @@ def owe(
     name: str = "",
     due: dt.datetime | None = None,
     body: str = "",
+    channel_id: str = "",
 ) -> bool:
     """Record a DM owed to someone; False when it was owed already (a duplicate delivery).
 
@@ -52,19 +54,42 @@ def owe(
         due_at=due or now,
         created_at=now,
         body=body,
+        channel_id=channel_id,
     ).on_conflict_do_nothing(index_elements=["team_id", "user_id", "kind", "scope"])
     # RETURNING, not rowcount: PostgreSQL reports -1 rows for an insert that returns its id
     return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
 
 
+def wake(
+    session: Session, *, team_id: str, user_id: str, kind: str, scope: str, now: dt.datetime
+) -> bool:
+    """Make a pending DM due now (an invited person has joined: no need to wait for the next
+    look); True if one was waiting."""
+    woken = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.scope == scope,
+            OutboxMessage.state == "pending",
+            OutboxMessage.due_at > now,
+        )
+        .values(due_at=now)
+    )
+    return bool(woken.rowcount)
+
+
 def greeted_as(session: Session, team_id: str, user_id: str) -> str:
-    """The name the last DM to this person used, to keep it when the message is redrawn."""
+    """The name the last welcome or follow-up used, to keep it when the message is redrawn
+    (notices and answers greet nobody by name)."""
     return (
         session.scalar(
             select(OutboxMessage.name)
             .where(
                 OutboxMessage.team_id == team_id,
                 OutboxMessage.user_id == user_id,
+                OutboxMessage.kind.in_((WELCOME, FOLLOW_UP)),
                 OutboxMessage.state == "sent",
             )
             .order_by(OutboxMessage.sent_at.desc())

@@ -14,9 +14,15 @@ from bot.slack.mrkdwn import escape, link
 from bot.slack.replies import Reply
 
 TICK = "onboarding_tick"  # value "tick:<key>" or "untick:<key>": saying it twice is harmless
+# The same buttons in an organiser's /welcome preview: shown, never recorded
+PREVIEW_TICK = "onboarding_preview_tick"
+PREVIEW_NOTE = (
+    "This is only a preview: its buttons change nothing. "
+    "A newcomer's own welcome keeps their ticks."
+)
 
 
-def _checklist(content: Content, done: set[str]) -> list[dict[str, Any]]:
+def _checklist(content: Content, done: set[str], preview: bool = False) -> list[dict[str, Any]]:
     blocks = [section(f"*Getting started* ({len(done & _keys(content))}/{len(content.checklist)})")]
     for item in content.checklist:
         ticked = item.key in done
@@ -25,7 +31,7 @@ def _checklist(content: Content, done: set[str]) -> list[dict[str, Any]]:
         block["block_id"] = f"check_{item.key}"
         block["accessory"] = button(
             "Undo" if ticked else "Done",
-            TICK,
+            PREVIEW_TICK if preview else TICK,
             f"{'untick' if ticked else 'tick'}:{item.key}",
             style=None if ticked else "primary",
         )
@@ -37,8 +43,12 @@ def _keys(content: Content) -> set[str]:
     return {i.key for i in content.checklist}
 
 
-def welcome(content: Content, name: str, done: set[str], coffee: str = "") -> Reply:
-    """The welcome DM; `coffee` is the next lean coffee, in mrkdwn, when one is scheduled."""
+def welcome(
+    content: Content, name: str, done: set[str], coffee: str = "", *, preview: bool = False
+) -> Reply:
+    """The welcome DM; `coffee` is the next lean coffee, in mrkdwn, when one is scheduled.
+
+    preview: as an organiser sees it in /welcome preview, with buttons that record nothing."""
     who = escape(name) or "there"
     m, p = content.meetings, content.proposals
     channel = link(content.channel.url, content.channel.name)
@@ -59,7 +69,7 @@ def welcome(content: Content, name: str, done: set[str], coffee: str = "") -> Re
             f"{link(p.template_url, 'issue template')} · {link(p.guide_url, 'how to contribute')}"
         ),
         section(f"*Lean coffee*\n{content.lean_coffee}" + (f"\n{coffee}" if coffee else "")),
-        *_checklist(content, done),
+        *_checklist(content, done, preview),
         context("Tick things off as you go; the Home tab of this app keeps the same list."),
     ]
     return Reply(f"Welcome to {content.group}, {who}!", blocks)
@@ -69,6 +79,23 @@ def follow_up(content: Content, name: str, done: set[str]) -> Reply:
     who = escape(name) or "there"
     blocks = [section(f"Hi {who}! {content.follow_up}"), *_checklist(content, done)]
     return Reply(f"Hi {who}, a short follow-up from {content.group}", blocks)
+
+
+def dm_answer(content: Content) -> Reply:
+    """What someone writing to the bot in its Messages tab gets back: where the bot listens."""
+    channel = link(content.channel.url, content.channel.name)
+    text = (
+        "Hi! I don't read messages here, but these commands work anywhere in Slack:\n"
+        "• `/talks`: conference talks by event, day, speaker, company or topic "
+        "(`/talks help` shows how)\n"
+        "• `/coffee`: the next lean coffee, and proposing a topic for it\n"
+        "• `/welcome`: the newcomer welcome again, with its checklist\n"
+        f"The Home tab of this app keeps the checklist and quick links. "
+        f"For anything else, ask the group in {channel}."
+    )
+    return Reply(
+        "Hi! I don't read messages here: try /talks, /coffee or /welcome.", [section(text)]
+    )
 
 
 def home(

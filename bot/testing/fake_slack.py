@@ -52,6 +52,7 @@ class FakeSlack:
 
     bot_user_id: str = "UBOT"
     team_id: str = "T0001"
+    enterprise_id: str = ""  # set: the workspace belongs to this Enterprise Grid organisation
     calls: list[Call] = field(default_factory=list)
     # calls answered with an injected fault (not in `calls`: Slack did nothing with them)
     refused: list[Call] = field(default_factory=list)
@@ -229,7 +230,7 @@ class FakeSlack:
         if method in self._answers:
             return dict(self._answers[method])
         if method == "auth.test":
-            return {
+            answer = {
                 "ok": True,
                 "url": "https://fake.slack.com/",
                 "team": "Fake",
@@ -237,7 +238,11 @@ class FakeSlack:
                 "team_id": self.team_id,
                 "user_id": self.bot_user_id,
                 "bot_id": "BBOT",
+                "is_enterprise_install": False,
             }
+            if self.enterprise_id:
+                answer["enterprise_id"] = self.enterprise_id
+            return answer
         if method == "conversations.open":
             user = str(params.get("users", "U0")).split(",")[0]
             return {"ok": True, "channel": {"id": "D" + user.lstrip("UW")}}
@@ -254,6 +259,7 @@ class FakeSlack:
             user = params.get("user", "U0")
             answer = {
                 "id": user,
+                "team_id": self.team_id,
                 "name": user.lower(),
                 "is_bot": False,
                 "deleted": False,

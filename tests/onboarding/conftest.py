@@ -26,6 +26,7 @@ from bot.testing.fake_slack import Call, FakeSlack
 from bot.testing.requests import bolt_request, command_body
 from tests.background import Background
 from tests.conftest import SIGNING_SECRET
+from tests.payloads import TRANSPORTS, Payload
 
 TEAM = "T0001"
 CHANNEL = "C0WGPLAT"  # the channel whose joiners are welcomed
@@ -211,6 +212,12 @@ class Onboarding:
         req = bolt_request(SIGNING_SECRET, body, content_type=JSON, headers=headers)
         return self.app.dispatch(req)
 
+    def send(self, payload: Payload, transport: str = "http") -> BoltResponse:
+        """A real payload, over HTTP or Socket Mode; Slack must get its ack either way."""
+        response = TRANSPORTS[transport](self.app, payload)
+        assert response.status == 200, (payload.name, transport, response.status, response.body)
+        return response
+
     def join(self, user_id: str, display_name: str = "", **fields: Any) -> BoltResponse:
         response = self.event(team_join(newcomer(user_id, display_name, **fields)))
         assert response.status == 200
@@ -249,6 +256,12 @@ class Onboarding:
         acks is done (so an empty list means nothing was sent, not nothing yet)."""
         self.settle()
         return [c for c in self.slack.calls_to_all() if c.method != "auth.test"]
+
+
+@pytest.fixture(params=sorted(TRANSPORTS))
+def transport(request: pytest.FixtureRequest) -> str:
+    """Each test taking it runs once over signed HTTP and once over Socket Mode."""
+    return request.param
 
 
 @pytest.fixture
