@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -70,7 +79,16 @@ class Speaker(Base):
 
 class Talk(Base):
     __tablename__ = "talks"
-    __table_args__ = (UniqueConstraint("conference_id", "source_id"),)
+    __table_args__ = (
+        UniqueConstraint("conference_id", "source_id"),
+        # each filter's index ends in the schedule order, so a page needs no sort
+        Index("ix_talks_event_order", "event_id", "sort_key", "id"),
+        Index("ix_talks_conference_order", "conference_id", "sort_key", "id"),
+        Index("ix_talks_day_order", "day", "sort_key", "id"),
+        Index("ix_talks_format_order", "format", "sort_key", "id"),
+        Index("ix_talks_order", "sort_key", "id"),
+        Index("ix_talks_id_order", "id", "sort_key"),  # a page of known ids, in order
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"))
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
@@ -139,7 +157,10 @@ class OutboxMessage(Base):
     """
 
     __tablename__ = "dm_outbox"
-    __table_args__ = (UniqueConstraint("team_id", "user_id", "kind", "scope"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "user_id", "kind", "scope"),
+        Index("ix_dm_outbox_state_due", "state", "due_at"),  # the sender's next claim
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
@@ -192,7 +213,10 @@ class CoffeeSession(Base):
     """One meetup. `state`: scheduled -> collecting -> voting -> closed (or cancelled)."""
 
     __tablename__ = "coffee_sessions"
-    __table_args__ = (UniqueConstraint("series_id", "starts_at"),)
+    __table_args__ = (
+        UniqueConstraint("series_id", "starts_at"),
+        Index("ix_coffee_sessions_state", "state"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("coffee_series.id", ondelete="CASCADE"))
     starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
@@ -208,6 +232,7 @@ class CoffeeSession(Base):
 
 class CoffeeTopic(Base):
     __tablename__ = "coffee_topics"
+    __table_args__ = (Index("ix_coffee_topics_session", "session_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("coffee_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
@@ -225,7 +250,10 @@ class CoffeeVote(Base):
     topic takes one dot per person (so (topic, user, 0) is unique) and the slot otherwise."""
 
     __tablename__ = "coffee_votes"
-    __table_args__ = (UniqueConstraint("topic_id", "user_id", "repeat"),)
+    __table_args__ = (
+        UniqueConstraint("topic_id", "user_id", "repeat"),
+        Index("ix_coffee_votes_topic", "topic_id"),
+    )
     session_id: Mapped[int] = mapped_column(
         ForeignKey("coffee_sessions.id", ondelete="CASCADE"), primary_key=True
     )
@@ -241,6 +269,7 @@ class TalkFollow(Base):
     talk's source id, which survive re-imports (a talk's row does not when it is withdrawn)."""
 
     __tablename__ = "talk_follows"
+    __table_args__ = (Index("ix_talk_follows_talk", "conference", "source_id"),)
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     conference: Mapped[str] = mapped_column(String(100), primary_key=True)  # its slug
