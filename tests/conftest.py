@@ -25,6 +25,19 @@ CATALOG = shipped_data_dir() / "catalog" / "kubecon-eu-2024.yaml"
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 # A fixed "now" during the conference: Thursday 21 March 2024, 10:00 in Paris.
 NOW = dt.datetime(2024, 3, 21, 9, 0, tzinfo=dt.UTC)
+# The one setting the test run takes from its caller (the README's PostgreSQL command), read
+# once here, before every test clears the bot's settings from the environment.
+TEST_DATABASE_URL = os.environ.get("WGBOT_TEST_DATABASE_URL", "")
+BOT_SETTINGS = ("SLACK_", "WGBOT_", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "PORT")
+
+
+@pytest.fixture(autouse=True)
+def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never see the shell's bot settings, nor a .env in the working directory."""
+    for name in list(os.environ):
+        if name.startswith(BOT_SETTINGS):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
 
 
 def _fresh_postgres(url: str) -> None:
@@ -37,10 +50,9 @@ def _fresh_postgres(url: str) -> None:
 
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
-    url = os.environ.get("WGBOT_TEST_DATABASE_URL")
-    if url:
-        _fresh_postgres(url)
-        return url
+    if TEST_DATABASE_URL:
+        _fresh_postgres(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
     return f"sqlite:///{tmp_path / 'wgbot.db'}"
 
 

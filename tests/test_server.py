@@ -28,7 +28,7 @@ def _free_port() -> int:
 def server(slack, db_url: str, tmp_path: Path):
     port = _free_port()
     env = {
-        **os.environ,
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),  # and nothing else of the shell
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
