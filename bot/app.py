@@ -100,7 +100,7 @@ def build_app(
     *,
     client: WebClient | None = None,
     identity: AuthorizeResult | None = None,
-    authorize: Callable[..., object] | None = None,
+    authorize: Callable[..., AuthorizeResult] | None = None,
     clock: Callable[[], dt.datetime] = utcnow,
     onboarding_feature: OnboardingFeature | None = None,
     coffee_feature: CoffeeFeature | None = None,
@@ -109,8 +109,11 @@ def build_app(
     """The app; unless told who it is (identity) or how to authorize, it asks Slack now."""
     client = client or make_client(settings)
     if authorize is None:
-        known = identity or verify_token(client)
-        authorize = lambda **_: known  # noqa: E731 - no request ever waits on auth.test
+        known = identity or verify_token(client)  # now, so no request ever waits on auth.test
+
+        def authorize(**_: object) -> AuthorizeResult:
+            return known
+
     client.token = None  # the authorize callback hands the token to each request's client
     app = App(
         client=client,
