@@ -1,0 +1,1 @@
+"""What stands between the HTTP server and the Bolt app."""
