@@ -21,6 +21,7 @@ from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, default_content
 from bot.onboarding.listeners import OnboardingFeature
 from bot.onboarding.outbox import Sender
+from bot.slack import payloads
 from bot.slack.organisers import Organisers
 from bot.store import Store
 from bot.talks import listeners as talks
@@ -108,7 +109,10 @@ def build_app(
         # Bolt's default runner would otherwise poll for the ack every 10 ms.
         process_before_response=True,
         token_verification_enabled=False,
+        # right after the signature check: a malformed payload reaches nothing else
+        before_authorize=payloads.RefuseMalformed(),
     )
+    payloads.register(app)
     talks.register(app, TalksFeature(store, clock))
     onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
     coffee.register(app, coffee_feature or make_coffee(settings, store, clock))
