@@ -206,6 +206,8 @@ COMMANDS = {
     "channel id of 40 characters": dict(channel_id="C" * 40),
     "trigger id of 100 characters": dict(trigger_id="1" * 100),
     "command with a NUL": dict(command="/welcome\x00"),
+    # a NUL in the text is the person's to fix, but not when the name carries one too
+    "NUL in the text and the name": dict(text="kcp\x00", user_name="ada\x00"),
 }
 
 
@@ -215,9 +217,10 @@ def test_a_malformed_command_is_refused_and_writes_nothing(app, seeded, quiet_lo
     fields = {**COMMANDS[case]}
     if "command" in fields:
         fields["command"] = name + "\x00"
+    text = fields.pop("text", "")
     before = snapshot(seeded)
     quiet_log.clear()
-    response = dispatch(app, command(name, "", **fields))
+    response = dispatch(app, command(name, text, **fields))
     assert refused(response), (response.status, response.body)
     assert snapshot(seeded) == before
     assert_no_trace(quiet_log)

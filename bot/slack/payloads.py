@@ -71,6 +71,9 @@ class Problem:
     block_id: str | None = None  # in a modal's input
 
 
+NUL = Problem("NUL byte in a string")
+
+
 def parse_row_id(value: object) -> int | None:
     """A database id carried in a button value or private_metadata, or None if it is not one."""
     if not isinstance(value, str) or not _ROW_ID.fullmatch(value):
@@ -84,6 +87,8 @@ def check(body: object) -> Problem | None:
     if not isinstance(body, dict):
         return Problem("not a JSON object")
     problem = _walk(body)
+    if problem is NUL:
+        return _nul(body)
     if problem is not None:
         return problem
     kind = body.get("type")
@@ -103,35 +108,42 @@ def check(body: object) -> Problem | None:
     return None
 
 
-def _walk(body: dict[str, Any]) -> Problem | None:
-    """NUL bytes, huge numbers and non-strings under string keys, anywhere in the payload."""
-    stack: list[tuple[tuple[str, ...], Any]] = [((), body)]
+def _walk(root: dict[str, Any] | list[Any]) -> Problem | None:
+    """NUL bytes, huge numbers and non-strings under string keys, anywhere below `root`."""
+    stack: list[Any] = [root]
     while stack:
-        path, node = stack.pop()
-        if isinstance(node, dict):
-            for key, value in node.items():
+        node = stack.pop()
+        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+            if isinstance(key, str):
                 if "\x00" in key:
-                    return Problem("NUL byte in a key")
+                    return NUL
                 if key in STRING_KEYS and not (value is None or isinstance(value, str)):
                     return Problem(f"{key} is not a string")
-                stack.append(((*path, key), value))
-        elif isinstance(node, list):
-            stack.extend(((*path, "[]"), item) for item in node)
-        elif isinstance(node, str):
-            if "\x00" in node:
-                return _nul(body, path)
-        elif isinstance(node, int) and not isinstance(node, bool) and abs(node) > MAX_INT:
-            return Problem("number out of range")
+            if isinstance(value, str):
+                if "\x00" in value:
+                    return NUL
+            elif isinstance(value, dict | list):
+                stack.append(value)
+            elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+                return Problem("number out of range")
     return None
 
 
-def _nul(body: dict[str, Any], path: tuple[str, ...]) -> Problem:
-    if "command" in body and path == ("text",):
+def _nul(body: dict[str, Any]) -> Problem:
+    """Where the NUL bytes are: only in a command's text, or only in one modal input, a
+    person can be asked to type it again; anywhere else the payload is refused."""
+    text_only = {k: v for k, v in body.items() if k != "text"}
+    if "command" in body and "\x00" in str(body.get("text")) and _walk(text_only) is None:
         return Problem("NUL byte in a command's text", text=True)
-    if body.get("type") == "view_submission" and path[:3] == ("view", "state", "values"):
-        # shown beside the field it was typed in (state.values is keyed by block id)
-        return Problem("NUL byte in a modal input", block_id=path[3])
-    return Problem("NUL byte in a string")
+    view = body.get("view")
+    state = view.get("state") if isinstance(view, dict) else None
+    values = state.get("values") if isinstance(state, dict) else None
+    if body.get("type") == "view_submission" and isinstance(values, dict):
+        rest = {**body, "view": {**view, "state": {}}}
+        with_nul = [block for block, elements in values.items() if _walk([elements]) is NUL]
+        if len(with_nul) == 1 and _walk(rest) is None:
+            return Problem("NUL byte in a modal input", block_id=with_nul[0])
+    return NUL
 
 
 def _slack_id(value: object) -> bool:

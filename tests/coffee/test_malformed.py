@@ -90,6 +90,9 @@ def test_a_nul_in_an_edited_topic_leaves_the_topic_as_it_was(bot):
     [
         ("a NUL in the metadata", lambda p: p["view"].update(private_metadata="1\x00:")),
         ("a NUL in a name", lambda p: p["user"].update(name="u\x00")),
+        ("a NUL in the input and the metadata", lambda p: (
+            p["view"].update(private_metadata="1\x00:"),
+            p["view"]["state"]["values"]["topic"]["topic"].update(value="a\x00b"))),
         ("a NUL in the user id", lambda p: p["user"].update(id="U1\x00")),
         ("a 40-character user id", lambda p: p["user"].update(id=LONG_ID)),
         ("no user", lambda p: p.pop("user")),
