@@ -21,7 +21,7 @@ from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, default_content
 from bot.onboarding.listeners import OnboardingFeature
 from bot.onboarding.outbox import Sender
-from bot.slack import payloads
+from bot.slack import errors, payloads
 from bot.slack.organisers import Organisers
 from bot.store import Store
 from bot.talks import listeners as talks
@@ -112,7 +112,7 @@ def build_app(
         # right after the signature check: a malformed payload reaches nothing else
         before_authorize=payloads.RefuseMalformed(),
     )
-    payloads.register(app)
+    errors.register(app)
     talks.register(app, TalksFeature(store, clock))
     onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
     coffee.register(app, coffee_feature or make_coffee(settings, store, clock))

@@ -336,7 +336,7 @@ def test_a_click_whose_listener_fails_is_answered_with_an_apology(
     assert SORRY in [a.params["text"] for a in answers]
     assert all("database on fire" not in json.dumps(a.params) for a in answers)
     assert snapshot(seeded) == before
-    (record,) = [r for r in caplog.records if r.name == "bot.slack.payloads"]
+    (record,) = [r for r in caplog.records if r.name == "bot.slack.errors"]
     assert record.levelno == logging.ERROR
     assert record.getMessage() == "unhandled error answering a block_actions payload"
     assert record.exc_info and "database on fire" in str(record.exc_info[1])
@@ -352,7 +352,7 @@ def test_a_command_whose_listener_fails_is_answered_privately_with_an_apology(ap
     response = dispatch(app, command("/broken", "anything"))
     assert response.status == 200
     assert json.loads(response.body) == {"response_type": "ephemeral", "text": SORRY}
-    (record,) = [r for r in caplog.records if r.name == "bot.slack.payloads"]
+    (record,) = [r for r in caplog.records if r.name == "bot.slack.errors"]
     assert record.levelno == logging.ERROR and record.exc_info
 
 
@@ -367,5 +367,5 @@ def test_an_event_whose_listener_fails_is_a_bare_500_so_slack_retries(
     response = dispatch(app, envelope(team_join()), JSON)
     assert (response.status, response.body) == (500, "")
     assert snapshot(seeded)[OutboxMessage.__tablename__] == []
-    (record,) = [r for r in caplog.records if r.name == "bot.slack.payloads"]
+    (record,) = [r for r in caplog.records if r.name == "bot.slack.errors"]
     assert record.getMessage() == "unhandled error answering a event_callback payload"

@@ -88,3 +88,12 @@ def test_forged_request_over_http_gets_401(server, slack):
     status, _ = _post(server + "/slack/events", body, sign("forged-secret", body))
     assert status == 401
     assert slack.calls == []
+
+
+def test_junk_and_oversized_bodies_over_http_are_refused_before_bolt(server, slack):
+    status, raw = _post(server + "/slack/events", '["junk", {"payload": 1}]', {})
+    assert (status, raw) == (401, b"unsigned\n")
+    too_big = "payload=" + "x" * (4 * 1024 * 1024)
+    status, raw = _post(server + "/slack/events", too_big, sign(SIGNING_SECRET, too_big))
+    assert (status, raw) == (413, b"body over the cap\n")
+    assert slack.calls == []  # Bolt never ran, not even its first auth.test

@@ -1,5 +1,4 @@
-"""Signed payloads that do not have the shape Slack sends are refused before any listener runs,
-and an error no listener caught becomes a polite answer, never a 500 with a trace.
+"""Signed payloads that do not have the shape Slack sends are refused before any listener runs.
 
 Slack never sends a NUL byte, a 30-digit number, a list where a string belongs or a user id of
 40 characters; a request that does was forged with the signing secret or mangled on the way,
@@ -16,15 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_bolt.request import payload_utils as bolt_payload
-from slack_sdk.models.views import View
-from slack_sdk.webhook import WebhookClient
-
-from bot.slack.after_ack import AfterAck
-from bot.slack.blocks import section
-from bot.slack.replies import SORRY
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +40,7 @@ INTERACTIVE = frozenset({
     "block_actions", "block_suggestion", "interactive_message", "message_action", "shortcut",
     "view_closed", "view_submission",
 })  # fmt: skip
+KNOWN_KINDS = INTERACTIVE | {"event_callback", "url_verification", "app_rate_limited"}
 # What Bolt reads out of every payload before any listener or error handler of ours can run
 BOLT_READS = (
     bolt_payload.to_options, bolt_payload.to_shortcut, bolt_payload.to_action,
@@ -59,7 +53,6 @@ MAX_METADATA = 3000  # a view's private_metadata
 
 NUL_IN_TEXT = "Your text has a character I cannot read (a NUL byte). Please type it again."
 NUL_IN_FIELD = "This has a character I cannot store (a NUL byte). Please type it again."
-SORRY_SHORT = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 @dataclass(frozen=True)
@@ -273,10 +266,12 @@ def refusal(problem: Problem) -> BoltResponse:
     return BoltResponse(status=400, body="malformed payload")
 
 
-def _kind(body: dict[str, Any]) -> str:
+def kind_of(body: dict[str, Any]) -> str:
+    """What a payload is, for a log line: only names we know, never the sender's own text."""
     if "command" in body:
         return "command"
-    return str(body.get("type") or "unknown")[:40]
+    kind = body.get("type")
+    return kind if isinstance(kind, str) and kind in KNOWN_KINDS else "other"
 
 
 class RefuseMalformed(Middleware):
@@ -294,59 +289,5 @@ class RefuseMalformed(Middleware):
         problem = check(req.body)
         if problem is None:
             return next()
-        log.warning("refused a malformed %s payload: %s", _kind(req.body), problem.reason)
+        log.warning("refused a malformed %s payload: %s", kind_of(req.body), problem.reason)
         return refusal(problem)
-
-
-def register(app: App) -> None:
-    """Answer politely for any error no listener caught (the refusals come first, from
-    RefuseMalformed)."""
-    apologies = AfterAck(workers=1)
-
-    @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        # Bolt's own middleware and matchers read the payload before ours can (`actions: []`
-        # breaks its action matcher): a shape problem is still a refusal, not a failure
-        problem = check(body)
-        if problem is not None:
-            log.warning("refused a malformed %s payload: %s", _kind(body), problem.reason)
-            return refusal(problem)
-        kind = _kind(body)
-        log.error("unhandled error answering a %s payload", kind, exc_info=error)
-        return apology(body, kind, apologies)
-
-
-def apology(body: dict[str, Any], kind: str, pool: AfterAck) -> BoltResponse:
-    if kind == "command":
-        return BoltResponse(status=200, body={"response_type": "ephemeral", "text": SORRY})
-    if kind == "view_submission":
-        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
-        if values:  # shown beside the first field; the modal stays open with what was typed
-            first = next(iter(values))
-            return BoltResponse(
-                status=200, body={"response_action": "errors", "errors": {first: SORRY_SHORT}}
-            )
-        return BoltResponse(status=200, body={"response_action": "update", "view": _sorry_modal()})
-    if kind == "event_callback":
-        # no one to answer; a 500 (with no body) lets Slack retry, and every event's effect
-        # is idempotent in the database
-        return BoltResponse(status=500, body="")
-    url = body.get("response_url")
-    if isinstance(url, str) and url:
-        pool.submit(_send_sorry, url)
-    return BoltResponse(status=200, body="")
-
-
-def _send_sorry(url: str) -> None:
-    WebhookClient(url, timeout=10).send(
-        response_type="ephemeral", replace_original=False, text=SORRY, blocks=[section(SORRY)]
-    )
-
-
-def _sorry_modal() -> dict[str, Any]:
-    return View(
-        type="modal",
-        title="Sorry",
-        close="Close",
-        blocks=[section(SORRY)],
-    ).to_dict()

@@ -10,10 +10,12 @@ from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from slack_bolt import BoltResponse
+from slack_sdk.models.views import View
 
 from bot.coffee import views
 from bot.coffee.listeners import OUT_OF_DATE
-from bot.slack.payloads import NUL_IN_FIELD, NUL_IN_TEXT, SORRY_SHORT
+from bot.slack.errors import SORRY_SHORT
+from bot.slack.payloads import NUL_IN_FIELD, NUL_IN_TEXT
 from bot.slack.replies import SORRY
 from bot.testing.requests import action_body, bolt_request
 from tests.coffee.conftest import TEAM, Bot
@@ -218,6 +220,24 @@ def test_a_modal_whose_save_fails_shows_an_apology_beside_the_field(bot, monkeyp
         "errors": {"topic": SORRY_SHORT},
     }
     assert snapshot(bot.store) == before
-    (record,) = [r for r in caplog.records if r.name == "bot.slack.payloads"]
+    (record,) = [r for r in caplog.records if r.name == "bot.slack.errors"]
     assert record.getMessage() == "unhandled error answering a view_submission payload"
     assert record.exc_info is not None
+
+
+def test_a_modal_without_fields_whose_save_fails_is_replaced_by_an_apology(bot, monkeypatch):
+    session_id = bot.to_collecting()
+
+    def fail(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr("bot.coffee.service.propose", fail)
+    payload = modal_payload(f"{session_id}:", None)
+    del payload["view"]["state"]
+    response = signed(bot, payload)
+    assert response.status == 200
+    answer = json.loads(response.body)
+    assert answer["response_action"] == "update"
+    assert View(**answer["view"]).to_dict() == answer["view"]  # valid as Slack checks it
+    assert SORRY in json.dumps(answer["view"])
+    assert bot.topics(session_id) == []
