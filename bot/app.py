@@ -25,7 +25,7 @@ from bot.onboarding.content import Content, content_at
 from bot.onboarding.listeners import OnboardingFeature
 from bot.onboarding.outbox import Sender
 from bot.runtime import metrics
-from bot.slack import ignored
+from bot.slack import errors, ignored, payloads
 from bot.slack.identity import verify_token
 from bot.slack.organisers import Organisers
 from bot.store import Store
@@ -124,8 +124,11 @@ def build_app(
         process_before_response=True,
         token_verification_enabled=False,
         listener_executor=listener_executor,
+        # right after the signature check: a malformed payload reaches nothing else
+        before_authorize=payloads.RefuseMalformed(),
     )
     metrics.instrument(app)
+    errors.register(app)
     talks.register(app, TalksFeature(store, clock))
     onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
     coffee.register(app, coffee_feature or make_coffee(settings, store, clock))

@@ -221,7 +221,8 @@ def serve(host: str, port: int | None) -> None:
 
     settings = _settings()
     bot = _bot(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    Server(bot.app, bot.store, host, port or settings.port, on_stop=bot.stop).run()
+    secret = settings.slack_signing_secret
+    Server(bot.app, bot.store, secret, host, port or settings.port, on_stop=bot.stop).run()
 
 
 if __name__ == "__main__":  # pragma: no cover

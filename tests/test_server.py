@@ -88,3 +88,19 @@ def test_forged_request_over_http_gets_401(server, slack):
     status, _ = _post(server + "/slack/events", body, sign("forged-secret", body))
     assert status == 401
     assert [c.method for c in slack.calls] == ["auth.test"]  # at start, not for this request
+
+
+def test_junk_and_oversized_bodies_over_http_are_refused_before_bolt(server, slack):
+    status, raw = _post(server + "/slack/events", '["junk", {"payload": 1}]', {})
+    assert (status, raw) == (401, b"unsigned\n")
+    # a body announced as 100 MB is refused on its headers, before a byte of it is read
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 104857600\r\n\r\npayload="
+        )
+        status_line = conn.makefile("rb").readline()
+    assert status_line.split()[1] == b"413"
+    assert [c.method for c in slack.calls] == ["auth.test"]  # at start; Bolt never ran

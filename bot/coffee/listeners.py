@@ -25,6 +25,7 @@ from bot.coffee.schedule import ScheduleError, parse_schedule
 from bot.slack.after_ack import AfterAck
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
+from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY, Reply
 from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic
@@ -39,6 +40,7 @@ HELP = (
     "`/coffee mine` lists yours. Organisers: `/coffee schedule …`, `open`, `vote`, `close`, "
     "`cancel`, `remove <n>`, `merge <n> into <m>`, `done <n>` (discussed at the meetup), `carry`."
 )
+OUT_OF_DATE = "That button is out of date; `/coffee` shows the next lean coffee."
 
 
 class CoffeeFeature:
@@ -81,8 +83,9 @@ class CoffeeFeature:
 
 
 def _session_topic(value: str) -> tuple[int, int] | None:
-    m = re.fullmatch(r"(\d{1,12}):(\d{1,12})", value or "")
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    session_part, _, topic_part = (value or "").partition(":")
+    session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
+    return (session_id, topic_id) if session_id and topic_id else None
 
 
 def register(app: App, feature: CoffeeFeature) -> None:
@@ -217,8 +220,13 @@ def register(app: App, feature: CoffeeFeature) -> None:
     app.command("/coffee")(ack=command_ack, lazy=[command_organiser])
 
     # ---- proposing through the modal ------------------------------------------------------------
-    def open_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        session_id = int(action.get("value") or 0)
+    def open_modal(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        session_id = parse_row_id(action.get("value"))
+        if session_id is None:
+            respond(response_type="ephemeral", replace_original=False, text=OUT_OF_DATE)
+            return
         client.views_open(trigger_id=body["trigger_id"], view=views.propose_modal(session_id))
 
     app.action(views.PROPOSE)(ack=lambda ack: ack(), lazy=[open_modal])
@@ -227,23 +235,24 @@ def register(app: App, feature: CoffeeFeature) -> None:
         values = view.get("state", {}).get("values", {})
         text = (values.get("topic", {}).get("topic", {}) or {}).get("value") or ""
         session_part, _, topic_part = (view.get("private_metadata") or "").partition(":")
+        session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
         user = body["user"]["id"]
         try:
-            if not session_part.isdigit() or not (topic_part.isdigit() or not topic_part):
+            if session_id is None or (topic_part and topic_id is None):
                 raise service.CoffeeError("This form is out of date; please open it again.")
             with store.session() as db:
-                s = db.get(CoffeeSession, int(session_part))
+                s = db.get(CoffeeSession, session_id)
                 if s is None:
                     raise service.CoffeeError("That meetup is gone.")
-                if topic_part:  # the proposer's edit of their own topic
-                    service.edit(db, int(topic_part), user, text)
+                if topic_id:  # the proposer's edit of their own topic
+                    service.edit(db, topic_id, user, text)
                 else:
                     service.propose(db, s, user, text, feature.clock())
         except service.CoffeeError as exc:
             ack(response_action="errors", errors={"topic": str(exc)[:150]})
             return
         ack()
-        coffee.redraw(int(session_part))
+        coffee.redraw(session_id)
 
     app.view(views.PROPOSE_MODAL)(modal_submit)
 
@@ -253,6 +262,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         parsed = _session_topic(action.get("value", ""))
         if parsed is None:
             ack()
+            feature.after_ack.submit(_answer, body.get("response_url"), OUT_OF_DATE, False, None)
             return
         session_id, topic_id = parsed
         add = action.get("action_id") == views.VOTE
@@ -288,12 +298,15 @@ def register(app: App, feature: CoffeeFeature) -> None:
     def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
         # the withdrawal is stored before the ack; the answer and the redraw follow it
         session_id, answer, replace = None, "Topic withdrawn.", True
+        topic_id = parse_row_id(action.get("value"))
         try:
+            if topic_id is None:
+                raise service.CoffeeError(OUT_OF_DATE)
             with store.session() as db:
-                topic = db.get(CoffeeTopic, int(action.get("value") or 0))
+                topic = db.get(CoffeeTopic, topic_id)
                 session_id = topic.session_id if topic else None
-                service.withdraw(db, int(action.get("value") or 0), body["user"]["id"])
-        except (service.CoffeeError, ValueError) as exc:
+                service.withdraw(db, topic_id, body["user"]["id"])
+        except service.CoffeeError as exc:
             session_id, answer, replace = None, escape(str(exc)), False
         ack()
         feature.after_ack.submit(_answer, body.get("response_url"), answer, replace, session_id)
@@ -311,9 +324,9 @@ def register(app: App, feature: CoffeeFeature) -> None:
     def open_edit(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        value = str(action.get("value") or "")
+        topic_id = parse_row_id(action.get("value"))
         with store.session() as db:
-            topic = db.get(CoffeeTopic, int(value)) if value.isdigit() else None
+            topic = db.get(CoffeeTopic, topic_id) if topic_id else None
             mine = topic is not None and topic.user_id == body["user"]["id"]
             if not mine or topic.state != "open":
                 respond(
@@ -329,7 +342,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
 
 
 def _number(text: str) -> int:
-    if not text.strip().isdigit():
+    if not re.fullmatch(r"[0-9]{1,9}", text.strip()):  # ASCII: int("²") raises
         raise service.CoffeeError("Give the topic's number, as the list shows it: `remove 3`.")
     return int(text.strip())
 

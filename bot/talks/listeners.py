@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.slack.payloads import parse_row_id
 from bot.slack.replies import Reply, safely
 from bot.store import Store
 from bot.talks import follows, views
@@ -51,8 +52,7 @@ def _ack_only(ack: Ack) -> None:
 
 
 def _talk_id(action: dict[str, Any]) -> int:
-    value = str(action.get("value") or "")
-    return int(value) if value.isdigit() else 0
+    return parse_row_id(action.get("value")) or 0  # 0 is no talk: "that talk is gone"
 
 
 def _team(body: dict[str, Any]) -> str:

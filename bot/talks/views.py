@@ -28,6 +28,7 @@ SHARE_SPEAKERS = "speakers_share"
 FOLLOW = "talks_follow"  # value: talk id
 UNFOLLOW = "talks_unfollow"
 SPEAKERS_PAGE = 5
+MAX_OFFSET = 10_000  # far past any catalog; a forged offset must not reach SQL unbounded
 
 EXAMPLES = [
     ("/talks platform-day", "a co-located event or the conference, by slug or name"),
@@ -49,9 +50,12 @@ def read_state(value: str) -> tuple[str, int]:
     """The query and offset a More or Share button carries; bad values read as a fresh query."""
     try:
         data = json.loads(value)
-        return str(data.get("q", "")), max(0, int(data.get("o", 0)))
-    except (ValueError, TypeError, AttributeError):
+        text, offset = data.get("q", ""), int(data.get("o", 0))
+    except (ValueError, TypeError, AttributeError, OverflowError):  # OverflowError: 1e400
         return "", 0
+    if not isinstance(text, str) or "\x00" in text:
+        return "", 0
+    return text, min(max(0, offset), MAX_OFFSET)
 
 
 @lru_cache(maxsize=4096)  # a schedule has few distinct slots, and every answer formats them

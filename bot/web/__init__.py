@@ -1,1 +1,1 @@
-"""The HTTP side of `wgbot serve`: the WSGI app, its guard, health and metrics."""
+"""The HTTP side of `wgbot serve`: the WSGI app, the guard before Bolt, health and metrics."""

@@ -19,6 +19,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.runtime import metrics
 from bot.store import Store
+from bot.web.guard import MAX_BODY, guard
 from bot.web.health import readiness
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,14 @@ THREADS = 8
 
 
 def wsgi_app(
-    app: App, store: Store, *, stopping: Callable[[], bool] = lambda: False
+    app: App,
+    store: Store,
+    signing_secret: str,
+    *,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Callable[..., Iterable[bytes]]:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    # nothing reads a body before its signature is checked and its size capped
+    slack = guard(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO")
@@ -61,6 +67,7 @@ class Server:
         self,
         app: App,
         store: Store,
+        signing_secret: str,
         host: str,
         port: int,
         *,
@@ -71,8 +78,15 @@ class Server:
 
         self.stopping = threading.Event()
         self.on_stop, self.stop_within = on_stop, stop_within
-        wsgi = wsgi_app(app, store, stopping=self.stopping.is_set)
-        self.server: Any = create_server(wsgi, host=host, port=port, threads=THREADS, ident="wgbot")
+        wsgi = wsgi_app(app, store, signing_secret, stopping=self.stopping.is_set)
+        self.server: Any = create_server(
+            wsgi,
+            host=host,
+            port=port,
+            threads=THREADS,
+            ident="wgbot",
+            max_request_body_size=MAX_BODY,  # waitress refuses bigger bodies without reading them
+        )
         self.stopped = threading.Event()
 
     def run(self) -> None:

@@ -41,33 +41,36 @@ def call(application: Any, path: str, body: str = "", headers: dict[str, str] | 
 
 
 def test_health_and_readiness_when_all_is_well(app, seeded: Store):
-    application = wsgi_app(app, seeded)
+    application = wsgi_app(app, seeded, SIGNING_SECRET)
     assert call(application, "/healthz") == (200, "ok\n")
     assert call(application, "/readyz") == (200, "ready\n")
-    assert call(wsgi_app(app, seeded, stopping=lambda: True), "/readyz") == (503, "shutting down\n")
+    assert call(wsgi_app(app, seeded, SIGNING_SECRET, stopping=lambda: True), "/readyz") == (
+        503,
+        "shutting down\n",
+    )
 
 
 def test_not_ready_when_the_schema_is_behind_or_the_database_is_gone(app, seeded: Store, db_url):
     with seeded.engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
-    status, why = call(wsgi_app(app, seeded), "/readyz")
+    status, why = call(wsgi_app(app, seeded, SIGNING_SECRET), "/readyz")
     assert status == 503 and "schema at 0004" in why and "wgbot db upgrade" in why
     gone = Store("postgresql://nobody@127.0.0.1:1/none" if "postgres" in db_url else db_url)
     if gone.dialect == "sqlite":  # a SQLite file whose schema table is unreadable
         with gone.engine.begin() as conn:
             conn.execute(text("DROP TABLE alembic_version"))
-        assert call(wsgi_app(app, gone), "/readyz")[0] == 503
+        assert call(wsgi_app(app, gone, SIGNING_SECRET), "/readyz")[0] == 503
     else:
-        status, why = call(wsgi_app(app, gone), "/readyz")
+        status, why = call(wsgi_app(app, gone, SIGNING_SECRET), "/readyz")
         assert status == 503 and why.startswith("database unavailable")
-    assert call(wsgi_app(app, gone), "/healthz")[0] == 200  # alive, just not ready
+    assert call(wsgi_app(app, gone, SIGNING_SECRET), "/healthz")[0] == 200  # alive, just not ready
     gone.dispose()
 
 
 def test_metrics_count_requests_by_kind_and_read_the_outbox(settings, seeded: Store):
     app = build_app(settings, seeded, clock=lambda: NOW)
     metrics.watch_outbox(seeded, lambda: NOW)
-    application = wsgi_app(app, seeded)
+    application = wsgi_app(app, seeded, SIGNING_SECRET)
     before = _sample(
         call(application, "/metrics")[1], 'wgbot_requests_total{kind="command:/talks",outcome="ok"}'
     )
