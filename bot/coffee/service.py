@@ -144,12 +144,15 @@ def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> 
         with db.begin_nested():
             db.execute(insert(CoffeeSession).values(**values))
     except IntegrityError:
-        pass  # another clock made it first
-    return db.scalar(
-        select(CoffeeSession).where(
-            CoffeeSession.series_id == series.id, CoffeeSession.starts_at == starts
-        )
+        pass  # another clock made the next meetup first (one in progress per series)
+    made = db.scalar(
+        select(CoffeeSession)
+        .where(CoffeeSession.series_id == series.id, CoffeeSession.state.in_(ACTIVE))
+        .order_by(CoffeeSession.starts_at)
+        .limit(1)
     )
+    assert made is not None  # ours, or the other clock's
+    return made
 
 
 def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime) -> dt.datetime:

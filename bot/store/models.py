@@ -18,8 +18,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ACTIVE_MEETUP = "state IN ('scheduled', 'collecting', 'voting')"
 
 
 class Base(DeclarativeBase):
@@ -216,6 +219,14 @@ class CoffeeSession(Base):
     __table_args__ = (
         UniqueConstraint("series_id", "starts_at"),
         Index("ix_coffee_sessions_state", "state"),
+        # one meetup in progress per series, whoever makes "the next one" first
+        Index(
+            "ux_coffee_sessions_one_active",
+            "series_id",
+            unique=True,
+            sqlite_where=text(ACTIVE_MEETUP),
+            postgresql_where=text(ACTIVE_MEETUP),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("coffee_series.id", ondelete="CASCADE"))
