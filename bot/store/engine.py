@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import select
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -32,24 +35,56 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+# How long a request may wait on the database before it gives up and answers "try again":
+# well inside Slack's 3 s, so a database that hangs costs each request ~2 s, not a thread for
+# the whole outage. Imports and migrations pass None (no limit).
+REQUEST_TIMEOUT = 2.0
+CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its least
+RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
+POOL_SIZE, POOL_OVERFLOW = 10, 10
+APPLICATION_NAME = "wgbot"
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_pragmas(busy_ms: int) -> Callable[..., None]:
+    def pragmas(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return pragmas
+
+
+def _drop_if_closed(dbapi_conn, _record, _proxy) -> None:
+    """Spot a pooled connection the server has closed (restart, failover, a killed backend)
+    without a round trip: an idle connection has nothing to read unless the server said
+    goodbye. Raising DisconnectionError makes the pool discard it and hand out another.
+
+    This replaces `pool_pre_ping`, which spent a round trip on every checkout.
+    """
+    poller = select.poll()
+    try:
+        poller.register(dbapi_conn.fileno(), select.POLLIN)
+    except (OSError, ValueError) as exc:  # already closed on our side
+        raise DisconnectionError("connection closed") from exc
+    if poller.poll(0):
+        raise DisconnectionError("the server closed this connection while it was idle")
+
+
+def make_engine(url: str, *, timeout: float | None = REQUEST_TIMEOUT) -> Engine:
+    """An engine whose every wait is bounded by `timeout` seconds (None: statements may run
+    as long as they need, for imports and migrations; connecting stays bounded)."""
     url = normalize_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return _postgres_engine(url, parsed.query.get("options"), timeout)
     database = parsed.database or ""
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 5, "check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_pragmas)
+    busy = timeout if timeout is not None else 60.0
+    engine = create_engine(url, connect_args={"timeout": busy, "check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_pragmas(int(busy * 1000)))
     if database and database != ":memory:":
         # WAL is a property of the file: readers never wait for the writer.
         with engine.connect() as conn:
@@ -57,12 +92,52 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-class Store:
-    """The database: an engine, a session factory and the schema's migrations."""
+def _postgres_engine(url: str, options: Any, timeout: float | None) -> Engine:
+    connect_args: dict[str, Any] = {
+        "connect_timeout": CONNECT_TIMEOUT,
+        "application_name": APPLICATION_NAME,  # the bot's connections, in pg_stat_activity
+        # a server that vanished without closing the socket is noticed in seconds, not after
+        # the kernel's quarter of an hour of retransmissions
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+    }
+    if timeout is not None:
+        given = options if isinstance(options, str) else " ".join(options or ())
+        # the server cancels a statement (or a lock wait) that outlives the request's budget
+        connect_args["options"] = f"{given} -c statement_timeout={int(timeout * 1000)}".strip()
+    engine = create_engine(
+        url,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=timeout if timeout is not None else 30,
+        pool_recycle=RECYCLE,
+        connect_args=connect_args,
+    )
+    event.listen(engine, "checkout", _drop_if_closed)
+    return engine
 
-    def __init__(self, url: str) -> None:
+
+class DatabaseBusy(Exception):
+    """The database did not answer within the request's budget; nothing was written."""
+
+
+class Store:
+    """The database: an engine, a session factory and the schema's migrations.
+
+    `timeout` bounds every wait on the database, in seconds: connecting, waiting for a pooled
+    connection, and each statement (PostgreSQL's statement_timeout; SQLite's busy timeout).
+    The default suits request handling; pass None for long batch work such as imports.
+    """
+
+    def __init__(self, url: str, *, timeout: float | None = REQUEST_TIMEOUT) -> None:
         self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
+        self.timeout = timeout
+        self.engine = make_engine(self.url, timeout=timeout)
+        # one statement, its own transaction: no BEGIN and COMMIT round trips around it
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = threading.Lock()
 
@@ -77,8 +152,12 @@ class Store:
         if self.dialect != "sqlite":
             yield
             return
-        with self._writer:
+        if not self._writer.acquire(timeout=-1 if self.timeout is None else self.timeout):
+            raise DatabaseBusy("another write held the database too long")
+        try:
             yield
+        finally:
+            self._writer.release()
 
     @property
     def dialect(self) -> str:
@@ -97,7 +176,16 @@ class Store:
         return cfg
 
     def upgrade(self, revision: str = "head") -> None:
-        command.upgrade(self.alembic_config(), revision)
+        """Apply migrations, which may take longer than a request's budget: on PostgreSQL
+        through an engine of their own without the statement timeout."""
+        if self.timeout is None or self.dialect == "sqlite":
+            command.upgrade(self.alembic_config(), revision)
+            return
+        unbounded = Store(self.url, timeout=None)
+        try:
+            command.upgrade(unbounded.alembic_config(), revision)
+        finally:
+            unbounded.dispose()
 
     def dispose(self) -> None:
         self.engine.dispose()
