@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
 import select
 import threading
 from collections.abc import Callable, Iterator
@@ -15,6 +17,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,6 +47,9 @@ CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its le
 RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
 POOL_SIZE, POOL_OVERFLOW = 10, 10
 APPLICATION_NAME = "wgbot"
+# the server's statement_timeout fires first and keeps the connection; this much later the
+# client gives up on a server that does not answer at all
+CLIENT_GRACE = 0.5
 
 
 def _sqlite_pragmas(busy_ms: int) -> Callable[..., None]:
@@ -117,7 +124,38 @@ def _postgres_engine(url: str, options: Any, timeout: float | None) -> Engine:
         connect_args=connect_args,
     )
     event.listen(engine, "checkout", _drop_if_closed)
+    if timeout is not None:
+        bounded = _bounded_connection(timeout + CLIENT_GRACE)
+        event.listen(engine, "do_connect", lambda _d, _r, cargs, kw: bounded.connect(*cargs, **kw))
     return engine
+
+
+def _bounded_connection(seconds: float) -> type:
+    """A psycopg connection that gives up on a server that stopped answering altogether
+    (frozen, or its host gone with the socket still open), where statement_timeout cannot
+    fire because the server does not run. Each wait on the server is bounded; a connection
+    whose wait ran out is closed, since nobody knows what state it is in."""
+    import psycopg
+
+    if "timeout" not in inspect.signature(psycopg.Connection.wait).parameters:
+        log.warning(
+            "psycopg %s cannot bound a wait on the server: 3.3 or later can", psycopg.__version__
+        )
+        return psycopg.Connection
+
+    class BoundedConnection(psycopg.Connection):
+        def wait(self, gen: Any, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+            try:
+                return super().wait(gen, *args, timeout=timeout or seconds, **kwargs)
+            except psycopg.errors.OperationalError as exc:
+                if type(exc).__name__ != "_WaitTimeout":
+                    raise
+                self.close()  # the pool sees a closed connection and throws it away
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {seconds:g} s"
+                ) from exc
+
+    return BoundedConnection
 
 
 class DatabaseBusy(Exception):

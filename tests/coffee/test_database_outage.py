@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +19,9 @@ from bot.slack.replies import SORRY
 from bot.store import Store
 from bot.store.models import CoffeeTopic, CoffeeVote
 from tests.coffee.conftest import Bot, build
-from tests.db_faults import kill_bot_connections, tables_locked
+from tests.db_faults import Proxy, kill_bot_connections, tables_locked
 
+HUNG = 60.0  # seconds
 TITLES = ["Golden paths", "Platform as a product", "Developer portals", "Team topologies"]
 
 
@@ -118,3 +120,47 @@ def test_killed_connections_cost_a_try_again_at_most_and_lose_no_confirmed_vote(
     for n, topic in enumerate(topics):
         assert bot.vote(topic, f"UAFTER{n}", reply=f"after{n}", session_id=session_id) == 200
         assert bot.reply(f"after{n}").params["text"].startswith("Vote added to")
+
+
+def unless_hung(fn: Callable[..., int], *args: Any, **kwargs: Any) -> int:
+    """Call fn, failing the test (rather than hanging the suite) if it never returns; a guard
+    far beyond the few seconds the store's timeouts allow, not a measure of them."""
+    result: list[int] = []
+    worker = threading.Thread(target=lambda: result.append(fn(*args, **kwargs)), daemon=True)
+    worker.start()
+    worker.join(HUNG)
+    if worker.is_alive():
+        pytest.fail(f"the request was still waiting on the database after {HUNG} s")
+    assert result, "the request failed instead of answering"
+    return result[0]
+
+
+@pytest.fixture
+def proxy(postgres_url: str) -> Iterator[Proxy]:
+    relay = Proxy.to(postgres_url)
+    yield relay
+    relay.close()
+
+
+def test_a_database_that_stops_answering_costs_a_try_again_not_a_hung_request(
+    bot, proxy, postgres_url, coffee_settings, clock, background
+):
+    session_id, (a, b, *_) = bot.to_voting(TITLES)
+    through = Store(proxy.url(postgres_url))  # the request timeout, as in production
+    app, coffee = build(coffee_settings, through, clock, background)
+    relayed = Bot(app, coffee, bot.slack, bot.store, clock, background)
+    try:
+        assert relayed.vote(a, "U1", reply="fine", session_id=session_id) == 200
+        assert relayed.reply("fine").params["text"].startswith("Vote added to “Golden paths”")
+
+        proxy.frozen.set()
+        # its pooled connection: the statement goes out and no answer ever comes back
+        assert unless_hung(relayed.vote, b, "U1", reply="pooled", session_id=session_id) == 200
+        # a new connection: accepted, and then not a word
+        assert unless_hung(relayed.vote, b, "U2", reply="fresh", session_id=session_id) == 200
+        assert relayed.reply("pooled").params["text"] == BUSY
+        assert relayed.reply("fresh").params["text"] == BUSY
+        assert bot.votes_by_user() == {"U1": 1}
+    finally:
+        background.settle()
+        through.dispose()
