@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy import select
 
-from bot.coffee import service, views
+from bot.coffee import dots, service, views
 from bot.coffee.clock import CoffeeClock
 from bot.coffee.schedule import ScheduleError, parse_schedule
 from bot.slack.after_ack import AfterAck
@@ -104,19 +104,19 @@ def register(app: App, feature: CoffeeFeature) -> None:
         session_id, topic_id = parsed
         add = action.get("action_id") == views.VOTE
         try:
-            result = service.vote(
+            result = dots.vote(
                 store, session_id, topic_id, body["user"]["id"], feature.clock(), add=add
             )
         except Exception:
             log.exception("vote on %s failed", action.get("value"))
-            result = service.VoteResult("refused", 0, 0, SORRY)
+            result = dots.VoteResult("refused", 0, 0, SORRY)
         ack()
         feature.after_ack.submit(
             _tell_voter, body.get("response_url"), session_id, topic_id, result
         )
 
     def _tell_voter(
-        response_url: str | None, session_id: int, topic_id: int, result: service.VoteResult
+        response_url: str | None, session_id: int, topic_id: int, result: dots.VoteResult
     ) -> None:
         if response_url:
             reply = views.vote_feedback(session_id, topic_id, result)

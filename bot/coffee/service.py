@@ -1,4 +1,4 @@
-"""Lean coffee's rules over the database: series, sessions, topics and dots.
+"""Lean coffee's rules over the database: series, sessions and topics (dots: bot/coffee/dots.py).
 
 Every change that others might race is decided by the database: state moves are conditional
 updates (they happen once, whoever tries), and dots fill numbered slots under a primary key,
@@ -8,31 +8,21 @@ so no burst of clicks can overspend a budget or lose a vote.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Boolean,
-    DateTime,
-    and_,
-    bindparam,
     delete,
     func,
     insert,
     select,
-    text,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.exc import TimeoutError as SATimeoutError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.coffee.schedule import SeriesSettings, next_start
-from bot.store import DatabaseBusy, Store
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
-
-log = logging.getLogger(__name__)
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
 MAX_TOPICS = 40  # per session: Slack's 50 blocks hold them with room to spare
@@ -320,247 +310,6 @@ def merge(db: Session, keep_id: int, drop_id: int) -> None:
             vote.topic_id = keep_id
     drop.state, drop.merged_into = "merged", keep_id
     db.flush()
-
-
-# ---- dots -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VoteResult:
-    done: str  # "added", "removed", or "refused"
-    left: int  # votes this person has left
-    budget: int
-    message: str = ""
-    topic: str = ""  # the topic's title, for the voter's private confirmation
-    on_topic: int = 0  # this person's dots on that topic now
-
-
-BUSY = "I could not reach my database just now. Please try again in a moment."
-
-
-@dataclass(frozen=True)
-class _Seen:
-    """What a click found: the meetup's rules, the topic, and this person's dots."""
-
-    state: str | None  # the meetup's; None when there is no such meetup
-    budget: int
-    multi: bool
-    title: str | None  # None when the topic is not this meetup's
-    topic_state: str | None
-    used: int  # this person's dots in the meetup
-    mine: int  # ... of them on this topic
-    last: int | None  # the highest slot among those on this topic: the one a take-back frees
-    free: int | None  # the lowest slot still free: the one a new dot takes
-
-    def taking(self, add: bool) -> bool:
-        """A take-back click, or a Vote click on a topic that takes one dot per person and
-        already has this person's: both take a dot back (the SQL below says the same)."""
-        return not add or (self.mine > 0 and not self.multi)
-
-
-def _refusal(seen: _Seen, add: bool) -> VoteResult | None:
-    """Why this click changes nothing, or None when it should write."""
-    if seen.state != "voting":
-        return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
-    left = seen.budget - seen.used
-    if seen.title is None or seen.topic_state != "open":
-        return VoteResult("refused", 0, seen.budget, "That topic is no longer on the list.")
-    if seen.taking(add):
-        if not seen.mine:
-            return VoteResult("refused", left, seen.budget, "You have no vote on that topic.")
-        return None
-    if seen.free is None:
-        return VoteResult(
-            "refused",
-            0,
-            seen.budget,
-            f"You have used all {seen.budget} of your votes; click a topic you voted for "
-            "to take that vote back.",
-            seen.title,
-            seen.mine,
-        )
-    return None
-
-
-def _written(seen: _Seen, add: bool) -> VoteResult:
-    left = seen.budget - seen.used
-    if seen.taking(add):
-        return VoteResult("removed", left + 1, seen.budget, "", seen.title or "", seen.mine - 1)
-    return VoteResult("added", left - 1, seen.budget, "", seen.title or "", seen.mine + 1)
-
-
-def vote(
-    store: Store, session_id: int, topic_id: int, user_id: str, now: dt.datetime, *, add: bool
-) -> VoteResult:
-    """Add a dot (or, with add=False, take one back).
-
-    Dots fill numbered slots 1..budget under the primary key (session, user, slot), so two
-    clicks racing for the last slot cannot both win: the loser reads again and is told. On
-    PostgreSQL a click is one statement in its own transaction (one round trip); SQLite,
-    in this process, reads and writes under a lock instead.
-    """
-    key = {"session_id": session_id, "topic_id": topic_id, "user": user_id}
-    click = _click_postgres if store.dialect == "postgresql" else _click_sqlite
-    try:
-        for _ in range(25):  # each retry follows another click by the same person winning a race
-            outcome = click(store, key, now, add)
-            if outcome is not None:
-                return outcome
-    except (OperationalError, SATimeoutError, DatabaseBusy) as exc:
-        # a statement past its timeout, no connection to be had, or one lost mid-click: the
-        # voter is asked to click again; a single statement never leaves half a click behind
-        log.warning("vote on %s:%s not recorded: %s", session_id, topic_id, exc)
-        return VoteResult("refused", 0, 0, BUSY)
-    return VoteResult("refused", 0, 0, "Too many clicks at once; please try again.")
-
-
-# The whole click in one statement: read the meetup, the topic and this person's dots, then add
-# the dot to the lowest free slot or take back the highest on this topic, as _refusal and
-# _Seen.taking decide in Python. The primary key still decides a race between two clicks of the
-# same person: the loser's insert does nothing (or its delete finds the row gone), and
-# `added`/`removed` coming back empty while the rest says "write" sends it round again.
-_CLICK_POSTGRES = text(
-    """
-WITH s AS (
-    SELECT state, votes_per_person AS budget, multi_dots AS multi
-    FROM coffee_sessions WHERE id = :session_id
-), used AS (
-    SELECT slot, topic_id FROM coffee_votes WHERE session_id = :session_id AND user_id = :user
-), seen AS (
-    SELECT s.state, s.budget, s.multi, t.title, t.state AS topic_state,
-        (SELECT count(*) FROM used) AS used,
-        (SELECT count(*) FROM used WHERE topic_id = :topic_id) AS mine,
-        (SELECT max(slot) FROM used WHERE topic_id = :topic_id) AS last,
-        (SELECT min(n) FROM generate_series(1, s.budget) AS n
-            WHERE n NOT IN (SELECT slot FROM used)) AS free
-    FROM s LEFT JOIN coffee_topics AS t ON t.id = :topic_id AND t.session_id = :session_id
-), go AS (
-    SELECT seen.*, (NOT :add OR (seen.mine > 0 AND NOT seen.multi)) AS taking
-    FROM seen WHERE seen.state = 'voting' AND seen.topic_state = 'open'
-), added AS (
-    INSERT INTO coffee_votes (session_id, user_id, slot, topic_id, repeat, cast_at)
-    SELECT :session_id, :user, go.free, :topic_id,
-        CASE WHEN go.multi THEN go.free ELSE 0 END, :now
-    FROM go WHERE NOT go.taking AND go.free IS NOT NULL
-    ON CONFLICT DO NOTHING
-    RETURNING slot
-), removed AS (
-    DELETE FROM coffee_votes AS v USING go
-    WHERE go.taking AND v.session_id = :session_id AND v.user_id = :user AND v.slot = go.last
-    RETURNING v.slot
-)
-SELECT seen.*, (SELECT count(*) FROM added) + (SELECT count(*) FROM removed) AS wrote
-FROM seen
-"""
-).bindparams(bindparam("now", type_=DateTime(timezone=True)), bindparam("add", type_=Boolean))
-
-
-def _click_postgres(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
-    """One attempt at a click; None when a race was lost and it should be tried again."""
-    with store.autocommit.connect() as db:
-        row = db.execute(_CLICK_POSTGRES, {**key, "now": now, "add": add}).first()
-    if row is None:
-        return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
-    *fields, wrote = row
-    seen = _Seen(*fields)
-    refused = _refusal(seen, add)
-    if refused is not None:
-        return refused
-    return _written(seen, add) if wrote else None
-
-
-# SQLite: one read for everything a click needs, then the write, under the store's write lock.
-_CLICK = (
-    select(
-        CoffeeSession.state,
-        CoffeeSession.votes_per_person,
-        CoffeeSession.multi_dots,
-        CoffeeTopic.title,
-        CoffeeTopic.state,
-        CoffeeVote.slot,
-        CoffeeVote.topic_id,
-    )
-    .select_from(CoffeeSession)
-    .outerjoin(
-        CoffeeTopic,
-        and_(
-            CoffeeTopic.id == bindparam("topic_id"),
-            CoffeeTopic.session_id == CoffeeSession.id,
-        ),
-    )
-    .outerjoin(
-        CoffeeVote,
-        and_(CoffeeVote.session_id == CoffeeSession.id, CoffeeVote.user_id == bindparam("user")),
-    )
-    .where(CoffeeSession.id == bindparam("session_id"))
-)
-# The insert re-checks, at the moment it runs, that voting is open and the topic still there.
-_ADD = (
-    insert(CoffeeVote)
-    .from_select(
-        ["session_id", "user_id", "slot", "topic_id", "repeat", "cast_at"],
-        select(
-            bindparam("session_id"),
-            bindparam("user"),
-            bindparam("slot"),
-            CoffeeTopic.id,
-            bindparam("repeat"),
-            bindparam("now"),
-        )
-        .join(CoffeeSession, CoffeeSession.id == CoffeeTopic.session_id)
-        .where(
-            CoffeeTopic.id == bindparam("topic_id"),
-            CoffeeTopic.session_id == bindparam("session_id"),
-            CoffeeTopic.state == "open",
-            CoffeeSession.state == "voting",
-        ),
-    )
-    .returning(CoffeeVote.slot)
-)  # RETURNING, not rowcount: some drivers report -1 for INSERT SELECT
-_TAKE_BACK = delete(CoffeeVote).where(
-    CoffeeVote.session_id == bindparam("session_id"),
-    CoffeeVote.user_id == bindparam("user"),
-    CoffeeVote.slot == bindparam("slot"),
-)
-
-
-def _click_sqlite(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
-    """One attempt at a click; None when a race was lost and it should be read again.
-
-    The read and the write share a connection and a transaction, and whole clicks queue on
-    the store's write lock in this process (a click is well under a millisecond) instead of
-    polling for SQLite's file lock; a click of another process is caught by the primary key.
-    """
-    with store.writing(), store.engine.connect() as db:
-        rows = db.execute(_CLICK, key).all()
-        if not rows:
-            return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
-        state, budget, multi, title, topic_state, _, _ = rows[0]
-        dots = [(slot, topic) for *_, slot, topic in rows if slot is not None]
-        mine = [slot for slot, topic in dots if topic == key["topic_id"]]
-        taken = {slot for slot, _ in dots}
-        free = [n for n in range(1, budget + 1) if n not in taken]
-        seen = _Seen(
-            state, budget, multi, title, topic_state, len(dots), len(mine),
-            max(mine, default=None), free[0] if free else None,
-        )  # fmt: skip
-        refused = _refusal(seen, add)
-        if refused is not None:
-            return refused
-        try:
-            if seen.taking(add):
-                wrote = db.execute(_TAKE_BACK, {**key, "slot": seen.last}).rowcount == 1
-            else:
-                slot = seen.free
-                params = {**key, "slot": slot, "repeat": slot if multi else 0, "now": now}
-                wrote = db.execute(_ADD, params).first() is not None
-                if not wrote:  # closed, or the topic withdrawn, since the read
-                    return VoteResult("refused", 0, budget, "Voting has closed for this meetup.")
-            db.commit()
-        except IntegrityError:
-            db.rollback()
-            return None  # the same person's click in another process took this slot or topic
-    return _written(seen, add) if wrote else None
 
 
 # ---- reading ------------------------------------------------------------------------------

@@ -45,7 +45,9 @@ def normalize_url(url: str) -> str:
 REQUEST_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its least
 RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
-POOL_SIZE, POOL_OVERFLOW = 10, 10
+# server threads (8) + after-ack (4) + lazy listeners (5) + clock and redraws fit in the
+# pool; a burst from more threads than that borrows overflow connections
+POOL_SIZE, POOL_OVERFLOW = 20, 20
 APPLICATION_NAME = "wgbot"
 # the server's statement_timeout fires first and keeps the connection; this much later the
 # client gives up on a server that does not answer at all
@@ -79,18 +81,37 @@ def _drop_if_closed(dbapi_conn, _record, _proxy) -> None:
         raise DisconnectionError("the server closed this connection while it was idle")
 
 
-def make_engine(url: str, *, timeout: float | None = REQUEST_TIMEOUT) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    timeout: float | None = REQUEST_TIMEOUT,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = POOL_OVERFLOW,
+    server_settings: dict[str, str] | None = None,
+) -> Engine:
     """An engine whose every wait is bounded by `timeout` seconds (None: statements may run
-    as long as they need, for imports and migrations; connecting stays bounded)."""
+    as long as they need, for imports and migrations; connecting stays bounded).
+
+    The pool should hold a connection for every thread that may use the database at once
+    (server threads, the after-ack pool, lazy listeners, the clock): a thread that waits for
+    a connection in a burst waits on the others' GIL turns too, and an overflow connection is
+    opened for one use and closed again.
+    """
     url = normalize_url(url)
     parsed = make_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
+    pool["pool_timeout"] = timeout if timeout is not None else 30
     if parsed.get_backend_name() != "sqlite":
-        return _postgres_engine(url, parsed.query.get("options"), timeout)
+        options = parsed.query.get("options")
+        return _postgres_engine(url, options, timeout, pool, server_settings or {})
     database = parsed.database or ""
-    if database and database != ":memory:":
+    if not database or database == ":memory:":
+        pool = {}  # one connection, kept: the database lives in it
+    else:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     busy = timeout if timeout is not None else 60.0
-    engine = create_engine(url, connect_args={"timeout": busy, "check_same_thread": False})
+    connect_args = {"timeout": busy, "check_same_thread": False}
+    engine = create_engine(url, connect_args=connect_args, **pool)
     event.listen(engine, "connect", _sqlite_pragmas(int(busy * 1000)))
     if database and database != ":memory:":
         # WAL is a property of the file: readers never wait for the writer.
@@ -99,7 +120,9 @@ def make_engine(url: str, *, timeout: float | None = REQUEST_TIMEOUT) -> Engine:
     return engine
 
 
-def _postgres_engine(url: str, options: Any, timeout: float | None) -> Engine:
+def _postgres_engine(
+    url: str, options: Any, timeout: float | None, pool: dict[str, Any], settings: dict[str, str]
+) -> Engine:
     connect_args: dict[str, Any] = {
         "connect_timeout": CONNECT_TIMEOUT,
         "application_name": APPLICATION_NAME,  # the bot's connections, in pg_stat_activity
@@ -112,17 +135,13 @@ def _postgres_engine(url: str, options: Any, timeout: float | None) -> Engine:
         "tcp_user_timeout": 10_000,
     }
     if timeout is not None:
-        given = options if isinstance(options, str) else " ".join(options or ())
         # the server cancels a statement (or a lock wait) that outlives the request's budget
-        connect_args["options"] = f"{given} -c statement_timeout={int(timeout * 1000)}".strip()
-    engine = create_engine(
-        url,
-        pool_size=POOL_SIZE,
-        max_overflow=POOL_OVERFLOW,
-        pool_timeout=timeout if timeout is not None else 30,
-        pool_recycle=RECYCLE,
-        connect_args=connect_args,
-    )
+        settings = {"statement_timeout": str(int(timeout * 1000)), **settings}
+    if settings:
+        given = options if isinstance(options, str) else " ".join(options or ())
+        ours = " ".join(f"-c {name}={value}" for name, value in settings.items())
+        connect_args["options"] = f"{given} {ours}".strip()
+    engine = create_engine(url, pool_recycle=RECYCLE, connect_args=connect_args, **pool)
     event.listen(engine, "checkout", _drop_if_closed)
     if timeout is not None:
         bounded = _bounded_connection(timeout + CLIENT_GRACE)
@@ -170,12 +189,18 @@ class Store:
     The default suits request handling; pass None for long batch work such as imports.
     """
 
-    def __init__(self, url: str, *, timeout: float | None = REQUEST_TIMEOUT) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float | None = REQUEST_TIMEOUT,
+        pool_size: int = POOL_SIZE,
+        max_overflow: int = POOL_OVERFLOW,
+    ) -> None:
         self.url = normalize_url(url)
         self.timeout = timeout
-        self.engine = make_engine(self.url, timeout=timeout)
-        # one statement, its own transaction: no BEGIN and COMMIT round trips around it
-        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        pool = {"pool_size": pool_size, "max_overflow": max_overflow}
+        self.engine = make_engine(self.url, timeout=timeout, **pool)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = threading.Lock()
 

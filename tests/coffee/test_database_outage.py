@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.coffee.dots import BUSY
 from bot.coffee.listeners import MODAL_SORRY
-from bot.coffee.service import BUSY
 from bot.slack.replies import SORRY
 from bot.store import Store
 from bot.store.models import CoffeeTopic, CoffeeVote

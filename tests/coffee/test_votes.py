@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import event
 
-from bot.coffee import service, views
+from bot.coffee import dots, views
 from bot.store import Store
 from bot.store.models import CoffeeVote
 from tests.coffee.conftest import (
@@ -238,10 +238,10 @@ def test_a_vote_on_postgresql_is_one_round_trip(bot, tmp_path):
     try:
         # psycopg prepares a statement it has run a few times: one extra round trip, once
         for n in range(8):
-            service.vote(traced, session_id, (a, b)[n % 2], "U1", bot.clock(), add=True)
+            dots.vote(traced, session_id, (a, b)[n % 2], "U1", bot.clock(), add=True)
         for topic, done in ((a, "added"), (a, "removed"), (b, "added"), (b, "removed")):
             before = answers()
-            assert service.vote(traced, session_id, topic, "U2", bot.clock(), add=True).done == done
+            assert dots.vote(traced, session_id, topic, "U2", bot.clock(), add=True).done == done
             assert answers() - before == 1, done
     finally:
         traced.dispose()
