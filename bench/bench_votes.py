@@ -3,9 +3,10 @@
     python bench/bench_votes.py [--voters 300] [--threads 32] [--database-url URL]
 
 A meetup in its voting phase with 12 topics. First, signed vote clicks one after the other,
-interleaved with the same clicks to a bare Bolt app whose handler only acks: the median ratio.
-Then a burst: every voter spends 3 votes at once from a pool of threads (as a WSGI server
-would), and the ack latency distribution and the stored totals are printed.
+interleaved with the same clicks to a bare Bolt app whose handler only acks: the median ratio
+(target: under 5x). Then a burst: every voter spends 3 votes at once from a pool of threads
+(as a WSGI server would): the ack latency's median, p99 and max (target: max under 1 s, far
+from Slack's 3 s), how many voters were asked to try again, and the stored totals.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bot.app import build_app, make_coffee, make_onboarding
+from bot.coffee.dots import BUSY
 from bot.config import Settings
 from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
@@ -40,7 +43,7 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, list[int]]:
     with store.session() as db:
         series = CoffeeSeries(
             team_id="T0001",
-            channel_id="C0COFFEE",
+            channel_id=f"C{uuid.uuid4().hex[:10].upper()}",  # a new series each run
             timezone="Europe/London",
             weekday=now.weekday(),
             at="16:00",
@@ -97,11 +100,12 @@ def main() -> None:
 
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{tmp.name}/votes.db"
-    store = Store(url)
+    store = Store(url)  # the request timeout, as in production
     store.upgrade()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     session_id, topic_ids = setup(store, now)
-    with FakeSlack() as slack:
+    # the fake runs in this process: its Block Kit checks would take the GIL from the app
+    with FakeSlack(check_blocks=False) as slack:
         settings = Settings(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_BOT_TOKEN="xoxb-bench",
@@ -146,23 +150,29 @@ def main() -> None:
                 bot_t.append(click(bot, b))
                 # let the click's follow-up (the voter's note, sent to the fake Slack in this
                 # same process) finish, so each click is timed alone, as people click
-                time.sleep(0.005)
+                coffee.after_ack.wait_idle(10)
         med_bare, med_bot = statistics.median(bare_t), statistics.median(bot_t)
         print(f"vote click, one at a time ({store.dialect}, {len(bot_t)} clicks):")
         print(f"  bare Bolt median {med_bare * 1e3:.3f} ms, bot median {med_bot * 1e3:.3f} ms")
-        print(f"  ratio {med_bot / med_bare:.1f}x (target: under 10x)\n")
+        print(f"  ratio {med_bot / med_bare:.1f}x (target: under 5x)\n")
+        coffee.coffee_clock.flush()
 
         burst = [
             body(f"UB{v}", topic_ids[(v + k) % 12]) for v in range(args.voters) for k in range(3)
         ]
+        slack.reset()
         with ThreadPoolExecutor(args.threads) as pool:
             times = list(pool.map(lambda b: click(bot, b), burst))
+        coffee.after_ack.wait_idle(60)
         q = statistics.quantiles(times, n=100)
         print(f"burst: {len(burst)} votes ({args.voters} voters x 3) from {args.threads} threads")
         print(
             f"  ack median {statistics.median(times) * 1e3:.1f} ms, p95 {q[94] * 1e3:.1f} ms, "
-            f"p99 {q[98] * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms (target: p99 under 1 s)"
+            f"p99 {q[98] * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms (target: max under 1 s)"
         )
+        notes = [c.params.get("text", "") for c in slack.calls_to("response_url")]
+        busy = sum(1 for t in notes if t.startswith(BUSY))
+        print(f"  answered: {len(notes)} of {len(burst)}; asked to try again: {busy}")
         with store.session() as db:
             stored = db.scalar(
                 select(func.count())
@@ -179,7 +189,7 @@ def main() -> None:
                 )
             )
         print(f"  stored: {stored} of {len(burst)} votes; voters over budget: {over}")
-        time.sleep(2)  # let the debounced redraw finish before the fake goes away
+        coffee.coffee_clock.flush()  # the coalesced redraw, before the fake goes away
     store.dispose()
 
 

@@ -1,4 +1,4 @@
-"""Lean coffee's rules over the database: series, sessions, topics and dots.
+"""Lean coffee's rules over the database: series, sessions and topics (dots: bot/coffee/dots.py).
 
 Every change that others might race is decided by the database: state moves are conditional
 updates (they happen once, whoever tries), and dots fill numbered slots under a primary key,
@@ -11,12 +11,17 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import (
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.coffee.schedule import SeriesSettings, next_start
-from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
@@ -308,132 +313,6 @@ def merge(db: Session, keep_id: int, drop_id: int) -> None:
             vote.topic_id = keep_id
     drop.state, drop.merged_into = "merged", keep_id
     db.flush()
-
-
-# ---- dots -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VoteResult:
-    done: str  # "added", "removed", or "refused"
-    left: int  # votes this person has left
-    budget: int
-    message: str = ""
-    topic: str = ""  # the topic's title, for the voter's private confirmation
-    on_topic: int = 0  # this person's dots on that topic now
-
-
-# One read for everything a click needs: the session's rules, the topic, and this person's dots.
-_CLICK = (
-    select(
-        CoffeeSession.state,
-        CoffeeSession.votes_per_person,
-        CoffeeSession.multi_dots,
-        CoffeeTopic.title,
-        CoffeeTopic.state,
-        CoffeeVote.slot,
-        CoffeeVote.topic_id,
-    )
-    .select_from(CoffeeSession)
-    .outerjoin(
-        CoffeeTopic,
-        and_(
-            CoffeeTopic.id == bindparam("topic_id"),
-            CoffeeTopic.session_id == CoffeeSession.id,
-        ),
-    )
-    .outerjoin(
-        CoffeeVote,
-        and_(CoffeeVote.session_id == CoffeeSession.id, CoffeeVote.user_id == bindparam("user")),
-    )
-    .where(CoffeeSession.id == bindparam("session_id"))
-)
-# The insert re-checks, at the moment it runs, that voting is open and the topic still there.
-_ADD = insert(CoffeeVote).from_select(
-    ["session_id", "user_id", "slot", "topic_id", "repeat", "cast_at"],
-    select(
-        bindparam("session_id"),
-        bindparam("user"),
-        bindparam("slot"),
-        CoffeeTopic.id,
-        bindparam("repeat"),
-        bindparam("now"),
-    )
-    .join(CoffeeSession, CoffeeSession.id == CoffeeTopic.session_id)
-    .where(
-        CoffeeTopic.id == bindparam("topic_id"),
-        CoffeeTopic.session_id == bindparam("session_id"),
-        CoffeeTopic.state == "open",
-        CoffeeSession.state == "voting",
-    ),
-)
-_TAKE_BACK = delete(CoffeeVote).where(
-    CoffeeVote.session_id == bindparam("session_id"),
-    CoffeeVote.user_id == bindparam("user"),
-    CoffeeVote.slot == bindparam("slot"),
-)
-
-
-def vote(
-    store: Store, session_id: int, topic_id: int, user_id: str, now: dt.datetime, *, add: bool
-) -> VoteResult:
-    """Add a dot (or, with add=False, take one back): one read and one write.
-
-    Dots fill numbered slots 1..budget under the primary key (session, user, slot), so two
-    clicks racing for the last slot cannot both win: the loser reads again and is told.
-    """
-    key = {"session_id": session_id, "topic_id": topic_id, "user": user_id}
-    for _ in range(25):  # each retry follows another click by the same person winning a race
-        # one connection for the read and the write; on SQLite, whole clicks queue in this
-        # process (a click is well under a millisecond) instead of polling for the file lock
-        with store.writing(), store.engine.connect() as db:
-            outcome = _click(db, key, topic_id, now, add)
-        if outcome is not None:
-            return outcome
-    return VoteResult("refused", 0, 0, "Too many clicks at once; please try again.")
-
-
-def _click(
-    db: Connection, key: dict, topic_id: int, now: dt.datetime, add: bool
-) -> VoteResult | None:
-    """One attempt at a click; None when a race was lost and it should be read again."""
-    rows = db.execute(_CLICK, key).all()
-    if not rows or rows[0][0] != "voting":
-        return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
-    _, budget, multi, title, topic_state, _, _ = rows[0]
-    if title is None or topic_state != "open":
-        return VoteResult("refused", 0, budget, "That topic is no longer on the list.")
-    used = [(slot, topic) for *_, slot, topic in rows if slot is not None]
-    mine = sorted(slot for slot, topic in used if topic == topic_id)
-    left = budget - len(used)
-    if not add or (mine and not multi):
-        if not mine:
-            return VoteResult("refused", left, budget, "You have no vote on that topic.")
-        db.execute(_TAKE_BACK, {**key, "slot": mine[-1]})
-        db.commit()
-        return VoteResult("removed", left + 1, budget, "", title, len(mine) - 1)
-    free = sorted(set(range(1, budget + 1)) - {slot for slot, _ in used})
-    if not free:
-        return VoteResult(
-            "refused",
-            0,
-            budget,
-            f"You have used all {budget} of your votes; click a topic you voted for "
-            "to take that vote back.",
-            title,
-            len(mine),
-        )
-    try:
-        params = {**key, "slot": free[0], "repeat": free[0] if multi else 0, "now": now}
-        # RETURNING, not rowcount: PostgreSQL reports -1 rows for INSERT ... SELECT
-        inserted = db.execute(_ADD.returning(CoffeeVote.slot), params).first() is not None
-        db.commit()
-    except IntegrityError:
-        db.rollback()
-        return None  # the same person's other click took this slot, or this topic
-    if not inserted:
-        return VoteResult("refused", left, budget, "Voting has closed for this meetup.")
-    return VoteResult("added", left - 1, budget, "", title, len(mine) + 1)
 
 
 # ---- reading ------------------------------------------------------------------------------

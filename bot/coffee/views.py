@@ -10,8 +10,9 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
-from bot.coffee.service import MAX_TOPIC, TopicLine, VoteResult
+from bot.coffee.service import MAX_TOPIC, TopicLine
 from bot.slack.blocks import MAX_BLOCKS, actions, button, context, header, section
 from bot.slack.mrkdwn import clip, escape
 from bot.slack.replies import Reply

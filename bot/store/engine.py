@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
+import select
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_KEY = 0x776762_02  # advisory lock around migrations ("wgb" + 2)
@@ -33,24 +40,80 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+# How long a request may wait on the database before it gives up and answers "try again":
+# well inside Slack's 3 s, so a database that hangs costs each request ~2 s, not a thread for
+# the whole outage. Imports and migrations pass None (no limit).
+REQUEST_TIMEOUT = 2.0
+CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its least
+RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
+# server threads (8) + after-ack (4) + lazy listeners (5) + clock and redraws fit in the
+# pool; a burst from more threads than that borrows overflow connections
+POOL_SIZE, POOL_OVERFLOW = 20, 20
+APPLICATION_NAME = "wgbot"
+# the server's statement_timeout fires first and keeps the connection; this much later the
+# client gives up on a server that does not answer at all
+CLIENT_GRACE = 0.5
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_pragmas(busy_ms: int) -> Callable[..., None]:
+    def pragmas(dbapi_conn, _record) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return pragmas
+
+
+def _drop_if_closed(dbapi_conn, _record, _proxy) -> None:
+    """Spot a pooled connection the server has closed (restart, failover, a killed backend)
+    without a round trip: an idle connection has nothing to read unless the server said
+    goodbye. Raising DisconnectionError makes the pool discard it and hand out another.
+
+    This replaces `pool_pre_ping`, which spent a round trip on every checkout.
+    """
+    poller = select.poll()
+    try:
+        poller.register(dbapi_conn.fileno(), select.POLLIN)
+    except (OSError, ValueError) as exc:  # already closed on our side
+        raise DisconnectionError("connection closed") from exc
+    if poller.poll(0):
+        raise DisconnectionError("the server closed this connection while it was idle")
+
+
+def make_engine(
+    url: str,
+    *,
+    timeout: float | None = REQUEST_TIMEOUT,
+    pool_size: int = POOL_SIZE,
+    max_overflow: int = POOL_OVERFLOW,
+    server_settings: dict[str, str] | None = None,
+) -> Engine:
+    """An engine whose every wait is bounded by `timeout` seconds (None: statements may run
+    as long as they need, for imports and migrations; connecting stays bounded).
+
+    The pool should hold a connection for every thread that may use the database at once
+    (server threads, the after-ack pool, lazy listeners, the clock): a thread that waits for
+    a connection in a burst waits on the others' GIL turns too, and an overflow connection is
+    opened for one use and closed again.
+    """
     url = normalize_url(url)
     parsed = make_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
+    pool["pool_timeout"] = timeout if timeout is not None else 30
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        options = parsed.query.get("options")
+        return _postgres_engine(url, options, timeout, pool, server_settings or {})
     database = parsed.database or ""
-    if database and database != ":memory:":
+    if not database or database == ":memory:":
+        pool = {}  # one connection, kept: the database lives in it
+    else:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 5, "check_same_thread": False})
-    event.listen(engine, "connect", _sqlite_pragmas)
+    busy = timeout if timeout is not None else 60.0
+    connect_args = {"timeout": busy, "check_same_thread": False}
+    engine = create_engine(url, connect_args=connect_args, **pool)
+    event.listen(engine, "connect", _sqlite_pragmas(int(busy * 1000)))
     if database and database != ":memory:":
         # WAL is a property of the file: readers never wait for the writer.
         with engine.connect() as conn:
@@ -58,12 +121,87 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-class Store:
-    """The database: an engine, a session factory and the schema's migrations."""
+def _postgres_engine(
+    url: str, options: Any, timeout: float | None, pool: dict[str, Any], settings: dict[str, str]
+) -> Engine:
+    connect_args: dict[str, Any] = {
+        "connect_timeout": CONNECT_TIMEOUT,
+        "application_name": APPLICATION_NAME,  # the bot's connections, in pg_stat_activity
+        # a server that vanished without closing the socket is noticed in seconds, not after
+        # the kernel's quarter of an hour of retransmissions
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,
+    }
+    if timeout is not None:
+        # the server cancels a statement (or a lock wait) that outlives the request's budget
+        settings = {"statement_timeout": str(int(timeout * 1000)), **settings}
+    if settings:
+        given = options if isinstance(options, str) else " ".join(options or ())
+        ours = " ".join(f"-c {name}={value}" for name, value in settings.items())
+        connect_args["options"] = f"{given} {ours}".strip()
+    engine = create_engine(url, pool_recycle=RECYCLE, connect_args=connect_args, **pool)
+    event.listen(engine, "checkout", _drop_if_closed)
+    if timeout is not None:
+        bounded = _bounded_connection(timeout + CLIENT_GRACE)
+        event.listen(engine, "do_connect", lambda _d, _r, cargs, kw: bounded.connect(*cargs, **kw))
+    return engine
 
-    def __init__(self, url: str) -> None:
+
+def _bounded_connection(seconds: float) -> type:
+    """A psycopg connection that gives up on a server that stopped answering altogether
+    (frozen, or its host gone with the socket still open), where statement_timeout cannot
+    fire because the server does not run. Each wait on the server is bounded; a connection
+    whose wait ran out is closed, since nobody knows what state it is in."""
+    import psycopg
+
+    if "timeout" not in inspect.signature(psycopg.Connection.wait).parameters:
+        log.warning(
+            "psycopg %s cannot bound a wait on the server: 3.3 or later can", psycopg.__version__
+        )
+        return psycopg.Connection
+
+    class BoundedConnection(psycopg.Connection):
+        def wait(self, gen: Any, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+            try:
+                return super().wait(gen, *args, timeout=timeout or seconds, **kwargs)
+            except psycopg.errors.OperationalError as exc:
+                if type(exc).__name__ != "_WaitTimeout":
+                    raise
+                self.close()  # the pool sees a closed connection and throws it away
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {seconds:g} s"
+                ) from exc
+
+    return BoundedConnection
+
+
+class DatabaseBusy(Exception):
+    """The database did not answer within the request's budget; nothing was written."""
+
+
+class Store:
+    """The database: an engine, a session factory and the schema's migrations.
+
+    `timeout` bounds every wait on the database, in seconds: connecting, waiting for a pooled
+    connection, and each statement (PostgreSQL's statement_timeout; SQLite's busy timeout).
+    The default suits request handling; pass None for long batch work such as imports.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float | None = REQUEST_TIMEOUT,
+        pool_size: int = POOL_SIZE,
+        max_overflow: int = POOL_OVERFLOW,
+    ) -> None:
         self.url = normalize_url(url)
-        self.engine = make_engine(self.url)
+        self.timeout = timeout
+        pool = {"pool_size": pool_size, "max_overflow": max_overflow}
+        self.engine = make_engine(self.url, timeout=timeout, **pool)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = threading.Lock()
 
@@ -78,8 +216,12 @@ class Store:
         if self.dialect != "sqlite":
             yield
             return
-        with self._writer:
+        if not self._writer.acquire(timeout=-1 if self.timeout is None else self.timeout):
+            raise DatabaseBusy("another write held the database too long")
+        try:
             yield
+        finally:
+            self._writer.release()
 
     @property
     def dialect(self) -> str:
@@ -98,18 +240,25 @@ class Store:
         return cfg
 
     def upgrade(self, revision: str = "head") -> None:
-        """Migrate; replicas starting together on PostgreSQL take turns, so it happens once."""
+        """Apply migrations, which may take longer than a request's budget (on PostgreSQL
+        through an engine of their own without the statement timeout). Replicas starting
+        together on PostgreSQL take turns on an advisory lock, so it happens once."""
         if self.dialect != "postgresql":
             command.upgrade(self.alembic_config(), revision)
             return
-        with self.engine.connect() as guard:
-            guard.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_KEY})
-            guard.commit()
-            try:
-                command.upgrade(self.alembic_config(), revision)
-            finally:
-                guard.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_KEY})
+        unbounded = Store(self.url, timeout=None) if self.timeout is not None else self
+        try:
+            with unbounded.engine.connect() as guard:
+                guard.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_KEY})
                 guard.commit()
+                try:
+                    command.upgrade(unbounded.alembic_config(), revision)
+                finally:
+                    guard.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": MIGRATION_KEY})
+                    guard.commit()
+        finally:
+            if unbounded is not self:
+                unbounded.dispose()
 
     def schema_revision(self) -> tuple[str | None, str]:
         """(the database's migration, the newest this code knows): readiness compares them."""

@@ -135,8 +135,11 @@ class Bot:
         body = urlencode({"payload": json.dumps(payload)})
         return self.app.dispatch(bolt_request(SIGNING_SECRET, body)).status
 
-    def vote(self, topic_id: int, user: str, reply: str | None = None) -> int:
-        return self.click(views.VOTE, f"{self.session_id()}:{topic_id}", user, reply)
+    def vote(
+        self, topic_id: int, user: str, reply: str | None = None, session_id: int | None = None
+    ) -> int:
+        session_id = session_id or self.session_id()
+        return self.click(views.VOTE, f"{session_id}:{topic_id}", user, reply)
 
     def submit_modal(self, metadata: str, text: str | None, user: str = "U1"):
         """The propose modal's view_submission, as Slack posts it."""

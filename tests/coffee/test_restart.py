@@ -12,6 +12,7 @@ from bot.coffee import views
 from bot.store import Store
 from bot.store.models import CoffeeSession, CoffeeVote
 from tests.coffee.conftest import MEETUP, NEXT_MEETUP, SCHEDULE, Bot, build, shown, utc
+from tests.conftest import DB_TIMEOUT
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -19,7 +20,7 @@ LONDON = ZoneInfo("Europe/London")
 @pytest.fixture
 def second_store(db_url):
     """Another connection pool on the same database, as a second process would have."""
-    s = Store(db_url)
+    s = Store(db_url, timeout=DB_TIMEOUT)
     yield s
     s.dispose()
 

@@ -6,8 +6,10 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import event
 
-from bot.coffee import views
+from bot.coffee import dots, views
+from bot.store import Store
 from bot.store.models import CoffeeVote
 from tests.coffee.conftest import (
     SCHEDULE,
@@ -215,3 +217,33 @@ def test_flush_draws_a_redraw_still_on_its_timer_at_once(bot):
     assert "*1.* Golden paths  ·  *1* vote" in shown(redraw)
     assert redraw.params["ts"] == bot.sessions()[0].message_ts
     assert session_id == bot.sessions()[0].id
+
+
+def test_a_vote_on_postgresql_is_one_round_trip(bot, tmp_path):
+    """No liveness ping, no BEGIN or COMMIT of its own: one statement reads, decides and
+    writes, and the server answers once (libpq's own trace of the wire protocol counts it)."""
+    if bot.store.dialect != "postgresql":
+        pytest.skip("round trips are a PostgreSQL matter")
+    session_id, (a, b) = bot.to_voting(TITLES[:2])
+    traced = Store(bot.store.url)
+    path = tmp_path / "libpq.trace"
+    trace = path.open("w")
+    # traced from the moment each connection opens, so a ping at checkout would show too
+    event.listen(traced.engine, "connect", lambda conn, _: conn.pgconn.trace(trace.fileno()))
+
+    def answers() -> int:
+        trace.flush()
+        return sum(1 for line in path.open() if "\tB\t" in line and "ReadyForQuery" in line)
+
+    try:
+        # psycopg prepares a statement it has run a few times: one extra round trip, once
+        for n in range(8):
+            dots.vote(traced, session_id, (a, b)[n % 2], "U1", bot.clock(), add=True)
+        for topic, done in ((a, "added"), (a, "removed"), (b, "added"), (b, "removed")):
+            before = answers()
+            assert dots.vote(traced, session_id, topic, "U2", bot.clock(), add=True).done == done
+            assert answers() - before == 1, done
+    finally:
+        traced.dispose()
+        trace.close()
+    assert bot.votes_by_user() == {}  # each dot added was taken back again

@@ -10,6 +10,7 @@ from bot.onboarding import service
 from bot.onboarding.views import TICK
 from bot.store import Store
 from tests.blocks import all_text, assert_valid_blocks
+from tests.conftest import DB_TIMEOUT
 from tests.onboarding.conftest import (
     CHANNEL,
     T0,
@@ -131,7 +132,7 @@ def test_two_processes_receiving_the_same_events_at_once_welcome_each_person_onc
     ob, make_onboarding_app, db_url, slack
 ):
     """Two App instances, each with its own engine, on one database; events and drains race."""
-    other_store = Store(db_url)
+    other_store = Store(db_url, timeout=DB_TIMEOUT)
     try:
         other = make_onboarding_app(on=other_store, clock=ob.clock)
         users = [f"U0RACE{i:02d}" for i in range(12)]

@@ -1,0 +1,57 @@
+"""The engine bounds every wait on the database and finds dead pooled connections for free."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+
+from bot.store import REQUEST_TIMEOUT, Store
+from tests.db_faults import kill_bot_connections
+
+
+@pytest.fixture
+def request_store(store: Store) -> Iterator[Store]:
+    """A store as request handling opens it (after the suite's store made the schema)."""
+    s = Store(store.url)
+    yield s
+    s.dispose()
+
+
+def setting(store: Store, sql: str) -> str:
+    with store.engine.connect() as db:
+        return str(db.execute(text(sql)).scalar())
+
+
+def test_a_request_store_bounds_statements_and_a_batch_store_does_not(store, request_store):
+    unbounded = Store(store.url, timeout=None)
+    try:
+        if store.dialect == "sqlite":
+            assert setting(request_store, "PRAGMA busy_timeout") == str(int(REQUEST_TIMEOUT * 1000))
+            assert setting(unbounded, "PRAGMA busy_timeout") == "60000"
+        else:
+            assert setting(request_store, "SHOW statement_timeout") == "2s"
+            assert setting(unbounded, "SHOW statement_timeout") == "0"
+            assert setting(request_store, "SHOW application_name") == "wgbot"
+    finally:
+        unbounded.dispose()
+
+
+def test_migrations_run_without_the_request_timeout(request_store):
+    # already at head: this proves upgrade() opens and closes its own unbounded engine cleanly
+    request_store.upgrade()
+    with request_store.engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(db_url, request_store):
+    if request_store.dialect == "sqlite":
+        pytest.skip("a SQLite connection cannot be closed by a server")
+    with request_store.engine.connect() as db:  # one connection, back in the pool afterwards
+        first = db.execute(text("SELECT pg_backend_pid()")).scalar()
+    assert kill_bot_connections(db_url) >= 1
+    # no ping went before this statement, yet it does not fail on the dead connection
+    with request_store.engine.connect() as db:
+        second = db.execute(text("SELECT pg_backend_pid()")).scalar()
+    assert second != first
