@@ -13,6 +13,7 @@ from bot.importers import catalog_yaml
 from bot.importers.apply import ImportReport, apply_catalog
 from bot.onboarding.content import ContentError, content_at
 from bot.store import Store
+from bot.store.engine import REQUEST_TIMEOUT
 from bot.store.models import Conference
 
 log = logging.getLogger(__name__)
@@ -28,18 +29,29 @@ def import_file(store: Store, path: Path, *, dry_run: bool = False) -> ImportRep
     return report
 
 
-def open_store(settings: Settings, *, seed: bool = True) -> Store:
-    """Check the content can be read, migrate, and seed an empty catalog from it."""
+def open_store(
+    settings: Settings, *, seed: bool = True, timeout: float | None = REQUEST_TIMEOUT
+) -> Store:
+    """Check the content can be read, migrate, and seed an empty catalog from it.
+
+    `timeout` bounds each wait on the database (requests: ~2 s); `wgbot import` passes None.
+    """
     if seed:
         settings.check_content()
         try:
             content_at(settings.welcome_file)  # read once now: a broken file stops the start
         except ContentError as exc:
             raise ConfigError(f"The onboarding content is broken: {exc}") from None
-    store = Store(settings.db_url)
+    store = Store(settings.db_url, timeout=timeout)
     store.upgrade()
     if seed:
-        seed_if_empty(store, settings.catalog_dir)
+        # a large catalog may take longer than a request's budget: seed without one
+        loader = Store(settings.db_url, timeout=None) if timeout is not None else store
+        try:
+            seed_if_empty(loader, settings.catalog_dir)
+        finally:
+            if loader is not store:
+                loader.dispose()
     return store
 
 

@@ -103,7 +103,7 @@ def import_(
             settings.require("SLACK_BOT_TOKEN")
         except ConfigError as exc:
             raise click.ClickException(str(exc)) from None
-    store = open_store(settings, seed=False)
+    store = open_store(settings, seed=False, timeout=None)  # an import may take its time
     options = Options(conference=conference, timezone=timezone, progress=TerminalProgress())
     try:
         results = import_files(store, files, options, dry_run=dry_run)
