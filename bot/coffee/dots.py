@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError as WrappedOperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.store import DatabaseBusy, Store
@@ -115,7 +116,13 @@ def vote(
             outcome = click(store, key, now, add)
             if outcome is not None:
                 return outcome
-    except (dbapi.OperationalError, dbapi.InterfaceError, PoolTimeout, DatabaseBusy) as exc:
+    except (
+        dbapi.OperationalError,
+        dbapi.InterfaceError,
+        WrappedOperationalError,  # the same, as SQLAlchemy wraps it on connecting
+        PoolTimeout,
+        DatabaseBusy,
+    ) as exc:
         log.warning("vote on %s:%s not recorded: %s", session_id, topic_id, exc)
         return VoteResult("refused", 0, 0, BUSY)
     return VoteResult("refused", 0, 0, "Too many clicks at once; please try again.")
