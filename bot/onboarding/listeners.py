@@ -129,9 +129,12 @@ class OnboardingFeature:
         return owed
 
     def owe_journey_steps(self) -> int:
-        """Steps organisers added to the content, for journeys already under way."""
+        """The steps of journeys begun since the last look, and steps organisers added."""
         with self.store.session() as s:
-            return service.owe_new_steps(s, self.content(), self.clock())
+            owed = service.owe_steps(s, self.content(), self.clock())
+        if owed:
+            self.sender.nudge()
+        return owed
 
     def stop_journey(self, team_id: str, user_id: str) -> int:
         with self.store.session() as s:
@@ -357,9 +360,7 @@ def register(app: App, feature: OnboardingFeature) -> None:
                 if action.get("action_id") == views.ORGANISER_RETRY:
                     changed = service.retry(s, team_id, int(value), feature.clock())
                 else:
-                    changed = service.mark_sent(
-                        s, feature.content(), team_id, int(value), user_id, feature.clock()
-                    )
+                    changed = service.mark_sent(s, team_id, int(value), user_id, feature.clock())
             if changed and action.get("action_id") == views.ORGANISER_RETRY:
                 feature.sender.nudge()
         feature.publish_home(client, team_id, user_id)  # what it is now, for anyone
@@ -397,14 +398,16 @@ def register(app: App, feature: OnboardingFeature) -> None:
         if (command.get("text") or "").strip().lower() != "preview":
             return
         user_id = command["user_id"]
-        if not feature.is_organiser(client, user_id):
+        # one users.info: who may preview, and the display name the DM would greet
+        user = client.users_info(user=user_id)["user"]
+        if not feature.organisers.allows(user):
             respond(
                 response_type="ephemeral",
                 text="Only organisers can preview the welcome. `/welcome` sends it to you.",
             )
             return
         # exactly the DM this organiser would get: their display name, their ticks
-        name = display_name(client.users_info(user=user_id)["user"])
+        name = display_name(user)
         team_id = command.get("team_id") or context.team_id or ""
         reply = feature.welcome_reply(team_id, user_id, name)
         note = context_block("Preview: this is what a newcomer gets, with their own name.")

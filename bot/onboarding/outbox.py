@@ -224,10 +224,8 @@ class Sender:
                         last_error="",
                     )
                 )
-                if first:  # the one first welcome is out: the journey's steps are owed now
-                    service.start_journey(
-                        s, self.content(), row, name=name, tz=tz, channel_id=channel, now=now
-                    )
+                if first:  # the one first welcome is out: the journey begins
+                    service.start_journey(s, row, tz=tz, channel_id=channel, now=now)
         except SlackApiError as exc:
             self._failed(row, exc, step)
         except Exception as exc:  # network errors, timeouts: Slack may or may not have it

@@ -229,17 +229,10 @@ def owe_resend(
 
 
 def start_journey(
-    session: Session,
-    content: Content,
-    row: OutboxMessage,
-    *,
-    name: str,
-    tz: str,
-    channel_id: str,
-    now: dt.datetime,
+    session: Session, row: OutboxMessage, *, tz: str, channel_id: str, now: dt.datetime
 ) -> bool:
-    """The first welcome went out: begin the journey and owe each of its steps, due at its
-    local hour. Once per person (the journey's key), so a second call owes nothing."""
+    """The first welcome went out: the journey begins (once per person, the journey's key).
+    Its steps are owed by owe_steps, on the scheduler's next look."""
     started = session.execute(
         _insert(
             session,
@@ -254,27 +247,17 @@ def start_journey(
         .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
         .returning(Journey.user_id)
     ).first()
-    if started is None:
-        return False
-    for step in content.journey:
-        owe(
-            session,
-            team_id=row.team_id,
-            user_id=row.user_id,
-            kind=STEP,
-            scope=step.id,
-            name=name or "-",
-            now=now,
-            due=due_at(now, step, tz),
-            channel_id=channel_id,
-            tz=tz,
-        )
-    return True
+    return started is not None
 
 
-def owe_new_steps(session: Session, content: Content, now: dt.datetime) -> int:
-    """Steps added to the content after a journey began are owed too, if their time is still
-    ahead: a journey under way never gets a step late or out of order. Idempotent."""
+LATE = dt.timedelta(hours=12)  # a step due this long ago is still sent (the bot was down)
+
+
+def owe_steps(session: Session, content: Content, now: dt.datetime) -> int:
+    """Owe each journey under way the steps it has not been owed yet, due at their local hour:
+    all of them for a journey just begun, and steps organisers add later to journeys whose
+    day for them is still ahead (never one long past, never out of order). Idempotent: the
+    outbox key holds one row per person and step."""
     last_day = max((s.day for s in content.journey), default=0)
     journeys = session.scalars(
         select(Journey).where(
@@ -284,21 +267,24 @@ def owe_new_steps(session: Session, content: Content, now: dt.datetime) -> int:
     ).all()
     owed = 0
     for j in journeys:
+        name = ""
         for step in content.journey:
             due = due_at(_aware(j.started_at), step, j.tz)
-            if due > now:
-                owed += owe(
-                    session,
-                    team_id=j.team_id,
-                    user_id=j.user_id,
-                    kind=STEP,
-                    scope=step.id,
-                    name=greeted_as(session, j.team_id, j.user_id) or "-",
-                    now=now,
-                    due=due,
-                    channel_id=j.channel_id,
-                    tz=j.tz,
-                )
+            if due < now - LATE:
+                continue
+            name = name or greeted_as(session, j.team_id, j.user_id) or "-"
+            owed += owe(
+                session,
+                team_id=j.team_id,
+                user_id=j.user_id,
+                kind=STEP,
+                scope=step.id,
+                name=name,
+                now=now,
+                due=due,
+                channel_id=j.channel_id,
+                tz=j.tz,
+            )
     return owed
 
 
@@ -452,9 +438,7 @@ def retry(session: Session, team_id: str, row_id: int, now: dt.datetime) -> bool
     return done is not None
 
 
-def mark_sent(
-    session: Session, content: Content, team_id: str, row_id: int, by: str, now: dt.datetime
-) -> bool:
+def mark_sent(session: Session, team_id: str, row_id: int, by: str, now: dt.datetime) -> bool:
     """An organiser saw that a DM went out after all: it counts as sent (a first welcome's
     journey begins) and is never retried."""
     row = session.execute(
@@ -472,13 +456,5 @@ def mark_sent(
     marked = session.get(OutboxMessage, row_id)
     # a first welcome whose DM was opened: its journey begins, the steps know where to go
     if marked is not None and (marked.kind, marked.scope) == (WELCOME, FIRST) and marked.channel_id:
-        start_journey(
-            session,
-            content,
-            marked,
-            name=marked.name,
-            tz=marked.tz,
-            channel_id=marked.channel_id,
-            now=now,
-        )
+        start_journey(session, marked, tz=marked.tz, channel_id=marked.channel_id, now=now)
     return True

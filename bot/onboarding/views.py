@@ -64,7 +64,10 @@ def welcome(content: Content, name: str, done: set[str], coffee: CoffeeNext | No
     blocks = [
         header(f"Welcome to {content.group}!"),
         section(f"Hi {who}! {content.group} is {content.about}"),
-        section(f"*Your next step:* {content.next_step}"),
+        section(
+            f"*Your next step:* {content.next_step}\n"
+            f"{link(content.channel.url, content.channel.name)}"
+        ),
         coffee_section(content, coffee),
         *_checklist(content, done),
         context(
@@ -164,7 +167,7 @@ def home(
     points; for organisers (only), how onboarding is going."""
     links = "\n".join(f"• {link(x.url, x.title)}" for x in (*content.reading, *content.links))
     examples = [f"`/talks {escape(slug)}`" for slug, _ in events[:12]] or ["`/talks platform-day`"]
-    examples += ["`/talks speaker <name>`", "`/speakers <company>`"]
+    examples += ["`/talks speaker &lt;name&gt;`", "`/speakers &lt;company&gt;`"]
     blocks = [
         header(content.group),
         section(f"{content.group} is {content.about}"),

@@ -99,11 +99,29 @@ def test_the_shipped_content_loads_with_the_expected_checklist():
     assert content.item("meeting") is not None and content.item("nope") is None
 
 
-def test_every_link_reaches_the_welcome_dm_and_the_home_tab():
+def test_the_first_dm_is_short_and_the_rest_comes_as_steps():
+    content = load_content()
+    reply = views.welcome(content, "Eve", set())
+    assert_valid_blocks(reply.blocks)
+    assert len(reply.blocks) <= 10
+    assert len(all_text(reply.blocks).split()) <= 150
+    assert all_text(reply.blocks).count("<https://") <= 2
+    assert [(s.id, s.day) for s in content.journey] == [
+        ("propose_an_idea", 2),
+        ("read_first", 4),
+        ("next_meeting", 7),
+    ]
+
+
+def test_every_link_reaches_the_welcome_dm_a_step_or_the_home_tab():
     content = load_content()
     reply = views.welcome(content, "Eve", set())
     assert_valid_blocks(reply.blocks)
     dm = all_text(reply.blocks)
+    for step in content.journey:
+        blocks = views.step(content, step).blocks
+        assert_valid_blocks(blocks)
+        dm += "\n" + all_text(blocks)
     for url in (
         content.channel.url,
         content.meetings.join_url,
