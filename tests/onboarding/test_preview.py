@@ -55,9 +55,9 @@ def test_the_preview_is_byte_for_byte_the_dm_lean_coffee_line_included(ob, slack
     assert coffee["accessory"]["value"] == str(meetup)  # propose a topic, from the DM
     assert checklist_state(preview)["meeting"] is True  # their own ticks, as the DM shows
     # its buttons are the DM's; a click on the ephemeral preview is still inert (below)
-    assert {b["accessory"]["action_id"] for b in preview if b.get("block_id", "").startswith(
-        "check_"
-    )} == {views.TICK}
+    assert {
+        b["accessory"]["action_id"] for b in preview if b.get("block_id", "").startswith("check_")
+    } == {views.TICK}
 
 
 def click(payload: Payload, slack, button: dict | None = None) -> Payload:
