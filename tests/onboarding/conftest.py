@@ -122,8 +122,10 @@ def click_body(
     ts: str = "",
     blocks: list[dict[str, Any]] | None = None,
     home: bool = False,
+    action_id: str = views.TICK,
 ) -> str:
-    """A block_actions payload for a checklist button in a DM (or in the Home tab)."""
+    """A block_actions payload for a button (the checklist's unless told) in a DM, or in the
+    Home tab."""
     container: dict[str, Any]
     if home:
         container = {"type": "view", "view_id": "VHOME"}
@@ -145,7 +147,7 @@ def click_body(
         "response_url": "https://hooks.invalid/unused",
         "actions": [
             {
-                "action_id": views.TICK,
+                "action_id": action_id,
                 "block_id": f"check_{value.partition(':')[2]}",
                 "type": "button",
                 "value": value,
