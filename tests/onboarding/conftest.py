@@ -251,12 +251,12 @@ class Onboarding:
         (row,) = self.rows(user_id=user_id, **where)
         return row
 
-    def coffee(self, channel: str = CHANNEL, state: str = "collecting") -> int:
+    def coffee(self, channel: str = CHANNEL, state: str = "collecting", **settings: Any) -> int:
         """A lean-coffee series in `channel` (Tuesdays 16:00 Europe/London, every 2 weeks) with
         its next meetup in `state`; returns the meetup's id."""
         with self.store.session() as s:
             series = coffee_service.configure(
-                s, TEAM, channel, SeriesSettings(), ORGANISER, self.clock()
+                s, TEAM, channel, SeriesSettings(**settings), ORGANISER, self.clock()
             )
             meetup = coffee_service.ensure_next_session(s, series, self.clock())
             meetup.state = state

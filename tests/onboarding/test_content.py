@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from bot.cli import main
 from bot.onboarding import views
 from bot.onboarding.content import CONTENT_FILE, ContentError, load_content
 from tests.blocks import all_text, assert_valid_blocks
@@ -179,3 +181,38 @@ def test_a_broken_content_file_is_refused_naming_the_problem(tmp_path, old, new,
 def test_a_missing_content_file_is_refused(tmp_path):
     with pytest.raises(ContentError):
         load_content(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ("    day: 4\n", "    day: 2\n", "day 2 must come after day 2"),
+        ("    day: 4\n", "    day: 1\n", "day 1 must come after day 2"),
+        ("    skip_if: whitepaper", "    skip_if: white_paper", "'white_paper' is not a checklist"),
+        ("  - id: read_first", "  - id: propose_an_idea", "'propose_an_idea' is used twice"),
+        ("  - id: read_first", "  - id: read first", "identifier"),
+        (
+            "anyone can propose one.",
+            "anyone can propose one, see <http://example.org|here>.",
+            "'http://example.org' is not a well-formed https URL",
+        ),
+        ("    day: 4\n", "    day: 4\n    hour: 3\n", "journey.1.hour"),
+        ("    show: [reading]", "    show: [gossip]", "journey.1.show"),
+    ],
+)
+def test_the_content_check_refuses_a_broken_journey_naming_it(tmp_path, old, new, named):
+    path = broken(tmp_path, old, new)
+    with pytest.raises(ContentError) as raised:
+        load_content(path)
+    assert named in str(raised.value)
+    result = CliRunner().invoke(main, ["content", "check", str(path)])
+    assert result.exit_code == 1
+    assert named in result.output and "Fix the file" in result.output
+
+
+def test_the_content_check_passes_the_shipped_file_without_network():
+    result = CliRunner().invoke(main, ["content", "check", str(CONTENT_FILE)])
+    assert result.exit_code == 0, result.output
+    assert "OK. 4 checklist items; journey steps: day 2 propose_an_idea, day 4 read_first" in (
+        result.output
+    )

@@ -13,7 +13,6 @@ from bot.onboarding.journey import due_at, tz_of
 from tests.blocks import all_text, assert_valid_blocks
 from tests.onboarding.conftest import (
     CHANNEL,
-    TEAM,
     Clock,
     channel_join,
     checklist_state,
