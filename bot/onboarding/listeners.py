@@ -59,7 +59,8 @@ class OnboardingFeature:
         due: dt.datetime | None = None,
     ) -> bool:
         """The person's one first welcome; False when it is owed (or sent) already."""
-        with self.store.session() as s:
+        # a wave of joins: queue here rather than in SQLite's sleep-and-poll (see Store.writing)
+        with self.store.writing(), self.store.session() as s:
             owed = service.owe_first_welcome(
                 s,
                 team_id=team_id,
@@ -76,7 +77,7 @@ class OnboardingFeature:
 
     def welcome_now(self, team_id: str, user_id: str) -> None:
         """Someone whose welcome waits for them to join has joined: send it without waiting."""
-        with self.store.session() as s:
+        with self.store.writing(), self.store.session() as s:
             woken = service.wake(
                 s,
                 team_id=team_id,
