@@ -265,12 +265,20 @@ def owe_steps(session: Session, content: Content, now: dt.datetime) -> int:
             Journey.started_at >= now - dt.timedelta(days=last_day + 1),
         )
     ).all()
+    owed_already = set(
+        session.execute(
+            select(OutboxMessage.team_id, OutboxMessage.user_id, OutboxMessage.scope).where(
+                OutboxMessage.kind == STEP,
+                OutboxMessage.created_at >= now - dt.timedelta(days=last_day + 1),
+            )
+        ).tuples()
+    )
     owed = 0
     for j in journeys:
         name = ""
         for step in content.journey:
             due = due_at(_aware(j.started_at), step, j.tz)
-            if due < now - LATE:
+            if due < now - LATE or (j.team_id, j.user_id, step.id) in owed_already:
                 continue
             name = name or greeted_as(session, j.team_id, j.user_id) or "-"
             owed += owe(

@@ -71,8 +71,12 @@ def welcome(content: Content, name: str, done: set[str], coffee: CoffeeNext | No
         coffee_section(content, coffee),
         *_checklist(content, done),
         context(
-            "Over the next weeks I will send a few short tips, one at a time. "
-            "The Home tab of this app keeps this list."
+            (
+                "Over the next weeks I will send a few short tips, one at a time. "
+                if content.journey
+                else ""
+            )
+            + "The Home tab of this app keeps this list."
         ),
     ]
     return Reply(f"Welcome to {content.group}, {who}!", blocks)

@@ -148,8 +148,8 @@ class TalkSearch(Base):
 
 
 class OutboxMessage(Base):
-    """A DM the bot owes a person: a welcome, the one follow-up, or a notice about a followed
-    talk. The rows are the delivery outbox.
+    """A DM the bot owes a person: a welcome, a journey step, the one follow-up, an answer in
+    the Messages tab, or a notice about a followed talk. The rows are the delivery outbox.
 
     The unique (team, user, kind, scope) key is what makes each DM happen once: a duplicate
     event, a retry or a second process inserts nothing. `state` moves pending -> sending -> sent
