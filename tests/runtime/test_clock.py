@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import select, update
 
 from bot.runtime.lease import lease_for
-from bot.runtime.scheduler import JOURNEY_JOB, Clock
+from bot.runtime.scheduler import Clock
 from bot.store.models import OutboxMessage
 from tests.onboarding.conftest import Onboarding
 
@@ -86,9 +86,3 @@ def test_the_journey_job_is_scheduled_and_only_the_holder_owes_steps(ob: Onboard
         "next_meeting",
     ]
     a.lease.release()
-    c = _clock(ob).start()
-    try:
-        job = c.scheduler.get_job(JOURNEY_JOB)
-        assert job is not None and job.trigger.interval == dt.timedelta(minutes=10)
-    finally:
-        c.stop()
