@@ -179,8 +179,9 @@ class OnboardingFeature:
             place = (clicked["channel"], clicked["ts"])
             row = by_place.get(place)
             name = row.name if row else fallback_name or clicked["user_name"]
-            # the welcome opens with a header; the follow-up does not
-            if row.kind == service.WELCOME if row else clicked["is_welcome"]:
+            # a message of ours we know by its row; else the welcome opens with a header
+            is_welcome = row.kind == service.WELCOME if row else clicked["is_welcome"]
+            if is_welcome:
                 targets[place] = views.welcome(content, name, done, coffee)
             else:
                 targets[place] = views.follow_up(content, name, done)

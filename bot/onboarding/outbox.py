@@ -11,6 +11,10 @@ A 429 or 5xx answer means Slack did not post: the row goes back to pending with 
 expires and the row is tried again; one that dies while `posting` cannot know whether the DM
 went out, so that row becomes `unknown` rather than risk a second welcome.
 
+A journey step is looked at when due, and skipped (never sent) when the person asked for no
+more, the step has left the content, or its checklist item is ticked. A row without a name (a
+channel join, /welcome) asks users.info for the display name and time zone first.
+
 A welcome to someone users.info says is invited but has not joined waits: the row stays pending
 and is looked at again every INVITE_RECHECK, without using up attempts, until they join or
 INVITE_WAIT has passed.
