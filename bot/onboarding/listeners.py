@@ -57,8 +57,12 @@ class OnboardingFeature:
         name: str = "",
         tz: str = "",
         due: dt.datetime | None = None,
+        *,
+        wake: bool = False,
     ) -> bool:
-        """The person's one first welcome; False when it is owed (or sent) already."""
+        """The person's one first welcome; False when it is owed (or sent) already. wake: a
+        welcome owed already but waiting for an invited person to join goes now (in the same
+        transaction: one commit per join)."""
         # a wave of joins: queue here rather than in SQLite's sleep-and-poll (see Store.writing)
         with self.store.writing(), self.store.session() as s:
             owed = service.owe_first_welcome(
@@ -71,23 +75,21 @@ class OnboardingFeature:
                 now=self.clock(),
                 due=due,
             )
-        if owed and due is None:
+            woken = (
+                not owed
+                and wake
+                and service.wake(
+                    s,
+                    team_id=team_id,
+                    user_id=user_id,
+                    kind=service.WELCOME,
+                    scope=service.FIRST,
+                    now=self.clock(),
+                )
+            )
+        if (owed and due is None) or woken:
             self.sender.nudge()
         return owed
-
-    def welcome_now(self, team_id: str, user_id: str) -> None:
-        """Someone whose welcome waits for them to join has joined: send it without waiting."""
-        with self.store.writing(), self.store.session() as s:
-            woken = service.wake(
-                s,
-                team_id=team_id,
-                user_id=user_id,
-                kind=service.WELCOME,
-                scope=service.FIRST,
-                now=self.clock(),
-            )
-        if woken:
-            self.sender.nudge()
 
     def resend(self, team_id: str, user_id: str) -> dt.datetime | None:
         """/welcome: None when the welcome is owed again, else when it may next be asked for."""
@@ -256,10 +258,12 @@ def register(app: App, feature: OnboardingFeature) -> None:
             )
         elif why:
             log.info("no welcome for %s: %s", user_id, why)
-        elif not feature.owe_welcome(team, user_id, "workspace", display_name(user), tz_of(user)):
-            # a duplicate, a channel join first, or the join that follows an invitation:
-            # one welcome whatever the trigger, and one that waited for the join goes now
-            feature.welcome_now(team, user_id)
+        else:
+            # a duplicate or a channel join first owes nothing more; the join that follows an
+            # invitation wakes the welcome that waited for it
+            feature.owe_welcome(
+                team, user_id, "workspace", display_name(user), tz_of(user), wake=True
+            )
 
     @app.event("member_joined_channel")
     def joined_channel(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:

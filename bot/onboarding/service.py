@@ -265,14 +265,15 @@ def owe_steps(session: Session, content: Content, now: dt.datetime) -> int:
             Journey.started_at >= now - dt.timedelta(days=last_day + 1),
         )
     ).all()
-    owed_already = set(
-        session.execute(
+    owed_already = {
+        (team, user, scope)
+        for team, user, scope in session.execute(
             select(OutboxMessage.team_id, OutboxMessage.user_id, OutboxMessage.scope).where(
                 OutboxMessage.kind == STEP,
                 OutboxMessage.created_at >= now - dt.timedelta(days=last_day + 1),
             )
-        ).tuples()
-    )
+        )
+    }
     owed = 0
     for j in journeys:
         name = ""
