@@ -77,6 +77,7 @@ def make_onboarding(
         clock,
         per_minute=settings.dms_per_minute,
         welcome_guests=settings.welcome_guests,
+        coffee_channels=settings.group_coffee_channels,
     )
     return OnboardingFeature(store, settings, sender, content, clock)
 

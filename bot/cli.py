@@ -147,6 +147,31 @@ def import_(
 
 
 @main.group()
+def content() -> None:
+    """The onboarding content (welcome, checklist, journey)."""
+
+
+@content.command("check")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def content_check(path: Path | None) -> None:
+    """Validate the onboarding file without any network: https links, known checklist ids in
+    the journey, steps in order of their day. PATH defaults to the file the bot would use."""
+    from bot.onboarding.content import ContentError, load_content
+
+    if path is None:
+        try:
+            path = load_settings().welcome_file
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    try:
+        found = load_content(path)
+    except ContentError as exc:
+        raise click.ClickException(f"{exc}\nFix the file and run the check again.") from None
+    steps = ", ".join(f"day {s.day} {s.id}" for s in found.journey) or "none"
+    click.echo(f"{path}: OK. {len(found.checklist)} checklist items; journey steps: {steps}.")
+
+
+@main.group()
 def db() -> None:
     """Database schema."""
 

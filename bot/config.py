@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     organisers: str = Field("", alias="WGBOT_ORGANISERS")  # user ids, comma-separated
     follow_up_days: int = Field(0, alias="WGBOT_FOLLOW_UP_DAYS", ge=0, le=60)  # 0: none
     dms_per_minute: int = Field(40, alias="WGBOT_DMS_PER_MINUTE", ge=1, le=6000)
+    # the group's own lean coffee (a channel id); unset: the first welcome channel that has one
+    coffee_channel: str = Field("", alias="WGBOT_COFFEE_CHANNEL")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -99,6 +101,12 @@ class Settings(BaseSettings):
     @property
     def welcome_channel_ids(self) -> frozenset[str]:
         return frozenset(c.strip() for c in self.welcome_channels.split(",") if c.strip())
+
+    @property
+    def group_coffee_channels(self) -> tuple[str, ...]:
+        """Where the group's lean coffee is looked for, in order."""
+        welcome = [c.strip() for c in self.welcome_channels.split(",") if c.strip()]
+        return tuple(c for c in dict.fromkeys([self.coffee_channel.strip(), *welcome]) if c)
 
     @property
     def organiser_ids(self) -> frozenset[str]:

@@ -176,18 +176,6 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def next_meetup(db: Session, team_id: str) -> tuple[CoffeeSession, CoffeeSeries] | None:
-    """The workspace's soonest lean coffee still ahead, for the welcome DM and the App Home."""
-    row = db.execute(
-        select(CoffeeSession, CoffeeSeries)
-        .join(CoffeeSeries, CoffeeSeries.id == CoffeeSession.series_id)
-        .where(CoffeeSeries.team_id == team_id, CoffeeSession.state.in_(ACTIVE))
-        .order_by(CoffeeSession.starts_at)
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
 def due_state(s: CoffeeSession, now: dt.datetime) -> str:
     """Where the clock says this session should be now."""
     if now >= _aware(s.starts_at):

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.config import shipped_data_dir
 
@@ -23,6 +32,18 @@ def _https(url: str) -> str:
 
 
 HttpsUrl = Annotated[str, AfterValidator(_https)]
+
+# any scheme://..., wherever it sits in mrkdwn (a bare URL, or <url|label>)
+_URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s|>]*")
+
+
+def _links_https(text: str) -> str:
+    for url in _URL_IN_TEXT.findall(text):
+        _https(url)
+    return text
+
+
+Mrkdwn = Annotated[str, AfterValidator(_links_https)]
 
 
 class _Strict(BaseModel):
@@ -60,18 +81,43 @@ class ChecklistItem(_Strict):
     label: str
 
 
+# The parts of the content a journey step may carry below its own words.
+Part = Literal["meetings", "reading", "proposals", "lean_coffee"]
+
+
+class Step(_Strict):
+    """One DM of the journey, sent `day` days after the welcome at `hour` in the person's own
+    time zone; skipped when the checklist item `skip_if` is ticked by then."""
+
+    id: str
+    day: int = Field(ge=1, le=90)
+    hour: int = Field(10, ge=7, le=20)  # a sensible local hour, never the middle of the night
+    text: Mrkdwn
+    show: list[Part] = []
+    skip_if: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not value.isidentifier() or len(value) > 40:
+            raise ValueError("a step id is an identifier of up to 40 characters")
+        return value
+
+
 class Content(_Strict):
     group: str
-    about: str
+    about: Mrkdwn
     channel: Channel
     meetings: Meetings
     reading: list[Link]
     proposals: Proposals
-    lean_coffee: str
-    introduce: str
+    lean_coffee: Mrkdwn
+    introduce: Mrkdwn
+    next_step: Mrkdwn  # the one thing the first DM asks of a newcomer
     checklist: list[ChecklistItem]
     links: list[Link]
-    follow_up: str
+    follow_up: Mrkdwn
+    journey: list[Step] = []
 
     @field_validator("checklist")
     @classmethod
@@ -80,6 +126,30 @@ class Content(_Strict):
         if len(set(keys)) != len(keys) or not all(k.isidentifier() and len(k) <= 40 for k in keys):
             raise ValueError("checklist keys must be unique identifiers of up to 40 characters")
         return items
+
+    @model_validator(mode="after")
+    def _journey_in_order(self) -> Content:
+        ids, day = set(), 0
+        for n, step in enumerate(self.journey):
+            if step.id in ids:
+                raise ValueError(f"journey.{n}: the step id {step.id!r} is used twice")
+            if step.day <= day:
+                raise ValueError(
+                    f"journey.{n} ({step.id}): day {step.day} must come after day {day}, "
+                    "the day of the step before it"
+                )
+            if step.skip_if and self.item(step.skip_if) is None:
+                known = ", ".join(i.key for i in self.checklist)
+                raise ValueError(
+                    f"journey.{n} ({step.id}): skip_if {step.skip_if!r} is not a checklist "
+                    f"key ({known})"
+                )
+            ids.add(step.id)
+            day = step.day
+        return self
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.journey if s.id == step_id), None)
 
     def item(self, key: str) -> ChecklistItem | None:
         return next((i for i in self.checklist if i.key == key), None)

@@ -11,6 +11,10 @@ A 429 or 5xx answer means Slack did not post: the row goes back to pending with 
 expires and the row is tried again; one that dies while `posting` cannot know whether the DM
 went out, so that row becomes `unknown` rather than risk a second welcome.
 
+A journey step is looked at when due, and skipped (never sent) when the person asked for no
+more, the step has left the content, or its checklist item is ticked. A row without a name (a
+channel join, /welcome) asks users.info for the display name and time zone first.
+
 A welcome to someone users.info says is invited but has not joined waits: the row stays pending
 and is looked at again every INVITE_RECHECK, without using up attempts, until they join or
 INVITE_WAIT has passed.
@@ -31,6 +35,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from bot.onboarding import service, views
 from bot.onboarding.content import Content
+from bot.onboarding.journey import tz_of
 from bot.onboarding.newcomers import INVITED, Home, from_home_team, why_not
 from bot.slack.blocks import section
 from bot.slack.replies import Reply
@@ -67,8 +72,10 @@ class Sender:
         *,
         per_minute: int = 40,
         welcome_guests: bool = False,
+        coffee_channels: tuple[str, ...] = (),
     ) -> None:
         self.store, self.client, self.content, self.clock = store, client, content, clock
+        self.coffee_channels = coffee_channels
         self.interval = 60.0 / per_minute
         self.welcome_guests = welcome_guests
         self._last_send = 0.0
@@ -164,19 +171,26 @@ class Sender:
     def _deliver(self, row: OutboxMessage) -> None:
         step = "sending"
         try:
-            name = row.name
-            # a channel join carries no user object, and a row without a name is one whose
-            # event said nothing useful (or an invitation): users.info decides
-            if not name or row.scope.startswith("channel:"):
+            if row.kind == service.STEP:
+                with self.store.session() as s:
+                    why = service.step_skipped(s, self.content(), row)
+                if why:
+                    self._set(row.id, state="skipped", last_error=why, claimed_until=None)
+                    return
+            name, tz = row.name, row.tz
+            first = row.kind == service.WELCOME and row.scope == service.FIRST
+            # a channel join carries no user object, and /welcome only the legacy handle:
+            # users.info gives the display name and time zone, and decides who is a newcomer
+            if not name:
                 user = self.client.users_info(user=row.user_id)["user"]
-                why = self.not_for(user, row.team_id)
+                why = self.not_for(user, row.team_id) if first else ""
                 if why == INVITED:
                     self._wait_for_join(row)
                     return
                 if why:
                     self._set(row.id, state="skipped", last_error=why, claimed_until=None)
                     return
-                name = display_name(user)
+                name, tz = display_name(user), tz_of(user) or tz
             channel = (
                 row.channel_id or self.client.conversations_open(users=row.user_id)["channel"]["id"]
             )
@@ -191,7 +205,7 @@ class Sender:
                         OutboxMessage.state == "sending",
                         OutboxMessage.attempts == row.attempts,
                     )
-                    .values(state="posting", channel_id=channel, name=name[:200])
+                    .values(state="posting", channel_id=channel, name=name[:200], tz=tz[:64])
                     .returning(OutboxMessage.id)
                 ).first()
             if still_mine is None:
@@ -201,14 +215,21 @@ class Sender:
             posted = self.client.chat_postMessage(
                 channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
             )
-            self._set(
-                row.id,
-                state="sent",
-                message_ts=posted.get("ts") or "",
-                sent_at=self.clock(),
-                claimed_until=None,
-                last_error="",
-            )
+            now = self.clock()
+            with self.store.session() as s:
+                s.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id)
+                    .values(
+                        state="sent",
+                        message_ts=posted.get("ts") or "",
+                        sent_at=now,
+                        claimed_until=None,
+                        last_error="",
+                    )
+                )
+                if first:  # the one first welcome is out: the journey begins
+                    service.start_journey(s, row, tz=tz, channel_id=channel, now=now)
         except SlackApiError as exc:
             self._failed(row, exc, step)
         except Exception as exc:  # network errors, timeouts: Slack may or may not have it
@@ -223,12 +244,20 @@ class Sender:
             return Reply(row.body, [section(row.body)])
         if row.kind == service.DM_ANSWER:
             return views.dm_answer(self.content())
+        content, now = self.content(), self.clock()
         with self.store.session() as s:
+            if row.kind == service.WELCOME:
+                return views.welcome_for(
+                    s, content, self.coffee_channels, row.team_id, row.user_id, name, now
+                )
+            if row.kind == service.STEP:
+                step = content.step(row.scope)
+                if step is None:  # removed from the content between the check and now
+                    raise LookupError(f"no step {row.scope!r} in the content")
+                coffee = views.group_coffee(s, row.team_id, self.coffee_channels, now)
+                return views.step(content, step, coffee)
             done = service.ticks(s, row.team_id, row.user_id)
-            coffee = views.next_coffee(s, row.team_id)
-        if row.kind == service.WELCOME:
-            return views.welcome(self.content(), name, done, coffee)
-        return views.follow_up(self.content(), name, done)
+        return views.follow_up(content, name, done)
 
     def _failed(self, row: OutboxMessage, exc: SlackApiError, step: str) -> None:
         status = exc.response.status_code

@@ -1,21 +1,30 @@
-"""Who is owed which DM, and what each person ticked; plain functions over a session."""
+"""Who is owed which DM, what each person ticked, and where their journey stands; plain
+functions over a session."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.onboarding.content import Content
+from bot.onboarding.journey import due_at
 from bot.store import dialect_of
-from bot.store.models import ChecklistTick, OutboxMessage
+from bot.store.models import ChecklistTick, Journey, OutboxMessage
 
 WELCOME = "welcome"
+STEP = "step"  # one DM of the journey; its scope is the step's id
 FOLLOW_UP = "follow_up"
 DM_ANSWER = "dm_answer"  # the short answer to someone writing to the bot in its Messages tab
+
+FIRST = "first"  # the scope of the one first welcome per person, whatever the trigger
+RESEND_EVERY = dt.timedelta(hours=1)  # /welcome sends the welcome again at most this often
+STOPPED = "asked for no more"
 
 
 def _insert(session: Session, model: type, **values: Any):
@@ -35,6 +44,7 @@ def owe(
     due: dt.datetime | None = None,
     body: str = "",
     channel_id: str = "",
+    tz: str = "",
 ) -> bool:
     """Record a DM owed to someone; False when it was owed already (a duplicate delivery).
 
@@ -55,6 +65,7 @@ def owe(
         created_at=now,
         body=body,
         channel_id=channel_id,
+        tz=tz[:64],
     ).on_conflict_do_nothing(index_elements=["team_id", "user_id", "kind", "scope"])
     # RETURNING, not rowcount: PostgreSQL reports -1 rows for an insert that returns its id
     return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
@@ -157,3 +168,302 @@ def owe_follow_ups(session: Session, now: dt.datetime, after: dt.timedelta) -> i
             now=now,
         )
     return owed
+
+
+def owe_first_welcome(
+    session: Session,
+    *,
+    team_id: str,
+    user_id: str,
+    via: str,
+    now: dt.datetime,
+    name: str = "",
+    tz: str = "",
+    due: dt.datetime | None = None,
+) -> bool:
+    """The one first welcome of a person: both triggers (joining the workspace, joining a
+    channel), their duplicates and retries all land on the same key, so the first one wins."""
+    return owe(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        kind=WELCOME,
+        scope=FIRST,
+        name=name,
+        now=now,
+        due=due,
+        body=via,
+        tz=tz,
+    )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def owe_resend(
+    session: Session, *, team_id: str, user_id: str, now: dt.datetime
+) -> dt.datetime | None:
+    """/welcome: owe the welcome again, unless one was asked for within the hour. Returns None
+    when owed, or when the next one may be asked for. The hour's key keeps two racing requests
+    to one row; the look back keeps requests either side of a full hour apart."""
+    last = session.scalar(
+        select(func.max(OutboxMessage.created_at)).where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.kind == WELCOME,
+            OutboxMessage.scope.like("resend:%"),
+        )
+    )
+    if last is not None and now - _aware(last) < RESEND_EVERY:
+        return _aware(last) + RESEND_EVERY
+    owed = owe(
+        session,
+        team_id=team_id,
+        user_id=user_id,
+        kind=WELCOME,
+        scope=f"resend:{now.astimezone(dt.UTC):%Y-%m-%dT%H}",
+        now=now,
+    )
+    return None if owed else now.replace(minute=0, second=0, microsecond=0) + RESEND_EVERY
+
+
+def start_journey(
+    session: Session, row: OutboxMessage, *, tz: str, channel_id: str, now: dt.datetime
+) -> bool:
+    """The first welcome went out: the journey begins (once per person, the journey's key).
+    Its steps are owed by owe_steps, on the scheduler's next look."""
+    started = session.execute(
+        _insert(
+            session,
+            Journey,
+            team_id=row.team_id,
+            user_id=row.user_id,
+            via=row.body[:80],
+            tz=tz[:64],
+            channel_id=channel_id,
+            started_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+        .returning(Journey.user_id)
+    ).first()
+    return started is not None
+
+
+LATE = dt.timedelta(hours=12)  # a step due this long ago is still sent (the bot was down)
+
+
+def owe_steps(session: Session, content: Content, now: dt.datetime) -> int:
+    """Owe each journey under way the steps it has not been owed yet, due at their local hour:
+    all of them for a journey just begun, and steps organisers add later to journeys whose
+    day for them is still ahead (never one long past, never out of order). Idempotent: the
+    outbox key holds one row per person and step."""
+    last_day = max((s.day for s in content.journey), default=0)
+    journeys = session.scalars(
+        select(Journey).where(
+            Journey.stopped_at.is_(None),
+            Journey.started_at >= now - dt.timedelta(days=last_day + 1),
+        )
+    ).all()
+    owed_already = {
+        (team, user, scope)
+        for team, user, scope in session.execute(
+            select(OutboxMessage.team_id, OutboxMessage.user_id, OutboxMessage.scope).where(
+                OutboxMessage.kind == STEP,
+                OutboxMessage.created_at >= now - dt.timedelta(days=last_day + 1),
+            )
+        )
+    }
+    owed = 0
+    for j in journeys:
+        name = ""
+        for step in content.journey:
+            due = due_at(_aware(j.started_at), step, j.tz)
+            if due < now - LATE or (j.team_id, j.user_id, step.id) in owed_already:
+                continue
+            name = name or greeted_as(session, j.team_id, j.user_id) or "-"
+            owed += owe(
+                session,
+                team_id=j.team_id,
+                user_id=j.user_id,
+                kind=STEP,
+                scope=step.id,
+                name=name,
+                now=now,
+                due=due,
+                channel_id=j.channel_id,
+                tz=j.tz,
+            )
+    return owed
+
+
+def stop_journey(session: Session, team_id: str, user_id: str, now: dt.datetime) -> int:
+    """No more steps, at once: the journey is marked stopped and every step still owed is
+    skipped. Returns how many steps were skipped."""
+    session.execute(
+        _insert(
+            session,
+            Journey,
+            team_id=team_id,
+            user_id=user_id,
+            started_at=now,
+            stopped_at=now,
+        ).on_conflict_do_nothing(index_elements=["team_id", "user_id"])
+    )
+    session.execute(
+        update(Journey)
+        .where(Journey.team_id == team_id, Journey.user_id == user_id, Journey.stopped_at.is_(None))
+        .values(stopped_at=now)
+    )
+    skipped = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.kind == STEP,
+            OutboxMessage.state == "pending",
+        )
+        .values(state="skipped", last_error=STOPPED)
+        .returning(OutboxMessage.id)
+    ).all()
+    return len(skipped)
+
+
+def step_skipped(session: Session, content: Content, row: OutboxMessage) -> str:
+    """Why a due step is not sent ("" when it is): stopped, gone from the content, or its
+    checklist item already done."""
+    journey = session.get(Journey, (row.team_id, row.user_id))
+    if journey is not None and journey.stopped_at is not None:
+        return STOPPED
+    step = content.step(row.scope)
+    if step is None:
+        return "no longer in the content"
+    if step.skip_if and step.skip_if in ticks(session, row.team_id, row.user_id):
+        return f"already done: {step.skip_if}"
+    return ""
+
+
+def sent_messages(session: Session, team_id: str, user_id: str) -> list[OutboxMessage]:
+    """The person's welcomes and follow-up as they sit in their DM: what a tick redraws."""
+    rows = session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.kind.in_((WELCOME, FOLLOW_UP)),
+            OutboxMessage.state == "sent",
+            OutboxMessage.message_ts != "",
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(5)
+    ).all()
+    for row in rows:
+        session.expunge(row)
+    return list(rows)
+
+
+# ---- what organisers see ---------------------------------------------------------------------
+@dataclass
+class Funnel:
+    """Onboarding at a glance for one workspace."""
+
+    week: int = 0  # people welcomed in the last 7 days
+    month: int = 0  # and in the last 30
+    items: dict[str, int] = field(default_factory=dict)  # of the month's: who ticked each item
+    progress: dict[int, int] = field(default_factory=dict)  # of the month's: n ticked -> people
+    stopped: int = 0  # of the month's: asked for no more steps
+    outbox: dict[str, int] = field(default_factory=dict)  # rows by state
+    oldest_due: dt.datetime | None = None  # the longest-waiting pending DM
+    trouble: list[OutboxMessage] = field(default_factory=list)  # failed or unknown, newest first
+
+
+TROUBLE_SHOWN = 10
+
+
+def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
+    month_ago, week_ago = now - dt.timedelta(days=30), now - dt.timedelta(days=7)
+    people = session.execute(
+        select(Journey.user_id, Journey.started_at, Journey.stopped_at).where(
+            Journey.team_id == team_id, Journey.started_at >= month_ago
+        )
+    ).all()
+    f = Funnel()
+    f.month = len(people)
+    f.week = sum(1 for _, started, _ in people if _aware(started) >= week_ago)
+    f.stopped = sum(1 for *_, stopped in people if stopped is not None)
+    welcomed = {user for user, *_ in people}
+    per_person: dict[str, int] = dict.fromkeys(welcomed, 0)
+    for user, item in session.execute(
+        select(ChecklistTick.user_id, ChecklistTick.item).where(ChecklistTick.team_id == team_id)
+    ):
+        if user in welcomed:
+            f.items[item] = f.items.get(item, 0) + 1
+            per_person[user] += 1
+    for n in per_person.values():
+        f.progress[n] = f.progress.get(n, 0) + 1
+    f.outbox = dict(
+        session.execute(
+            select(OutboxMessage.state, func.count())
+            .where(OutboxMessage.team_id == team_id)
+            .group_by(OutboxMessage.state)
+        ).all()
+    )
+    oldest = session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.state == "pending",
+            OutboxMessage.due_at <= now,
+        )
+    )
+    f.oldest_due = _aware(oldest) if oldest else None
+    f.trouble = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.state.in_(("failed", "unknown")),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(TROUBLE_SHOWN)
+        )
+    )
+    for row in f.trouble:
+        session.expunge(row)
+    return f
+
+
+def retry(session: Session, team_id: str, row_id: int, now: dt.datetime) -> bool:
+    """An organiser retries a failed or unknown DM: due now, with fresh attempts."""
+    done = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.state.in_(("failed", "unknown")),
+        )
+        .values(state="pending", due_at=now, attempts=0, claimed_until=None)
+        .returning(OutboxMessage.id)
+    ).first()
+    return done is not None
+
+
+def mark_sent(session: Session, team_id: str, row_id: int, by: str, now: dt.datetime) -> bool:
+    """An organiser saw that a DM went out after all: it counts as sent (a first welcome's
+    journey begins) and is never retried."""
+    row = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.state.in_(("failed", "unknown")),
+        )
+        .values(state="sent", sent_at=now, claimed_until=None, last_error=f"marked sent by {by}")
+        .returning(OutboxMessage.id)
+    ).first()
+    if row is None:
+        return False
+    marked = session.get(OutboxMessage, row_id)
+    # a first welcome whose DM was opened: its journey begins, the steps know where to go
+    if marked is not None and (marked.kind, marked.scope) == (WELCOME, FIRST) and marked.channel_id:
+        start_journey(session, marked, tz=marked.tz, channel_id=marked.channel_id, now=now)
+    return True

@@ -1,28 +1,42 @@
-"""The welcome DM, the follow-up and the App Home as Block Kit. Names go through escape()."""
+"""The welcome DM, the journey's steps, the follow-up and the App Home as Block Kit. Names go
+through escape(); people named in organisers' views are mentions."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.coffee.service import next_meetup
-from bot.coffee.views import when
-from bot.onboarding.content import Content
-from bot.slack.blocks import button, context, header, section
-from bot.slack.mrkdwn import escape, link
+from bot.coffee.schedule import next_start
+from bot.coffee.service import ACTIVE
+from bot.coffee.views import PROPOSE, when
+from bot.onboarding.content import Content, Step
+from bot.onboarding.service import Funnel, ticks
+from bot.slack.blocks import actions, button, context, header, section
+from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
+from bot.store.models import CoffeeSeries, CoffeeSession
 
 TICK = "onboarding_tick"  # value "tick:<key>" or "untick:<key>": saying it twice is harmless
-# The same buttons in an organiser's /welcome preview: shown, never recorded
+# The buttons of /welcome previews shown before previews were byte-for-byte the DM (a preview
+# now carries TICK, and a click on an ephemeral message is known as a preview's): still inert
 PREVIEW_TICK = "onboarding_preview_tick"
+JOURNEY_STOP = "onboarding_journey_stop"  # value: the step's id
+STOP_BLOCK = "journey_stop"
+STOP_NOTE = "No more of these: no more tips from me. `/welcome` shows the welcome again."
+COFFEE_LINK = "onboarding_coffee_link"  # a link button; Slack still sends the click
+ORGANISER_RETRY = "onboarding_outbox_retry"  # value: the outbox row's id
+ORGANISER_MARK_SENT = "onboarding_outbox_mark_sent"
 PREVIEW_NOTE = (
     "This is only a preview: its buttons change nothing. "
     "A newcomer's own welcome keeps their ticks."
 )
 
 
-def _checklist(content: Content, done: set[str], preview: bool = False) -> list[dict[str, Any]]:
+def _checklist(content: Content, done: set[str]) -> list[dict[str, Any]]:
     blocks = [section(f"*Getting started* ({len(done & _keys(content))}/{len(content.checklist)})")]
     for item in content.checklist:
         ticked = item.key in done
@@ -31,7 +45,7 @@ def _checklist(content: Content, done: set[str], preview: bool = False) -> list[
         block["block_id"] = f"check_{item.key}"
         block["accessory"] = button(
             "Undo" if ticked else "Done",
-            PREVIEW_TICK if preview else TICK,
+            TICK,
             f"{'untick' if ticked else 'tick'}:{item.key}",
             style=None if ticked else "primary",
         )
@@ -43,36 +57,84 @@ def _keys(content: Content) -> set[str]:
     return {i.key for i in content.checklist}
 
 
-def welcome(
-    content: Content, name: str, done: set[str], coffee: str = "", *, preview: bool = False
-) -> Reply:
-    """The welcome DM; `coffee` is the next lean coffee, in mrkdwn, when one is scheduled.
-
-    preview: as an organiser sees it in /welcome preview, with buttons that record nothing."""
+def welcome(content: Content, name: str, done: set[str], coffee: CoffeeNext | None = None) -> Reply:
+    """The first DM, short: who we are, the one next step, lean coffee, the checklist. The rest
+    comes as the journey's steps. /welcome preview shows exactly this."""
     who = escape(name) or "there"
-    m, p = content.meetings, content.proposals
-    channel = link(content.channel.url, content.channel.name)
-    reading = "\n".join(
-        f"• {link(r.url, r.title)}" + (f": {r.why}" if r.why else "") for r in content.reading
-    )
     blocks = [
         header(f"Welcome to {content.group}!"),
         section(f"Hi {who}! {content.group} is {content.about}"),
-        section(f"*Where we talk:* {channel}\n{content.introduce}"),
         section(
-            f"*When we meet:* {m.when}. {link(m.join_url, 'Join on Zoom')}. {m.how}\n"
-            f"{link(m.notes_url, 'Agendas and notes')} · {link(m.recordings_url, 'Recordings')}"
+            f"*Your next step:* {content.next_step}\n"
+            f"{link(content.channel.url, content.channel.name)}"
         ),
-        section(f"*What to read first*\n{reading}"),
-        section(
-            f"*Proposing an idea*\n{p.how}\n`{escape(p.thread)}` · "
-            f"{link(p.template_url, 'issue template')} · {link(p.guide_url, 'how to contribute')}"
+        coffee_section(content, coffee),
+        *_checklist(content, done),
+        context(
+            (
+                "Over the next weeks I will send a few short tips, one at a time. "
+                if content.journey
+                else ""
+            )
+            + "The Home tab of this app keeps this list."
         ),
-        section(f"*Lean coffee*\n{content.lean_coffee}" + (f"\n{coffee}" if coffee else "")),
-        *_checklist(content, done, preview),
-        context("Tick things off as you go; the Home tab of this app keeps the same list."),
     ]
     return Reply(f"Welcome to {content.group}, {who}!", blocks)
+
+
+def welcome_for(
+    db: Session,
+    content: Content,
+    channels: tuple[str, ...],
+    team_id: str,
+    user_id: str,
+    name: str,
+    now: dt.datetime,
+) -> Reply:
+    """The welcome exactly as this person gets it (their ticks, the group's lean coffee): the
+    sender, a redraw after a tick and /welcome preview all draw it here."""
+    done = ticks(db, team_id, user_id)
+    return welcome(content, name, done, group_coffee(db, team_id, channels, now))
+
+
+def step(content: Content, step: Step, coffee: CoffeeNext | None = None) -> Reply:
+    """One DM of the journey: its words, the parts of the content it shows, and a way out."""
+    blocks = [section(step.text)]
+    m, p = content.meetings, content.proposals
+    for part in step.show:
+        if part == "meetings":
+            blocks.append(
+                section(
+                    f"*When we meet:* {m.when}. {link(m.join_url, 'Join on Zoom')}. {m.how}\n"
+                    f"{link(m.notes_url, 'Agendas and notes')} · "
+                    f"{link(m.recordings_url, 'Recordings')}"
+                )
+            )
+        elif part == "reading":
+            reading = "\n".join(
+                f"• {link(r.url, r.title)}" + (f": {r.why}" if r.why else "")
+                for r in content.reading
+            )
+            blocks.append(section(f"*What to read first*\n{reading}"))
+        elif part == "proposals":
+            blocks.append(
+                section(
+                    f"*Proposing an idea*\n{p.how}\n`{escape(p.thread)}` · "
+                    f"{link(p.template_url, 'issue template')} · "
+                    f"{link(p.guide_url, 'how to contribute')}"
+                )
+            )
+        elif part == "lean_coffee":
+            blocks.append(coffee_section(content, coffee))
+    blocks.append(actions(button("No more of these", JOURNEY_STOP, step.id), block_id=STOP_BLOCK))
+    first = step.text.split("\n", 1)[0]
+    return Reply(clip(f"{content.group}: {first}", 300), blocks)
+
+
+def stopped(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A step message once its reader asked for no more: the same words, the button gone."""
+    kept = [b for b in blocks if b.get("block_id") != STOP_BLOCK]
+    return [*kept, context(STOP_NOTE)]
 
 
 def follow_up(content: Content, name: str, done: set[str]) -> Reply:
@@ -99,11 +161,17 @@ def dm_answer(content: Content) -> Reply:
 
 
 def home(
-    content: Content, done: set[str], events: list[tuple[str, str]], coffee: str = ""
+    content: Content,
+    done: set[str],
+    events: list[tuple[str, str]],
+    coffee: CoffeeNext | None = None,
+    organiser: Funnel | None = None,
 ) -> dict[str, Any]:
-    """The App Home: the checklist, quick links and the talks catalog's entry points."""
+    """The App Home: the checklist, lean coffee, quick links and the talks catalog's entry
+    points; for organisers (only), how onboarding is going."""
     links = "\n".join(f"• {link(x.url, x.title)}" for x in (*content.reading, *content.links))
-    slugs = " ".join(f"`/talks {escape(slug)}`" for slug, _ in events[:12])
+    examples = [f"`/talks {escape(slug)}`" for slug, _ in events[:12]] or ["`/talks platform-day`"]
+    examples += ["`/talks speaker &lt;name&gt;`", "`/speakers &lt;company&gt;`"]
     blocks = [
         header(content.group),
         section(f"{content.group} is {content.about}"),
@@ -111,27 +179,134 @@ def home(
             f"*Channel:* {link(content.channel.url, content.channel.name)}\n"
             f"*Meetings:* {content.meetings.when}, "
             f"{link(content.meetings.join_url, 'join on Zoom')}"
-            + (f"\n*Lean coffee:* {coffee}" if coffee else "")
         ),
+        coffee_section(content, coffee),
         *_checklist(content, done),
         section(f"*Quick links*\n{links}"),
         section(
             "*Conference talks*\n`/talks help` shows what the catalog holds. Try "
-            + (slugs or "`/talks platform-day`")
-            + ", `/talks speaker <name>` or `/speakers <company>`."
+            + ", ".join(examples[:-1])
+            + f" or {examples[-1]}."
         ),
     ]
+    if organiser is not None:
+        blocks += organiser_blocks(content, organiser)
     return {"type": "home", "blocks": blocks}
 
 
-def next_coffee(db: Session, team_id: str) -> str:
-    """'Next: Tue 7 Apr, 16:00 (Europe/London) in #channel', or "" when none is scheduled.
-
-    A channel link (<#C…>) names the channel without notifying anyone."""
-    found = next_meetup(db, team_id)
-    if found is None:
-        return ""
-    s, series = found
-    return (
-        f"Next: {when(s.starts_at, series.timezone)} ({series.timezone}) in <#{series.channel_id}>"
+def organiser_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
+    """Who was welcomed, how far they got, which DMs failed, and the outbox: organisers only."""
+    labels = {i.key: i.label for i in content.checklist}
+    total = len(content.checklist)
+    items = " · ".join(f"{escape(labels[k])}: *{f.items.get(k, 0)}*" for k in labels)
+    progress = " · ".join(f"{n}/{total}: *{f.progress.get(n, 0)}*" for n in range(total + 1))
+    states = " · ".join(f"{state} *{count}*" for state, count in sorted(f.outbox.items()))
+    waiting = (
+        f"\nOldest DM waiting since {date_token(f.oldest_due, 'UTC')}." if f.oldest_due else ""
     )
+    blocks: list[dict[str, Any]] = [
+        {"type": "divider"},
+        header("Onboarding (organisers only)"),
+        section(
+            f"*Welcomed:* *{f.week}* in the last 7 days, *{f.month}* in the last 30"
+            + (f" ({f.stopped} asked for no more tips)" if f.stopped else "")
+            + f"\n*Ticked, of those {f.month}:* {items}\n*How far they got:* {progress}"
+        ),
+        section(f"*Outbox:* {states or 'empty'}{waiting}"),
+    ]
+    if not f.trouble:
+        blocks.append(context("No DM has failed or ended unknown."))
+    for row in f.trouble:
+        what = {"step": f"step `{escape(row.scope)}`"}.get(row.kind, escape(row.kind))
+        blocks.append(
+            section(
+                f"*{row.state}*: {what} to <@{row.user_id}>"
+                + (f" · `{escape(clip(row.last_error, 200))}`" if row.last_error else "")
+            )
+        )
+        blocks.append(
+            actions(
+                button("Retry", ORGANISER_RETRY, str(row.id), style="primary"),
+                button("Mark as sent", ORGANISER_MARK_SENT, str(row.id)),
+                block_id=f"outbox_{row.id}",
+            )
+        )
+    return blocks
+
+
+def date_token(moment: dt.datetime, tz: str) -> str:
+    """A date each reader sees in their own time zone; the fallback names the series' zone."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    fallback = f"{when(aware, tz)} {tz}"
+    return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+@dataclass(frozen=True)
+class CoffeeNext:
+    """The group's next lean coffee."""
+
+    team_id: str
+    channel_id: str
+    starts_at: dt.datetime
+    timezone: str
+    session_id: int | None  # None: not opened yet, only known from the schedule
+    state: str = "scheduled"
+
+
+def group_coffee(
+    db: Session, team_id: str, channels: tuple[str, ...], now: dt.datetime
+) -> CoffeeNext | None:
+    """The group's own series (the first of `channels` that has one) and its next meetup: the
+    session when one is under way, otherwise the schedule's next date. Reads only."""
+    if not channels:
+        return None
+    found = {
+        s.channel_id: s
+        for s in db.scalars(
+            select(CoffeeSeries).where(
+                CoffeeSeries.team_id == team_id, CoffeeSeries.channel_id.in_(channels)
+            )
+        )
+    }
+    series = next((found[c] for c in channels if c in found), None)
+    if series is None:
+        return None
+    session = db.scalar(
+        select(CoffeeSession)
+        .where(CoffeeSession.series_id == series.id, CoffeeSession.state.in_(ACTIVE))
+        .order_by(CoffeeSession.starts_at)
+        .limit(1)
+    )
+    if session is not None:
+        return CoffeeNext(
+            team_id,
+            series.channel_id,
+            session.starts_at,
+            series.timezone,
+            session.id,
+            session.state,
+        )
+    starts = next_start(
+        series.weekday, series.at, series.timezone, series.every_weeks, series.anchor, now
+    )
+    return CoffeeNext(team_id, series.channel_id, starts, series.timezone, None)
+
+
+def coffee_section(content: Content, coffee: CoffeeNext | None) -> dict[str, Any]:
+    """Lean coffee: the group's words, its next meetup as a date token, and a button to
+    propose a topic (while topics are taken) or to see the agenda in the channel."""
+    text = f"*Lean coffee*\n{content.lean_coffee}"
+    if coffee is None:
+        return section(text)
+    block = section(
+        f"{text}\nNext: {date_token(coffee.starts_at, coffee.timezone)} in <#{coffee.channel_id}>"
+    )
+    if coffee.session_id and coffee.state in ("collecting", "voting"):
+        block["accessory"] = button("Propose a topic", PROPOSE, str(coffee.session_id))
+    else:
+        link_button = button("See the agenda", COFFEE_LINK, coffee.channel_id)
+        link_button["url"] = (
+            f"https://slack.com/app_redirect?channel={coffee.channel_id}&team={coffee.team_id}"
+        )
+        block["accessory"] = link_button
+    return block

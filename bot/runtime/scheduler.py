@@ -1,11 +1,11 @@
 """The scheduler every process runs, and the election that lets only one of them work it.
 
 Every `wgbot serve`, `run` or `clock` process starts this scheduler; a lease job tries for the
-clock lease every few seconds, and the work jobs (DM delivery, follow-ups, lean coffee) run only
-in the process that holds it. When the holder dies another process takes the lease on its next
-try (within LEASE_EVERY seconds), recovers the deliveries the dead holder left half-done, and
-carries on. The database stays the source of truth: every step is a conditional update, so
-even two holders by accident would never send anything twice.
+clock lease every few seconds, and the work jobs (DM delivery, journey steps, follow-ups, lean
+coffee) run only in the process that holds it. When the holder dies another process takes the
+lease on its next try (within LEASE_EVERY seconds), recovers the deliveries the dead holder
+left half-done, and carries on. The database stays the source of truth: every step is a
+conditional update, so even two holders by accident would never send anything twice.
 
 Jobs have fixed ids and replace_existing, so a restart never adds copies.
 """
@@ -29,6 +29,7 @@ logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line e
 LEASE_JOB = "clock-lease"
 OUTBOX_JOB = "onboarding-outbox"
 FOLLOW_UP_JOB = "onboarding-follow-ups"
+JOURNEY_JOB = "onboarding-journey-steps"  # owes the steps of journeys begun since its last run
 COFFEE_JOB = "coffee-clock"
 LEASE_EVERY = 5.0  # seconds: how soon a replica takes over from a holder that died
 
@@ -63,6 +64,8 @@ class Clock:
         if self.onboarding.settings.follow_up_days:
             add(self._held(self.onboarding.owe_follow_ups), "interval", hours=1,
                 id=FOLLOW_UP_JOB, replace_existing=True)  # fmt: skip
+        add(self._held(self.onboarding.owe_journey_steps), "interval", minutes=10, id=JOURNEY_JOB,
+            replace_existing=True)  # fmt: skip
         if self.coffee is not None:
             add(self._held(self.coffee.coffee_clock.tick), "interval", seconds=20, id=COFFEE_JOB,
                 replace_existing=True)  # fmt: skip
@@ -83,7 +86,7 @@ class Clock:
             except Exception:
                 log.exception("could not recover the last holder's deliveries")
             # whatever fell due while nobody held the clock happens now
-            for job in (OUTBOX_JOB, FOLLOW_UP_JOB, COFFEE_JOB):
+            for job in (OUTBOX_JOB, FOLLOW_UP_JOB, JOURNEY_JOB, COFFEE_JOB):
                 self._now(job)
 
     def _held(self, work: Callable[[], object]) -> Callable[[], None]:

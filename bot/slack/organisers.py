@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -26,8 +27,14 @@ class Organisers:
             seen = self._seen.get(user_id)
         if seen and time.monotonic() - seen[0] < self.TTL:
             return seen[1]
-        user = client.users_info(user=user_id)["user"]
-        allowed = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        return self.allows(client.users_info(user=user_id)["user"])
+
+    def allows(self, user: dict[str, Any]) -> bool:
+        """From a users.info answer already in hand (remembered like check's own)."""
+        allowed = user.get("id") in self.ids or bool(
+            user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+        )
+        user_id = user.get("id") or ""
         with self._lock:
             self._seen[user_id] = (time.monotonic(), allowed)
         return allowed

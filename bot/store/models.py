@@ -151,8 +151,8 @@ class TalkSearch(Base):
 
 
 class OutboxMessage(Base):
-    """A DM the bot owes a person: a welcome, the one follow-up, or a notice about a followed
-    talk. The rows are the delivery outbox.
+    """A DM the bot owes a person: a welcome, a journey step, the one follow-up, an answer in
+    the Messages tab, or a notice about a followed talk. The rows are the delivery outbox.
 
     The unique (team, user, kind, scope) key is what makes each DM happen once: a duplicate
     event, a retry or a second process inserts nothing. `state` moves pending -> sending -> sent
@@ -167,8 +167,11 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
-    kind: Mapped[str] = mapped_column(String(16))  # "welcome", "follow_up" or "talk_notice"
-    scope: Mapped[str] = mapped_column(String(80))  # "workspace", "channel:C…", "request:…"
+    # "welcome", "step", "follow_up", "dm_answer" or "talk_notice"
+    kind: Mapped[str] = mapped_column(String(16))
+    # a welcome: "first" (one per person, whichever trigger fired) or "resend:<hour>";
+    # a step: its id in the content
+    scope: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200), default="")  # as Slack gave it, unescaped
     state: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -179,7 +182,26 @@ class OutboxMessage(Base):
     message_ts: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    body: Mapped[str] = mapped_column(Text, default="")  # a notice's text (mrkdwn, escaped)
+    # a notice's text (mrkdwn, escaped); for a first welcome, the trigger that owed it
+    body: Mapped[str] = mapped_column(Text, default="")
+    # the person's Slack time zone when the event carried it (team_join's user): an IANA name,
+    # or "+3600"-style seconds east of UTC when Slack gave only tz_offset
+    tz: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Journey(Base):
+    """A newcomer's first weeks: begun when their one first welcome went out, its steps owed
+    as outbox rows (kind "step"), all skipped at once when they ask for no more."""
+
+    __tablename__ = "onboarding_journeys"
+    __table_args__ = (Index("ix_onboarding_journeys_started", "started_at"),)
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    via: Mapped[str] = mapped_column(String(80), default="")  # "workspace" or "channel:C…"
+    tz: Mapped[str] = mapped_column(String(64), default="")  # as in OutboxMessage.tz
+    channel_id: Mapped[str] = mapped_column(String(32), default="")  # their DM with the bot
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ChecklistTick(Base):

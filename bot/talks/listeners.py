@@ -8,10 +8,12 @@ listener, so a slow Slack never delays the ack.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import Reply, safely
@@ -19,6 +21,8 @@ from bot.store import Store
 from bot.talks import follows, views
 from bot.talks.catalog_index import CatalogCache
 from bot.talks.service import answer_speakers, answer_talks
+
+log = logging.getLogger(__name__)
 
 
 class TalksFeature:
@@ -59,9 +63,17 @@ def _team(body: dict[str, Any]) -> str:
     return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
 
 
-def _sharer(body: dict[str, Any]) -> str:
+def _sharer(body: dict[str, Any], client: WebClient) -> str:
+    """The sharer's display name, as people see them in Slack; the payload only carries the
+    legacy handle, which is kept as the fallback when users.info cannot say."""
     user = body.get("user") or {}
-    return user.get("name") or user.get("username") or "someone"
+    name = ""
+    try:
+        profile = client.users_info(user=user.get("id", ""))["user"].get("profile") or {}
+        name = profile.get("display_name") or profile.get("real_name") or ""
+    except Exception:  # the share still goes out, with the handle
+        log.info("users.info failed for the sharer %s", user.get("id"), exc_info=True)
+    return name or user.get("name") or user.get("username") or "someone"
 
 
 def register(app: App, feature: TalksFeature) -> None:
@@ -84,9 +96,11 @@ def register(app: App, feature: TalksFeature) -> None:
         return more
 
     def shared(answer: Callable[..., Reply]) -> Callable[..., None]:
-        def share(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        def share(
+            body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        ) -> None:
             text, offset = views.read_state(action.get("value", ""))
-            reply = answer(text, offset, shared_by=_sharer(body))
+            reply = answer(text, offset, shared_by=_sharer(body, client))
             if reply.failed:
                 respond(replace_original=False, text=reply.text, blocks=reply.blocks)
                 return

@@ -17,6 +17,8 @@ from slack_bolt import App, BoltResponse
 from sqlalchemy import select
 
 from bot.app import build_app, make_onboarding
+from bot.coffee import service as coffee_service
+from bot.coffee.schedule import SeriesSettings
 from bot.config import Settings
 from bot.onboarding import views
 from bot.onboarding.listeners import OnboardingFeature
@@ -120,8 +122,10 @@ def click_body(
     ts: str = "",
     blocks: list[dict[str, Any]] | None = None,
     home: bool = False,
+    action_id: str = views.TICK,
 ) -> str:
-    """A block_actions payload for a checklist button in a DM (or in the Home tab)."""
+    """A block_actions payload for a button (the checklist's unless told) in a DM, or in the
+    Home tab."""
     container: dict[str, Any]
     if home:
         container = {"type": "view", "view_id": "VHOME"}
@@ -143,7 +147,7 @@ def click_body(
         "response_url": "https://hooks.invalid/unused",
         "actions": [
             {
-                "action_id": views.TICK,
+                "action_id": action_id,
                 "block_id": f"check_{value.partition(':')[2]}",
                 "type": "button",
                 "value": value,
@@ -246,6 +250,18 @@ class Onboarding:
     def row(self, user_id: str, **where: Any) -> OutboxMessage:
         (row,) = self.rows(user_id=user_id, **where)
         return row
+
+    def coffee(self, channel: str = CHANNEL, state: str = "collecting", **settings: Any) -> int:
+        """A lean-coffee series in `channel` (Tuesdays 16:00 Europe/London, every 2 weeks) with
+        its next meetup in `state`; returns the meetup's id."""
+        with self.store.session() as s:
+            series = coffee_service.configure(
+                s, TEAM, channel, SeriesSettings(**settings), ORGANISER, self.clock()
+            )
+            meetup = coffee_service.ensure_next_session(s, series, self.clock())
+            meetup.state = state
+            s.flush()
+            return meetup.id
 
     def ticks(self) -> set[tuple[str, str]]:
         with self.store.session() as s:

@@ -10,7 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from bot.cli import main
 from bot.onboarding import views
 from bot.onboarding.content import CONTENT_FILE, ContentError, load_content
 from tests.blocks import all_text, assert_valid_blocks
@@ -99,11 +101,29 @@ def test_the_shipped_content_loads_with_the_expected_checklist():
     assert content.item("meeting") is not None and content.item("nope") is None
 
 
-def test_every_link_reaches_the_welcome_dm_and_the_home_tab():
+def test_the_first_dm_is_short_and_the_rest_comes_as_steps():
+    content = load_content()
+    reply = views.welcome(content, "Eve", set())
+    assert_valid_blocks(reply.blocks)
+    assert len(reply.blocks) <= 10
+    assert len(all_text(reply.blocks).split()) <= 150
+    assert all_text(reply.blocks).count("<https://") <= 2
+    assert [(s.id, s.day) for s in content.journey] == [
+        ("propose_an_idea", 2),
+        ("read_first", 4),
+        ("next_meeting", 7),
+    ]
+
+
+def test_every_link_reaches_the_welcome_dm_a_step_or_the_home_tab():
     content = load_content()
     reply = views.welcome(content, "Eve", set())
     assert_valid_blocks(reply.blocks)
     dm = all_text(reply.blocks)
+    for step in content.journey:
+        blocks = views.step(content, step).blocks
+        assert_valid_blocks(blocks)
+        dm += "\n" + all_text(blocks)
     for url in (
         content.channel.url,
         content.meetings.join_url,
@@ -161,3 +181,38 @@ def test_a_broken_content_file_is_refused_naming_the_problem(tmp_path, old, new,
 def test_a_missing_content_file_is_refused(tmp_path):
     with pytest.raises(ContentError):
         load_content(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ("    day: 4\n", "    day: 2\n", "day 2 must come after day 2"),
+        ("    day: 4\n", "    day: 1\n", "day 1 must come after day 2"),
+        ("    skip_if: whitepaper", "    skip_if: white_paper", "'white_paper' is not a checklist"),
+        ("  - id: read_first", "  - id: propose_an_idea", "'propose_an_idea' is used twice"),
+        ("  - id: read_first", "  - id: read first", "identifier"),
+        (
+            "anyone can propose one.",
+            "anyone can propose one, see <http://example.org|here>.",
+            "'http://example.org' is not a well-formed https URL",
+        ),
+        ("    day: 4\n", "    day: 4\n    hour: 3\n", "journey.1.hour"),
+        ("    show: [reading]", "    show: [gossip]", "journey.1.show"),
+    ],
+)
+def test_the_content_check_refuses_a_broken_journey_naming_it(tmp_path, old, new, named):
+    path = broken(tmp_path, old, new)
+    with pytest.raises(ContentError) as raised:
+        load_content(path)
+    assert named in str(raised.value)
+    result = CliRunner().invoke(main, ["content", "check", str(path)])
+    assert result.exit_code == 1
+    assert named in result.output and "Fix the file" in result.output
+
+
+def test_the_content_check_passes_the_shipped_file_without_network():
+    result = CliRunner().invoke(main, ["content", "check", str(CONTENT_FILE)])
+    assert result.exit_code == 0, result.output
+    assert "OK. 4 checklist items; journey steps: day 2 propose_an_idea, day 4 read_first" in (
+        result.output
+    )

@@ -47,7 +47,10 @@ def test_app_home_lists_the_catalogs_events(make_onboarding_app, seeded, slack):
     assert_valid_view(publish.params["view"])
     text = all_text(publish.params["view"]["blocks"])
     # the events that have talks, by slug
-    assert "Try `/talks kubecon` `/talks platform-day` `/talks openshift-commons`," in text
+    assert (
+        "Try `/talks kubecon`, `/talks platform-day`, `/talks openshift-commons`, "
+        "`/talks speaker &lt;name&gt;` or `/speakers &lt;company&gt;`."
+    ) in text
 
 
 def test_the_messages_tab_publishes_nothing(ob, slack):
@@ -56,7 +59,8 @@ def test_the_messages_tab_publishes_nothing(ob, slack):
     assert slack.calls_to("views.publish") == []
 
 
-def test_slash_welcome_acks_privately_and_owes_a_new_welcome(ob, slack):
+def test_slash_welcome_acks_privately_and_owes_a_resend_greeting_by_display_name(ob, slack):
+    slack.users["U0ADA"] = {"profile": {"display_name": "Ada L."}}
     response, body = ob.command("", user_id="U0ADA", user_name="ada")
     assert response.status == 200
     assert body == {
@@ -64,16 +68,41 @@ def test_slash_welcome_acks_privately_and_owes_a_new_welcome(ob, slack):
         "text": "On its way: look for a DM from me in a moment.",
     }
     row = ob.row("U0ADA")
-    assert (row.scope, row.state, row.name) == ("request:1337.42.abcd", "pending", "ada")
+    assert (row.kind, row.scope, row.state, row.name) == (
+        "welcome",
+        "resend:2026-11-25T12",
+        "pending",
+        "",  # not the legacy handle: the sender asks users.info
+    )
     assert ob.sent() == []  # nothing before the ack
-    # Slack retrying the same command (same trigger id) does not owe it twice
-    ob.command("", user_id="U0ADA", user_name="ada")
-    assert len(ob.rows()) == 1
     ob.drain()
     (post,) = slack.calls_to("chat.postMessage")
     assert post.params["channel"] == dm_of("U0ADA")
-    assert "Hi ada!" in all_text(post.params["blocks"])
+    assert "Hi Ada L.!" in all_text(post.params["blocks"]) and "ada!" not in post.params["text"]
     assert ob.row("U0ADA").state == "sent"
+    assert ob.feature.owe_journey_steps() == 0  # a resend is not a first welcome: no journey
+
+
+def test_slash_welcome_resends_once_an_hour_and_says_so_when_refusing(ob, slack):
+    assert "On its way" in ob.command("", user_id="U0ADA")[1]["text"]
+    ob.clock.advance(minutes=59)
+    for _ in range(20):  # a hundred calls would queue nothing more either
+        _, body = ob.command("again", user_id="U0ADA")
+        assert body["response_type"] == "ephemeral"
+        assert "less than an hour ago" in body["text"]
+        # when the next one may be asked for, as a date token (12:00 + 1 h)
+        assert "<!date^1795611600^{time}|13:00 UTC>" in body["text"]
+    assert len(ob.rows()) == 1
+    ob.clock.advance(minutes=1)
+    assert "On its way" in ob.command("", user_id="U0ADA")[1]["text"]
+    _, other = ob.command("", user_id="U0BEN")  # a limit per person, not for everyone
+    assert "On its way" in other["text"]
+    assert ob.drain() == 3
+    assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == [
+        dm_of("U0ADA"),
+        dm_of("U0ADA"),
+        dm_of("U0BEN"),
+    ]
 
 
 def test_slash_welcome_after_a_welcome_sends_it_again(ob, slack):
@@ -117,17 +146,19 @@ def assert_is_preview(params: dict, name: str) -> None:
 
 
 def test_an_organiser_named_in_the_settings_gets_the_preview(ob, slack):
-    params = preview(ob, slack, ORGANISER, user_name="<b>oss</b>")
-    assert_is_preview(params, "&lt;b&gt;oss&lt;/b&gt;")
+    slack.users[ORGANISER] = {"name": "oss", "profile": {"display_name": "<b>Oss</b>"}}
+    params = preview(ob, slack, ORGANISER, user_name="oss")
+    assert_is_preview(params, "&lt;b&gt;Oss&lt;/b&gt;")  # the display name, not the handle
     ob.settle()
-    assert slack.calls_to("users.info") == []  # the settings were enough
+    (info,) = slack.calls_to("users.info")  # one look: the name (the settings said organiser)
+    assert info.params["user"] == ORGANISER
 
 
 @pytest.mark.parametrize("role", ["is_admin", "is_owner"])
 def test_a_workspace_admin_or_owner_gets_the_preview(ob, slack, role):
-    slack.users["U0ADM"] = {role: True}
+    slack.users["U0ADM"] = {role: True, "profile": {"display_name": "Adm"}}
     params = preview(ob, slack, "U0ADM", user_name="adm")
-    assert_is_preview(params, "adm")
+    assert_is_preview(params, "Adm")
     (info,) = slack.calls_to("users.info")
     assert info.params["user"] == "U0ADM"
 

@@ -39,6 +39,7 @@ def test_a_message_to_the_bot_gets_a_short_answer_in_that_conversation(ob, slack
     text = all_text(post.params["blocks"])
     for command in ("`/talks`", "`/coffee`", "`/welcome`"):
         assert command in text
+    assert "The Home tab of this app" in text  # the three pointers: /talks, /coffee, Home
     assert "/talks" in post.params["text"]
     assert "<!" not in json.dumps(post.params)  # mentions nobody
     row = ob.row(ADA)

@@ -21,7 +21,7 @@ def test_an_invitation_is_welcomed_only_once_the_person_has_joined(ob, slack, tr
     ob.send(invited, transport)
     row = ob.row(SPENGLER)
     # owed, but not yet: no name, so the sender will ask users.info whether they have joined
-    assert (row.state, row.name, row.scope) == ("pending", "", "workspace")
+    assert (row.state, row.name, row.scope, row.body) == ("pending", "", "first", "workspace")
     assert utc(row.due_at) == T0 + INVITE_RECHECK
     assert ob.drain() == 0 and ob.sent() == []
 
@@ -84,7 +84,8 @@ def test_a_channel_join_by_someone_still_invited_waits_for_them(ob, slack, trans
     ob.send(joined, transport)
     assert ob.drain() == 1
     row = ob.row(user_id)
-    assert (row.scope, row.state, row.last_error) == (f"channel:{CHANNEL}", "pending", INVITED)
+    assert (row.scope, row.state, row.last_error) == ("first", "pending", INVITED)
+    assert row.body == f"channel:{CHANNEL}"  # the trigger that owed it
     assert slack.calls_to("chat.postMessage") == []
     slack.users[user_id] = {"is_invited_user": False}
     ob.clock.advance(hours=1)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from bot.onboarding import service, views
-from tests.onboarding.conftest import ORGANISER, TEAM, Onboarding, checklist_state
+from tests.blocks import all_text
+from tests.onboarding.conftest import CHANNEL, ORGANISER, TEAM, Onboarding, checklist_state
 from tests.payloads import Payload, load
 
 
@@ -30,10 +31,33 @@ def preview_buttons(ob: Onboarding, slack) -> list[dict]:
     return [b["accessory"] for b in shown.params["blocks"] if "accessory" in b]
 
 
-def test_the_previews_buttons_are_not_the_checklists(ob, slack):
-    buttons = preview_buttons(ob, slack)
-    assert len(buttons) == 4
-    assert {b["action_id"] for b in buttons} == {views.PREVIEW_TICK}
+def test_the_preview_is_byte_for_byte_the_dm_lean_coffee_line_included(ob, slack):
+    """An organiser's preview, then the same organiser's /welcome: the same text and blocks."""
+    meetup = ob.coffee(state="collecting")
+    slack.users[ORGANISER] = {"name": "oss", "profile": {"display_name": "Oss <3"}}
+    with ob.store.session() as s:
+        service.set_tick(s, TEAM, ORGANISER, "meeting", True, ob.clock())
+    response, _ = ob.command("preview", user_id=ORGANISER, response_url=slack.response_url("p"))
+    assert response.status == 200
+    (shown,) = slack.wait_for("response_url")
+    note, *preview = shown.params["blocks"]
+    assert note["type"] == "context" and "Preview" in note["elements"][0]["text"]
+
+    ob.command("", user_id=ORGANISER, user_name="oss")
+    assert ob.drain() == 1
+    (dm,) = slack.calls_to("chat.postMessage")
+    assert preview == dm.params["blocks"]
+    assert shown.params["text"] == dm.params["text"]
+    text = all_text(preview)
+    assert "Hi Oss &lt;3!" in text  # the display name, escaped, never the handle
+    assert "*Lean coffee*" in text and f"<#{CHANNEL}>" in text
+    coffee = next(b for b in preview if "*Lean coffee*" in b.get("text", {}).get("text", ""))
+    assert coffee["accessory"]["value"] == str(meetup)  # propose a topic, from the DM
+    assert checklist_state(preview)["meeting"] is True  # their own ticks, as the DM shows
+    # its buttons are the DM's; a click on the ephemeral preview is still inert (below)
+    assert {
+        b["accessory"]["action_id"] for b in preview if b.get("block_id", "").startswith("check_")
+    } == {views.TICK}
 
 
 def click(payload: Payload, slack, button: dict | None = None) -> Payload:

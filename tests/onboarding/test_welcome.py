@@ -35,7 +35,7 @@ def test_team_join_records_before_the_ack_and_drain_sends_one_escaped_welcome(ob
     assert ob.sent() == []
     (row,) = ob.rows()
     assert (row.team_id, row.user_id) == (TEAM, "U0EVE")
-    assert (row.kind, row.scope) == ("welcome", "workspace")
+    assert (row.kind, row.scope, row.body) == ("welcome", "first", "workspace")
     assert (row.state, row.attempts, row.name) == ("pending", 0, HOSTILE)  # stored as given
 
     assert ob.drain() == 1
@@ -114,13 +114,13 @@ def test_a_new_welcome_nudges_the_sender_once_and_a_duplicate_does_not(ob):
     body = envelope(team_join(newcomer("U0EVE", "Eve")))
     ob.post_event(body)
     ob.post_event(body)
-    ob.event(channel_join("U0EVE"))  # a different welcome (the channel's): nudges again
-    assert len(ob.rows()) == 2
-    assert nudges == ["drain now", "drain now"]
+    ob.event(channel_join("U0EVE"))  # the other trigger: the same person, no second welcome
+    assert len(ob.rows()) == 1
+    assert nudges == ["drain now"]
 
 
 def test_owe_tells_a_new_debt_from_a_duplicate(ob):
-    args = {"team_id": TEAM, "user_id": "U0EVE", "kind": "welcome", "scope": "workspace"}
+    args = {"team_id": TEAM, "user_id": "U0EVE", "kind": "welcome", "scope": "first"}
     with ob.store.session() as s:
         assert service.owe(s, now=T0, name="Eve", **args) is True
     with ob.store.session() as s:
@@ -205,7 +205,8 @@ def test_joining_a_configured_channel_welcomes_after_a_users_info_check(ob, slac
     assert ob.event(channel_join("U0BOB")).status == 200
     assert ob.sent() == []  # users.info waits for the sender, after the ack
     row = ob.row("U0BOB")
-    assert (row.scope, row.name, row.state) == (f"channel:{CHANNEL}", "", "pending")
+    assert (row.scope, row.body, row.name) == ("first", f"channel:{CHANNEL}", "")
+    assert row.state == "pending"
     ob.drain()
     assert [c.method for c in ob.sent()] == ["users.info", "conversations.open", "chat.postMessage"]
     (post,) = slack.calls_to("chat.postMessage")

@@ -68,3 +68,21 @@ def test_a_sender_that_lost_its_row_to_a_new_holder_does_not_post_it(ob: Onboard
     ob.drain()
     assert ob.row("U0RACE").state == "sent"
     assert len(ob.slack.calls_to("chat.postMessage")) == 1
+
+
+def test_the_journey_job_is_scheduled_and_only_the_holder_owes_steps(ob: Onboarding):
+    a, b = _clock(ob), _clock(ob)
+    a.campaign()
+    b.campaign()
+    ob.join("U0ONE", "One")
+    ob.drain()
+    b._held(ob.feature.owe_journey_steps)()
+    assert ob.rows(kind="step") == []
+    a._held(ob.feature.owe_journey_steps)()
+    a._held(ob.feature.owe_journey_steps)()  # every ten minutes: still one row per step
+    assert [r.scope for r in ob.rows(kind="step")] == [
+        "propose_an_idea",
+        "read_first",
+        "next_meeting",
+    ]
+    a.lease.release()

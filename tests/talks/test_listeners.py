@@ -66,6 +66,7 @@ def test_more_button_pages_through_response_url(app, slack):
 
 
 def test_share_posts_publicly_under_the_sharers_name_and_removes_the_private_copy(app, slack):
+    slack.users["U123"] = {"name": "grace", "profile": {"display_name": "Grace H. <3"}}
     _, body = run_command(app, "/talks", "speaker whitney lee")
     share = next(
         e
@@ -87,7 +88,7 @@ def test_share_posts_publicly_under_the_sharers_name_and_removes_the_private_cop
     assert_valid_blocks(public.params["blocks"])
     text = all_text(public.params["blocks"])
     assert "Sometimes, Lipstick Is Exactly What a Pig Needs!" in text
-    assert "Shared by grace" in text
+    assert "Shared by Grace H. &lt;3" in text  # the display name (escaped), not the handle
     assert "<@" not in text  # naming the sharer must not ping them
     assert not [b for b in public.params["blocks"] if b["type"] == "actions"]
     assert delete.params["delete_original"] is True
