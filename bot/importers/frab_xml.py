@@ -16,9 +16,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from bot.importers.common import Options, Parsed
-from bot.importers.pretalx_json import read_schedule
-from bot.importers.records import CatalogFileError
+from bot.importers.frab_schedule import read_schedule
+from bot.importers.records import CatalogFileError, Options, Parsed
 
 _FIELDS = (
     "date",

@@ -101,6 +101,8 @@ class Talk(Base):
     ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     room: Mapped[str | None] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(1000))
+    video_url: Mapped[str | None] = mapped_column(String(1000))  # the recording
+    slides_url: Mapped[str | None] = mapped_column(String(1000))
     # Denormalised "Name (Company), Name (Company)" so an answer needs one query, not one per talk.
     speakers_line: Mapped[str] = mapped_column(Text, default="")
     # "day start title" as one string: schedule order that an index serves on every database
@@ -125,6 +127,9 @@ class TalkSpeaker(Base):
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # as this conference spells them: another conference's spelling never changes this one
+    name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    company_name: Mapped[str | None] = mapped_column(String(300))
     talk: Mapped[Talk] = relationship(back_populates="links")
     speaker: Mapped[Speaker] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -177,6 +182,8 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     body: Mapped[str] = mapped_column(Text, default="")  # a notice's text (mrkdwn, escaped)
+    # a DM pointless after this (a talk reminder once the talk began): skipped, never sent late
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ChecklistTick(Base):

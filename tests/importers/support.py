@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.importers.common import Options
 from bot.importers.pipeline import ImportResult, import_files
+from bot.importers.records import Options
 from bot.store import Store
 from bot.store.models import (
     CatalogState,
@@ -70,10 +70,8 @@ def talk_by_source(store: Store, source_id: str) -> dict[str, Any]:
             .where(Talk.source_id == source_id)
         ).one()
         talk, event, kind, tz = row
-        people = s.execute(
-            select(Speaker.name, Company.name)
-            .join(TalkSpeaker, TalkSpeaker.speaker_id == Speaker.id)
-            .outerjoin(Company, Company.id == TalkSpeaker.company_id)
+        people = s.execute(  # as this talk's conference spells them
+            select(TalkSpeaker.name, TalkSpeaker.company_name)
             .where(TalkSpeaker.talk_id == talk.id)
             .order_by(TalkSpeaker.position)
         ).all()
