@@ -61,6 +61,8 @@ class CatalogIndex:
     events: dict[int, EventInfo]
     # key -> ("conference"|"event", id); keys are slugs, aliases and names as key_of() makes them
     names: dict[str, tuple[str, int]]
+    cities: dict[str, set[int]] = field(default_factory=dict)  # "paris" -> conference ids
+    formats: dict[str, int] = field(default_factory=dict)  # talks per format
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _directory: Directory | None = field(default=None, repr=False)
     _terms: list[str] | None = field(default=None, repr=False)
@@ -68,6 +70,18 @@ class CatalogIndex:
     @cached_property
     def longest_name(self) -> int:
         return max((k.count("-") + 1 for k in self.names), default=1)
+
+    def starting_with(self, text: str) -> tuple[str, int] | None:
+        """The one event or conference whose slug or name starts with these words ("kubecon eu"
+        -> kubecon-eu-2024, "backstage" -> BackstageCon); None when none or several do."""
+        key = key_of(text)
+        if len(key) < 4:
+            return None
+        found = {target for name, target in self.names.items() if name.startswith(key)}
+        if len(found) == 1:
+            return found.pop()
+        conferences = {t for t in found if t[0] == "conference"}
+        return conferences.pop() if len(conferences) == 1 else None
 
     def directory(self, db: Db) -> Directory:
         """Speakers and companies, loaded on the first query that names someone."""
@@ -119,14 +133,19 @@ def _load(db: Db, revision: int) -> CatalogIndex:
         Conference.starts,
         Conference.ends,
         Conference.day_one,
+        Conference.city,
     )
+    cities: dict[str, set[int]] = {}
     for c in db.execute(select(*conference_columns).order_by(Conference.starts, Conference.id)):
+        if c.city:
+            cities.setdefault(key_of(c.city), set()).add(c.id)
         conferences[c.id] = ConferenceInfo(
             c.id, c.slug, c.name, c.timezone, c.starts, c.ends, c.day_one, per_conf.get(c.id, 0)
         )
         for key in (c.slug, c.name):
             names[key_of(key)] = ("conference", c.id)
-    return CatalogIndex(revision, conferences, events, names)
+    formats = dict(db.execute(select(Talk.format, func.count()).group_by(Talk.format)).all())
+    return CatalogIndex(revision, conferences, events, names, cities, formats)
 
 
 REVISION = select(CatalogState.revision).where(CatalogState.id == 1)

@@ -122,6 +122,21 @@ def register(app: App, feature: TalksFeature) -> None:
             blocks=reply.blocks,
         )
 
+    def details(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """A talk picked in the Details menu, in full, below the list (which stays)."""
+        picked = str((action.get("selected_option") or {}).get("value") or "")
+        reply = feature.talks(picked if picked.isdigit() else "#0")
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=reply.text,
+            blocks=reply.blocks,
+        )
+
+    app.action(views.DETAILS)(ack=_ack_only, lazy=[details])
+    # link buttons: Slack opens the URL; the action still arrives and must be acknowledged
+    app.action(views.VIDEO)(_ack_only)
+    app.action(views.SLIDES)(_ack_only)
     app.action(views.FOLLOW)(ack=follow_ack, lazy=[follow_answer])
     app.action(views.UNFOLLOW)(ack=follow_ack, lazy=[follow_answer])
     app.action(views.MORE_TALKS)(ack=_ack_only, lazy=[paged(feature.talks)])

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from bot.store import Db
 from bot.talks.catalog_index import CatalogCache, CatalogIndex
 from bot.talks.query import MAX_QUERY, QueryError, TalkQuery, parse
-from bot.talks.search import Page, SpeakerCard, find_speakers, find_talks
+from bot.talks.search import Page, SpeakerCard, find_speakers, find_talks, talks_by_id
 from bot.talks.suggest import NAME_CUTOFF, best_match, suggest
 from bot.text import words
 
-PAGE_SIZE = 10
+TALK_ID = re.compile(r"^#?[0-9]{1,9}$")
+PAGE_SIZE = 25  # a whole co-located event in one answer
 
 
 @dataclass(frozen=True)
 class TalksAnswer:
-    kind: str  # "help", "results", "none" or "refused"
+    kind: str  # "help", "results", "details", "none" or "refused"
     text: str  # what the user typed
     index: CatalogIndex
     query: TalkQuery | None = None
@@ -33,6 +35,9 @@ def answer_talks(
     text = text.strip()
     if text.lower() in ("", "help", "?"):
         return TalksAnswer("help", text, index)
+    if TALK_ID.match(text):  # `/talks 123`: one talk in full
+        rows = talks_by_id(db, [int(text.lstrip("#"))])
+        return TalksAnswer("details", text, index, page=Page(rows, len(rows), 0))
     try:
         q = parse(text, index, now)
     except QueryError as exc:
@@ -47,6 +52,8 @@ def answer_talks(
         page = find_talks(db, index, fixed[0], offset, PAGE_SIZE)
         if page.total:
             return TalksAnswer("results", text, index, query=fixed[0], page=page, meant=fixed[1])
+        if fixed[0].event_ids and not fixed[0].words:  # an event with no talks yet: say so
+            return TalksAnswer("none", text, index, query=fixed[0], meant=fixed[1])
     return TalksAnswer("none", text, index, query=q)
 
 

@@ -97,6 +97,8 @@ def test_talk_answers_work_on_imported_schedules(cli, store):
     track = cli("ask", "/talks platform-engineering")
     assert "12 talks* for PLATFORM ENGINEERING" in track.stdout
     assert "Florian Hopfensperger (Allianz Technology), Yury Tsarev (Upbound)" in track.stdout
-    assert "Tue 24 Mar 2026, 11:15" in track.stdout  # 10:15Z, shown in Amsterdam
+    # 10:15Z: the date token's fallback is Amsterdam's time, under the day's heading
+    assert "*Tuesday 24 March 2026*" in track.stdout
+    assert "11:15 CET · *API-Driven Infrastructure as Code" in track.stdout
     people = cli("ask", "/speakers peter jausovec")
-    assert "Peter Jausovec* · Solo.io" in people.stdout
+    assert "*Peter Jausovec*" in people.stdout and "· for Solo.io ·" in people.stdout
