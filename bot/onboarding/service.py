@@ -35,6 +35,7 @@ def owe(
     due: dt.datetime | None = None,
     body: str = "",
     channel_id: str = "",
+    expires: dt.datetime | None = None,
 ) -> bool:
     """Record a DM owed to someone; False when it was owed already (a duplicate delivery).
 
@@ -55,6 +56,7 @@ def owe(
         created_at=now,
         body=body,
         channel_id=channel_id,
+        expires_at=expires,
     ).on_conflict_do_nothing(index_elements=["team_id", "user_id", "kind", "scope"])
     # RETURNING, not rowcount: PostgreSQL reports -1 rows for an insert that returns its id
     return session.execute(stmt.returning(OutboxMessage.id)).first() is not None

@@ -29,10 +29,18 @@ class TalksFeature:
         # re-read the catalog's revision at most once a second: imports are rare, answers not
         self.cache = CatalogCache(recheck=1.0)
 
-    def talks(self, text: str, offset: int = 0, shared_by: str | None = None) -> Reply:
+    def talks(
+        self,
+        text: str,
+        offset: int = 0,
+        shared_by: str | None = None,
+        user: tuple[str, str] | None = None,
+    ) -> Reply:
+        """user: (team, user) of who asks, for `/talks mine`."""
+
         def build() -> Reply:
             with self.store.engine.connect() as db:
-                answer = answer_talks(db, self.cache, text, self.clock(), offset)
+                answer = answer_talks(db, self.cache, text, self.clock(), offset, user)
                 return views.talks_view(answer, shared_by=shared_by)
 
         return safely(build, f"/talks {text[:100]!r}")
@@ -67,7 +75,8 @@ def _sharer(body: dict[str, Any]) -> str:
 def register(app: App, feature: TalksFeature) -> None:
     @app.command("/talks")
     def talks_command(ack: Ack, command: dict[str, Any]) -> None:
-        reply = feature.talks(command.get("text") or "")
+        who = (command.get("team_id") or "", command.get("user_id") or "")
+        reply = feature.talks(command.get("text") or "", user=who)
         ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
 
     @app.command("/speakers")
@@ -78,7 +87,10 @@ def register(app: App, feature: TalksFeature) -> None:
     def paged(answer: Callable[..., Reply]) -> Callable[..., None]:
         def more(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
             text, offset = views.read_state(action.get("value", ""))
-            reply = answer(text, offset)
+            if answer == feature.talks:
+                reply = feature.talks(text, offset, user=(_team(body), body["user"]["id"]))
+            else:
+                reply = answer(text, offset)
             respond(replace_original=True, text=reply.text, blocks=reply.blocks)
 
         return more

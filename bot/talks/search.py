@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, func, literal, select
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
 
 from bot.store import Db, dialect_of
 from bot.store.fulltext import Term, fts_param, match
-from bot.store.models import Conference, Event, Talk, TalkSpeaker
+from bot.store.models import Conference, Event, Talk, TalkFollow, TalkSpeaker
 from bot.store.value_lists import in_list, list_param
 from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
@@ -158,6 +158,44 @@ def talks_by_id(db: Db, ids: list[int]) -> list[TalkRow]:
     dialect = dialect_of(db)
     rows = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, ids)})
     return [TalkRow._make(r) for r in rows]
+
+
+def talks_during(db: Db, now: dt.datetime, kind: str) -> list[TalkRow]:
+    """ "now": talks under way (begun, not ended; no end: begun in the last half hour);
+    "next": talks starting within the hour. Only timed talks, so only running conferences."""
+    if kind == "now":
+        ended = or_(
+            Talk.ends_at > now,
+            and_(Talk.ends_at.is_(None), Talk.starts_at > now - dt.timedelta(minutes=30)),
+        )
+        where = and_(Talk.starts_at <= now, ended)
+    else:
+        where = and_(Talk.starts_at > now, Talk.starts_at <= now + dt.timedelta(hours=1))
+    stmt = (
+        select(*ROW_COLUMNS)
+        .join(Event, Event.id == Talk.event_id)
+        .join(Conference, Conference.id == Talk.conference_id)
+        .where(where)
+        .order_by(Talk.starts_at, Talk.sort_key, Talk.id)
+        .limit(100)
+    )
+    return [TalkRow._make(r) for r in db.execute(stmt)]
+
+
+def followed_talks(db: Db, team_id: str, user_id: str) -> list[TalkRow]:
+    """The talks this person follows, in schedule order."""
+    stmt = (
+        select(*ROW_COLUMNS)
+        .join(Event, Event.id == Talk.event_id)
+        .join(Conference, Conference.id == Talk.conference_id)
+        .join(
+            TalkFollow,
+            and_(TalkFollow.conference == Conference.slug, TalkFollow.source_id == Talk.source_id),
+        )
+        .where(TalkFollow.team_id == team_id, TalkFollow.user_id == user_id)
+        .order_by(Talk.sort_key, Talk.id)
+    )
+    return [TalkRow._make(r) for r in db.execute(stmt)]
 
 
 def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit: int = 10) -> Page:
