@@ -54,6 +54,8 @@ def make_talk(
     url: str | None = None,
     summary: str = "",
     speakers: list[SpeakerRecord] | tuple[SpeakerRecord, ...] = (),
+    video_url: str | None = None,
+    slides_url: str | None = None,
 ) -> TalkRecord:
     """A talk whose every field fits the store; times in UTC and its day in the local zone."""
     sid = str(source_id).strip() if source_id is not None else ""
@@ -97,6 +99,8 @@ def make_talk(
         url=checked_url(url, where),
         summary=summary,
         speakers=tuple(people),
+        video_url=checked_url(video_url, f"{where}: recording"),
+        slides_url=checked_url(slides_url, f"{where}: slides"),
     )
 
 

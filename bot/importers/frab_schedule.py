@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.importers.checks import check_unique, checked_url, days_of, make_talk
+from bot.importers.links import recording_and_slides
 from bot.importers.naming import choose_slug, main_event, track_event
 from bot.importers.records import (
     Catalog,
@@ -162,6 +163,13 @@ def read_schedule(
         url = as_str(ev.get("url")).strip()
         if url.startswith("/") and base_url:
             url = base_url.rstrip("/") + url
+        links = [
+            (as_str(link.get("url") or link.get("href")).strip(), as_str(link.get("title")))
+            for link in as_list(ev.get("links"), f"{place}: links")
+            if isinstance(link, dict)
+        ]
+        video, slides = recording_and_slides([(u, t) for u, t in links if u])
+        video = as_str(ev.get("recording_url") or ev.get("video_url")).strip() or video
         persons = as_list(ev.get("persons"), f"{place}: persons")
         people = [
             SpeakerRecord(clean_text(person_name(p, f"{place}: persons[{i}]")))
@@ -181,6 +189,8 @@ def read_schedule(
                 url=url,
                 summary=summary,
                 speakers=people,
+                video_url=video,
+                slides_url=slides,
             )
         )
     options.progress.finish()

@@ -58,6 +58,10 @@ def _event(el: Element) -> dict[str, Any]:
     fields: dict[str, Any] = {k: _text(el.find(k)) for k in _FIELDS}
     fields["guid"] = el.get("guid") or el.get("id")
     fields["persons"] = [_text(p) for p in el.iterfind("persons/person")]
+    fields["links"] = [
+        {"url": (link.get("href") or "").strip(), "title": _text(link)}
+        for link in el.iterfind("links/link")
+    ]
     return fields
 
 

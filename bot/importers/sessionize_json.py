@@ -146,6 +146,7 @@ def read(data: Any, path: str, options: Options) -> Parsed:
                 room=rooms.get(_key(session.get("roomId"))),
                 summary=html_text(str(session.get("description") or "")),
                 speakers=people,
+                video_url=str(session.get("recordingUrl") or "").strip() or None,
             )
         )
     options.progress.finish()
