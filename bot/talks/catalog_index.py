@@ -7,7 +7,9 @@ cached until the next import bumps the revision.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -68,6 +70,10 @@ class CatalogIndex:
     _terms: list[str] | None = field(default=None, repr=False)
 
     @cached_property
+    def _sorted_names(self) -> list[str]:
+        return sorted(self.names)
+
+    @cached_property
     def longest_name(self) -> int:
         return max((k.count("-") + 1 for k in self.names), default=1)
 
@@ -77,7 +83,13 @@ class CatalogIndex:
         key = key_of(text)
         if len(key) < 4:
             return None
-        found = {target for name, target in self.names.items() if name.startswith(key)}
+        keys = self._sorted_names
+        start = bisect.bisect_left(keys, key)
+        found = set()
+        for name in itertools.islice(keys, start, None):  # the names with this prefix, in order
+            if not name.startswith(key):
+                break
+            found.add(self.names[name])
         if len(found) == 1:
             return found.pop()
         conferences = {t for t in found if t[0] == "conference"}

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.slack.blocks import (
     MAX_BLOCKS,
@@ -22,7 +23,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
-from bot.talks.catalog_index import CatalogIndex, EventInfo
+from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
 from bot.talks.search import COUNT_CAP, SpeakerCard, TalkRow
 from bot.talks.service import PAGE_SIZE, SpeakersAnswer, TalksAnswer
@@ -366,13 +367,19 @@ def suggestions(index: CatalogIndex, q: TalkQuery | None, limit: int = 3) -> lis
     events = [e for e in index.events.values() if e.talks]
     if q is not None and q.conference_ids:
         events = [e for e in events if e.conference_id in q.conference_ids] or events
-    typed = (q.free_text if q else "") or ""
-
-    def score(e: EventInfo) -> tuple[float, int]:
-        close = fuzz.partial_ratio(typed.lower(), e.name.lower()) if typed else 0
-        return (close if close >= 60 else 0, e.talks)
-
-    return [e.slug for e in sorted(events, key=score, reverse=True)[:limit]]
+    typed = ((q.free_text if q else "") or "").lower()
+    close = []
+    if typed:  # rapidfuzz ranks them in C: a catalog of hundreds of events costs nothing
+        names = {e.slug: e.name.lower() for e in events}
+        close = [
+            slug
+            for _name, _score, slug in process.extract(
+                typed, names, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=60
+            )
+        ]
+    biggest = heapq.nlargest(limit, events, key=lambda e: e.talks)
+    picked = list(dict.fromkeys([*close, *(e.slug for e in biggest)]))
+    return picked[:limit]
 
 
 def speaker_text(card: SpeakerCard) -> str:
