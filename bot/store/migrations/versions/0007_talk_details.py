@@ -22,9 +22,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("talk_speakers") as batch:
-        batch.add_column(sa.Column("name", sa.String(300), nullable=False, server_default=""))
-        batch.add_column(sa.Column("company_name", sa.String(300), nullable=True))
+    # plain ADD COLUMN on both databases: no table is rebuilt, so no row is touched
+    op.add_column(
+        "talk_speakers", sa.Column("name", sa.String(300), nullable=False, server_default="")
+    )
+    op.add_column("talk_speakers", sa.Column("company_name", sa.String(300), nullable=True))
     # the spellings the rows had until now
     op.execute(
         "UPDATE talk_speakers SET name = "
@@ -34,11 +36,9 @@ def upgrade() -> None:
         "UPDATE talk_speakers SET company_name = "
         "(SELECT companies.name FROM companies WHERE companies.id = talk_speakers.company_id)"
     )
-    with op.batch_alter_table("talks") as batch:
-        batch.add_column(sa.Column("video_url", sa.String(1000), nullable=True))
-        batch.add_column(sa.Column("slides_url", sa.String(1000), nullable=True))
-    with op.batch_alter_table("dm_outbox") as batch:
-        batch.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("talks", sa.Column("video_url", sa.String(1000), nullable=True))
+    op.add_column("talks", sa.Column("slides_url", sa.String(1000), nullable=True))
+    op.add_column("dm_outbox", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
