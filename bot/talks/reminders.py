@@ -22,7 +22,7 @@ from bot.onboarding.outbox import REMINDER
 from bot.slack.mrkdwn import escape, link
 from bot.store import Store
 from bot.store.models import Conference, Talk, TalkFollow
-from bot.talks.views import when
+from bot.talks.talk_blocks import when
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import json
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
@@ -18,34 +16,45 @@ from bot.slack.blocks import (
     button,
     context,
     header,
-    link_button,
     section,
 )
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
-from bot.talks.search import COUNT_CAP, SpeakerCard, TalkRow
+from bot.talks.search import COUNT_CAP, SpeakerCard
 from bot.talks.service import PAGE_SIZE, SpeakersAnswer, TalksAnswer
+from bot.talks.talk_blocks import (  # the action ids, re-exported for the listeners
+    DETAILS as DETAILS,
+)
+from bot.talks.talk_blocks import (
+    FOLLOW as FOLLOW,
+)
+from bot.talks.talk_blocks import (
+    FORMAT_LABELS,
+    UNFOLLOW,
+    day_heading,
+    details_menu,
+    details_view,
+    facts,
+    link_buttons,
+    talk_line,
+    talk_text,
+    with_follow,
+)
+from bot.talks.talk_blocks import (
+    SLIDES as SLIDES,
+)
+from bot.talks.talk_blocks import (
+    VIDEO as VIDEO,
+)
 from bot.text import plural
 
-FORMAT_LABELS = {
-    "talk": "Talk",
-    "lightning": "Lightning talk",
-    "panel": "Panel",
-    "keynote": "Keynote",
-    "workshop": "Workshop",
-}
 MORE_TALKS = "talks_more"
 SHARE_TALKS = "talks_share"
 MORE_SPEAKERS = "speakers_more"
 SHARE_SPEAKERS = "speakers_share"
-FOLLOW = "talks_follow"  # value: talk id
-DETAILS = "talks_details"  # a static select; the chosen option's value is a talk id
-VIDEO = "talks_video"  # link buttons: Slack opens the URL, the bot only acks
-SLIDES = "talks_slides"
 DETAILED = 3  # answers of up to this many talks show each in full
-UNFOLLOW = "talks_unfollow"
 SPEAKERS_PAGE = 5
 
 EXAMPLES = [
@@ -78,89 +87,6 @@ def read_state(value: str) -> tuple[str, int]:
         return str(data.get("q", "")), max(0, int(data.get("o", 0)))
     except (ValueError, TypeError, AttributeError):
         return "", 0
-
-
-@lru_cache(maxsize=4096)  # a schedule has few distinct slots, and every answer formats them
-def when(starts_at: dt.datetime | None, day: dt.date | None, timezone: str) -> str | None:
-    """A Slack date token: each reader sees their own zone; the fallback (notifications, old
-    clients) is the conference's local time with its zone."""
-    if starts_at is not None:
-        start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=dt.UTC)
-        local = start.astimezone(ZoneInfo(timezone))
-        fallback = local.strftime("%a %-d %b %Y, %H:%M ") + (local.tzname() or timezone)
-        return f"<!date^{int(start.timestamp())}^{{date_short_pretty}}, {{time}}|{fallback}>"
-    return day.strftime("%a %-d %b %Y") if day else None
-
-
-@lru_cache(maxsize=4096)
-def clock_time(starts_at: dt.datetime | None, timezone: str) -> str:
-    """Just the start time, as a date token (the day is the heading above it)."""
-    if starts_at is None:
-        return ""
-    start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=dt.UTC)
-    local = start.astimezone(ZoneInfo(timezone))
-    fallback = local.strftime("%H:%M ") + (local.tzname() or timezone)
-    return f"<!date^{int(start.timestamp())}^{{time}}|{fallback}>"
-
-
-def _facts(row: TalkRow, *, room: bool = True) -> str:
-    """'Panel · Platform Engineering Day · <date token>', escaped and in italics."""
-    facts = [FORMAT_LABELS.get(row.format, row.format.title()), row.event_name]
-    if room and row.room:
-        facts.append(row.room)
-    text = "_" + escape(" · ".join(f for f in facts if f)) + "_"
-    moment = when(row.starts_at, row.day, row.timezone)
-    return f"{text} · {moment}" if moment else text
-
-
-def talk_text(row: TalkRow, *, summary: int = 300) -> str:
-    """A talk in full: title, speakers, facts, summary."""
-    lines = [f"*{link(row.url, row.title)}*"]
-    if row.speakers_line:
-        lines.append(escape(row.speakers_line))
-    lines.append(_facts(row))
-    if row.summary:
-        lines.append(escape(clip(row.summary, summary)))
-    return "\n".join(lines)
-
-
-def talk_line(row: TalkRow) -> str:
-    """A talk on one line: time, title (linked), speakers, and the format unless a talk."""
-    parts = []
-    start = clock_time(row.starts_at, row.timezone)
-    if start:
-        parts.append(start)
-    title = f"*{link(row.url, clip(row.title, 150))}*"
-    if row.format != "talk":
-        title += f" _{FORMAT_LABELS.get(row.format, row.format)}_"
-    parts.append(title)
-    if row.speakers_line:
-        parts.append(escape(clip(row.speakers_line, 160)))
-    return " · ".join(parts)
-
-
-def _day_heading(day: dt.date | None, timezone: str) -> str:
-    """The day as a date token at local noon, so every reader's zone shows the same date."""
-    if day is None:
-        return "*Date to be announced*"
-    noon = dt.datetime.combine(day, dt.time(12), ZoneInfo(timezone))
-    return f"*<!date^{int(noon.timestamp())}^{{date_long}}|{day:%A %-d %B %Y}>*"
-
-
-def _links(row: TalkRow) -> list[dict[str, Any]]:
-    """Buttons to the recording and the slides, where the source has them."""
-    out = []
-    if row.video_url:
-        out.append(link_button("▶ Recording", VIDEO, row.video_url, str(row.id)))
-    if row.slides_url:
-        out.append(link_button("Slides", SLIDES, row.slides_url, str(row.id)))
-    return out
-
-
-def _with_follow(block: dict[str, Any], talk_id: int) -> dict[str, Any]:
-    """A Follow button beside a talk: a DM if it moves or is withdrawn."""
-    block["accessory"] = button("Follow", FOLLOW, str(talk_id))
-    return block
 
 
 def _quoted(text: str) -> str:
@@ -255,15 +181,15 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
     blocks.append(context(count))
     if len(page.rows) <= DETAILED:  # a few talks: each in full, with its Follow button
         for row in page.rows:
-            blocks.append(_with_follow(section(talk_text(row)), row.id))
-            if buttons := _links(row):
+            blocks.append(with_follow(section(talk_text(row)), row.id))
+            if buttons := link_buttons(row):
                 blocks.append(actions(*buttons))
     else:  # many: one line a talk, grouped by day; details on demand
         by_day: dict[tuple[dt.date | None, str], list[str]] = {}
         for row in page.rows:
             by_day.setdefault((row.day, row.timezone), []).append(talk_line(row))
         for (day, timezone), lines in by_day.items():
-            _chunked(blocks, [_day_heading(day, timezone), *lines], limit=MAX_BLOCKS - 4)
+            _chunked(blocks, [day_heading(day, timezone), *lines], limit=MAX_BLOCKS - 4)
         blocks.append(actions(details_menu(page.rows)))
     blocks.append(_buttons(answer.text, page.offset, last < page.total, shared_by, talks=True))
     if shared_by:
@@ -276,35 +202,6 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
 
 def plural_talks(total: int, shown: str) -> str:
     return f"{shown} talk{'s' if total != 1 else ''}"
-
-
-def details_menu(rows: list[TalkRow]) -> dict[str, Any]:
-    """A menu of this page's talks: picking one shows it in full, with Follow and links."""
-    options = [
-        {
-            "text": {"type": "plain_text", "text": clip(row.title, 75)},
-            "value": str(row.id),
-        }
-        for row in rows[:100]
-    ]
-    return {
-        "type": "static_select",
-        "action_id": DETAILS,
-        "placeholder": {"type": "plain_text", "text": "Details of a talk…"},
-        "options": options,
-    }
-
-
-def details_view(row: TalkRow | None) -> Reply:
-    """One talk in full: `/talks <id>` or the Details menu."""
-    if row is None:
-        text = "That talk is not in the catalog (any more). `/talks help` shows what it holds."
-        return Reply(text, [section(text)])
-    blocks = [_with_follow(section(talk_text(row, summary=1500)), row.id)]
-    if buttons := _links(row):
-        blocks.append(actions(*buttons))
-    blocks.append(context(f"`/talks {row.id}` shows this talk again"))
-    return Reply(row.title, blocks)
 
 
 def _buttons(
@@ -388,7 +285,7 @@ def speaker_text(card: SpeakerCard) -> str:
     companies = card.talk_companies or [None] * len(card.talks)
     for row, company in list(zip(card.talks, companies, strict=False))[:8]:
         given = f" · for {escape(company)}" if company else ""
-        lines.append(f"• {link(row.url, row.title)}{given} · {_facts(row, room=False)}")
+        lines.append(f"• {link(row.url, row.title)}{given} · {facts(row, room=False)}")
     if len(card.talks) > 8:
         lines.append(f"…and {len(card.talks) - 8} more: `/talks speaker {escape(card.name)}`")
     return "\n".join(lines)
