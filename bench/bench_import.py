@@ -27,8 +27,8 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.importers.common import Options
 from bot.importers.pipeline import import_files
+from bot.importers.records import Options
 from bot.store import Store, normalize_url
 
 FIRST = ["Abby", "Colin", "Mads", "Edgaras", "Sébastien", "Oleg", "Whitney", "Nicki", "Avni"]

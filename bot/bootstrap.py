@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import ConfigError, Settings
-from bot.importers import catalog_yaml
-from bot.importers.apply import ImportReport, apply_catalog
+from bot.importers.apply import ImportReport
+from bot.importers.pipeline import import_files
 from bot.onboarding.content import ContentError, content_at
 from bot.store import Store
 from bot.store.engine import REQUEST_TIMEOUT
@@ -20,13 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def import_file(store: Store, path: Path, *, dry_run: bool = False) -> ImportReport:
-    """Load one catalog file in one transaction; a dry run rolls it back."""
-    catalog = catalog_yaml.load(path)
-    with store.sessions() as session, session.begin() as tx:
-        report = apply_catalog(session, catalog)
-        if dry_run:
-            tx.rollback()
-    return report
+    """Import one file as `wgbot import` does (the same checks, the same write, one diff)."""
+    (result,) = import_files(store, [path], dry_run=dry_run)
+    return result.report
 
 
 def open_store(

@@ -93,9 +93,10 @@ def import_(
     written, and written in one transaction: a bad file changes nothing.
     """
     from bot.bootstrap import open_store
-    from bot.importers.common import FORMAT_NAMES, Options, TerminalProgress
     from bot.importers.pipeline import import_files
-    from bot.importers.records import CatalogFileError
+    from bot.importers.progress import TerminalProgress
+    from bot.importers.records import FORMAT_NAMES, CatalogFileError, Options
+    from bot.text import plural
 
     settings = _settings()
     if announce and not dry_run:
@@ -131,8 +132,10 @@ def import_(
                 click.echo(f"  {label} {title}")
             if len(titles) > 20:
                 click.echo(f"  {label} ... and {len(titles) - 20} more")
+        for other, moved in result.moved_from.items():
+            click.echo(f"  {plural(moved, 'talk')} moved here from conference {other} (--event)")
         if result.notices:
-            click.echo(f"  {result.notices} DMs owed to people following changed talks")
+            click.echo(f"  {plural(result.notices, 'DM')} owed to people following changed talks")
     if announce and not dry_run:
         from bot.app import make_client
         from bot.importers.announce import announce as post

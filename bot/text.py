@@ -18,3 +18,8 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The folded words of a text, in order."""
     return _WORD.findall(anyascii(_NOT_WORD.sub(" ", text)).lower())
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 talk', '2 talks', '1 company', '3 companies' (give `many` when it is not one + s)."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"

@@ -21,8 +21,8 @@ from tests.background import Background
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
 CATALOG = shipped_data_dir() / "catalog" / "kubecon-eu-2024.yaml"
-# the schedule samples beside the repository
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+# real public exports and the seed article, with their sources (tests/samples/SOURCES.md)
+SAMPLES = Path(__file__).resolve().parent / "samples"
 # A fixed "now" during the conference: Thursday 21 March 2024, 10:00 in Paris.
 NOW = dt.datetime(2024, 3, 21, 9, 0, tzinfo=dt.UTC)
 # The one setting the test run takes from its caller (the README's PostgreSQL command), read

@@ -24,10 +24,11 @@ def test_ask_prints_the_slack_answer_without_credentials(env):
     result = CliRunner().invoke(main, ["ask", "/talks platform-day"])
     assert result.exit_code == 0, result.output
     assert "14 talks* for Platform Engineering Day" in result.output
-    assert "Sometimes, Lipstick" not in result.output  # page 1 of 2 only
-    assert "[More] [Share in channel]" in result.output
+    assert "Sometimes, Lipstick" in result.output  # all 14 in one answer
+    assert "[Details of a talk…]" in result.output
+    assert "[Share in channel]" in result.output and "[More]" not in result.output
     result = CliRunner().invoke(main, ["ask", "speakers whitney lee"])
-    assert "Whitney Lee* · VMware" in result.output
+    assert "*Whitney Lee*" in result.output and "· for VMware ·" in result.output
 
 
 def test_ask_refuses_unknown_commands(env):

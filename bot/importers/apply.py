@@ -65,7 +65,7 @@ def _utc(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def _fingerprint(t: TalkRecord) -> tuple:
+def fingerprint(t: TalkRecord) -> tuple:
     return (
         t.event,
         t.title,
@@ -76,6 +76,8 @@ def _fingerprint(t: TalkRecord) -> tuple:
         _utc(t.ends_at),
         t.room,
         t.url,
+        t.video_url,
+        t.slides_url,
         tuple((s.name, s.company) for s in t.speakers),
     )
 
@@ -86,11 +88,10 @@ def _upsert_by_key(session: Session, model: type, names: dict[str, str]) -> dict
     keys = list(names)
     for start in range(0, len(keys), 5000):
         chunk = keys[start : start + 5000]
-        rows = session.execute(select(model.key, model.id, model.name).where(model.key.in_(chunk)))
-        for key, id_, name in rows:
+        rows = session.execute(select(model.key, model.id).where(model.key.in_(chunk)))
+        for key, id_ in rows:
+            # the row's name stays the first spelling: each talk keeps its own on its link
             ids[key] = id_
-            if name != names[key]:  # the latest spelling wins (an accent fixed, say)
-                session.execute(update(model).where(model.id == id_).values(name=names[key]))
     missing = [{"key": k, "name": names[k]} for k in keys if k not in ids]
     if missing:
         stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
@@ -131,13 +132,11 @@ def _upsert_conference(session: Session, catalog: Catalog) -> tuple[int, dict[st
     return conference.id, {slug: e.id for slug, e in existing.items()}
 
 
-def _current(session: Session, conference_id: int) -> dict[str, tuple[int, TalkRecord]]:
+def current_talks(session: Session, conference_id: int) -> dict[str, tuple[int, TalkRecord]]:
     """The stored talks of a conference: source id -> (talk id, the talk as a record)."""
     people: dict[int, list[tuple[str, str | None]]] = {}
     rows = session.execute(
-        select(TalkSpeaker.talk_id, Speaker.name, Company.name)
-        .join(Speaker, Speaker.id == TalkSpeaker.speaker_id)
-        .outerjoin(Company, Company.id == TalkSpeaker.company_id)
+        select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name)
         .join(Talk, Talk.id == TalkSpeaker.talk_id)
         .where(Talk.conference_id == conference_id)
         .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)
@@ -157,6 +156,8 @@ def _current(session: Session, conference_id: int) -> dict[str, tuple[int, TalkR
             Talk.ends_at,
             Talk.room,
             Talk.url,
+            Talk.video_url,
+            Talk.slides_url,
         )
         .join(Event, Event.id == Talk.event_id)
         .where(Talk.conference_id == conference_id)
@@ -175,6 +176,8 @@ def _current(session: Session, conference_id: int) -> dict[str, tuple[int, TalkR
             url=row.url,
             summary=row.summary,
             speakers=tuple(SpeakerRecord(n, c) for n, c in people.get(row.id, ())),
+            video_url=row.video_url,
+            slides_url=row.slides_url,
         )
         out[row.source_id] = (row.id, stored)
     return out
@@ -198,26 +201,51 @@ def canonical(catalog: Catalog) -> Catalog:
     return Catalog(catalog.conference, catalog.events, talks)
 
 
-def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
-    """Make the store hold exactly what the catalog says about its conference."""
-    catalog = canonical(catalog)
-    report = ImportReport(conference=catalog.conference.slug)
-    conference_id, event_ids = _upsert_conference(session, catalog)
-    event_names = {e.slug: e.name for e in catalog.events}
-    current = _current(session, conference_id)
+@dataclass
+class Plan:
+    """What applying a catalog will do, worked out once: reports and the write both use it."""
 
-    new: list[TalkRecord] = []
-    changed: list[tuple[int, TalkRecord]] = []
+    catalog: Catalog  # canonical
+    current: dict[str, tuple[int, TalkRecord]]
+    new: list[TalkRecord] = field(default_factory=list)
+    changed: list[tuple[int, TalkRecord]] = field(default_factory=list)
+    gone: dict[str, int] = field(default_factory=dict)  # source id -> talk id
+    unchanged: int = 0
+
+
+def plan(session: Session, catalog: Catalog) -> Plan:
+    """Compare a catalog with what the store holds for its conference (nothing is written)."""
+    catalog = canonical(catalog)
+    conference_id = session.scalar(
+        select(Conference.id).where(Conference.slug == catalog.conference.slug)
+    )
+    current = current_talks(session, conference_id) if conference_id is not None else {}
+    out = Plan(catalog, current)
     for rec in catalog.talks:
         found = current.get(rec.source_id)
         if found is None:
-            new.append(rec)
-        elif _fingerprint(found[1]) != _fingerprint(rec):
-            changed.append((found[0], rec))
+            out.new.append(rec)
+        elif fingerprint(found[1]) != fingerprint(rec):
+            out.changed.append((found[0], rec))
         else:
-            report.unchanged += 1
+            out.unchanged += 1
     wanted = {t.source_id for t in catalog.talks}
-    gone = {sid: tid for sid, (tid, _) in current.items() if sid not in wanted}
+    out.gone = {sid: tid for sid, (tid, _) in current.items() if sid not in wanted}
+    return out
+
+
+def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
+    """Make the store hold exactly what the catalog says about its conference."""
+    return apply_plan(session, plan(session, catalog))
+
+
+def apply_plan(session: Session, planned: Plan) -> ImportReport:
+    """Write a plan made in this transaction."""
+    catalog, current = planned.catalog, planned.current
+    new, changed, gone = planned.new, planned.changed, planned.gone
+    report = ImportReport(conference=catalog.conference.slug, unchanged=planned.unchanged)
+    conference_id, event_ids = _upsert_conference(session, catalog)
+    event_names = {e.slug: e.name for e in catalog.events}
 
     speaker_names = {
         fold(s.name): s.name for t in new + [c for _, c in changed] for s in t.speakers
@@ -244,6 +272,8 @@ def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
             "ends_at": rec.ends_at,
             "room": rec.room,
             "url": rec.url,
+            "video_url": rec.video_url,
+            "slides_url": rec.slides_url,
             "speakers_line": speakers_line(rec.speakers),
             "sort_key": sort_key(rec),
         }
@@ -254,7 +284,14 @@ def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
             sid = speaker_ids[fold(s.name)]
             cid = company_ids[fold(s.company)] if s.company else None
             links.append(
-                {"talk_id": talk_id, "speaker_id": sid, "company_id": cid, "position": pos}
+                {
+                    "talk_id": talk_id,
+                    "speaker_id": sid,
+                    "company_id": cid,
+                    "position": pos,
+                    "name": s.name,
+                    "company_name": s.company,
+                }
             )
         body = " ".join(
             [rec.summary, event_names.get(rec.event, ""), rec.event, rec.format, rec.room or ""]

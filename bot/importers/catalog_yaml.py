@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.importers.links import kind_of
 from bot.importers.records import (
     FORMATS,
     Catalog,
@@ -108,6 +109,9 @@ def _talk(raw: Any, where: str, events: set[str]) -> TalkRecord:
                 company=_text(person, "company", spot, required=False),
             )
         )
+    url = _url(raw, "url", where)
+    # a recording named as such, or a talk whose only link is its recording (the seed's YouTube)
+    video = _url(raw, "video", where) or (url if url and kind_of(url) == "video" else None)
     return TalkRecord(
         source_id=_text(raw, "id", where) or "",
         title=_text(raw, "title", where) or "",
@@ -115,9 +119,11 @@ def _talk(raw: Any, where: str, events: set[str]) -> TalkRecord:
         format=fmt,
         day=_date(raw, "date", where),
         room=_text(raw, "room", where, required=False),
-        url=_url(raw, "url", where),
+        url=url,
         summary=_text(raw, "summary", where, required=False) or "",
         speakers=tuple(people),
+        video_url=video,
+        slides_url=_url(raw, "slides", where),
     )
 
 

@@ -23,16 +23,10 @@ from typing import Any
 import yaml
 
 from bot.importers import catalog_yaml, frab_xml, pretalx_json, sched_ics, sessionize_json
-from bot.importers.common import (
-    FORMAT_NAMES,
-    Options,
-    Parsed,
-    check_slug,
-    check_zone,
-    checked_url,
-    clip_name,
-)
-from bot.importers.records import CatalogFileError
+from bot.importers.checks import checked_url, clip_name
+from bot.importers.naming import check_slug
+from bot.importers.records import FORMAT_NAMES, CatalogFileError, Options, Parsed
+from bot.importers.zones import check_zone
 
 MAX_BYTES = 20 * 1024 * 1024
 _YAML_CONFERENCE = re.compile(r"^conference\s*:", re.MULTILINE)

@@ -16,9 +16,8 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from bot.importers.common import Options, Parsed
-from bot.importers.pretalx_json import read_schedule
-from bot.importers.records import CatalogFileError
+from bot.importers.frab_schedule import read_schedule
+from bot.importers.records import CatalogFileError, Options, Parsed
 
 _FIELDS = (
     "date",
@@ -59,6 +58,10 @@ def _event(el: Element) -> dict[str, Any]:
     fields: dict[str, Any] = {k: _text(el.find(k)) for k in _FIELDS}
     fields["guid"] = el.get("guid") or el.get("id")
     fields["persons"] = [_text(p) for p in el.iterfind("persons/person")]
+    fields["links"] = [
+        {"url": (link.get("href") or "").strip(), "title": _text(link)}
+        for link in el.iterfind("links/link")
+    ]
     return fields
 
 

@@ -14,15 +14,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.importers import detect
-from bot.importers.apply import ImportReport, _current, _fingerprint, apply_catalog, canonical
-from bot.importers.common import Options, Parsed
-from bot.importers.records import Catalog, CatalogFileError
+from bot.importers.apply import ImportReport, Plan, apply_plan, plan
+from bot.importers.records import Catalog, CatalogFileError, Options, Parsed
 from bot.store import Store
-from bot.store.models import Conference, Event
+from bot.store.models import Conference, Event, Talk
 from bot.talks import follows
 
 
@@ -55,6 +54,7 @@ class ImportResult:
     files: list[Parsed]
     events: list[EventChanges]  # the events with changes, in the catalog's order
     notices: int = 0  # DMs owed to people following a talk that moved or was withdrawn
+    moved_from: dict[str, int] = field(default_factory=dict)  # conference -> talks moved here
 
 
 def merge(parsed: Iterable[Parsed]) -> list[tuple[Catalog, list[Parsed]]]:
@@ -82,37 +82,69 @@ def merge(parsed: Iterable[Parsed]) -> list[tuple[Catalog, list[Parsed]]]:
         a, b = catalog.conference, p.catalog.conference
         starts = min((d for d in (a.starts, b.starts) if d), default=None)
         ends = max((d for d in (a.ends, b.ends) if d), default=None)
-        catalog.conference = dataclasses.replace(a, starts=starts, ends=ends)
+        day_one = min((d for d in (a.day_one, b.day_one) if d), default=None)
+        catalog.conference = dataclasses.replace(a, starts=starts, ends=ends, day_one=day_one)
     return list(groups.values())
 
 
-def changes_by_event(session: Session, catalog: Catalog) -> list[EventChanges]:
-    """What applying the catalog will change, per event; read before apply_catalog writes."""
-    conference_id = session.scalar(
-        select(Conference.id).where(Conference.slug == catalog.conference.slug)
-    )
-    current = _current(session, conference_id) if conference_id is not None else {}
+def changes_by_event(session: Session, planned: Plan) -> list[EventChanges]:
+    """What a plan will change, per event (the stored events' names for withdrawn talks)."""
+    catalog = planned.catalog
     names = {e.slug: e.name for e in catalog.events}
-    if conference_id is not None:
-        stored = session.execute(
-            select(Event.slug, Event.name).where(Event.conference_id == conference_id)
-        )
-        for slug, name in stored:
-            names.setdefault(slug, name)
+    stored = session.execute(
+        select(Event.slug, Event.name)
+        .join(Conference, Conference.id == Event.conference_id)
+        .where(Conference.slug == catalog.conference.slug)
+    )
+    for slug, name in stored:
+        names.setdefault(slug, name)
     order = [e.slug for e in catalog.events] + sorted(set(names) - {e.slug for e in catalog.events})
     per = {slug: EventChanges(slug, names[slug]) for slug in order}
-    wanted = set()
-    for rec in canonical(catalog).talks:
-        wanted.add(rec.source_id)
-        found = current.get(rec.source_id)
-        if found is None:
-            per[rec.event].added.append(rec.title)
-        elif _fingerprint(found[1]) != _fingerprint(rec):
-            per[rec.event].changed.append(rec.title)
-    for sid, (_, rec) in current.items():
-        if sid not in wanted:
-            per[rec.event].removed.append(rec.title)
+    for rec in planned.new:
+        per[rec.event].added.append(rec.title)
+    for _, rec in planned.changed:
+        per[rec.event].changed.append(rec.title)
+    for sid in planned.gone:
+        rec = planned.current[sid][1]
+        per[rec.event].removed.append(rec.title)
     return [c for c in per.values() if c.added or c.changed or c.removed]
+
+
+def claim_ids(session: Session, catalog: Catalog, files: list[Parsed]) -> dict[str, int]:
+    """Talks of this file that another conference holds under the same source ids.
+
+    A Sched UID names one entry of one schedule: held elsewhere, it is the same file imported
+    under another conference name. Refused, naming that conference; with --event the talks
+    move here (removed there). Returns {other conference: talks moved}.
+    """
+    if not any(f.global_ids for f in files):
+        return {}
+    sids = [t.source_id for t in catalog.talks]
+    held: dict[str, list[int]] = {}
+    for start in range(0, len(sids), 5000):
+        rows = session.execute(
+            select(Conference.slug, Talk.id)
+            .join(Conference, Conference.id == Talk.conference_id)
+            .where(
+                Talk.source_id.in_(sids[start : start + 5000]),
+                Conference.slug != catalog.conference.slug,
+            )
+        )
+        for slug, talk_id in rows:
+            held.setdefault(slug, []).append(talk_id)
+    if not held:
+        return {}
+    if not all(f.conference_named for f in files):
+        other, ids = max(held.items(), key=lambda kv: len(kv[1]))
+        raise CatalogFileError(
+            f"{files[0].path}: {len(ids)} of its talks are already in conference {other} "
+            f"(the same Sched entries); import it as that conference (--event {other}), or "
+            f"name this one with --event to move them here"
+        )
+    for ids in held.values():
+        for start in range(0, len(ids), 5000):
+            session.execute(delete(Talk).where(Talk.id.in_(ids[start : start + 5000])))
+    return {slug: len(ids) for slug, ids in held.items()}
 
 
 def import_parsed(
@@ -127,12 +159,14 @@ def import_parsed(
     results = []
     with store.sessions() as session, session.begin() as tx:
         for catalog, files in groups:
-            events = changes_by_event(session, catalog)
+            moved = claim_ids(session, catalog, files)
+            planned = plan(session, catalog)
+            events = changes_by_event(session, planned)
             followed = follows.snapshot(session, catalog.conference.slug)
-            report = apply_catalog(session, catalog)
+            report = apply_plan(session, planned)
             # followers are owed their DMs in the same transaction as the change itself
             notices = follows.owe_notices(session, catalog.conference.slug, followed, now())
-            results.append(ImportResult(report, files, events, notices))
+            results.append(ImportResult(report, files, events, notices, moved))
         if dry_run:
             tx.rollback()
     return results

@@ -10,251 +10,41 @@ Tracks become the conference's events; a file without tracks has one main event.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.importers.common import (
-    Options,
-    Parsed,
-    check_unique,
-    check_zone,
-    checked_url,
-    choose_slug,
-    clean_text,
-    days_of,
-    duration,
-    format_of,
-    html_text,
-    iso_datetime,
-    main_event,
-    make_talk,
-    offset_zone,
-    split_format_prefix,
-    track_event,
-)
-from bot.importers.records import (
-    Catalog,
-    CatalogFileError,
-    ConferenceRecord,
-    EventRecord,
-    SpeakerRecord,
-    TalkRecord,
-)
-
-
-def _mapping(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise CatalogFileError(f"{where}: expected an object, got {type(value).__name__}")
-    return value
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise CatalogFileError(f"{where}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else "" if value is None else str(value)
-
-
-def person_name(person: Any, where: str) -> str:
-    if isinstance(person, str):
-        return person
-    person = _mapping(person, where)
-    for key in ("public_name", "full_public_name", "name"):
-        if isinstance(person.get(key), str) and person[key].strip():
-            return person[key]
-    raise CatalogFileError(f"{where}: a person without a name ('public_name')")
-
-
-def conference_zone(
-    conf: dict[str, Any], starts: list[dt.datetime], options: Options, path: str
-) -> tuple[str, str, bool]:
-    """--timezone, the file's time_zone_name, or the one whole-hour offset all its times share;
-    where it came from; and whether it is a named zone (else days are read off each time's own
-    offset, as the file wrote them)."""
-    if options.timezone:
-        return check_zone(options.timezone, f"{path}: --timezone"), "from --timezone", True
-    named = clean_text(_str(conf.get("time_zone_name")))
-    if named:
-        return check_zone(named, f"{path}: time_zone_name"), "from the file's time_zone_name", True
-    offsets = Counter(s.utcoffset() for s in starts if s.utcoffset() is not None)
-    fixed = offset_zone(offsets)  # type: ignore[arg-type]
-    if fixed:
-        return (
-            fixed,
-            f"the one UTC offset of all its times ({_offset(offsets)}); the file names no zone "
-            "(--timezone names it, e.g. Europe/Berlin)",
-            False,
-        )
-    return "UTC", "the file names no zone (--timezone names it)", False
-
-
-def _offset(offsets: Counter[dt.timedelta | None]) -> str:
-    (offset,) = offsets
-    minutes = int((offset or dt.timedelta()).total_seconds() // 60)
-    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
-def read_schedule(
-    conf: dict[str, Any],
-    raw_days: list[tuple[str, Any, list[tuple[str, Any, list[tuple[str, dict[str, Any]]]]]]],
-    *,
-    path: str,
-    format_key: str,
-    options: Options,
-    base_url: str | None,
-) -> Parsed:
-    """Shared by the JSON and XML readers: the conference and its days of rooms of events.
-
-    raw_days: (where, day date, [(where, room name, [(where, event fields)])]); event fields
-    are the JSON keys, with persons as names.
-    """
-    notes: list[str] = []
-    title = clean_text(_str(conf.get("title")))
-    acronym = clean_text(_str(conf.get("acronym")))
-    slug = choose_slug(options, acronym or title, "the file's conference acronym", path, notes)
-    name = (title or acronym or slug)[:300]
-
-    flat: list[tuple[str, Any, str, dict[str, Any]]] = []
-    for _, day_date, rooms in raw_days:
-        for _, room_name, events in rooms:
-            for where, ev in events:
-                flat.append((where, day_date, room_name, ev))
-
-    starts: dict[str, dt.datetime | None] = {}
-    for where, day_date, _room, ev in flat:
-        starts[where] = _start(ev, day_date, where)
-    tz, source, named = conference_zone(
-        conf, [s for s in starts.values() if s and s.tzinfo], options, path
-    )
-    notes.append(f"time zone {tz}: {source}")
-    zone = ZoneInfo(tz)
-
-    events: dict[str, EventRecord] = {}
-    talks: list[TalkRecord] = []
-    options.progress.start(len(flat), path)
-    for where, _day_date, room_name, ev in flat:
-        options.progress.advance()
-        sid = ev.get("guid") or ev.get("id")
-        if sid is not None and not isinstance(sid, str | int):
-            raise CatalogFileError(f"{where}: 'guid' must be text")
-        place = f"{where} (id {str(sid)[:60]})" if sid is not None else where
-        track = clean_text(_str(ev.get("track")))
-        event = track_event(track, place) if track else main_event(slug, name)
-        events.setdefault(event.slug, event)
-        start = starts[where]
-        if start is not None and start.tzinfo is None:
-            start = start.replace(tzinfo=zone)
-        length = duration(ev.get("duration"), place)
-        title, prefix_format = split_format_prefix(clean_text(_str(ev.get("title"))))
-        subtitle = clean_text(_str(ev.get("subtitle")))
-        summary = html_text(_str(ev.get("abstract"))) or html_text(_str(ev.get("description")))
-        if subtitle and subtitle not in summary:
-            summary = f"{subtitle}. {summary}" if summary else subtitle
-        url = _str(ev.get("url")).strip()
-        if url.startswith("/") and base_url:
-            url = base_url.rstrip("/") + url
-        persons = _list(ev.get("persons"), f"{place}: persons")
-        people = [
-            SpeakerRecord(clean_text(person_name(p, f"{place}: persons[{i}]")))
-            for i, p in enumerate(persons)
-        ]
-        talks.append(
-            make_talk(
-                place,
-                source_id=sid,
-                title=title,
-                event=event.slug,
-                format=prefix_format or format_of(_str(ev.get("type")), track),
-                starts_at=start,
-                ends_at=start + length if start is not None and length is not None else None,
-                zone=zone if named else None,
-                room=clean_text(_str(ev.get("room"))) or room_name,
-                url=url,
-                summary=summary,
-                speakers=people,
-            )
-        )
-    options.progress.finish()
-    check_unique(talks, path)
-    starts_day, ends_day = days_of(talks)
-    conference = ConferenceRecord(
-        slug=slug,
-        name=name,
-        timezone=tz,
-        starts=_date(conf.get("start"), f"{path}: conference start") or starts_day,
-        ends=_date(conf.get("end"), f"{path}: conference end") or ends_day,
-        day_one=_date(raw_days[0][1], f"{raw_days[0][0]}: date") if raw_days else None,
-        url=checked_url(base_url, f"{path}: base_url") if base_url else None,
-    )
-    catalog = Catalog(conference, list(events.values()), talks)
-    return Parsed(path, format_key, catalog, [], notes)
-
-
-def _date(value: Any, where: str) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise CatalogFileError(
-            f"{where}: {str(value)[:40]!r} is not a date like 2024-12-27"
-        ) from None
-
-
-def _start(ev: dict[str, Any], day_date: Any, where: str) -> dt.datetime | None:
-    """The event's start: its full `date`, else its day's date and its `start` (HH:MM)."""
-    if ev.get("date"):
-        return iso_datetime(ev.get("date"), where, "date")
-    start = _str(ev.get("start")).strip()
-    if not start:
-        return None
-    day = _date(day_date, f"{where}: day")
-    if day is None:
-        raise CatalogFileError(f"{where}: 'start' {start!r} without a date")
-    try:
-        clock = dt.time.fromisoformat(start)
-    except ValueError:
-        raise CatalogFileError(
-            f"{where}: 'start' {start[:20]!r} is not a time like 10:30"
-        ) from None
-    return dt.datetime.combine(day, clock)
+from bot.importers.frab_schedule import as_list, as_str, mapping, read_schedule
+from bot.importers.records import Options, Parsed
+from bot.importers.text import clean_text
 
 
 def read(data: Any, path: str, options: Options) -> Parsed:
-    root = _mapping(data, path)
-    schedule = _mapping(root.get("schedule"), f"{path}: schedule")
-    conf = _mapping(schedule.get("conference"), f"{path}: schedule.conference")
-    days = _list(conf.get("days"), f"{path}: schedule.conference.days")
+    root = mapping(data, path)
+    schedule = mapping(root.get("schedule"), f"{path}: schedule")
+    conf = mapping(schedule.get("conference"), f"{path}: schedule.conference")
+    days = as_list(conf.get("days"), f"{path}: schedule.conference.days")
     raw_days = []
     for d, day in enumerate(days):
         dwhere = f"{path}: schedule.conference.days[{d}]"
-        day = _mapping(day, dwhere)
+        day = mapping(day, dwhere)
         rooms = day.get("rooms") or {}
         if isinstance(rooms, list):  # some exports: a list of {"name", "events"}
-            rooms = {_str(r.get("name")): r.get("events") for r in rooms if isinstance(r, dict)}
-        rooms = _mapping(rooms, f"{dwhere}.rooms")
+            rooms = {as_str(r.get("name")): r.get("events") for r in rooms if isinstance(r, dict)}
+        rooms = mapping(rooms, f"{dwhere}.rooms")
         raw_rooms = []
         for room_name, events in rooms.items():
             rwhere = f"{dwhere}.rooms[{room_name[:60]!r}]"
             raw_rooms.append(
                 (
                     rwhere,
-                    clean_text(_str(room_name)),
+                    clean_text(as_str(room_name)),
                     [
-                        (f"{rwhere}[{i}]", _mapping(ev, f"{rwhere}[{i}]"))
-                        for i, ev in enumerate(_list(events, rwhere))
+                        (f"{rwhere}[{i}]", mapping(ev, f"{rwhere}[{i}]"))
+                        for i, ev in enumerate(as_list(events, rwhere))
                     ],
                 )
             )
         raw_days.append((dwhere, day.get("date"), raw_rooms))
-    base_url = _str(schedule.get("base_url") or conf.get("base_url") or conf.get("url")).strip()
+    base_url = as_str(schedule.get("base_url") or conf.get("base_url") or conf.get("url")).strip()
     return read_schedule(
         conf,
         raw_days,

@@ -1,17 +1,7 @@
 """Sched's iCalendar export (.ics): one VEVENT per entry, times in UTC, no speaker field.
 
-Sched puts the speakers in SUMMARY, after the title's last " - ", grouped by company:
-
-    Title - Name, Company & Name, Company
-    Title - Name & Name, Company; Name, Company; Name, Company
-    Title - Name, Name & Name, Company & Name, Company
-    Keynote: Title - Name, Job Title, Company & Name, Job Title, Company
-
-Groups are joined by "; " (or " & " when there are two), the people of a group by ", " and a
-last " & " (" and " in some entries), and each group ends with the company. So "X, Y & Z, W" is
-either X at Y and Z at W, or X, Y and Z at W: the reader decides from what the whole file says
-about Y (a company elsewhere, a person elsewhere) and from what Y looks like. What cannot be
-read as people stays in the title, so no text is lost.
+Sched puts the speakers in SUMMARY, after the title's last " - ": bot/importers/people.py
+reads them.
 
 Entries without speakers in a logistics category (registration, breaks, meals) are not talks;
 the reader counts them as skipped. Categories become the conference's tracks.
@@ -22,36 +12,26 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
 
-from bot.importers.common import (
-    Options,
-    Parsed,
-    check_unique,
-    check_zone,
-    choose_slug,
-    clean_text,
-    days_of,
-    format_of,
-    html_text,
-    main_event,
-    make_talk,
-    split_format_prefix,
-    track_event,
-    zone_of_city,
-)
+from bot.importers.checks import check_unique, days_of, make_talk
+from bot.importers.naming import choose_slug, main_event, track_event
+from bot.importers.people import Known, split_summary, split_tail
 from bot.importers.records import (
     Catalog,
     CatalogFileError,
     ConferenceRecord,
     EventRecord,
-    SpeakerRecord,
+    Options,
+    Parsed,
 )
-from bot.text import fold, words
+from bot.importers.text import clean_text, format_of, html_text, split_format_prefix
+from bot.importers.zones import check_zone, zone_of_city
+from bot.text import words
 
 # --- logistics: entries that are not talks ---
 
@@ -69,278 +49,21 @@ _LOGISTICS_CATEGORY = {
     "coffee",
 }
 _LOGISTICS_TITLE = re.compile(
-    r"^(badge pick ?up|badge pickup|cloakroom|coat check|lunch|breakfast|coffee break|break"
-    r"|registration|attendee registration)\b",
+    r"^(badge pick ?up|badge pickup|cloakroom|coat check|lunch|breakfast|coffee break"
+    r"|registration|attendee registration|(mini|networking|coffee|afternoon|morning) break)\b"
+    r"|(^|[:|–-]\s*)(mini |coffee |networking )?break$"  # "Keynotes: Break", "Day 2 | Break"
+    r"|\b(expo|exhibit|solutions showcase|sponsor) hall\b.*\b(open|opens|hours|closes)\b"
+    r"|\b(lunch|breakfast)\s*\|\s*on (your )?own\b",
     re.IGNORECASE,
 )
 
 
 def is_logistics(title: str, category: str | None) -> bool:
-    """A break, a meal, badge pick-up: what a schedule lists that nobody speaks at."""
-    if category:
-        return bool(set(words(category)) & _LOGISTICS_CATEGORY)
-    return bool(_LOGISTICS_TITLE.match(fold(title)))
-
-
-# --- speakers in the summary ---
-
-# Parts of a company name that a comma separates from the rest ("Huawei Technologies Co., Ltd").
-_LEGAL_SUFFIX = re.compile(
-    r"^(ltd|ltd\.|inc|inc\.|llc|l\.l\.c\.|gmbh|ag|se|sa|s\.a\.|bv|b\.v\.|plc|corp|corp\.|co\.)$",
-    re.IGNORECASE,
-)
-# Words that make a name an organisation's ("Allianz Technology", "Google Cloud").
-_ORG_WORDS = {
-    "technology",
-    "technologies",
-    "tech",
-    "innovation",
-    "innovations",
-    "space",
-    "cloud",
-    "labs",
-    "lab",
-    "systems",
-    "software",
-    "solutions",
-    "services",
-    "networks",
-    "security",
-    "group",
-    "bank",
-    "foundation",
-    "university",
-    "institute",
-    "research",
-    "media",
-    "games",
-    "mobile",
-    "digital",
-    "consulting",
-    "partners",
-    "company",
-    "corp",
-    "co",
-    "corporation",
-    "works",
-    "plc",
-    "inc",
-    "llc",
-    "gmbh",
-    "ltd",
-    "ag",
-    "hub",
-    "center",
-    "centre",
-    "hospital",
-    "energy",
-    "telecom",
-    "global",
-    "international",
-    "computing",
-    "analytics",
-    "academy",
-    "school",
-    "studio",
-    "studios",
-    "industries",
-    "ventures",
-    "agency",
-    "association",
-    "project",
-    "community",
-    "team",
-    "independent",
-    "freelance",
-    "freelancer",
-}
-# Words of job titles ("Name, Staff Engineer, Company"): a part with one is not a company.
-_JOB_WORDS = {
-    "engineer",
-    "engineering",
-    "director",
-    "ceo",
-    "cto",
-    "cio",
-    "coo",
-    "cfo",
-    "ciso",
-    "vp",
-    "president",
-    "founder",
-    "cofounder",
-    "manager",
-    "head",
-    "lead",
-    "principal",
-    "staff",
-    "senior",
-    "architect",
-    "developer",
-    "advocate",
-    "maintainer",
-    "chair",
-    "officer",
-    "scientist",
-    "researcher",
-    "consultant",
-    "evangelist",
-    "specialist",
-    "analyst",
-    "professor",
-    "technologist",
-    "executive",
-    "fellow",
-    "ambassador",
-    "admiral",
-}
-# Lower-case words that belong in people's names ("Geraldine de Bastion").
-_PARTICLES = {
-    "van",
-    "von",
-    "der",
-    "den",
-    "de",
-    "da",
-    "das",
-    "do",
-    "dos",
-    "du",
-    "di",
-    "del",
-    "della",
-    "la",
-    "le",
-    "bin",
-    "binti",
-    "al",
-    "el",
-    "ten",
-    "ter",
-    "y",
-    "zu",
-    "af",
-}
-_NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]*)*\.?$")
-
-
-def name_like(text: str, *, strict: bool = False) -> bool:
-    """Could this be a person's name? Two to six words, capitalised but for particles.
-
-    strict: also every word capitalised then lower case ("Peter Jausovec", not "SAP Labs"),
-    and no organisation word: then it looks more like a person than a company.
-    """
-    parts = text.split()
-    if not 2 <= len(parts) <= 6:
-        return False
-    for w in parts:
-        if w.lower() in _PARTICLES:
-            continue
-        if not _NAME_WORD.match(w) or not w[0].isupper():
-            return False
-        if strict and (w[1:] != w[1:].lower() or len(w) < 2):
-            return False
-    return not (strict and set(words(text)) & _ORG_WORDS)
-
-
-@dataclass
-class Known:
-    """Who the whole file says is a company or a person, where its grammar is unambiguous."""
-
-    companies: set[str] = field(default_factory=set)
-    people: set[str] = field(default_factory=set)
-
-    def learn(self, tail: str) -> None:
-        for group in tail.split(";"):
-            segments = _and_split(group)
-            parts = _parts(segments[-1])
-            if len(parts) >= 2 and name_like(parts[0]):
-                self.companies.add(fold(parts[-1]))
-                self.people.add(fold(parts[0]))
-                for seg in segments[:-1]:
-                    if "," not in seg and name_like(seg.strip()):
-                        self.people.add(fold(seg))
-
-    def is_company(self, text: str) -> bool:
-        """In "X, Y & Z, W": is Y a company (X at Y), or one more person (X, Y and Z at W)?"""
-        key = fold(text)
-        if key in self.companies:
-            return True
-        if key in self.people:
-            return False
-        first = key.split(" ", 1)[0]
-        if first in self.companies and first not in self.people:  # "Google Cloud"
-            return True
-        return not name_like(text, strict=True)
-
-
-def _parts(segment: str) -> list[str]:
-    """'Zhonghu Xu, Huawei Co., Ltd' -> ['Zhonghu Xu', 'Huawei Co., Ltd']: legal forms rejoined."""
-    parts: list[str] = []
-    for p in (p.strip() for p in segment.split(",")):
-        if parts and _LEGAL_SUFFIX.match(p):
-            parts[-1] = f"{parts[-1]}, {p}"
-        elif p:
-            parts.append(p)
-    return parts
-
-
-_AND = re.compile(r"\s+and\s+")
-
-
-def _and_split(group: str) -> list[str]:
-    """Split a group at " & ", and at " and " where a person's name follows (not "Cloud and
-    Infrastructure", a job title)."""
-    segments: list[str] = []
-    for piece in group.split(" & "):
-        start = 0
-        for m in _AND.finditer(piece):
-            following = piece[m.end() :].split(",", 1)[0].strip()
-            if name_like(following, strict=True):
-                segments.append(piece[start : m.start()])
-                start = m.end()
-        segments.append(piece[start:])
-    return [s.strip() for s in segments]
-
-
-def parse_people(tail: str, known: Known) -> list[SpeakerRecord] | None:
-    """The people of a summary's tail, or None when it does not read as a list of people."""
-    people: list[SpeakerRecord] = []
-    for group in tail.split(";"):
-        segments = _and_split(group)
-        pending: list[str] = []
-        for i, segment in enumerate(segments):
-            parts = _parts(segment)
-            if not parts:
-                return None
-            last = i == len(segments) - 1
-            if len(parts) == 1:
-                pending.append(parts[0])
-                if last:  # names with no company at all
-                    people.extend(SpeakerRecord(n) for n in pending)
-                continue
-            titled = len(parts) > 2 and any(set(words(p)) & _JOB_WORDS for p in parts[1:-1])
-            if last or titled or known.is_company(parts[-1]):
-                # "Name, Company" or "Name, Job Title, ..., Company"; earlier names share it
-                company = parts[-1]
-                people.extend(SpeakerRecord(n, company) for n in [*pending, parts[0]])
-                pending = []
-            else:  # "Name, Name, Name" going on to "& Name, Company"
-                pending.extend(parts)
-    if not people or not all(name_like(p.name) for p in people):
-        return None
-    return people
-
-
-def split_summary(summary: str, known: Known) -> tuple[str, list[SpeakerRecord]]:
-    """A Sched SUMMARY as (title, speakers); the whole summary as the title when it names none."""
-    head, sep, tail = summary.rpartition(" - ")
-    if not sep or "," not in tail or not head.strip():
-        return summary, []
-    people = parse_people(tail, known)
-    if people is None:
-        return summary, []
-    return head.strip(), people
+    """A break, a meal, badge pick-up, the expo hall's hours: what a schedule lists that nobody
+    speaks at, by its category or, whatever the category, by its title."""
+    if category and set(words(category)) & _LOGISTICS_CATEGORY:
+        return True
+    return bool(_LOGISTICS_TITLE.search(clean_text(title).casefold()))
 
 
 # --- the file ---
@@ -453,6 +176,9 @@ def _entries(cal: icalendar.Calendar, begins: list[int], path: str) -> list[_Ent
         if not uid:
             raise CatalogFileError(f"{where}: the entry has no UID")
         cats = _categories(ev)
+        if ev.get("DTSTART") is None:
+            # a talk without a day and a time is no use to anyone: say which, import nothing
+            raise CatalogFileError(f"{where}: the entry has no DTSTART (when it starts)")
         out.append(
             _Entry(
                 where=where,
@@ -540,8 +266,8 @@ def read(text: str, path: str, options: Options) -> Parsed:
 
     known = Known()
     for e in entries:
-        _head, sep, tail = e.summary.rpartition(" - ")
-        if sep and "," in tail:
+        _head, tail = split_tail(e.summary)
+        if tail and "," in tail:
             known.learn(tail)
 
     events: dict[str, EventRecord] = {}
@@ -586,6 +312,10 @@ def read(text: str, path: str, options: Options) -> Parsed:
     check_unique(talks, path)
     starts, ends = days_of(talks)
     url = None
+    # "day 1" is the main conference's first day: the co-located events' day comes before it
+    colocated = {slug for slug, ev in events.items() if {"co", "located"} <= set(words(ev.name))}
+    main_days = [t.day for t in talks if t.day and t.event not in colocated]
+    day_one = min(main_days, default=starts)
     if entries and entries[0].url:
         parts = urlsplit(entries[0].url)
         url = f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") else None
@@ -596,7 +326,16 @@ def read(text: str, path: str, options: Options) -> Parsed:
         city=city,
         starts=starts,
         ends=ends,
+        day_one=day_one,
         url=url,
     )
     catalog = Catalog(conference, list(events.values()), talks)
-    return Parsed(path, "sched-ics", catalog, skipped, notes)
+    return Parsed(
+        path,
+        "sched-ics",
+        catalog,
+        skipped,
+        notes,
+        global_ids=True,
+        conference_named=bool(options.conference),
+    )

@@ -16,93 +16,24 @@ a bare name of no job.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.importers.common import (
-    Options,
-    Parsed,
-    check_unique,
-    check_zone,
-    choose_slug,
-    clean_text,
-    days_of,
-    format_of,
-    html_text,
-    iso_datetime,
-    main_event,
-    make_talk,
-    split_format_prefix,
-    track_event,
-)
+from bot.importers.checks import check_unique, days_of, make_talk
+from bot.importers.naming import choose_slug, main_event, track_event
+from bot.importers.people import company_of
 from bot.importers.records import (
     Catalog,
     CatalogFileError,
     ConferenceRecord,
     EventRecord,
+    Options,
+    Parsed,
     SpeakerRecord,
 )
+from bot.importers.text import clean_text, format_of, html_text, split_format_prefix
+from bot.importers.zones import check_zone, iso_datetime
 from bot.text import words
-
-_AT = re.compile(r"(?:\s@\s*|\s+at\s+)(?P<company>[^,|;@]+?)\s*$", re.IGNORECASE)
-_LEGAL = re.compile(
-    r"\b(gmbh|inc\.?|ltd\.?|llc|ag|plc|s\.a\.|b\.v\.|corp\.?|group|labs|foundation|university)$",
-    re.IGNORECASE,
-)
-_JOB_WORDS = {
-    "engineer",
-    "engineering",
-    "architect",
-    "architects",
-    "architekt",
-    "developer",
-    "developers",
-    "founder",
-    "cofounder",
-    "ceo",
-    "cto",
-    "cio",
-    "vp",
-    "manager",
-    "consultant",
-    "advocate",
-    "scientist",
-    "lead",
-    "head",
-    "trainer",
-    "mvp",
-    "enthusiast",
-    "student",
-    "teacher",
-    "lehrer",
-    "director",
-    "evangelist",
-    "specialist",
-    "owner",
-    "expert",
-    "principal",
-    "senior",
-    "freelancer",
-    "speaker",
-    "author",
-}
-
-
-def company_of(tag_line: str | None) -> str | None:
-    """'Software Engineer at Dynatrace' -> 'Dynatrace'; 'Founder & Enthusiast' -> None."""
-    text = clean_text(tag_line)
-    if not text:
-        return None
-    if m := _AT.search(text):
-        return m.group("company").strip() or None
-    parts = [p.strip() for p in re.split(r"[,|;]", text) if p.strip()]
-    for part in parts:
-        if _LEGAL.search(part):
-            return part
-    if len(parts) == 1 and len(text.split()) <= 3 and not set(words(text)) & _JOB_WORDS:
-        return text
-    return None
 
 
 def _list(value: Any, where: str) -> list[Any]:
@@ -215,13 +146,19 @@ def read(data: Any, path: str, options: Options) -> Parsed:
                 room=rooms.get(_key(session.get("roomId"))),
                 summary=html_text(str(session.get("description") or "")),
                 speakers=people,
+                video_url=str(session.get("recordingUrl") or "").strip() or None,
             )
         )
     options.progress.finish()
     check_unique(talks, path)
     starts_day, ends_day = days_of(talks)
     conference = ConferenceRecord(
-        slug=slug, name=name[:300], timezone=tz, starts=starts_day, ends=ends_day
+        slug=slug,
+        name=name[:300],
+        timezone=tz,
+        starts=starts_day,
+        ends=ends_day,
+        day_one=starts_day,
     )
     return Parsed(
         path, "sessionize-json", Catalog(conference, list(events.values()), talks), skipped, notes

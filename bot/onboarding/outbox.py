@@ -45,6 +45,7 @@ from bot.store.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 NOTICE = "talk_notice"  # made by bot.talks.follows; its text travels in the row
+REMINDER = "talk_reminder"  # made by bot.talks.reminders; expires when the talk begins
 
 CLAIM = dt.timedelta(minutes=2)  # a sender holds a row this long before others may retry it
 MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
@@ -170,6 +171,12 @@ class Sender:
     # ---- one DM ----------------------------------------------------------------------------
     def _deliver(self, row: OutboxMessage) -> None:
         step = "sending"
+        expires = row.expires_at
+        if expires is not None:
+            expires = expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)
+            if self.clock() >= expires:  # a reminder for a talk that has begun: never late
+                self._set(row.id, state="skipped", last_error="expired", claimed_until=None)
+                return
         try:
             if row.kind == service.STEP:
                 with self.store.session() as s:
@@ -240,7 +247,7 @@ class Sender:
                 self._retry(row, None, str(exc))
 
     def _reply(self, row: OutboxMessage, name: str) -> Reply:
-        if row.kind == NOTICE:  # a talk someone follows moved: the text was made at import
+        if row.kind in (NOTICE, REMINDER):  # the text was made when the DM was owed
             return Reply(row.body, [section(row.body)])
         if row.kind == service.DM_ANSWER:
             return views.dm_answer(self.content())

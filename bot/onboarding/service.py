@@ -45,6 +45,7 @@ def owe(
     body: str = "",
     channel_id: str = "",
     tz: str = "",
+    expires: dt.datetime | None = None,
 ) -> bool:
     """Record a DM owed to someone; False when it was owed already (a duplicate delivery).
 
@@ -66,6 +67,7 @@ def owe(
         body=body,
         channel_id=channel_id,
         tz=tz[:64],
+        expires_at=expires,
     ).on_conflict_do_nothing(index_elements=["team_id", "user_id", "kind", "scope"])
     # RETURNING, not rowcount: PostgreSQL reports -1 rows for an insert that returns its id
     return session.execute(stmt.returning(OutboxMessage.id)).first() is not None

@@ -171,7 +171,8 @@ def home(
     points; for organisers (only), how onboarding is going."""
     links = "\n".join(f"• {link(x.url, x.title)}" for x in (*content.reading, *content.links))
     examples = [f"`/talks {escape(slug)}`" for slug, _ in events[:12]] or ["`/talks platform-day`"]
-    examples += ["`/talks speaker &lt;name&gt;`", "`/speakers &lt;company&gt;`"]
+    # every example shown must find talks on the catalog itself; the rest is in the help
+    examples += ["`/talks help` for speakers, companies, days and topics"]
     blocks = [
         header(content.group),
         section(f"{content.group} is {content.about}"),

@@ -2,10 +2,10 @@
 
 Every `wgbot serve`, `run` or `clock` process starts this scheduler; a lease job tries for the
 clock lease every few seconds, and the work jobs (DM delivery, journey steps, follow-ups, lean
-coffee) run only in the process that holds it. When the holder dies another process takes the
-lease on its next try (within LEASE_EVERY seconds), recovers the deliveries the dead holder
-left half-done, and carries on. The database stays the source of truth: every step is a
-conditional update, so even two holders by accident would never send anything twice.
+coffee, talk reminders) run only in the process that holds it. When the holder dies another
+process takes the lease on its next try (within LEASE_EVERY seconds), recovers the deliveries
+the dead holder left half-done, and carries on. The database stays the source of truth:
+every step is a conditional update, so even two holders by accident never send anything twice.
 
 Jobs have fixed ids and replace_existing, so a restart never adds copies.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,6 +23,7 @@ from bot.coffee.listeners import CoffeeFeature
 from bot.onboarding.listeners import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import Lease
+from bot.talks.reminders import TalkReminders
 
 log = logging.getLogger(__name__)
 logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line every 5 s otherwise
@@ -31,6 +33,7 @@ OUTBOX_JOB = "onboarding-outbox"
 FOLLOW_UP_JOB = "onboarding-follow-ups"
 JOURNEY_JOB = "onboarding-journey-steps"  # owes the steps of journeys begun since its last run
 COFFEE_JOB = "coffee-clock"
+REMINDERS_JOB = "talk-reminders"
 LEASE_EVERY = 5.0  # seconds: how soon a replica takes over from a holder that died
 
 
@@ -42,8 +45,13 @@ class Clock:
         coffee: CoffeeFeature | None = None,
         *,
         lease_every: float = LEASE_EVERY,
+        reminders: TalkReminders | None = None,
     ) -> None:
         self.lease, self.onboarding, self.coffee = lease, onboarding, coffee
+        # talk reminders go out through the onboarding outbox, so they share its sender
+        self.reminders = reminders or TalkReminders(
+            onboarding.store, onboarding.clock, onboarding.sender
+        )
         self.lease_every = lease_every
         self.scheduler = BackgroundScheduler(
             timezone=dt.UTC,
@@ -69,6 +77,8 @@ class Clock:
         if self.coffee is not None:
             add(self._held(self.coffee.coffee_clock.tick), "interval", seconds=20, id=COFFEE_JOB,
                 replace_existing=True)  # fmt: skip
+        add(self._held(self.reminders.tick), "interval", minutes=1, id=REMINDERS_JOB,
+            replace_existing=True)  # fmt: skip
         self.scheduler.start()
         self.onboarding.sender.nudge = lambda: self._now(OUTBOX_JOB)
         return self
@@ -85,9 +95,14 @@ class Clock:
                     log.info("took over %d deliveries the last clock holder left", recovered)
             except Exception:
                 log.exception("could not recover the last holder's deliveries")
-            # whatever fell due while nobody held the clock happens now
-            for job in (OUTBOX_JOB, FOLLOW_UP_JOB, JOURNEY_JOB, COFFEE_JOB):
-                self._now(job)
+            # whatever fell due while nobody held the clock happens now. From a thread of its
+            # own: APScheduler's shutdown holds the job store's lock while it waits for running
+            # jobs, so a job that called modify_job itself could stop a shutdown for good.
+            threading.Thread(target=self._catch_up, name="clock-catch-up", daemon=True).start()
+
+    def _catch_up(self) -> None:
+        for job in (OUTBOX_JOB, FOLLOW_UP_JOB, JOURNEY_JOB, COFFEE_JOB, REMINDERS_JOB):
+            self._now(job)
 
     def _held(self, work: Callable[[], object]) -> Callable[[], None]:
         def job() -> None:

@@ -47,6 +47,13 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
     return b
 
 
+def link_button(text: str, action_id: str, url: str, value: str = "") -> Block:
+    """A button that opens a URL (Slack still sends the action: ack it)."""
+    b = button(text, action_id, value)
+    b["url"] = url[:3000]
+    return b
+
+
 def actions(*elements: Block, block_id: str | None = None) -> Block:
     b: Block = {"type": "actions", "elements": list(elements)}
     if block_id:

@@ -6,9 +6,11 @@ import re
 from typing import Any
 
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]*)>")
+_DATE = re.compile(r"<!date\^[0-9]+\^[^|>]*\|([^>]*)>")  # a date token: its fallback text
 
 
 def _plain(mrkdwn: str) -> str:
+    mrkdwn = _DATE.sub(lambda m: m.group(1), mrkdwn)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1).replace('&amp;', '&')})", mrkdwn)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
@@ -28,6 +30,11 @@ def render(blocks: list[dict[str, Any]]) -> str:
         elif kind == "divider":
             lines.append("-" * 40)
         elif kind == "actions":
-            lines.append(" ".join(f"[{e['text']['text']}]" for e in block["elements"]))
+            lines.append(" ".join(f"[{_label(e)}]" for e in block["elements"]))
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _label(element: dict[str, Any]) -> str:
+    """A button's text, or a menu's placeholder."""
+    return (element.get("text") or element.get("placeholder") or {}).get("text", "")

@@ -104,6 +104,8 @@ class Talk(Base):
     ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     room: Mapped[str | None] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(1000))
+    video_url: Mapped[str | None] = mapped_column(String(1000))  # the recording
+    slides_url: Mapped[str | None] = mapped_column(String(1000))
     # Denormalised "Name (Company), Name (Company)" so an answer needs one query, not one per talk.
     speakers_line: Mapped[str] = mapped_column(Text, default="")
     # "day start title" as one string: schedule order that an index serves on every database
@@ -128,6 +130,9 @@ class TalkSpeaker(Base):
         ForeignKey("companies.id", ondelete="SET NULL"), index=True
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # as this conference spells them: another conference's spelling never changes this one
+    name: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    company_name: Mapped[str | None] = mapped_column(String(300))
     talk: Mapped[Talk] = relationship(back_populates="links")
     speaker: Mapped[Speaker] = relationship()
     company: Mapped[Company | None] = relationship()
@@ -187,6 +192,9 @@ class OutboxMessage(Base):
     # the person's Slack time zone when the event carried it (team_join's user): an IANA name,
     # or "+3600"-style seconds east of UTC when Slack gave only tz_offset
     tz: Mapped[str] = mapped_column(String(64), default="")
+
+    # a DM pointless after this (a talk reminder once the talk began): skipped, never sent late
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Journey(Base):

@@ -7,7 +7,9 @@ cached until the next import bumps the revision.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -61,13 +63,37 @@ class CatalogIndex:
     events: dict[int, EventInfo]
     # key -> ("conference"|"event", id); keys are slugs, aliases and names as key_of() makes them
     names: dict[str, tuple[str, int]]
+    cities: dict[str, set[int]] = field(default_factory=dict)  # "paris" -> conference ids
+    formats: dict[str, int] = field(default_factory=dict)  # talks per format
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _directory: Directory | None = field(default=None, repr=False)
     _terms: list[str] | None = field(default=None, repr=False)
 
     @cached_property
+    def _sorted_names(self) -> list[str]:
+        return sorted(self.names)
+
+    @cached_property
     def longest_name(self) -> int:
         return max((k.count("-") + 1 for k in self.names), default=1)
+
+    def starting_with(self, text: str) -> tuple[str, int] | None:
+        """The one event or conference whose slug or name starts with these words ("kubecon eu"
+        -> kubecon-eu-2024, "backstage" -> BackstageCon); None when none or several do."""
+        key = key_of(text)
+        if len(key) < 4:
+            return None
+        keys = self._sorted_names
+        start = bisect.bisect_left(keys, key)
+        found = set()
+        for name in itertools.islice(keys, start, None):  # the names with this prefix, in order
+            if not name.startswith(key):
+                break
+            found.add(self.names[name])
+        if len(found) == 1:
+            return found.pop()
+        conferences = {t for t in found if t[0] == "conference"}
+        return conferences.pop() if len(conferences) == 1 else None
 
     def directory(self, db: Db) -> Directory:
         """Speakers and companies, loaded on the first query that names someone."""
@@ -119,14 +145,19 @@ def _load(db: Db, revision: int) -> CatalogIndex:
         Conference.starts,
         Conference.ends,
         Conference.day_one,
+        Conference.city,
     )
+    cities: dict[str, set[int]] = {}
     for c in db.execute(select(*conference_columns).order_by(Conference.starts, Conference.id)):
+        if c.city:
+            cities.setdefault(key_of(c.city), set()).add(c.id)
         conferences[c.id] = ConferenceInfo(
             c.id, c.slug, c.name, c.timezone, c.starts, c.ends, c.day_one, per_conf.get(c.id, 0)
         )
         for key in (c.slug, c.name):
             names[key_of(key)] = ("conference", c.id)
-    return CatalogIndex(revision, conferences, events, names)
+    formats = dict(db.execute(select(Talk.format, func.count()).group_by(Talk.format)).all())
+    return CatalogIndex(revision, conferences, events, names, cities, formats)
 
 
 REVISION = select(CatalogState.revision).where(CatalogState.id == 1)

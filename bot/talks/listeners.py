@@ -34,10 +34,18 @@ class TalksFeature:
         # re-read the catalog's revision at most once a second: imports are rare, answers not
         self.cache = CatalogCache(recheck=1.0)
 
-    def talks(self, text: str, offset: int = 0, shared_by: str | None = None) -> Reply:
+    def talks(
+        self,
+        text: str,
+        offset: int = 0,
+        shared_by: str | None = None,
+        user: tuple[str, str] | None = None,
+    ) -> Reply:
+        """user: (team, user) of who asks, for `/talks mine`."""
+
         def build() -> Reply:
             with self.store.engine.connect() as db:
-                answer = answer_talks(db, self.cache, text, self.clock(), offset)
+                answer = answer_talks(db, self.cache, text, self.clock(), offset, user)
                 return views.talks_view(answer, shared_by=shared_by)
 
         return safely(build, f"/talks {text[:100]!r}")
@@ -79,7 +87,8 @@ def _sharer(body: dict[str, Any], client: WebClient) -> str:
 def register(app: App, feature: TalksFeature) -> None:
     @app.command("/talks")
     def talks_command(ack: Ack, command: dict[str, Any]) -> None:
-        reply = feature.talks(command.get("text") or "")
+        who = (command.get("team_id") or "", command.get("user_id") or "")
+        reply = feature.talks(command.get("text") or "", user=who)
         ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
 
     @app.command("/speakers")
@@ -90,7 +99,10 @@ def register(app: App, feature: TalksFeature) -> None:
     def paged(answer: Callable[..., Reply]) -> Callable[..., None]:
         def more(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
             text, offset = views.read_state(action.get("value", ""))
-            reply = answer(text, offset)
+            if answer == feature.talks:
+                reply = feature.talks(text, offset, user=(_team(body), body["user"]["id"]))
+            else:
+                reply = answer(text, offset)
             respond(replace_original=True, text=reply.text, blocks=reply.blocks)
 
         return more
@@ -136,6 +148,21 @@ def register(app: App, feature: TalksFeature) -> None:
             blocks=reply.blocks,
         )
 
+    def details(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """A talk picked in the Details menu, in full, below the list (which stays)."""
+        picked = str((action.get("selected_option") or {}).get("value") or "")
+        reply = feature.talks(picked if picked.isdigit() else "#0")
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=reply.text,
+            blocks=reply.blocks,
+        )
+
+    app.action(views.DETAILS)(ack=_ack_only, lazy=[details])
+    # link buttons: Slack opens the URL; the action still arrives and must be acknowledged
+    app.action(views.VIDEO)(_ack_only)
+    app.action(views.SLIDES)(_ack_only)
     app.action(views.FOLLOW)(ack=follow_ack, lazy=[follow_answer])
     app.action(views.UNFOLLOW)(ack=follow_ack, lazy=[follow_answer])
     app.action(views.MORE_TALKS)(ack=_ack_only, lazy=[paged(feature.talks)])

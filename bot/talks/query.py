@@ -2,7 +2,8 @@
 
 Forms, alone or combined, in any order and case:
   platform-day | backstagecon | kubecon-eu-2024 | "platform engineering day"
-  day 2 | 2024-03-21 | thursday | today | tomorrow
+  day 2 | 2024-03-21 | 21 march | march 21 | 21/3 | thursday | today | tomorrow
+  paris (a conference's city) | kubecon eu (the start of a conference's or event's name)
   speaker <name> | company <name> | panels | lightning | keynotes | workshops
   anything else: free words, matched against titles, summaries, speakers and companies
 """
@@ -62,6 +63,29 @@ STOPWORDS = {
     "talks",
 }
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DAY_MONTH = re.compile(r"^(\d{1,2})[/.](\d{1,2})$")  # 21/3, 21.3: day first, as Europe writes it
+MONTHS = {
+    name: i
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        1,
+    )
+    for name in names
+}
+DAY_NUMBER = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?$")
 
 
 class QueryError(ValueError):
@@ -114,6 +138,9 @@ def _resolve_days(
             dates.add(conf.day_one + dt.timedelta(int(value) - 1))  # type: ignore[arg-type]
         elif kind == "weekday":
             dates.update(d for d in conf.days() if d.weekday() == value)
+        elif kind == "monthday":  # "21 march": that day of whichever conference has it
+            month, day = value  # type: ignore[misc]
+            dates.update(d for d in conf.days() if (d.month, d.day) == (month, day))
     q.days = dates
 
 
@@ -166,6 +193,13 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
             except ValueError:
                 raise QueryError(f"{tok} is not a date I know; write it like 2024-03-21.") from None
             mode = None
+        elif spec := _month_day(tok, nxt):
+            day_spec, q.day_label = ("monthday", spec[:2]), spec[2]
+            i += 1 if spec[3] else 0
+            mode = None
+        elif tok in index.cities:
+            q.conference_ids.update(index.cities[tok])
+            mode = None
         elif tok in WEEKDAYS:
             day_spec, q.day_label = ("weekday", WEEKDAYS[tok]), tok
             mode = None
@@ -181,7 +215,31 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
             q.words.extend(folded)
             if folded:
                 free.append(tok)
+    if mode is not None and not (q.speaker if mode == "speaker" else q.company):
+        example = (
+            "`/talks speaker abby bangser`" if mode == "speaker" else "`/talks company syntasso`"
+        )
+        raise QueryError(f"Whose talks? Add a name after `{mode}`, e.g. `/talks {example}`.")
     if day_spec is not None:
         _resolve_days(q, day_spec, index, now)
     q.free_text = " ".join(free)
     return q
+
+
+def _month_day(tok: str, nxt: str) -> tuple[int, int, str, bool] | None:
+    """(month, day, label, whether it took the next token too) for "21/3", "21 march",
+    "march 21" and "mar 21st"; None when tok starts no such date."""
+    if m := DAY_MONTH.match(tok):
+        day, month = int(m[1]), int(m[2])
+        taken = False
+    elif (m := DAY_NUMBER.match(tok)) and nxt.strip(".,") in MONTHS:
+        day, month, taken = int(m[1]), MONTHS[nxt.strip(".,")], True
+    elif tok in MONTHS and (m := DAY_NUMBER.match(nxt.strip(".,"))):
+        day, month, taken = int(m[1]), MONTHS[tok], True
+    else:
+        return None
+    try:
+        dt.date(2024, month, day)  # a leap year: 29 February is a day
+    except ValueError:
+        return None
+    return month, day, dt.date(2024, month, day).strftime("%-d %B"), taken

@@ -6,15 +6,15 @@ Functions take a Connection (the fast path the listeners use) or a Session (scri
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Select, bindparam, func, literal, select
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
 
 from bot.store import Db, dialect_of
 from bot.store.fulltext import Term, fts_param, match
-from bot.store.models import Conference, Event, Talk, TalkSpeaker
+from bot.store.models import Conference, Event, Talk, TalkFollow, TalkSpeaker
 from bot.store.value_lists import in_list, list_param
 from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
@@ -36,6 +36,8 @@ class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times
     summary: str
     event_name: str
     timezone: str
+    video_url: str | None
+    slides_url: str | None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ ROW_COLUMNS = (
     Talk.summary,
     Event.name,
     Conference.timezone,
+    Talk.video_url,
+    Talk.slides_url,
 )
 
 
@@ -149,6 +153,51 @@ def _rows_statement(dialect: str) -> Select:
     )
 
 
+def talks_by_id(db: Db, ids: list[int]) -> list[TalkRow]:
+    """These talks' rows, in schedule order (the unknown ids left out)."""
+    dialect = dialect_of(db)
+    rows = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, ids)})
+    return [TalkRow._make(r) for r in rows]
+
+
+def talks_during(db: Db, now: dt.datetime, kind: str) -> list[TalkRow]:
+    """ "now": talks under way (begun, not ended; no end: begun in the last half hour);
+    "next": talks starting within the hour. Only timed talks, so only running conferences."""
+    if kind == "now":
+        ended = or_(
+            Talk.ends_at > now,
+            and_(Talk.ends_at.is_(None), Talk.starts_at > now - dt.timedelta(minutes=30)),
+        )
+        where = and_(Talk.starts_at <= now, ended)
+    else:
+        where = and_(Talk.starts_at > now, Talk.starts_at <= now + dt.timedelta(hours=1))
+    stmt = (
+        select(*ROW_COLUMNS)
+        .join(Event, Event.id == Talk.event_id)
+        .join(Conference, Conference.id == Talk.conference_id)
+        .where(where)
+        .order_by(Talk.starts_at, Talk.sort_key, Talk.id)
+        .limit(100)
+    )
+    return [TalkRow._make(r) for r in db.execute(stmt)]
+
+
+def followed_talks(db: Db, team_id: str, user_id: str) -> list[TalkRow]:
+    """The talks this person follows, in schedule order."""
+    stmt = (
+        select(*ROW_COLUMNS)
+        .join(Event, Event.id == Talk.event_id)
+        .join(Conference, Conference.id == Talk.conference_id)
+        .join(
+            TalkFollow,
+            and_(TalkFollow.conference == Conference.slug, TalkFollow.source_id == Talk.source_id),
+        )
+        .where(TalkFollow.team_id == team_id, TalkFollow.user_id == user_id)
+        .order_by(Talk.sort_key, Talk.id)
+    )
+    return [TalkRow._make(r) for r in db.execute(stmt)]
+
+
 def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit: int = 10) -> Page:
     """A page of the talks q asks for, with their total (capped past COUNT_CAP)."""
     if q.days is not None and not q.days:
@@ -219,21 +268,23 @@ class SpeakerCard:
     name: str
     companies: list[str]
     talks: list[TalkRow]
+    # the company each talk was given for, as its conference spelt it (people change jobs)
+    talk_companies: list[str | None] = field(default_factory=list)
 
 
-def _talks_of(db: Db, speaker_ids: list[int]) -> dict[int, list[TalkRow]]:
+def _talks_of(db: Db, speaker_ids: list[int]) -> dict[int, list[tuple[TalkRow, str | None]]]:
     dialect = dialect_of(db)
     rows = db.execute(_talks_of_statement(dialect), {"ids": list_param(dialect, speaker_ids)})
-    out: dict[int, list[TalkRow]] = {}
+    out: dict[int, list[tuple[TalkRow, str | None]]] = {}
     for r in rows:
-        out.setdefault(r[0], []).append(TalkRow._make(r[1:]))
+        out.setdefault(r[0], []).append((TalkRow._make(r[2:]), r[1]))
     return out
 
 
 @cache
 def _talks_of_statement(dialect: str) -> Select:
     return (
-        select(TalkSpeaker.speaker_id, *ROW_COLUMNS)
+        select(TalkSpeaker.speaker_id, TalkSpeaker.company_name, *ROW_COLUMNS)
         .join(Talk, Talk.id == TalkSpeaker.talk_id)
         .join(Event, Event.id == Talk.event_id)
         .join(Conference, Conference.id == Talk.conference_id)
@@ -254,6 +305,16 @@ def find_speakers(db: Db, index: CatalogIndex, words: list[str]) -> list[Speaker
     ids = sorted(directory.speakers_matching(words), key=lambda i: (fold(names[i]), i))
     ids = ids[:MAX_SPEAKERS]
     talks = _talks_of(db, ids) if ids else {}
-    return [
-        SpeakerCard(i, names[i], directory.companies_of.get(i, []), talks.get(i, [])) for i in ids
-    ]
+    cards = []
+    for i in ids:
+        given = talks.get(i, [])
+        cards.append(
+            SpeakerCard(
+                i,
+                names[i],
+                directory.companies_of.get(i, []),
+                [row for row, _ in given],
+                [company for _, company in given],
+            )
+        )
+    return cards

@@ -23,6 +23,13 @@ def best_match(query: str, choices: list[str], cutoff: int) -> str | None:
 
 def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] | None:
     """A corrected query and a label for what it now means, or None when nothing is close."""
+    # the start of a name, all of it ("kubecon eu" is not the kubecon event and "eu")
+    found = index.starting_with(q.raw)
+    if found and not (q.speaker or q.company):
+        kind, id_ = found
+        if kind == "event":
+            return TalkQuery(q.raw, event_ids={id_}), index.events[id_].name
+        return TalkQuery(q.raw, conference_ids={id_}), index.conferences[id_].name
     directory = index.directory(db)
     people, companies = directory.speakers, directory.companies
     if q.speaker:
@@ -36,9 +43,11 @@ def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] 
     if not q.words:
         return None
     phrase = " ".join(q.words)
+    # the start of a name ("kubecon eu", "backstage") before a typo of one
+    found = index.starting_with(q.free_text or phrase)
     key = best_match(key_of(q.free_text or phrase), list(index.names), NAME_CUTOFF)
-    if key:
-        kind, id_ = index.names[key]
+    if found or key:
+        kind, id_ = found or index.names[key]  # type: ignore[index]
         if kind == "event":
             ev = index.events[id_]
             return replace(q, words=[], event_ids=q.event_ids | {id_}), ev.name

@@ -3,43 +3,78 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from bot.slack.blocks import MAX_BLOCKS, SECTION_TEXT, actions, button, context, header, section
+from rapidfuzz import fuzz, process
+
+from bot.slack.blocks import (
+    MAX_BLOCKS,
+    SECTION_TEXT,
+    actions,
+    button,
+    context,
+    header,
+    section,
+)
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
-from bot.talks.search import COUNT_CAP, SpeakerCard, TalkRow
-from bot.talks.service import SpeakersAnswer, TalksAnswer
+from bot.talks.catalog_index import CatalogIndex
+from bot.talks.query import TalkQuery
+from bot.talks.search import COUNT_CAP, SpeakerCard
+from bot.talks.service import PAGE_SIZE, SpeakersAnswer, TalksAnswer
+from bot.talks.talk_blocks import (  # the action ids, re-exported for the listeners
+    DETAILS as DETAILS,
+)
+from bot.talks.talk_blocks import (
+    FOLLOW as FOLLOW,
+)
+from bot.talks.talk_blocks import (
+    FORMAT_LABELS,
+    UNFOLLOW,
+    day_heading,
+    details_menu,
+    details_view,
+    facts,
+    link_buttons,
+    talk_line,
+    talk_text,
+    with_follow,
+)
+from bot.talks.talk_blocks import (
+    SLIDES as SLIDES,
+)
+from bot.talks.talk_blocks import (
+    VIDEO as VIDEO,
+)
+from bot.text import plural
 
-FORMAT_LABELS = {
-    "talk": "Talk",
-    "lightning": "Lightning talk",
-    "panel": "Panel",
-    "keynote": "Keynote",
-    "workshop": "Workshop",
-}
 MORE_TALKS = "talks_more"
 SHARE_TALKS = "talks_share"
 MORE_SPEAKERS = "speakers_more"
 SHARE_SPEAKERS = "speakers_share"
-FOLLOW = "talks_follow"  # value: talk id
-UNFOLLOW = "talks_unfollow"
+DETAILED = 3  # answers of up to this many talks show each in full
 SPEAKERS_PAGE = 5
 MAX_OFFSET = 10_000  # far past any catalog; a forged offset must not reach SQL unbounded
 
 EXAMPLES = [
     ("/talks platform-day", "a co-located event or the conference, by slug or name"),
-    ("/talks day 2", "a day: `day 2`, `2024-03-21`, `thursday`, `today`, `tomorrow`"),
+    ("/talks day 1", "a day: `day 1`, `21 march`, `2024-03-21`, `thursday`, `today`"),
     ("/talks speaker abby bangser", "a speaker"),
     ("/talks company syntasso", "a company"),
-    ("/talks panels", "panels (also `lightning`, `keynotes`, `workshops`)"),
+    ("/talks panels", "a format: {formats}"),
     ("/talks developer experience", "free words, in any order, across titles and summaries"),
-    ("/talks platform-day panels day 1", "any of these combined"),
+    ("/talks platform-day panels", "any of these combined"),
     ("/speakers whitney lee", "a speaker card; a company lists its speakers"),
 ]
+FORMAT_PLURALS = {
+    "talk": "talks",
+    "lightning": "lightning",
+    "panel": "panels",
+    "keynote": "keynotes",
+    "workshop": "workshops",
+}
 
 
 def _state(text: str, offset: int) -> str:
@@ -56,39 +91,6 @@ def read_state(value: str) -> tuple[str, int]:
     if not isinstance(text, str) or "\x00" in text:
         return "", 0
     return text, min(max(0, offset), MAX_OFFSET)
-
-
-@lru_cache(maxsize=4096)  # a schedule has few distinct slots, and every answer formats them
-def _when(starts_at: dt.datetime | None, day: dt.date | None, timezone: str) -> str | None:
-    if starts_at is not None:
-        start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=dt.UTC)
-        return start.astimezone(ZoneInfo(timezone)).strftime("%a %-d %b %Y, %H:%M")
-    return day.strftime("%a %-d %b %Y") if day else None
-
-
-def _facts(row: TalkRow, *, room: bool = True) -> str:
-    """'Panel · Platform Engineering Day · Tue 19 Mar 2024', escaped and in italics."""
-    when = _when(row.starts_at, row.day, row.timezone)
-    facts = [FORMAT_LABELS.get(row.format, row.format.title()), row.event_name, when]
-    if room:
-        facts.append(row.room)
-    return "_" + escape(" · ".join(f for f in facts if f)) + "_"
-
-
-def talk_text(row: TalkRow) -> str:
-    lines = [f"*{link(row.url, row.title)}*"]
-    if row.speakers_line:
-        lines.append(escape(row.speakers_line))
-    lines.append(_facts(row))
-    if row.summary:
-        lines.append(escape(clip(row.summary, 300)))
-    return "\n".join(lines)
-
-
-def _with_follow(block: dict[str, Any], talk_id: int) -> dict[str, Any]:
-    """A Follow button beside a talk: a DM if it moves or is withdrawn."""
-    block["accessory"] = button("Follow", FOLLOW, str(talk_id))
-    return block
 
 
 def _quoted(text: str) -> str:
@@ -110,7 +112,15 @@ def help_view(answer: TalksAnswer) -> Reply:
             if ev.conference_id == conf.id:
                 lines.append(f"  • `{escape(ev.slug)}` {escape(ev.name)}: {ev.talks}")
     _chunked(blocks, lines, limit=MAX_BLOCKS - 3)
-    blocks.append(section("*Try*\n" + "\n".join(f"`{q}`  {why}" for q, why in EXAMPLES)))
+    formats = ", ".join(f"`{FORMAT_PLURALS[f]}`" for f in FORMAT_PLURALS if index.formats.get(f))
+    tries = "\n".join(f"`{q}`  {why.format(formats=formats)}" for q, why in EXAMPLES)
+    blocks.append(section("*Try*\n" + tries))
+    blocks.append(
+        context(
+            "During a conference: `/talks now` (on now), `/talks next` (starting within the "
+            "hour), `/talks mine` (the talks you follow; I DM you 10 minutes before each)."
+        )
+    )
     return Reply("What the talks catalog holds, and how to ask it", blocks)
 
 
@@ -153,6 +163,8 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
         return help_view(answer)
     if answer.kind == "refused":
         return Reply(escape(answer.message or ""), [section(escape(answer.message or ""))])
+    if answer.kind == "details":
+        return details_view(answer.page.rows[0] if answer.page and answer.page.rows else None)
     if answer.kind == "none" or answer.page is None:
         return none_view(answer)
     page = answer.page
@@ -171,14 +183,29 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
             )
         )
     blocks.append(context(count))
-    blocks += [_with_follow(section(talk_text(row)), row.id) for row in page.rows]
+    if len(page.rows) <= DETAILED:  # a few talks: each in full, with its Follow button
+        for row in page.rows:
+            blocks.append(with_follow(section(talk_text(row)), row.id))
+            if buttons := link_buttons(row):
+                blocks.append(actions(*buttons))
+    else:  # many: one line a talk, grouped by day; details on demand
+        by_day: dict[tuple[dt.date | None, str], list[str]] = {}
+        for row in page.rows:
+            by_day.setdefault((row.day, row.timezone), []).append(talk_line(row))
+        for (day, timezone), lines in by_day.items():
+            _chunked(blocks, [day_heading(day, timezone), *lines], limit=MAX_BLOCKS - 4)
+        blocks.append(actions(details_menu(page.rows)))
     blocks.append(_buttons(answer.text, page.offset, last < page.total, shared_by, talks=True))
     if shared_by:
         blocks.append(
             context(f"Shared by {escape(shared_by)} with `/talks {escape(clip(answer.text, 80))}`")
         )
-    fallback = f"{shown} talks for “{escape(clip(answer.text, 80))}”"
+    fallback = f"{plural_talks(page.total, shown)} for “{escape(clip(answer.text, 80))}”"
     return Reply(fallback, [b for b in blocks if b is not None])
+
+
+def plural_talks(total: int, shown: str) -> str:
+    return f"{shown} talk{'s' if total != 1 else ''}"
 
 
 def _buttons(
@@ -187,7 +214,7 @@ def _buttons(
     if shared_by:  # a shared copy is read by many; paging it would change it for everyone
         return None
     more_id, share_id = (MORE_TALKS, SHARE_TALKS) if talks else (MORE_SPEAKERS, SHARE_SPEAKERS)
-    step = 10 if talks else SPEAKERS_PAGE
+    step = PAGE_SIZE if talks else SPEAKERS_PAGE
     elements = []
     if more:
         elements.append(button("More", more_id, _state(text, offset + step), style="primary"))
@@ -195,30 +222,74 @@ def _buttons(
     return actions(*elements)
 
 
-def none_view(answer: TalksAnswer) -> Reply:
+def none_view(answer: TalksAnswer, today: dt.date | None = None) -> Reply:
     index, q = answer.index, answer.query
     lines = [f"No talks for {_describe(answer)}."]
     for ev in (index.events[e] for e in sorted(q.event_ids if q else ())):
         if ev.talks == 0:
             where = f": its schedule is at {link(ev.url, ev.url or '')}" if ev.url else ""
             lines.append(f"{escape(ev.name)} has no talks in the catalog yet{where}.")
-    if q is not None and q.days == set():
-        lines.append("That day is not part of any conference in the catalog.")
-    events = ", ".join(f"`{escape(e.slug)}`" for e in index.events.values() if e.talks)
+    if q is not None and q.days is not None and (then := _no_conference_then(index, q)):
+        lines.append(then)
+    tries = " ".join(f"`/talks {escape(slug)}`" for slug in suggestions(index, q))
     lines.append(
-        "Try fewer words, a speaker (`speaker <name>`), a company (`company <name>`), "
-        f"or an event: {events or 'none loaded yet'}. `/talks help` shows all the catalog holds."
+        "Try fewer words, `speaker <name>`, `company <name>`"
+        + (f", or {tries}" if tries else "")
+        + ". `/talks help` shows all the catalog holds."
     )
     return Reply(f"No talks match “{escape(clip(answer.text, 80))}”", [section("\n".join(lines))])
 
 
+def _no_conference_then(index: CatalogIndex, q: TalkQuery) -> str | None:
+    """Which conference is nearest to the day asked for, when none runs then."""
+    days = q.days or set()
+    running = [c for c in index.conferences.values() if days & set(c.days())]
+    if running:
+        return None  # the day is fine: the other filters found nothing
+    dated = sorted((c for c in index.conferences.values() if c.starts), key=lambda c: c.starts)
+    asked = min(days) if days else None
+    if not dated or asked is None:
+        return "That day is not part of any conference in the catalog."
+    after = [c for c in dated if c.starts and c.starts > asked]
+    near = after[0] if after else dated[-1]
+    span = (
+        f"{near.starts:%-d %b} – {near.ends:%-d %b %Y}" if near.ends else f"{near.starts:%-d %b %Y}"
+    )
+    which = "The next one is" if after else "The latest was"
+    return (
+        f"No conference in the catalog runs then. {which} *{escape(near.name)}* ({span}): "
+        f"`/talks {escape(near.slug)}`."
+    )
+
+
+def suggestions(index: CatalogIndex, q: TalkQuery | None, limit: int = 3) -> list[str]:
+    """A few events worth trying instead: the closest in name to what was typed, else the
+    biggest of the conference asked about, else of the catalog."""
+    events = [e for e in index.events.values() if e.talks]
+    if q is not None and q.conference_ids:
+        events = [e for e in events if e.conference_id in q.conference_ids] or events
+    typed = ((q.free_text if q else "") or "").lower()
+    close = []
+    if typed:  # rapidfuzz ranks them in C: a catalog of hundreds of events costs nothing
+        names = {e.slug: e.name.lower() for e in events}
+        close = [
+            slug
+            for _name, _score, slug in process.extract(
+                typed, names, scorer=fuzz.partial_ratio, limit=limit, score_cutoff=60
+            )
+        ]
+    biggest = heapq.nlargest(limit, events, key=lambda e: e.talks)
+    picked = list(dict.fromkeys([*close, *(e.slug for e in biggest)]))
+    return picked[:limit]
+
+
 def speaker_text(card: SpeakerCard) -> str:
-    head = f"*{escape(card.name)}*"
-    if card.companies:
-        head += " · " + escape(", ".join(card.companies))
-    lines = [head]
-    for row in card.talks[:8]:
-        lines.append(f"• {link(row.url, row.title)} {_facts(row, room=False)}")
+    """A person and their talks, each with the company it was given for."""
+    lines = [f"*{escape(card.name)}*"]
+    companies = card.talk_companies or [None] * len(card.talks)
+    for row, company in list(zip(card.talks, companies, strict=False))[:8]:
+        given = f" · for {escape(company)}" if company else ""
+        lines.append(f"• {link(row.url, row.title)}{given} · {facts(row, room=False)}")
     if len(card.talks) > 8:
         lines.append(f"…and {len(card.talks) - 8} more: `/talks speaker {escape(card.name)}`")
     return "\n".join(lines)
@@ -250,7 +321,8 @@ def speakers_view(
                 f"No exact match for {_quoted(answer.text)}. Did you mean *{escape(answer.meant)}*?"
             )
         )
-    count = f"*{total} speaker{'s' if total != 1 else ''}* for {_quoted(answer.text)}"
+    asked = escape(answer.meant) if answer.meant else _quoted(answer.text)
+    count = f"*{plural(total, 'speaker')}* for {asked}"
     if total > len(cards):
         count += f" · {offset + 1}–{offset + len(cards)}"
     blocks.append(context(count))
@@ -264,7 +336,7 @@ def speakers_view(
             )
         )
     return Reply(
-        f"{total} speakers for “{escape(clip(answer.text, 80))}”",
+        f"{plural(total, 'speaker')} for “{escape(clip(answer.meant or answer.text, 80))}”",
         [b for b in blocks if b is not None],
     )
 

@@ -33,7 +33,7 @@ from bot.store.models import (
 from bot.talks.catalog_index import CatalogCache
 from bot.talks.service import answer_talks
 from bot.text import fold, words
-from tests.conftest import CATALOG, NOW, SHARED
+from tests.conftest import CATALOG, NOW, SAMPLES
 
 SEED_TEXT = CATALOG.read_text(encoding="utf-8")
 SEED: dict[str, Any] = yaml.safe_load(SEED_TEXT)
@@ -452,7 +452,7 @@ def test_a_speaker_listed_twice_on_a_talk_is_still_idempotent(store, tmp_path):
 
 # --- the seed against the article it was made from ---
 
-ARTICLE = SHARED / "seed" / "kubecon-eu-2024-recap.md"
+ARTICLE = SAMPLES / "kubecon-eu-2024-recap.md"
 BULLET = re.compile(r"^\s*[*-]\s+\[(?P<title>[^\]]+)\]\((?P<url>[^)\s]+)\)(?P<rest>.*)$")
 SCHED_URL = re.compile(
     r"^https://(?:sched\.co/(?P<short>[A-Za-z0-9]+)"
@@ -497,8 +497,6 @@ class ArticleTalk:
 
 
 def read_article() -> tuple[str, dict[str, ArticleTalk]]:
-    if not ARTICLE.exists():
-        pytest.skip(f"{ARTICLE} is not here")
     article = ARTICLE.read_text(encoding="utf-8")
     talks: dict[str, ArticleTalk] = {}
 

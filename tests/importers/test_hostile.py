@@ -305,16 +305,16 @@ def test_a_database_error_rolls_the_whole_import_back(filled, monkeypatch):
 
     before = snapshot(filled)
     calls = []
-    real = pipeline.apply_catalog
+    real = pipeline.apply_plan
 
-    def apply_then_fail(session, catalog):
-        calls.append(catalog.conference.slug)
-        report = real(session, catalog)
+    def apply_then_fail(session, planned):
+        calls.append(planned.catalog.conference.slug)
+        report = real(session, planned)
         if len(calls) == 2:
             raise RuntimeError("disk full")
         return report
 
-    monkeypatch.setattr(pipeline, "apply_catalog", apply_then_fail)
+    monkeypatch.setattr(pipeline, "apply_plan", apply_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         import_files(filled, [PRETALX, FRAB])
     assert calls == ["democamp-2025", "demofest2025"]

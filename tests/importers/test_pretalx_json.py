@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.importers import detect
-from bot.importers.common import Options
+from bot.importers.records import Options
 from tests.importers.support import (
     FIXTURES,
     PRETALX,

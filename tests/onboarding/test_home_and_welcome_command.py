@@ -25,7 +25,7 @@ def test_app_home_is_published_for_anyone_even_without_a_welcome(ob, slack):
     text = all_text(view["blocks"])
     assert "WG-Platforms" in text and "*Quick links*" in text
     assert "<https://tag-app-delivery.cncf.io/whitepapers/platforms/|Platforms white paper>" in text
-    assert "Try `/talks platform-day`," in text  # the example while the catalog is empty
+    assert "Try `/talks platform-day` or `/talks help`" in text  # while the catalog is empty
     assert checklist_state(view["blocks"]) == dict.fromkeys(KEYS, False)
     assert ob.rows() == []  # opening the Home tab owes nobody a DM
 
@@ -48,8 +48,8 @@ def test_app_home_lists_the_catalogs_events(make_onboarding_app, seeded, slack):
     text = all_text(publish.params["view"]["blocks"])
     # the events that have talks, by slug
     assert (
-        "Try `/talks kubecon`, `/talks platform-day`, `/talks openshift-commons`, "
-        "`/talks speaker &lt;name&gt;` or `/speakers &lt;company&gt;`."
+        "Try `/talks kubecon`, `/talks platform-day`, `/talks openshift-commons` or "
+        "`/talks help` for speakers, companies, days and topics."
     ) in text
 
 

@@ -1,0 +1,141 @@
+"""One talk as Block Kit: its time as a date token, its one-line and full forms, its links.
+
+Shared by the answers (views.py) and the reminder DMs (reminders.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.slack.blocks import actions, button, context, link_button, section
+from bot.slack.mrkdwn import clip, escape, link
+from bot.slack.replies import Reply
+from bot.talks.search import TalkRow
+
+FORMAT_LABELS = {
+    "talk": "Talk",
+    "lightning": "Lightning talk",
+    "panel": "Panel",
+    "keynote": "Keynote",
+    "workshop": "Workshop",
+}
+FOLLOW = "talks_follow"  # value: talk id
+DETAILS = "talks_details"  # a static select; the chosen option's value is a talk id
+VIDEO = "talks_video"  # link buttons: Slack opens the URL, the bot only acks
+SLIDES = "talks_slides"
+UNFOLLOW = "talks_unfollow"
+
+
+@lru_cache(maxsize=4096)  # a schedule has few distinct slots, and every answer formats them
+def when(starts_at: dt.datetime | None, day: dt.date | None, timezone: str) -> str | None:
+    """A Slack date token: each reader sees their own zone; the fallback (notifications, old
+    clients) is the conference's local time with its zone."""
+    if starts_at is not None:
+        start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=dt.UTC)
+        local = start.astimezone(ZoneInfo(timezone))
+        fallback = local.strftime("%a %-d %b %Y, %H:%M ") + (local.tzname() or timezone)
+        return f"<!date^{int(start.timestamp())}^{{date_short_pretty}}, {{time}}|{fallback}>"
+    return day.strftime("%a %-d %b %Y") if day else None
+
+
+@lru_cache(maxsize=4096)
+def clock_time(starts_at: dt.datetime | None, timezone: str) -> str:
+    """Just the start time, as a date token (the day is the heading above it)."""
+    if starts_at is None:
+        return ""
+    start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=dt.UTC)
+    local = start.astimezone(ZoneInfo(timezone))
+    fallback = local.strftime("%H:%M ") + (local.tzname() or timezone)
+    return f"<!date^{int(start.timestamp())}^{{time}}|{fallback}>"
+
+
+def facts(row: TalkRow, *, room: bool = True) -> str:
+    """'Panel · Platform Engineering Day · <date token>', escaped and in italics."""
+    parts = [FORMAT_LABELS.get(row.format, row.format.title()), row.event_name]
+    if room and row.room:
+        parts.append(row.room)
+    text = "_" + escape(" · ".join(f for f in parts if f)) + "_"
+    moment = when(row.starts_at, row.day, row.timezone)
+    return f"{text} · {moment}" if moment else text
+
+
+def talk_text(row: TalkRow, *, summary: int = 300) -> str:
+    """A talk in full: title, speakers, facts, summary."""
+    lines = [f"*{link(row.url, row.title)}*"]
+    if row.speakers_line:
+        lines.append(escape(row.speakers_line))
+    lines.append(facts(row))
+    if row.summary:
+        lines.append(escape(clip(row.summary, summary)))
+    return "\n".join(lines)
+
+
+def talk_line(row: TalkRow) -> str:
+    """A talk on one line: time, title (linked), speakers, and the format unless a talk."""
+    parts = []
+    start = clock_time(row.starts_at, row.timezone)
+    if start:
+        parts.append(start)
+    title = f"*{link(row.url, clip(row.title, 150))}*"
+    if row.format != "talk":
+        title += f" _{FORMAT_LABELS.get(row.format, row.format)}_"
+    parts.append(title)
+    if row.speakers_line:
+        parts.append(escape(clip(row.speakers_line, 160)))
+    return " · ".join(parts)
+
+
+def day_heading(day: dt.date | None, timezone: str) -> str:
+    """The day as a date token at local noon, so every reader's zone shows the same date."""
+    if day is None:
+        return "*Date to be announced*"
+    noon = dt.datetime.combine(day, dt.time(12), ZoneInfo(timezone))
+    return f"*<!date^{int(noon.timestamp())}^{{date_long}}|{day:%A %-d %B %Y}>*"
+
+
+def link_buttons(row: TalkRow) -> list[dict[str, Any]]:
+    """Buttons to the recording and the slides, where the source has them."""
+    out = []
+    if row.video_url:
+        out.append(link_button("▶ Recording", VIDEO, row.video_url, str(row.id)))
+    if row.slides_url:
+        out.append(link_button("Slides", SLIDES, row.slides_url, str(row.id)))
+    return out
+
+
+def with_follow(block: dict[str, Any], talk_id: int) -> dict[str, Any]:
+    """A Follow button beside a talk: a DM if it moves or is withdrawn."""
+    block["accessory"] = button("Follow", FOLLOW, str(talk_id))
+    return block
+
+
+def details_menu(rows: list[TalkRow]) -> dict[str, Any]:
+    """A menu of this page's talks: picking one shows it in full, with Follow and links."""
+    options = [
+        {
+            "text": {"type": "plain_text", "text": clip(row.title, 75)},
+            "value": str(row.id),
+        }
+        for row in rows[:100]
+    ]
+    return {
+        "type": "static_select",
+        "action_id": DETAILS,
+        "placeholder": {"type": "plain_text", "text": "Details of a talk…"},
+        "options": options,
+    }
+
+
+def details_view(row: TalkRow | None) -> Reply:
+    """One talk in full: `/talks <id>` or the Details menu."""
+    if row is None:
+        text = "That talk is not in the catalog (any more). `/talks help` shows what it holds."
+        return Reply(text, [section(text)])
+    blocks = [with_follow(section(talk_text(row, summary=1500)), row.id)]
+    if buttons := link_buttons(row):
+        blocks.append(actions(*buttons))
+    blocks.append(context(f"`/talks {row.id}` shows this talk again"))
+    return Reply(row.title, blocks)

@@ -1,0 +1,78 @@
+"""Recordings and slides: taken from each format where it has them, shown as buttons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.store.models import Talk
+from tests.conftest import CATALOG
+from tests.importers.support import FIXTURES, run
+
+YOUTUBE = "https://www.youtube.com/watch?v=PfrUObDwvyQ"
+
+
+def links_of(store, source_id: str) -> tuple[int, str | None, str | None]:
+    with store.session() as s:
+        row = s.execute(
+            select(Talk.id, Talk.video_url, Talk.slides_url).where(Talk.source_id == source_id)
+        ).one()
+        return row.id, row.video_url, row.slides_url
+
+
+def test_frab_links_give_the_recording_and_the_slides(store, tmp_path: Path, cli):
+    text = (FIXTURES / "frab-small.xml").read_bytes()
+    links = (
+        b"<links><link href='https://media.ccc.de/v/demofest-101'>Video</link>"
+        b"<link href='https://example.org/blog'>A blog post</link>"
+        b"<link href='https://speakerdeck.com/demo/platform-apis'>Slides</link></links>"
+    )
+    path = tmp_path / "frab.xml"
+    path.write_bytes(text.replace(b"<links></links>", links, 1))
+    run(store, path)
+    talk_id, video, slides = links_of(store, "f0a3e7c2-0000-4000-8000-000000000001")
+    assert video == "https://media.ccc.de/v/demofest-101"
+    assert slides == "https://speakerdeck.com/demo/platform-apis"
+    shown = cli("ask", f"/talks {talk_id}").stdout
+    assert "[▶ Recording] [Slides]" in shown
+
+
+def test_pretalx_links_and_sessionize_recordings(store, tmp_path: Path):
+    data = json.loads((FIXTURES / "pretalx-small.json").read_text(encoding="utf-8"))
+    first = data["schedule"]["conference"]["days"][0]["rooms"]["Hall A"][0]
+    first["links"] = [{"url": "https://www.youtube.com/watch?v=abc123", "title": "Recording"}]
+    pretalx = tmp_path / "democamp.json"
+    pretalx.write_text(json.dumps(data), encoding="utf-8")
+    run(store, pretalx)
+    assert links_of(store, first["guid"])[1:] == ("https://www.youtube.com/watch?v=abc123", None)
+
+    raw = json.loads((FIXTURES / "sessionize-democloud-vienna-2025.json").read_bytes())
+    session = next(s for s in raw["sessions"] if not s.get("isServiceSession"))
+    session["recordingUrl"] = "https://vimeo.com/12345"
+    sessionize = tmp_path / "sessionize-democloud-vienna-2025.json"
+    sessionize.write_text(json.dumps(raw), encoding="utf-8")
+    run(store, sessionize)
+    assert links_of(store, str(session["id"]))[1] == "https://vimeo.com/12345"
+
+
+def test_catalog_yaml_video_and_slides_and_the_seeds_youtube_talk(store, tmp_path: Path, cli):
+    run(store, CATALOG)
+    talk_id, video, slides = links_of(store, "yt-PfrUObDwvyQ")
+    assert (video, slides) == (YOUTUBE, None)  # its only link is its recording
+    assert "[▶ Recording]" in cli("ask", f"/talks {talk_id}").stdout
+    text = CATALOG.read_text(encoding="utf-8").replace(
+        "    url: https://sched.co/1YhhV\n",
+        "    url: https://sched.co/1YhhV\n"
+        "    video: https://www.youtube.com/watch?v=memes\n"
+        "    slides: https://example.org/memes.pdf\n",
+    )
+    edited = tmp_path / "kubecon-eu-2024.yaml"
+    edited.write_text(text, encoding="utf-8")
+    result = run(store, edited)
+    assert result.report.changed == ["Navigating the Depth of App Delivery Through Memes"]
+    assert links_of(store, "1YhhV")[1:] == (
+        "https://www.youtube.com/watch?v=memes",
+        "https://example.org/memes.pdf",
+    )
