@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select, update
 
 from bot.coffee import service, views
+from bot.coffee.names import Names
 from bot.runtime import metrics
 from bot.slack.replies import Reply
 from bot.store import Store
@@ -37,6 +38,7 @@ class CoffeeClock:
     ) -> None:
         self.store, self.client, self.clock = store, client, clock
         self.redraw_delay = redraw_delay
+        self.names = Names(client)
         # redraws waiting on their timer, and how many are running now: wait_idle() and
         # flush() watch both, so a shutdown or a test knows when the channel is up to date
         self._pending: dict[int, threading.Timer] = {}
@@ -96,9 +98,11 @@ class CoffeeClock:
     def announce(self, session_id: int, state: str) -> None:
         try:
             s, channel, tz, lines = self._read(session_id)
+            names = self.names.of(t.user_id for t in lines)
             if state == "collecting":
                 self._save(
-                    session_id, message_ts=self._post(channel, views.session_message(s, tz, lines))
+                    session_id,
+                    message_ts=self._post(channel, views.session_message(s, tz, lines, names)),
                 )
             elif state == "voting":
                 if s.message_ts:  # the collection message points on to the vote
@@ -110,16 +114,28 @@ class CoffeeClock:
                             "Topic collection has closed; voting is open below."
                         ).blocks,
                     )
-                self._save(
-                    session_id, message_ts=self._post(channel, views.session_message(s, tz, lines))
-                )
+                message = views.session_message(s, tz, lines, names)
+                self._save(session_id, message_ts=self._post(channel, message))
             elif state == "closed":
                 self.redraw(session_id, delay=0)
-                self._save(session_id, agenda_ts=self._post(channel, views.agenda(s, tz, lines)))
+                first = ""
+                for page in views.agenda(s, tz, lines, names):
+                    first = first or self._post(channel, page)
+                self._save(session_id, agenda_ts=first)
             elif state == "cancelled":
                 self.redraw(session_id, delay=0)
         except Exception:
             log.exception("could not announce lean coffee %s as %s", session_id, state)
+
+    def tell(self, session_id: int, user_id: str, text: str, blocks: list | None = None) -> None:
+        """A private note in the meetup's channel to one person (a proposer, about their topic)."""
+        try:
+            with self.store.session() as db:
+                s = db.get(CoffeeSession, session_id)
+                channel = db.get(CoffeeSeries, s.series_id).channel_id
+            self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
+        except Exception:
+            log.exception("could not tell %s about lean coffee %s", user_id, session_id)
 
     def _post(self, channel: str, reply: Reply) -> str:
         return self.client.chat_postMessage(
@@ -188,7 +204,7 @@ class CoffeeClock:
             s, channel, tz, lines = self._read(session_id)
             if not s.message_ts:
                 return
-            reply = views.session_message(s, tz, lines)
+            reply = views.session_message(s, tz, lines, self.names.of(t.user_id for t in lines))
             self.client.chat_update(
                 channel=channel, ts=s.message_ts, text=reply.text, blocks=reply.blocks
             )

@@ -17,12 +17,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import select
 
 from bot.coffee import dots, service, views
 from bot.coffee.clock import CoffeeClock
 from bot.coffee.schedule import ScheduleError, parse_schedule
 from bot.slack.after_ack import AfterAck
+from bot.slack.incoming import slack_text
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
 from bot.slack.payloads import parse_row_id
@@ -36,7 +36,8 @@ ORGANISER_WORDS = {
     "schedule", "open", "vote", "close", "cancel", "remove", "merge", "carry", "done",
 }  # fmt: skip
 HELP = (
-    "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic; "
+    "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic "
+    "(the Propose button also takes details); "
     "`/coffee mine` lists yours. Organisers: `/coffee schedule …`, `open`, `vote`, `close`, "
     "`cancel`, `remove <n>`, `merge <n> into <m>`, `done <n>` (discussed at the meetup), `carry`."
 )
@@ -77,9 +78,12 @@ class CoffeeFeature:
                 topic_id = service.propose(db, s, user_id, text, self.clock())
             except service.CoffeeError as exc:
                 return views.plain(escape(str(exc))), None
-            nums = views.numbers(service.topics(db, s.id))
-            title = service.clean_topic(text)
-            return views.proposed(nums.get(topic_id, 0), title, topic_id), s.id
+            return self.confirmation(db, s.id, topic_id), s.id
+
+    def confirmation(self, db: Any, session_id: int, topic_id: int) -> Reply:
+        """What a proposer alone sees: their topic's number, with Edit and Withdraw."""
+        line = next(t for t in service.topics(db, session_id) if t.id == topic_id)
+        return views.proposed(line.number, line.title, topic_id)
 
 
 def _session_topic(value: str) -> tuple[int, int] | None:
@@ -134,7 +138,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
 
     # ---- /coffee ---------------------------------------------------------------------------
     def command_ack(ack: Ack, command: dict[str, Any]) -> None:
-        text = (command.get("text") or "").strip()
+        text = slack_text(command.get("text")).strip()
         word = text.split(maxsplit=1)[0].lower() if text else ""
         channel, user = command.get("channel_id", ""), command.get("user_id", "")
         try:
@@ -167,16 +171,12 @@ def register(app: App, feature: CoffeeFeature) -> None:
         own = [t for t in lines if t.user_id == user]
         if not own:
             return views.plain("You have no topics for the next lean coffee.")
-        blocks = []
-        for t in own:
-            reply = views.proposed(nums[t.id], t.title, t.id)
-            blocks += reply.blocks
-        return Reply(f"Your {len(own)} topics", blocks[:50])
+        return views.mine(sorted(own, key=lambda t: nums[t.id]))
 
     def command_organiser(
         command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
-        text = (command.get("text") or "").strip()
+        text = slack_text(command.get("text")).strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
         if word not in ORGANISER_WORDS:
@@ -226,8 +226,14 @@ def register(app: App, feature: CoffeeFeature) -> None:
         if word == "remove":
             n = _number(rest)
             with store.session() as db:
-                service.withdraw(db, _topic(nums, n), user, organiser=True)
+                topic = db.get(CoffeeTopic, _topic(nums, n))
+                proposer, title = topic.user_id, topic.title
+                service.withdraw(db, topic.id, user, organiser=True)
             coffee.redraw(session_id)
+            if proposer != user:
+                coffee.tell(
+                    session_id, proposer, f"An organiser removed your topic “{escape(title)}”."
+                )
             return f"Removed topic {n}."
         if word == "merge":
             m = re.fullmatch(r"(\d+)\s+(?:into|in|to)\s+(\d+)", rest)
@@ -235,27 +241,46 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 raise service.CoffeeError("Write it as `/coffee merge 4 into 2`.")
             drop, keep = int(m.group(1)), int(m.group(2))
             with store.session() as db:
-                service.merge(db, _topic(nums, keep), _topic(nums, drop))
+                proposer = service.merge(db, _topic(nums, keep), _topic(nums, drop))
+                title = db.get(CoffeeTopic, _topic(nums, keep)).title
             coffee.redraw(session_id)
-            return f"Merged topic {drop} into {keep}; their votes now count once for {keep}."
+            if proposer != user:
+                coffee.tell(
+                    session_id,
+                    proposer,
+                    f"Your topic {drop} was merged into topic {keep} “{escape(title)}”: your "
+                    "words are in its description, and your votes count for it.",
+                )
+            return (
+                f"Merged topic {drop} into {keep}; their votes now count once for {keep}, and "
+                f"topic {drop}'s words are in its description."
+            )
         if word in ("carry", "done"):
             with store.session() as db:
-                last = db.scalar(
-                    select(CoffeeSession)
-                    .where(CoffeeSession.series_id == series.id, CoffeeSession.state == "closed")
-                    .order_by(CoffeeSession.starts_at.desc())
-                    .limit(1)
-                )
+                last = service.last_finished(db, series.id)
                 if last is None:
-                    raise service.CoffeeError("There is no closed meetup yet.")
+                    raise service.CoffeeError("There is no closed or cancelled meetup yet.")
                 if word == "done":  # during the meeting: this agenda topic was discussed
                     n = _number(rest)
                     numbered = {n: t for t, n in views.numbers(service.topics(db, last.id)).items()}
                     service.mark_discussed(db, _topic(numbered, n))
                     return f"Topic {n} is marked as discussed; `carry` leaves it behind."
-                moved = service.carry_over(db, last, db.get(CoffeeSession, session_id), now)
+                carried = service.carry_over(db, last, db.get(CoffeeSession, session_id), now)
             coffee.redraw(session_id)
-            return f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
+            for proposer, title in carried.moved:
+                coffee.tell(
+                    session_id,
+                    proposer,
+                    f"Your topic “{escape(title)}” was carried over to the next lean coffee.",
+                )
+            moved = len(carried.moved)
+            answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
+            if carried.left:
+                answer += (
+                    f" {carried.left} more did not fit: a meetup takes at most "
+                    f"{service.MAX_TOPICS} topics."
+                )
+            return answer
         return HELP
 
     app.command("/coffee")(ack=command_ack, lazy=[command_organiser])
@@ -274,7 +299,9 @@ def register(app: App, feature: CoffeeFeature) -> None:
 
     def modal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})
+        # modal values arrive as typed: no entity decoding here
         text = (values.get("topic", {}).get("topic", {}) or {}).get("value") or ""
+        details = (values.get("description", {}).get("description", {}) or {}).get("value")
         session_part, _, topic_part = (view.get("private_metadata") or "").partition(":")
         session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
         user = body["user"]["id"]
@@ -286,13 +313,20 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 if s is None:
                     raise service.CoffeeError("That meetup is gone.")
                 if topic_id:  # the proposer's edit of their own topic
-                    service.edit(db, topic_id, user, text)
+                    service.edit(db, topic_id, user, text, description=details or "")
+                    confirm = None
                 else:
-                    service.propose(db, s, user, text, feature.clock())
+                    topic_id = service.propose(
+                        db, s, user, text, feature.clock(), description=details or ""
+                    )
+                    confirm = feature.confirmation(db, session_id, topic_id)
         except service.CoffeeError as exc:
-            ack(response_action="errors", errors={"topic": str(exc)[:150]})
+            field = "description" if str(exc).startswith("That description") else "topic"
+            ack(response_action="errors", errors={field: str(exc)[:150]})
             return
         ack()
+        if confirm is not None:  # the same private confirmation as `/coffee propose`
+            feature.after_ack.submit(coffee.tell, session_id, user, confirm.text, confirm.blocks)
         coffee.redraw(session_id)
 
     app.view(views.PROPOSE_MODAL)(modal_submit)
@@ -340,7 +374,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                     text="Only the proposer can edit a topic that is still on the list.",
                 )
                 return
-            modal = views.propose_modal(topic.session_id, topic.title, topic.id)
+            modal = views.propose_modal(topic.session_id, topic.title, topic.id, topic.description)
         client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     app.action(views.EDIT)(ack=lambda ack: ack(), lazy=[open_edit])

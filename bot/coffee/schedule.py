@@ -36,6 +36,7 @@ class SeriesSettings:
     votes_per_person: int = 3
     multi_dots: bool = False
     hide_counts: bool = True
+    topics_per_person: int = 3
 
     def describe(self) -> str:
         every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
@@ -45,6 +46,8 @@ class SeriesSettings:
             f"{self.votes_per_person} votes each"
             + (", several on one topic allowed" if self.multi_dots else ", one per topic")
             + (", counts hidden until voting closes" if self.hide_counts else ", counts shown")
+            + f"; up to {self.topics_per_person} topic{'s' if self.topics_per_person != 1 else ''}"
+            " a person"
         )
 
 
@@ -54,7 +57,7 @@ def _span(hours: int) -> str:
 
 USAGE = (
     "`/coffee schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h "
-    "votes 3 [multi] [shown]`: any part may be left out and keeps its current value."
+    "votes 3 proposals 3 [multi] [shown]`: any part may be left out and keeps its current value."
 )
 
 
@@ -111,6 +114,9 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
         elif low in ("votes", "dots") and nxt.isdigit():
             s = replace(s, votes_per_person=int(nxt))
             i += 1
+        elif low in ("proposals", "per-person") and nxt.isdigit():
+            s = replace(s, topics_per_person=int(nxt))
+            i += 1
         elif low in ("multi", "stack"):
             s = replace(s, multi_dots=True)
         elif low in ("single", "one-per-topic"):
@@ -128,6 +134,8 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
         raise ScheduleError("Meetups can be every 1 to 8 weeks.")
     if not 1 <= s.votes_per_person <= 20:
         raise ScheduleError("Each person can have 1 to 20 votes.")
+    if not 1 <= s.topics_per_person <= 40:
+        raise ScheduleError("Each person can propose 1 to 40 topics a meetup.")
     if not 0 < s.vote_hours < s.collect_hours <= 24 * 28:
         raise ScheduleError(
             "Topic collection must open before voting, and voting before the meetup "

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
-from bot.coffee.service import MAX_TOPIC, TopicLine
+from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC, TopicLine
 from bot.slack.blocks import MAX_BLOCKS, actions, button, context, header, section
 from bot.slack.mrkdwn import clip, escape
 from bot.slack.replies import Reply
@@ -25,6 +25,7 @@ UNVOTE = "coffee_unvote"  # value: topic id; takes one dot back
 WITHDRAW = "coffee_withdraw"  # value: topic id
 EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
 TIE_BREAK = "Ties go to the topic proposed first."
+SHOWN = MAX_BLOCKS - 6  # topic blocks in a channel message, around its header and buttons
 
 
 def when(moment: dt.datetime, timezone: str) -> str:
@@ -36,9 +37,13 @@ def _title(s: CoffeeSession, tz: str) -> str:
     return f"Lean coffee · {when(s.starts_at, tz)} ({tz})"
 
 
-def _line(n: int, t: TopicLine, counts: bool) -> str:
+def _line(n: int, t: TopicLine, counts: bool, names: dict[str, str] | None = None) -> str:
     dots = f"  ·  *{t.votes}* vote{'s' if t.votes != 1 else ''}" if counts else ""
-    return f"*{n}.* {escape(clip(t.title, MAX_TOPIC))}{dots}"
+    by = f"  ·  _{escape(names.get(t.user_id, t.user_id))}_" if names is not None else ""
+    line = f"*{n}.* {escape(clip(t.title, MAX_TOPIC))}{dots}{by}"
+    if t.description:
+        line += "\n>" + escape(clip(t.description, 600)).replace("\n", "\n>")
+    return line
 
 
 def numbers(lines: list[TopicLine]) -> dict[int, int]:
@@ -46,10 +51,14 @@ def numbers(lines: list[TopicLine]) -> dict[int, int]:
     return {t.id: t.number for t in lines}
 
 
-def session_message(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
-    """The one channel message of a meetup, redrawn in place as topics and votes arrive."""
+def session_message(
+    s: CoffeeSession, tz: str, lines: list[TopicLine], names: dict[str, str] | None = None
+) -> Reply:
+    """The one channel message of a meetup, redrawn in place as topics and votes arrive.
+    Every topic is shown: the cap on topics (carried ones included) keeps them in one message."""
     nums = numbers(lines)
     by_number = sorted(lines, key=lambda t: nums[t.id])
+    shown = by_number[:SHOWN]
     blocks: list[dict[str, Any]] = [header(_title(s, tz))]
     if s.state == "collecting":
         blocks.append(
@@ -58,7 +67,7 @@ def session_message(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
                 "Propose what you would like to talk about: one line each."
             )
         )
-        blocks += [section(_line(nums[t.id], t, False)) for t in by_number[: MAX_BLOCKS - 5]]
+        blocks += [section(_line(nums[t.id], t, False, names)) for t in shown]
         blocks.append(actions(button("Propose a topic", PROPOSE, str(s.id), style="primary")))
     elif s.state == "voting":
         budget = s.votes_per_person
@@ -71,45 +80,59 @@ def session_message(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
                 + ("" if counts else " Counts stay hidden until voting closes.")
             )
         )
-        for t in by_number[: MAX_BLOCKS - 5]:
-            block = section(_line(nums[t.id], t, counts))
+        for t in shown:
+            block = section(_line(nums[t.id], t, counts, names))
             block["accessory"] = button("Vote", VOTE, f"{s.id}:{t.id}")
             blocks.append(block)
         blocks.append(actions(button("Propose a topic", PROPOSE, str(s.id))))
     elif s.state == "closed":
         blocks.append(section("Voting has closed; the agenda is below in the channel."))
-        blocks += [section(_line(nums[t.id], t, True)) for t in lines[: MAX_BLOCKS - 3]]
+        blocks += [section(_line(nums[t.id], t, True, names)) for t in lines[:SHOWN]]
     else:
         blocks.append(section("This meetup was cancelled."))
+    if len(lines) > SHOWN:  # only topics stored before the cap counted carried ones
+        blocks.append(context(f"{len(lines) - SHOWN} more topics: `/coffee` lists them all."))
     if not lines and s.state in ("collecting", "voting"):
         blocks.insert(2, context("No topics yet: be the first."))
     return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
 
 
-def agenda(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
-    """The ranked agenda: most votes first, a stated tie-break, nothing cut off silently."""
-    nums = numbers(lines)
+def agenda(
+    s: CoffeeSession, tz: str, lines: list[TopicLine], names: dict[str, str] | None = None
+) -> list[Reply]:
+    """The ranked agenda: most votes first, each topic under its one number, with who proposed
+    it; as many messages as it takes, nothing cut off."""
+    names = names or {}
     text = [
-        f"{rank}. {escape(clip(t.title, MAX_TOPIC))} · *{t.votes}* "
-        f"vote{'s' if t.votes != 1 else ''} (#{nums[t.id]})"
-        for rank, t in enumerate(lines, start=1)
+        f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))} · *{t.votes}* "
+        f"vote{'s' if t.votes != 1 else ''} · _{escape(names.get(t.user_id, t.user_id))}_"
+        for t in lines
     ]
-    blocks: list[dict[str, Any]] = [header(f"Agenda · {when(s.starts_at, tz)} ({tz})")]
+    head = f"Agenda · {when(s.starts_at, tz)} ({tz})"
+    blocks: list[dict[str, Any]] = [header(head)]
     if not text:
         blocks.append(section("No topics were proposed for this meetup."))
     chunk: list[str] = []
     for line in text:  # sections of up to 3000 characters, as many as it takes
-        if sum(len(c) + 1 for c in chunk) + len(line) > 2900:
+        if chunk and sum(len(c) + 1 for c in chunk) + len(line) > 2900:
             blocks.append(section("\n".join(chunk)))
             chunk = []
         chunk.append(line)
     if chunk:
         blocks.append(section("\n".join(chunk)))
-    blocks.append(context(f"Ranked by votes. {TIE_BREAK}"))
-    return Reply(f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
+    blocks.append(context(f"Ranked by votes; topics keep their numbers. {TIE_BREAK}"))
+    summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics"
+    return [Reply(summary, page) for page in pages(blocks)]
 
 
-def propose_modal(session_id: int, initial: str = "", topic_id: int | None = None) -> dict:
+def pages(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Blocks split into messages of at most MAX_BLOCKS each, none left out."""
+    return [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)] or [[]]
+
+
+def propose_modal(
+    session_id: int, initial: str = "", topic_id: int | None = None, description: str = ""
+) -> dict:
     """The topic modal: a new topic, or (with topic_id) the proposer's edit of theirs."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -119,6 +142,18 @@ def propose_modal(session_id: int, initial: str = "", topic_id: int | None = Non
     }
     if initial:
         element["initial_value"] = initial[:MAX_TOPIC]
+    details: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "description",
+        "multiline": True,
+        "max_length": MAX_DESCRIPTION,
+        "placeholder": {
+            "type": "plain_text",
+            "text": "Why it matters, what you would like to hear",
+        },
+    }
+    if description:
+        details["initial_value"] = description[:MAX_DESCRIPTION]
     return {
         "type": "modal",
         "callback_id": PROPOSE_MODAL,
@@ -132,7 +167,14 @@ def propose_modal(session_id: int, initial: str = "", topic_id: int | None = Non
                 "block_id": "topic",
                 "label": {"type": "plain_text", "text": "What would you like to discuss?"},
                 "element": element,
-            }
+            },
+            {
+                "type": "input",
+                "block_id": "description",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Details (optional)"},
+                "element": details,
+            },
         ],
     }
 
@@ -155,12 +197,21 @@ def vote_feedback(session_id: int, topic_id: int, result: VoteResult) -> Reply:
     return Reply(head, [block])
 
 
-def proposed(n: int, title: str, topic_id: int) -> Reply:
-    text = f"Added *{n}.* {escape(title)}"
+def proposed(n: int, title: str, topic_id: int, verb: str = "Added") -> Reply:
+    text = f"{verb} *{n}.* {escape(title)}" if verb else f"*{n}.* {escape(title)}"
     buttons = actions(
         button("Edit", EDIT, str(topic_id)), button("Withdraw it", WITHDRAW, str(topic_id))
     )
     return Reply(text, [section(text), buttons])
+
+
+def mine(own: list[TopicLine]) -> Reply:
+    """A person's own topics, each under its number with Edit and Withdraw."""
+    count = f"{len(own)} topics" if len(own) != 1 else "topic"
+    blocks: list[dict[str, Any]] = [section(f"*Your {count} for the next lean coffee:*")]
+    for t in own[: (MAX_BLOCKS - 1) // 2]:  # the per-person cap keeps this well inside
+        blocks += proposed(t.number, t.title, t.id, verb="").blocks
+    return Reply(f"Your {count} for the next lean coffee", blocks)
 
 
 def status(

@@ -22,6 +22,7 @@ from bot.onboarding.content import Content
 from bot.onboarding.newcomers import INVITED, Home
 from bot.onboarding.outbox import INVITE_RECHECK, Sender, display_name
 from bot.slack.blocks import context
+from bot.slack.incoming import slack_text
 from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY
 from bot.store import Store
@@ -255,7 +256,7 @@ def register(app: App, feature: OnboardingFeature) -> None:
     app.action(views.PREVIEW_TICK)(ack=lambda ack: ack(), lazy=[preview_note])
 
     def welcome_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-        text = (command.get("text") or "").strip().lower()
+        text = slack_text(command.get("text")).strip().lower()
         if text == "preview":
             ack(response_type="ephemeral", text="Preparing the preview…")
             return
@@ -280,7 +281,7 @@ def register(app: App, feature: OnboardingFeature) -> None:
         ack(response_type="ephemeral", text="On its way: look for a DM from me in a moment.")
 
     def welcome_preview(command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        if (command.get("text") or "").strip().lower() != "preview":
+        if slack_text(command.get("text")).strip().lower() != "preview":
             return
         if not feature.is_organiser(client, command["user_id"]):
             respond(

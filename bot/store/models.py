@@ -209,6 +209,7 @@ class CoffeeSeries(Base):
     votes_per_person: Mapped[int] = mapped_column(Integer, default=3)
     multi_dots: Mapped[bool] = mapped_column(default=False)  # several dots on one topic
     hide_counts: Mapped[bool] = mapped_column(default=True)  # until voting closes
+    topics_per_person: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     updated_by: Mapped[str] = mapped_column(String(32), default="")
 
 
@@ -248,6 +249,8 @@ class CoffeeTopic(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("coffee_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))
+    # the proposer's explanation; a merge appends the merged topic's words here
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     # open, withdrawn, removed or merged (into `merged_into`)
     state: Mapped[str] = mapped_column(String(16), default="open")
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("coffee_topics.id"))

@@ -27,7 +27,7 @@ from tests.coffee.conftest import (
 DESCRIBED = (
     "Lean coffee here: every 2 weeks on Tuesday at 16:00 Europe/London; topics open 3 days "
     "before, voting 24 hours before; 3 votes each, one per topic, counts hidden until voting "
-    "closes."
+    "closes; up to 3 topics a person."
 )
 
 
@@ -228,12 +228,12 @@ def test_a_meetup_from_schedule_to_agenda(bot):
         "Agenda · Tue 24 Mar, 16:00 (Europe/London)"
     )
     assert agenda.params["blocks"][1]["text"]["text"] == (
-        "1. Platform as a product · *3* votes (#2)\n"
-        "2. Golden paths at scale · *1* vote (#1)\n"
-        "3. Developer portals nobody opens · *1* vote (#3)"
+        "*2.* Platform as a product · *3* votes · _User U2_\n"
+        "*1.* Golden paths at scale · *1* vote · _User U1_\n"
+        "*3.* Developer portals nobody opens · *1* vote · _User U3_"
     )
     assert agenda.params["blocks"][-1]["elements"][0]["text"] == (
-        "Ranked by votes. Ties go to the topic proposed first."
+        "Ranked by votes; topics keep their numbers. Ties go to the topic proposed first."
     )
     closed_redraw = [c for c in bot.channel_calls()[calls_before:] if c.method == "chat.update"]
     assert [c.params["ts"] for c in closed_redraw] == [vote_post.answer["ts"]]

@@ -88,7 +88,8 @@ def test_too_long_empty_and_blank_topics_are_refused_with_a_reason(bot):
     _, ack = bot.command("propose " + "x" * 5000, user="U1")
     assert ack["text"] == (
         "That topic is 5,000 characters long; keep it under 200 so it fits on the agenda "
-        "(details can go in the thread)."
+        "(details can go in the description: the Propose button on the channel message "
+        "has a field for them)."
     )
     for text in ("propose", "propose ", "propose " + " " * 300, "propose \t \n "):
         _, ack = bot.command(text, user="U1")
@@ -169,9 +170,9 @@ def test_a_full_meetup_of_long_hostile_topics_stays_valid_block_kit(bot):
     assert_valid_blocks(agenda.params["blocks"])
     # every topic is on the agenda, over as many sections as it takes, none cut off
     lines = all_text(agenda.params["blocks"]).splitlines()
-    ranked = [line for line in lines if " · *0* votes (#" in line]
+    ranked = [line for line in lines if " · *0* votes · " in line]
     assert len(ranked) == MAX_TOPICS
-    assert [line.split(". ", 1)[0] for line in ranked] == [str(n) for n in range(1, 41)]
+    assert [line.split(".* ", 1)[0] for line in ranked] == [f"*{n}" for n in range(1, 41)]
     assert all("&lt;!channel&gt;" in line and "<" not in line for line in ranked)
     assert not [c for c in bot.calls() if "<!channel>" in json.dumps(c.params)]
     assert session_id == bot.sessions()[0].id

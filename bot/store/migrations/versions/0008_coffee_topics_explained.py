@@ -1,0 +1,31 @@
+"""Lean coffee topics people can explain: a description under each topic (a merge keeps the
+merged topic's words there), and a per-person cap on proposals for each series.
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-11-29
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("coffee_topics") as batch:
+        batch.add_column(sa.Column("description", sa.Text(), nullable=False, server_default=""))
+    with op.batch_alter_table("coffee_series") as batch:
+        batch.add_column(
+            sa.Column("topics_per_person", sa.Integer(), nullable=False, server_default="3")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("coffee_series") as batch:
+        batch.drop_column("topics_per_person")
+    with op.batch_alter_table("coffee_topics") as batch:
+        batch.drop_column("description")
