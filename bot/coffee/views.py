@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
 from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC, TopicLine
-from bot.slack.blocks import MAX_BLOCKS, actions, button, context, header, section
+from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
+from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape
 from bot.slack.replies import Reply
 from bot.store.models import CoffeeSession
@@ -29,12 +29,13 @@ SHOWN = MAX_BLOCKS - 6  # topic blocks in a channel message, around its header a
 
 
 def when(moment: dt.datetime, timezone: str) -> str:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(ZoneInfo(timezone)).strftime("%a %-d %b, %H:%M")
+    """A time every reader sees in their own zone (mrkdwn and notification text only)."""
+    return date_token(moment, timezone)
 
 
-def _title(s: CoffeeSession, tz: str) -> str:
-    return f"Lean coffee · {when(s.starts_at, tz)} ({tz})"
+def _title(s: CoffeeSession, tz: str) -> dict[str, Any]:
+    # a header is plain_text, where date tokens do not render: the title is bold mrkdwn
+    return section(f"*Lean coffee · {when(s.starts_at, tz)}*")
 
 
 def _line(n: int, t: TopicLine, counts: bool, names: dict[str, str] | None = None) -> str:
@@ -59,7 +60,7 @@ def session_message(
     nums = numbers(lines)
     by_number = sorted(lines, key=lambda t: nums[t.id])
     shown = by_number[:SHOWN]
-    blocks: list[dict[str, Any]] = [header(_title(s, tz))]
+    blocks: list[dict[str, Any]] = [_title(s, tz)]
     if s.state == "collecting":
         blocks.append(
             section(
@@ -108,8 +109,7 @@ def agenda(
         f"vote{'s' if t.votes != 1 else ''} · _{escape(names.get(t.user_id, t.user_id))}_"
         for t in lines
     ]
-    head = f"Agenda · {when(s.starts_at, tz)} ({tz})"
-    blocks: list[dict[str, Any]] = [header(head)]
+    blocks: list[dict[str, Any]] = [section(f"*Agenda · {when(s.starts_at, tz)}*")]
     if not text:
         blocks.append(section("No topics were proposed for this meetup."))
     chunk: list[str] = []
@@ -235,7 +235,7 @@ def status(
     }
     blocks = [
         section(
-            f"*Next lean coffee:* {when(s.starts_at, tz)} ({tz})\n{states.get(s.state, '')}\n"
+            f"*Next lean coffee:* {when(s.starts_at, tz)}\n{states.get(s.state, '')}\n"
             f"{len(lines)} topic{'s' if len(lines) != 1 else ''} so far."
         ),
         context(f"Series: {escape(settings.describe())}"),
@@ -245,7 +245,7 @@ def status(
             "`done <n>`, `carry`"
         ),
     ]
-    return Reply(f"Next lean coffee: {when(s.starts_at, tz)} ({tz})", blocks)
+    return Reply(f"Next lean coffee: {when(s.starts_at, tz)}", blocks)
 
 
 def plain(text: str) -> Reply:

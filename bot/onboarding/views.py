@@ -125,13 +125,11 @@ def home(
 
 
 def next_coffee(db: Session, team_id: str) -> str:
-    """'Next: Tue 7 Apr, 16:00 (Europe/London) in #channel', or "" when none is scheduled.
+    """'Next: <date token> in #channel' (each reader's own zone), or "" when none is scheduled.
 
     A channel link (<#C…>) names the channel without notifying anyone."""
     found = next_meetup(db, team_id)
     if found is None:
         return ""
     s, series = found
-    return (
-        f"Next: {when(s.starts_at, series.timezone)} ({series.timezone}) in <#{series.channel_id}>"
-    )
+    return f"Next: {when(s.starts_at, series.timezone)} in <#{series.channel_id}>"

@@ -55,6 +55,11 @@ class Clock:
         return self.now
 
 
+def token(moment: dt.datetime, fallback: str) -> str:
+    """The Slack date token a reader sees in their own zone, with its fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
 def utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

@@ -4,13 +4,15 @@ through signed requests and checked on what reached the fake Slack and in the da
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from bot.coffee import views
 from bot.coffee.service import MAX_TOPICS
 from bot.slack.incoming import slack_text
 from bot.store.models import CoffeeTopic
 from bot.testing.requests import command_body
-from tests.coffee.conftest import MEETUP, VOTE, button_ids, shown
+from tests.blocks import all_text
+from tests.coffee.conftest import CHANNEL, MEETUP, TEAM, VOTE, button_ids, shown, token
 
 
 def ephemerals(bot, user: str) -> list:
@@ -165,3 +167,24 @@ def test_a_cancelled_meetups_topics_can_be_carried(bot):
     second = bot.session_id()
     assert second != first
     assert [t.title for t in bot.topics(second)] == ["Golden paths"]
+
+
+def test_the_welcome_and_home_name_the_next_meetup_as_a_date_token(bot):
+    from bot.onboarding.views import next_coffee
+
+    bot.schedule()
+    with bot.store.session() as db:
+        line = next_coffee(db, TEAM)
+    assert line == f"Next: {token(MEETUP, 'Tue 24 Mar, 16:00 GMT')} in <#{CHANNEL}>"
+
+
+def test_every_time_in_a_meetups_messages_is_a_date_token(bot):
+    bot.to_voting(["Golden paths"])
+    bot.clock.now = MEETUP + dt.timedelta(minutes=1)
+    bot.coffee.coffee_clock.tick()
+    _, status = bot.command("")
+    # a time outside a token is only the series' own rule, which names its zone
+    bare = re.compile(r"\d\d:\d\d(?! Europe/London)(?![^<]*>)")
+    for call in bot.channel_calls():
+        assert not bare.search(shown(call)), shown(call)
+    assert not bare.search(status["text"] + all_text(status["blocks"]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from bot.coffee import views
 from bot.coffee.service import MAX_TOPIC, MAX_TOPICS
@@ -11,6 +12,7 @@ from bot.store.models import CoffeeSeries, CoffeeTopic
 from tests.blocks import all_text, assert_valid_blocks, assert_valid_view
 from tests.coffee.conftest import MEETUP, VOTE, shown, vote_buttons
 
+DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|<>]*\|[^<>]*>")
 RAW = ("<!channel>", "<!here>", "<@U123>", "<#C999|general>", "<https://evil.example|free>")
 HOSTILE = [
     "<!channel> read this now",
@@ -74,8 +76,10 @@ def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
         assert escaped in text
     # each kind of message carried the escaped text: the collection and vote messages, their
     # redraws, the agenda, the voter's answer, the proposer's list
+    # (the bot's own date tokens, <!date^…>, are the only `<!` allowed)
     for call in [*bot.posts(), *bot.updates()[-1:]]:
-        assert "<!" not in shown(call) and "<@" not in shown(call)
+        seen = DATE_TOKEN.sub("", shown(call))
+        assert "<!" not in seen and "<@" not in seen
     agenda_text = shown(agenda)
     for title in ("&lt;!channel&gt; read this now", "ping &lt;@U123&gt; &amp; &lt;!here&gt;"):
         assert title in agenda_text

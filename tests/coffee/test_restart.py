@@ -154,5 +154,7 @@ def test_october_meetups_stay_at_16_london_when_the_clocks_go_back(bot):
         dt.date(2026, 10, 27),
     ]
     assert [s.hour for s in starts] == [15, 15, 15, 16]  # UTC; London went back on 25 October
-    assert views.when(starts[-1], "Europe/London") == "Tue 27 Oct, 16:00"
+    assert views.when(starts[-1], "Europe/London") == (
+        "<!date^1793116800^{date_short_pretty} at {time}|Tue 27 Oct, 16:00 GMT>"
+    )
     assert bot.count(CoffeeSession) == 5
