@@ -39,6 +39,7 @@ class CoffeeClock:
         self.store, self.client, self.clock = store, client, clock
         self.redraw_delay = redraw_delay
         self.names = Names(client)
+        self._links: dict[int, str] = {}  # each meetup's meeting link, as last read
         # redraws waiting on their timer, and how many are running now: wait_idle() and
         # flush() watch both, so a shutdown or a test knows when the channel is up to date
         self._pending: dict[int, threading.Timer] = {}
@@ -64,9 +65,14 @@ class CoffeeClock:
             s = service.ensure_next_session(db, series, now)
             target = service.due_state(s, now)
             if service.ORDER[target] <= service.ORDER.get(s.state, 9):
-                return False
-            moved = service.move(db, s.id, target)
-            session_id = s.id
+                reminder = service.claim_reminder(db, s, service.reminders_of(series), now)
+                session_id = s.id
+                moved = False
+            else:
+                moved = service.move(db, s.id, target)
+                session_id, reminder = s.id, None
+        if reminder is not None:  # this caller's update claimed it: post it, once
+            self.post_reminder(session_id, reminder)
         if moved:
             metrics.COFFEE_TRANSITIONS.labels(target).inc()
             self.announce(session_id, target)
@@ -93,6 +99,7 @@ class CoffeeClock:
             series = db.get(CoffeeSeries, s.series_id)
             lines = service.topics(db, session_id)
             db.expunge(s)
+            self._links[session_id] = series.link or ""
             return s, series.channel_id, series.timezone, lines
 
     def announce(self, session_id: int, state: str) -> None:
@@ -102,7 +109,10 @@ class CoffeeClock:
             if state == "collecting":
                 self._save(
                     session_id,
-                    message_ts=self._post(channel, views.session_message(s, tz, lines, names)),
+                    message_ts=self._post(
+                        channel,
+                        views.session_message(s, tz, lines, names, self._links.get(session_id, "")),
+                    ),
                 )
             elif state == "voting":
                 if s.message_ts:  # the collection message points on to the vote
@@ -114,18 +124,29 @@ class CoffeeClock:
                             "Topic collection has closed; voting is open below."
                         ).blocks,
                     )
-                message = views.session_message(s, tz, lines, names)
+                message = views.session_message(
+                    s, tz, lines, names, self._links.get(session_id, "")
+                )
                 self._save(session_id, message_ts=self._post(channel, message))
             elif state == "closed":
                 self.redraw(session_id, delay=0)
                 first = ""
-                for page in views.agenda(s, tz, lines, names):
+                for page in views.agenda(s, tz, lines, names, self._links.get(session_id, "")):
                     first = first or self._post(channel, page)
                 self._save(session_id, agenda_ts=first)
             elif state == "cancelled":
                 self.redraw(session_id, delay=0)
         except Exception:
             log.exception("could not announce lean coffee %s as %s", session_id, state)
+
+    def post_reminder(self, session_id: int, minutes: int) -> None:
+        try:
+            s, channel, tz, lines = self._read(session_id)
+            reply = views.reminder(s, tz, minutes, len(lines), self._links.get(session_id, ""))
+            self._post(channel, reply)
+            metrics.COFFEE_TRANSITIONS.labels("reminded").inc()
+        except Exception:
+            log.exception("could not remind about lean coffee %s", session_id)
 
     def tell(self, session_id: int, user_id: str, text: str, blocks: list | None = None) -> None:
         """A private note in the meetup's channel to one person (a proposer, about their topic)."""
@@ -204,7 +225,8 @@ class CoffeeClock:
             s, channel, tz, lines = self._read(session_id)
             if not s.message_ts:
                 return
-            reply = views.session_message(s, tz, lines, self.names.of(t.user_id for t in lines))
+            names = self.names.of(t.user_id for t in lines)
+            reply = views.session_message(s, tz, lines, names, self._links.get(session_id, ""))
             self.client.chat_update(
                 channel=channel, ts=s.message_ts, text=reply.text, blocks=reply.blocks
             )

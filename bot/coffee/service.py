@@ -56,7 +56,14 @@ def settings_of(series: CoffeeSeries | None) -> SeriesSettings:
         multi_dots=series.multi_dots,
         hide_counts=series.hide_counts,
         topics_per_person=series.topics_per_person,
+        link=series.link or "",
+        remind=reminders_of(series),
     )
+
+
+def reminders_of(series: CoffeeSeries) -> tuple[int, ...]:
+    """The series' reminders, in minutes before the start, largest first."""
+    return tuple(int(m) for m in (series.remind or "").split(",") if m.isdigit())
 
 
 def configure(
@@ -80,11 +87,16 @@ def configure(
         "multi_dots": wanted.multi_dots,
         "hide_counts": wanted.hide_counts,
         "topics_per_person": wanted.topics_per_person,
+        "link": wanted.link,
+        "remind": ",".join(str(m) for m in wanted.remind),
         "updated_by": by,
     }
+    if wanted.starting is not None:  # the first meetup's week: fortnightly series need it
+        values["anchor"] = wanted.starting
     if series is None:
-        local_today = now.astimezone(dt.UTC).date()
-        series = CoffeeSeries(team_id=team_id, channel_id=channel_id, anchor=local_today, **values)
+        local_today = now.astimezone(ZoneInfo(wanted.timezone)).date()
+        values.setdefault("anchor", local_today)
+        series = CoffeeSeries(team_id=team_id, channel_id=channel_id, **values)
         db.add(series)
     else:
         for key, value in values.items():
@@ -167,12 +179,15 @@ def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> 
 def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     """Search for the next meetup from here: a later day than the last one, even if the time
     of day moved later, and never in the past."""
-    if last is None:
-        return now
     tz = ZoneInfo(series.timezone)
+    # never before the series' starting day (`starting 2026-12-08`)
+    first_day = dt.datetime.combine(series.anchor, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
+    earliest = max(now, first_day - dt.timedelta(seconds=1))
+    if last is None:
+        return earliest
     local = _aware(last).astimezone(tz)
     day_end = dt.datetime.combine(local.date(), dt.time(23, 59, 59), tzinfo=tz)
-    return max(now, day_end.astimezone(dt.UTC))
+    return max(earliest, day_end.astimezone(dt.UTC))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -201,6 +216,33 @@ def due_state(s: CoffeeSession, now: dt.datetime) -> str:
     if now >= _aware(s.collect_at):
         return "collecting"
     return "scheduled"
+
+
+def claim_reminder(
+    db: Session, s: CoffeeSession, reminders: tuple[int, ...], now: dt.datetime
+) -> int | None:
+    """The reminder due now (minutes before the start), or None. Only the caller whose
+    conditional update recorded it gets it, so each is posted once; a bot down across several
+    posts only the nearest."""
+    if s.state not in ("collecting", "voting"):
+        return None
+    starts = _aware(s.starts_at)
+    due = [m for m in reminders if starts - dt.timedelta(minutes=m) <= now < starts]
+    if not due:
+        return None
+    nearest = min(due)
+    if s.reminded is not None and s.reminded <= nearest:
+        return None  # already sent (read without a lock: the update below decides)
+    changed = db.execute(
+        update(CoffeeSession)
+        .where(
+            CoffeeSession.id == s.id,
+            CoffeeSession.state.in_(("collecting", "voting")),
+            (CoffeeSession.reminded.is_(None)) | (CoffeeSession.reminded > nearest),
+        )
+        .values(reminded=nearest)
+    ).rowcount
+    return nearest if changed == 1 else None
 
 
 ORDER = {"scheduled": 0, "collecting": 1, "voting": 2, "closed": 3}

@@ -14,7 +14,7 @@ from bot.coffee.schedule import SeriesSettings
 from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC, TopicLine
 from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
 from bot.slack.dates import date_token
-from bot.slack.mrkdwn import clip, escape
+from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 from bot.store.models import CoffeeSession
 
@@ -52,8 +52,17 @@ def numbers(lines: list[TopicLine]) -> dict[int, int]:
     return {t.id: t.number for t in lines}
 
 
+def join(url: str) -> list[dict[str, Any]]:
+    """The meeting link, on every message about a meetup (none when the series has none)."""
+    return [context(f"Meeting link: {link(url, url)}")] if url else []
+
+
 def session_message(
-    s: CoffeeSession, tz: str, lines: list[TopicLine], names: dict[str, str] | None = None
+    s: CoffeeSession,
+    tz: str,
+    lines: list[TopicLine],
+    names: dict[str, str] | None = None,
+    url: str = "",
 ) -> Reply:
     """The one channel message of a meetup, redrawn in place as topics and votes arrive.
     Every topic is shown: the cap on topics (carried ones included) keeps them in one message."""
@@ -95,11 +104,16 @@ def session_message(
         blocks.append(context(f"{len(lines) - SHOWN} more topics: `/coffee` lists them all."))
     if not lines and s.state in ("collecting", "voting"):
         blocks.insert(2, context("No topics yet: be the first."))
+    blocks += join(url)
     return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
 
 
 def agenda(
-    s: CoffeeSession, tz: str, lines: list[TopicLine], names: dict[str, str] | None = None
+    s: CoffeeSession,
+    tz: str,
+    lines: list[TopicLine],
+    names: dict[str, str] | None = None,
+    url: str = "",
 ) -> list[Reply]:
     """The ranked agenda: most votes first, each topic under its one number, with who proposed
     it; as many messages as it takes, nothing cut off."""
@@ -121,6 +135,7 @@ def agenda(
     if chunk:
         blocks.append(section("\n".join(chunk)))
     blocks.append(context(f"Ranked by votes; topics keep their numbers. {TIE_BREAK}"))
+    blocks += join(url)
     summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics"
     return [Reply(summary, page) for page in pages(blocks)]
 
@@ -246,6 +261,21 @@ def status(
         ),
     ]
     return Reply(f"Next lean coffee: {when(s.starts_at, tz)}", blocks)
+
+
+def reminder(s: CoffeeSession, tz: str, minutes: int, topics: int, url: str = "") -> Reply:
+    """The channel's reminder before a meetup: what to do now, and when it starts."""
+    at = when(s.starts_at, tz)
+    if s.state == "voting":
+        text = (
+            f"Lean coffee starts {at}; voting closes then: {topics} topics, cast your votes above."
+        )
+    else:
+        text = (
+            f"Lean coffee starts {at}; topics are open until {when(s.vote_at, tz)}, then voting: "
+            "`/coffee propose <topic>`."
+        )
+    return Reply(text, [section(text), *join(url)])
 
 
 def plain(text: str) -> Reply:

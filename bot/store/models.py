@@ -210,6 +210,9 @@ class CoffeeSeries(Base):
     multi_dots: Mapped[bool] = mapped_column(default=False)  # several dots on one topic
     hide_counts: Mapped[bool] = mapped_column(default=True)  # until voting closes
     topics_per_person: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    link: Mapped[str] = mapped_column(String(300), default="", server_default="")  # https only
+    # minutes before the start, nearest last: "120,10"; empty for none
+    remind: Mapped[str] = mapped_column(String(40), default="", server_default="")
     updated_by: Mapped[str] = mapped_column(String(32), default="")
 
 
@@ -240,6 +243,8 @@ class CoffeeSession(Base):
     hide_counts: Mapped[bool] = mapped_column(default=True)
     message_ts: Mapped[str] = mapped_column(String(32), default="")  # the topics message
     agenda_ts: Mapped[str] = mapped_column(String(32), default="")
+    # the nearest reminder already posted, in minutes before the start: each is posted once
+    reminded: Mapped[int | None] = mapped_column(Integer)
 
 
 class CoffeeTopic(Base):

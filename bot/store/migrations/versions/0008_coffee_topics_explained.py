@@ -1,5 +1,6 @@
 """Lean coffee topics people can explain: a description under each topic (a merge keeps the
-merged topic's words there), and a per-person cap on proposals for each series.
+merged topic's words there), and a per-person cap on proposals for each series; a series'
+meeting link and reminders, and for each meetup the nearest reminder already sent.
 
 Revision ID: 0008
 Revises: 0006
@@ -22,10 +23,18 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("topics_per_person", sa.Integer(), nullable=False, server_default="3")
         )
+        batch.add_column(sa.Column("link", sa.String(300), nullable=False, server_default=""))
+        batch.add_column(sa.Column("remind", sa.String(40), nullable=False, server_default=""))
+    with op.batch_alter_table("coffee_sessions") as batch:
+        batch.add_column(sa.Column("reminded", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("coffee_sessions") as batch:
+        batch.drop_column("reminded")
     with op.batch_alter_table("coffee_series") as batch:
+        batch.drop_column("remind")
+        batch.drop_column("link")
         batch.drop_column("topics_per_person")
     with op.batch_alter_table("coffee_topics") as batch:
         batch.drop_column("description")
