@@ -39,7 +39,10 @@ class CoffeeClock:
         self.store, self.client, self.clock = store, client, clock
         self.redraw_delay = redraw_delay
         self.names = Names(client)
-        self._links: dict[int, str] = {}  # each meetup's meeting link, as last read
+        # what else a meetup's message shows, as last read with it
+        self._links: dict[int, str] = {}
+        self._unnamed: dict[int, bool] = {}
+        self._voters: dict[int, int] = {}
         # redraws waiting on their timer, and how many are running now: wait_idle() and
         # flush() watch both, so a shutdown or a test knows when the channel is up to date
         self._pending: dict[int, threading.Timer] = {}
@@ -100,6 +103,8 @@ class CoffeeClock:
             lines = service.topics(db, session_id)
             db.expunge(s)
             self._links[session_id] = series.link or ""
+            self._unnamed[session_id] = series.hide_proposers
+            self._voters[session_id] = service.voters(db, session_id)
             return s, series.channel_id, series.timezone, lines
 
     def announce(self, session_id: int, state: str) -> None:
@@ -111,7 +116,7 @@ class CoffeeClock:
                     session_id,
                     message_ts=self._post(
                         channel,
-                        views.session_message(s, tz, lines, names, self._links.get(session_id, "")),
+                        self._message(session_id, s, tz, lines, names),
                     ),
                 )
             elif state == "voting":
@@ -124,9 +129,7 @@ class CoffeeClock:
                             "Topic collection has closed; voting is open below."
                         ).blocks,
                     )
-                message = views.session_message(
-                    s, tz, lines, names, self._links.get(session_id, "")
-                )
+                message = self._message(session_id, s, tz, lines, names)
                 self._save(session_id, message_ts=self._post(channel, message))
             elif state == "closed":
                 self.redraw(session_id, delay=0)
@@ -138,6 +141,24 @@ class CoffeeClock:
                 self.redraw(session_id, delay=0)
         except Exception:
             log.exception("could not announce lean coffee %s as %s", session_id, state)
+
+    def _message(
+        self,
+        session_id: int,
+        s: CoffeeSession,
+        tz: str,
+        lines: list[service.TopicLine],
+        names: dict[str, str],
+    ) -> Reply:
+        hidden = s.state == "voting" and self._unnamed.get(session_id, False)
+        return views.session_message(
+            s,
+            tz,
+            lines,
+            None if hidden else names,
+            self._links.get(session_id, ""),
+            voters=self._voters.get(session_id, 0),
+        )
 
     def post_reminder(self, session_id: int, minutes: int) -> None:
         try:
@@ -226,7 +247,7 @@ class CoffeeClock:
             if not s.message_ts:
                 return
             names = self.names.of(t.user_id for t in lines)
-            reply = views.session_message(s, tz, lines, names, self._links.get(session_id, ""))
+            reply = self._message(session_id, s, tz, lines, names)
             self.client.chat_update(
                 channel=channel, ts=s.message_ts, text=reply.text, blocks=reply.blocks
             )

@@ -33,13 +33,14 @@ from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic
 log = logging.getLogger(__name__)
 
 ORGANISER_WORDS = {
-    "schedule", "open", "vote", "close", "cancel", "remove", "merge", "carry", "done",
+    "schedule", "open", "vote", "close", "cancel", "remove", "merge", "carry", "done", "peek",
 }  # fmt: skip
 HELP = (
     "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic "
     "(the Propose button also takes details); "
     "`/coffee mine` lists yours. Organisers: `/coffee schedule …`, `open`, `vote`, `close`, "
-    "`cancel`, `remove <n>`, `merge <n> into <m>`, `done <n>` (discussed at the meetup), `carry`."
+    "`cancel`, `remove <n>`, `merge <n> into <m>`, `done <n>` (discussed at the meetup), `carry`, "
+    "`peek` (the hidden counts, privately)."
 )
 OUT_OF_DATE = "That button is out of date; `/coffee` shows the next lean coffee."
 
@@ -215,6 +216,9 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 raise service.CoffeeError("No lean coffee is set up in this channel yet.")
             session_id, state = s.id, s.state
             nums = {n: tid for tid, n in views.numbers(service.topics(db, s.id)).items()}
+        if word == "peek":
+            with store.session() as db:
+                return views.peek(service.topics(db, session_id), service.voters(db, session_id))
         targets = {"open": "collecting", "vote": "voting", "close": "closed", "cancel": "cancelled"}
         if word in targets:
             if coffee.move_by_hand(session_id, targets[word]):
@@ -296,6 +300,20 @@ def register(app: App, feature: CoffeeFeature) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=views.propose_modal(session_id))
 
     app.action(views.PROPOSE)(ack=lambda ack: ack(), lazy=[open_modal])
+
+    def my_votes(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        session_id = parse_row_id(action.get("value"))
+        with store.session() as db:
+            s = db.get(CoffeeSession, session_id) if session_id else None
+            if s is None or s.state != "voting":
+                reply = views.plain("Voting is not open for this meetup.")
+            else:
+                reply = views.my_votes(s.id, service.ballot(db, s, body["user"]["id"]))
+        respond(
+            response_type="ephemeral", replace_original=False, text=reply.text, blocks=reply.blocks
+        )
+
+    app.action(views.MY_VOTES)(ack=lambda ack: ack(), lazy=[my_votes])
 
     def modal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})

@@ -40,6 +40,7 @@ class SeriesSettings:
     link: str = ""
     remind: tuple[int, ...] = ()  # minutes before the start, largest first
     starting: dt.date | None = None  # the first meetup's week (fixes which weeks are on)
+    hide_proposers: bool = False  # while votes are cast
 
     def describe(self) -> str:
         every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
@@ -51,6 +52,7 @@ class SeriesSettings:
             + (", counts hidden until voting closes" if self.hide_counts else ", counts shown")
             + f"; up to {self.topics_per_person} topic{'s' if self.topics_per_person != 1 else ''}"
             " a person"
+            + ("; proposers unnamed until voting closes" if self.hide_proposers else "")
             + (f"; starting {self.starting.isoformat()}" if self.starting else "")
             + (f"; meeting link {self.link}" if self.link else "")
             + (
@@ -103,8 +105,8 @@ def _span(hours: int) -> str:
 
 USAGE = (
     "`/coffee schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h "
-    "votes 3 proposals 3 [multi] [shown] starting 2026-12-08 link https://… remind 2h,10m`: "
-    "any part may be left out and keeps its current value."
+    "votes 3 proposals 3 [multi] [shown] [anonymous] starting 2026-12-08 link https://… "
+    "remind 2h,10m`: any part may be left out and keeps its current value."
 )
 
 
@@ -178,6 +180,10 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
         elif low in ("proposals", "per-person") and nxt.isdigit():
             s = replace(s, topics_per_person=int(nxt))
             i += 1
+        elif low in ("anonymous", "unnamed"):
+            s = replace(s, hide_proposers=True)
+        elif low == "named":
+            s = replace(s, hide_proposers=False)
         elif low in ("multi", "stack"):
             s = replace(s, multi_dots=True)
         elif low in ("single", "one-per-topic"):

@@ -57,6 +57,7 @@ def settings_of(series: CoffeeSeries | None) -> SeriesSettings:
         hide_counts=series.hide_counts,
         topics_per_person=series.topics_per_person,
         link=series.link or "",
+        hide_proposers=series.hide_proposers,
         remind=reminders_of(series),
     )
 
@@ -88,6 +89,7 @@ def configure(
         "hide_counts": wanted.hide_counts,
         "topics_per_person": wanted.topics_per_person,
         "link": wanted.link,
+        "hide_proposers": wanted.hide_proposers,
         "remind": ",".join(str(m) for m in wanted.remind),
         "updated_by": by,
     }
@@ -474,6 +476,34 @@ def topics(db: Session, session_id: int) -> list[TopicLine]:
     ).all()
     number = {tid: n for n, tid in enumerate(every, start=1)}
     return [TopicLine(*r[:5], number=number[r[0]], description=r[5]) for r in rows]
+
+
+def voters(db: Session, session_id: int) -> int:
+    """How many people have cast at least one vote: shown even while counts are hidden."""
+    return db.scalar(
+        select(func.count(func.distinct(CoffeeVote.user_id))).where(
+            CoffeeVote.session_id == session_id
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Ballot:
+    budget: int
+    used: int
+    mine: list[tuple[TopicLine, int]]  # the topics this person voted for, with their dots
+
+
+def ballot(db: Session, s: CoffeeSession, user_id: str) -> Ballot:
+    dots = dict(
+        db.execute(
+            select(CoffeeVote.topic_id, func.count())
+            .where(CoffeeVote.session_id == s.id, CoffeeVote.user_id == user_id)
+            .group_by(CoffeeVote.topic_id)
+        ).all()
+    )
+    lines = sorted((t for t in topics(db, s.id) if t.id in dots), key=lambda t: t.number)
+    return Ballot(s.votes_per_person, sum(dots.values()), [(t, dots[t.id]) for t in lines])
 
 
 def mark_discussed(db: Session, topic_id: int) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
-from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC, TopicLine
+from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC, Ballot, TopicLine
 from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
@@ -24,8 +24,9 @@ VOTE = "coffee_vote"  # value: topic id; adds a dot (or takes it back, one dot p
 UNVOTE = "coffee_unvote"  # value: topic id; takes one dot back
 WITHDRAW = "coffee_withdraw"  # value: topic id
 EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
+MY_VOTES = "coffee_my_votes"  # value: session id; shows the voter their ballot, privately
 TIE_BREAK = "Ties go to the topic proposed first."
-SHOWN = MAX_BLOCKS - 6  # topic blocks in a channel message, around its header and buttons
+SHOWN = MAX_BLOCKS - 7  # topic blocks in a channel message, around its header and buttons
 
 
 def when(moment: dt.datetime, timezone: str) -> str:
@@ -63,6 +64,8 @@ def session_message(
     lines: list[TopicLine],
     names: dict[str, str] | None = None,
     url: str = "",
+    *,
+    voters: int = 0,
 ) -> Reply:
     """The one channel message of a meetup, redrawn in place as topics and votes arrive.
     Every topic is shown: the cap on topics (carried ones included) keeps them in one message."""
@@ -94,7 +97,14 @@ def session_message(
             block = section(_line(nums[t.id], t, counts, names))
             block["accessory"] = button("Vote", VOTE, f"{s.id}:{t.id}")
             blocks.append(block)
-        blocks.append(actions(button("Propose a topic", PROPOSE, str(s.id))))
+        people = f"{voters} {'person has' if voters == 1 else 'people have'} voted so far."
+        blocks.append(context(people))
+        blocks.append(
+            actions(
+                button("My votes", MY_VOTES, str(s.id)),
+                button("Propose a topic", PROPOSE, str(s.id)),
+            )
+        )
     elif s.state == "closed":
         blocks.append(section("Voting has closed; the agenda is below in the channel."))
         blocks += [section(_line(nums[t.id], t, True, names)) for t in lines[:SHOWN]]
@@ -276,6 +286,30 @@ def reminder(s: CoffeeSession, tz: str, minutes: int, topics: int, url: str = ""
             "`/coffee propose <topic>`."
         )
     return Reply(text, [section(text), *join(url)])
+
+
+def my_votes(session_id: int, b: Ballot) -> Reply:
+    """A voter's own ballot: the topics they voted for, each with a button to take one back."""
+    left = b.budget - b.used
+    head = f"You have *{left}* of {b.budget} votes left."
+    if not b.mine:
+        return Reply(
+            f"You have not voted yet. {head}", [section(f"You have not voted yet. {head}")]
+        )
+    blocks: list[dict[str, Any]] = [section(f"*Your votes.* {head}")]
+    for t, dots in b.mine[: MAX_BLOCKS - 1]:
+        times = f" ×{dots}" if dots > 1 else ""
+        block = section(f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))}{times}")
+        block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{t.id}")
+        blocks.append(block)
+    return Reply(f"Your votes: {len(b.mine)} topics. {head}", blocks)
+
+
+def peek(lines: list[TopicLine], voters: int) -> str:
+    """The counts as they stand, for an organiser's eyes only."""
+    text = [f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))} · *{t.votes}*" for t in lines]
+    people = f"{voters} {'person has' if voters == 1 else 'people have'} voted"
+    return "\n".join([f"*Votes so far* (only you see this; {people}):", *text])
 
 
 def plain(text: str) -> Reply:

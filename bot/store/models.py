@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -213,6 +214,8 @@ class CoffeeSeries(Base):
     link: Mapped[str] = mapped_column(String(300), default="", server_default="")  # https only
     # minutes before the start, nearest last: "120,10"; empty for none
     remind: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # proposers unnamed while votes are cast (named again on the agenda)
+    hide_proposers: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_by: Mapped[str] = mapped_column(String(32), default="")
 
 

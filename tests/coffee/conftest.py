@@ -146,8 +146,12 @@ class Bot:
         session_id = session_id or self.session_id()
         return self.click(views.VOTE, f"{session_id}:{topic_id}", user, reply)
 
-    def submit_modal(self, metadata: str, text: str | None, user: str = "U1"):
-        """The propose modal's view_submission, as Slack posts it."""
+    def submit_modal(
+        self, metadata: str, text: str | None, user: str = "U1", details: str | None = None
+    ):
+        """The propose modal's view_submission, as Slack posts it (values as typed)."""
+        values: dict[str, Any] = {"topic": {"topic": {"type": "plain_text_input", "value": text}}}
+        values["description"] = {"description": {"type": "plain_text_input", "value": details}}
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM, "domain": "cloud-native"},
@@ -161,9 +165,7 @@ class Bot:
                 "type": "modal",
                 "callback_id": views.PROPOSE_MODAL,
                 "private_metadata": metadata,
-                "state": {
-                    "values": {"topic": {"topic": {"type": "plain_text_input", "value": text}}}
-                },
+                "state": {"values": values},
                 "hash": "1700000000.abcd",
             },
         }

@@ -25,6 +25,9 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("link", sa.String(300), nullable=False, server_default=""))
         batch.add_column(sa.Column("remind", sa.String(40), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("hide_proposers", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     with op.batch_alter_table("coffee_sessions") as batch:
         batch.add_column(sa.Column("reminded", sa.Integer(), nullable=True))
 
@@ -33,6 +36,7 @@ def downgrade() -> None:
     with op.batch_alter_table("coffee_sessions") as batch:
         batch.drop_column("reminded")
     with op.batch_alter_table("coffee_series") as batch:
+        batch.drop_column("hide_proposers")
         batch.drop_column("remind")
         batch.drop_column("link")
         batch.drop_column("topics_per_person")
