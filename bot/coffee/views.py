@@ -25,6 +25,7 @@ UNVOTE = "coffee_unvote"  # value: topic id; takes one dot back
 WITHDRAW = "coffee_withdraw"  # value: topic id
 EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
 MY_VOTES = "coffee_my_votes"  # value: session id; shows the voter their ballot, privately
+OUT_OF_DATE = "That button is out of date; `/coffee` shows the next lean coffee."
 TIE_BREAK = "Ties go to the topic proposed first."
 SHOWN = MAX_BLOCKS - 7  # topic blocks in a channel message, around its header and buttons
 
