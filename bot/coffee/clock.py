@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select, update
 
 from bot.coffee import service, views
+from bot.coffee.names import Names
 from bot.runtime import metrics
 from bot.slack.replies import Reply
 from bot.store import Store
@@ -37,6 +38,11 @@ class CoffeeClock:
     ) -> None:
         self.store, self.client, self.clock = store, client, clock
         self.redraw_delay = redraw_delay
+        self.names = Names(client)
+        # what else a meetup's message shows, as last read with it
+        self._links: dict[int, str] = {}
+        self._unnamed: dict[int, bool] = {}
+        self._voters: dict[int, int] = {}
         # redraws waiting on their timer, and how many are running now: wait_idle() and
         # flush() watch both, so a shutdown or a test knows when the channel is up to date
         self._pending: dict[int, threading.Timer] = {}
@@ -62,9 +68,14 @@ class CoffeeClock:
             s = service.ensure_next_session(db, series, now)
             target = service.due_state(s, now)
             if service.ORDER[target] <= service.ORDER.get(s.state, 9):
-                return False
-            moved = service.move(db, s.id, target)
-            session_id = s.id
+                reminder = service.claim_reminder(db, s, service.reminders_of(series), now)
+                session_id = s.id
+                moved = False
+            else:
+                moved = service.move(db, s.id, target)
+                session_id, reminder = s.id, None
+        if reminder is not None:  # this caller's update claimed it: post it, once
+            self.post_reminder(session_id, reminder)
         if moved:
             metrics.COFFEE_TRANSITIONS.labels(target).inc()
             self.announce(session_id, target)
@@ -91,14 +102,22 @@ class CoffeeClock:
             series = db.get(CoffeeSeries, s.series_id)
             lines = service.topics(db, session_id)
             db.expunge(s)
+            self._links[session_id] = series.link or ""
+            self._unnamed[session_id] = series.hide_proposers
+            self._voters[session_id] = service.voters(db, session_id)
             return s, series.channel_id, series.timezone, lines
 
     def announce(self, session_id: int, state: str) -> None:
         try:
             s, channel, tz, lines = self._read(session_id)
+            names = self.names.of(t.user_id for t in lines)
             if state == "collecting":
                 self._save(
-                    session_id, message_ts=self._post(channel, views.session_message(s, tz, lines))
+                    session_id,
+                    message_ts=self._post(
+                        channel,
+                        self._message(session_id, s, tz, lines, names),
+                    ),
                 )
             elif state == "voting":
                 if s.message_ts:  # the collection message points on to the vote
@@ -110,16 +129,55 @@ class CoffeeClock:
                             "Topic collection has closed; voting is open below."
                         ).blocks,
                     )
-                self._save(
-                    session_id, message_ts=self._post(channel, views.session_message(s, tz, lines))
-                )
+                message = self._message(session_id, s, tz, lines, names)
+                self._save(session_id, message_ts=self._post(channel, message))
             elif state == "closed":
                 self.redraw(session_id, delay=0)
-                self._save(session_id, agenda_ts=self._post(channel, views.agenda(s, tz, lines)))
+                first = ""
+                for page in views.agenda(s, tz, lines, names, self._links.get(session_id, "")):
+                    first = first or self._post(channel, page)
+                self._save(session_id, agenda_ts=first)
             elif state == "cancelled":
                 self.redraw(session_id, delay=0)
         except Exception:
             log.exception("could not announce lean coffee %s as %s", session_id, state)
+
+    def _message(
+        self,
+        session_id: int,
+        s: CoffeeSession,
+        tz: str,
+        lines: list[service.TopicLine],
+        names: dict[str, str],
+    ) -> Reply:
+        hidden = s.state == "voting" and self._unnamed.get(session_id, False)
+        return views.session_message(
+            s,
+            tz,
+            lines,
+            None if hidden else names,
+            self._links.get(session_id, ""),
+            voters=self._voters.get(session_id, 0),
+        )
+
+    def post_reminder(self, session_id: int, minutes: int) -> None:
+        try:
+            s, channel, tz, lines = self._read(session_id)
+            reply = views.reminder(s, tz, minutes, len(lines), self._links.get(session_id, ""))
+            self._post(channel, reply)
+            metrics.COFFEE_TRANSITIONS.labels("reminded").inc()
+        except Exception:
+            log.exception("could not remind about lean coffee %s", session_id)
+
+    def tell(self, session_id: int, user_id: str, text: str, blocks: list | None = None) -> None:
+        """A private note in the meetup's channel to one person (a proposer, about their topic)."""
+        try:
+            with self.store.session() as db:
+                s = db.get(CoffeeSession, session_id)
+                channel = db.get(CoffeeSeries, s.series_id).channel_id
+            self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
+        except Exception:
+            log.exception("could not tell %s about lean coffee %s", user_id, session_id)
 
     def _post(self, channel: str, reply: Reply) -> str:
         return self.client.chat_postMessage(
@@ -188,7 +246,8 @@ class CoffeeClock:
             s, channel, tz, lines = self._read(session_id)
             if not s.message_ts:
                 return
-            reply = views.session_message(s, tz, lines)
+            names = self.names.of(t.user_id for t in lines)
+            reply = self._message(session_id, s, tz, lines, names)
             self.client.chat_update(
                 channel=channel, ts=s.message_ts, text=reply.text, blocks=reply.blocks
             )

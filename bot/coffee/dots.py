@@ -74,7 +74,7 @@ def _refusal(seen: _Seen, add: bool) -> VoteResult | None:
         return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
     left = seen.budget - seen.used
     if seen.title is None or seen.topic_state != "open":
-        return VoteResult("refused", 0, seen.budget, "That topic is no longer on the list.")
+        return VoteResult("refused", left, seen.budget, "That topic is no longer on the list.")
     if seen.taking(add):
         if not seen.mine:
             return VoteResult("refused", left, seen.budget, "You have no vote on that topic.")

@@ -10,37 +10,33 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import select
 
-from bot.coffee import dots, service, views
+from bot.coffee import organise, service, topic_listeners, views, vote_listeners
 from bot.coffee.clock import CoffeeClock
-from bot.coffee.schedule import ScheduleError, parse_schedule
+from bot.coffee.schedule import ScheduleError
 from bot.slack.after_ack import AfterAck
+from bot.slack.incoming import slack_text
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
-from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY, Reply
 from bot.store import Store
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic
+from bot.store.models import CoffeeSeries, CoffeeSession
 
 log = logging.getLogger(__name__)
 
-ORGANISER_WORDS = {
-    "schedule", "open", "vote", "close", "cancel", "remove", "merge", "carry", "done",
-}  # fmt: skip
 HELP = (
-    "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic; "
+    "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic "
+    "(the Propose button also takes details); "
     "`/coffee mine` lists yours. Organisers: `/coffee schedule …`, `open`, `vote`, `close`, "
-    "`cancel`, `remove <n>`, `merge <n> into <m>`, `done <n>` (discussed at the meetup), `carry`."
+    "`cancel`, `remove <n>`, `merge <n> into <m>`, `done <n>` (discussed at the meetup), `carry`, "
+    "`peek` (the hidden counts, privately)."
 )
-OUT_OF_DATE = "That button is out of date; `/coffee` shows the next lean coffee."
 
 
 class CoffeeFeature:
@@ -54,6 +50,15 @@ class CoffeeFeature:
         self.store, self.clock = store, clock
         self.coffee_clock, self.organisers = coffee_clock, organisers
         self.after_ack = AfterAck()
+
+    def answer(self, url: str | None, text: str, replace: bool, session_id: int | None) -> None:
+        """A private answer through response_url, then the meetup's message redrawn."""
+        if url:
+            WebhookClient(url, timeout=10).send(
+                response_type="ephemeral", replace_original=replace, text=text
+            )
+        if session_id:
+            self.coffee_clock.redraw(session_id)
 
     def current(self, db: Any, channel_id: str) -> tuple[CoffeeSeries | None, CoffeeSession | None]:
         series = service.series_for(db, channel_id)
@@ -77,68 +82,27 @@ class CoffeeFeature:
                 topic_id = service.propose(db, s, user_id, text, self.clock())
             except service.CoffeeError as exc:
                 return views.plain(escape(str(exc))), None
-            nums = views.numbers(service.topics(db, s.id))
-            title = service.clean_topic(text)
-            return views.proposed(nums.get(topic_id, 0), title, topic_id), s.id
+            return self.confirmation(db, s.id, topic_id), s.id
 
-
-def _session_topic(value: str) -> tuple[int, int] | None:
-    session_part, _, topic_part = (value or "").partition(":")
-    session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
-    return (session_id, topic_id) if session_id and topic_id else None
+    def confirmation(self, db: Any, session_id: int, topic_id: int) -> Reply:
+        """What a proposer alone sees: their topic's number, with Edit and Withdraw."""
+        line = next(t for t in service.topics(db, session_id) if t.id == topic_id)
+        return views.proposed(line.number, line.title, topic_id)
 
 
 def register(app: App, feature: CoffeeFeature) -> None:
     store, coffee = feature.store, feature.coffee_clock
 
-    # ---- votes ----------------------------------------------------------------------------
-    # Registered first: Bolt tries listeners in order, running each one's matcher (~10 µs), and
-    # a vote click is the hottest request the app gets.
-    def vote_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        # recorded before the ack goes out: a click that was acknowledged is a click that counted
-        parsed = _session_topic(action.get("value", ""))
-        if parsed is None:
-            ack()
-            feature.after_ack.submit(_answer, body.get("response_url"), OUT_OF_DATE, False, None)
-            return
-        session_id, topic_id = parsed
-        add = action.get("action_id") == views.VOTE
-        try:
-            result = dots.vote(
-                store, session_id, topic_id, body["user"]["id"], feature.clock(), add=add
-            )
-        except Exception:
-            log.exception("vote on %s failed", action.get("value"))
-            result = dots.VoteResult("refused", 0, 0, SORRY)
-        ack()
-        feature.after_ack.submit(
-            _tell_voter, body.get("response_url"), session_id, topic_id, result
-        )
-
-    def _tell_voter(
-        response_url: str | None, session_id: int, topic_id: int, result: dots.VoteResult
-    ) -> None:
-        if response_url:
-            reply = views.vote_feedback(session_id, topic_id, result)
-            WebhookClient(response_url, timeout=10).send(
-                response_type="ephemeral",
-                replace_original=False,
-                text=reply.text,
-                blocks=reply.blocks,
-            )
-        if result.done != "refused":
-            coffee.redraw(session_id)
-
-    app.action(views.VOTE)(vote_click)
-    app.action(views.UNVOTE)(vote_click)
+    # the vote click first: Bolt tries listeners in order, and it is the hottest request
+    vote_listeners.register(app, feature)
 
     # ---- /coffee ---------------------------------------------------------------------------
     def command_ack(ack: Ack, command: dict[str, Any]) -> None:
-        text = (command.get("text") or "").strip()
+        text = slack_text(command.get("text")).strip()
         word = text.split(maxsplit=1)[0].lower() if text else ""
         channel, user = command.get("channel_id", ""), command.get("user_id", "")
         try:
-            if word in ORGANISER_WORDS:
+            if word in organise.WORDS:
                 ack(response_type="ephemeral", text="Working on it…")
             elif word in ("", "status", "next"):
                 reply = feature.status(channel)
@@ -167,19 +131,15 @@ def register(app: App, feature: CoffeeFeature) -> None:
         own = [t for t in lines if t.user_id == user]
         if not own:
             return views.plain("You have no topics for the next lean coffee.")
-        blocks = []
-        for t in own:
-            reply = views.proposed(nums[t.id], t.title, t.id)
-            blocks += reply.blocks
-        return Reply(f"Your {len(own)} topics", blocks[:50])
+        return views.mine(sorted(own, key=lambda t: nums[t.id]))
 
     def command_organiser(
         command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
-        text = (command.get("text") or "").strip()
+        text = slack_text(command.get("text")).strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
-        if word not in ORGANISER_WORDS:
+        if word not in organise.WORDS:
             return
         try:
             if not feature.organisers.check(client, command["user_id"]):
@@ -188,7 +148,12 @@ def register(app: App, feature: CoffeeFeature) -> None:
                     text="Only organisers can do that. `/coffee` shows what everyone can.",
                 )
                 return
-            answer = _organise(word, rest.strip(), command, context)
+            team = context.team_id or command.get("team_id", "")
+            ask = organise.Ask(
+                feature, team, command.get("channel_id", ""), command["user_id"], rest.strip(),
+                feature.clock(),
+            )  # fmt: skip
+            answer = organise.WORDS[word](ask)
         except (service.CoffeeError, ScheduleError) as exc:
             answer = escape(str(exc))
         except Exception:
@@ -196,163 +161,6 @@ def register(app: App, feature: CoffeeFeature) -> None:
             answer = SORRY
         respond(response_type="ephemeral", text=answer)
 
-    def _organise(word: str, rest: str, command: dict[str, Any], context: BoltContext) -> str:
-        channel, user = command.get("channel_id", ""), command["user_id"]
-        now = feature.clock()
-        if word == "schedule":
-            with store.session() as db:
-                series = service.series_for(db, channel)
-                wanted = parse_schedule(rest, service.settings_of(series))
-                series = service.configure(
-                    db, context.team_id or command.get("team_id", ""), channel, wanted, user, now
-                )
-                series_id = series.id
-            coffee.advance(series_id)
-            return f"Lean coffee here: {escape(wanted.describe())}."
-        with store.session() as db:
-            series, s = feature.current(db, channel)
-            if s is None:
-                raise service.CoffeeError("No lean coffee is set up in this channel yet.")
-            session_id, state = s.id, s.state
-            nums = {n: tid for tid, n in views.numbers(service.topics(db, s.id)).items()}
-        targets = {"open": "collecting", "vote": "voting", "close": "closed", "cancel": "cancelled"}
-        if word in targets:
-            if coffee.move_by_hand(session_id, targets[word]):
-                if word in ("close", "cancel"):
-                    with store.session() as db:
-                        service.ensure_next_session(db, db.get(CoffeeSeries, series.id), now)
-                return f"Done: this meetup is now {targets[word]}."
-            return f"Nothing to do: this meetup is {state}."
-        if word == "remove":
-            n = _number(rest)
-            with store.session() as db:
-                service.withdraw(db, _topic(nums, n), user, organiser=True)
-            coffee.redraw(session_id)
-            return f"Removed topic {n}."
-        if word == "merge":
-            m = re.fullmatch(r"(\d+)\s+(?:into|in|to)\s+(\d+)", rest)
-            if not m:
-                raise service.CoffeeError("Write it as `/coffee merge 4 into 2`.")
-            drop, keep = int(m.group(1)), int(m.group(2))
-            with store.session() as db:
-                service.merge(db, _topic(nums, keep), _topic(nums, drop))
-            coffee.redraw(session_id)
-            return f"Merged topic {drop} into {keep}; their votes now count once for {keep}."
-        if word in ("carry", "done"):
-            with store.session() as db:
-                last = db.scalar(
-                    select(CoffeeSession)
-                    .where(CoffeeSession.series_id == series.id, CoffeeSession.state == "closed")
-                    .order_by(CoffeeSession.starts_at.desc())
-                    .limit(1)
-                )
-                if last is None:
-                    raise service.CoffeeError("There is no closed meetup yet.")
-                if word == "done":  # during the meeting: this agenda topic was discussed
-                    n = _number(rest)
-                    numbered = {n: t for t, n in views.numbers(service.topics(db, last.id)).items()}
-                    service.mark_discussed(db, _topic(numbered, n))
-                    return f"Topic {n} is marked as discussed; `carry` leaves it behind."
-                moved = service.carry_over(db, last, db.get(CoffeeSession, session_id), now)
-            coffee.redraw(session_id)
-            return f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
-        return HELP
-
     app.command("/coffee")(ack=command_ack, lazy=[command_organiser])
 
-    # ---- proposing through the modal ------------------------------------------------------------
-    def open_modal(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        session_id = parse_row_id(action.get("value"))
-        if session_id is None:
-            respond(response_type="ephemeral", replace_original=False, text=OUT_OF_DATE)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=views.propose_modal(session_id))
-
-    app.action(views.PROPOSE)(ack=lambda ack: ack(), lazy=[open_modal])
-
-    def modal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view.get("state", {}).get("values", {})
-        text = (values.get("topic", {}).get("topic", {}) or {}).get("value") or ""
-        session_part, _, topic_part = (view.get("private_metadata") or "").partition(":")
-        session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
-        user = body["user"]["id"]
-        try:
-            if session_id is None or (topic_part and topic_id is None):
-                raise service.CoffeeError("This form is out of date; please open it again.")
-            with store.session() as db:
-                s = db.get(CoffeeSession, session_id)
-                if s is None:
-                    raise service.CoffeeError("That meetup is gone.")
-                if topic_id:  # the proposer's edit of their own topic
-                    service.edit(db, topic_id, user, text)
-                else:
-                    service.propose(db, s, user, text, feature.clock())
-        except service.CoffeeError as exc:
-            ack(response_action="errors", errors={"topic": str(exc)[:150]})
-            return
-        ack()
-        coffee.redraw(session_id)
-
-    app.view(views.PROPOSE_MODAL)(modal_submit)
-
-    def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        # the withdrawal is stored before the ack; the answer and the redraw follow it
-        session_id, answer, replace = None, "Topic withdrawn.", True
-        topic_id = parse_row_id(action.get("value"))
-        try:
-            if topic_id is None:
-                raise service.CoffeeError(OUT_OF_DATE)
-            with store.session() as db:
-                topic = db.get(CoffeeTopic, topic_id)
-                session_id = topic.session_id if topic else None
-                service.withdraw(db, topic_id, body["user"]["id"])
-        except service.CoffeeError as exc:
-            session_id, answer, replace = None, escape(str(exc)), False
-        except Exception:  # the database did not answer in time, or went away
-            log.exception("withdrawing topic %r failed", action.get("value"))
-            session_id, answer, replace = None, SORRY, False
-        ack()
-        feature.after_ack.submit(_answer, body.get("response_url"), answer, replace, session_id)
-
-    def _answer(url: str | None, text: str, replace: bool, session_id: int | None) -> None:
-        if url:
-            WebhookClient(url, timeout=10).send(
-                response_type="ephemeral", replace_original=replace, text=text
-            )
-        if session_id:
-            coffee.redraw(session_id)
-
-    app.action(views.WITHDRAW)(withdraw)
-
-    def open_edit(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        topic_id = parse_row_id(action.get("value"))
-        with store.session() as db:
-            topic = db.get(CoffeeTopic, topic_id) if topic_id else None
-            mine = topic is not None and topic.user_id == body["user"]["id"]
-            if not mine or topic.state != "open":
-                respond(
-                    response_type="ephemeral",
-                    replace_original=False,
-                    text="Only the proposer can edit a topic that is still on the list.",
-                )
-                return
-            modal = views.propose_modal(topic.session_id, topic.title, topic.id)
-        client.views_open(trigger_id=body["trigger_id"], view=modal)
-
-    app.action(views.EDIT)(ack=lambda ack: ack(), lazy=[open_edit])
-
-
-def _number(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,9}", text.strip()):  # ASCII: int("²") raises
-        raise service.CoffeeError("Give the topic's number, as the list shows it: `remove 3`.")
-    return int(text.strip())
-
-
-def _topic(nums: dict[int, int], n: int) -> int:
-    if n not in nums:
-        raise service.CoffeeError(f"There is no topic {n} on the list.")
-    return nums[n]
+    topic_listeners.register(app, feature)

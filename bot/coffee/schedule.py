@@ -36,6 +36,11 @@ class SeriesSettings:
     votes_per_person: int = 3
     multi_dots: bool = False
     hide_counts: bool = True
+    topics_per_person: int = 3
+    link: str = ""
+    remind: tuple[int, ...] = ()  # minutes before the start, largest first
+    starting: dt.date | None = None  # the first meetup's week (fixes which weeks are on)
+    hide_proposers: bool = False  # while votes are cast
 
     def describe(self) -> str:
         every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
@@ -45,7 +50,53 @@ class SeriesSettings:
             f"{self.votes_per_person} votes each"
             + (", several on one topic allowed" if self.multi_dots else ", one per topic")
             + (", counts hidden until voting closes" if self.hide_counts else ", counts shown")
+            + f"; up to {self.topics_per_person} topic{'s' if self.topics_per_person != 1 else ''}"
+            " a person"
+            + ("; proposers unnamed until voting closes" if self.hide_proposers else "")
+            + (f"; starting {self.starting.isoformat()}" if self.starting else "")
+            + (f"; meeting link {self.link}" if self.link else "")
+            + (
+                "; reminders " + " and ".join(_minutes(m) for m in self.remind) + " before"
+                if self.remind
+                else ""
+            )
         )
+
+
+def _minutes(m: int) -> str:
+    if m % 60 == 0:
+        return f"{m // 60} hour{'s' if m != 60 else ''}"
+    return f"{m} minute{'s' if m != 1 else ''}"
+
+
+def _reminders(text: str) -> tuple[int, ...]:
+    if text.lower() in ("off", "none", "no"):
+        return ()
+    found = []
+    for part in text.split(","):
+        m = re.fullmatch(r"(\d{1,3})([hm])", part.strip().lower())
+        if not m:
+            raise ScheduleError(f"“{part[:30]}” is not a reminder time; write them like 2h,10m.")
+        found.append(int(m.group(1)) * (60 if m.group(2) == "h" else 1))
+    if len(found) > 4 or not all(0 < m <= 7 * 24 * 60 for m in found):
+        raise ScheduleError("Up to 4 reminders, each between 1 minute and 7 days before.")
+    return tuple(sorted(set(found), reverse=True))
+
+
+def _link(text: str) -> str:
+    url = text.strip("<>").split("|", 1)[0]  # Slack may send a link as <url|label>
+    if url.lower() in ("off", "none"):
+        return ""
+    if (
+        not url.startswith("https://")
+        or len(url) > 300
+        or any(c in url for c in "<>| \"'")
+        or len(url) <= len("https://")
+    ):
+        raise ScheduleError(
+            "The meeting link must be an https:// address, e.g. link https://zoom.us/j/123."
+        )
+    return url
 
 
 def _span(hours: int) -> str:
@@ -54,7 +105,8 @@ def _span(hours: int) -> str:
 
 USAGE = (
     "`/coffee schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h "
-    "votes 3 [multi] [shown]`: any part may be left out and keeps its current value."
+    "votes 3 proposals 3 [multi] [shown] [anonymous] starting 2026-12-08 link https://… "
+    "remind 2h,10m`: any part may be left out and keeps its current value."
 )
 
 
@@ -111,6 +163,27 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
         elif low in ("votes", "dots") and nxt.isdigit():
             s = replace(s, votes_per_person=int(nxt))
             i += 1
+        elif low in ("starting", "from", "start") and nxt:
+            try:
+                s = replace(s, starting=dt.date.fromisoformat(nxt))
+            except ValueError:
+                raise ScheduleError(
+                    f"“{nxt[:30]}” is not a date; write it like starting 2026-12-08."
+                ) from None
+            i += 1
+        elif low == "link" and nxt:
+            s = replace(s, link=_link(nxt))
+            i += 1
+        elif low in ("remind", "reminders") and nxt:
+            s = replace(s, remind=_reminders(nxt))
+            i += 1
+        elif low in ("proposals", "per-person") and nxt.isdigit():
+            s = replace(s, topics_per_person=int(nxt))
+            i += 1
+        elif low in ("anonymous", "unnamed"):
+            s = replace(s, hide_proposers=True)
+        elif low == "named":
+            s = replace(s, hide_proposers=False)
         elif low in ("multi", "stack"):
             s = replace(s, multi_dots=True)
         elif low in ("single", "one-per-topic"):
@@ -128,6 +201,8 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
         raise ScheduleError("Meetups can be every 1 to 8 weeks.")
     if not 1 <= s.votes_per_person <= 20:
         raise ScheduleError("Each person can have 1 to 20 votes.")
+    if not 1 <= s.topics_per_person <= 40:
+        raise ScheduleError("Each person can propose 1 to 40 topics a meetup.")
     if not 0 < s.vote_hours < s.collect_hours <= 24 * 28:
         raise ScheduleError(
             "Topic collection must open before voting, and voting before the meetup "

@@ -8,6 +8,7 @@ so no burst of clicks can overspend a budget or lose a vote.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,8 @@ from bot.coffee.schedule import SeriesSettings, next_start
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
-MAX_TOPICS = 40  # per session: Slack's 50 blocks hold them with room to spare
+MAX_TOPICS = 40  # per session, carried topics included: one message's 50 blocks hold them
+MAX_DESCRIPTION = 1000
 ACTIVE = ("scheduled", "collecting", "voting")
 
 
@@ -53,7 +55,16 @@ def settings_of(series: CoffeeSeries | None) -> SeriesSettings:
         votes_per_person=series.votes_per_person,
         multi_dots=series.multi_dots,
         hide_counts=series.hide_counts,
+        topics_per_person=series.topics_per_person,
+        link=series.link or "",
+        hide_proposers=series.hide_proposers,
+        remind=reminders_of(series),
     )
+
+
+def reminders_of(series: CoffeeSeries) -> tuple[int, ...]:
+    """The series' reminders, in minutes before the start, largest first."""
+    return tuple(int(m) for m in (series.remind or "").split(",") if m.isdigit())
 
 
 def configure(
@@ -76,11 +87,18 @@ def configure(
         "votes_per_person": wanted.votes_per_person,
         "multi_dots": wanted.multi_dots,
         "hide_counts": wanted.hide_counts,
+        "topics_per_person": wanted.topics_per_person,
+        "link": wanted.link,
+        "hide_proposers": wanted.hide_proposers,
+        "remind": ",".join(str(m) for m in wanted.remind),
         "updated_by": by,
     }
+    if wanted.starting is not None:  # the first meetup's week: fortnightly series need it
+        values["anchor"] = wanted.starting
     if series is None:
-        local_today = now.astimezone(dt.UTC).date()
-        series = CoffeeSeries(team_id=team_id, channel_id=channel_id, anchor=local_today, **values)
+        local_today = now.astimezone(ZoneInfo(wanted.timezone)).date()
+        values.setdefault("anchor", local_today)
+        series = CoffeeSeries(team_id=team_id, channel_id=channel_id, **values)
         db.add(series)
     else:
         for key, value in values.items():
@@ -163,12 +181,15 @@ def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> 
 def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime) -> dt.datetime:
     """Search for the next meetup from here: a later day than the last one, even if the time
     of day moved later, and never in the past."""
-    if last is None:
-        return now
     tz = ZoneInfo(series.timezone)
+    # never before the series' starting day (`starting 2026-12-08`)
+    first_day = dt.datetime.combine(series.anchor, dt.time(0, 0), tzinfo=tz).astimezone(dt.UTC)
+    earliest = max(now, first_day - dt.timedelta(seconds=1))
+    if last is None:
+        return earliest
     local = _aware(last).astimezone(tz)
     day_end = dt.datetime.combine(local.date(), dt.time(23, 59, 59), tzinfo=tz)
-    return max(now, day_end.astimezone(dt.UTC))
+    return max(earliest, day_end.astimezone(dt.UTC))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -185,6 +206,33 @@ def due_state(s: CoffeeSession, now: dt.datetime) -> str:
     if now >= _aware(s.collect_at):
         return "collecting"
     return "scheduled"
+
+
+def claim_reminder(
+    db: Session, s: CoffeeSession, reminders: tuple[int, ...], now: dt.datetime
+) -> int | None:
+    """The reminder due now (minutes before the start), or None. Only the caller whose
+    conditional update recorded it gets it, so each is posted once; a bot down across several
+    posts only the nearest."""
+    if s.state not in ("collecting", "voting"):
+        return None
+    starts = _aware(s.starts_at)
+    due = [m for m in reminders if starts - dt.timedelta(minutes=m) <= now < starts]
+    if not due:
+        return None
+    nearest = min(due)
+    if s.reminded is not None and s.reminded <= nearest:
+        return None  # already sent (read without a lock: the update below decides)
+    changed = db.execute(
+        update(CoffeeSession)
+        .where(
+            CoffeeSession.id == s.id,
+            CoffeeSession.state.in_(("collecting", "voting")),
+            (CoffeeSession.reminded.is_(None)) | (CoffeeSession.reminded > nearest),
+        )
+        .values(reminded=nearest)
+    ).rowcount
+    return nearest if changed == 1 else None
 
 
 ORDER = {"scheduled": 0, "collecting": 1, "voting": 2, "closed": 3}
@@ -227,28 +275,83 @@ def clean_topic(text: str) -> str:
     if len(title) > MAX_TOPIC:
         raise CoffeeError(
             f"That topic is {len(title):,} characters long; keep it under {MAX_TOPIC} "
-            "so it fits on the agenda (details can go in the thread)."
+            "so it fits on the agenda (details can go in the description: the Propose button "
+            "on the channel message has a field for them)."
         )
     return title
 
 
-def propose(db: Session, s: CoffeeSession, user_id: str, text: str, now: dt.datetime) -> int:
+def topic_key(title: str) -> str:
+    """What makes two topics the same: their words, case, spacing and punctuation aside."""
+    return " ".join(re.sub(r"[\W_]+", " ", title.casefold()).split())
+
+
+def propose(
+    db: Session,
+    s: CoffeeSession,
+    user_id: str,
+    text: str,
+    now: dt.datetime,
+    description: str = "",
+) -> int:
     title = clean_topic(text)
+    description = clean_description(description)
     if s.state not in ("collecting", "voting"):
         raise CoffeeError(_closed_for_topics(s))
-    count = db.scalar(
-        select(func.count())
-        .select_from(CoffeeTopic)
-        .where(CoffeeTopic.session_id == s.id, CoffeeTopic.state == "open")
-    )
-    if count >= MAX_TOPICS:
+    rows = db.execute(
+        select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.user_id).where(
+            CoffeeTopic.session_id == s.id, CoffeeTopic.state == "open"
+        )
+    ).all()
+    if len(rows) >= MAX_TOPICS:
         raise CoffeeError(f"This meetup already has {MAX_TOPICS} topics: vote for one of them?")
+    cap = db.scalar(select(CoffeeSeries.topics_per_person).where(CoffeeSeries.id == s.series_id))
+    if cap is not None and sum(1 for r in rows if r.user_id == user_id) >= cap:
+        raise CoffeeError(
+            f"You already have {cap} topic{'s' if cap != 1 else ''} for this meetup, as many as "
+            "one person may propose; `/coffee mine` lists them, to edit or withdraw one."
+        )
+    same = _same_topic(db, s.id, title)
+    if same is not None:
+        raise CoffeeError(f"Topic {same[0]} already says that (“{same[1]}”): vote for it instead?")
     topic = CoffeeTopic(
-        session_id=s.id, user_id=user_id, title=title, state="open", discussed=False, created_at=now
+        session_id=s.id,
+        user_id=user_id,
+        title=title,
+        description=description,
+        state="open",
+        discussed=False,
+        created_at=now,
     )
     db.add(topic)
     db.flush()
     return topic.id
+
+
+def _same_topic(
+    db: Session, session_id: int, title: str, but: int | None = None
+) -> tuple[int, str] | None:
+    """(number, title) of an open topic with the same words, if there is one."""
+    key = topic_key(title)
+    every = db.execute(
+        select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.state)
+        .where(CoffeeTopic.session_id == session_id)
+        .order_by(CoffeeTopic.id)
+    ).all()
+    for n, (tid, other, state) in enumerate(every, start=1):
+        if state == "open" and tid != but and topic_key(other) == key:
+            return n, other
+    return None
+
+
+def clean_description(text: str | None) -> str:
+    description = (text or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise CoffeeError(
+            f"That description is {len(description):,} characters long; keep it under "
+            f"{MAX_DESCRIPTION:,}."
+        )
+    return description
 
 
 def _closed_for_topics(s: CoffeeSession) -> str:
@@ -268,9 +371,23 @@ def _own_open_topic(db: Session, topic_id: int, user_id: str, organiser: bool) -
     return topic
 
 
-def edit(db: Session, topic_id: int, user_id: str, text: str, *, organiser: bool = False) -> None:
+def edit(
+    db: Session,
+    topic_id: int,
+    user_id: str,
+    text: str,
+    *,
+    organiser: bool = False,
+    description: str | None = None,
+) -> None:
     topic = _own_open_topic(db, topic_id, user_id, organiser)
-    topic.title = clean_topic(text)
+    title = clean_topic(text)
+    same = _same_topic(db, topic.session_id, title, but=topic_id)
+    if same is not None:
+        raise CoffeeError(f"Topic {same[0]} already says that (“{same[1]}”).")
+    topic.title = title
+    if description is not None:
+        topic.description = clean_description(description)
 
 
 def withdraw(db: Session, topic_id: int, user_id: str, *, organiser: bool = False) -> None:
@@ -279,8 +396,10 @@ def withdraw(db: Session, topic_id: int, user_id: str, *, organiser: bool = Fals
     db.execute(delete(CoffeeVote).where(CoffeeVote.topic_id == topic_id))  # the dots come back
 
 
-def merge(db: Session, keep_id: int, drop_id: int) -> None:
-    """Fold a duplicate into another topic: each voter keeps their dots, counted once."""
+def merge(db: Session, keep_id: int, drop_id: int) -> str:
+    """Fold a duplicate into another topic: each voter keeps their dots, counted once, and the
+    merged topic's words join the surviving topic's description. Returns the merged topic's
+    proposer, to be told."""
     keep, drop = db.get(CoffeeTopic, keep_id), db.get(CoffeeTopic, drop_id)
     if keep is None or drop is None or keep_id == drop_id or keep.session_id != drop.session_id:
         raise CoffeeError("Merge needs two different topics of the same meetup.")
@@ -300,7 +419,11 @@ def merge(db: Session, keep_id: int, drop_id: int) -> None:
         else:
             vote.topic_id = keep_id
     drop.state, drop.merged_into = "merged", keep_id
+    words = drop.title + (f": {drop.description}" if drop.description else "")
+    merged = "\n".join(p for p in (keep.description, f"Merged in: {words}") if p)
+    keep.description = merged[: MAX_DESCRIPTION * 4]  # several merges may add up
     db.flush()
+    return drop.user_id
 
 
 # ---- reading ------------------------------------------------------------------------------
@@ -313,14 +436,22 @@ class TopicLine:
     user_id: str
     votes: int
     discussed: bool
-    number: int = 0  # its place in order of proposal among all the meetup's topics: stable
+    number: int = 0
+    description: str = ""  # its place in order of proposal among all the meetup's topics: stable
 
 
 def topics(db: Session, session_id: int) -> list[TopicLine]:
     """Open topics, most votes first; ties by who proposed first (earlier id), a stated rule."""
     count = func.count(CoffeeVote.slot)
     rows = db.execute(
-        select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.user_id, count, CoffeeTopic.discussed)
+        select(
+            CoffeeTopic.id,
+            CoffeeTopic.title,
+            CoffeeTopic.user_id,
+            count,
+            CoffeeTopic.discussed,
+            CoffeeTopic.description,
+        )
         .outerjoin(CoffeeVote, CoffeeVote.topic_id == CoffeeTopic.id)
         .where(CoffeeTopic.session_id == session_id, CoffeeTopic.state == "open")
         .group_by(CoffeeTopic.id)
@@ -332,7 +463,35 @@ def topics(db: Session, session_id: int) -> list[TopicLine]:
         select(CoffeeTopic.id).where(CoffeeTopic.session_id == session_id).order_by(CoffeeTopic.id)
     ).all()
     number = {tid: n for n, tid in enumerate(every, start=1)}
-    return [TopicLine(*r, number=number[r[0]]) for r in rows]
+    return [TopicLine(*r[:5], number=number[r[0]], description=r[5]) for r in rows]
+
+
+def voters(db: Session, session_id: int) -> int:
+    """How many people have cast at least one vote: shown even while counts are hidden."""
+    return db.scalar(
+        select(func.count(func.distinct(CoffeeVote.user_id))).where(
+            CoffeeVote.session_id == session_id
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Ballot:
+    budget: int
+    used: int
+    mine: list[tuple[TopicLine, int]]  # the topics this person voted for, with their dots
+
+
+def ballot(db: Session, s: CoffeeSession, user_id: str) -> Ballot:
+    dots = dict(
+        db.execute(
+            select(CoffeeVote.topic_id, func.count())
+            .where(CoffeeVote.session_id == s.id, CoffeeVote.user_id == user_id)
+            .group_by(CoffeeVote.topic_id)
+        ).all()
+    )
+    lines = sorted((t for t in topics(db, s.id) if t.id in dots), key=lambda t: t.number)
+    return Ballot(s.votes_per_person, sum(dots.values()), [(t, dots[t.id]) for t in lines])
 
 
 def mark_discussed(db: Session, topic_id: int) -> None:
@@ -342,26 +501,62 @@ def mark_discussed(db: Session, topic_id: int) -> None:
     topic.discussed = True
 
 
-def carry_over(db: Session, closed: CoffeeSession, into: CoffeeSession, now: dt.datetime) -> int:
-    """Undiscussed topics of a closed meetup join the next one, with no votes."""
-    if closed.state != "closed" or into.state not in ACTIVE:
-        raise CoffeeError("Topics carry over from a closed meetup to the next one.")
-    already = set(
-        db.scalars(select(CoffeeTopic.title).where(CoffeeTopic.session_id == into.id)).all()
+@dataclass(frozen=True)
+class Carried:
+    moved: list[tuple[str, str]]  # (proposer, title) of each topic carried
+    left: int  # undiscussed topics that did not fit under the cap
+
+
+def last_finished(db: Session, series_id: int) -> CoffeeSession | None:
+    """The series' latest meetup that closed or was cancelled: the one `carry` takes from."""
+    return db.scalar(
+        select(CoffeeSession)
+        .where(
+            CoffeeSession.series_id == series_id,
+            CoffeeSession.state.in_(("closed", "cancelled")),
+        )
+        .order_by(CoffeeSession.starts_at.desc())
+        .limit(1)
     )
-    moved = 0
+
+
+def carry_over(
+    db: Session, closed: CoffeeSession, into: CoffeeSession, now: dt.datetime
+) -> Carried:
+    """Undiscussed topics of a closed (or cancelled) meetup join the next one, with no votes,
+    in their ranked order, as long as the next one stays under its cap."""
+    if closed.state not in ("closed", "cancelled") or into.state not in ACTIVE:
+        raise CoffeeError("Topics carry over from a closed or cancelled meetup to the next one.")
+    already = (
+        db.execute(
+            select(CoffeeTopic.title).where(
+                CoffeeTopic.session_id == into.id, CoffeeTopic.state == "open"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    keys = {topic_key(t) for t in already}
+    room = MAX_TOPICS - len(already)
+    moved: list[tuple[str, str]] = []
+    left = 0
     for line in topics(db, closed.id):
-        if line.discussed or line.title in already:
+        if line.discussed or topic_key(line.title) in keys:
             continue
+        if len(moved) >= room:
+            left += 1
+            continue
+        keys.add(topic_key(line.title))
         db.add(
             CoffeeTopic(
                 session_id=into.id,
                 user_id=line.user_id,
                 title=line.title,
+                description=line.description,
                 state="open",
                 discussed=False,
                 created_at=now,
             )
         )
-        moved += 1
-    return moved
+        moved.append((line.user_id, line.title))
+    return Carried(moved, left)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
-from bot.coffee.service import MAX_TOPIC, TopicLine
-from bot.slack.blocks import MAX_BLOCKS, actions, button, context, header, section
-from bot.slack.mrkdwn import clip, escape
+from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC, Ballot, TopicLine
+from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
+from bot.slack.dates import date_token
+from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 from bot.store.models import CoffeeSession
 
@@ -24,21 +24,29 @@ VOTE = "coffee_vote"  # value: topic id; adds a dot (or takes it back, one dot p
 UNVOTE = "coffee_unvote"  # value: topic id; takes one dot back
 WITHDRAW = "coffee_withdraw"  # value: topic id
 EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
+MY_VOTES = "coffee_my_votes"  # value: session id; shows the voter their ballot, privately
+OUT_OF_DATE = "That button is out of date; `/coffee` shows the next lean coffee."
 TIE_BREAK = "Ties go to the topic proposed first."
+SHOWN = MAX_BLOCKS - 7  # topic blocks in a channel message, around its header and buttons
 
 
 def when(moment: dt.datetime, timezone: str) -> str:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    return aware.astimezone(ZoneInfo(timezone)).strftime("%a %-d %b, %H:%M")
+    """A time every reader sees in their own zone (mrkdwn and notification text only)."""
+    return date_token(moment, timezone)
 
 
-def _title(s: CoffeeSession, tz: str) -> str:
-    return f"Lean coffee · {when(s.starts_at, tz)} ({tz})"
+def _title(s: CoffeeSession, tz: str) -> dict[str, Any]:
+    # a header is plain_text, where date tokens do not render: the title is bold mrkdwn
+    return section(f"*Lean coffee · {when(s.starts_at, tz)}*")
 
 
-def _line(n: int, t: TopicLine, counts: bool) -> str:
+def _line(n: int, t: TopicLine, counts: bool, names: dict[str, str] | None = None) -> str:
     dots = f"  ·  *{t.votes}* vote{'s' if t.votes != 1 else ''}" if counts else ""
-    return f"*{n}.* {escape(clip(t.title, MAX_TOPIC))}{dots}"
+    by = f"  ·  _{escape(names.get(t.user_id, t.user_id))}_" if names is not None else ""
+    line = f"*{n}.* {escape(clip(t.title, MAX_TOPIC))}{dots}{by}"
+    if t.description:
+        line += "\n>" + escape(clip(t.description, 600)).replace("\n", "\n>")
+    return line
 
 
 def numbers(lines: list[TopicLine]) -> dict[int, int]:
@@ -46,11 +54,26 @@ def numbers(lines: list[TopicLine]) -> dict[int, int]:
     return {t.id: t.number for t in lines}
 
 
-def session_message(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
-    """The one channel message of a meetup, redrawn in place as topics and votes arrive."""
+def join(url: str) -> list[dict[str, Any]]:
+    """The meeting link, on every message about a meetup (none when the series has none)."""
+    return [context(f"Meeting link: {link(url, url)}")] if url else []
+
+
+def session_message(
+    s: CoffeeSession,
+    tz: str,
+    lines: list[TopicLine],
+    names: dict[str, str] | None = None,
+    url: str = "",
+    *,
+    voters: int = 0,
+) -> Reply:
+    """The one channel message of a meetup, redrawn in place as topics and votes arrive.
+    Every topic is shown: the cap on topics (carried ones included) keeps them in one message."""
     nums = numbers(lines)
     by_number = sorted(lines, key=lambda t: nums[t.id])
-    blocks: list[dict[str, Any]] = [header(_title(s, tz))]
+    shown = by_number[:SHOWN]
+    blocks: list[dict[str, Any]] = [_title(s, tz)]
     if s.state == "collecting":
         blocks.append(
             section(
@@ -58,7 +81,7 @@ def session_message(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
                 "Propose what you would like to talk about: one line each."
             )
         )
-        blocks += [section(_line(nums[t.id], t, False)) for t in by_number[: MAX_BLOCKS - 5]]
+        blocks += [section(_line(nums[t.id], t, False, names)) for t in shown]
         blocks.append(actions(button("Propose a topic", PROPOSE, str(s.id), style="primary")))
     elif s.state == "voting":
         budget = s.votes_per_person
@@ -71,45 +94,71 @@ def session_message(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
                 + ("" if counts else " Counts stay hidden until voting closes.")
             )
         )
-        for t in by_number[: MAX_BLOCKS - 5]:
-            block = section(_line(nums[t.id], t, counts))
+        for t in shown:
+            block = section(_line(nums[t.id], t, counts, names))
             block["accessory"] = button("Vote", VOTE, f"{s.id}:{t.id}")
             blocks.append(block)
-        blocks.append(actions(button("Propose a topic", PROPOSE, str(s.id))))
+        people = f"{voters} {'person has' if voters == 1 else 'people have'} voted so far."
+        blocks.append(context(people))
+        blocks.append(
+            actions(
+                button("My votes", MY_VOTES, str(s.id)),
+                button("Propose a topic", PROPOSE, str(s.id)),
+            )
+        )
     elif s.state == "closed":
         blocks.append(section("Voting has closed; the agenda is below in the channel."))
-        blocks += [section(_line(nums[t.id], t, True)) for t in lines[: MAX_BLOCKS - 3]]
+        blocks += [section(_line(nums[t.id], t, True, names)) for t in lines[:SHOWN]]
     else:
         blocks.append(section("This meetup was cancelled."))
+    if len(lines) > SHOWN:  # only topics stored before the cap counted carried ones
+        blocks.append(context(f"{len(lines) - SHOWN} more topics: `/coffee` lists them all."))
     if not lines and s.state in ("collecting", "voting"):
         blocks.insert(2, context("No topics yet: be the first."))
+    blocks += join(url)
     return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
 
 
-def agenda(s: CoffeeSession, tz: str, lines: list[TopicLine]) -> Reply:
-    """The ranked agenda: most votes first, a stated tie-break, nothing cut off silently."""
-    nums = numbers(lines)
+def agenda(
+    s: CoffeeSession,
+    tz: str,
+    lines: list[TopicLine],
+    names: dict[str, str] | None = None,
+    url: str = "",
+) -> list[Reply]:
+    """The ranked agenda: most votes first, each topic under its one number, with who proposed
+    it; as many messages as it takes, nothing cut off."""
+    names = names or {}
     text = [
-        f"{rank}. {escape(clip(t.title, MAX_TOPIC))} · *{t.votes}* "
-        f"vote{'s' if t.votes != 1 else ''} (#{nums[t.id]})"
-        for rank, t in enumerate(lines, start=1)
+        f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))} · *{t.votes}* "
+        f"vote{'s' if t.votes != 1 else ''} · _{escape(names.get(t.user_id, t.user_id))}_"
+        for t in lines
     ]
-    blocks: list[dict[str, Any]] = [header(f"Agenda · {when(s.starts_at, tz)} ({tz})")]
+    blocks: list[dict[str, Any]] = [section(f"*Agenda · {when(s.starts_at, tz)}*")]
     if not text:
         blocks.append(section("No topics were proposed for this meetup."))
     chunk: list[str] = []
     for line in text:  # sections of up to 3000 characters, as many as it takes
-        if sum(len(c) + 1 for c in chunk) + len(line) > 2900:
+        if chunk and sum(len(c) + 1 for c in chunk) + len(line) > 2900:
             blocks.append(section("\n".join(chunk)))
             chunk = []
         chunk.append(line)
     if chunk:
         blocks.append(section("\n".join(chunk)))
-    blocks.append(context(f"Ranked by votes. {TIE_BREAK}"))
-    return Reply(f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
+    blocks.append(context(f"Ranked by votes; topics keep their numbers. {TIE_BREAK}"))
+    blocks += join(url)
+    summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics"
+    return [Reply(summary, page) for page in pages(blocks)]
 
 
-def propose_modal(session_id: int, initial: str = "", topic_id: int | None = None) -> dict:
+def pages(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Blocks split into messages of at most MAX_BLOCKS each, none left out."""
+    return [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)] or [[]]
+
+
+def propose_modal(
+    session_id: int, initial: str = "", topic_id: int | None = None, description: str = ""
+) -> dict:
     """The topic modal: a new topic, or (with topic_id) the proposer's edit of theirs."""
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -119,6 +168,18 @@ def propose_modal(session_id: int, initial: str = "", topic_id: int | None = Non
     }
     if initial:
         element["initial_value"] = initial[:MAX_TOPIC]
+    details: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "description",
+        "multiline": True,
+        "max_length": MAX_DESCRIPTION,
+        "placeholder": {
+            "type": "plain_text",
+            "text": "Why it matters, what you would like to hear",
+        },
+    }
+    if description:
+        details["initial_value"] = description[:MAX_DESCRIPTION]
     return {
         "type": "modal",
         "callback_id": PROPOSE_MODAL,
@@ -132,7 +193,14 @@ def propose_modal(session_id: int, initial: str = "", topic_id: int | None = Non
                 "block_id": "topic",
                 "label": {"type": "plain_text", "text": "What would you like to discuss?"},
                 "element": element,
-            }
+            },
+            {
+                "type": "input",
+                "block_id": "description",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Details (optional)"},
+                "element": details,
+            },
         ],
     }
 
@@ -155,12 +223,21 @@ def vote_feedback(session_id: int, topic_id: int, result: VoteResult) -> Reply:
     return Reply(head, [block])
 
 
-def proposed(n: int, title: str, topic_id: int) -> Reply:
-    text = f"Added *{n}.* {escape(title)}"
+def proposed(n: int, title: str, topic_id: int, verb: str = "Added") -> Reply:
+    text = f"{verb} *{n}.* {escape(title)}" if verb else f"*{n}.* {escape(title)}"
     buttons = actions(
         button("Edit", EDIT, str(topic_id)), button("Withdraw it", WITHDRAW, str(topic_id))
     )
     return Reply(text, [section(text), buttons])
+
+
+def mine(own: list[TopicLine]) -> Reply:
+    """A person's own topics, each under its number with Edit and Withdraw."""
+    count = f"{len(own)} topics" if len(own) != 1 else "topic"
+    blocks: list[dict[str, Any]] = [section(f"*Your {count} for the next lean coffee:*")]
+    for t in own[: (MAX_BLOCKS - 1) // 2]:  # the per-person cap keeps this well inside
+        blocks += proposed(t.number, t.title, t.id, verb="").blocks
+    return Reply(f"Your {count} for the next lean coffee", blocks)
 
 
 def status(
@@ -184,7 +261,7 @@ def status(
     }
     blocks = [
         section(
-            f"*Next lean coffee:* {when(s.starts_at, tz)} ({tz})\n{states.get(s.state, '')}\n"
+            f"*Next lean coffee:* {when(s.starts_at, tz)}\n{states.get(s.state, '')}\n"
             f"{len(lines)} topic{'s' if len(lines) != 1 else ''} so far."
         ),
         context(f"Series: {escape(settings.describe())}"),
@@ -194,7 +271,46 @@ def status(
             "`done <n>`, `carry`"
         ),
     ]
-    return Reply(f"Next lean coffee: {when(s.starts_at, tz)} ({tz})", blocks)
+    return Reply(f"Next lean coffee: {when(s.starts_at, tz)}", blocks)
+
+
+def reminder(s: CoffeeSession, tz: str, minutes: int, topics: int, url: str = "") -> Reply:
+    """The channel's reminder before a meetup: what to do now, and when it starts."""
+    at = when(s.starts_at, tz)
+    if s.state == "voting":
+        text = (
+            f"Lean coffee starts {at}; voting closes then: {topics} topics, cast your votes above."
+        )
+    else:
+        text = (
+            f"Lean coffee starts {at}; topics are open until {when(s.vote_at, tz)}, then voting: "
+            "`/coffee propose <topic>`."
+        )
+    return Reply(text, [section(text), *join(url)])
+
+
+def my_votes(session_id: int, b: Ballot) -> Reply:
+    """A voter's own ballot: the topics they voted for, each with a button to take one back."""
+    left = b.budget - b.used
+    head = f"You have *{left}* of {b.budget} votes left."
+    if not b.mine:
+        return Reply(
+            f"You have not voted yet. {head}", [section(f"You have not voted yet. {head}")]
+        )
+    blocks: list[dict[str, Any]] = [section(f"*Your votes.* {head}")]
+    for t, dots in b.mine[: MAX_BLOCKS - 1]:
+        times = f" ×{dots}" if dots > 1 else ""
+        block = section(f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))}{times}")
+        block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{t.id}")
+        blocks.append(block)
+    return Reply(f"Your votes: {len(b.mine)} topics. {head}", blocks)
+
+
+def peek(lines: list[TopicLine], voters: int) -> str:
+    """The counts as they stand, for an organiser's eyes only."""
+    text = [f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))} · *{t.votes}*" for t in lines]
+    people = f"{voters} {'person has' if voters == 1 else 'people have'} voted"
+    return "\n".join([f"*Votes so far* (only you see this; {people}):", *text])
 
 
 def plain(text: str) -> Reply:

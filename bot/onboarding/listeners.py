@@ -25,6 +25,7 @@ from bot.onboarding.journey import tz_of
 from bot.onboarding.newcomers import INVITED, Home
 from bot.onboarding.outbox import INVITE_RECHECK, Sender, display_name
 from bot.slack.blocks import context as context_block
+from bot.slack.incoming import slack_text
 from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY, Reply
 from bot.store import Store
@@ -376,7 +377,7 @@ def register(app: App, feature: OnboardingFeature) -> None:
 
     # ---- /welcome ----------------------------------------------------------------------------
     def welcome_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-        text = (command.get("text") or "").strip().lower()
+        text = slack_text(command.get("text")).strip().lower()
         if text == "preview":
             ack(response_type="ephemeral", text="Preparing the preview…")
             return
@@ -401,7 +402,7 @@ def register(app: App, feature: OnboardingFeature) -> None:
     def welcome_preview(
         command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
-        if (command.get("text") or "").strip().lower() != "preview":
+        if slack_text(command.get("text")).strip().lower() != "preview":
             return
         user_id = command["user_id"]
         # one users.info: who may preview, and the display name the DM would greet

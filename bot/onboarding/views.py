@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from bot.coffee.schedule import next_start
 from bot.coffee.service import ACTIVE
-from bot.coffee.views import PROPOSE, when
+from bot.coffee.views import PROPOSE
 from bot.onboarding.content import Content, Step
 from bot.onboarding.service import Funnel, ticks
 from bot.slack.blocks import actions, button, context, header, section
+from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 from bot.store.models import CoffeeSeries, CoffeeSession
@@ -233,13 +234,6 @@ def organiser_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
             )
         )
     return blocks
-
-
-def date_token(moment: dt.datetime, tz: str) -> str:
-    """A date each reader sees in their own time zone; the fallback names the series' zone."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-    fallback = f"{when(aware, tz)} {tz}"
-    return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -239,6 +240,12 @@ class CoffeeSeries(Base):
     votes_per_person: Mapped[int] = mapped_column(Integer, default=3)
     multi_dots: Mapped[bool] = mapped_column(default=False)  # several dots on one topic
     hide_counts: Mapped[bool] = mapped_column(default=True)  # until voting closes
+    topics_per_person: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    link: Mapped[str] = mapped_column(String(300), default="", server_default="")  # https only
+    # minutes before the start, nearest last: "120,10"; empty for none
+    remind: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # proposers unnamed while votes are cast (named again on the agenda)
+    hide_proposers: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_by: Mapped[str] = mapped_column(String(32), default="")
 
 
@@ -269,6 +276,8 @@ class CoffeeSession(Base):
     hide_counts: Mapped[bool] = mapped_column(default=True)
     message_ts: Mapped[str] = mapped_column(String(32), default="")  # the topics message
     agenda_ts: Mapped[str] = mapped_column(String(32), default="")
+    # the nearest reminder already posted, in minutes before the start: each is posted once
+    reminded: Mapped[int | None] = mapped_column(Integer)
 
 
 class CoffeeTopic(Base):
@@ -278,6 +287,8 @@ class CoffeeTopic(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("coffee_sessions.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))
+    # the proposer's explanation; a merge appends the merged topic's words here
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     # open, withdrawn, removed or merged (into `merged_into`)
     state: Mapped[str] = mapped_column(String(16), default="open")
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("coffee_topics.id"))

@@ -15,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.slack.incoming import slack_text
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import Reply, safely
 from bot.store import Store
@@ -88,12 +89,12 @@ def register(app: App, feature: TalksFeature) -> None:
     @app.command("/talks")
     def talks_command(ack: Ack, command: dict[str, Any]) -> None:
         who = (command.get("team_id") or "", command.get("user_id") or "")
-        reply = feature.talks(command.get("text") or "", user=who)
+        reply = feature.talks(slack_text(command.get("text")), user=who)
         ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
 
     @app.command("/speakers")
     def speakers_command(ack: Ack, command: dict[str, Any]) -> None:
-        reply = feature.speakers(command.get("text") or "")
+        reply = feature.speakers(slack_text(command.get("text")))
         ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
 
     def paged(answer: Callable[..., Reply]) -> Callable[..., None]:

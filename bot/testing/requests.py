@@ -28,7 +28,12 @@ def command_body(
     channel_id: str = "C0WGPLAT",
     response_url: str = "https://hooks.invalid/r",
     team_id: str = "T0001",
+    as_typed: bool = True,
 ) -> str:
+    """`text` as the person typed it is sent as Slack sends it: `&`, `<`, `>` escaped. With
+    as_typed=False it is sent exactly as given (already in Slack's form)."""
+    if as_typed:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return urlencode(
         {
             "token": "legacy-unused",

@@ -55,6 +55,11 @@ class Clock:
         return self.now
 
 
+def token(moment: dt.datetime, fallback: str) -> str:
+    """The Slack date token a reader sees in their own zone, with its fallback."""
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
 def utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
@@ -141,8 +146,12 @@ class Bot:
         session_id = session_id or self.session_id()
         return self.click(views.VOTE, f"{session_id}:{topic_id}", user, reply)
 
-    def submit_modal(self, metadata: str, text: str | None, user: str = "U1"):
-        """The propose modal's view_submission, as Slack posts it."""
+    def submit_modal(
+        self, metadata: str, text: str | None, user: str = "U1", details: str | None = None
+    ):
+        """The propose modal's view_submission, as Slack posts it (values as typed)."""
+        values: dict[str, Any] = {"topic": {"topic": {"type": "plain_text_input", "value": text}}}
+        values["description"] = {"description": {"type": "plain_text_input", "value": details}}
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM, "domain": "cloud-native"},
@@ -156,9 +165,7 @@ class Bot:
                 "type": "modal",
                 "callback_id": views.PROPOSE_MODAL,
                 "private_metadata": metadata,
-                "state": {
-                    "values": {"topic": {"topic": {"type": "plain_text_input", "value": text}}}
-                },
+                "state": {"values": values},
                 "hash": "1700000000.abcd",
             },
         }

@@ -20,6 +20,7 @@ from tests.coffee.conftest import (
     VOTE,
     button_ids,
     shown,
+    token,
     utc,
     vote_buttons,
 )
@@ -27,7 +28,7 @@ from tests.coffee.conftest import (
 DESCRIBED = (
     "Lean coffee here: every 2 weeks on Tuesday at 16:00 Europe/London; topics open 3 days "
     "before, voting 24 hours before; 3 votes each, one per topic, counts hidden until voting "
-    "closes."
+    "closes; up to 3 topics a person."
 )
 
 
@@ -103,8 +104,10 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     _, status_ack = bot.command("", user="U1")
     assert_valid_blocks(status_ack["blocks"])
     text = all_text(status_ack["blocks"])
-    assert "*Next lean coffee:* Tue 24 Mar, 16:00 (Europe/London)" in text
-    assert "Topic collection opens Sat 21 Mar, 16:00." in text
+    assert (
+        "*Next lean coffee:* <!date^1774368000^{date_short_pretty} at {time}|Tue 24 Mar, 16:00 GMT>"
+    ) in text
+    assert f"Topic collection opens {token(COLLECT, 'Sat 21 Mar, 16:00 GMT')}." in text
 
     _, early = bot.command("propose too early", user="U1")
     assert "Topic collection has not opened yet" in early["text"]
@@ -116,8 +119,8 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     (collect_post,) = bot.posts()
     assert collect_post.params["channel"] == CHANNEL
     text = shown(collect_post)
-    assert "Lean coffee · Tue 24 Mar, 16:00 (Europe/London)" in text
-    assert "Topic collection is open until voting starts (Mon 23 Mar, 16:00)" in text
+    assert f"*Lean coffee · {token(MEETUP, 'Tue 24 Mar, 16:00 GMT')}*" in text
+    assert f"open until voting starts ({token(VOTE, 'Mon 23 Mar, 16:00 GMT')})" in text
     assert "No topics yet: be the first." in text
     propose_buttons = [
         e
@@ -223,17 +226,16 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert len(bot.posts()) == 3
     agenda = bot.posts()[-1]
     assert_valid_blocks(agenda.params["blocks"])
-    assert agenda.params["text"] == "Lean coffee agenda for Tue 24 Mar, 16:00: 3 topics"
-    assert agenda.params["blocks"][0]["text"]["text"] == (
-        "Agenda · Tue 24 Mar, 16:00 (Europe/London)"
-    )
+    at = token(MEETUP, "Tue 24 Mar, 16:00 GMT")
+    assert agenda.params["text"] == f"Lean coffee agenda for {at}: 3 topics"
+    assert agenda.params["blocks"][0]["text"]["text"] == (f"*Agenda · {at}*")
     assert agenda.params["blocks"][1]["text"]["text"] == (
-        "1. Platform as a product · *3* votes (#2)\n"
-        "2. Golden paths at scale · *1* vote (#1)\n"
-        "3. Developer portals nobody opens · *1* vote (#3)"
+        "*2.* Platform as a product · *3* votes · _User U2_\n"
+        "*1.* Golden paths at scale · *1* vote · _User U1_\n"
+        "*3.* Developer portals nobody opens · *1* vote · _User U3_"
     )
     assert agenda.params["blocks"][-1]["elements"][0]["text"] == (
-        "Ranked by votes. Ties go to the topic proposed first."
+        "Ranked by votes; topics keep their numbers. Ties go to the topic proposed first."
     )
     closed_redraw = [c for c in bot.channel_calls()[calls_before:] if c.method == "chat.update"]
     assert [c.params["ts"] for c in closed_redraw] == [vote_post.answer["ts"]]
@@ -262,7 +264,9 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert bot.reply("late").params["text"] == "Voting is not open for this meetup."
     assert bot.count(CoffeeVote) == 5
     _, after = bot.command("", user="U1")
-    assert "*Next lean coffee:* Tue 7 Apr, 16:00 (Europe/London)" in all_text(after["blocks"])
+    assert (
+        "*Next lean coffee:* <!date^1775574000^{date_short_pretty} at {time}|Tue 7 Apr, 16:00 BST>"
+    ) in all_text(after["blocks"])
 
 
 def test_proposals_in_voting_get_a_vote_button_at_the_next_redraw(bot):

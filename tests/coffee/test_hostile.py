@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from bot.coffee import views
 from bot.coffee.service import MAX_TOPIC, MAX_TOPICS
@@ -11,6 +12,7 @@ from bot.store.models import CoffeeSeries, CoffeeTopic
 from tests.blocks import all_text, assert_valid_blocks, assert_valid_view
 from tests.coffee.conftest import MEETUP, VOTE, shown, vote_buttons
 
+DATE_TOKEN = re.compile(r"<!date\^\d+\^[^|<>]*\|[^<>]*>")
 RAW = ("<!channel>", "<!here>", "<@U123>", "<#C999|general>", "<https://evil.example|free>")
 HOSTILE = [
     "<!channel> read this now",
@@ -74,8 +76,10 @@ def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
         assert escaped in text
     # each kind of message carried the escaped text: the collection and vote messages, their
     # redraws, the agenda, the voter's answer, the proposer's list
+    # (the bot's own date tokens, <!date^…>, are the only `<!` allowed)
     for call in [*bot.posts(), *bot.updates()[-1:]]:
-        assert "<!" not in shown(call) and "<@" not in shown(call)
+        seen = DATE_TOKEN.sub("", shown(call))
+        assert "<!" not in seen and "<@" not in seen
     agenda_text = shown(agenda)
     for title in ("&lt;!channel&gt; read this now", "ping &lt;@U123&gt; &amp; &lt;!here&gt;"):
         assert title in agenda_text
@@ -88,7 +92,8 @@ def test_too_long_empty_and_blank_topics_are_refused_with_a_reason(bot):
     _, ack = bot.command("propose " + "x" * 5000, user="U1")
     assert ack["text"] == (
         "That topic is 5,000 characters long; keep it under 200 so it fits on the agenda "
-        "(details can go in the thread)."
+        "(details can go in the description: the Propose button on the channel message "
+        "has a field for them)."
     )
     for text in ("propose", "propose ", "propose " + " " * 300, "propose \t \n "):
         _, ack = bot.command(text, user="U1")
@@ -169,9 +174,9 @@ def test_a_full_meetup_of_long_hostile_topics_stays_valid_block_kit(bot):
     assert_valid_blocks(agenda.params["blocks"])
     # every topic is on the agenda, over as many sections as it takes, none cut off
     lines = all_text(agenda.params["blocks"]).splitlines()
-    ranked = [line for line in lines if " · *0* votes (#" in line]
+    ranked = [line for line in lines if " · *0* votes · " in line]
     assert len(ranked) == MAX_TOPICS
-    assert [line.split(". ", 1)[0] for line in ranked] == [str(n) for n in range(1, 41)]
+    assert [line.split(".* ", 1)[0] for line in ranked] == [f"*{n}" for n in range(1, 41)]
     assert all("&lt;!channel&gt;" in line and "<" not in line for line in ranked)
     assert not [c for c in bot.calls() if "<!channel>" in json.dumps(c.params)]
     assert session_id == bot.sessions()[0].id

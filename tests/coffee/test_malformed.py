@@ -13,7 +13,7 @@ from slack_bolt import BoltResponse
 from slack_sdk.models.views import View
 
 from bot.coffee import views
-from bot.coffee.listeners import OUT_OF_DATE
+from bot.coffee.views import OUT_OF_DATE
 from bot.slack.errors import SORRY_SHORT
 from bot.slack.payloads import NUL_IN_FIELD, NUL_IN_TEXT
 from bot.slack.replies import SORRY

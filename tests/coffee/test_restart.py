@@ -45,9 +45,10 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
     assert restarted.coffee_clock.tick() == 1
     (agenda,) = agendas(bot)
     assert len(bot.posts()) == posts_before + 1
-    assert "1. Platform as a product · *2* votes (#2)\n2. Golden paths · *1* vote (#1)" in shown(
-        agenda
-    )
+    assert (
+        "*2.* Platform as a product · *2* votes · _User UPROP2_\n"
+        "*1.* Golden paths · *1* vote · _User UPROP1_"
+    ) in shown(agenda)
     assert bot.updates()[-1].params["ts"] == vote_ts  # the vote message says voting closed
     first, second = bot.sessions()
     assert (first.id, first.state, first.agenda_ts) == (session_id, "closed", agenda.answer["ts"])
@@ -153,5 +154,7 @@ def test_october_meetups_stay_at_16_london_when_the_clocks_go_back(bot):
         dt.date(2026, 10, 27),
     ]
     assert [s.hour for s in starts] == [15, 15, 15, 16]  # UTC; London went back on 25 October
-    assert views.when(starts[-1], "Europe/London") == "Tue 27 Oct, 16:00"
+    assert views.when(starts[-1], "Europe/London") == (
+        "<!date^1793116800^{date_short_pretty} at {time}|Tue 27 Oct, 16:00 GMT>"
+    )
     assert bot.count(CoffeeSession) == 5

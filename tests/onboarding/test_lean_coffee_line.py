@@ -14,7 +14,7 @@ from tests.onboarding.conftest import CHANNEL, TEAM, dm_of
 
 OTHER = "C0OTHERS"  # another channel's lean coffee, sooner
 # T0 is Wed 25 Nov 2026; the series meets on Tuesdays at 16:00 London, every two weeks
-TOKEN = "<!date^1796140800^{date_short_pretty} at {time}|Tue 1 Dec, 16:00 Europe/London>"
+TOKEN = "<!date^1796140800^{date_short_pretty} at {time}|Tue 1 Dec, 16:00 GMT>"
 
 
 def coffee_block(blocks: list[dict]) -> dict:

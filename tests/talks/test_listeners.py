@@ -204,3 +204,11 @@ def test_tampered_button_value_reads_as_help(app, slack):
     (call,) = slack.wait_for("response_url")
     assert_valid_blocks(call.params["blocks"])
     assert "Conference talks" in all_text(call.params["blocks"])
+
+
+def test_a_query_sent_escaped_as_slack_sends_it_is_decoded_once(app):
+    # Slack sends "Dev & Ops" as "Dev &amp; Ops"; the answer quotes the words as typed, escaped once
+    _, body = run_command(app, "/talks", "zzqx & <yy>")
+    text = all_text(body["blocks"]) + body["text"]
+    assert "zzqx &amp; &lt;yy&gt;" in text
+    assert "&amp;amp;" not in text and "&amp;lt;" not in text

@@ -1,0 +1,173 @@
+"""What organisers ask of `/coffee`, one function a word, dispatched from a table.
+
+Each answers in safe mrkdwn, or raises CoffeeError / ScheduleError with a polite reason. They
+run after the ack (checking who is an organiser may need users.info)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.coffee import service, views
+from bot.coffee.schedule import parse_schedule
+from bot.slack.mrkdwn import escape
+from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic
+
+if TYPE_CHECKING:
+    from bot.coffee.listeners import CoffeeFeature
+
+
+@dataclass(frozen=True)
+class Ask:
+    feature: CoffeeFeature
+    team: str
+    channel: str
+    user: str
+    rest: str  # the words after the first
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class Meetup:
+    series_id: int
+    session_id: int
+    state: str
+    numbers: dict[int, int]  # topic number -> topic id
+
+
+def _meetup(ask: Ask) -> Meetup:
+    with ask.feature.store.session() as db:
+        series, s = ask.feature.current(db, ask.channel)
+        if s is None or series is None:
+            raise service.CoffeeError("No lean coffee is set up in this channel yet.")
+        nums = {n: tid for tid, n in views.numbers(service.topics(db, s.id)).items()}
+        return Meetup(series.id, s.id, s.state, nums)
+
+
+def schedule(ask: Ask) -> str:
+    with ask.feature.store.session() as db:
+        series = service.series_for(db, ask.channel)
+        wanted = parse_schedule(ask.rest, service.settings_of(series))
+        series = service.configure(db, ask.team, ask.channel, wanted, ask.user, ask.now)
+        series_id = series.id
+    ask.feature.coffee_clock.advance(series_id)
+    return f"Lean coffee here: {escape(wanted.describe())}."
+
+
+def _mover(to: str) -> Callable[[Ask], str]:
+    def move(ask: Ask) -> str:
+        m = _meetup(ask)
+        if not ask.feature.coffee_clock.move_by_hand(m.session_id, to):
+            return f"Nothing to do: this meetup is {m.state}."
+        if to in ("closed", "cancelled"):
+            with ask.feature.store.session() as db:
+                service.ensure_next_session(db, db.get(CoffeeSeries, m.series_id), ask.now)
+        return f"Done: this meetup is now {to}."
+
+    return move
+
+
+def peek(ask: Ask) -> str:
+    m = _meetup(ask)
+    with ask.feature.store.session() as db:
+        return views.peek(service.topics(db, m.session_id), service.voters(db, m.session_id))
+
+
+def remove(ask: Ask) -> str:
+    m, n = _meetup(ask), number(ask.rest)
+    clock = ask.feature.coffee_clock
+    with ask.feature.store.session() as db:
+        topic = db.get(CoffeeTopic, topic_id(m.numbers, n))
+        proposer, title = topic.user_id, topic.title
+        service.withdraw(db, topic.id, ask.user, organiser=True)
+    clock.redraw(m.session_id)
+    if proposer != ask.user:
+        clock.tell(m.session_id, proposer, f"An organiser removed your topic “{escape(title)}”.")
+    return f"Removed topic {n}."
+
+
+def merge(ask: Ask) -> str:
+    found = re.fullmatch(r"(\d+)\s+(?:into|in|to)\s+(\d+)", ask.rest)
+    if not found:
+        raise service.CoffeeError("Write it as `/coffee merge 4 into 2`.")
+    m, clock = _meetup(ask), ask.feature.coffee_clock
+    drop, keep = int(found.group(1)), int(found.group(2))
+    with ask.feature.store.session() as db:
+        proposer = service.merge(db, topic_id(m.numbers, keep), topic_id(m.numbers, drop))
+        title = db.get(CoffeeTopic, topic_id(m.numbers, keep)).title
+    clock.redraw(m.session_id)
+    if proposer != ask.user:
+        clock.tell(
+            m.session_id,
+            proposer,
+            f"Your topic {drop} was merged into topic {keep} “{escape(title)}”: your "
+            "words are in its description, and your votes count for it.",
+        )
+    return (
+        f"Merged topic {drop} into {keep}; their votes now count once for {keep}, and "
+        f"topic {drop}'s words are in its description."
+    )
+
+
+def done(ask: Ask) -> str:
+    """During the meeting: this agenda topic was discussed (the number the agenda shows)."""
+    m, n = _meetup(ask), number(ask.rest)
+    with ask.feature.store.session() as db:
+        last = service.last_finished(db, m.series_id)
+        if last is None:
+            raise service.CoffeeError("There is no closed or cancelled meetup yet.")
+        numbered = {n: t for t, n in views.numbers(service.topics(db, last.id)).items()}
+        service.mark_discussed(db, topic_id(numbered, n))
+    return f"Topic {n} is marked as discussed; `carry` leaves it behind."
+
+
+def carry(ask: Ask) -> str:
+    m, clock = _meetup(ask), ask.feature.coffee_clock
+    with ask.feature.store.session() as db:
+        last = service.last_finished(db, m.series_id)
+        if last is None:
+            raise service.CoffeeError("There is no closed or cancelled meetup yet.")
+        carried = service.carry_over(db, last, db.get(CoffeeSession, m.session_id), ask.now)
+    clock.redraw(m.session_id)
+    for proposer, title in carried.moved:
+        clock.tell(
+            m.session_id,
+            proposer,
+            f"Your topic “{escape(title)}” was carried over to the next lean coffee.",
+        )
+    moved = len(carried.moved)
+    answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
+    if carried.left:
+        answer += (
+            f" {carried.left} more did not fit: a meetup takes at most {service.MAX_TOPICS} topics."
+        )
+    return answer
+
+
+WORDS: dict[str, Callable[[Ask], str]] = {
+    "schedule": schedule,
+    "open": _mover("collecting"),
+    "vote": _mover("voting"),
+    "close": _mover("closed"),
+    "cancel": _mover("cancelled"),
+    "remove": remove,
+    "merge": merge,
+    "carry": carry,
+    "done": done,
+    "peek": peek,
+}
+
+
+def number(text: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,9}", text.strip()):  # ASCII: int("²") raises
+        raise service.CoffeeError("Give the topic's number, as the list shows it: `remove 3`.")
+    return int(text.strip())
+
+
+def topic_id(nums: dict[int, int], n: int) -> int:
+    if n not in nums:
+        raise service.CoffeeError(f"There is no topic {n} on the list.")
+    return nums[n]

@@ -1,0 +1,127 @@
+"""Topics through buttons and the modal: proposing (with details), withdrawing, editing, and a
+voter's own ballot (My votes)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.coffee import service, views
+from bot.slack.mrkdwn import escape
+from bot.slack.payloads import parse_row_id
+from bot.slack.replies import SORRY
+from bot.store.models import CoffeeSession, CoffeeTopic
+
+if TYPE_CHECKING:
+    from bot.coffee.listeners import CoffeeFeature
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, feature: CoffeeFeature) -> None:
+    store, coffee = feature.store, feature.coffee_clock
+
+    # ---- proposing through the modal ------------------------------------------------------------
+    def open_modal(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        session_id = parse_row_id(action.get("value"))
+        if session_id is None:
+            respond(response_type="ephemeral", replace_original=False, text=views.OUT_OF_DATE)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=views.propose_modal(session_id))
+
+    app.action(views.PROPOSE)(ack=lambda ack: ack(), lazy=[open_modal])
+
+    def my_votes(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        session_id = parse_row_id(action.get("value"))
+        with store.session() as db:
+            s = db.get(CoffeeSession, session_id) if session_id else None
+            if s is None or s.state != "voting":
+                reply = views.plain("Voting is not open for this meetup.")
+            else:
+                reply = views.my_votes(s.id, service.ballot(db, s, body["user"]["id"]))
+        respond(
+            response_type="ephemeral", replace_original=False, text=reply.text, blocks=reply.blocks
+        )
+
+    app.action(views.MY_VOTES)(ack=lambda ack: ack(), lazy=[my_votes])
+
+    def modal_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        # modal values arrive as typed: no entity decoding here
+        text = (values.get("topic", {}).get("topic", {}) or {}).get("value") or ""
+        details = (values.get("description", {}).get("description", {}) or {}).get("value")
+        session_part, _, topic_part = (view.get("private_metadata") or "").partition(":")
+        session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
+        user = body["user"]["id"]
+        try:
+            if session_id is None or (topic_part and topic_id is None):
+                raise service.CoffeeError("This form is out of date; please open it again.")
+            with store.session() as db:
+                s = db.get(CoffeeSession, session_id)
+                if s is None:
+                    raise service.CoffeeError("That meetup is gone.")
+                if topic_id:  # the proposer's edit of their own topic
+                    service.edit(db, topic_id, user, text, description=details or "")
+                    confirm = None
+                else:
+                    topic_id = service.propose(
+                        db, s, user, text, feature.clock(), description=details or ""
+                    )
+                    confirm = feature.confirmation(db, session_id, topic_id)
+        except service.CoffeeError as exc:
+            field = "description" if str(exc).startswith("That description") else "topic"
+            ack(response_action="errors", errors={field: str(exc)[:150]})
+            return
+        ack()
+        if confirm is not None:  # the same private confirmation as `/coffee propose`
+            feature.after_ack.submit(coffee.tell, session_id, user, confirm.text, confirm.blocks)
+        coffee.redraw(session_id)
+
+    app.view(views.PROPOSE_MODAL)(modal_submit)
+
+    def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        # the withdrawal is stored before the ack; the answer and the redraw follow it
+        session_id, answer, replace = None, "Topic withdrawn.", True
+        topic_id = parse_row_id(action.get("value"))
+        try:
+            if topic_id is None:
+                raise service.CoffeeError(views.OUT_OF_DATE)
+            with store.session() as db:
+                topic = db.get(CoffeeTopic, topic_id)
+                session_id = topic.session_id if topic else None
+                service.withdraw(db, topic_id, body["user"]["id"])
+        except service.CoffeeError as exc:
+            session_id, answer, replace = None, escape(str(exc)), False
+        except Exception:  # the database did not answer in time, or went away
+            log.exception("withdrawing topic %r failed", action.get("value"))
+            session_id, answer, replace = None, SORRY, False
+        ack()
+        feature.after_ack.submit(
+            feature.answer, body.get("response_url"), answer, replace, session_id
+        )
+
+    app.action(views.WITHDRAW)(withdraw)
+
+    def open_edit(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        topic_id = parse_row_id(action.get("value"))
+        with store.session() as db:
+            topic = db.get(CoffeeTopic, topic_id) if topic_id else None
+            mine = topic is not None and topic.user_id == body["user"]["id"]
+            if not mine or topic.state != "open":
+                respond(
+                    response_type="ephemeral",
+                    replace_original=False,
+                    text="Only the proposer can edit a topic that is still on the list.",
+                )
+                return
+            modal = views.propose_modal(topic.session_id, topic.title, topic.id, topic.description)
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+    app.action(views.EDIT)(ack=lambda ack: ack(), lazy=[open_edit])

@@ -1,0 +1,73 @@
+"""The vote buttons: a dot is recorded before the ack (one statement on PostgreSQL), so a click
+that got its ack is a click that counted; the private "votes left" answer and the redraw follow
+on a small thread pool. Registered before every other listener (see listeners.register)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App
+from slack_sdk.webhook import WebhookClient
+
+from bot.coffee import dots, views
+from bot.slack.payloads import parse_row_id
+from bot.slack.replies import SORRY
+
+if TYPE_CHECKING:
+    from bot.coffee.listeners import CoffeeFeature
+
+log = logging.getLogger(__name__)
+
+
+def _session_topic(value: str) -> tuple[int, int] | None:
+    session_part, _, topic_part = (value or "").partition(":")
+    session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
+    return (session_id, topic_id) if session_id and topic_id else None
+
+
+def register(app: App, feature: CoffeeFeature) -> None:
+    store, coffee = feature.store, feature.coffee_clock
+
+    # ---- votes ----------------------------------------------------------------------------
+    # Registered first: Bolt tries listeners in order, running each one's matcher (~10 µs), and
+    # a vote click is the hottest request the app gets.
+    def vote_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        # recorded before the ack goes out: a click that was acknowledged is a click that counted
+        parsed = _session_topic(action.get("value", ""))
+        if parsed is None:
+            ack()
+            feature.after_ack.submit(
+                feature.answer, body.get("response_url"), views.OUT_OF_DATE, False, None
+            )
+            return
+        session_id, topic_id = parsed
+        add = action.get("action_id") == views.VOTE
+        try:
+            result = dots.vote(
+                store, session_id, topic_id, body["user"]["id"], feature.clock(), add=add
+            )
+        except Exception:
+            log.exception("vote on %s failed", action.get("value"))
+            result = dots.VoteResult("refused", 0, 0, SORRY)
+        ack()
+        feature.after_ack.submit(
+            _tell_voter, body.get("response_url"), session_id, topic_id, result
+        )
+
+    def _tell_voter(
+        response_url: str | None, session_id: int, topic_id: int, result: dots.VoteResult
+    ) -> None:
+        if response_url:
+            reply = views.vote_feedback(session_id, topic_id, result)
+            WebhookClient(response_url, timeout=10).send(
+                response_type="ephemeral",
+                replace_original=False,
+                text=reply.text,
+                blocks=reply.blocks,
+            )
+        if result.done != "refused":
+            coffee.redraw(session_id)
+
+    app.action(views.VOTE)(vote_click)
+    app.action(views.UNVOTE)(vote_click)
