@@ -14,7 +14,7 @@ from slack_bolt import App
 
 from bot.slack.after_ack import AfterAck
 
-SETTLE = 10.0  # seconds: far beyond any work here, and only ever spent when something hangs
+SETTLE = 120.0  # only a safety net against a hang: settle returns as soon as all is idle
 
 
 class Background:
