@@ -1,16 +1,18 @@
 """The vote buttons: a dot is recorded before the ack (one statement on PostgreSQL), so a click
 that got its ack is a click that counted; the private "votes left" answer and the redraw follow
-on a small thread pool. Registered before every other listener (see listeners.register)."""
+on a small thread pool. Clicks take the fast lane (bot/slack/fast_lane.py): the hottest request
+the app gets skips Bolt's listener-by-listener matching."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import App
 from slack_sdk.webhook import WebhookClient
 
 from bot.coffee import dots, views
+from bot.slack.fast_lane import fast_actions
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
 
@@ -29,14 +31,10 @@ def _session_topic(value: str) -> tuple[int, int] | None:
 def register(app: App, feature: CoffeeFeature) -> None:
     store, coffee = feature.store, feature.coffee_clock
 
-    # ---- votes ----------------------------------------------------------------------------
-    # Registered first: Bolt tries listeners in order, running each one's matcher (~10 µs), and
-    # a vote click is the hottest request the app gets.
-    def vote_click(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        # recorded before the ack goes out: a click that was acknowledged is a click that counted
+    def vote_click(body: dict[str, Any], action: dict[str, Any]) -> None:
+        # recorded before the lane acks: a click that was acknowledged is a click that counted
         parsed = _session_topic(action.get("value", ""))
         if parsed is None:
-            ack()
             feature.after_ack.submit(
                 feature.answer, body.get("response_url"), views.OUT_OF_DATE, False, None
             )
@@ -50,7 +48,6 @@ def register(app: App, feature: CoffeeFeature) -> None:
         except Exception:
             log.exception("vote on %s failed", action.get("value"))
             result = dots.VoteResult("refused", 0, 0, SORRY)
-        ack()
         feature.after_ack.submit(
             _tell_voter, body.get("response_url"), session_id, topic_id, result
         )
@@ -69,5 +66,4 @@ def register(app: App, feature: CoffeeFeature) -> None:
         if result.done != "refused":
             coffee.redraw(session_id)
 
-    app.action(views.VOTE)(vote_click)
-    app.action(views.UNVOTE)(vote_click)
+    fast_actions(app, {views.VOTE: vote_click, views.UNVOTE: vote_click})
