@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
@@ -31,12 +30,9 @@ from bot.slack.organisers import Organisers
 from bot.store import Store
 from bot.talks import listeners as talks
 from bot.talks.listeners import TalksFeature
+from bot.times import Clock, utcnow
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -58,7 +54,7 @@ def make_client(settings: Settings) -> WebClient:
 def make_onboarding(
     settings: Settings,
     store: Store,
-    clock: Callable[[], dt.datetime] = utcnow,
+    clock: Clock = utcnow,
     content: Callable[[], Content] | None = None,
 ) -> OnboardingFeature:
     # The sender keeps its own client without retry handlers: it stores a failed DM and
@@ -85,7 +81,7 @@ def make_onboarding(
 def make_coffee(
     settings: Settings,
     store: Store,
-    clock: Callable[[], dt.datetime] = utcnow,
+    clock: Clock = utcnow,
     *,
     redraw_delay: float = 1.5,
 ) -> CoffeeFeature:
@@ -102,7 +98,7 @@ def build_app(
     client: WebClient | None = None,
     identity: AuthorizeResult | None = None,
     authorize: Callable[..., AuthorizeResult] | None = None,
-    clock: Callable[[], dt.datetime] = utcnow,
+    clock: Clock = utcnow,
     onboarding_feature: OnboardingFeature | None = None,
     coffee_feature: CoffeeFeature | None = None,
     listener_executor: Executor | None = None,

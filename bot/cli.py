@@ -40,10 +40,10 @@ def main() -> None:
 @click.argument("question")
 def ask(question: str) -> None:
     """Print what a slash command would answer, e.g. wgbot ask "/talks platform-day"."""
-    from bot.app import utcnow
     from bot.bootstrap import open_store
     from bot.slack.render import render
     from bot.talks.listeners import TalksFeature
+    from bot.times import utcnow
 
     settings = _settings()
     try:

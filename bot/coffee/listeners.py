@@ -8,9 +8,7 @@ checking who is an organiser may need users.info.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -27,6 +25,7 @@ from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY, Reply
 from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession
+from bot.times import Clock
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ class CoffeeFeature:
     def __init__(
         self,
         store: Store,
-        clock: Callable[[], dt.datetime],
+        clock: Clock,
         coffee_clock: CoffeeClock,
         organisers: Organisers,
     ) -> None:

@@ -187,23 +187,18 @@ def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime
     earliest = max(now, first_day - dt.timedelta(seconds=1))
     if last is None:
         return earliest
-    local = _aware(last).astimezone(tz)
+    local = last.astimezone(tz)
     day_end = dt.datetime.combine(local.date(), dt.time(23, 59, 59), tzinfo=tz)
     return max(earliest, day_end.astimezone(dt.UTC))
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every time stored here is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def due_state(s: CoffeeSession, now: dt.datetime) -> str:
     """Where the clock says this session should be now."""
-    if now >= _aware(s.starts_at):
+    if now >= s.starts_at:
         return "closed"
-    if now >= _aware(s.vote_at):
+    if now >= s.vote_at:
         return "voting"
-    if now >= _aware(s.collect_at):
+    if now >= s.collect_at:
         return "collecting"
     return "scheduled"
 
@@ -216,7 +211,7 @@ def claim_reminder(
     posts only the nearest."""
     if s.state not in ("collecting", "voting"):
         return None
-    starts = _aware(s.starts_at)
+    starts = s.starts_at
     due = [m for m in reminders if starts - dt.timedelta(minutes=m) <= now < starts]
     if not due:
         return None

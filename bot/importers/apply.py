@@ -60,8 +60,6 @@ def sort_key(t: TalkRecord) -> str:
 def _utc(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat()
 
 

@@ -25,11 +25,13 @@ from bot.onboarding.journey import tz_of
 from bot.onboarding.newcomers import INVITED, Home
 from bot.onboarding.outbox import INVITE_RECHECK, Sender, display_name
 from bot.slack.blocks import context as context_block
+from bot.slack.dates import date_token
 from bot.slack.incoming import slack_text
 from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY, Reply
 from bot.store import Store
 from bot.talks.catalog_index import CatalogCache
+from bot.times import Clock
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ class OnboardingFeature:
         settings: Settings,
         sender: Sender,
         content: Callable[[], Content],
-        clock: Callable[[], dt.datetime],
+        clock: Clock,
         catalog: CatalogCache | None = None,
     ) -> None:
         self.store, self.settings, self.sender = store, settings, sender
@@ -424,8 +426,7 @@ def register(app: App, feature: OnboardingFeature) -> None:
 
 
 def resend_refused(until: dt.datetime) -> str:
-    aware = until if until.tzinfo else until.replace(tzinfo=dt.UTC)
-    at = f"<!date^{int(aware.timestamp())}^{{time}}|{aware:%H:%M} UTC>"
+    at = date_token(until, "UTC", "{time}", "%H:%M")
     return (
         "I sent you the welcome less than an hour ago, and one resend an hour is plenty: "
         f"you can ask again from {at}. Meanwhile the Home tab of this app keeps your checklist."

@@ -16,11 +16,13 @@ from bot.onboarding.content import Content
 from bot.onboarding.journey import due_at
 from bot.store import dialect_of
 from bot.store.models import ChecklistTick, Journey, OutboxMessage
+from bot.store.states import OutboxKind, OutboxState
 
-WELCOME = "welcome"
-STEP = "step"  # one DM of the journey; its scope is the step's id
-FOLLOW_UP = "follow_up"
-DM_ANSWER = "dm_answer"  # the short answer to someone writing to the bot in its Messages tab
+WELCOME = OutboxKind.WELCOME
+STEP = OutboxKind.STEP  # one DM of the journey; its scope is the step's id
+FOLLOW_UP = OutboxKind.FOLLOW_UP
+# the short answer to someone writing to the bot in its Messages tab
+DM_ANSWER = OutboxKind.DM_ANSWER
 
 FIRST = "first"  # the scope of the one first welcome per person, whatever the trigger
 RESEND_EVERY = dt.timedelta(hours=1)  # /welcome sends the welcome again at most this often
@@ -60,7 +62,7 @@ def owe(
         kind=kind,
         scope=scope,
         name=name[:200],
-        state="pending",
+        state=OutboxState.PENDING,
         attempts=0,
         due_at=due or now,
         created_at=now,
@@ -85,7 +87,7 @@ def wake(
             OutboxMessage.user_id == user_id,
             OutboxMessage.kind == kind,
             OutboxMessage.scope == scope,
-            OutboxMessage.state == "pending",
+            OutboxMessage.state == OutboxState.PENDING,
             OutboxMessage.due_at > now,
         )
         .values(due_at=now)
@@ -103,7 +105,7 @@ def greeted_as(session: Session, team_id: str, user_id: str) -> str:
                 OutboxMessage.team_id == team_id,
                 OutboxMessage.user_id == user_id,
                 OutboxMessage.kind.in_((WELCOME, FOLLOW_UP)),
-                OutboxMessage.state == "sent",
+                OutboxMessage.state == OutboxState.SENT,
             )
             .order_by(OutboxMessage.sent_at.desc())
             .limit(1)
@@ -152,7 +154,7 @@ def owe_follow_ups(session: Session, now: dt.datetime, after: dt.timedelta) -> i
         select(OutboxMessage.team_id, OutboxMessage.user_id, OutboxMessage.name)
         .where(
             OutboxMessage.kind == WELCOME,
-            OutboxMessage.state == "sent",
+            OutboxMessage.state == OutboxState.SENT,
             OutboxMessage.sent_at <= now - after,
             ~ticked,
         )
@@ -199,10 +201,6 @@ def owe_first_welcome(
     )
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def owe_resend(
     session: Session, *, team_id: str, user_id: str, now: dt.datetime
 ) -> dt.datetime | None:
@@ -217,8 +215,8 @@ def owe_resend(
             OutboxMessage.scope.like("resend:%"),
         )
     )
-    if last is not None and now - _aware(last) < RESEND_EVERY:
-        return _aware(last) + RESEND_EVERY
+    if last is not None and now - last < RESEND_EVERY:
+        return last + RESEND_EVERY
     owed = owe(
         session,
         team_id=team_id,
@@ -280,7 +278,7 @@ def owe_steps(session: Session, content: Content, now: dt.datetime) -> int:
     for j in journeys:
         name = ""
         for step in content.journey:
-            due = due_at(_aware(j.started_at), step, j.tz)
+            due = due_at(j.started_at, step, j.tz)
             if due < now - LATE or (j.team_id, j.user_id, step.id) in owed_already:
                 continue
             name = name or greeted_as(session, j.team_id, j.user_id) or "-"
@@ -323,9 +321,9 @@ def stop_journey(session: Session, team_id: str, user_id: str, now: dt.datetime)
             OutboxMessage.team_id == team_id,
             OutboxMessage.user_id == user_id,
             OutboxMessage.kind == STEP,
-            OutboxMessage.state == "pending",
+            OutboxMessage.state == OutboxState.PENDING,
         )
-        .values(state="skipped", last_error=STOPPED)
+        .values(state=OutboxState.SKIPPED, last_error=STOPPED)
         .returning(OutboxMessage.id)
     ).all()
     return len(skipped)
@@ -353,7 +351,7 @@ def sent_messages(session: Session, team_id: str, user_id: str) -> list[OutboxMe
             OutboxMessage.team_id == team_id,
             OutboxMessage.user_id == user_id,
             OutboxMessage.kind.in_((WELCOME, FOLLOW_UP)),
-            OutboxMessage.state == "sent",
+            OutboxMessage.state == OutboxState.SENT,
             OutboxMessage.message_ts != "",
         )
         .order_by(OutboxMessage.id.desc())
@@ -391,7 +389,7 @@ def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
     ).all()
     f = Funnel()
     f.month = len(people)
-    f.week = sum(1 for _, started, _ in people if _aware(started) >= week_ago)
+    f.week = sum(1 for _, started, _ in people if started >= week_ago)
     f.stopped = sum(1 for *_, stopped in people if stopped is not None)
     welcomed = {user for user, *_ in people}
     per_person: dict[str, int] = dict.fromkeys(welcomed, 0)
@@ -413,17 +411,17 @@ def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
     oldest = session.scalar(
         select(func.min(OutboxMessage.due_at)).where(
             OutboxMessage.team_id == team_id,
-            OutboxMessage.state == "pending",
+            OutboxMessage.state == OutboxState.PENDING,
             OutboxMessage.due_at <= now,
         )
     )
-    f.oldest_due = _aware(oldest) if oldest else None
+    f.oldest_due = oldest
     f.trouble = list(
         session.scalars(
             select(OutboxMessage)
             .where(
                 OutboxMessage.team_id == team_id,
-                OutboxMessage.state.in_(("failed", "unknown")),
+                OutboxMessage.state.in_((OutboxState.FAILED, OutboxState.UNKNOWN)),
             )
             .order_by(OutboxMessage.id.desc())
             .limit(TROUBLE_SHOWN)
@@ -441,9 +439,9 @@ def retry(session: Session, team_id: str, row_id: int, now: dt.datetime) -> bool
         .where(
             OutboxMessage.id == row_id,
             OutboxMessage.team_id == team_id,
-            OutboxMessage.state.in_(("failed", "unknown")),
+            OutboxMessage.state.in_((OutboxState.FAILED, OutboxState.UNKNOWN)),
         )
-        .values(state="pending", due_at=now, attempts=0, claimed_until=None)
+        .values(state=OutboxState.PENDING, due_at=now, attempts=0, claimed_until=None)
         .returning(OutboxMessage.id)
     ).first()
     return done is not None
@@ -457,9 +455,14 @@ def mark_sent(session: Session, team_id: str, row_id: int, by: str, now: dt.date
         .where(
             OutboxMessage.id == row_id,
             OutboxMessage.team_id == team_id,
-            OutboxMessage.state.in_(("failed", "unknown")),
+            OutboxMessage.state.in_((OutboxState.FAILED, OutboxState.UNKNOWN)),
         )
-        .values(state="sent", sent_at=now, claimed_until=None, last_error=f"marked sent by {by}")
+        .values(
+            state=OutboxState.SENT,
+            sent_at=now,
+            claimed_until=None,
+            last_error=f"marked sent by {by}",
+        )
         .returning(OutboxMessage.id)
     ).first()
     if row is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from slack_bolt import App
 
-from bot.app import build_app, make_client, make_coffee, make_onboarding, utcnow
+from bot.app import build_app, make_client, make_coffee, make_onboarding
 from bot.bootstrap import open_store
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
@@ -21,6 +21,7 @@ from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import Clock
 from bot.slack.identity import verify_token
 from bot.store import Store
+from bot.times import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from bot.onboarding.listeners import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import Lease
 from bot.talks.reminders import TalkReminders
+from bot.times import utcnow
 
 log = logging.getLogger(__name__)
 logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line every 5 s otherwise
@@ -63,7 +64,7 @@ class Clock:
         return self.lease.held
 
     def start(self) -> Clock:
-        now = dt.datetime.now(dt.UTC)
+        now = utcnow()
         add = self.scheduler.add_job
         add(self.campaign, "interval", seconds=self.lease_every, id=LEASE_JOB,
             replace_existing=True, next_run_time=now)  # fmt: skip
@@ -117,7 +118,7 @@ class Clock:
         if not self.lease.held and job_id != LEASE_JOB:
             return  # the holder delivers it on its next tick
         try:
-            self.scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
+            self.scheduler.modify_job(job_id, next_run_time=utcnow())
         except Exception:  # not scheduled here, or shutting down; the next start runs it
             log.debug("could not run %s now", job_id, exc_info=True)
 

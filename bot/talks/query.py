@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.talks.catalog_index import CatalogIndex, key_of
 from bot.text import words
+from bot.times import local_format
 
 MAX_QUERY = 300  # longer input is refused with a friendly answer, never truncated silently
 
@@ -242,4 +243,4 @@ def _month_day(tok: str, nxt: str) -> tuple[int, int, str, bool] | None:
         dt.date(2024, month, day)  # a leap year: 29 February is a day
     except ValueError:
         return None
-    return month, day, dt.date(2024, month, day).strftime("%-d %B"), taken
+    return month, day, local_format(dt.date(2024, month, day), "%-d %B"), taken

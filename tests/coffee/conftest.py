@@ -60,11 +60,6 @@ def token(moment: dt.datetime, fallback: str) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -82,20 +81,13 @@ def talk_by_source(store: Store, source_id: str) -> dict[str, Any]:
             "timezone": tz,
             "format": talk.format,
             "day": talk.day,
-            "starts_at": as_utc(talk.starts_at),
-            "ends_at": as_utc(talk.ends_at),
+            "starts_at": talk.starts_at,
+            "ends_at": talk.ends_at,
             "room": talk.room,
             "url": talk.url,
             "summary": talk.summary,
             "people": [tuple(p) for p in people],
         }
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """Stored times are UTC; SQLite hands them back without the zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def stored_talks(store: Store, conference: str) -> int:

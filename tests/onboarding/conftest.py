@@ -54,13 +54,6 @@ class Clock:
         return self.now
 
 
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    if value is None or value.tzinfo:
-        return value
-    return value.replace(tzinfo=dt.UTC)
-
-
 def dm_of(user_id: str) -> str:
     """The DM channel the fake's conversations.open returns for a user."""
     return "D" + user_id.lstrip("UW")

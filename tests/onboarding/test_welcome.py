@@ -21,7 +21,6 @@ from tests.onboarding.conftest import (
     envelope,
     newcomer,
     team_join,
-    utc,
 )
 
 HOSTILE = "<!channel> Eve & co"
@@ -65,7 +64,7 @@ def test_team_join_records_before_the_ack_and_drain_sends_one_escaped_welcome(ob
     assert row.state == "sent" and row.attempts == 1
     assert row.channel_id == dm_of("U0EVE")
     assert row.message_ts and row.message_ts == post.answer["ts"]
-    assert utc(row.sent_at) == T0 and row.claimed_until is None and row.last_error == ""
+    assert row.sent_at == T0 and row.claimed_until is None and row.last_error == ""
     # draining again sends nothing more
     assert ob.drain() == 0
     assert len(slack.calls_to("chat.postMessage")) == 1
