@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.coffee.schedule import SeriesSettings, next_start
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.store.states import TopicState
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
 MAX_TOPICS = 40  # per session, carried topics included: one message's 50 blocks hold them
@@ -387,7 +388,7 @@ def edit(
 
 def withdraw(db: Session, topic_id: int, user_id: str, *, organiser: bool = False) -> None:
     topic = _own_open_topic(db, topic_id, user_id, organiser)
-    topic.state = "withdrawn" if topic.user_id == user_id else "removed"
+    topic.state = TopicState.WITHDRAWN if topic.user_id == user_id else TopicState.REMOVED
     db.execute(delete(CoffeeVote).where(CoffeeVote.topic_id == topic_id))  # the dots come back
 
 
@@ -413,7 +414,7 @@ def merge(db: Session, keep_id: int, drop_id: int) -> str:
             db.delete(vote)  # one dot per topic: a voter of both keeps one and gets one back
         else:
             vote.topic_id = keep_id
-    drop.state, drop.merged_into = "merged", keep_id
+    drop.state, drop.merged_into = TopicState.MERGED, keep_id
     words = drop.title + (f": {drop.description}" if drop.description else "")
     merged = "\n".join(p for p in (keep.description, f"Merged in: {words}") if p)
     keep.description = merged[: MAX_DESCRIPTION * 4]  # several merges may add up

@@ -80,7 +80,9 @@ def fingerprint(t: TalkRecord) -> tuple:
     )
 
 
-def _upsert_by_key(session: Session, model: type, names: dict[str, str]) -> dict[str, int]:
+def _upsert_by_key(
+    session: Session, model: type[Speaker] | type[Company], names: dict[str, str]
+) -> dict[str, int]:
     """Ids of speakers or companies by folded key, inserting the missing ones in bulk."""
     ids: dict[str, int] = {}
     keys = list(names)

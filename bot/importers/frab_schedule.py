@@ -121,8 +121,8 @@ def read_schedule(
 
     flat: list[tuple[str, Any, str, dict[str, Any]]] = []
     for _, day_date, rooms in raw_days:
-        for _, room_name, events in rooms:
-            for where, ev in events:
+        for _, room_name, entries in rooms:
+            for where, ev in entries:
                 flat.append((where, day_date, room_name, ev))
 
     starts: dict[str, dt.datetime | None] = {}

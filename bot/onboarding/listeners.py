@@ -292,7 +292,8 @@ def register(app: App, feature: OnboardingFeature) -> None:
         if event.get("tab", "home") != "home":
             return
         user_id = event.get("user") or (body.get("user") or {}).get("id")
-        feature.publish_home(client, _team(body, context), user_id)
+        if user_id:
+            feature.publish_home(client, _team(body, context), user_id)
 
     app.event("app_home_opened")(ack=lambda ack: ack(), lazy=[publish_home])
 
@@ -345,9 +346,12 @@ def register(app: App, feature: OnboardingFeature) -> None:
             preview_note(respond)
             return
         container, message = body.get("container") or {}, body.get("message") or {}
+        channel, ts = container.get("channel_id"), container.get("message_ts")
+        if not (channel and ts):  # a click that names no message has nothing to redraw
+            return
         client.chat_update(
-            channel=container.get("channel_id"),
-            ts=container.get("message_ts"),
+            channel=channel,
+            ts=ts,
             text=message.get("text") or views.STOP_NOTE,
             blocks=views.stopped(message.get("blocks") or []),
         )

@@ -39,7 +39,7 @@ from bot.onboarding.journey import tz_of
 from bot.onboarding.newcomers import INVITED, Home, from_home_team, why_not
 from bot.slack.blocks import section
 from bot.slack.replies import Reply
-from bot.store import Store
+from bot.store import Store, rowcount
 from bot.store.models import OutboxMessage
 from bot.store.states import OutboxKind, OutboxState
 from bot.times import Clock
@@ -153,7 +153,7 @@ class Sender:
             ).all()
         for id_ in candidates:
             with self.store.session() as s:
-                taken = s.execute(
+                claim = s.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == id_, _takeable(now))
                     .values(
@@ -161,8 +161,8 @@ class Sender:
                         claimed_until=now + CLAIM,
                         attempts=OutboxMessage.attempts + 1,
                     )
-                ).rowcount
-                if taken:
+                )
+                if rowcount(claim):
                     row = s.get(OutboxMessage, id_)
                     s.expunge(row)
                     return row

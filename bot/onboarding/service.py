@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.onboarding.content import Content
 from bot.onboarding.journey import due_at
-from bot.store import dialect_of
+from bot.store import dialect_of, rowcount
 from bot.store.models import ChecklistTick, Journey, OutboxMessage
 from bot.store.states import OutboxKind, OutboxState
 
@@ -92,7 +92,7 @@ def wake(
         )
         .values(due_at=now)
     )
-    return bool(woken.rowcount)
+    return bool(rowcount(woken))
 
 
 def greeted_as(session: Session, team_id: str, user_id: str) -> str:

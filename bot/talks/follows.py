@@ -103,7 +103,10 @@ def snapshot(session: Session, conference: str) -> dict[str, TalkState]:
         .join(Conference, Conference.id == Talk.conference_id)
         .where(Conference.slug == conference, Talk.source_id.in_(followed))
     )
-    return {sid: TalkState(*rest) for sid, *rest in rows}
+    return {
+        sid: TalkState(title, day, starts_at, room, url)
+        for sid, title, day, starts_at, room, url in rows
+    }
 
 
 def _when(state: TalkState, timezone: str) -> str:

@@ -120,10 +120,12 @@ class TalkQuery:
         )
 
 
-def _resolve_days(
-    q: TalkQuery, spec: tuple[str, object], index: CatalogIndex, now: dt.datetime
-) -> None:
-    kind, value = spec
+# ("date", a date), ("relative", days from today), ("day", the conference's day number),
+# ("weekday", Monday 0) or ("monthday", (month, day))
+DaySpec = tuple[str, dt.date | int | tuple[int, int]]
+
+
+def _resolve_days(q: TalkQuery, spec: DaySpec, index: CatalogIndex, now: dt.datetime) -> None:
     confs = (
         [index.conferences[c] for c in q.conference_ids]
         or [index.conferences[index.events[e].conference_id] for e in q.event_ids]
@@ -131,17 +133,17 @@ def _resolve_days(
     )
     dates: set[dt.date] = set()
     for conf in confs:
-        if kind == "date":
-            dates.add(value)  # type: ignore[arg-type]
-        elif kind == "relative":
-            dates.add(now.astimezone(ZoneInfo(conf.timezone)).date() + dt.timedelta(value))  # type: ignore[arg-type]
-        elif kind == "day" and conf.day_one:
-            dates.add(conf.day_one + dt.timedelta(int(value) - 1))  # type: ignore[arg-type]
-        elif kind == "weekday":
-            dates.update(d for d in conf.days() if d.weekday() == value)
-        elif kind == "monthday":  # "21 march": that day of whichever conference has it
-            month, day = value  # type: ignore[misc]
-            dates.update(d for d in conf.days() if (d.month, d.day) == (month, day))
+        match spec:
+            case ("date", dt.date() as day):
+                dates.add(day)
+            case ("relative", int(shift)):
+                dates.add(now.astimezone(ZoneInfo(conf.timezone)).date() + dt.timedelta(shift))
+            case ("day", int(number)) if conf.day_one:
+                dates.add(conf.day_one + dt.timedelta(number - 1))
+            case ("weekday", int(weekday)):
+                dates.update(d for d in conf.days() if d.weekday() == weekday)
+            case ("monthday", (int(month), int(day))):  # "21 march": whichever conference has it
+                dates.update(d for d in conf.days() if (d.month, d.day) == (month, day))
     q.days = dates
 
 
@@ -154,7 +156,7 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
         )
     q = TalkQuery(raw=text)
     tokens = [t for t in re.split(r"[\s,;]+", text.lower()) if t]
-    day_spec: tuple[str, object] | None = None
+    day_spec: DaySpec | None = None
     mode: str | None = None  # "speaker" or "company" while collecting a name
     free: list[str] = []
     i = 0

@@ -196,7 +196,8 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
         for (day, timezone), lines in by_day.items():
             _chunked(blocks, [day_heading(day, timezone), *lines], limit=MAX_BLOCKS - 4)
         blocks.append(actions(details_menu(page.rows)))
-    blocks.append(_buttons(answer.text, page.offset, last < page.total, shared_by, talks=True))
+    if paging := _buttons(answer.text, page.offset, last < page.total, shared_by, talks=True):
+        blocks.append(paging)
     if shared_by:
         blocks.append(
             context(f"Shared by {escape(shared_by)} with `/talks {escape(clip(answer.text, 80))}`")
@@ -334,7 +335,8 @@ def speakers_view(
     blocks.append(context(count))
     blocks += [section(speaker_text(c)) for c in cards]
     more = offset + len(cards) < total
-    blocks.append(_buttons(answer.text, offset, more, shared_by, talks=False))
+    if paging := _buttons(answer.text, offset, more, shared_by, talks=False):
+        blocks.append(paging)
     if shared_by:
         blocks.append(
             context(
