@@ -137,8 +137,8 @@ def import_(
         if result.notices:
             click.echo(f"  {plural(result.notices, 'DM')} owed to people following changed talks")
     if announce and not dry_run:
-        from bot.app import make_client
         from bot.importers.announce import announce as post
+        from bot.slack.clients import make_client
 
         try:
             posted = post(make_client(settings), announce, results)

@@ -45,10 +45,11 @@ class CoffeeFeature:
         clock: Clock,
         coffee_clock: CoffeeClock,
         organisers: Organisers,
+        after_ack: AfterAck,
     ) -> None:
         self.store, self.clock = store, clock
         self.coffee_clock, self.organisers = coffee_clock, organisers
-        self.after_ack = AfterAck()
+        self.after_ack = after_ack  # the app's one pool for work after an ack
 
     def answer(self, url: str | None, text: str, replace: bool, session_id: int | None) -> None:
         """A private answer through response_url, then the meetup's message redrawn."""

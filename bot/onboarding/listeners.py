@@ -44,12 +44,12 @@ class OnboardingFeature:
         sender: Sender,
         content: Callable[[], Content],
         clock: Clock,
-        catalog: CatalogCache | None = None,
+        organisers: Organisers,
+        catalog: CatalogCache,
     ) -> None:
         self.store, self.settings, self.sender = store, settings, sender
         self.content, self.clock = content, clock
-        self.catalog = catalog or CatalogCache()
-        self.organisers = Organisers(settings.organiser_ids)
+        self.organisers, self.catalog = organisers, catalog
         self.coffee_channels = settings.group_coffee_channels
 
     def owe_welcome(

@@ -90,6 +90,8 @@ def instrument(app: App) -> None:
             REQUESTS.labels(kind, outcome).inc()
             LATENCY.labels(kind).observe(time.perf_counter() - started)
 
+    # Bolt has no hook around a whole dispatch (middleware misses refused requests), so the
+    # method itself is wrapped
     app.dispatch = measured  # type: ignore[method-assign]
 
 
