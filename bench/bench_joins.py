@@ -31,7 +31,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bot.app import build_app, make_onboarding
+from bot.app import Features, build_app
 from bot.config import IsolatedSettings
 from bot.store import Store
 from bot.store.models import OutboxMessage
@@ -131,8 +131,9 @@ def main() -> None:
             WGBOT_WELCOME_CHANNELS=CHANNEL,
             WGBOT_DMS_PER_MINUTE=6000,  # 10 ms apart: the spacing is measured below
         )
-        onboarding = make_onboarding(settings, store)
-        bot = build_app(settings, store, onboarding_feature=onboarding)
+        features = Features(settings, store)
+        onboarding = features.onboarding
+        bot = build_app(settings, store, features=features)
         bare = App(
             signing_secret=SECRET,
             client=WebClient(token="xoxb-bench", base_url=slack.api_url),

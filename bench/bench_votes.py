@@ -27,7 +27,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bot.app import build_app, make_coffee, make_onboarding
+from bot.app import Features, build_app
 from bot.coffee.dots import BUSY
 from bot.config import Settings
 from bot.store import Store
@@ -112,13 +112,9 @@ def main() -> None:
             SLACK_API_URL=slack.api_url,
             DATABASE_URL=url,
         )
-        coffee = make_coffee(settings, store, redraw_delay=1.5)
-        bot = build_app(
-            settings,
-            store,
-            coffee_feature=coffee,
-            onboarding_feature=make_onboarding(settings, store),
-        )
+        features = Features(settings, store, redraw_delay=1.5)
+        coffee = features.coffee
+        bot = build_app(settings, store, features=features)
         bare = App(
             signing_secret=SECRET,
             client=WebClient(token="xoxb-bench", base_url=slack.api_url),

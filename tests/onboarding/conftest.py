@@ -1,4 +1,4 @@
-"""The onboarding feature wired as in production (build_app + make_onboarding), with a clock the
+"""The onboarding feature wired as in production (build_app and its Features), with a clock the
 test moves by hand and helpers that send Slack's own request shapes, signed."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from slack_bolt import App, BoltResponse
 from sqlalchemy import select
 
-from bot.app import build_app, make_onboarding
+from bot.app import Features, build_app
 from bot.coffee import service as coffee_service
 from bot.coffee.schedule import SeriesSettings
 from bot.config import Settings
@@ -287,9 +287,9 @@ def make_onboarding_app(
         s = settings.model_copy(update=values)
         clock = clock or Clock()
         db = on or store
-        feature = make_onboarding(s, db, clock)
-        app = background.track_app(build_app(s, db, clock=clock, onboarding_feature=feature))
-        return Onboarding(app, feature, clock, db, slack, s, background)
+        features = background.track(Features(s, db, clock))
+        app = build_app(s, db, features=features)
+        return Onboarding(app, features.onboarding, clock, db, slack, s, background)
 
     return make
 

@@ -36,7 +36,7 @@ def test_shutdown_finishes_everything_queued_then_runs_late_work_on_the_caller()
     pool.submit(gate.wait)  # the only worker is busy: the rest queue behind it
     for n in range(20):
         pool.submit(done.append, n)
-    stopper = threading.Thread(target=lambda: done.append(pool.shutdown(10)))
+    stopper = threading.Thread(target=lambda: done.append(pool.close(10)))
     stopper.start()
     gate.set()
     stopper.join()
@@ -51,7 +51,7 @@ def test_shutdown_says_so_when_work_outlives_its_timeout():
     pool = AfterAck(workers=1)
     gate = threading.Event()
     pool.submit(gate.wait)
-    assert pool.shutdown(0) is False
+    assert pool.close(0) is False
     assert pool.busy == 1
     gate.set()
     assert pool.wait_idle(10) is True
