@@ -229,7 +229,12 @@ def run() -> None:
 
 @main.command()
 def clock() -> None:
-    """Only the scheduler, no requests: optional, as every serve and run process has one too."""
+    """Only the scheduler, no requests: DM delivery, journey steps and follow-ups, lean coffee
+    (opening, voting, closing, reminders, the next meetup) and talk reminders.
+
+    Optional, as every serve and run process has one too; only the one holding the clock
+    lease works it.
+    """
     settings = _settings()
     bot = _bot(settings, "SLACK_BOT_TOKEN")
     click.echo("scheduler running (it works while this process holds the clock); Ctrl-C stops it")

@@ -6,8 +6,8 @@ coffee, talk reminders) run only in the process that holds it. When the holder d
 process takes the lease on its next try (within LEASE_EVERY seconds), recovers the deliveries
 the dead holder left half-done, and carries on. The database stays the source of truth:
 every step is a conditional update, so even two holders by accident never send anything twice.
-
-Jobs have fixed ids and replace_existing, so a restart never adds copies.
+That, not the scheduler, is what makes a restart safe: the jobs live in memory and begin afresh
+with each process, and whatever fell due meanwhile is found in the database on the first run.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from bot.talks.reminders import TalkReminders
 from bot.times import utcnow
 
 log = logging.getLogger(__name__)
-logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line every 5 s otherwise
 
 LEASE_JOB = "clock-lease"
 OUTBOX_JOB = "onboarding-outbox"

@@ -57,8 +57,8 @@ def normalize_url(url: str) -> str:
 REQUEST_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its least
 RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
-# server threads (8) + after-ack (4) + lazy listeners (5) + clock and redraws fit in the
-# pool; a burst from more threads than that borrows overflow connections
+# server threads (8) + the after-ack pool (8, lazy listeners included) + clock and redraws fit
+# in the pool; a burst from more threads than that borrows overflow connections
 POOL_SIZE, POOL_OVERFLOW = 20, 20
 APPLICATION_NAME = "wgbot"
 # the server's statement_timeout fires first and keeps the connection; this much later the
