@@ -31,15 +31,13 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from bench.floor import SECRET, bare_bolt
 from bot.app import Features, build_app
 from bot.config import IsolatedSettings
 from bot.store import Store
 from bot.store.models import OutboxMessage
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.requests import bolt_request
-
-SECRET = "bench-signing-secret-0123456789abcdef"
-
 
 CHANNEL = "C0WGPLAT"
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -134,12 +132,7 @@ def main() -> None:
         features = Features(settings, store)
         onboarding = features.onboarding
         bot = build_app(settings, store, features=features)
-        bare = App(
-            signing_secret=SECRET,
-            client=WebClient(token="xoxb-bench", base_url=slack.api_url),
-            process_before_response=True,
-            token_verification_enabled=False,
-        )
+        bare = bare_bolt(client=WebClient(token="xoxb-bench", base_url=slack.api_url))
 
         @bare.event("team_join")
         def _ignore() -> None:

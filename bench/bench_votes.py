@@ -27,6 +27,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from bench.floor import SECRET, bare_bolt
 from bot.app import Features, build_app
 from bot.coffee.dots import BUSY
 from bot.config import Settings
@@ -35,7 +36,6 @@ from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVot
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.requests import action_body, bolt_request
 
-SECRET = "bench-signing-secret-0123456789abcdef"
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -115,12 +115,7 @@ def main() -> None:
         features = Features(settings, store, redraw_delay=1.5)
         coffee = features.coffee
         bot = build_app(settings, store, features=features)
-        bare = App(
-            signing_secret=SECRET,
-            client=WebClient(token="xoxb-bench", base_url=slack.api_url),
-            process_before_response=True,
-            token_verification_enabled=False,
-        )
+        bare = bare_bolt(client=WebClient(token="xoxb-bench", base_url=slack.api_url))
 
         @bare.action("coffee_vote")
         def _ack(ack) -> None:

@@ -17,7 +17,7 @@ from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
 from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, content_at
-from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.feature import OnboardingFeature
 from bot.onboarding.outbox import Sender
 from bot.runtime import metrics
 from bot.slack import errors, ignored, payloads

@@ -15,7 +15,7 @@ from bot.app import Features, build_app
 from bot.bootstrap import open_store
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
-from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.feature import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import Clock

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.coffee.listeners import CoffeeFeature
-from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.feature import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import Lease
 from bot.talks.reminders import TalkReminders

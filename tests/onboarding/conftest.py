@@ -21,7 +21,7 @@ from bot.coffee import service as coffee_service
 from bot.coffee.schedule import SeriesSettings
 from bot.config import Settings
 from bot.onboarding import views
-from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.feature import OnboardingFeature
 from bot.store import Store
 from bot.store.models import ChecklistTick, OutboxMessage
 from bot.testing.fake_slack import Call, FakeSlack
@@ -95,6 +95,11 @@ def envelope(event: dict[str, Any], event_id: str | None = None) -> str:
 
 def team_join(user: dict[str, Any]) -> dict[str, Any]:
     return {"type": "team_join", "user": user}
+
+
+def joined(user_id: str, display_name: str = "", event_id: str | None = None, **fields: Any) -> str:
+    """A person joining the workspace, as the signed envelope Slack POSTs."""
+    return envelope(team_join(newcomer(user_id, display_name, **fields)), event_id=event_id)
 
 
 def channel_join(user_id: str, channel: str = CHANNEL) -> dict[str, Any]:

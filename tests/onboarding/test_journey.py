@@ -18,6 +18,7 @@ from tests.onboarding.conftest import (
     checklist_state,
     dm_of,
     envelope,
+    joined,
     newcomer,
     team_join,
 )
@@ -32,9 +33,11 @@ def at(*args: int) -> dt.datetime:
 
 @pytest.mark.parametrize("order", ["workspace first", "channel first"])
 def test_joining_the_workspace_and_the_channel_gets_one_welcome(ob, slack, order):
-    joined = envelope(team_join(newcomer("U0EVE", "Eve", tz=LONDON)), event_id="Ev0TEAMJOIN")
+    in_workspace = joined("U0EVE", "Eve", tz=LONDON, event_id="Ev0TEAMJOIN")
     in_channel = envelope(channel_join("U0EVE"), event_id="Ev0CHANJOIN")
-    bodies = [joined, in_channel] if order == "workspace first" else [in_channel, joined]
+    bodies = (
+        [in_workspace, in_channel] if order == "workspace first" else [in_channel, in_workspace]
+    )
     for body in bodies:
         assert ob.post_event(body).status == 200
         assert ob.post_event(body, headers=RETRY).status == 200  # Slack's retry
