@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -110,3 +111,14 @@ def assert_unchanged_reimport(store: Store, *paths: Path, **options: Any) -> Imp
     assert again.events == []
     assert snapshot(store) == before  # revision, ids, links, search rows: all the same
     return again
+
+
+def vevents(text: str) -> list[str]:
+    """An iCalendar file's VEVENT blocks, lines unfolded."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", text)
+    return re.findall(r"^BEGIN:VEVENT\r?$.*?^END:VEVENT\r?$", unfolded, re.M | re.S)
+
+
+def field(event: str, name: str) -> str:
+    m = re.search(rf"^{name}(?:;[^:]*)?:(.*?)\r?$", event, re.M)
+    return m.group(1) if m else ""
