@@ -3,6 +3,9 @@
 Keys are the conference slug and each talk's source id, so importing the same file twice
 changes nothing and a newer export updates talks in place. Bulk statements keep a
 50,000-talk import to seconds.
+
+The one way in is pipeline.import_parsed: `wgbot import` and seeding at start both write
+through it, and the diff it reports is the plan it applies, computed once.
 """
 
 from __future__ import annotations
@@ -232,11 +235,6 @@ def plan(session: Session, catalog: Catalog) -> Plan:
     wanted = {t.source_id for t in catalog.talks}
     out.gone = {sid: tid for sid, (tid, _) in current.items() if sid not in wanted}
     return out
-
-
-def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
-    """Make the store hold exactly what the catalog says about its conference."""
-    return apply_plan(session, plan(session, catalog))
 
 
 def apply_plan(session: Session, planned: Plan) -> ImportReport:
