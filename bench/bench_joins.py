@@ -31,15 +31,13 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bot.app import build_app, make_onboarding
+from bench.floor import SECRET, bare_bolt
+from bot.app import Features, build_app
 from bot.config import IsolatedSettings
 from bot.store import Store
 from bot.store.models import OutboxMessage
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.requests import bolt_request
-
-SECRET = "bench-signing-secret-0123456789abcdef"
-
 
 CHANNEL = "C0WGPLAT"
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -131,14 +129,10 @@ def main() -> None:
             WGBOT_WELCOME_CHANNELS=CHANNEL,
             WGBOT_DMS_PER_MINUTE=6000,  # 10 ms apart: the spacing is measured below
         )
-        onboarding = make_onboarding(settings, store)
-        bot = build_app(settings, store, onboarding_feature=onboarding)
-        bare = App(
-            signing_secret=SECRET,
-            client=WebClient(token="xoxb-bench", base_url=slack.api_url),
-            process_before_response=True,
-            token_verification_enabled=False,
-        )
+        features = Features(settings, store)
+        onboarding = features.onboarding
+        bot = build_app(settings, store, features=features)
+        bare = bare_bolt(client=WebClient(token="xoxb-bench", base_url=slack.api_url))
 
         @bare.event("team_join")
         def _ignore() -> None:

@@ -27,7 +27,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bot.app import build_app, make_coffee, make_onboarding
+from bench.floor import SECRET, bare_bolt
+from bot.app import Features, build_app
 from bot.coffee.dots import BUSY
 from bot.config import Settings
 from bot.store import Store
@@ -35,7 +36,6 @@ from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVot
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.requests import action_body, bolt_request
 
-SECRET = "bench-signing-secret-0123456789abcdef"
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -112,19 +112,10 @@ def main() -> None:
             SLACK_API_URL=slack.api_url,
             DATABASE_URL=url,
         )
-        coffee = make_coffee(settings, store, redraw_delay=1.5)
-        bot = build_app(
-            settings,
-            store,
-            coffee_feature=coffee,
-            onboarding_feature=make_onboarding(settings, store),
-        )
-        bare = App(
-            signing_secret=SECRET,
-            client=WebClient(token="xoxb-bench", base_url=slack.api_url),
-            process_before_response=True,
-            token_verification_enabled=False,
-        )
+        features = Features(settings, store, redraw_delay=1.5)
+        coffee = features.coffee
+        bot = build_app(settings, store, features=features)
+        bare = bare_bolt(client=WebClient(token="xoxb-bench", base_url=slack.api_url))
 
         @bare.action("coffee_vote")
         def _ack(ack) -> None:

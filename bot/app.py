@@ -1,20 +1,15 @@
-"""Assemble the Bolt app: one client, one store, each feature registering its listeners."""
+"""Assemble the Bolt app: the parts every feature shares, built once, and each feature
+registering its listeners."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.coffee import listeners as coffee
 from bot.coffee.clock import CoffeeClock
@@ -22,116 +17,105 @@ from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
 from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, content_at
-from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.feature import OnboardingFeature
 from bot.onboarding.outbox import Sender
 from bot.runtime import metrics
 from bot.slack import errors, ignored, payloads
+from bot.slack.after_ack import AfterAck
+from bot.slack.clients import SlackClients
 from bot.slack.identity import verify_token
 from bot.slack.organisers import Organisers
 from bot.store import Store
 from bot.talks import listeners as talks
+from bot.talks.catalog_index import catalog_cache
 from bot.talks.listeners import TalksFeature
+from bot.times import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+AFTER_ACK_WORKERS = 8  # lazy listeners, vote notes, apologies: short calls to Slack
 
 
-def make_client(settings: Settings) -> WebClient:
-    """A Web API client that waits out 429s (honouring Retry-After) and retries 5xx once.
+class Features:
+    """The features of one app and what they share, each built once: the pool for work after
+    an ack (Bolt's lazy listeners run on it too, so one wait drains everything an ack
+    promised), the Slack clients, the organisers' list and the catalog cache."""
 
-    Retries sleep, so only code that runs after ack() may call this client.
-    """
-    return WebClient(
-        token=settings.slack_bot_token or None,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=1),
-        ],
-    )
-
-
-def make_onboarding(
-    settings: Settings,
-    store: Store,
-    clock: Callable[[], dt.datetime] = utcnow,
-    content: Callable[[], Content] | None = None,
-) -> OnboardingFeature:
-    # The sender keeps its own client without retry handlers: it stores a failed DM and
-    # retries it later itself, instead of sleeping inside a call.
-    client = WebClient(
-        token=settings.slack_bot_token or None,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[],  # not even slack_sdk's default retry of a dropped connection
-    )
-    content = content or functools.partial(content_at, settings.welcome_file)
-    sender = Sender(
-        store,
-        client,
-        content,
-        clock,
-        per_minute=settings.dms_per_minute,
-        welcome_guests=settings.welcome_guests,
-        coffee_channels=settings.group_coffee_channels,
-    )
-    return OnboardingFeature(store, settings, sender, content, clock)
-
-
-def make_coffee(
-    settings: Settings,
-    store: Store,
-    clock: Callable[[], dt.datetime] = utcnow,
-    *,
-    redraw_delay: float = 1.5,
-) -> CoffeeFeature:
-    # posts and redraws run on the scheduler's and lazy listeners' threads, after any ack, so
-    # this client may wait out a 429
-    coffee_clock = CoffeeClock(store, make_client(settings), clock, redraw_delay=redraw_delay)
-    return CoffeeFeature(store, clock, coffee_clock, Organisers(settings.organiser_ids))
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock = utcnow,
+        *,
+        client: WebClient | None = None,
+        content: Callable[[], Content] | None = None,
+        redraw_delay: float = 1.5,
+    ) -> None:
+        self.settings, self.store, self.clock = settings, store, clock
+        self.after_ack = AfterAck(AFTER_ACK_WORKERS)
+        self.clients = SlackClients.for_settings(settings, client)
+        self.organisers = Organisers(settings.organiser_ids)
+        self.catalog = catalog_cache()
+        self.talks = TalksFeature(store, clock, self.catalog)
+        content = content or functools.partial(content_at, settings.welcome_file)
+        sender = Sender(
+            store,
+            self.clients.outbox,
+            content,
+            clock,
+            per_minute=settings.dms_per_minute,
+            welcome_guests=settings.welcome_guests,
+            coffee_channels=settings.group_coffee_channels,
+        )
+        self.onboarding = OnboardingFeature(
+            store, settings, sender, content, clock, self.organisers, self.catalog
+        )
+        # posts and redraws run on the scheduler's threads and after acks, so this client may
+        # wait out a 429
+        coffee_clock = CoffeeClock(store, self.clients.calls, clock, redraw_delay=redraw_delay)
+        self.coffee = CoffeeFeature(store, clock, coffee_clock, self.organisers, self.after_ack)
 
 
 def build_app(
     settings: Settings,
     store: Store,
     *,
+    features: Features | None = None,
     client: WebClient | None = None,
     identity: AuthorizeResult | None = None,
     authorize: Callable[..., AuthorizeResult] | None = None,
-    clock: Callable[[], dt.datetime] = utcnow,
-    onboarding_feature: OnboardingFeature | None = None,
-    coffee_feature: CoffeeFeature | None = None,
-    listener_executor: Executor | None = None,
+    clock: Clock = utcnow,
 ) -> App:
-    """The app; unless told who it is (identity) or how to authorize, it asks Slack now."""
-    client = client or make_client(settings)
+    """The app; unless told who it is (identity) or how to authorize, it asks Slack now.
+
+    `features` (built here unless given) lets the caller reach what the app runs: the clock
+    process drives its features, tests drain its pool.
+    """
+    features = features or Features(settings, store, clock, client=client)
+    requests = features.clients.requests
     if authorize is None:
-        known = identity or verify_token(client)  # now, so no request ever waits on auth.test
+        known = identity or verify_token(requests)  # now, so no request ever waits on auth.test
 
         def authorize(**_: object) -> AuthorizeResult:
             return known
 
-    client.token = None  # the authorize callback hands the token to each request's client
+    requests.token = None  # the authorize callback hands the token to each request's client
     app = App(
-        client=client,
+        client=requests,
         authorize=authorize,
         signing_secret=settings.slack_signing_secret,
         # Listeners finish before the response goes out: commands answer inside ack(), and
         # Bolt's default runner would otherwise poll for the ack every 10 ms.
         process_before_response=True,
         token_verification_enabled=False,
-        listener_executor=listener_executor,
+        listener_executor=features.after_ack,  # lazy listeners, drained with the rest
         # right after the signature check: a malformed payload reaches nothing else
         before_authorize=payloads.RefuseMalformed(),
     )
     metrics.instrument(app)
-    errors.register(app)
-    talks.register(app, TalksFeature(store, clock))
-    onboarding.register(app, onboarding_feature or make_onboarding(settings, store, clock))
-    coffee.register(app, coffee_feature or make_coffee(settings, store, clock))
+    errors.register(app, features.after_ack)
+    talks.register(app, features.talks)
+    onboarding.register(app, features.onboarding)
+    coffee.register(app, features.coffee)
     ignored.register(app)  # last: it acks whatever no feature handles
     return app

@@ -40,10 +40,10 @@ def main() -> None:
 @click.argument("question")
 def ask(question: str) -> None:
     """Print what a slash command would answer, e.g. wgbot ask "/talks platform-day"."""
-    from bot.app import utcnow
     from bot.bootstrap import open_store
     from bot.slack.render import render
     from bot.talks.listeners import TalksFeature
+    from bot.times import utcnow
 
     settings = _settings()
     try:
@@ -137,8 +137,8 @@ def import_(
         if result.notices:
             click.echo(f"  {plural(result.notices, 'DM')} owed to people following changed talks")
     if announce and not dry_run:
-        from bot.app import make_client
         from bot.importers.announce import announce as post
+        from bot.slack.clients import make_client
 
         try:
             posted = post(make_client(settings), announce, results)
@@ -229,7 +229,12 @@ def run() -> None:
 
 @main.command()
 def clock() -> None:
-    """Only the scheduler, no requests: optional, as every serve and run process has one too."""
+    """Only the scheduler, no requests: DM delivery, journey steps and follow-ups, lean coffee
+    (opening, voting, closing, reminders, the next meetup) and talk reminders.
+
+    Optional, as every serve and run process has one too; only the one holding the clock
+    lease works it.
+    """
     settings = _settings()
     bot = _bot(settings, "SLACK_BOT_TOKEN")
     click.echo("scheduler running (it works while this process holds the clock); Ctrl-C stops it")

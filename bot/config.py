@@ -153,8 +153,8 @@ class IsolatedSettings(Settings):
         return (init_settings,)
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings(**overrides)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise ConfigError(f"Invalid settings: {exc}") from exc

@@ -1,8 +1,9 @@
 """Waiting for the work that follows an ack, instead of sleeping for it.
 
-An app under test answers a request at once and goes on working on other threads: Bolt's lazy
-listeners, the after-ack pool, the coffee clock's redraws. A test that reads what reached Slack,
-or checks that nothing did, first settles: it waits until all of that work is idle.
+An app under test answers a request at once and goes on working on other threads: its one
+after-ack pool (which also runs Bolt's lazy listeners) and the coffee clock's timed redraws.
+A test that reads what reached Slack, or checks that nothing did, first settles: it waits
+until all of that work is idle.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
+from bot.app import Features
 from bot.slack.after_ack import AfterAck
 
 SETTLE = 120.0  # only a safety net against a hang: settle returns as soon as all is idle
@@ -22,14 +24,22 @@ class Background:
         self._waits: list[Callable[[float], bool]] = []
         self._pools: list[AfterAck] = []
 
+    def track(self, features: Features) -> Features:
+        """Wait for the features' one pool (lazy listeners, vote notes, apologies) and for
+        the lean-coffee redraws waiting on their timers."""
+        if features.after_ack not in self._pools:
+            self._pools.append(features.after_ack)
+            self.add(features.after_ack.wait_idle)
+            self.add(features.coffee.coffee_clock.wait_idle)
+        return features
+
     def track_app(self, app: App) -> App:
-        """Run the app's lazy listeners on a pool that can be waited on (Bolt only calls
-        `submit` on its listener executor)."""
-        pool = AfterAck(workers=5, name="lazy")
-        app.listener_runner.listener_executor = pool
-        app.listener_runner.lazy_listener_runner.executor = pool
-        self._pools.append(pool)
-        self.add(pool.wait_idle)
+        """An app built with features of its own: its pool is Bolt's listener executor."""
+        pool = app.listener_runner.listener_executor
+        assert isinstance(pool, AfterAck), "build_app hands Bolt the features' pool"
+        if pool not in self._pools:
+            self._pools.append(pool)
+            self.add(pool.wait_idle)
         return app
 
     def add(self, wait_idle: Callable[[float], bool]) -> None:
@@ -52,4 +62,4 @@ class Background:
 
     def shutdown(self) -> None:
         for pool in self._pools:
-            pool.shutdown(SETTLE)
+            pool.close(SETTLE)

@@ -9,10 +9,8 @@ closing time closes the meetup once when it comes back.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
 
 from slack_sdk import WebClient
 from sqlalchemy import select, update
@@ -23,6 +21,7 @@ from bot.runtime import metrics
 from bot.slack.replies import Reply
 from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession
+from bot.times import Clock
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ class CoffeeClock:
         self,
         store: Store,
         client: WebClient,
-        clock: Callable[[], dt.datetime],
+        clock: Clock,
         *,
         redraw_delay: float = 1.5,
     ) -> None:

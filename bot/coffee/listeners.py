@@ -8,9 +8,7 @@ checking who is an organiser may need users.info.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -27,6 +25,7 @@ from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY, Reply
 from bot.store import Store
 from bot.store.models import CoffeeSeries, CoffeeSession
+from bot.times import Clock
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +42,14 @@ class CoffeeFeature:
     def __init__(
         self,
         store: Store,
-        clock: Callable[[], dt.datetime],
+        clock: Clock,
         coffee_clock: CoffeeClock,
         organisers: Organisers,
+        after_ack: AfterAck,
     ) -> None:
         self.store, self.clock = store, clock
         self.coffee_clock, self.organisers = coffee_clock, organisers
-        self.after_ack = AfterAck()
+        self.after_ack = after_ack  # the app's one pool for work after an ack
 
     def answer(self, url: str | None, text: str, replace: bool, session_id: int | None) -> None:
         """A private answer through response_url, then the meetup's message redrawn."""

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bot.coffee.schedule import SeriesSettings, next_start
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.store.states import TopicState
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
 MAX_TOPICS = 40  # per session, carried topics included: one message's 50 blocks hold them
@@ -187,23 +188,18 @@ def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime
     earliest = max(now, first_day - dt.timedelta(seconds=1))
     if last is None:
         return earliest
-    local = _aware(last).astimezone(tz)
+    local = last.astimezone(tz)
     day_end = dt.datetime.combine(local.date(), dt.time(23, 59, 59), tzinfo=tz)
     return max(earliest, day_end.astimezone(dt.UTC))
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every time stored here is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def due_state(s: CoffeeSession, now: dt.datetime) -> str:
     """Where the clock says this session should be now."""
-    if now >= _aware(s.starts_at):
+    if now >= s.starts_at:
         return "closed"
-    if now >= _aware(s.vote_at):
+    if now >= s.vote_at:
         return "voting"
-    if now >= _aware(s.collect_at):
+    if now >= s.collect_at:
         return "collecting"
     return "scheduled"
 
@@ -216,7 +212,7 @@ def claim_reminder(
     posts only the nearest."""
     if s.state not in ("collecting", "voting"):
         return None
-    starts = _aware(s.starts_at)
+    starts = s.starts_at
     due = [m for m in reminders if starts - dt.timedelta(minutes=m) <= now < starts]
     if not due:
         return None
@@ -392,7 +388,7 @@ def edit(
 
 def withdraw(db: Session, topic_id: int, user_id: str, *, organiser: bool = False) -> None:
     topic = _own_open_topic(db, topic_id, user_id, organiser)
-    topic.state = "withdrawn" if topic.user_id == user_id else "removed"
+    topic.state = TopicState.WITHDRAWN if topic.user_id == user_id else TopicState.REMOVED
     db.execute(delete(CoffeeVote).where(CoffeeVote.topic_id == topic_id))  # the dots come back
 
 
@@ -418,7 +414,7 @@ def merge(db: Session, keep_id: int, drop_id: int) -> str:
             db.delete(vote)  # one dot per topic: a voter of both keeps one and gets one back
         else:
             vote.topic_id = keep_id
-    drop.state, drop.merged_into = "merged", keep_id
+    drop.state, drop.merged_into = TopicState.MERGED, keep_id
     words = drop.title + (f": {drop.description}" if drop.description else "")
     merged = "\n".join(p for p in (keep.description, f"Merged in: {words}") if p)
     keep.description = merged[: MAX_DESCRIPTION * 4]  # several merges may add up

@@ -3,6 +3,9 @@
 Keys are the conference slug and each talk's source id, so importing the same file twice
 changes nothing and a newer export updates talks in place. Bulk statements keep a
 50,000-talk import to seconds.
+
+The one way in is pipeline.import_parsed: `wgbot import` and seeding at start both write
+through it, and the diff it reports is the plan it applies, computed once.
 """
 
 from __future__ import annotations
@@ -60,8 +63,6 @@ def sort_key(t: TalkRecord) -> str:
 def _utc(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC).isoformat()
 
 
@@ -82,7 +83,9 @@ def fingerprint(t: TalkRecord) -> tuple:
     )
 
 
-def _upsert_by_key(session: Session, model: type, names: dict[str, str]) -> dict[str, int]:
+def _upsert_by_key(
+    session: Session, model: type[Speaker] | type[Company], names: dict[str, str]
+) -> dict[str, int]:
     """Ids of speakers or companies by folded key, inserting the missing ones in bulk."""
     ids: dict[str, int] = {}
     keys = list(names)
@@ -232,11 +235,6 @@ def plan(session: Session, catalog: Catalog) -> Plan:
     wanted = {t.source_id for t in catalog.talks}
     out.gone = {sid: tid for sid, (tid, _) in current.items() if sid not in wanted}
     return out
-
-
-def apply_catalog(session: Session, catalog: Catalog) -> ImportReport:
-    """Make the store hold exactly what the catalog says about its conference."""
-    return apply_plan(session, plan(session, catalog))
 
 
 def apply_plan(session: Session, planned: Plan) -> ImportReport:

@@ -64,10 +64,10 @@ def conference_zone(
     if options.timezone:
         return check_zone(options.timezone, f"{path}: --timezone"), "from --timezone", True
     named = clean_text(as_str(conf.get("time_zone_name")))
-    offsets = Counter(s.utcoffset() for s in starts if s.utcoffset() is not None)
+    offsets = Counter(off for s in starts if (off := s.utcoffset()) is not None)
     if named:
         zone = ZoneInfo(check_zone(named, f"{path}: time_zone_name"))
-        fixed = offset_zone(offsets)  # type: ignore[arg-type]
+        fixed = offset_zone(offsets)
         if (
             fixed
             and starts
@@ -82,7 +82,7 @@ def conference_zone(
                 False,
             )
         return named, "from the file's time_zone_name", True
-    fixed = offset_zone(offsets)  # type: ignore[arg-type]
+    fixed = offset_zone(offsets)
     if fixed:
         return (
             fixed,
@@ -93,9 +93,9 @@ def conference_zone(
     return "UTC", "the file names no zone (--timezone names it)", False
 
 
-def _offset(offsets: Counter[dt.timedelta | None]) -> str:
+def _offset(offsets: Counter[dt.timedelta]) -> str:
     (offset,) = offsets
-    minutes = int((offset or dt.timedelta()).total_seconds() // 60)
+    minutes = int(offset.total_seconds() // 60)
     return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
@@ -121,8 +121,8 @@ def read_schedule(
 
     flat: list[tuple[str, Any, str, dict[str, Any]]] = []
     for _, day_date, rooms in raw_days:
-        for _, room_name, events in rooms:
-            for where, ev in events:
+        for _, room_name, entries in rooms:
+            for where, ev in entries:
                 flat.append((where, day_date, room_name, ev))
 
     starts: dict[str, dt.datetime | None] = {}

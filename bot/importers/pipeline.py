@@ -9,8 +9,7 @@ removes the conference's talks that it does not hold.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from bot.importers.records import Catalog, CatalogFileError, Options, Parsed
 from bot.store import Store
 from bot.store.models import Conference, Event, Talk
 from bot.talks import follows
+from bot.times import Clock, utcnow
 
 
 @dataclass
@@ -152,7 +152,7 @@ def import_parsed(
     parsed: list[Parsed],
     *,
     dry_run: bool = False,
-    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    now: Clock = utcnow,
 ) -> list[ImportResult]:
     """Write read files into the store, in one transaction; a dry run rolls it back."""
     groups = merge(parsed)

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from click._termui_impl import ProgressBar
 
 from bot.importers.records import Progress
 
@@ -15,16 +16,16 @@ class TerminalProgress(Progress):
 
     def __init__(self, threshold: int = 500) -> None:
         self.threshold = threshold
-        self._bar = None
+        self._bar: ProgressBar[int] | None = None
 
     def start(self, total: int, label: str) -> None:
         if total > self.threshold:
-            self._bar = click.progressbar(
+            bar: ProgressBar[int] = click.progressbar(
                 length=total,
                 label=f"reading {Path(label).name} ({total:,} entries)",
                 file=sys.stderr,
             )
-            self._bar.__enter__()
+            self._bar = bar.__enter__()
 
     def advance(self, n: int = 1) -> None:
         if self._bar is not None:

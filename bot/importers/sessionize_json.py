@@ -30,6 +30,7 @@ from bot.importers.records import (
     Options,
     Parsed,
     SpeakerRecord,
+    TalkRecord,
 )
 from bot.importers.text import clean_text, format_of, html_text, split_format_prefix
 from bot.importers.zones import check_zone, iso_datetime
@@ -90,11 +91,11 @@ def read(data: Any, path: str, options: Options) -> Parsed:
     }
     tracks: dict[str, str] = {}
     formats: dict[str, str] = {}
-    for c, cat in enumerate(_list(root.get("categories"), f"{path}: categories")):
-        cat = _mapping(cat, f"{path}: categories[{c}]")
-        kind = set(words(str(cat.get("title") or "")))
-        target = tracks if kind & {"track", "tracks", "stream", "topic", "event"} else None
-        if kind & {"format", "type", "length"}:
+    for c, raw_cat in enumerate(_list(root.get("categories"), f"{path}: categories")):
+        cat = _mapping(raw_cat, f"{path}: categories[{c}]")
+        said = set(words(str(cat.get("title") or "")))
+        target = tracks if said & {"track", "tracks", "stream", "topic", "event"} else None
+        if said & {"format", "type", "length"}:
             target = formats
         if target is None:
             continue
@@ -103,7 +104,7 @@ def read(data: Any, path: str, options: Options) -> Parsed:
                 target[_key(item.get("id"))] = clean_text(str(item["name"]))
 
     events: dict[str, EventRecord] = {}
-    talks = []
+    talks: list[TalkRecord] = []
     skipped: list[str] = []
     options.progress.start(len(sessions), path)
     for i, raw in enumerate(sessions):
@@ -117,14 +118,14 @@ def read(data: Any, path: str, options: Options) -> Parsed:
         if session.get("isServiceSession"):
             skipped.append(title)
             continue
-        people = []
+        people: list[SpeakerRecord] = []
         for ref in _list(session.get("speakers"), f"{where}: speakers"):
             if isinstance(ref, dict):  # some exports inline {"id", "name"}
                 ref = ref.get("id")
-            person = speakers.get(_key(ref))
-            if person is None:
+            speaker = speakers.get(_key(ref))
+            if speaker is None:
                 raise CatalogFileError(f"{where}: speaker {str(ref)[:60]!r} is not in 'speakers'")
-            people.append(person)
+            people.append(speaker)
         items = [_key(x) for x in _list(session.get("categoryItems"), f"{where}: categoryItems")]
         track = next((tracks[x] for x in items if x in tracks), None)
         kind = next((formats[x] for x in items if x in formats), None)

@@ -46,7 +46,6 @@ def due_at(started: dt.datetime, step: Step, tz: str) -> dt.datetime:
     """`step.day` days after `started`, counted in the person's calendar, at `step.hour` local
     time; in UTC. Across a DST change the local hour stays and the UTC hour moves."""
     where = zone(tz)
-    start = started if started.tzinfo else started.replace(tzinfo=dt.UTC)
-    day = start.astimezone(where).date() + dt.timedelta(days=step.day)
+    day = started.astimezone(where).date() + dt.timedelta(days=step.day)
     local = dt.datetime(day.year, day.month, day.day, step.hour, tzinfo=where)
     return local.astimezone(dt.UTC)

@@ -39,13 +39,15 @@ from bot.onboarding.journey import tz_of
 from bot.onboarding.newcomers import INVITED, Home, from_home_team, why_not
 from bot.slack.blocks import section
 from bot.slack.replies import Reply
-from bot.store import Store
+from bot.store import Store, rowcount
 from bot.store.models import OutboxMessage
+from bot.store.states import OutboxKind, OutboxState
+from bot.times import Clock
 
 log = logging.getLogger(__name__)
 
-NOTICE = "talk_notice"  # made by bot.talks.follows; its text travels in the row
-REMINDER = "talk_reminder"  # made by bot.talks.reminders; expires when the talk begins
+NOTICE = OutboxKind.TALK_NOTICE  # made by bot.talks.follows; its text travels in the row
+REMINDER = OutboxKind.TALK_REMINDER  # made by bot.talks.reminders; expires when the talk begins
 
 CLAIM = dt.timedelta(minutes=2)  # a sender holds a row this long before others may retry it
 MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
@@ -58,8 +60,8 @@ def _takeable(now: dt.datetime) -> ColumnElement[bool]:
     """Due and pending, or claimed by a sender that stopped before posting."""
     m = OutboxMessage
     return or_(
-        and_(m.state == "pending", m.due_at <= now),
-        and_(m.state == "sending", m.claimed_until < now),
+        and_(m.state == OutboxState.PENDING, m.due_at <= now),
+        and_(m.state == OutboxState.SENDING, m.claimed_until < now),
     )
 
 
@@ -69,7 +71,7 @@ class Sender:
         store: Store,
         client: WebClient,
         content: Callable[[], Content],
-        clock: Callable[[], dt.datetime],
+        clock: Clock,
         *,
         per_minute: int = 40,
         welcome_guests: bool = False,
@@ -121,14 +123,14 @@ class Sender:
         with self.store.session() as s:
             lost = s.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.state == "posting")
-                .values(state="unknown", last_error="the sender stopped while posting")
+                .where(OutboxMessage.state == OutboxState.POSTING)
+                .values(state=OutboxState.UNKNOWN, last_error="the sender stopped while posting")
                 .returning(OutboxMessage.id)
             ).all()
             again = s.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.state == "sending")
-                .values(state="pending", due_at=now, claimed_until=None)
+                .where(OutboxMessage.state == OutboxState.SENDING)
+                .values(state=OutboxState.PENDING, due_at=now, claimed_until=None)
                 .returning(OutboxMessage.id)
             ).all()
         return len(lost) + len(again)
@@ -138,8 +140,10 @@ class Sender:
             # a sender that died mid-post: never guess, never send twice
             s.execute(
                 update(OutboxMessage)
-                .where(OutboxMessage.state == "posting", OutboxMessage.claimed_until < now)
-                .values(state="unknown", last_error="the sender stopped while posting")
+                .where(
+                    OutboxMessage.state == OutboxState.POSTING, OutboxMessage.claimed_until < now
+                )
+                .values(state=OutboxState.UNKNOWN, last_error="the sender stopped while posting")
             )
             candidates = s.scalars(
                 select(OutboxMessage.id)
@@ -149,16 +153,16 @@ class Sender:
             ).all()
         for id_ in candidates:
             with self.store.session() as s:
-                taken = s.execute(
+                claim = s.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == id_, _takeable(now))
                     .values(
-                        state="sending",
+                        state=OutboxState.SENDING,
                         claimed_until=now + CLAIM,
                         attempts=OutboxMessage.attempts + 1,
                     )
-                ).rowcount
-                if taken:
+                )
+                if rowcount(claim):
                     row = s.get(OutboxMessage, id_)
                     s.expunge(row)
                     return row
@@ -171,18 +175,16 @@ class Sender:
     # ---- one DM ----------------------------------------------------------------------------
     def _deliver(self, row: OutboxMessage) -> None:
         step = "sending"
-        expires = row.expires_at
-        if expires is not None:
-            expires = expires if expires.tzinfo else expires.replace(tzinfo=dt.UTC)
-            if self.clock() >= expires:  # a reminder for a talk that has begun: never late
-                self._set(row.id, state="skipped", last_error="expired", claimed_until=None)
-                return
+        # a reminder for a talk that has begun: never late
+        if row.expires_at is not None and self.clock() >= row.expires_at:
+            self._set(row.id, state=OutboxState.SKIPPED, last_error="expired", claimed_until=None)
+            return
         try:
             if row.kind == service.STEP:
                 with self.store.session() as s:
                     why = service.step_skipped(s, self.content(), row)
                 if why:
-                    self._set(row.id, state="skipped", last_error=why, claimed_until=None)
+                    self._set(row.id, state=OutboxState.SKIPPED, last_error=why, claimed_until=None)
                     return
             name, tz = row.name, row.tz
             first = row.kind == service.WELCOME and row.scope == service.FIRST
@@ -195,7 +197,7 @@ class Sender:
                     self._wait_for_join(row)
                     return
                 if why:
-                    self._set(row.id, state="skipped", last_error=why, claimed_until=None)
+                    self._set(row.id, state=OutboxState.SKIPPED, last_error=why, claimed_until=None)
                     return
                 name, tz = display_name(user), tz_of(user) or tz
             channel = (
@@ -209,10 +211,12 @@ class Sender:
                     update(OutboxMessage)
                     .where(
                         OutboxMessage.id == row.id,
-                        OutboxMessage.state == "sending",
+                        OutboxMessage.state == OutboxState.SENDING,
                         OutboxMessage.attempts == row.attempts,
                     )
-                    .values(state="posting", channel_id=channel, name=name[:200], tz=tz[:64])
+                    .values(
+                        state=OutboxState.POSTING, channel_id=channel, name=name[:200], tz=tz[:64]
+                    )
                     .returning(OutboxMessage.id)
                 ).first()
             if still_mine is None:
@@ -228,7 +232,7 @@ class Sender:
                     update(OutboxMessage)
                     .where(OutboxMessage.id == row.id)
                     .values(
-                        state="sent",
+                        state=OutboxState.SENT,
                         message_ts=posted.get("ts") or "",
                         sent_at=now,
                         claimed_until=None,
@@ -242,7 +246,7 @@ class Sender:
         except Exception as exc:  # network errors, timeouts: Slack may or may not have it
             log.warning("DM %s to %s: %s", row.kind, row.user_id, exc)
             if step == "posting":
-                self._set(row.id, state="unknown", last_error=str(exc)[:300])
+                self._set(row.id, state=OutboxState.UNKNOWN, last_error=str(exc)[:300])
             else:
                 self._retry(row, None, str(exc))
 
@@ -278,20 +282,22 @@ class Sender:
             self._retry(row, delay, error)
             return
         log.warning("DM %s to %s failed: %s", row.kind, row.user_id, error)
-        self._set(row.id, state="failed", last_error=error[:300], claimed_until=None)
+        self._set(row.id, state=OutboxState.FAILED, last_error=error[:300], claimed_until=None)
 
     def _wait_for_join(self, row: OutboxMessage) -> None:
         """Invited, not joined: look again later, without counting it as a failed attempt."""
         now = self.clock()
-        created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=dt.UTC)
-        if now - created >= INVITE_WAIT:
+        if now - row.created_at >= INVITE_WAIT:
             self._set(
-                row.id, state="skipped", last_error="invited, never joined", claimed_until=None
+                row.id,
+                state=OutboxState.SKIPPED,
+                last_error="invited, never joined",
+                claimed_until=None,
             )
             return
         self._set(
             row.id,
-            state="pending",
+            state=OutboxState.PENDING,
             due_at=now + INVITE_RECHECK,
             attempts=row.attempts - 1,
             claimed_until=None,
@@ -301,13 +307,13 @@ class Sender:
     def _retry(self, row: OutboxMessage, delay: float | None, error: str) -> None:
         if row.attempts >= MAX_ATTEMPTS:
             log.error("giving up DM %s to %s: %s", row.kind, row.user_id, error)
-            self._set(row.id, state="failed", last_error=error[:300], claimed_until=None)
+            self._set(row.id, state=OutboxState.FAILED, last_error=error[:300], claimed_until=None)
             return
         if delay is None:
             delay = min(BACKOFF_CAP, 5.0 * 2 ** (row.attempts - 1))
         self._set(
             row.id,
-            state="pending",
+            state=OutboxState.PENDING,
             due_at=self.clock() + dt.timedelta(seconds=delay),
             claimed_until=None,
             last_error=error[:300],

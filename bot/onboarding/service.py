@@ -4,7 +4,6 @@ functions over a session."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
@@ -14,13 +13,15 @@ from sqlalchemy.orm import Session
 
 from bot.onboarding.content import Content
 from bot.onboarding.journey import due_at
-from bot.store import dialect_of
+from bot.store import dialect_of, rowcount
 from bot.store.models import ChecklistTick, Journey, OutboxMessage
+from bot.store.states import OutboxKind, OutboxState
 
-WELCOME = "welcome"
-STEP = "step"  # one DM of the journey; its scope is the step's id
-FOLLOW_UP = "follow_up"
-DM_ANSWER = "dm_answer"  # the short answer to someone writing to the bot in its Messages tab
+WELCOME = OutboxKind.WELCOME
+STEP = OutboxKind.STEP  # one DM of the journey; its scope is the step's id
+FOLLOW_UP = OutboxKind.FOLLOW_UP
+# the short answer to someone writing to the bot in its Messages tab
+DM_ANSWER = OutboxKind.DM_ANSWER
 
 FIRST = "first"  # the scope of the one first welcome per person, whatever the trigger
 RESEND_EVERY = dt.timedelta(hours=1)  # /welcome sends the welcome again at most this often
@@ -60,7 +61,7 @@ def owe(
         kind=kind,
         scope=scope,
         name=name[:200],
-        state="pending",
+        state=OutboxState.PENDING,
         attempts=0,
         due_at=due or now,
         created_at=now,
@@ -85,12 +86,12 @@ def wake(
             OutboxMessage.user_id == user_id,
             OutboxMessage.kind == kind,
             OutboxMessage.scope == scope,
-            OutboxMessage.state == "pending",
+            OutboxMessage.state == OutboxState.PENDING,
             OutboxMessage.due_at > now,
         )
         .values(due_at=now)
     )
-    return bool(woken.rowcount)
+    return bool(rowcount(woken))
 
 
 def greeted_as(session: Session, team_id: str, user_id: str) -> str:
@@ -103,7 +104,7 @@ def greeted_as(session: Session, team_id: str, user_id: str) -> str:
                 OutboxMessage.team_id == team_id,
                 OutboxMessage.user_id == user_id,
                 OutboxMessage.kind.in_((WELCOME, FOLLOW_UP)),
-                OutboxMessage.state == "sent",
+                OutboxMessage.state == OutboxState.SENT,
             )
             .order_by(OutboxMessage.sent_at.desc())
             .limit(1)
@@ -152,7 +153,7 @@ def owe_follow_ups(session: Session, now: dt.datetime, after: dt.timedelta) -> i
         select(OutboxMessage.team_id, OutboxMessage.user_id, OutboxMessage.name)
         .where(
             OutboxMessage.kind == WELCOME,
-            OutboxMessage.state == "sent",
+            OutboxMessage.state == OutboxState.SENT,
             OutboxMessage.sent_at <= now - after,
             ~ticked,
         )
@@ -199,10 +200,6 @@ def owe_first_welcome(
     )
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def owe_resend(
     session: Session, *, team_id: str, user_id: str, now: dt.datetime
 ) -> dt.datetime | None:
@@ -217,8 +214,8 @@ def owe_resend(
             OutboxMessage.scope.like("resend:%"),
         )
     )
-    if last is not None and now - _aware(last) < RESEND_EVERY:
-        return _aware(last) + RESEND_EVERY
+    if last is not None and now - last < RESEND_EVERY:
+        return last + RESEND_EVERY
     owed = owe(
         session,
         team_id=team_id,
@@ -280,7 +277,7 @@ def owe_steps(session: Session, content: Content, now: dt.datetime) -> int:
     for j in journeys:
         name = ""
         for step in content.journey:
-            due = due_at(_aware(j.started_at), step, j.tz)
+            due = due_at(j.started_at, step, j.tz)
             if due < now - LATE or (j.team_id, j.user_id, step.id) in owed_already:
                 continue
             name = name or greeted_as(session, j.team_id, j.user_id) or "-"
@@ -323,9 +320,9 @@ def stop_journey(session: Session, team_id: str, user_id: str, now: dt.datetime)
             OutboxMessage.team_id == team_id,
             OutboxMessage.user_id == user_id,
             OutboxMessage.kind == STEP,
-            OutboxMessage.state == "pending",
+            OutboxMessage.state == OutboxState.PENDING,
         )
-        .values(state="skipped", last_error=STOPPED)
+        .values(state=OutboxState.SKIPPED, last_error=STOPPED)
         .returning(OutboxMessage.id)
     ).all()
     return len(skipped)
@@ -353,7 +350,7 @@ def sent_messages(session: Session, team_id: str, user_id: str) -> list[OutboxMe
             OutboxMessage.team_id == team_id,
             OutboxMessage.user_id == user_id,
             OutboxMessage.kind.in_((WELCOME, FOLLOW_UP)),
-            OutboxMessage.state == "sent",
+            OutboxMessage.state == OutboxState.SENT,
             OutboxMessage.message_ts != "",
         )
         .order_by(OutboxMessage.id.desc())
@@ -362,110 +359,3 @@ def sent_messages(session: Session, team_id: str, user_id: str) -> list[OutboxMe
     for row in rows:
         session.expunge(row)
     return list(rows)
-
-
-# ---- what organisers see ---------------------------------------------------------------------
-@dataclass
-class Funnel:
-    """Onboarding at a glance for one workspace."""
-
-    week: int = 0  # people welcomed in the last 7 days
-    month: int = 0  # and in the last 30
-    items: dict[str, int] = field(default_factory=dict)  # of the month's: who ticked each item
-    progress: dict[int, int] = field(default_factory=dict)  # of the month's: n ticked -> people
-    stopped: int = 0  # of the month's: asked for no more steps
-    outbox: dict[str, int] = field(default_factory=dict)  # rows by state
-    oldest_due: dt.datetime | None = None  # the longest-waiting pending DM
-    trouble: list[OutboxMessage] = field(default_factory=list)  # failed or unknown, newest first
-
-
-TROUBLE_SHOWN = 10
-
-
-def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
-    month_ago, week_ago = now - dt.timedelta(days=30), now - dt.timedelta(days=7)
-    people = session.execute(
-        select(Journey.user_id, Journey.started_at, Journey.stopped_at).where(
-            Journey.team_id == team_id, Journey.started_at >= month_ago
-        )
-    ).all()
-    f = Funnel()
-    f.month = len(people)
-    f.week = sum(1 for _, started, _ in people if _aware(started) >= week_ago)
-    f.stopped = sum(1 for *_, stopped in people if stopped is not None)
-    welcomed = {user for user, *_ in people}
-    per_person: dict[str, int] = dict.fromkeys(welcomed, 0)
-    for user, item in session.execute(
-        select(ChecklistTick.user_id, ChecklistTick.item).where(ChecklistTick.team_id == team_id)
-    ):
-        if user in welcomed:
-            f.items[item] = f.items.get(item, 0) + 1
-            per_person[user] += 1
-    for n in per_person.values():
-        f.progress[n] = f.progress.get(n, 0) + 1
-    f.outbox = dict(
-        session.execute(
-            select(OutboxMessage.state, func.count())
-            .where(OutboxMessage.team_id == team_id)
-            .group_by(OutboxMessage.state)
-        ).all()
-    )
-    oldest = session.scalar(
-        select(func.min(OutboxMessage.due_at)).where(
-            OutboxMessage.team_id == team_id,
-            OutboxMessage.state == "pending",
-            OutboxMessage.due_at <= now,
-        )
-    )
-    f.oldest_due = _aware(oldest) if oldest else None
-    f.trouble = list(
-        session.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.team_id == team_id,
-                OutboxMessage.state.in_(("failed", "unknown")),
-            )
-            .order_by(OutboxMessage.id.desc())
-            .limit(TROUBLE_SHOWN)
-        )
-    )
-    for row in f.trouble:
-        session.expunge(row)
-    return f
-
-
-def retry(session: Session, team_id: str, row_id: int, now: dt.datetime) -> bool:
-    """An organiser retries a failed or unknown DM: due now, with fresh attempts."""
-    done = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == row_id,
-            OutboxMessage.team_id == team_id,
-            OutboxMessage.state.in_(("failed", "unknown")),
-        )
-        .values(state="pending", due_at=now, attempts=0, claimed_until=None)
-        .returning(OutboxMessage.id)
-    ).first()
-    return done is not None
-
-
-def mark_sent(session: Session, team_id: str, row_id: int, by: str, now: dt.datetime) -> bool:
-    """An organiser saw that a DM went out after all: it counts as sent (a first welcome's
-    journey begins) and is never retried."""
-    row = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == row_id,
-            OutboxMessage.team_id == team_id,
-            OutboxMessage.state.in_(("failed", "unknown")),
-        )
-        .values(state="sent", sent_at=now, claimed_until=None, last_error=f"marked sent by {by}")
-        .returning(OutboxMessage.id)
-    ).first()
-    if row is None:
-        return False
-    marked = session.get(OutboxMessage, row_id)
-    # a first welcome whose DM was opened: its journey begins, the steps know where to go
-    if marked is not None and (marked.kind, marked.scope) == (WELCOME, FIRST) and marked.channel_id:
-        start_journey(session, marked, tz=marked.tz, channel_id=marked.channel_id, now=now)
-    return True

@@ -14,7 +14,8 @@ from bot.coffee.schedule import next_start
 from bot.coffee.service import ACTIVE
 from bot.coffee.views import PROPOSE
 from bot.onboarding.content import Content, Step
-from bot.onboarding.service import Funnel, ticks
+from bot.onboarding.funnel import Funnel
+from bot.onboarding.service import ticks
 from bot.slack.blocks import actions, button, context, header, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link

@@ -6,21 +6,22 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt import App
 
-from bot.app import build_app, make_client, make_coffee, make_onboarding, utcnow
+from bot.app import Features, build_app
 from bot.bootstrap import open_store
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
-from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.feature import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import Clock
 from bot.slack.identity import verify_token
 from bot.store import Store
+from bot.times import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,30 +31,27 @@ class Bot:
     settings: Settings
     store: Store
     app: App
-    onboarding: OnboardingFeature
-    coffee: CoffeeFeature
+    features: Features
     clock: Clock
-    lazy: ThreadPoolExecutor  # Bolt's lazy listeners: work promised by an ack
+
+    @property
+    def onboarding(self) -> OnboardingFeature:
+        return self.features.onboarding
+
+    @property
+    def coffee(self) -> CoffeeFeature:
+        return self.features.coffee
 
     @classmethod
     def start(cls, settings: Settings) -> Bot:
         """Open the store (migrating and seeding it), verify the token, start the clock."""
         store = open_store(settings)
-        identity = verify_token(make_client(settings))
-        onboarding = make_onboarding(settings, store)
-        coffee = make_coffee(settings, store)
-        lazy = ThreadPoolExecutor(8, thread_name_prefix="lazy-listener")
-        app = build_app(
-            settings,
-            store,
-            identity=identity,
-            onboarding_feature=onboarding,
-            coffee_feature=coffee,
-            listener_executor=lazy,
-        )
+        features = Features(settings, store)
+        identity = verify_token(features.clients.calls)
+        app = build_app(settings, store, identity=identity, features=features)
         metrics.watch_outbox(store, utcnow)
-        clock = Clock(lease_for(store), onboarding, coffee).start()
-        return cls(settings, store, app, onboarding, coffee, clock, lazy)
+        clock = Clock(lease_for(store), features.onboarding, features.coffee).start()
+        return cls(settings, store, app, features, clock)
 
     def stop(self, budget: float = 8.0) -> None:
         """Finish the work acks promised (lazy listeners, vote notes, redraws), then free the
@@ -63,16 +61,15 @@ class Bot:
         def left() -> float:
             return max(0.1, deadline - time.monotonic())
 
-        _within(lambda: self.lazy.shutdown(wait=True), left(), "lazy listeners")
-        self.coffee.after_ack.shutdown(left())
+        self.features.after_ack.close(left())
         _within(self.coffee.coffee_clock.flush, left(), "redraws")
         _within(self.clock.stop, left(), "the clock")
         self.store.dispose()
         log.info("stopped")
 
 
-def _within(work: object, seconds: float, what: str) -> None:
-    thread = threading.Thread(target=work, name=f"stop-{what}", daemon=True)  # type: ignore[arg-type]
+def _within(work: Callable[[], object], seconds: float, what: str) -> None:
+    thread = threading.Thread(target=work, name=f"stop-{what}", daemon=True)
     thread.start()
     thread.join(seconds)
     if thread.is_alive():

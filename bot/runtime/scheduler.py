@@ -6,8 +6,8 @@ coffee, talk reminders) run only in the process that holds it. When the holder d
 process takes the lease on its next try (within LEASE_EVERY seconds), recovers the deliveries
 the dead holder left half-done, and carries on. The database stays the source of truth:
 every step is a conditional update, so even two holders by accident never send anything twice.
-
-Jobs have fixed ids and replace_existing, so a restart never adds copies.
+That, not the scheduler, is what makes a restart safe: the jobs live in memory and begin afresh
+with each process, and whatever fell due meanwhile is found in the database on the first run.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.coffee.listeners import CoffeeFeature
-from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.feature import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import Lease
 from bot.talks.reminders import TalkReminders
+from bot.times import utcnow
 
 log = logging.getLogger(__name__)
-logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)  # a line every 5 s otherwise
 
 LEASE_JOB = "clock-lease"
 OUTBOX_JOB = "onboarding-outbox"
@@ -63,7 +63,7 @@ class Clock:
         return self.lease.held
 
     def start(self) -> Clock:
-        now = dt.datetime.now(dt.UTC)
+        now = utcnow()
         add = self.scheduler.add_job
         add(self.campaign, "interval", seconds=self.lease_every, id=LEASE_JOB,
             replace_existing=True, next_run_time=now)  # fmt: skip
@@ -117,7 +117,7 @@ class Clock:
         if not self.lease.held and job_id != LEASE_JOB:
             return  # the holder delivers it on its next tick
         try:
-            self.scheduler.modify_job(job_id, next_run_time=dt.datetime.now(dt.UTC))
+            self.scheduler.modify_job(job_id, next_run_time=utcnow())
         except Exception:  # not scheduled here, or shutting down; the next start runs it
             log.debug("could not run %s now", job_id, exc_info=True)
 

@@ -3,8 +3,8 @@
 For the hottest clicks (votes) this replaces Bolt's lazy listeners, which deep-copy the whole
 request on the request thread before it can answer; handing a closure to a pool costs
 microseconds. It can also serve as Bolt's own `listener_executor` (Bolt only calls `submit`),
-so lazy listeners can be waited for and drained the same way. Errors are logged, never lost
-silently.
+so lazy listeners can be waited for and drained the same way. The app builds one and every
+feature hands its work to it. Errors are logged, never lost silently.
 """
 
 from __future__ import annotations
@@ -12,20 +12,20 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 log = logging.getLogger(__name__)
 
 
-class AfterAck:
+class AfterAck(Executor):
     def __init__(self, workers: int = 4, name: str = "after-ack") -> None:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix=name)
         self._idle = threading.Condition()
         self._busy = 0  # submitted and not yet finished
         self._closed = False
 
-    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         with self._idle:
             if not self._closed:
                 self._busy += 1
@@ -55,7 +55,11 @@ class AfterAck:
         with self._idle:
             return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
-    def shutdown(self, timeout: float = 10.0) -> bool:
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Executor's shutdown: work already submitted always finishes (never cancelled)."""
+        self.close(10.0 if wait else 0.0)
+
+    def close(self, timeout: float = 10.0) -> bool:
         """Finish the queued work (for at most `timeout` seconds) and stop the threads.
 
         Work submitted afterwards runs on the submitting thread. False when work was still

@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 SORRY_SHORT = "Sorry, something went wrong on my side. Please try again in a moment."  # ≤150
 
 
-def register(app: App) -> None:
-    apologies = AfterAck(workers=1)  # an apology through response_url never delays the answer
+def register(app: App, apologies: AfterAck) -> None:
+    """`apologies`: the app's pool for work after an ack, so an apology through response_url
+    never delays the answer."""
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:

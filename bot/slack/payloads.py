@@ -131,7 +131,11 @@ def _nul(body: dict[str, Any]) -> Problem:
     view = body.get("view")
     state = view.get("state") if isinstance(view, dict) else None
     values = state.get("values") if isinstance(state, dict) else None
-    if body.get("type") == "view_submission" and isinstance(values, dict):
+    if (
+        body.get("type") == "view_submission"
+        and isinstance(view, dict)
+        and isinstance(values, dict)
+    ):
         rest = {**body, "view": {**view, "state": {}}}
         with_nul = [block for block, elements in values.items() if _walk([elements]) is NUL]
         if len(with_nul) == 1 and _walk(rest) is None:

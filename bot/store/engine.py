@@ -9,14 +9,17 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,14 @@ Db = Connection | Session
 
 def dialect_of(db: Db) -> str:
     return db.dialect.name if isinstance(db, Connection) else db.get_bind().dialect.name
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched. Session.execute returns a CursorResult for those
+    statements, though its signature names the general Result, which has no rowcount."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"rowcount of a {type(result).__name__}: not a DML statement's result")
+    return result.rowcount
 
 
 def normalize_url(url: str) -> str:
@@ -46,8 +57,8 @@ def normalize_url(url: str) -> str:
 REQUEST_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its least
 RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
-# server threads (8) + after-ack (4) + lazy listeners (5) + clock and redraws fit in the
-# pool; a burst from more threads than that borrows overflow connections
+# server threads (8) + the after-ack pool (8, lazy listeners included) + clock and redraws fit
+# in the pool; a burst from more threads than that borrows overflow connections
 POOL_SIZE, POOL_OVERFLOW = 20, 20
 APPLICATION_NAME = "wgbot"
 # the server's statement_timeout fires first and keeps the connection; this much later the
@@ -100,7 +111,7 @@ def make_engine(
     """
     url = normalize_url(url)
     parsed = make_url(url)
-    pool = {"pool_size": pool_size, "max_overflow": max_overflow}
+    pool: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow}
     pool["pool_timeout"] = timeout if timeout is not None else 30
     if parsed.get_backend_name() != "sqlite":
         options = parsed.query.get("options")
@@ -150,7 +161,7 @@ def _postgres_engine(
     return engine
 
 
-def _bounded_connection(seconds: float) -> type:
+def _bounded_connection(seconds: float) -> type[psycopg.Connection[Any]]:
     """A psycopg connection that gives up on a server that stopped answering altogether
     (frozen, or its host gone with the socket still open), where statement_timeout cannot
     fire because the server does not run. Each wait on the server is bounded; a connection
@@ -164,9 +175,9 @@ def _bounded_connection(seconds: float) -> type:
         return psycopg.Connection
 
     class BoundedConnection(psycopg.Connection):
-        def wait(self, gen: Any, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
             try:
-                return super().wait(gen, *args, timeout=timeout or seconds, **kwargs)
+                return super().wait(gen, interval, timeout=timeout or seconds)
             except psycopg.errors.OperationalError as exc:
                 if type(exc).__name__ != "_WaitTimeout":
                     raise
@@ -200,8 +211,9 @@ class Store:
     ) -> None:
         self.url = normalize_url(url)
         self.timeout = timeout
-        pool = {"pool_size": pool_size, "max_overflow": max_overflow}
-        self.engine = make_engine(self.url, timeout=timeout, **pool)
+        self.engine = make_engine(
+            self.url, timeout=timeout, pool_size=pool_size, max_overflow=max_overflow
+        )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = threading.Lock()
 

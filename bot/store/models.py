@@ -11,7 +11,6 @@ import datetime as dt
 
 from sqlalchemy import (
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -23,7 +22,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ACTIVE_MEETUP = "state IN ('scheduled', 'collecting', 'voting')"
+from bot.store.states import (
+    ACTIVE_MEETUP_STATES,
+    MeetupState,
+    OutboxKind,
+    OutboxState,
+    StoredEnum,
+    TopicState,
+)
+from bot.times import UtcDateTime
+
+# the partial index's condition, as migration 0006 wrote it
+ACTIVE_MEETUP = "state IN (" + ", ".join(f"'{s}'" for s in ACTIVE_MEETUP_STATES) + ")"
 
 
 class Base(DeclarativeBase):
@@ -101,8 +111,8 @@ class Talk(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     format: Mapped[str] = mapped_column(String(20), default="talk")
     day: Mapped[dt.date | None] = mapped_column(Date)
-    starts_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     room: Mapped[str | None] = mapped_column(String(300))
     url: Mapped[str | None] = mapped_column(String(1000))
     video_url: Mapped[str | None] = mapped_column(String(1000))  # the recording
@@ -173,21 +183,20 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     user_id: Mapped[str] = mapped_column(String(32))
-    # "welcome", "step", "follow_up", "dm_answer" or "talk_notice"
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[OutboxKind] = mapped_column(StoredEnum(OutboxKind))
     # a welcome: "first" (one per person, whichever trigger fired) or "resend:<hour>";
     # a step: its id in the content
     scope: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200), default="")  # as Slack gave it, unescaped
-    state: Mapped[str] = mapped_column(String(16), default="pending")
+    state: Mapped[OutboxState] = mapped_column(StoredEnum(OutboxState), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str] = mapped_column(String(300), default="")
     channel_id: Mapped[str] = mapped_column(String(32), default="")  # the DM, once opened
     message_ts: Mapped[str] = mapped_column(String(32), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # a notice's text (mrkdwn, escaped); for a first welcome, the trigger that owed it
     body: Mapped[str] = mapped_column(Text, default="")
     # the person's Slack time zone when the event carried it (team_join's user): an IANA name,
@@ -195,7 +204,7 @@ class OutboxMessage(Base):
     tz: Mapped[str] = mapped_column(String(64), default="")
 
     # a DM pointless after this (a talk reminder once the talk began): skipped, never sent late
-    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class Journey(Base):
@@ -209,8 +218,8 @@ class Journey(Base):
     via: Mapped[str] = mapped_column(String(80), default="")  # "workspace" or "channel:C…"
     tz: Mapped[str] = mapped_column(String(64), default="")  # as in OutboxMessage.tz
     channel_id: Mapped[str] = mapped_column(String(32), default="")  # their DM with the bot
-    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    stopped_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    stopped_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class ChecklistTick(Base):
@@ -220,7 +229,7 @@ class ChecklistTick(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     item: Mapped[str] = mapped_column(String(40), primary_key=True)
-    ticked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ticked_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class CoffeeSeries(Base):
@@ -267,10 +276,12 @@ class CoffeeSession(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     series_id: Mapped[int] = mapped_column(ForeignKey("coffee_series.id", ondelete="CASCADE"))
-    starts_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    collect_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    vote_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    state: Mapped[str] = mapped_column(String(16), default="scheduled")
+    starts_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    collect_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    vote_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    state: Mapped[MeetupState] = mapped_column(
+        StoredEnum(MeetupState), default=MeetupState.SCHEDULED
+    )
     votes_per_person: Mapped[int] = mapped_column(Integer, default=3)  # fixed when voting opens
     multi_dots: Mapped[bool] = mapped_column(default=False)
     hide_counts: Mapped[bool] = mapped_column(default=True)
@@ -289,11 +300,10 @@ class CoffeeTopic(Base):
     title: Mapped[str] = mapped_column(String(300))
     # the proposer's explanation; a merge appends the merged topic's words here
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # open, withdrawn, removed or merged (into `merged_into`)
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[TopicState] = mapped_column(StoredEnum(TopicState), default=TopicState.OPEN)
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("coffee_topics.id"))
     discussed: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class CoffeeVote(Base):
@@ -313,7 +323,7 @@ class CoffeeVote(Base):
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("coffee_topics.id", ondelete="CASCADE"))
     repeat: Mapped[int] = mapped_column(Integer, default=0)
-    cast_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cast_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class TalkFollow(Base):
@@ -326,4 +336,4 @@ class TalkFollow(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     conference: Mapped[str] = mapped_column(String(100), primary_key=True)  # its slug
     source_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)

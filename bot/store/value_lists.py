@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import ColumnElement, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute
 
 
-def in_list(column: ColumnElement, name: str, dialect: str) -> ColumnElement[bool]:
+def in_list(
+    column: ColumnElement[Any] | InstrumentedAttribute[Any], name: str, dialect: str
+) -> ColumnElement[bool]:
     if dialect == "sqlite":
         each = func.json_each(bindparam(name)).table_valued("value")
         return column.in_(select(each.c.value))

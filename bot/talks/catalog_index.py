@@ -163,6 +163,12 @@ def _load(db: Db, revision: int) -> CatalogIndex:
 REVISION = select(CatalogState.revision).where(CatalogState.id == 1)
 
 
+def catalog_cache() -> CatalogCache:
+    """The cache a running bot shares between its features: it re-reads the catalog's
+    revision at most once a second, since imports are rare and answers are not."""
+    return CatalogCache(recheck=1.0)
+
+
 class CatalogCache:
     """Hands out the index for the current revision.
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -22,6 +21,7 @@ from bot.onboarding.outbox import NOTICE
 from bot.slack.mrkdwn import escape, link
 from bot.store import dialect_of
 from bot.store.models import Conference, Talk, TalkFollow
+from bot.times import in_zone, local_format
 
 
 @dataclass(frozen=True)
@@ -103,20 +103,16 @@ def snapshot(session: Session, conference: str) -> dict[str, TalkState]:
         .join(Conference, Conference.id == Talk.conference_id)
         .where(Conference.slug == conference, Talk.source_id.in_(followed))
     )
-    return {sid: TalkState(*rest) for sid, *rest in rows}
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return {
+        sid: TalkState(title, day, starts_at, room, url)
+        for sid, title, day, starts_at, room, url in rows
+    }
 
 
 def _when(state: TalkState, timezone: str) -> str:
-    start = _utc(state.starts_at)
-    if start is not None:
-        return start.astimezone(ZoneInfo(timezone)).strftime("%a %-d %b, %H:%M")
-    return state.day.strftime("%a %-d %b") if state.day else "no date yet"
+    if state.starts_at is not None:
+        return local_format(in_zone(state.starts_at, timezone), "%a %-d %b, %H:%M")
+    return local_format(state.day, "%a %-d %b") if state.day else "no date yet"
 
 
 def describe_change(old: TalkState, new: TalkState | None, timezone: str) -> str | None:
@@ -125,7 +121,7 @@ def describe_change(old: TalkState, new: TalkState | None, timezone: str) -> str
     if new is None:
         return f"{title} has been withdrawn from the schedule."
     lines = []
-    if (_utc(old.starts_at), old.day) != (_utc(new.starts_at), new.day):
+    if (old.starts_at, old.day) != (new.starts_at, new.day):
         lines.append(f"now {_when(new, timezone)} (was {_when(old, timezone)})")
     if (old.room or "") != (new.room or ""):
         lines.append(f"now in {escape(new.room or 'no room yet')} (was {escape(old.room or '-')})")

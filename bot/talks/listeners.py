@@ -7,7 +7,6 @@ listener, so a slow Slack never delays the ack.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -20,8 +19,9 @@ from bot.slack.payloads import parse_row_id
 from bot.slack.replies import Reply, safely
 from bot.store import Store
 from bot.talks import follows, views
-from bot.talks.catalog_index import CatalogCache
+from bot.talks.catalog_index import CatalogCache, catalog_cache
 from bot.talks.service import answer_speakers, answer_talks
+from bot.times import Clock
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,10 @@ log = logging.getLogger(__name__)
 class TalksFeature:
     """The catalog's answers, shared by the Slack listeners and `wgbot ask`."""
 
-    def __init__(self, store: Store, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(self, store: Store, clock: Clock, cache: CatalogCache | None = None) -> None:
         self.store = store
         self.clock = clock
-        # re-read the catalog's revision at most once a second: imports are rare, answers not
-        self.cache = CatalogCache(recheck=1.0)
+        self.cache = cache or catalog_cache()
 
     def talks(
         self,

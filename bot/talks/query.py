@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.talks.catalog_index import CatalogIndex, key_of
 from bot.text import words
+from bot.times import local_format
 
 MAX_QUERY = 300  # longer input is refused with a friendly answer, never truncated silently
 
@@ -119,10 +120,12 @@ class TalkQuery:
         )
 
 
-def _resolve_days(
-    q: TalkQuery, spec: tuple[str, object], index: CatalogIndex, now: dt.datetime
-) -> None:
-    kind, value = spec
+# ("date", a date), ("relative", days from today), ("day", the conference's day number),
+# ("weekday", Monday 0) or ("monthday", (month, day))
+DaySpec = tuple[str, dt.date | int | tuple[int, int]]
+
+
+def _resolve_days(q: TalkQuery, spec: DaySpec, index: CatalogIndex, now: dt.datetime) -> None:
     confs = (
         [index.conferences[c] for c in q.conference_ids]
         or [index.conferences[index.events[e].conference_id] for e in q.event_ids]
@@ -130,17 +133,17 @@ def _resolve_days(
     )
     dates: set[dt.date] = set()
     for conf in confs:
-        if kind == "date":
-            dates.add(value)  # type: ignore[arg-type]
-        elif kind == "relative":
-            dates.add(now.astimezone(ZoneInfo(conf.timezone)).date() + dt.timedelta(value))  # type: ignore[arg-type]
-        elif kind == "day" and conf.day_one:
-            dates.add(conf.day_one + dt.timedelta(int(value) - 1))  # type: ignore[arg-type]
-        elif kind == "weekday":
-            dates.update(d for d in conf.days() if d.weekday() == value)
-        elif kind == "monthday":  # "21 march": that day of whichever conference has it
-            month, day = value  # type: ignore[misc]
-            dates.update(d for d in conf.days() if (d.month, d.day) == (month, day))
+        match spec:
+            case ("date", dt.date() as day):
+                dates.add(day)
+            case ("relative", int(shift)):
+                dates.add(now.astimezone(ZoneInfo(conf.timezone)).date() + dt.timedelta(shift))
+            case ("day", int(number)) if conf.day_one:
+                dates.add(conf.day_one + dt.timedelta(number - 1))
+            case ("weekday", int(weekday)):
+                dates.update(d for d in conf.days() if d.weekday() == weekday)
+            case ("monthday", (int(month), int(day))):  # "21 march": whichever conference has it
+                dates.update(d for d in conf.days() if (d.month, d.day) == (month, day))
     q.days = dates
 
 
@@ -153,7 +156,7 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
         )
     q = TalkQuery(raw=text)
     tokens = [t for t in re.split(r"[\s,;]+", text.lower()) if t]
-    day_spec: tuple[str, object] | None = None
+    day_spec: DaySpec | None = None
     mode: str | None = None  # "speaker" or "company" while collecting a name
     free: list[str] = []
     i = 0
@@ -242,4 +245,4 @@ def _month_day(tok: str, nxt: str) -> tuple[int, int, str, bool] | None:
         dt.date(2024, month, day)  # a leap year: 29 February is a day
     except ValueError:
         return None
-    return month, day, dt.date(2024, month, day).strftime("%-d %B"), taken
+    return month, day, local_format(dt.date(2024, month, day), "%-d %B"), taken

@@ -216,8 +216,8 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         if not (q.words or q.conference_ids or q.event_ids or q.days or q.formats):
             # names alone: the directory has the whole answer; the database only the rows
             page_ids = directory.in_schedule_order(talk_ids)[offset : offset + limit]
-            rows = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, page_ids)})
-            return Page([TalkRow._make(r) for r in rows], len(talk_ids), offset)
+            found = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, page_ids)})
+            return Page([TalkRow._make(r) for r in found], len(talk_ids), offset)
         params["talks"] = list_param(dialect, talk_ids)
     if q.words:
         params["fts_query"] = fts_param(dialect, [Term(w) for w in q.words])

@@ -46,8 +46,9 @@ def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] 
     # the start of a name ("kubecon eu", "backstage") before a typo of one
     found = index.starting_with(q.free_text or phrase)
     key = best_match(key_of(q.free_text or phrase), list(index.names), NAME_CUTOFF)
-    if found or key:
-        kind, id_ = found or index.names[key]  # type: ignore[index]
+    hit = found or (index.names[key] if key else None)
+    if hit:
+        kind, id_ = hit
         if kind == "event":
             ev = index.events[id_]
             return replace(q, words=[], event_ids=q.event_ids | {id_}), ev.name

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.slack.blocks import actions, button, context, link_button, section
+from bot.slack.dates import date_token, day_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 from bot.talks.search import TalkRow
+from bot.times import local_format
 
 FORMAT_LABELS = {
     "talk": "Talk",
@@ -34,11 +35,8 @@ def when(starts_at: dt.datetime | None, day: dt.date | None, timezone: str) -> s
     """A Slack date token: each reader sees their own zone; the fallback (notifications, old
     clients) is the conference's local time with its zone."""
     if starts_at is not None:
-        start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=dt.UTC)
-        local = start.astimezone(ZoneInfo(timezone))
-        fallback = local.strftime("%a %-d %b %Y, %H:%M ") + (local.tzname() or timezone)
-        return f"<!date^{int(start.timestamp())}^{{date_short_pretty}}, {{time}}|{fallback}>"
-    return day.strftime("%a %-d %b %Y") if day else None
+        return date_token(starts_at, timezone, "{date_short_pretty}, {time}", "%a %-d %b %Y, %H:%M")
+    return local_format(day, "%a %-d %b %Y") if day else None
 
 
 @lru_cache(maxsize=4096)
@@ -46,10 +44,7 @@ def clock_time(starts_at: dt.datetime | None, timezone: str) -> str:
     """Just the start time, as a date token (the day is the heading above it)."""
     if starts_at is None:
         return ""
-    start = starts_at if starts_at.tzinfo else starts_at.replace(tzinfo=dt.UTC)
-    local = start.astimezone(ZoneInfo(timezone))
-    fallback = local.strftime("%H:%M ") + (local.tzname() or timezone)
-    return f"<!date^{int(start.timestamp())}^{{time}}|{fallback}>"
+    return date_token(starts_at, timezone, "{time}", "%H:%M")
 
 
 def facts(row: TalkRow, *, room: bool = True) -> str:
@@ -92,8 +87,7 @@ def day_heading(day: dt.date | None, timezone: str) -> str:
     """The day as a date token at local noon, so every reader's zone shows the same date."""
     if day is None:
         return "*Date to be announced*"
-    noon = dt.datetime.combine(day, dt.time(12), ZoneInfo(timezone))
-    return f"*<!date^{int(noon.timestamp())}^{{date_long}}|{day:%A %-d %B %Y}>*"
+    return f"*{day_token(day, timezone)}*"
 
 
 def link_buttons(row: TalkRow) -> list[dict[str, Any]]:

@@ -49,6 +49,7 @@ from bot.talks.talk_blocks import (
     VIDEO as VIDEO,
 )
 from bot.text import plural
+from bot.times import local_format
 
 MORE_TALKS = "talks_more"
 SHARE_TALKS = "talks_share"
@@ -106,7 +107,7 @@ def help_view(answer: TalksAnswer) -> Reply:
         )
     lines = []
     for conf in index.conferences.values():
-        days = f"{conf.starts:%-d %b} – {conf.ends:%-d %b %Y}" if conf.starts and conf.ends else ""
+        days = span(conf.starts, conf.ends) if conf.starts and conf.ends else ""
         lines.append(f"*{escape(conf.name)}* (`{escape(conf.slug)}`) {days}: {conf.talks} talks")
         for ev in index.events.values():
             if ev.conference_id == conf.id:
@@ -195,7 +196,8 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
         for (day, timezone), lines in by_day.items():
             _chunked(blocks, [day_heading(day, timezone), *lines], limit=MAX_BLOCKS - 4)
         blocks.append(actions(details_menu(page.rows)))
-    blocks.append(_buttons(answer.text, page.offset, last < page.total, shared_by, talks=True))
+    if paging := _buttons(answer.text, page.offset, last < page.total, shared_by, talks=True):
+        blocks.append(paging)
     if shared_by:
         blocks.append(
             context(f"Shared by {escape(shared_by)} with `/talks {escape(clip(answer.text, 80))}`")
@@ -240,24 +242,29 @@ def none_view(answer: TalksAnswer, today: dt.date | None = None) -> Reply:
     return Reply(f"No talks match “{escape(clip(answer.text, 80))}”", [section("\n".join(lines))])
 
 
+def span(starts: dt.date, ends: dt.date) -> str:
+    """'19 Mar – 22 Mar 2024'."""
+    return f"{local_format(starts, '%-d %b')} – {local_format(ends, '%-d %b %Y')}"
+
+
 def _no_conference_then(index: CatalogIndex, q: TalkQuery) -> str | None:
     """Which conference is nearest to the day asked for, when none runs then."""
     days = q.days or set()
     running = [c for c in index.conferences.values() if days & set(c.days())]
     if running:
         return None  # the day is fine: the other filters found nothing
-    dated = sorted((c for c in index.conferences.values() if c.starts), key=lambda c: c.starts)
+    dated = sorted(
+        ((c.starts, c) for c in index.conferences.values() if c.starts), key=lambda sc: sc[0]
+    )
     asked = min(days) if days else None
     if not dated or asked is None:
         return "That day is not part of any conference in the catalog."
-    after = [c for c in dated if c.starts and c.starts > asked]
-    near = after[0] if after else dated[-1]
-    span = (
-        f"{near.starts:%-d %b} – {near.ends:%-d %b %Y}" if near.ends else f"{near.starts:%-d %b %Y}"
-    )
+    after = [(starts, c) for starts, c in dated if starts > asked]
+    starts, near = after[0] if after else dated[-1]
+    dates = span(starts, near.ends) if near.ends else local_format(starts, "%-d %b %Y")
     which = "The next one is" if after else "The latest was"
     return (
-        f"No conference in the catalog runs then. {which} *{escape(near.name)}* ({span}): "
+        f"No conference in the catalog runs then. {which} *{escape(near.name)}* ({dates}): "
         f"`/talks {escape(near.slug)}`."
     )
 
@@ -328,7 +335,8 @@ def speakers_view(
     blocks.append(context(count))
     blocks += [section(speaker_text(c)) for c in cards]
     more = offset + len(cards) < total
-    blocks.append(_buttons(answer.text, offset, more, shared_by, talks=False))
+    if paging := _buttons(answer.text, offset, more, shared_by, talks=False):
+        blocks.append(paging)
     if shared_by:
         blocks.append(
             context(

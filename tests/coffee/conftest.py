@@ -1,4 +1,4 @@
-"""Lean coffee wired as in production (build_app + make_coffee), with a clock the test moves by
+"""Lean coffee wired as in production (build_app and its Features), with a clock the test moves by
 hand, channel redraws made at once (redraw_delay=0), and requests sent in Slack's own shapes,
 signed. Work after an ack (answers through response_url, redraws after votes, the modal) runs
 on other threads: a test settles (waits until all of it is idle) before it reads what reached
@@ -18,7 +18,7 @@ import pytest
 from slack_bolt import App
 from sqlalchemy import func, select
 
-from bot.app import build_app, make_coffee, make_onboarding
+from bot.app import Features, build_app
 from bot.coffee import views
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
@@ -60,11 +60,6 @@ def token(moment: dt.datetime, fallback: str) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
-def utc(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -81,18 +76,10 @@ def build(
     """A fresh app and coffee feature over the same database: what a restart makes. Its work
     after acks joins `background`, to be settled before a test reads the fake Slack."""
     kw.setdefault("redraw_delay", 0)
-    coffee = make_coffee(settings, store, clock, **kw)
-    app = build_app(
-        settings,
-        store,
-        clock=clock,
-        coffee_feature=coffee,
-        onboarding_feature=make_onboarding(settings, store, clock),
-    )
-    background.track_app(app)
-    background.add(coffee.after_ack.wait_idle)
-    background.add(coffee.coffee_clock.wait_idle)
-    return app, coffee
+    features = Features(settings, store, clock, **kw)
+    app = build_app(settings, store, features=features)
+    background.track(features)
+    return app, features.coffee
 
 
 @dataclass

@@ -21,7 +21,6 @@ from tests.coffee.conftest import (
     button_ids,
     shown,
     token,
-    utc,
     vote_buttons,
 )
 
@@ -61,7 +60,7 @@ def test_only_organisers_may_schedule_and_a_refusal_stores_nothing(bot):
         refused = bot.organise(word, user="U9")
         assert refused.params["text"].startswith("Only organisers can do that."), word
     (s,) = bot.sessions()
-    assert (s.state, utc(s.starts_at)) == ("scheduled", MEETUP)
+    assert (s.state, s.starts_at) == ("scheduled", MEETUP)
     with bot.store.session() as db:
         assert db.query(CoffeeSeries.weekday, CoffeeSeries.updated_by).one() == (1, ORGANISER)
     assert bot.posts() == []
@@ -94,7 +93,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
         assert series.multi_dots is False and series.hide_counts is True
     (first,) = bot.sessions()
     assert first.state == "scheduled"
-    assert (utc(first.starts_at), utc(first.collect_at), utc(first.vote_at)) == (
+    assert (first.starts_at, first.collect_at, first.vote_at) == (
         MEETUP,
         COLLECT,
         VOTE,
@@ -247,10 +246,10 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert first.id == session_id and first.state == "closed"
     assert first.agenda_ts == agenda.answer["ts"]
     assert second.state == "scheduled"
-    assert utc(second.starts_at) == NEXT_MEETUP  # 16:00 in London, now on summer time
-    assert utc(second.starts_at) - utc(first.starts_at) == dt.timedelta(weeks=2, hours=-1)
-    assert utc(second.collect_at) == NEXT_MEETUP - dt.timedelta(days=3)
-    assert utc(second.vote_at) == NEXT_MEETUP - dt.timedelta(hours=24)
+    assert second.starts_at == NEXT_MEETUP  # 16:00 in London, now on summer time
+    assert second.starts_at - first.starts_at == dt.timedelta(weeks=2, hours=-1)
+    assert second.collect_at == NEXT_MEETUP - dt.timedelta(days=3)
+    assert second.vote_at == NEXT_MEETUP - dt.timedelta(hours=24)
 
     # the same moment again changes nothing and posts nothing
     calls_before = len(bot.calls())

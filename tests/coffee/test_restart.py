@@ -11,7 +11,7 @@ import pytest
 from bot.coffee import views
 from bot.store import Store
 from bot.store.models import CoffeeSession, CoffeeVote
-from tests.coffee.conftest import MEETUP, NEXT_MEETUP, SCHEDULE, Bot, build, shown, utc
+from tests.coffee.conftest import MEETUP, NEXT_MEETUP, SCHEDULE, Bot, build, shown
 from tests.conftest import DB_TIMEOUT
 
 LONDON = ZoneInfo("Europe/London")
@@ -52,7 +52,7 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
     assert bot.updates()[-1].params["ts"] == vote_ts  # the vote message says voting closed
     first, second = bot.sessions()
     assert (first.id, first.state, first.agenda_ts) == (session_id, "closed", agenda.answer["ts"])
-    assert (second.state, utc(second.starts_at)) == ("scheduled", NEXT_MEETUP)
+    assert (second.state, second.starts_at) == ("scheduled", NEXT_MEETUP)
 
     # neither the new process nor the old one, nor a third, does it again
     posted = bot.slack.calls_to("chat.postMessage") + bot.slack.calls_to("chat.update")
@@ -86,14 +86,14 @@ def test_two_clocks_ticking_at_once_announce_each_step_once(bot, coffee_settings
     starts = []
     for meetup in range(3):
         s = [x for x in bot.sessions() if x.state == "scheduled"][-1]
-        starts.append(utc(s.starts_at))
+        starts.append(s.starts_at)
         for moment, state in ((s.collect_at, "collecting"), (s.vote_at, "voting")):
-            bot.clock.now = utc(moment) + dt.timedelta(seconds=1)
+            bot.clock.now = moment + dt.timedelta(seconds=1)
             assert sorted(tick_together()) == [0, 1], (meetup, state)
             assert [x.state for x in bot.sessions() if x.id == s.id] == [state]
             if state == "collecting":
                 bot.command(f"propose Topic of meetup {meetup}", user="U1")
-        bot.clock.now = utc(s.starts_at) + dt.timedelta(seconds=1)
+        bot.clock.now = s.starts_at + dt.timedelta(seconds=1)
         assert sorted(tick_together()) == [0, 1]
         assert sorted(tick_together()) == [0, 0]
         # one collection message, one vote message and one agenda per meetup, never two
@@ -120,9 +120,9 @@ def test_a_long_outage_closes_the_missed_meetup_once_and_skips_to_the_next(bot):
     first, second = bot.sessions()
     assert first.state == "closed"
     assert second.state == "scheduled"
-    assert utc(second.starts_at) > bot.clock.now
-    assert utc(second.starts_at) - bot.clock.now <= dt.timedelta(weeks=2)
-    assert utc(second.starts_at).astimezone(LONDON).strftime("%a %H:%M") == "Tue 16:00"
+    assert second.starts_at > bot.clock.now
+    assert second.starts_at - bot.clock.now <= dt.timedelta(weeks=2)
+    assert second.starts_at.astimezone(LONDON).strftime("%a %H:%M") == "Tue 16:00"
 
 
 def test_down_over_collection_opens_straight_into_voting(bot):
@@ -143,9 +143,9 @@ def test_october_meetups_stay_at_16_london_when_the_clocks_go_back(bot):
     starts = []
     for _ in range(4):
         s = [x for x in bot.sessions() if x.state == "scheduled"][-1]
-        starts.append(utc(s.starts_at))
-        assert utc(s.collect_at) == utc(s.starts_at) - dt.timedelta(days=3)
-        bot.clock.now = utc(s.starts_at)
+        starts.append(s.starts_at)
+        assert s.collect_at == s.starts_at - dt.timedelta(days=3)
+        bot.clock.now = s.starts_at
         assert bot.coffee.coffee_clock.tick() == 1
     assert [s.date() for s in starts] == [
         dt.date(2026, 10, 6),

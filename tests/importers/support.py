@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -82,20 +82,13 @@ def talk_by_source(store: Store, source_id: str) -> dict[str, Any]:
             "timezone": tz,
             "format": talk.format,
             "day": talk.day,
-            "starts_at": as_utc(talk.starts_at),
-            "ends_at": as_utc(talk.ends_at),
+            "starts_at": talk.starts_at,
+            "ends_at": talk.ends_at,
             "room": talk.room,
             "url": talk.url,
             "summary": talk.summary,
             "people": [tuple(p) for p in people],
         }
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    """Stored times are UTC; SQLite hands them back without the zone."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def stored_talks(store: Store, conference: str) -> int:
@@ -118,3 +111,14 @@ def assert_unchanged_reimport(store: Store, *paths: Path, **options: Any) -> Imp
     assert again.events == []
     assert snapshot(store) == before  # revision, ids, links, search rows: all the same
     return again
+
+
+def vevents(text: str) -> list[str]:
+    """An iCalendar file's VEVENT blocks, lines unfolded."""
+    unfolded = re.sub(r"\r?\n[ \t]", "", text)
+    return re.findall(r"^BEGIN:VEVENT\r?$.*?^END:VEVENT\r?$", unfolded, re.M | re.S)
+
+
+def field(event: str, name: str) -> str:
+    m = re.search(rf"^{name}(?:;[^:]*)?:(.*?)\r?$", event, re.M)
+    return m.group(1) if m else ""

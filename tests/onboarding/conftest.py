@@ -1,4 +1,4 @@
-"""The onboarding feature wired as in production (build_app + make_onboarding), with a clock the
+"""The onboarding feature wired as in production (build_app and its Features), with a clock the
 test moves by hand and helpers that send Slack's own request shapes, signed."""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ import pytest
 from slack_bolt import App, BoltResponse
 from sqlalchemy import select
 
-from bot.app import build_app, make_onboarding
+from bot.app import Features, build_app
 from bot.coffee import service as coffee_service
 from bot.coffee.schedule import SeriesSettings
 from bot.config import Settings
 from bot.onboarding import views
-from bot.onboarding.listeners import OnboardingFeature
+from bot.onboarding.feature import OnboardingFeature
 from bot.store import Store
 from bot.store.models import ChecklistTick, OutboxMessage
 from bot.testing.fake_slack import Call, FakeSlack
@@ -52,13 +52,6 @@ class Clock:
     def advance(self, **delta: float) -> dt.datetime:
         self.now += dt.timedelta(**delta)
         return self.now
-
-
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
-    if value is None or value.tzinfo:
-        return value
-    return value.replace(tzinfo=dt.UTC)
 
 
 def dm_of(user_id: str) -> str:
@@ -102,6 +95,11 @@ def envelope(event: dict[str, Any], event_id: str | None = None) -> str:
 
 def team_join(user: dict[str, Any]) -> dict[str, Any]:
     return {"type": "team_join", "user": user}
+
+
+def joined(user_id: str, display_name: str = "", event_id: str | None = None, **fields: Any) -> str:
+    """A person joining the workspace, as the signed envelope Slack POSTs."""
+    return envelope(team_join(newcomer(user_id, display_name, **fields)), event_id=event_id)
 
 
 def channel_join(user_id: str, channel: str = CHANNEL) -> dict[str, Any]:
@@ -294,9 +292,9 @@ def make_onboarding_app(
         s = settings.model_copy(update=values)
         clock = clock or Clock()
         db = on or store
-        feature = make_onboarding(s, db, clock)
-        app = background.track_app(build_app(s, db, clock=clock, onboarding_feature=feature))
-        return Onboarding(app, feature, clock, db, slack, s, background)
+        features = background.track(Features(s, db, clock))
+        app = build_app(s, db, features=features)
+        return Onboarding(app, features.onboarding, clock, db, slack, s, background)
 
     return make
 

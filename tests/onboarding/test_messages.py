@@ -11,7 +11,7 @@ import pytest
 
 from bot.onboarding import service
 from tests.blocks import all_text, assert_valid_blocks
-from tests.onboarding.conftest import TEAM, utc
+from tests.onboarding.conftest import TEAM
 from tests.payloads import load
 
 ADA, ADAS_DM = "U0ADA", "D0ADA"
@@ -65,7 +65,7 @@ def test_more_messages_the_same_day_get_no_more_answers(ob, slack, transport):
     ob.send(message.but_event(text="good morning"), transport)
     assert ob.drain() == 1
     assert len(slack.calls_to("chat.postMessage")) == 2
-    assert {utc(r.created_at).date() for r in ob.rows()} == {
+    assert {r.created_at.date() for r in ob.rows()} == {
         ob.clock.now.date() - dt.timedelta(days=1),
         ob.clock.now.date(),
     }

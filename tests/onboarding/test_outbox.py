@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from bot.onboarding.outbox import BACKOFF_CAP, MAX_ATTEMPTS
 from bot.store.models import OutboxMessage
-from tests.onboarding.conftest import T0, dm_of, utc
+from tests.onboarding.conftest import T0, dm_of
 
 
 @pytest.mark.parametrize("method", ["conversations.open", "chat.postMessage"])
@@ -23,7 +23,7 @@ def test_429_then_500_then_recovery_sends_exactly_one_dm(ob, slack, method):
     assert ob.drain() == 1
     row = ob.row("U0EVE")
     assert (row.state, row.attempts, row.last_error) == ("pending", 1, "ratelimited")
-    assert utc(row.due_at) == T0 + dt.timedelta(seconds=30)  # Retry-After honoured
+    assert row.due_at == T0 + dt.timedelta(seconds=30)  # Retry-After honoured
     assert row.claimed_until is None
     assert [c.method for c in slack.refused] == [method]
     assert slack.calls_to("chat.postMessage") == []
@@ -38,19 +38,19 @@ def test_429_then_500_then_recovery_sends_exactly_one_dm(ob, slack, method):
     assert ob.drain() == 1
     row = ob.row("U0EVE")
     assert (row.state, row.attempts, row.last_error) == ("pending", 2, "internal_error")
-    assert utc(row.due_at) > ob.clock.now
+    assert row.due_at > ob.clock.now
     assert [c.method for c in slack.refused] == [method, method]
     assert ob.drain() == 0  # not due yet
 
     # once the back-off has passed, it goes out
-    ob.clock.now = utc(row.due_at)
+    ob.clock.now = row.due_at
     assert ob.drain() == 1
     row = ob.row("U0EVE")
     assert (row.state, row.attempts, row.last_error) == ("sent", 3, "")
     (post,) = slack.calls_to("chat.postMessage")
     assert post.params["channel"] == dm_of("U0EVE")
     assert row.message_ts == post.answer["ts"] and row.channel_id == dm_of("U0EVE")
-    assert utc(row.sent_at) == ob.clock.now
+    assert row.sent_at == ob.clock.now
     # the DM channel was opened once: a retry after a failed post reuses it
     assert len(slack.calls_to("conversations.open")) == 1
 
@@ -92,8 +92,8 @@ def test_back_off_grows_until_the_row_fails(ob, slack):
         row = ob.row("U0EVE")
         if row.state == "failed":
             break
-        delays.append((utc(row.due_at) - ob.clock.now).total_seconds())
-        ob.clock.now = utc(row.due_at)
+        delays.append((row.due_at - ob.clock.now).total_seconds())
+        ob.clock.now = row.due_at
     row = ob.row("U0EVE")
     assert (row.state, row.attempts) == ("failed", MAX_ATTEMPTS)
     assert delays == sorted(delays) and delays[0] == 5.0 and max(delays) == BACKOFF_CAP
@@ -120,7 +120,7 @@ def test_network_errors_before_posting_are_retried_later(ob, slack):
     assert ob.drain() == 1
     row = ob.row("U0EVE")
     assert (row.state, row.attempts) == ("pending", 1)
-    assert row.last_error and utc(row.due_at) == T0 + dt.timedelta(seconds=5)
+    assert row.last_error and row.due_at == T0 + dt.timedelta(seconds=5)
     assert ob.drain() == 0
     ob.clock.advance(seconds=5)
     assert ob.drain() == 1

@@ -18,10 +18,9 @@ from tests.onboarding.conftest import (
     channel_join,
     checklist_state,
     dm_of,
-    envelope,
+    joined,
     newcomer,
     team_join,
-    utc,
 )
 
 HOSTILE = "<!channel> Eve & co"
@@ -65,7 +64,7 @@ def test_team_join_records_before_the_ack_and_drain_sends_one_escaped_welcome(ob
     assert row.state == "sent" and row.attempts == 1
     assert row.channel_id == dm_of("U0EVE")
     assert row.message_ts and row.message_ts == post.answer["ts"]
-    assert utc(row.sent_at) == T0 and row.claimed_until is None and row.last_error == ""
+    assert row.sent_at == T0 and row.claimed_until is None and row.last_error == ""
     # draining again sends nothing more
     assert ob.drain() == 0
     assert len(slack.calls_to("chat.postMessage")) == 1
@@ -91,7 +90,7 @@ def test_a_newcomer_without_any_name_is_looked_up_then_welcomed(ob, slack):
 
 
 def test_the_same_event_twice_and_slacks_retry_make_one_welcome(ob, slack):
-    body = envelope(team_join(newcomer("U0DUP", "Dup")), event_id="Ev0DUPLICATE")
+    body = joined("U0DUP", "Dup", event_id="Ev0DUPLICATE")
     assert ob.post_event(body).status == 200
     assert ob.post_event(body).status == 200
     retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -111,7 +110,7 @@ def test_a_new_welcome_nudges_the_sender_once_and_a_duplicate_does_not(ob):
     """The scheduler's nudge is what makes a welcome go out at once rather than at the next tick."""
     nudges: list[str] = []
     ob.feature.sender.nudge = lambda: nudges.append("drain now")
-    body = envelope(team_join(newcomer("U0EVE", "Eve")))
+    body = joined("U0EVE", "Eve")
     ob.post_event(body)
     ob.post_event(body)
     ob.event(channel_join("U0EVE"))  # the other trigger: the same person, no second welcome
@@ -136,7 +135,7 @@ def test_two_processes_receiving_the_same_events_at_once_welcome_each_person_onc
     try:
         other = make_onboarding_app(on=other_store, clock=ob.clock)
         users = [f"U0RACE{i:02d}" for i in range(12)]
-        bodies = [envelope(team_join(newcomer(u, f"Racer {u}"))) for u in users]
+        bodies = [joined(u, f"Racer {u}") for u in users]
         barrier = threading.Barrier(2)
 
         def deliver(app_index: int) -> list[int]:

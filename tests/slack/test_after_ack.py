@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from bot.app import Features, build_app
 from bot.slack.after_ack import AfterAck
 
 
@@ -36,7 +37,7 @@ def test_shutdown_finishes_everything_queued_then_runs_late_work_on_the_caller()
     pool.submit(gate.wait)  # the only worker is busy: the rest queue behind it
     for n in range(20):
         pool.submit(done.append, n)
-    stopper = threading.Thread(target=lambda: done.append(pool.shutdown(10)))
+    stopper = threading.Thread(target=lambda: done.append(pool.close(10)))
     stopper.start()
     gate.set()
     stopper.join()
@@ -51,7 +52,27 @@ def test_shutdown_says_so_when_work_outlives_its_timeout():
     pool = AfterAck(workers=1)
     gate = threading.Event()
     pool.submit(gate.wait)
-    assert pool.shutdown(0) is False
+    assert pool.close(0) is False
     assert pool.busy == 1
     gate.set()
     assert pool.wait_idle(10) is True
+
+
+def test_the_app_and_its_features_share_one_pool(settings, seeded, background):
+    """Lazy listeners, vote notes and apologies all wait on the same pool: draining it drains
+    everything an ack promised."""
+    features = background.track(Features(settings, seeded))
+    app = build_app(settings, seeded, features=features)
+    runner = app.listener_runner
+    assert runner.listener_executor is features.after_ack
+    assert runner.lazy_listener_runner.executor is features.after_ack
+    assert features.coffee.after_ack is features.after_ack
+    assert features.onboarding.catalog is features.talks.cache
+    assert features.onboarding.organisers is features.coffee.organisers
+
+
+def test_as_an_executor_it_finishes_its_work_on_exit():
+    done: list[int] = []
+    with AfterAck(workers=1) as pool:
+        pool.submit(done.append, 1)
+    assert done == [1]

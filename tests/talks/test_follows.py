@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from bot.app import make_onboarding
+from bot.app import Features
 from bot.cli import main
 from bot.importers.pipeline import import_files
 from bot.store.models import OutboxMessage, Talk, TalkFollow
@@ -100,7 +100,7 @@ def test_moving_a_followed_talk_owes_each_follower_one_dm(app, slack, seeded, se
     (again,) = import_files(seeded, [moved])  # the same file again: nobody is told twice
     assert again.notices == 0 and not again.report.touched
 
-    sender = make_onboarding(settings, seeded).sender
+    sender = Features(settings, seeded).onboarding.sender
     assert sender.drain() == 2
     posts = slack.calls_to("chat.postMessage")
     assert sorted(p.params["channel"] for p in posts) == ["D1", "D2"]
@@ -125,7 +125,7 @@ def test_withdrawing_a_followed_talk_tells_its_followers_and_ends_the_follow(
     with seeded.session() as s:
         assert s.scalar(select(func.count()).select_from(TalkFollow)) == 0
         assert s.scalar(select(func.count()).select_from(Talk).where(Talk.title == KCP)) == 0
-    make_onboarding(settings, seeded).sender.drain()
+    Features(settings, seeded).onboarding.sender.drain()
     (post,) = slack.calls_to("chat.postMessage")
     assert "has been withdrawn" in all_text(post.params["blocks"])
 

@@ -1,0 +1,197 @@
+"""The onboarding feature: what the listeners and the clock ask of it, over the store and
+the outbox's sender."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.onboarding import funnel, service, views
+from bot.onboarding.content import Content
+from bot.onboarding.outbox import Sender
+from bot.slack.organisers import Organisers
+from bot.slack.replies import Reply
+from bot.store import Store
+from bot.talks.catalog_index import CatalogCache
+from bot.times import Clock
+
+log = logging.getLogger(__name__)
+
+
+class OnboardingFeature:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        sender: Sender,
+        content: Callable[[], Content],
+        clock: Clock,
+        organisers: Organisers,
+        catalog: CatalogCache,
+    ) -> None:
+        self.store, self.settings, self.sender = store, settings, sender
+        self.content, self.clock = content, clock
+        self.organisers, self.catalog = organisers, catalog
+        self.coffee_channels = settings.group_coffee_channels
+
+    def owe_welcome(
+        self,
+        team_id: str,
+        user_id: str,
+        via: str,
+        name: str = "",
+        tz: str = "",
+        due: dt.datetime | None = None,
+        *,
+        wake: bool = False,
+    ) -> bool:
+        """The person's one first welcome; False when it is owed (or sent) already. wake: a
+        welcome owed already but waiting for an invited person to join goes now (in the same
+        transaction: one commit per join)."""
+        # a wave of joins: queue here rather than in SQLite's sleep-and-poll (see Store.writing)
+        with self.store.writing(), self.store.session() as s:
+            owed = service.owe_first_welcome(
+                s,
+                team_id=team_id,
+                user_id=user_id,
+                via=via,
+                name=name,
+                tz=tz,
+                now=self.clock(),
+                due=due,
+            )
+            woken = (
+                not owed
+                and wake
+                and service.wake(
+                    s,
+                    team_id=team_id,
+                    user_id=user_id,
+                    kind=service.WELCOME,
+                    scope=service.FIRST,
+                    now=self.clock(),
+                )
+            )
+        if (owed and due is None) or woken:
+            self.sender.nudge()
+        return owed
+
+    def resend(self, team_id: str, user_id: str) -> dt.datetime | None:
+        """/welcome: None when the welcome is owed again, else when it may next be asked for."""
+        with self.store.session() as s:
+            refused_until = service.owe_resend(
+                s, team_id=team_id, user_id=user_id, now=self.clock()
+            )
+        if refused_until is None:
+            self.sender.nudge()
+        return refused_until
+
+    def owe_answer(self, team_id: str, user_id: str, channel_id: str) -> bool:
+        """One answer per person per day (UTC), however many messages they write: the answer
+        says the bot does not read them, so answering each one would only be noise."""
+        now = self.clock()
+        with self.store.session() as s:
+            owed = service.owe(
+                s,
+                team_id=team_id,
+                user_id=user_id,
+                kind=service.DM_ANSWER,
+                scope=f"day:{now.astimezone(dt.UTC).date().isoformat()}",
+                name="-",  # greets nobody by name: no users.info needed
+                now=now,
+                channel_id=channel_id,
+            )
+        if owed:
+            self.sender.nudge()
+        return owed
+
+    def owe_follow_ups(self) -> int:
+        """The optional nudge, days after a welcome, to those who ticked nothing; once ever."""
+        days = self.settings.follow_up_days
+        if not days:
+            return 0
+        with self.store.session() as s:
+            owed = service.owe_follow_ups(s, self.clock(), dt.timedelta(days=days))
+        if owed:
+            self.sender.nudge()
+        return owed
+
+    def owe_journey_steps(self) -> int:
+        """The steps of journeys begun since the last look, and steps organisers added."""
+        with self.store.session() as s:
+            owed = service.owe_steps(s, self.content(), self.clock())
+        if owed:
+            self.sender.nudge()
+        return owed
+
+    def stop_journey(self, team_id: str, user_id: str) -> int:
+        with self.store.session() as s:
+            return service.stop_journey(s, team_id, user_id, self.clock())
+
+    def welcome_reply(self, team_id: str, user_id: str, name: str) -> Reply:
+        with self.store.session() as s:
+            return views.welcome_for(
+                s, self.content(), self.coffee_channels, team_id, user_id, name, self.clock()
+            )
+
+    def home_view(self, team_id: str, user_id: str, organiser: bool = False) -> dict[str, Any]:
+        now = self.clock()
+        with self.store.session() as s:
+            done = service.ticks(s, team_id, user_id)
+            index = self.catalog.get(s)
+            coffee = views.group_coffee(s, team_id, self.coffee_channels, now)
+            glance = funnel.funnel(s, team_id, now) if organiser else None
+        events = [(e.slug, e.name) for e in index.events.values() if e.talks]
+        return views.home(self.content(), done, events, coffee, glance)
+
+    def publish_home(self, client: WebClient, team_id: str, user_id: str) -> None:
+        """The Home as this person sees it: organisers (only) see how onboarding goes."""
+        organiser = self.is_organiser(client, user_id)
+        client.views_publish(user_id=user_id, view=self.home_view(team_id, user_id, organiser))
+
+    def redraw_everywhere(
+        self, client: WebClient, team_id: str, user_id: str, clicked: dict[str, Any] | None
+    ) -> None:
+        """After a tick: the message clicked, every welcome and follow-up in the person's DM,
+        and their Home all show the same checklist."""
+        content, now = self.content(), self.clock()
+        with self.store.session() as s:
+            rows = service.sent_messages(s, team_id, user_id)
+            done = service.ticks(s, team_id, user_id)
+            coffee = views.group_coffee(s, team_id, self.coffee_channels, now)
+            fallback_name = service.greeted_as(s, team_id, user_id)
+        targets: dict[tuple[str, str], Reply] = {}
+        by_place = {(r.channel_id, r.message_ts): r for r in rows}
+        if clicked is not None:  # first: the one the person is looking at
+            place = (clicked["channel"], clicked["ts"])
+            row = by_place.get(place)
+            name = row.name if row else fallback_name or clicked["user_name"]
+            # a message of ours we know by its row; else the welcome opens with a header
+            is_welcome = row.kind == service.WELCOME if row else clicked["is_welcome"]
+            if is_welcome:
+                targets[place] = views.welcome(content, name, done, coffee)
+            else:
+                targets[place] = views.follow_up(content, name, done)
+        for row in rows:
+            place = (row.channel_id, row.message_ts)
+            if place not in targets:
+                targets[place] = (
+                    views.welcome(content, row.name, done, coffee)
+                    if row.kind == service.WELCOME
+                    else views.follow_up(content, row.name, done)
+                )
+        for (channel, ts), reply in targets.items():
+            try:
+                client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
+            except SlackApiError as exc:  # a message deleted by its reader, say: the rest stand
+                log.info("could not redraw %s/%s: %s", channel, ts, exc.response.get("error"))
+        self.publish_home(client, team_id, user_id)
+
+    def is_organiser(self, client: WebClient, user_id: str) -> bool:
+        return self.organisers.check(client, user_id)

@@ -1,0 +1,126 @@
+"""What organisers see of onboarding, and what they may do about it: the funnel (who was
+welcomed, what they ticked, who asked for no more) and the DMs in trouble, which they may
+retry or mark as sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.onboarding.service import FIRST, WELCOME, start_journey
+from bot.store.models import ChecklistTick, Journey, OutboxMessage
+from bot.store.states import OutboxState
+
+
+@dataclass
+class Funnel:
+    """Onboarding at a glance for one workspace."""
+
+    week: int = 0  # people welcomed in the last 7 days
+    month: int = 0  # and in the last 30
+    items: dict[str, int] = field(default_factory=dict)  # of the month's: who ticked each item
+    progress: dict[int, int] = field(default_factory=dict)  # of the month's: n ticked -> people
+    stopped: int = 0  # of the month's: asked for no more steps
+    outbox: dict[str, int] = field(default_factory=dict)  # rows by state
+    oldest_due: dt.datetime | None = None  # the longest-waiting pending DM
+    trouble: list[OutboxMessage] = field(default_factory=list)  # failed or unknown, newest first
+
+
+TROUBLE_SHOWN = 10
+
+
+def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
+    month_ago, week_ago = now - dt.timedelta(days=30), now - dt.timedelta(days=7)
+    people = session.execute(
+        select(Journey.user_id, Journey.started_at, Journey.stopped_at).where(
+            Journey.team_id == team_id, Journey.started_at >= month_ago
+        )
+    ).all()
+    f = Funnel()
+    f.month = len(people)
+    f.week = sum(1 for _, started, _ in people if started >= week_ago)
+    f.stopped = sum(1 for *_, stopped in people if stopped is not None)
+    welcomed = {user for user, *_ in people}
+    per_person: dict[str, int] = dict.fromkeys(welcomed, 0)
+    for user, item in session.execute(
+        select(ChecklistTick.user_id, ChecklistTick.item).where(ChecklistTick.team_id == team_id)
+    ):
+        if user in welcomed:
+            f.items[item] = f.items.get(item, 0) + 1
+            per_person[user] += 1
+    for n in per_person.values():
+        f.progress[n] = f.progress.get(n, 0) + 1
+    f.outbox = dict(
+        session.execute(
+            select(OutboxMessage.state, func.count())
+            .where(OutboxMessage.team_id == team_id)
+            .group_by(OutboxMessage.state)
+        ).all()
+    )
+    oldest = session.scalar(
+        select(func.min(OutboxMessage.due_at)).where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.state == OutboxState.PENDING,
+            OutboxMessage.due_at <= now,
+        )
+    )
+    f.oldest_due = oldest
+    f.trouble = list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.state.in_((OutboxState.FAILED, OutboxState.UNKNOWN)),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(TROUBLE_SHOWN)
+        )
+    )
+    for row in f.trouble:
+        session.expunge(row)
+    return f
+
+
+def retry(session: Session, team_id: str, row_id: int, now: dt.datetime) -> bool:
+    """An organiser retries a failed or unknown DM: due now, with fresh attempts."""
+    done = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.state.in_((OutboxState.FAILED, OutboxState.UNKNOWN)),
+        )
+        .values(state=OutboxState.PENDING, due_at=now, attempts=0, claimed_until=None)
+        .returning(OutboxMessage.id)
+    ).first()
+    return done is not None
+
+
+def mark_sent(session: Session, team_id: str, row_id: int, by: str, now: dt.datetime) -> bool:
+    """An organiser saw that a DM went out after all: it counts as sent (a first welcome's
+    journey begins) and is never retried."""
+    row = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.state.in_((OutboxState.FAILED, OutboxState.UNKNOWN)),
+        )
+        .values(
+            state=OutboxState.SENT,
+            sent_at=now,
+            claimed_until=None,
+            last_error=f"marked sent by {by}",
+        )
+        .returning(OutboxMessage.id)
+    ).first()
+    if row is None:
+        return False
+    marked = session.get(OutboxMessage, row_id)
+    # a first welcome whose DM was opened: its journey begins, the steps know where to go
+    if marked is not None and (marked.kind, marked.scope) == (WELCOME, FIRST) and marked.channel_id:
+        start_journey(session, marked, tz=marked.tz, channel_id=marked.channel_id, now=now)
+    return True

@@ -1,0 +1,63 @@
+"""Time in one place: instants are aware datetimes in UTC, in memory and in the store.
+
+`utcnow` is the clock every feature is given by default (tests hand in their own `Clock`);
+`UtcDateTime` is the column type of every timestamp, so a value read back is aware on SQLite
+(which keeps no zone) as on PostgreSQL; `local_format` writes a local time the same way on
+every platform (strftime's `%-d` is glibc's alone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+Clock = Callable[[], dt.datetime]
+"""What a feature asks for the time: an aware datetime in UTC."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always read back aware.
+
+    A naive value is refused when written: whether it meant UTC or someone's local time is
+    exactly the ambiguity this type exists to remove.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime) or value.tzinfo is None:
+            raise ValueError(f"a timestamp must be an aware datetime, not {value!r}")
+        utc = value.astimezone(dt.UTC)
+        # SQLite writes the wall time and drops the zone: hand it UTC without one
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite: stored as UTC, read back naive
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def local_format(value: dt.date, fmt: str) -> str:
+    """`value.strftime(fmt)`, where `%-d` is the day of the month without a leading zero on
+    every platform."""
+    return value.strftime(fmt.replace("%-d", str(value.day)))
+
+
+def in_zone(moment: dt.datetime, timezone: str) -> dt.datetime:
+    """An aware instant as the wall time of an IANA zone."""
+    return moment.astimezone(ZoneInfo(timezone))
