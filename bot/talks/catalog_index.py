@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from bot.store import Db
 from bot.store.models import CatalogState, Conference, Event, Talk
 from bot.talks.directory import Directory, load_directory
+from bot.talks.talk_table import TalkTable
 from bot.text import words
 
 
@@ -68,6 +69,7 @@ class CatalogIndex:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _directory: Directory | None = field(default=None, repr=False)
     _terms: list[str] | None = field(default=None, repr=False)
+    _table: TalkTable | None = field(default=None, repr=False)
 
     @cached_property
     def _sorted_names(self) -> list[str]:
@@ -97,10 +99,22 @@ class CatalogIndex:
 
     def directory(self, db: Db) -> Directory:
         """Speakers and companies, loaded on the first query that names someone."""
+        if self._directory is not None:
+            return self._directory
         with self._lock:
             if self._directory is None:
                 self._directory = load_directory(db)
             return self._directory
+
+    def table(self, db: Db) -> TalkTable:
+        """Every talk's row, loaded on the first answer that lists talks."""
+        table = self._table
+        if table is not None:
+            return table
+        with self._lock:
+            if self._table is None:
+                self._table = TalkTable.load(db)
+            return self._table
 
     def terms(self, db: Db) -> list[str]:
         """Title and name words, for near-miss suggestions of free words."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
-from typing import NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
 
@@ -18,26 +17,12 @@ from bot.store.models import Conference, Event, Talk, TalkFollow, TalkSpeaker
 from bot.store.value_lists import in_list, list_param
 from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
+from bot.talks.talk_table import TalkRow as TalkRow
+from bot.talks.talk_table import TalkTable
 from bot.text import fold
 
 COUNT_CAP = 1000  # beyond this an answer says "1000+": counting every hit of a common word costs
 MAX_SPEAKERS = 200  # speaker cards one answer holds; /speakers pages through them
-
-
-class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times faster
-    id: int
-    title: str
-    url: str | None
-    speakers_line: str
-    format: str
-    day: dt.date | None
-    starts_at: dt.datetime | None
-    room: str | None
-    summary: str
-    event_name: str
-    timezone: str
-    video_url: str | None
-    slides_url: str | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +30,7 @@ class Page:
     rows: list[TalkRow]
     total: int
     offset: int
+    table: TalkTable | None = None  # where the rows came from: their one-line forms are kept
 
     @property
     def capped(self) -> bool:
@@ -78,8 +64,9 @@ def _statements(
     formats: bool,
     talks: bool,
 ) -> tuple[Select, Select | None]:
-    """(page, capped count) for one combination of filters; values are bound at execution.
+    """(page of ids, capped count) for one combination of filters; values bound at execution.
 
+    The page holds talk ids only: their rows are in memory (talk_table.py).
     Hits reached by id (full-text matches, the talks of a speaker or company) must all be read
     and sorted anyway, so the page carries their total in a `total` column: they are ordered
     once, up to the page's end and at least COUNT_CAP+1 of them, then sliced and counted.
@@ -110,35 +97,21 @@ def _statements(
             .prefix_with("MATERIALIZED")
         )
         total = select(func.count()).select_from(window).scalar_subquery().label("total")
-        page = (
-            select(window.c.id, window.c.rank)
+        rows = (
+            select(window.c.id, total)
             .order_by(window.c.rank, window.c.sort_key, window.c.id)
             .limit(bindparam("limit"))
             .offset(bindparam("offset"))
-            .subquery("page")
         )
-        order = [page.c.rank, Talk.sort_key, Talk.id]
-        count = None
-    else:
-        page = (
-            ids.order_by(Talk.sort_key, Talk.id)
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-            .subquery("page")
-        )
-        total = literal(None).label("total")
-        order = [Talk.sort_key, Talk.id]
-        hits = ids.with_only_columns(Talk.id).limit(COUNT_CAP + 1).subquery("capped")
-        count = select(func.count()).select_from(hits)
-    rows = (
-        select(*ROW_COLUMNS, total)
-        .select_from(page)
-        .join(Talk, Talk.id == page.c.id)
-        .join(Event, Event.id == Talk.event_id)
-        .join(Conference, Conference.id == Talk.conference_id)
-        .order_by(*order)
+        return rows, None
+    page = (
+        ids.with_only_columns(Talk.id)
+        .order_by(Talk.sort_key, Talk.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    return rows, count
+    hits = ids.with_only_columns(Talk.id).limit(COUNT_CAP + 1).subquery("capped")
+    return page, select(func.count()).select_from(hits)
 
 
 @cache
@@ -199,26 +172,35 @@ def followed_talks(db: Db, team_id: str, user_id: str) -> list[TalkRow]:
 
 
 def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit: int = 10) -> Page:
-    """A page of the talks q asks for, with their total (capped past COUNT_CAP)."""
+    """A page of the talks q asks for, with their total (capped past COUNT_CAP).
+
+    The rows come from the catalog's table in memory; SQL, when a query needs it, only finds
+    the page's ids (and counts).
+    """
     if q.days is not None and not q.days:
         return Page([], 0, offset)
+    table = index.table(db)
     dialect = dialect_of(db)
     params: dict[str, object] = {
         "limit": limit,
         "offset": offset,
         "window": max(offset + limit, COUNT_CAP + 1),
     }
+    others = bool(q.words or q.days is not None or q.formats)
     if q.speaker or q.company:
         directory = index.directory(db)
         talk_ids = directory.talks_by(q.speaker, q.company)
         if not talk_ids:
-            return Page([], 0, offset)
-        if not (q.words or q.conference_ids or q.event_ids or q.days or q.formats):
-            # names alone: the directory has the whole answer; the database only the rows
+            return Page([], 0, offset, table)
+        if not (others or q.conference_ids or q.event_ids):
+            # names alone: the directory has the whole answer
             page_ids = directory.in_schedule_order(talk_ids)[offset : offset + limit]
-            rows = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, page_ids)})
-            return Page([TalkRow._make(r) for r in rows], len(talk_ids), offset)
+            return Page(table.talks(page_ids), len(talk_ids), offset, table)
         params["talks"] = list_param(dialect, talk_ids)
+    elif not others and (places := table.of_events(q.event_ids, q.conference_ids)) is not None:
+        # events or conferences alone: their talks are lists in schedule order already
+        rows = table.rows
+        return Page([rows[p] for p in places[offset : offset + limit]], len(places), offset, table)
     if q.words:
         params["fts_query"] = fts_param(dialect, [Term(w) for w in q.words])
     for key, value in (
@@ -238,17 +220,17 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         bool(q.formats),
         "talks" in params,
     )
-    rows = db.execute(page_stmt, params).all()
-    talks = [TalkRow._make(r[:-1]) for r in rows]
+    found = db.execute(page_stmt, params).all()
+    talks = table.talks(r[0] for r in found)
     if count_stmt is None:
         # past the last page no row carries the total: there is nothing there
-        return Page(talks, rows[0][-1] if rows else 0, offset)
+        return Page(talks, found[0][-1] if found else 0, offset, table)
     # when the whole answer fits on the first page there is nothing left to count
-    fits = offset == 0 and len(rows) < limit
-    total = len(rows) if fits else _known_total(index, q)
+    fits = offset == 0 and len(found) < limit
+    total = len(found) if fits else _known_total(index, q)
     if total is None:
         total = db.scalar(count_stmt, params) or 0
-    return Page(talks, total, offset)
+    return Page(talks, total, offset, table)
 
 
 def _known_total(index: CatalogIndex, q: TalkQuery) -> int | None:

@@ -190,8 +190,10 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
                 blocks.append(actions(*buttons))
     else:  # many: one line a talk, grouped by day; details on demand
         by_day: dict[tuple[dt.date | None, str], list[str]] = {}
+        table = page.table
         for row in page.rows:
-            by_day.setdefault((row.day, row.timezone), []).append(talk_line(row))
+            line = table.line(row, talk_line) if table else talk_line(row)
+            by_day.setdefault((row.day, row.timezone), []).append(line)
         for (day, timezone), lines in by_day.items():
             _chunked(blocks, [day_heading(day, timezone), *lines], limit=MAX_BLOCKS - 4)
         blocks.append(actions(details_menu(page.rows)))
