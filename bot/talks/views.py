@@ -127,14 +127,16 @@ def help_view(answer: TalksAnswer) -> Reply:
 def _chunked(blocks: list[dict[str, Any]], lines: list[str], limit: int) -> None:
     """Lines into as few sections as fit, saying how many were left out if any must be."""
     chunk: list[str] = []
+    size = 0  # len(c) + 1 summed over the chunk
     for n, line in enumerate(lines):
-        if sum(len(c) + 1 for c in chunk) + len(line) > SECTION_TEXT - 100:
+        if size + len(line) > SECTION_TEXT - 100:
             if len(blocks) >= limit:
                 chunk.append(f"…and {len(lines) - n} more lines: narrow it with a query.")
                 break
             blocks.append(section("\n".join(chunk)))
-            chunk = []
+            chunk, size = [], 0
         chunk.append(line)
+        size += len(line) + 1
     if chunk:
         blocks.append(section("\n".join(chunk)))
 
