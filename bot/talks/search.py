@@ -6,6 +6,7 @@ Functions take a Connection (the fast path the listeners use) or a Session (scri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -68,8 +69,8 @@ def _statements(
 
     The page holds talk ids only: their rows are in memory (talk_table.py).
     Hits reached by id (full-text matches, the talks of a speaker or company) must all be read
-    and sorted anyway, so the page carries their total in a `total` column: they are ordered
-    once, up to the page's end and at least COUNT_CAP+1 of them, then sliced and counted.
+    and sorted anyway, so their ids come back whole, up to the page's end and at least
+    COUNT_CAP+1 of them, to be sliced and counted here.
     Hits reached through a schedule-ordered index (event, day, format) stop after one page;
     their count is a second, index-only statement, run only when the page is full.
     """
@@ -90,20 +91,11 @@ def _statements(
     if ranked or talks:
         rank = hits.c.rank if ranked else literal(0)
         window = (
-            ids.add_columns(rank.label("rank"))
+            ids.with_only_columns(Talk.id)
             .order_by(rank, Talk.sort_key, Talk.id)
             .limit(bindparam("window"))
-            .cte("window")
-            .prefix_with("MATERIALIZED")
         )
-        total = select(func.count()).select_from(window).scalar_subquery().label("total")
-        rows = (
-            select(window.c.id, total)
-            .order_by(window.c.rank, window.c.sort_key, window.c.id)
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-        )
-        return rows, None
+        return window, None
     page = (
         ids.with_only_columns(Talk.id)
         .order_by(Talk.sort_key, Talk.id)
@@ -220,17 +212,37 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         bool(q.formats),
         "talks" in params,
     )
+    if count_stmt is None:
+        ranked_key = _ranked_key(q)
+        known = table.ranked.get(ranked_key)
+        if known is not None and len(known) >= offset + limit:
+            ranked: Sequence[int] = known
+        else:
+            ranked = [r[0] for r in db.execute(page_stmt, params)]
+            if len(ranked) > COUNT_CAP:  # a very common word: rank its hits once a revision
+                table.remember(ranked_key, ranked)
+        return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
     found = db.execute(page_stmt, params).all()
     talks = table.talks(r[0] for r in found)
-    if count_stmt is None:
-        # past the last page no row carries the total: there is nothing there
-        return Page(talks, found[0][-1] if found else 0, offset, table)
     # when the whole answer fits on the first page there is nothing left to count
     fits = offset == 0 and len(found) < limit
     total = len(found) if fits else _known_total(index, q)
     if total is None:
         total = db.scalar(count_stmt, params) or 0
     return Page(talks, total, offset, table)
+
+
+def _ranked_key(q: TalkQuery) -> tuple[object, ...]:
+    """What decides a ranked answer's order."""
+    return (
+        tuple(q.words),
+        tuple(q.speaker),
+        tuple(q.company),
+        frozenset(q.conference_ids),
+        frozenset(q.event_ids),
+        None if q.days is None else frozenset(q.days),
+        frozenset(q.formats),
+    )
 
 
 def _known_total(index: CatalogIndex, q: TalkQuery) -> int | None:

@@ -8,6 +8,8 @@ rendered the first time an answer shows it and kept for the revision.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from array import array
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
@@ -15,6 +17,8 @@ from sqlalchemy import Select, select
 
 from bot.store import Db
 from bot.store.models import Conference, Event, Talk
+
+RANKED = 256  # very common queries whose ranked hits are kept: about 8 KB each
 
 
 class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times faster
@@ -71,6 +75,9 @@ class TalkTable:
         self.by_event: dict[int, list[int]] = {}  # event id -> places, in order
         self.by_conference: dict[int, list[int]] = {}
         self._lines: list[str | None] = []
+        # the first COUNT_CAP+1 ranked ids of queries matching more talks than that, by query
+        self.ranked: dict[tuple[object, ...], array[int]] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def load(cls, db: Db) -> TalkTable:
@@ -122,6 +129,13 @@ class TalkTable:
         if len(chosen) == 1:
             return chosen[0]
         return sorted(p for places in chosen for p in places)
+
+    def remember(self, key: tuple[object, ...], ranked: list[int]) -> None:
+        """Keep a very common query's ranked hits, for the revision (the oldest of RANKED go)."""
+        with self._lock:
+            if len(self.ranked) >= RANKED:
+                self.ranked.pop(next(iter(self.ranked)), None)
+            self.ranked[key] = array("l", ranked)
 
     def line(self, row: TalkRow, render: Callable[[TalkRow], str]) -> str:
         """The talk's one-line form, rendered once per revision (rows not from this table
