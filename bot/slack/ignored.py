@@ -14,27 +14,37 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.use(_rate_limited)
+    app.use(RateLimited())
 
     @app.event(re.compile(".*"))
     def other_event(event: dict[str, Any]) -> None:
         log.debug("ignored event %s", event.get("type"))
 
 
-def _rate_limited(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
-    """app_rate_limited has no inner event, so no event listener can match it."""
-    if body.get("type") == "app_rate_limited":
-        log.warning(
-            "Slack is dropping this app's events for team %s (rate limited since %s)",
-            body.get("team_id"),
-            body.get("minute_rate_limited"),
-        )
-        return BoltResponse(status=200, body="")
-    next()
-    return None
+class RateLimited(Middleware):
+    """app_rate_limited has no inner event, so no event listener can match it. A class, not a
+    function middleware: Bolt builds a function's arguments on every request it sees."""
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],
+    ) -> BoltResponse | None:
+        body = req.body
+        if body.get("type") == "app_rate_limited":
+            log.warning(
+                "Slack is dropping this app's events for team %s (rate limited since %s)",
+                body.get("team_id"),
+                body.get("minute_rate_limited"),
+            )
+            return BoltResponse(status=200, body="")
+        return next()
