@@ -21,6 +21,7 @@ from bot.store import Db
 from bot.store.models import CatalogState, Conference, Event, Talk
 from bot.talks.directory import Directory, load_directory
 from bot.talks.talk_table import TalkTable
+from bot.talks.word_index import WordIndex
 from bot.text import words
 
 
@@ -70,6 +71,7 @@ class CatalogIndex:
     _directory: Directory | None = field(default=None, repr=False)
     _terms: list[str] | None = field(default=None, repr=False)
     _table: TalkTable | None = field(default=None, repr=False)
+    _postings: WordIndex | None = field(default=None, repr=False)
 
     @cached_property
     def _sorted_names(self) -> list[str]:
@@ -115,6 +117,16 @@ class CatalogIndex:
             if self._table is None:
                 self._table = TalkTable.load(db)
             return self._table
+
+    def postings(self, db: Db) -> WordIndex:
+        """Which talks hold which words, loaded on the first query with free words."""
+        postings = self._postings
+        if postings is not None:
+            return postings
+        with self._lock:
+            if self._postings is None:
+                self._postings = WordIndex.load(db)
+            return self._postings
 
     def terms(self, db: Db) -> list[str]:
         """Title and name words, for near-miss suggestions of free words."""

@@ -6,7 +6,6 @@ Functions take a Connection (the fast path the listeners use) or a Session (scri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -23,6 +22,7 @@ from bot.talks.talk_table import TalkTable
 from bot.text import fold
 
 COUNT_CAP = 1000  # beyond this an answer says "1000+": counting every hit of a common word costs
+NARROW = 1000  # full-text hits PostgreSQL ranks by key rather than through its index
 MAX_SPEAKERS = 200  # speaker cards one answer holds; /speakers pages through them
 
 
@@ -179,22 +179,35 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         "window": max(offset + limit, COUNT_CAP + 1),
     }
     others = bool(q.words or q.days is not None or q.formats)
+    among: set[int] | None = None  # the talks the answer is among, when known
     if q.speaker or q.company:
         directory = index.directory(db)
-        talk_ids = directory.talks_by(q.speaker, q.company)
-        if not talk_ids:
+        among = directory.talks_by(q.speaker, q.company)
+        if not among:
             return Page([], 0, offset, table)
         if not (others or q.conference_ids or q.event_ids):
             # names alone: the directory has the whole answer
-            page_ids = directory.in_schedule_order(talk_ids)[offset : offset + limit]
-            return Page(table.talks(page_ids), len(talk_ids), offset, table)
-        params["talks"] = list_param(dialect, talk_ids)
+            page_ids = directory.in_schedule_order(among)[offset : offset + limit]
+            return Page(table.talks(page_ids), len(among), offset, table)
     elif not others and (places := table.of_events(q.event_ids, q.conference_ids)) is not None:
         # events or conferences alone: their talks are lists in schedule order already
         rows = table.rows
         return Page([rows[p] for p in places[offset : offset + limit]], len(places), offset, table)
     if q.words:
+        known = table.ranked.get(_ranked_key(q))
+        if known is not None and len(known) >= offset + limit:  # a very common word
+            return Page(table.talks(known[offset : offset + limit]), len(known), offset, table)
+        # the words' talks, in memory: none, and the database is spared the search
+        found = index.postings(db).matching(q.words)
+        if among is not None:
+            found &= among
+        if not found:
+            return Page([], 0, offset, table)
+        if dialect != "sqlite" and len(found) <= NARROW:
+            among = found  # PostgreSQL ranks these few by key, not by a scan of its index
         params["fts_query"] = fts_param(dialect, [Term(w) for w in q.words])
+    if among is not None:
+        params["talks"] = list_param(dialect, among)
     for key, value in (
         ("conf", q.conference_ids),
         ("events", q.event_ids),
@@ -213,20 +226,15 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         "talks" in params,
     )
     if count_stmt is None:
-        ranked_key = _ranked_key(q)
-        known = table.ranked.get(ranked_key)
-        if known is not None and len(known) >= offset + limit:
-            ranked: Sequence[int] = known
-        else:
-            ranked = [r[0] for r in db.execute(page_stmt, params)]
-            if len(ranked) > COUNT_CAP:  # a very common word: rank its hits once a revision
-                table.remember(ranked_key, ranked)
+        ranked = [r[0] for r in db.execute(page_stmt, params)]
+        if len(ranked) > COUNT_CAP:  # a very common word: rank its hits once a revision
+            table.remember(_ranked_key(q), ranked)
         return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
-    found = db.execute(page_stmt, params).all()
-    talks = table.talks(r[0] for r in found)
+    hits = db.execute(page_stmt, params).all()
+    talks = table.talks(r[0] for r in hits)
     # when the whole answer fits on the first page there is nothing left to count
-    fits = offset == 0 and len(found) < limit
-    total = len(found) if fits else _known_total(index, q)
+    fits = offset == 0 and len(hits) < limit
+    total = len(hits) if fits else _known_total(index, q)
     if total is None:
         total = db.scalar(count_stmt, params) or 0
     return Page(talks, total, offset, table)
