@@ -197,14 +197,18 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         known = table.ranked.get(_ranked_key(q))
         if known is not None and len(known) >= offset + limit:  # a very common word
             return Page(table.talks(known[offset : offset + limit]), len(known), offset, table)
-        # the words' talks, in memory: none, and the database is spared the search
-        found = index.postings(db).matching(q.words)
-        if among is not None:
-            found &= among
-        if not found:
+        # words no talk holds: the database is spared the search (near misses start so)
+        postings = index.postings(db)
+        if not postings.holds_all(q.words):
             return Page([], 0, offset, table)
-        if dialect != "sqlite" and len(found) <= NARROW:
-            among = found  # PostgreSQL ranks these few by key, not by a scan of its index
+        if dialect != "sqlite":  # SQLite's own index is as quick as finding them here
+            found = postings.matching(q.words)
+            if among is not None:
+                found &= among
+            if not found:
+                return Page([], 0, offset, table)
+            if len(found) <= NARROW:
+                among = found  # PostgreSQL ranks these few by key, not by a scan of its index
         params["fts_query"] = fts_param(dialect, [Term(w) for w in q.words])
     if among is not None:
         params["talks"] = list_param(dialect, among)

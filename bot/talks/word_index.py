@@ -2,9 +2,9 @@
 
 The search documents are already folded words ([a-z0-9]+ separated by spaces), and a query's
 terms match word prefixes, so the full-text indexes of both databases match exactly the talks
-found here. Answering here first spares the database the search when nothing matches (every
+found here. Asking here first spares the database the search when nothing matches (every
 near miss asks that first) and, on PostgreSQL, narrows its ranking to the few talks found
-instead of a prefix scan of the whole index.
+instead of a prefix scan of its whole index.
 """
 
 from __future__ import annotations
@@ -42,17 +42,26 @@ class WordIndex:
             out.append(self._ids[k])
         return out
 
+    def holds_all(self, terms: list[str]) -> bool:
+        """Whether every term starts a word of some talk (a cheap no for most near misses)."""
+        words = self._words
+        for t in terms:
+            k = bisect_left(words, t)
+            if k == len(words) or not words[k].startswith(t):
+                return False
+        return True
+
     def matching(self, terms: list[str]) -> set[int]:
         """Talks with, for every term, a word starting with it."""
         spans = sorted((self._spans(t) for t in set(terms)), key=lambda s: sum(map(len, s)))
-        result: set[int] | None = None
-        for lists in spans:
-            if not lists:
-                return set()
-            if result is None:
-                result = set().union(*lists)
-            else:
-                result &= set().union(*lists)
+        if not spans or not all(spans):
+            return set()
+        result: set[int] = set().union(*spans[0])  # the rarest term's talks
+        for lists in spans[1:]:
+            narrowed: set[int] = set()
+            for ids in lists:  # no set of a common word's talks is built
+                narrowed |= result.intersection(ids)
+            result = narrowed
             if not result:
-                return set()
-        return result or set()
+                break
+        return result

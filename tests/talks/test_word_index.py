@@ -52,6 +52,8 @@ def test_the_word_index_finds_what_full_text_search_finds(seeded: Store) -> None
             fts = fts_param(dialect, [Term(w) for w in terms])
             expected = set(session.scalars(select(hits.c.talk_id), {"fts_query": fts}))
             assert index.matching(terms) == expected, terms
+            if expected:
+                assert index.holds_all(terms), terms
 
 
 def test_the_talk_table_holds_the_rows_sql_reads(seeded: Store) -> None:
@@ -89,4 +91,5 @@ def test_very_common_queries_kept_are_bounded() -> None:
 @pytest.mark.parametrize("terms", [["nosuchword"], ["platform", "nosuchword"]])
 def test_words_nothing_holds_match_nothing(seeded: Store, terms: list[str]) -> None:
     with seeded.session() as session:
-        assert WordIndex.load(session).matching(terms) == set()
+        index = WordIndex.load(session)
+        assert index.matching(terms) == set() and not index.holds_all(terms)
