@@ -115,11 +115,6 @@ class TalkTable:
         place, rows = self.place, self.rows
         return [rows[place[i]] for i in ids if i in place]
 
-    def in_order(self, ids: Iterable[int]) -> list[int]:
-        """Known ids, in schedule order."""
-        place = self.place
-        return sorted((i for i in ids if i in place), key=place.__getitem__)
-
     def of_events(self, event_ids: set[int], conference_ids: set[int]) -> list[int] | None:
         """Places of the talks of these events or conferences (one kind only), in order."""
         if event_ids and conference_ids:
