@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from bot.store import Db
 from bot.store.models import CatalogState, Conference, Event, Talk
 from bot.talks.directory import Directory, load_directory
+from bot.talks.talk_table import TalkTable
+from bot.talks.word_index import WordIndex
 from bot.text import words
 
 
@@ -68,6 +70,8 @@ class CatalogIndex:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _directory: Directory | None = field(default=None, repr=False)
     _terms: list[str] | None = field(default=None, repr=False)
+    _table: TalkTable | None = field(default=None, repr=False)
+    _postings: WordIndex | None = field(default=None, repr=False)
 
     @cached_property
     def _sorted_names(self) -> list[str]:
@@ -97,10 +101,32 @@ class CatalogIndex:
 
     def directory(self, db: Db) -> Directory:
         """Speakers and companies, loaded on the first query that names someone."""
+        if self._directory is not None:
+            return self._directory
         with self._lock:
             if self._directory is None:
                 self._directory = load_directory(db)
             return self._directory
+
+    def table(self, db: Db) -> TalkTable:
+        """Every talk's row, loaded on the first answer that lists talks."""
+        table = self._table
+        if table is not None:
+            return table
+        with self._lock:
+            if self._table is None:
+                self._table = TalkTable.load(db)
+            return self._table
+
+    def postings(self, db: Db) -> WordIndex:
+        """Which talks hold which words, loaded on the first query with free words."""
+        postings = self._postings
+        if postings is not None:
+            return postings
+        with self._lock:
+            if self._postings is None:
+                self._postings = WordIndex.load(db)
+            return self._postings
 
     def terms(self, db: Db) -> list[str]:
         """Title and name words, for near-miss suggestions of free words."""

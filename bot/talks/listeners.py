@@ -8,22 +8,65 @@ listener, so a slow Slack never delays the ack.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, cast
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy import Connection, Engine
 
 from bot.slack.incoming import slack_text
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import Reply, safely
-from bot.store import Store
+from bot.store import Db, Store
 from bot.talks import follows, views
 from bot.talks.catalog_index import CatalogCache, catalog_cache
 from bot.talks.service import answer_speakers, answer_talks
 from bot.times import Clock
 
 log = logging.getLogger(__name__)
+
+
+class LazyConnection:
+    """A read connection taken from the pool on first use: most answers come from the catalog
+    in memory and need none. Has what the read paths use of a Connection or Session."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+        self.dialect = engine.dialect
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            self._conn = self._engine.connect()
+        return self._conn
+
+    def get_bind(self) -> Engine:
+        return self._engine
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        return self._connection().execute(*args, **kwargs)
+
+    def scalar(self, *args: Any, **kwargs: Any) -> Any:
+        return self._connection().scalar(*args, **kwargs)
+
+    def scalars(self, *args: Any, **kwargs: Any) -> Any:
+        return self._connection().scalars(*args, **kwargs)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Db]:
+    lazy = LazyConnection(engine)
+    try:
+        yield cast(Db, lazy)
+    finally:
+        lazy.close()
 
 
 class TalksFeature:
@@ -33,6 +76,11 @@ class TalksFeature:
         self.store = store
         self.clock = clock
         self.cache = cache or catalog_cache()
+        # PostgreSQL reads in autocommit: no BEGIN and ROLLBACK round trips around an answer
+        # (SQLite's autocommit costs more than its implicit read transaction)
+        engine = store.engine
+        postgres = engine.dialect.name == "postgresql"
+        self.reads = engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
 
     def talks(
         self,
@@ -44,7 +92,7 @@ class TalksFeature:
         """user: (team, user) of who asks, for `/talks mine`."""
 
         def build() -> Reply:
-            with self.store.engine.connect() as db:
+            with reading(self.reads) as db:
                 answer = answer_talks(db, self.cache, text, self.clock(), offset, user)
                 return views.talks_view(answer, shared_by=shared_by)
 
@@ -52,7 +100,7 @@ class TalksFeature:
 
     def speakers(self, text: str, offset: int = 0, shared_by: str | None = None) -> Reply:
         def build() -> Reply:
-            with self.store.engine.connect() as db:
+            with reading(self.reads) as db:
                 answer = answer_speakers(db, self.cache, text)
                 return views.speakers_view(answer, offset, shared_by=shared_by)
 

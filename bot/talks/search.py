@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
-from typing import NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
 
@@ -18,26 +17,13 @@ from bot.store.models import Conference, Event, Talk, TalkFollow, TalkSpeaker
 from bot.store.value_lists import in_list, list_param
 from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
+from bot.talks.talk_table import TalkRow as TalkRow
+from bot.talks.talk_table import TalkTable
 from bot.text import fold
 
 COUNT_CAP = 1000  # beyond this an answer says "1000+": counting every hit of a common word costs
+NARROW = 1000  # full-text hits PostgreSQL ranks by key rather than through its index
 MAX_SPEAKERS = 200  # speaker cards one answer holds; /speakers pages through them
-
-
-class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times faster
-    id: int
-    title: str
-    url: str | None
-    speakers_line: str
-    format: str
-    day: dt.date | None
-    starts_at: dt.datetime | None
-    room: str | None
-    summary: str
-    event_name: str
-    timezone: str
-    video_url: str | None
-    slides_url: str | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +31,7 @@ class Page:
     rows: list[TalkRow]
     total: int
     offset: int
+    table: TalkTable | None = None  # where the rows came from: their one-line forms are kept
 
     @property
     def capped(self) -> bool:
@@ -78,11 +65,12 @@ def _statements(
     formats: bool,
     talks: bool,
 ) -> tuple[Select, Select | None]:
-    """(page, capped count) for one combination of filters; values are bound at execution.
+    """(page of ids, capped count) for one combination of filters; values bound at execution.
 
+    The page holds talk ids only: their rows are in memory (talk_table.py).
     Hits reached by id (full-text matches, the talks of a speaker or company) must all be read
-    and sorted anyway, so the page carries their total in a `total` column: they are ordered
-    once, up to the page's end and at least COUNT_CAP+1 of them, then sliced and counted.
+    and sorted anyway, so their ids come back whole, up to the page's end and at least
+    COUNT_CAP+1 of them, to be sliced and counted here.
     Hits reached through a schedule-ordered index (event, day, format) stop after one page;
     their count is a second, index-only statement, run only when the page is full.
     """
@@ -103,42 +91,19 @@ def _statements(
     if ranked or talks:
         rank = hits.c.rank if ranked else literal(0)
         window = (
-            ids.add_columns(rank.label("rank"))
+            ids.with_only_columns(Talk.id)
             .order_by(rank, Talk.sort_key, Talk.id)
             .limit(bindparam("window"))
-            .cte("window")
-            .prefix_with("MATERIALIZED")
         )
-        total = select(func.count()).select_from(window).scalar_subquery().label("total")
-        page = (
-            select(window.c.id, window.c.rank)
-            .order_by(window.c.rank, window.c.sort_key, window.c.id)
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-            .subquery("page")
-        )
-        order = [page.c.rank, Talk.sort_key, Talk.id]
-        count = None
-    else:
-        page = (
-            ids.order_by(Talk.sort_key, Talk.id)
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-            .subquery("page")
-        )
-        total = literal(None).label("total")
-        order = [Talk.sort_key, Talk.id]
-        hits = ids.with_only_columns(Talk.id).limit(COUNT_CAP + 1).subquery("capped")
-        count = select(func.count()).select_from(hits)
-    rows = (
-        select(*ROW_COLUMNS, total)
-        .select_from(page)
-        .join(Talk, Talk.id == page.c.id)
-        .join(Event, Event.id == Talk.event_id)
-        .join(Conference, Conference.id == Talk.conference_id)
-        .order_by(*order)
+        return window, None
+    page = (
+        ids.with_only_columns(Talk.id)
+        .order_by(Talk.sort_key, Talk.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
-    return rows, count
+    hits = ids.with_only_columns(Talk.id).limit(COUNT_CAP + 1).subquery("capped")
+    return page, select(func.count()).select_from(hits)
 
 
 @cache
@@ -199,28 +164,54 @@ def followed_talks(db: Db, team_id: str, user_id: str) -> list[TalkRow]:
 
 
 def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit: int = 10) -> Page:
-    """A page of the talks q asks for, with their total (capped past COUNT_CAP)."""
+    """A page of the talks q asks for, with their total (capped past COUNT_CAP).
+
+    The rows come from the catalog's table in memory; SQL, when a query needs it, only finds
+    the page's ids (and counts).
+    """
     if q.days is not None and not q.days:
         return Page([], 0, offset)
+    table = index.table(db)
     dialect = dialect_of(db)
     params: dict[str, object] = {
         "limit": limit,
         "offset": offset,
         "window": max(offset + limit, COUNT_CAP + 1),
     }
+    others = bool(q.words or q.days is not None or q.formats)
+    among: set[int] | None = None  # the talks the answer is among, when known
     if q.speaker or q.company:
         directory = index.directory(db)
-        talk_ids = directory.talks_by(q.speaker, q.company)
-        if not talk_ids:
-            return Page([], 0, offset)
-        if not (q.words or q.conference_ids or q.event_ids or q.days or q.formats):
-            # names alone: the directory has the whole answer; the database only the rows
-            page_ids = directory.in_schedule_order(talk_ids)[offset : offset + limit]
-            found = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, page_ids)})
-            return Page([TalkRow._make(r) for r in found], len(talk_ids), offset)
-        params["talks"] = list_param(dialect, talk_ids)
+        among = directory.talks_by(q.speaker, q.company)
+        if not among:
+            return Page([], 0, offset, table)
+        if not (others or q.conference_ids or q.event_ids):
+            # names alone: the directory has the whole answer
+            page_ids = directory.in_schedule_order(among)[offset : offset + limit]
+            return Page(table.talks(page_ids), len(among), offset, table)
+    elif not others and (places := table.of_events(q.event_ids, q.conference_ids)) is not None:
+        # events or conferences alone: their talks are lists in schedule order already
+        rows = table.rows
+        return Page([rows[p] for p in places[offset : offset + limit]], len(places), offset, table)
     if q.words:
+        known = table.ranked.get(_ranked_key(q))
+        if known is not None and len(known) >= offset + limit:  # a very common word
+            return Page(table.talks(known[offset : offset + limit]), len(known), offset, table)
+        # words no talk holds: the database is spared the search (near misses start so)
+        postings = index.postings(db)
+        if not postings.holds_all(q.words):
+            return Page([], 0, offset, table)
+        if dialect != "sqlite":  # SQLite's own index is as quick as finding them here
+            found = postings.matching(q.words)
+            if among is not None:
+                found &= among
+            if not found:
+                return Page([], 0, offset, table)
+            if len(found) <= NARROW:
+                among = found  # PostgreSQL ranks these few by key, not by a scan of its index
         params["fts_query"] = fts_param(dialect, [Term(w) for w in q.words])
+    if among is not None:
+        params["talks"] = list_param(dialect, among)
     for key, value in (
         ("conf", q.conference_ids),
         ("events", q.event_ids),
@@ -238,17 +229,32 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         bool(q.formats),
         "talks" in params,
     )
-    rows = db.execute(page_stmt, params).all()
-    talks = [TalkRow._make(r[:-1]) for r in rows]
     if count_stmt is None:
-        # past the last page no row carries the total: there is nothing there
-        return Page(talks, rows[0][-1] if rows else 0, offset)
+        ranked = [r[0] for r in db.execute(page_stmt, params)]
+        if len(ranked) > COUNT_CAP:  # a very common word: rank its hits once a revision
+            table.remember(_ranked_key(q), ranked)
+        return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
+    hits = db.execute(page_stmt, params).all()
+    talks = table.talks(r[0] for r in hits)
     # when the whole answer fits on the first page there is nothing left to count
-    fits = offset == 0 and len(rows) < limit
-    total = len(rows) if fits else _known_total(index, q)
+    fits = offset == 0 and len(hits) < limit
+    total = len(hits) if fits else _known_total(index, q)
     if total is None:
         total = db.scalar(count_stmt, params) or 0
-    return Page(talks, total, offset)
+    return Page(talks, total, offset, table)
+
+
+def _ranked_key(q: TalkQuery) -> tuple[object, ...]:
+    """What decides a ranked answer's order."""
+    return (
+        tuple(q.words),
+        tuple(q.speaker),
+        tuple(q.company),
+        frozenset(q.conference_ids),
+        frozenset(q.event_ids),
+        None if q.days is None else frozenset(q.days),
+        frozenset(q.formats),
+    )
 
 
 def _known_total(index: CatalogIndex, q: TalkQuery) -> int | None:

@@ -83,6 +83,7 @@ def talk_line(row: TalkRow) -> str:
     return " · ".join(parts)
 
 
+@lru_cache(maxsize=4096)
 def day_heading(day: dt.date | None, timezone: str) -> str:
     """The day as a date token at local noon, so every reader's zone shows the same date."""
     if day is None:

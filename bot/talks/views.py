@@ -128,14 +128,16 @@ def help_view(answer: TalksAnswer) -> Reply:
 def _chunked(blocks: list[dict[str, Any]], lines: list[str], limit: int) -> None:
     """Lines into as few sections as fit, saying how many were left out if any must be."""
     chunk: list[str] = []
+    size = 0  # len(c) + 1 summed over the chunk
     for n, line in enumerate(lines):
-        if sum(len(c) + 1 for c in chunk) + len(line) > SECTION_TEXT - 100:
+        if size + len(line) > SECTION_TEXT - 100:
             if len(blocks) >= limit:
                 chunk.append(f"…and {len(lines) - n} more lines: narrow it with a query.")
                 break
             blocks.append(section("\n".join(chunk)))
-            chunk = []
+            chunk, size = [], 0
         chunk.append(line)
+        size += len(line) + 1
     if chunk:
         blocks.append(section("\n".join(chunk)))
 
@@ -191,8 +193,10 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
                 blocks.append(actions(*buttons))
     else:  # many: one line a talk, grouped by day; details on demand
         by_day: dict[tuple[dt.date | None, str], list[str]] = {}
+        table = page.table
         for row in page.rows:
-            by_day.setdefault((row.day, row.timezone), []).append(talk_line(row))
+            line = table.line(row, talk_line) if table else talk_line(row)
+            by_day.setdefault((row.day, row.timezone), []).append(line)
         for (day, timezone), lines in by_day.items():
             _chunked(blocks, [day_heading(day, timezone), *lines], limit=MAX_BLOCKS - 4)
         blocks.append(actions(details_menu(page.rows)))

@@ -1,0 +1,144 @@
+"""Every talk's row in memory, in schedule order, loaded once per catalog revision.
+
+An answer then needs no database round trip for its rows: an event's or a person's talks are
+slices of lists built here, and a search returns only ids. Each talk's one-line form is
+rendered the first time an answer shows it and kept for the revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from array import array
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from sqlalchemy import Select, select
+
+from bot.store import Db
+from bot.store.models import Conference, Event, Talk
+
+RANKED = 256  # very common queries whose ranked hits are kept: about 8 KB each
+
+
+class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times faster
+    id: int
+    title: str
+    url: str | None
+    speakers_line: str
+    format: str
+    day: dt.date | None
+    starts_at: dt.datetime | None
+    room: str | None
+    summary: str
+    event_name: str
+    timezone: str
+    video_url: str | None
+    slides_url: str | None
+
+
+# the columns of TalkRow, then the talk's event and conference (for the per-event lists)
+_COLUMNS = (
+    Talk.id,
+    Talk.title,
+    Talk.url,
+    Talk.speakers_line,
+    Talk.format,
+    Talk.day,
+    Talk.starts_at,
+    Talk.room,
+    Talk.summary,
+    Event.name,
+    Conference.timezone,
+    Talk.video_url,
+    Talk.slides_url,
+    Talk.event_id,
+    Talk.conference_id,
+)
+
+
+def _statement() -> Select:
+    return (
+        select(*_COLUMNS)
+        .join(Event, Event.id == Talk.event_id)
+        .join(Conference, Conference.id == Talk.conference_id)
+        .order_by(Talk.sort_key, Talk.id)
+    )
+
+
+class TalkTable:
+    """The catalog's talks: rows by id, and per event and conference in schedule order."""
+
+    def __init__(self) -> None:
+        self.rows: list[TalkRow] = []  # schedule order
+        self.place: dict[int, int] = {}  # talk id -> index in rows
+        self.by_event: dict[int, list[int]] = {}  # event id -> places, in order
+        self.by_conference: dict[int, list[int]] = {}
+        self._lines: list[str | None] = []
+        # the first COUNT_CAP+1 ranked ids of queries matching more talks than that, by query
+        self.ranked: dict[tuple[object, ...], array[int]] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, db: Db) -> TalkTable:
+        table = cls()
+        shared: dict[object, object] = {}  # one object per distinct day, zone, event name...
+
+        def one(value: object) -> object:
+            return shared.setdefault(value, value)
+
+        for n, r in enumerate(db.execute(_statement())):
+            row = TalkRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                one(r[4]),  # type: ignore[arg-type]
+                one(r[5]),  # type: ignore[arg-type]
+                r[6],
+                r[7],
+                r[8],
+                one(r[9]),  # type: ignore[arg-type]
+                one(r[10]),  # type: ignore[arg-type]
+                r[11],
+                r[12],
+            )
+            table.rows.append(row)
+            table.place[row.id] = n
+            table.by_event.setdefault(r[13], []).append(n)
+            table.by_conference.setdefault(r[14], []).append(n)
+        table._lines = [None] * len(table.rows)
+        return table
+
+    def talks(self, ids: Iterable[int]) -> list[TalkRow]:
+        """These talks' rows, in the order given (unknown ids left out)."""
+        place, rows = self.place, self.rows
+        return [rows[place[i]] for i in ids if i in place]
+
+    def of_events(self, event_ids: set[int], conference_ids: set[int]) -> list[int] | None:
+        """Places of the talks of these events or conferences (one kind only), in order."""
+        if event_ids and conference_ids:
+            return None
+        lists = self.by_event if event_ids else self.by_conference
+        chosen = [lists.get(i, []) for i in sorted(event_ids or conference_ids)]
+        if len(chosen) == 1:
+            return chosen[0]
+        return sorted(p for places in chosen for p in places)
+
+    def remember(self, key: tuple[object, ...], ranked: list[int]) -> None:
+        """Keep a very common query's ranked hits, for the revision (the oldest of RANKED go)."""
+        with self._lock:
+            if len(self.ranked) >= RANKED:
+                self.ranked.pop(next(iter(self.ranked)), None)
+            self.ranked[key] = array("l", ranked)
+
+    def line(self, row: TalkRow, render: Callable[[TalkRow], str]) -> str:
+        """The talk's one-line form, rendered once per revision (rows not from this table
+        are rendered each time)."""
+        n = self.place.get(row.id)
+        if n is None or self.rows[n] is not row:
+            return render(row)
+        line = self._lines[n]
+        if line is None:
+            line = self._lines[n] = render(row)
+        return line

@@ -1,0 +1,95 @@
+"""The catalog kept in memory answers exactly as the database would.
+
+The word index must find the very talks the database's full-text index finds (it decides when
+the database is not asked at all), and the talk table must hand out the rows SQL would.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.store import Store, dialect_of
+from bot.store.fulltext import Term, fts_param, match
+from bot.store.models import CatalogState, TalkSearch
+from bot.talks.catalog_index import CatalogCache
+from bot.talks.search import COUNT_CAP, talks_by_id
+from bot.talks.talk_table import RANKED, TalkTable
+from bot.talks.word_index import WordIndex
+from bot.text import words
+
+QUERIES = [
+    ["platform"],
+    ["plat"],
+    ["developer", "experience"],
+    ["golden", "paths"],
+    ["kubernetes"],
+    ["backstage"],
+    ["abby"],
+    ["syntasso"],
+    ["lego", "manufacturing"],
+    ["a"],
+    ["zeppelin"],
+    ["platfrom"],
+    ["2024"],
+    ["api", "kcp"],
+]
+
+
+def test_the_word_index_finds_what_full_text_search_finds(seeded: Store) -> None:
+    with seeded.session() as session:
+        dialect = dialect_of(session)
+        index = WordIndex.load(session)
+        hits = match(dialect)
+        vocabulary = {
+            w
+            for row in session.execute(select(TalkSearch.title, TalkSearch.body))
+            for text in row
+            for w in words(text or "")
+        }
+        queries = [*QUERIES, *([w] for w in sorted(vocabulary)[::7])]
+        for terms in queries:
+            fts = fts_param(dialect, [Term(w) for w in terms])
+            expected = set(session.scalars(select(hits.c.talk_id), {"fts_query": fts}))
+            assert index.matching(terms) == expected, terms
+            if expected:
+                assert index.holds_all(terms), terms
+
+
+def test_the_talk_table_holds_the_rows_sql_reads(seeded: Store) -> None:
+    with seeded.session() as session:
+        table = TalkTable.load(session)
+        ids = [row.id for row in table.rows]
+        assert table.talks(ids) == talks_by_id(session, ids)  # same rows, same order
+        for places in (*table.by_event.values(), *table.by_conference.values()):
+            assert places == sorted(places) and places  # schedule order
+
+
+def test_the_catalog_in_memory_follows_an_import(seeded: Store) -> None:
+    cache = CatalogCache()
+    with seeded.session() as session:
+        first = cache.get(session)
+        table = first.table(session)
+        assert first.table(session) is table  # once a revision
+    with seeded.session() as session:
+        state = session.get(CatalogState, 1)
+        assert state is not None
+        state.revision += 1
+        session.commit()
+    with seeded.session() as session:
+        assert cache.get(session).table(session) is not table
+
+
+def test_very_common_queries_kept_are_bounded() -> None:
+    table = TalkTable()
+    for n in range(RANKED + 10):
+        table.remember(("word", n), list(range(COUNT_CAP + 1)))
+    assert len(table.ranked) == RANKED
+    assert ("word", 0) not in table.ranked and ("word", RANKED + 9) in table.ranked
+
+
+@pytest.mark.parametrize("terms", [["nosuchword"], ["platform", "nosuchword"]])
+def test_words_nothing_holds_match_nothing(seeded: Store, terms: list[str]) -> None:
+    with seeded.session() as session:
+        index = WordIndex.load(session)
+        assert index.matching(terms) == set() and not index.holds_all(terms)
