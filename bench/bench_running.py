@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.app import build_app, make_coffee, make_onboarding
+from bot.app import Features, build_app
 from bot.bootstrap import open_store
 from bot.config import Settings
 from bot.runtime.lease import lease_for
@@ -64,14 +64,8 @@ def main() -> None:
             WGBOT_STATE_DIR=tmp.name,
         )
         store = open_store(settings)
-        onboarding, coffee = make_onboarding(settings, store), make_coffee(settings, store)
-        measured = build_app(
-            settings,
-            store,
-            identity=IDENTITY,
-            onboarding_feature=onboarding,
-            coffee_feature=coffee,
-        )
+        features = Features(settings, store)
+        measured = build_app(settings, store, identity=IDENTITY, features=features)
         unmeasured = build_app(settings, store, identity=IDENTITY)
         unmeasured.dispatch = App.dispatch.__get__(unmeasured)  # type: ignore[method-assign]
         bare = App(
@@ -94,7 +88,7 @@ def main() -> None:
         apps = {"bare": bare, "no metrics": unmeasured, "as served": measured}
         rounds(apps)  # warm every cache alike
         alone = rounds(apps)
-        clock = Clock(lease_for(store), onboarding, coffee).start()
+        clock = Clock(lease_for(store), features.onboarding, features.coffee).start()
         try:
             if not clock.holds:
                 clock.campaign()
