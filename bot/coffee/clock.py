@@ -17,7 +17,8 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from sqlalchemy import select, update
 
-from bot.coffee import service, views
+from bot.coffee import service, topics, views
+from bot.coffee.board import MeetingDesk
 from bot.coffee.names import Names
 from bot.runtime import metrics
 from bot.slack.replies import Reply
@@ -50,14 +51,18 @@ class CoffeeClock:
         self._lock = threading.Condition()
         self._tick_lock = threading.Lock()
         self._redraw_lock = threading.Lock()
+        self.desk = MeetingDesk(self)  # the meeting: board, Roman votes, summary
 
     # ---- the schedule ----------------------------------------------------------------------
     def tick(self) -> int:
-        """Advance every series; returns how many meetups changed state."""
+        """Advance every series, then the meetings (begun at their start, timeboxes run out);
+        returns how many meetups changed state before their meetings."""
         with self._tick_lock:
             with self.store.session() as db:
                 ids = db.scalars(select(CoffeeSeries.id)).all()
-            return sum(self.advance(series_id) for series_id in ids)
+            moved = sum(self.advance(series_id) for series_id in ids)
+            self.desk.tick()
+            return moved
 
     def advance(self, series_id: int) -> bool:
         now = self.clock()
@@ -77,12 +82,7 @@ class CoffeeClock:
         if reminder is not None:  # this caller's update claimed it: post it, once
             self.post_reminder(session_id, reminder)
         if moved:
-            metrics.COFFEE_TRANSITIONS.labels(target).inc()
-            self.announce(session_id, target)
-            if target == "closed":
-                with self.store.session() as db:
-                    series = db.get(CoffeeSeries, series_id)
-                    service.ensure_next_session(db, series, self.clock())
+            self._moved(series_id, session_id, target)
         return moved
 
     def move_by_hand(self, session_id: int, to: str) -> bool:
@@ -90,21 +90,30 @@ class CoffeeClock:
         meetups forward, so it never undoes this."""
         with self.store.session() as db:
             moved = service.move(db, session_id, to, by_hand=True)
+            series_id = db.get(CoffeeSession, session_id).series_id if moved else 0
         if moved:
-            metrics.COFFEE_TRANSITIONS.labels(to).inc()
-            self.announce(session_id, to)
+            self._moved(series_id, session_id, to)
         return moved
 
+    def _moved(self, series_id: int, session_id: int, to: str) -> None:
+        """After the one caller moved a meetup: its message, and the next meetup once it is
+        closed or cancelled."""
+        metrics.COFFEE_TRANSITIONS.labels(to).inc()
+        self.announce(session_id, to)
+        if to in ("closed", "cancelled"):
+            with self.store.session() as db:
+                service.next_after_finish(db, series_id, self.clock())
+
     # ---- posting -----------------------------------------------------------------------------
-    def _read(self, session_id: int) -> tuple[CoffeeSession, str, str, list[service.TopicLine]]:
+    def _read(self, session_id: int) -> tuple[CoffeeSession, str, str, list[topics.TopicLine]]:
         with self.store.session() as db:
             s = db.get(CoffeeSession, session_id)
             series = db.get(CoffeeSeries, s.series_id)
-            lines = service.topics(db, session_id)
+            lines = topics.topics(db, session_id)
             db.expunge(s)
             self._links[session_id] = series.link or ""
             self._unnamed[session_id] = series.hide_proposers
-            self._voters[session_id] = service.voters(db, session_id)
+            self._voters[session_id] = topics.voters(db, session_id)
             return s, series.channel_id, series.timezone, lines
 
     def announce(self, session_id: int, state: str) -> None:
@@ -147,7 +156,7 @@ class CoffeeClock:
         session_id: int,
         s: CoffeeSession,
         tz: str,
-        lines: list[service.TopicLine],
+        lines: list[topics.TopicLine],
         names: dict[str, str],
     ) -> Reply:
         hidden = s.state == "voting" and self._unnamed.get(session_id, False)
@@ -243,6 +252,13 @@ class CoffeeClock:
 
     def _redraw_locked(self, session_id: int) -> None:
         try:
+            with self.store.session() as db:
+                meeting = db.scalar(
+                    select(CoffeeSession.meeting).where(CoffeeSession.id == session_id)
+                )
+            if meeting:  # the agenda has become the board
+                self.desk.draw(session_id)
+                return
             s, channel, tz, lines = self._read(session_id)
             if not s.message_ts:
                 return

@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
-from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC, Ballot, TopicLine
+from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC
+from bot.coffee.topics import Ballot, TopicLine
 from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
