@@ -117,25 +117,25 @@ class MeetingDesk:
 
     # ---- drawing ------------------------------------------------------------------------------
     def draw(self, session_id: int) -> None:
-        """The board, and the open Roman vote if there is one (under the clock's redraw lock)."""
+        """The board, and the Roman votes of the topic under discussion and the one just
+        discussed (a vote settled by Extend or Move on says so), under the clock's redraw lock."""
         with self.clock.store.session() as db:
             b = meeting.board(db, session_id)
             s, series = _meetup(db, session_id)
             settings = settings_of(series)
-            channel, board_ts = series.channel_id, s.agenda_ts
-            vote_ts = ""
-            if b.box is not None and b.box.vote_ts:
-                vote_ts = b.box.vote_ts
-        names = self._names(b)
-        reply = meeting_views.board(b, series.timezone, names, settings.link, settings.extensions)
+            channel, board_ts, tz = series.channel_id, s.agenda_ts, series.timezone
+        reply = meeting_views.board(b, tz, self._names(b), settings.link, settings.extensions)
         if board_ts:
             self._update(channel, board_ts, reply)
         else:  # the agenda never reached the channel: the board is posted instead
-            ts = self._post(channel, reply)
-            self.clock._save(session_id, agenda_ts=ts)
-        if vote_ts and b.current is not None and b.box is not None:
-            more = b.next_extension(settings.extensions)
-            self._update(channel, vote_ts, meeting_views.roman_vote(s.id, b.box, b.current, more))
+            self.clock._save(session_id, agenda_ts=self._post(channel, reply))
+        recent = [*([b.current] if b.current else []), *b.discussed[-1:]]
+        for topic in recent:
+            for box in b.boxes.get(topic.id, []):
+                if box.vote_ts:
+                    more = meeting.extension(settings.extensions, box.round)
+                    vote = meeting_views.roman_vote(s.id, box, topic, more)
+                    self._update(channel, box.vote_ts, vote)
 
     def _names(self, b: meeting.Board) -> dict[str, str]:
         people = {t.user_id for t in [*b.to_discuss, *b.discussed]}

@@ -250,8 +250,8 @@ def summary_lines(b: Board, names: dict[str, str], *, markdown: bool = False) ->
         out.append("No topic was discussed.")
     left = [*([b.current] if b.current else []), *b.to_discuss]
     if left:
-        verb = "carry over to the next meetup" if b.carried else "were not discussed"
-        out.append(f"{bold}Not discussed ({len(left)}), {verb}:{bold}")
+        verb = ", carried over to the next meetup" if b.carried else ""
+        out.append(f"{bold}Not discussed ({len(left)}){verb}:{bold}")
         out += [f"    {t.number}. {esc(t.title)}" for t in left]
     return out
 
