@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.coffee import meeting, meeting_views
+from bot.coffee import board_state, meeting, meeting_views
 from bot.coffee.service import settings_of
 from bot.coffee.topics import Carried
 from bot.runtime import metrics
@@ -61,7 +61,7 @@ class MeetingDesk:
             with self.clock.store.session() as db:
                 box = db.get(CoffeeTimebox, box_id)
                 assert box is not None
-                b = meeting.board(db, _session_of_topic(db, box.topic_id))
+                b = board_state.board(db, _session_of_topic(db, box.topic_id))
                 s, series = _meetup(db, b.session_id)
                 extensions = settings_of(series).extensions
                 channel, thread = series.channel_id, s.agenda_ts
@@ -93,7 +93,7 @@ class MeetingDesk:
         self.clock.redraw(session_id, delay=0)
         try:
             with self.clock.store.session() as db:
-                b = meeting.board(db, session_id)
+                b = board_state.board(db, session_id)
                 s, series = _meetup(db, session_id)
                 channel, thread, tz, url = (
                     series.channel_id, s.agenda_ts, series.timezone, series.link or "",
@@ -120,7 +120,7 @@ class MeetingDesk:
         """The board, and the Roman votes of the topic under discussion and the one just
         discussed (a vote settled by Extend or Move on says so), under the clock's redraw lock."""
         with self.clock.store.session() as db:
-            b = meeting.board(db, session_id)
+            b = board_state.board(db, session_id)
             s, series = _meetup(db, session_id)
             settings = settings_of(series)
             channel, board_ts, tz = series.channel_id, s.agenda_ts, series.timezone
@@ -133,11 +133,11 @@ class MeetingDesk:
         for topic in recent:
             for box in b.boxes.get(topic.id, []):
                 if box.vote_ts:
-                    more = meeting.extension(settings.extensions, box.round)
+                    more = board_state.extension(settings.extensions, box.round)
                     vote = meeting_views.roman_vote(s.id, box, topic, more)
                     self._update(channel, box.vote_ts, vote)
 
-    def _names(self, b: meeting.Board) -> dict[str, str]:
+    def _names(self, b: board_state.Board) -> dict[str, str]:
         people = {t.user_id for t in [*b.to_discuss, *b.discussed]}
         people |= {n.owner for n in b.notes if n.owner}
         if b.current:
@@ -152,7 +152,7 @@ class MeetingDesk:
             text=reply.text,
             blocks=reply.blocks,
             unfurl_links=False,
-            **({"thread_ts": thread} if thread else {}),
+            thread_ts=thread or None,
         )["ts"]
         self._drawn[ts] = _shape(reply)
         return str(ts)

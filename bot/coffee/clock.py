@@ -90,7 +90,7 @@ class CoffeeClock:
         meetups forward, so it never undoes this."""
         with self.store.session() as db:
             moved = service.move(db, session_id, to, by_hand=True)
-            series_id = db.get(CoffeeSession, session_id).series_id if moved else 0
+            series_id = service.meetup(db, session_id).series_id if moved else 0
         if moved:
             self._moved(series_id, session_id, to)
         return moved
@@ -107,8 +107,8 @@ class CoffeeClock:
     # ---- posting -----------------------------------------------------------------------------
     def _read(self, session_id: int) -> tuple[CoffeeSession, str, str, list[topics.TopicLine]]:
         with self.store.session() as db:
-            s = db.get(CoffeeSession, session_id)
-            series = db.get(CoffeeSeries, s.series_id)
+            s = service.meetup(db, session_id)
+            series = service.series_of(db, s)
             lines = topics.topics(db, session_id)
             db.expunge(s)
             self._links[session_id] = series.link or ""
@@ -182,8 +182,7 @@ class CoffeeClock:
         """A private note in the meetup's channel to one person (a proposer, about their topic)."""
         try:
             with self.store.session() as db:
-                s = db.get(CoffeeSession, session_id)
-                channel = db.get(CoffeeSeries, s.series_id).channel_id
+                channel = service.series_of(db, service.meetup(db, session_id)).channel_id
             self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
         except Exception:
             log.exception("could not tell %s about lean coffee %s", user_id, session_id)

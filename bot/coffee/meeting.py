@@ -1,5 +1,6 @@
-"""The lean-coffee meeting over the database: the board's topics, timeboxes, Roman votes,
-takeaways, and the end with its summary (Slack side: board.py; buttons: meeting_listeners.py).
+"""The lean-coffee meeting's moves over the database: it begins, topics are discussed in turn
+in timeboxes that can be extended, and it ends (what it looks like: board_state.py; Roman votes
+and takeaways: voices.py; the Slack side: board.py; buttons: meeting_listeners.py).
 
 Everything several people or processes might race is decided by one conditional update or a
 unique key: the topic under discussion moves only from the one the mover saw, a timebox is
@@ -10,106 +11,25 @@ vote), and a meeting ends once (the caller that ended it posts the summary and c
 from __future__ import annotations
 
 import datetime as dt
-import math
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.coffee import topics
-from bot.coffee.service import CoffeeError, ensure_next_session, rowcount
-from bot.store.models import (
-    CoffeeRomanVote,
-    CoffeeSeries,
-    CoffeeSession,
-    CoffeeTakeaway,
-    CoffeeTimebox,
-    CoffeeTopic,
+from bot.coffee.board_state import aware, extension
+from bot.coffee.service import (
+    CoffeeError,
+    ensure_next_session,
+    meetup,
+    rowcount,
+    series_of,
 )
+from bot.coffee.voices import RUNNING
+from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTimebox, CoffeeTopic
 
-RUNNING, ENDED = "running", "ended"
-CHOICES = ("up", "down", "side")  # 👍 keep going, 👎 move on, ✋ either way
-KINDS = ("takeaway", "action")
-MAX_TAKEAWAY = 500
+ENDED = "ended"
 STARTS_LATE = dt.timedelta(hours=2)  # a meeting the clock may still begin after its start
-
-
-def aware(value: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; every time stored here is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-@dataclass(frozen=True)
-class Box:
-    id: int
-    topic_id: int
-    round: int
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    expired: bool
-    vote_ts: str
-    outcome: str
-    votes: dict[str, int] = field(default_factory=dict)  # choice -> people
-
-    @classmethod
-    def of(cls, row: CoffeeTimebox, votes: dict[str, int] | None = None) -> Box:
-        return cls(
-            row.id, row.topic_id, row.round, aware(row.starts_at), aware(row.ends_at),
-            row.expired, row.vote_ts, row.outcome, votes or {},
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Note:
-    topic_id: int
-    kind: str
-    text: str
-    owner: str
-    user_id: str
-
-
-@dataclass(frozen=True)
-class Board:
-    """A meetup's meeting as the board and the summary show it."""
-
-    session_id: int
-    starts_at: dt.datetime
-    meeting: str
-    facilitator: str
-    to_discuss: list[topics.TopicLine]  # ranked
-    current: topics.TopicLine | None
-    box: Box | None  # the current topic's latest timebox
-    discussed: list[topics.TopicLine]  # in the order they were discussed
-    minutes: dict[int, int]  # topic id -> minutes spent
-    boxes: dict[int, list[Box]]  # topic id -> its timeboxes, with their Roman votes
-    notes: list[Note]
-    carried: bool  # whether undiscussed topics move to the next meetup
-
-    def next_extension(self, extensions: tuple[int, ...]) -> int:
-        return extension(extensions, self.box.round if self.box else 0)
-
-
-def extension(extensions: tuple[int, ...], done: int) -> int:
-    """Minutes the next extension adds after `done` extensions: they shrink (4, then 2) and
-    the last repeats."""
-    if not extensions:
-        return 2
-    return extensions[min(done, len(extensions) - 1)]
-
-
-def _session(db: Session, session_id: int) -> CoffeeSession:
-    s = db.get(CoffeeSession, session_id)
-    if s is None:
-        raise CoffeeError("That meetup is gone.")
-    return s
-
-
-def _series(db: Session, s: CoffeeSession) -> CoffeeSeries:
-    series = db.get(CoffeeSeries, s.series_id)
-    assert series is not None  # a meetup's series is deleted with it
-    return series
 
 
 # ---- beginning ----------------------------------------------------------------------------------
@@ -205,7 +125,7 @@ def start_next(db: Session, session_id: int, now: dt.datetime, seen: int | None)
     """The current topic (the one the caller saw, `seen`) is done and the top-ranked topic not
     yet discussed begins its first timebox. Returns the new topic's id; None when none is left
     (the caller ends the meeting)."""
-    s = _session(db, session_id)
+    s = meetup(db, session_id)
     if s.meeting != RUNNING:
         raise CoffeeError("The meeting is not running.")
     if s.current_topic_id != seen:
@@ -218,7 +138,7 @@ def start_next(db: Session, session_id: int, now: dt.datetime, seen: int | None)
         _finish(db, seen, now)
     if nxt is None:
         return None
-    minutes = _series(db, s).timebox
+    minutes = series_of(db, s).timebox
     db.execute(update(CoffeeTopic).where(CoffeeTopic.id == nxt).values(discussing_at=now))
     db.add(
         CoffeeTimebox(
@@ -233,7 +153,7 @@ def start_next(db: Session, session_id: int, now: dt.datetime, seen: int | None)
 def done(db: Session, session_id: int, topic_id: int, now: dt.datetime) -> bool:
     """A topic was discussed (the current one, or one the group settled without a timebox).
     True when no topic is left to discuss: the caller ends the meeting."""
-    s = _session(db, session_id)
+    s = meetup(db, session_id)
     topic = db.get(CoffeeTopic, topic_id)
     if topic is None or topic.session_id != s.id or topic.state != "open":
         raise CoffeeError("That topic is not on this meetup's agenda.")
@@ -262,7 +182,7 @@ def latest_box(db: Session, topic_id: int) -> CoffeeTimebox | None:
 
 
 def _open_box(db: Session, session_id: int, box_id: int) -> tuple[CoffeeSession, CoffeeTimebox]:
-    s = _session(db, session_id)
+    s = meetup(db, session_id)
     box = db.get(CoffeeTimebox, box_id)
     latest = latest_box(db, box.topic_id) if box is not None else None
     if (
@@ -281,7 +201,7 @@ def extend(db: Session, session_id: int, box_id: int, now: dt.datetime) -> int:
     """One more, shorter timebox for the current topic; returns its minutes. Two clicks add
     one round: the second insert breaks the unique (topic, round)."""
     s, box = _open_box(db, session_id, box_id)
-    minutes = extension(_extensions(_series(db, s)), box.round)
+    minutes = extension(_extensions(series_of(db, s)), box.round)
     starts = max(now, aware(box.ends_at))
     try:
         with db.begin_nested():
@@ -340,86 +260,12 @@ def expire_due(db: Session, now: dt.datetime) -> list[int]:
     return claimed
 
 
-# ---- Roman votes and takeaways ------------------------------------------------------------------
-
-
-def roman(db: Session, box_id: int, user_id: str, choice: str, now: dt.datetime) -> bool:
-    """One thumb a person on a timebox's vote, changed in place; False when the vote is over."""
-    if choice not in CHOICES:
-        raise CoffeeError("That button is out of date.")
-    box = db.get(CoffeeTimebox, box_id)
-    if box is None or box.outcome or not box.expired:
-        return False
-    changed = db.execute(
-        update(CoffeeRomanVote)
-        .where(CoffeeRomanVote.timebox_id == box_id, CoffeeRomanVote.user_id == user_id)
-        .values(choice=choice, cast_at=now)
-    )
-    if rowcount(changed) == 0:
-        try:
-            with db.begin_nested():
-                db.add(
-                    CoffeeRomanVote(timebox_id=box_id, user_id=user_id, choice=choice, cast_at=now)
-                )
-        except IntegrityError:  # the same person's other click inserted first: change it
-            db.execute(
-                update(CoffeeRomanVote)
-                .where(CoffeeRomanVote.timebox_id == box_id, CoffeeRomanVote.user_id == user_id)
-                .values(choice=choice, cast_at=now)
-            )
-    return True
-
-
-def tally(db: Session, box_ids: list[int]) -> dict[int, dict[str, int]]:
-    counts: dict[int, dict[str, int]] = {b: {} for b in box_ids}
-    if not box_ids:
-        return counts
-    rows = db.execute(
-        select(CoffeeRomanVote.timebox_id, CoffeeRomanVote.choice).where(
-            CoffeeRomanVote.timebox_id.in_(box_ids)
-        )
-    ).all()
-    for box_id, choice in rows:
-        counts[box_id][choice] = counts[box_id].get(choice, 0) + 1
-    return counts
-
-
-def clean_note(text: str | None) -> str:
-    note = (text or "").strip()
-    if not note:
-        raise CoffeeError("Write the takeaway in a few words.")
-    if len(note) > MAX_TAKEAWAY:
-        raise CoffeeError(f"Keep it under {MAX_TAKEAWAY} characters (it is {len(note):,}).")
-    return note
-
-
-def add_note(
-    db: Session, session_id: int, topic_id: int, user_id: str, kind: str, text: str | None,
-    owner: str, now: dt.datetime,
-) -> None:  # fmt: skip
-    """A takeaway or an action on a topic being (or already) discussed at a running meeting."""
-    note = clean_note(text)
-    s = _session(db, session_id)
-    topic = db.get(CoffeeTopic, topic_id)
-    if s.meeting != RUNNING:
-        raise CoffeeError("The meeting has ended; its summary is in the thread.")
-    if topic is None or topic.session_id != s.id or topic.discussing_at is None:
-        raise CoffeeError("Takeaways go on a topic that is being discussed.")
-    db.add(
-        CoffeeTakeaway(
-            session_id=s.id, topic_id=topic_id, user_id=user_id,
-            kind=kind if kind in KINDS else "takeaway", text=note,
-            owner=owner if kind == "action" else "", created_at=now,
-        )
-    )  # fmt: skip
-
-
 # ---- the end ------------------------------------------------------------------------------------
 
 
 def end(db: Session, session_id: int, now: dt.datetime) -> bool:
     """The meeting ends; True for the one caller that ended it (it posts the summary)."""
-    s = _session(db, session_id)
+    s = meetup(db, session_id)
     current = s.current_topic_id
     ended = db.execute(
         update(CoffeeSession)
@@ -439,74 +285,8 @@ def end(db: Session, session_id: int, now: dt.datetime) -> bool:
 
 def carry_after(db: Session, session_id: int, now: dt.datetime) -> topics.Carried | None:
     """Undiscussed topics to the next meetup, votes reset, unless the series says not to."""
-    s = _session(db, session_id)
-    series = _series(db, s)
+    s = meetup(db, session_id)
+    series = series_of(db, s)
     if not series.carry:
         return None
     return topics.carry_over(db, s, ensure_next_session(db, series, now), now)
-
-
-def board(db: Session, session_id: int) -> Board:
-    s = _session(db, session_id)
-    lines = topics.topics(db, session_id)
-    rows = db.execute(
-        select(CoffeeTopic.id, CoffeeTopic.discussing_at, CoffeeTopic.discussed_at).where(
-            CoffeeTopic.session_id == session_id, CoffeeTopic.state == "open"
-        )
-    ).all()
-    began = {tid: aware(at) for tid, at, _ in rows if at is not None}
-    minutes = {
-        tid: max(1, math.ceil((aware(end_at) - began[tid]).total_seconds() / 60))
-        for tid, _, end_at in rows
-        if end_at is not None and tid in began
-    }
-    by_id = {t.id: t for t in lines}
-    current = by_id.get(s.current_topic_id) if s.current_topic_id else None
-    boxes_rows = db.scalars(
-        select(CoffeeTimebox)
-        .where(CoffeeTimebox.topic_id.in_(list(by_id)))
-        .order_by(CoffeeTimebox.topic_id, CoffeeTimebox.round)
-    ).all()
-    votes = tally(db, [b.id for b in boxes_rows])
-    boxes: dict[int, list[Box]] = {}
-    for row in boxes_rows:
-        boxes.setdefault(row.topic_id, []).append(Box.of(row, votes[row.id]))
-    notes = [
-        Note(n.topic_id, n.kind, n.text, n.owner, n.user_id)
-        for n in db.scalars(
-            select(CoffeeTakeaway)
-            .where(CoffeeTakeaway.session_id == session_id)
-            .order_by(CoffeeTakeaway.id)
-        ).all()
-    ]
-    discussed = sorted(
-        (t for t in lines if t.discussed and t.id != s.current_topic_id),
-        key=lambda t: (began.get(t.id) is None, began.get(t.id) or s.starts_at, t.number),
-    )
-    return Board(
-        session_id=s.id,
-        starts_at=aware(s.starts_at),
-        meeting=s.meeting,
-        facilitator=s.facilitator,
-        to_discuss=[t for t in lines if not t.discussed and t.id != s.current_topic_id],
-        current=current,
-        box=boxes.get(current.id, [None])[-1] if current else None,
-        discussed=discussed,
-        minutes=minutes,
-        boxes=boxes,
-        notes=notes,
-        carried=_series(db, s).carry,
-    )
-
-
-def find(db: Session, series_id: int, on: dt.date | None, timezone: str) -> CoffeeSession | None:
-    """A past meeting: the one held on that local day, or the latest that ran."""
-    rows = db.scalars(
-        select(CoffeeSession)
-        .where(CoffeeSession.series_id == series_id, CoffeeSession.meeting != "")
-        .order_by(CoffeeSession.starts_at.desc())
-    ).all()
-    for s in rows:
-        if on is None or aware(s.starts_at).astimezone(ZoneInfo(timezone)).date() == on:
-            return s
-    return None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.coffee import meeting, topics
+from bot.coffee import meeting, topics, voices
 from bot.coffee import meeting_views as mv
 from bot.coffee.service import CoffeeError
 from bot.coffee.views import OUT_OF_DATE
@@ -96,7 +96,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 answer = OUT_OF_DATE
             else:
                 with store.session() as db:
-                    counted = meeting.roman(
+                    counted = voices.roman(
                         db, box_id, body["user"]["id"], parts[2], feature.clock()
                     )
                 if not counted:
@@ -143,7 +143,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             if parsed is None or parsed[1] is None:
                 raise CoffeeError("This form is out of date; please open it again.")
             with store.session() as db:
-                meeting.add_note(
+                voices.add_note(
                     db, parsed[0], parsed[1], body["user"]["id"], str(kind), text,
                     str(owner)[:32], feature.clock(),
                 )  # fmt: skip

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from bot.coffee.meeting import CHOICES, ENDED, MAX_TAKEAWAY, RUNNING, Board, Box, Note
+from bot.coffee.board_state import Board, Box, Note
+from bot.coffee.meeting import ENDED
 from bot.coffee.service import MAX_TOPIC
 from bot.coffee.topics import TopicLine
+from bot.coffee.voices import CHOICES, MAX_TAKEAWAY, RUNNING
 from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.coffee import meeting, service, topics, views
 from bot.coffee.schedule import parse_schedule
 from bot.slack.mrkdwn import escape
-from bot.store.models import CoffeeSession, CoffeeTopic
+from bot.store.models import CoffeeSession
 
 if TYPE_CHECKING:
     from bot.coffee.listeners import CoffeeFeature
@@ -77,7 +77,7 @@ def remove(ask: Ask) -> str:
     m, n = _meetup(ask), number(ask.rest)
     clock = ask.feature.coffee_clock
     with ask.feature.store.session() as db:
-        topic = db.get(CoffeeTopic, topic_id(m.numbers, n))
+        topic = topics.topic(db, topic_id(m.numbers, n))
         proposer, title = topic.user_id, topic.title
         topics.withdraw(db, topic.id, ask.user, organiser=True)
     clock.redraw(m.session_id)
@@ -94,7 +94,7 @@ def merge(ask: Ask) -> str:
     drop, keep = int(found.group(1)), int(found.group(2))
     with ask.feature.store.session() as db:
         proposer = topics.merge(db, topic_id(m.numbers, keep), topic_id(m.numbers, drop))
-        title = db.get(CoffeeTopic, topic_id(m.numbers, keep)).title
+        title = topics.topic(db, topic_id(m.numbers, keep)).title
     clock.redraw(m.session_id)
     if proposer != ask.user:
         clock.tell(
@@ -174,7 +174,7 @@ def carry(ask: Ask) -> str:
         last = topics.last_finished(db, m.series_id)
         if last is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
-        carried = topics.carry_over(db, last, db.get(CoffeeSession, m.session_id), ask.now)
+        carried = topics.carry_over(db, last, service.meetup(db, m.session_id), ask.now)
     clock.redraw(m.session_id)
     clock.desk.tell_carried(m.session_id, carried)
     moved = len(carried.moved)

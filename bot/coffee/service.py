@@ -41,6 +41,21 @@ _SAME = (
 _COPIED = ("votes_per_person", "multi_dots", "hide_counts")
 
 
+def meetup(db: Session, session_id: int) -> CoffeeSession:
+    """A meetup by id; CoffeeError when it is gone (a stale button, a deleted series)."""
+    s = db.get(CoffeeSession, session_id)
+    if s is None:
+        raise CoffeeError("That meetup is gone.")
+    return s
+
+
+def series_of(db: Session, s: CoffeeSession) -> CoffeeSeries:
+    series = db.get(CoffeeSeries, s.series_id)
+    if series is None:  # a meetup's series is deleted with it
+        raise CoffeeError("That meetup is gone.")
+    return series
+
+
 def series_for(db: Session, channel_id: str) -> CoffeeSeries | None:
     return db.scalar(select(CoffeeSeries).where(CoffeeSeries.channel_id == channel_id))
 

@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from bot.coffee import meeting, meeting_views
+from bot.coffee import board_state, meeting_views
 from bot.coffee.names import Names
 from bot.coffee.service import CoffeeError, series_for
 from bot.config import Settings
@@ -17,7 +17,7 @@ from bot.store import Store
 from bot.store.models import CoffeeSeries
 
 
-def _people(b: meeting.Board) -> set[str]:
+def _people(b: board_state.Board) -> set[str]:
     people = {t.user_id for t in [*b.discussed, *b.to_discuss]}
     if b.current:
         people.add(b.current.user_id)
@@ -38,7 +38,7 @@ def _find(db: Session, channel_id: str, on: dt.date | None) -> tuple[CoffeeSerie
     series = series_for(db, channel_id)
     if series is None:
         raise CoffeeError("No lean coffee is set up in this channel yet.")
-    s = meeting.find(db, series.id, on, series.timezone)
+    s = board_state.find(db, series.id, on, series.timezone)
     if s is None:
         when = f" on {on.isoformat()}" if on else ""
         raise CoffeeError(f"No lean coffee meeting was held here{when}.")
@@ -50,7 +50,7 @@ def summary_reply(db: Session, names: Names, channel_id: str, rest: str, now: dt
         series, session_id = _find(db, channel_id, _date(rest))
     except CoffeeError as exc:
         return meeting_views.plain_reply(str(exc))
-    b = meeting.board(db, session_id)
+    b = board_state.board(db, session_id)
     pages = meeting_views.summary(b, series.timezone, names.of(_people(b)), series.link or "")
     first = pages[0]
     if len(pages) > 1:  # a private answer is one message: the rest is in the meeting's thread
@@ -62,7 +62,7 @@ def summary_reply(db: Session, names: Names, channel_id: str, rest: str, now: dt
 def export(db: Session, names: Names | None, channel_id: str, on: dt.date | None) -> str:
     """The summary as Markdown; raises CoffeeError with a reason when there is none."""
     series, session_id = _find(db, channel_id, on)
-    b = meeting.board(db, session_id)
+    b = board_state.board(db, session_id)
     known = names.of(_people(b)) if names is not None else {}
     return meeting_views.markdown(b, known, local(b.starts_at, series.timezone))
 

@@ -113,8 +113,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         topic_id = parse_row_id(action.get("value"))
         with store.session() as db:
             topic = db.get(CoffeeTopic, topic_id) if topic_id else None
-            mine = topic is not None and topic.user_id == body["user"]["id"]
-            if not mine or topic.state != "open":
+            if topic is None or topic.user_id != body["user"]["id"] or topic.state != "open":
                 respond(
                     response_type="ephemeral",
                     replace_original=False,

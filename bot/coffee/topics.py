@@ -16,6 +16,7 @@ from bot.coffee.service import (
     MAX_TOPIC,
     MAX_TOPICS,
     CoffeeError,
+    meetup,
 )
 from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
 
@@ -114,11 +115,18 @@ def _closed_for_topics(s: CoffeeSession) -> str:
     return "This meetup no longer takes topics; `/coffee` shows the next one."
 
 
+def topic(db: Session, topic_id: int) -> CoffeeTopic:
+    found = db.get(CoffeeTopic, topic_id)
+    if found is None:
+        raise CoffeeError("That topic is no longer on the list.")
+    return found
+
+
 def _own_open_topic(db: Session, topic_id: int, user_id: str, organiser: bool) -> CoffeeTopic:
     topic = db.get(CoffeeTopic, topic_id)
     if topic is None or topic.state != "open":
         raise CoffeeError("That topic is no longer on the list.")
-    if db.get(CoffeeSession, topic.session_id).state not in ("collecting", "voting"):
+    if meetup(db, topic.session_id).state not in ("collecting", "voting"):
         raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
     if topic.user_id != user_id and not organiser:
         raise CoffeeError("Only the person who proposed a topic (or an organiser) can change it.")
@@ -159,7 +167,7 @@ def merge(db: Session, keep_id: int, drop_id: int) -> str:
         raise CoffeeError("Merge needs two different topics of the same meetup.")
     if keep.state != "open" or drop.state != "open":
         raise CoffeeError("Both topics must still be on the list.")
-    s = db.get(CoffeeSession, keep.session_id)
+    s = meetup(db, keep.session_id)
     if s.state not in ("collecting", "voting"):
         raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
     for vote in db.scalars(select(CoffeeVote).where(CoffeeVote.topic_id == drop_id)).all():
@@ -222,11 +230,8 @@ def topics(db: Session, session_id: int) -> list[TopicLine]:
 
 def voters(db: Session, session_id: int) -> int:
     """How many people have cast at least one vote: shown even while counts are hidden."""
-    return db.scalar(
-        select(func.count(func.distinct(CoffeeVote.user_id))).where(
-            CoffeeVote.session_id == session_id
-        )
-    )
+    count = select(func.count(func.distinct(CoffeeVote.user_id)))
+    return int(db.scalar(count.where(CoffeeVote.session_id == session_id)) or 0)
 
 
 @dataclass(frozen=True)

@@ -297,7 +297,7 @@ def test_racing_thumbs_count_once_a_person(bot):
 
 def test_start_by_hand_names_the_facilitator_and_the_last_topic_done_ends_it(bot):
     session_id, ids = bot.to_voting(TITLES[:2])
-    status, _ = bot.command("start", user="U9", reply="nope")
+    bot.command("start", user="U9", reply="nope")
     assert bot.reply("nope").params["text"].startswith("Only organisers")
     answer = bot.organise("start")
     assert answer.params["text"] == "The meeting is on: the agenda in the channel is now the board."
