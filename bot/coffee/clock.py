@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from slack_sdk import WebClient
@@ -47,6 +48,7 @@ class CoffeeClock:
         # redraws waiting on their timer, and how many are running now: wait_idle() and
         # flush() watch both, so a shutdown or a test knows when the channel is up to date
         self._pending: dict[int, threading.Timer] = {}
+        self._drawn_at: dict[int, float] = {}  # when each meetup's last redraw finished
         self._running = 0
         self._lock = threading.Condition()
         self._tick_lock = threading.Lock()
@@ -201,6 +203,10 @@ class CoffeeClock:
         votes becomes one chat.update, well inside its rate limit."""
         wait = self.redraw_delay if delay is None else delay
         with self._lock:
+            last = self._drawn_at.get(session_id)
+            if delay is None and wait > 0 and last is not None:
+                # and never sooner than that after the last redraw finished
+                wait = max(wait, self.redraw_delay - (time.monotonic() - last))
             if wait > 0:
                 if session_id not in self._pending:
                     timer = threading.Timer(wait, self._redraw_due, args=(session_id,))
@@ -215,6 +221,14 @@ class CoffeeClock:
         with self._lock:
             if self._pending.pop(session_id, None) is None:
                 return  # flush() drew it already
+            last = self._drawn_at.get(session_id)
+            early = self.redraw_delay - (time.monotonic() - last) if last is not None else 0
+            if early > 0:  # a redraw running when this was asked for finished since: wait on
+                timer = threading.Timer(early, self._redraw_due, args=(session_id,))
+                timer.daemon = True
+                self._pending[session_id] = timer
+                timer.start()
+                return
             self._running += 1
         self._redraw_now(session_id)
 
@@ -227,6 +241,7 @@ class CoffeeClock:
                 self._redraw_locked(session_id)
         finally:
             with self._lock:
+                self._drawn_at[session_id] = time.monotonic()
                 self._running -= 1
                 if not self._running and not self._pending:
                     self._lock.notify_all()

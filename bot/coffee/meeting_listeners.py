@@ -95,7 +95,8 @@ def register(app: App, feature: CoffeeFeature) -> None:
             if session_id is None or box_id is None:
                 answer = OUT_OF_DATE
             else:
-                with store.session() as db:
+                # SQLite: queue on the process's write lock rather than poll for the file's
+                with store.writing(), store.session() as db:
                     counted = voices.roman(
                         db, box_id, body["user"]["id"], parts[2], feature.clock()
                     )
@@ -142,7 +143,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         try:
             if parsed is None or parsed[1] is None:
                 raise CoffeeError("This form is out of date; please open it again.")
-            with store.session() as db:
+            with store.writing(), store.session() as db:
                 voices.add_note(
                     db, parsed[0], parsed[1], body["user"]["id"], str(kind), text,
                     str(owner)[:32], feature.clock(),
