@@ -267,9 +267,9 @@ def status(
         ),
         context(f"Series: {escape(settings.describe())}"),
         context(
-            "`/coffee propose <topic>` · `/coffee mine` · organisers: `/coffee schedule …`, "
-            "`open`, `vote`, `close`, `cancel`, `remove <n>`, `merge <n> into <m>`, "
-            "`done <n>`, `carry`"
+            "`/coffee propose <topic>` · `/coffee mine` · `/coffee summary [date]` · "
+            "organisers: `/coffee schedule …`, `open`, `vote`, `close`, `cancel`, `remove <n>`, "
+            "`merge <n> into <m>`, `start`, `done <n>`, `end`, `carry`"
         ),
     ]
     return Reply(f"Next lean coffee: {when(s.starts_at, tz)}", blocks)
