@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.coffee import (
+    meeting,
     meeting_listeners,
     organise,
     service,
@@ -29,7 +30,9 @@ from bot.coffee import (
 )
 from bot.coffee.clock import CoffeeClock
 from bot.coffee.schedule import ScheduleError
+from bot.coffee.voices import RUNNING
 from bot.slack.after_ack import AfterAck
+from bot.slack.blocks import section
 from bot.slack.incoming import slack_text
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
@@ -81,7 +84,13 @@ class CoffeeFeature:
             series, s = self.current(db, channel_id)
             lines = topics.topics(db, s.id) if s else []
             tz = series.timezone if series else "UTC"
-            return views.status(service.settings_of(series) if series else None, s, lines, tz)
+            live = meeting.live(db, series.id, self.clock()) if series is not None else None
+            on = live is not None and live.meeting == RUNNING
+            reply = views.status(service.settings_of(series) if series else None, s, lines, tz)
+        if on:  # the meeting under way comes first
+            note = section("*The meeting is on:* the board is in the channel.")
+            return Reply(reply.text, [note, *reply.blocks])
+        return reply
 
     def propose(self, channel_id: str, user_id: str, text: str) -> tuple[Reply, int | None]:
         with self.store.session() as db:

@@ -30,21 +30,26 @@ from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTimebox, CoffeeT
 
 ENDED = "ended"
 STARTS_LATE = dt.timedelta(hours=2)  # a meeting the clock may still begin after its start
+STALE = dt.timedelta(hours=12)  # an organiser may still start one by hand
 
 
 # ---- beginning ----------------------------------------------------------------------------------
 
 
-def live(db: Session, series_id: int) -> CoffeeSession | None:
+def live(db: Session, series_id: int, now: dt.datetime) -> CoffeeSession | None:
     """The series' meetup whose meeting can run now: its latest closed one, unless that
-    meeting has ended."""
+    meeting has ended, or never began and its start is long past (history, not a meeting)."""
     s = db.scalar(
         select(CoffeeSession)
         .where(CoffeeSession.series_id == series_id, CoffeeSession.state == "closed")
         .order_by(CoffeeSession.starts_at.desc())
         .limit(1)
     )
-    return s if s is not None and s.meeting != ENDED else None
+    if s is None or s.meeting == ENDED:
+        return None
+    if not s.meeting and aware(s.starts_at) < now - STALE:
+        return None
+    return s
 
 
 def begin(db: Session, session_id: int, by: str, now: dt.datetime) -> bool:

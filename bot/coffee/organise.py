@@ -113,7 +113,7 @@ def done(ask: Ask) -> str:
     """At the meeting: this topic was discussed (the number the agenda and board show)."""
     m, n = _meetup(ask), number(ask.rest)
     with ask.feature.store.session() as db:
-        s = meeting.live(db, m.series_id) or topics.last_finished(db, m.series_id)
+        s = meeting.live(db, m.series_id, ask.now) or topics.last_finished(db, m.series_id)
         if s is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
         numbered = {n: t for t, n in views.numbers(topics.topics(db, s.id)).items()}
@@ -138,7 +138,7 @@ def start(ask: Ask) -> str:
         session_id = m.session_id
     else:
         with ask.feature.store.session() as db:
-            live = meeting.live(db, m.series_id)
+            live = meeting.live(db, m.series_id, ask.now)
             session_id = live.id if live is not None else None
     if session_id is None:
         raise service.CoffeeError(
@@ -159,7 +159,7 @@ def start(ask: Ask) -> str:
 def end(ask: Ask) -> str:
     m = _meetup(ask)
     with ask.feature.store.session() as db:
-        live = meeting.live(db, m.series_id)
+        live = meeting.live(db, m.series_id, ask.now)
         session_id = live.id if live is not None and live.meeting == meeting.RUNNING else None
     if session_id is None:
         raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")

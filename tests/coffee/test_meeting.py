@@ -376,3 +376,61 @@ def test_every_board_fits_block_kit_with_forty_long_topics(bot):
     summary = "\n".join(shown(page) for page in thread(bot, session_id))
     assert "*Not discussed (37), carried over to the next meetup:*" in summary
     assert "    40. 39 Dev &amp; Ops &lt;&amp;&gt;" in summary
+
+
+def test_two_facilitators_clicking_next_at_once_move_the_meeting_one_step(bot):
+    from concurrent.futures import ThreadPoolExecutor
+
+    session_id, (_, product, _, _) = _meeting_begins(bot)
+    value = buttons(board(bot, session_id))[mv.NEXT]
+    bot.slack.users["UADMIN"] = {"is_admin": True}
+    with ThreadPoolExecutor(2) as pool:
+        statuses = list(
+            pool.map(lambda u: bot.click(mv.NEXT, value, user=u), [ORGANISER, "UADMIN"] * 3)
+        )
+    assert statuses == [200] * 6
+    bot.settle()
+    (s, _) = bot.sessions()
+    assert s.current_topic_id == product  # the first topic, once
+    assert [(b.topic_id, b.round) for b in boxes(bot)] == [(product, 0)]
+    notes = [c.params["text"] for c in bot.slack.calls_to("response_url")]
+    assert notes.count("Someone moved the meeting on already; the board shows where it is.") == 5
+
+
+def test_stale_or_forged_meeting_buttons_change_nothing_and_say_so(bot):
+    session_id, _ = _meeting_begins(bot)
+    for n, (action_id, value) in enumerate(
+        (
+            (mv.NEXT, "x:1"),
+            (mv.DONE, f"{session_id}:"),
+            (mv.EXTEND, f"{session_id}:999"),
+            (mv.ROMAN, f"{session_id}:999:up"),
+            (mv.ROMAN, "nonsense"),
+            (mv.NOTE, f"{session_id}:abc"),
+        )
+    ):
+        assert bot.click(action_id, value, user=ORGANISER, reply=f"r{n}") == 200
+    bot.settle()
+    answers = {c.path: c.params["text"] for c in bot.slack.calls_to("response_url")}
+    assert all(answers.values()), answers
+    stale = "That button is out of date; `/coffee` shows the next lean coffee."
+    assert answers["/response/r0"] == answers["/response/r1"] == stale
+    assert answers["/response/r2"].startswith("That timebox is settled")
+    assert answers["/response/r3"] == "That vote is over; the board shows where the meeting is."
+    assert answers["/response/r4"] == answers["/response/r5"] == stale
+    assert boxes(bot) == [] and bot.count(CoffeeRomanVote) == 0
+    assert bot.slack.calls_to("views.open") == []
+    bad = submit_note(bot, f"{session_id}:999", "a takeaway")
+    assert "errors" in bad.body and bot.count(CoffeeTakeaway) == 0
+
+
+def test_coffee_says_the_meeting_is_on(bot):
+    session_id, _ = _meeting_begins(bot)
+    _, ack = bot.command("", user="U1")
+    assert ack["blocks"][0]["text"]["text"] == "*The meeting is on:* the board is in the channel."
+    bot.organise("end")
+    _, ack = bot.command("", user="U1")
+    assert "The meeting is on" not in str(ack["blocks"])
+    # the meeting ended with no topic discussed: the summary says so, and all four carry
+    assert "No topic was discussed." in shown(thread(bot, session_id)[-1])
+    assert len(bot.topics(bot.sessions()[-1].id)) == 4
