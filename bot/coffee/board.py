@@ -128,7 +128,7 @@ class MeetingDesk:
         if board_ts:
             self._update(channel, board_ts, reply)
         else:  # the agenda never reached the channel: the board is posted instead
-            self.clock._save(session_id, agenda_ts=self._post(channel, reply))
+            self.clock.save(session_id, agenda_ts=self._post(channel, reply))
         recent = [*([b.current] if b.current else []), *b.discussed[-1:]]
         for topic in recent:
             for box in b.boxes.get(topic.id, []):

@@ -123,7 +123,7 @@ class CoffeeClock:
             s, channel, tz, lines = self._read(session_id)
             names = self.names.of(t.user_id for t in lines)
             if state == "collecting":
-                self._save(
+                self.save(
                     session_id,
                     message_ts=self._post(
                         channel,
@@ -141,13 +141,13 @@ class CoffeeClock:
                         ).blocks,
                     )
                 message = self._message(session_id, s, tz, lines, names)
-                self._save(session_id, message_ts=self._post(channel, message))
+                self.save(session_id, message_ts=self._post(channel, message))
             elif state == "closed":
                 self.redraw(session_id, delay=0)
                 first = ""
                 for page in views.agenda(s, tz, lines, names, self._links.get(session_id, "")):
                     first = first or self._post(channel, page)
-                self._save(session_id, agenda_ts=first)
+                self.save(session_id, agenda_ts=first)
             elif state == "cancelled":
                 self.redraw(session_id, delay=0)
         except Exception:
@@ -194,7 +194,7 @@ class CoffeeClock:
             channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
         )["ts"]
 
-    def _save(self, session_id: int, **values: str) -> None:
+    def save(self, session_id: int, **values: str) -> None:
         with self.store.session() as db:
             db.execute(update(CoffeeSession).where(CoffeeSession.id == session_id).values(**values))
 

@@ -76,6 +76,11 @@ def board(b: Board, tz: str, names: dict[str, str], url: str, extensions: tuple[
         blocks = _board_blocks(b, tz, names, url, extensions, limit)
         if len(blocks) <= MAX_BLOCKS:
             break
+    else:  # only a meetup stored before the topic cap gets here: say so, never break Slack
+        blocks = [
+            *blocks[: MAX_BLOCKS - 1],
+            context("More topics than fit: the summary lists all."),
+        ]
     state = "ended" if b.meeting == ENDED else "on"
     return Reply(f"Lean coffee {date_token(b.starts_at, tz)}: the meeting is {state}", blocks)
 
@@ -116,7 +121,8 @@ def _board_blocks(
         blocks += _sections(
             f"{_topic(t, names, limit)} · {b.minutes.get(t.id, 0)} min" for t in b.discussed
         )
-    blocks.append(context("Only the facilitator or an organiser moves the meeting on."))
+    if b.meeting == RUNNING:
+        blocks.append(context("Only the facilitator or an organiser moves the meeting on."))
     if url:
         blocks.append(context(f"Meeting link: {link(url, url)}"))
     return blocks
