@@ -175,6 +175,26 @@ def content_check(path: Path | None) -> None:
 
 
 @main.group()
+def coffee() -> None:
+    """Lean coffee."""
+
+
+@coffee.command("export")
+@click.argument("channel")
+@click.option("--date", "on", default="", help="The meeting's day, YYYY-MM-DD (default: latest).")
+@click.option("--format", "fmt", type=click.Choice(["markdown"]), default="markdown")
+def coffee_export(channel: str, on: str, fmt: str) -> None:
+    """Print a lean-coffee meeting's summary (CHANNEL: its channel id) for the meeting notes."""
+    from bot.coffee.summaries import export_text
+
+    settings = _settings()
+    try:
+        click.echo(export_text(settings, channel, on), nl=False)
+    except ValueError as exc:  # no such meeting, or a bad date: the reason is in the message
+        raise click.ClickException(str(exc)) from None
+
+
+@main.group()
 def db() -> None:
     """Database schema."""
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from slack_sdk import WebClient
 from sqlalchemy import select, update
 
-from bot.coffee import service, views
+from bot.coffee import service, topics, views
+from bot.coffee.board import MeetingDesk
 from bot.coffee.names import Names
 from bot.runtime import metrics
 from bot.slack.replies import Reply
@@ -45,18 +47,23 @@ class CoffeeClock:
         # redraws waiting on their timer, and how many are running now: wait_idle() and
         # flush() watch both, so a shutdown or a test knows when the channel is up to date
         self._pending: dict[int, threading.Timer] = {}
+        self._drawn_at: dict[int, float] = {}  # when each meetup's last redraw finished
         self._running = 0
         self._lock = threading.Condition()
         self._tick_lock = threading.Lock()
         self._redraw_lock = threading.Lock()
+        self.desk = MeetingDesk(self)  # the meeting: board, Roman votes, summary
 
     # ---- the schedule ----------------------------------------------------------------------
     def tick(self) -> int:
-        """Advance every series; returns how many meetups changed state."""
+        """Advance every series, then the meetings (begun at their start, timeboxes run out);
+        returns how many meetups changed state before their meetings."""
         with self._tick_lock:
             with self.store.session() as db:
                 ids = db.scalars(select(CoffeeSeries.id)).all()
-            return sum(self.advance(series_id) for series_id in ids)
+            moved = sum(self.advance(series_id) for series_id in ids)
+            self.desk.tick()
+            return moved
 
     def advance(self, series_id: int) -> bool:
         now = self.clock()
@@ -76,12 +83,7 @@ class CoffeeClock:
         if reminder is not None:  # this caller's update claimed it: post it, once
             self.post_reminder(session_id, reminder)
         if moved:
-            metrics.COFFEE_TRANSITIONS.labels(target).inc()
-            self.announce(session_id, target)
-            if target == "closed":
-                with self.store.session() as db:
-                    series = db.get(CoffeeSeries, series_id)
-                    service.ensure_next_session(db, series, self.clock())
+            self._moved(series_id, session_id, target)
         return moved
 
     def move_by_hand(self, session_id: int, to: str) -> bool:
@@ -89,21 +91,30 @@ class CoffeeClock:
         meetups forward, so it never undoes this."""
         with self.store.session() as db:
             moved = service.move(db, session_id, to, by_hand=True)
+            series_id = service.meetup(db, session_id).series_id if moved else 0
         if moved:
-            metrics.COFFEE_TRANSITIONS.labels(to).inc()
-            self.announce(session_id, to)
+            self._moved(series_id, session_id, to)
         return moved
 
+    def _moved(self, series_id: int, session_id: int, to: str) -> None:
+        """After the one caller moved a meetup: its message, and the next meetup once it is
+        closed or cancelled."""
+        metrics.COFFEE_TRANSITIONS.labels(to).inc()
+        self.announce(session_id, to)
+        if to in ("closed", "cancelled"):
+            with self.store.session() as db:
+                service.next_after_finish(db, series_id, self.clock())
+
     # ---- posting -----------------------------------------------------------------------------
-    def _read(self, session_id: int) -> tuple[CoffeeSession, str, str, list[service.TopicLine]]:
+    def _read(self, session_id: int) -> tuple[CoffeeSession, str, str, list[topics.TopicLine]]:
         with self.store.session() as db:
-            s = db.get(CoffeeSession, session_id)
-            series = db.get(CoffeeSeries, s.series_id)
-            lines = service.topics(db, session_id)
+            s = service.meetup(db, session_id)
+            series = service.series_of(db, s)
+            lines = topics.topics(db, session_id)
             db.expunge(s)
             self._links[session_id] = series.link or ""
             self._unnamed[session_id] = series.hide_proposers
-            self._voters[session_id] = service.voters(db, session_id)
+            self._voters[session_id] = topics.voters(db, session_id)
             return s, series.channel_id, series.timezone, lines
 
     def announce(self, session_id: int, state: str) -> None:
@@ -111,7 +122,7 @@ class CoffeeClock:
             s, channel, tz, lines = self._read(session_id)
             names = self.names.of(t.user_id for t in lines)
             if state == "collecting":
-                self._save(
+                self.save(
                     session_id,
                     message_ts=self._post(
                         channel,
@@ -129,13 +140,13 @@ class CoffeeClock:
                         ).blocks,
                     )
                 message = self._message(session_id, s, tz, lines, names)
-                self._save(session_id, message_ts=self._post(channel, message))
+                self.save(session_id, message_ts=self._post(channel, message))
             elif state == "closed":
                 self.redraw(session_id, delay=0)
                 first = ""
                 for page in views.agenda(s, tz, lines, names, self._links.get(session_id, "")):
                     first = first or self._post(channel, page)
-                self._save(session_id, agenda_ts=first)
+                self.save(session_id, agenda_ts=first)
             elif state == "cancelled":
                 self.redraw(session_id, delay=0)
         except Exception:
@@ -146,7 +157,7 @@ class CoffeeClock:
         session_id: int,
         s: CoffeeSession,
         tz: str,
-        lines: list[service.TopicLine],
+        lines: list[topics.TopicLine],
         names: dict[str, str],
     ) -> Reply:
         hidden = s.state == "voting" and self._unnamed.get(session_id, False)
@@ -172,8 +183,7 @@ class CoffeeClock:
         """A private note in the meetup's channel to one person (a proposer, about their topic)."""
         try:
             with self.store.session() as db:
-                s = db.get(CoffeeSession, session_id)
-                channel = db.get(CoffeeSeries, s.series_id).channel_id
+                channel = service.series_of(db, service.meetup(db, session_id)).channel_id
             self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
         except Exception:
             log.exception("could not tell %s about lean coffee %s", user_id, session_id)
@@ -183,7 +193,7 @@ class CoffeeClock:
             channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
         )["ts"]
 
-    def _save(self, session_id: int, **values: str) -> None:
+    def save(self, session_id: int, **values: str) -> None:
         with self.store.session() as db:
             db.execute(update(CoffeeSession).where(CoffeeSession.id == session_id).values(**values))
 
@@ -192,6 +202,10 @@ class CoffeeClock:
         votes becomes one chat.update, well inside its rate limit."""
         wait = self.redraw_delay if delay is None else delay
         with self._lock:
+            last = self._drawn_at.get(session_id)
+            if delay is None and wait > 0 and last is not None:
+                # and never sooner than that after the last redraw finished
+                wait = max(wait, self.redraw_delay - (time.monotonic() - last))
             if wait > 0:
                 if session_id not in self._pending:
                     timer = threading.Timer(wait, self._redraw_due, args=(session_id,))
@@ -206,6 +220,14 @@ class CoffeeClock:
         with self._lock:
             if self._pending.pop(session_id, None) is None:
                 return  # flush() drew it already
+            last = self._drawn_at.get(session_id)
+            early = self.redraw_delay - (time.monotonic() - last) if last is not None else 0
+            if early > 0:  # a redraw running when this was asked for finished since: wait on
+                timer = threading.Timer(early, self._redraw_due, args=(session_id,))
+                timer.daemon = True
+                self._pending[session_id] = timer
+                timer.start()
+                return
             self._running += 1
         self._redraw_now(session_id)
 
@@ -218,6 +240,7 @@ class CoffeeClock:
                 self._redraw_locked(session_id)
         finally:
             with self._lock:
+                self._drawn_at[session_id] = time.monotonic()
                 self._running -= 1
                 if not self._running and not self._pending:
                     self._lock.notify_all()
@@ -242,6 +265,13 @@ class CoffeeClock:
 
     def _redraw_locked(self, session_id: int) -> None:
         try:
+            with self.store.session() as db:
+                meeting = db.scalar(
+                    select(CoffeeSession.meeting).where(CoffeeSession.id == session_id)
+                )
+            if meeting:  # the agenda has become the board
+                self.desk.draw(session_id)
+                return
             s, channel, tz, lines = self._read(session_id)
             if not s.message_ts:
                 return

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError as WrappedOperationalError
@@ -136,7 +136,8 @@ def _connection(store: Store) -> Iterator[Any]:
     try:
         yield conn.driver_connection
     except Exception as exc:
-        if store.engine.dialect.is_disconnect(exc, conn.driver_connection, None):
+        # typed for DB-API errors only; any other exception simply is not a disconnect
+        if store.engine.dialect.is_disconnect(cast(Any, exc), conn.driver_connection, None):
             conn.invalidate(exc)
         raise
     finally:

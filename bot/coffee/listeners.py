@@ -9,16 +9,29 @@ checking who is an organiser may need users.info.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.coffee import organise, service, topic_listeners, views, vote_listeners
+from bot.coffee import (
+    meeting,
+    meeting_listeners,
+    organise,
+    service,
+    summaries,
+    topic_listeners,
+    topics,
+    views,
+    vote_listeners,
+)
 from bot.coffee.clock import CoffeeClock
 from bot.coffee.schedule import ScheduleError
+from bot.coffee.voices import RUNNING
 from bot.slack.after_ack import AfterAck
+from bot.slack.blocks import section
 from bot.slack.incoming import slack_text
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
@@ -31,9 +44,10 @@ log = logging.getLogger(__name__)
 
 HELP = (
     "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic "
-    "(the Propose button also takes details); "
-    "`/coffee mine` lists yours. Organisers: `/coffee schedule …`, `open`, `vote`, `close`, "
-    "`cancel`, `remove <n>`, `merge <n> into <m>`, `done <n>` (discussed at the meetup), `carry`, "
+    "(the Propose button also takes details); `/coffee mine` lists yours; "
+    "`/coffee summary [YYYY-MM-DD]` shows a past meeting's summary. Organisers: "
+    "`/coffee schedule …`, `open`, `vote`, `close`, `cancel`, `remove <n>`, "
+    "`merge <n> into <m>`, `start` (the meeting, now), `done <n>` (discussed), `end`, `carry`, "
     "`peek` (the hidden counts, privately)."
 )
 
@@ -69,9 +83,15 @@ class CoffeeFeature:
     def status(self, channel_id: str) -> Reply:
         with self.store.session() as db:
             series, s = self.current(db, channel_id)
-            lines = service.topics(db, s.id) if s else []
+            lines = topics.topics(db, s.id) if s else []
             tz = series.timezone if series else "UTC"
-            return views.status(service.settings_of(series) if series else None, s, lines, tz)
+            live = meeting.live(db, series.id, self.clock()) if series is not None else None
+            on = live is not None and live.meeting == RUNNING
+            reply = views.status(service.settings_of(series) if series else None, s, lines, tz)
+        if on:  # the meeting under way comes first
+            note = section("*The meeting is on:* the board is in the channel.")
+            return Reply(reply.text, [note, *reply.blocks])
+        return reply
 
     def propose(self, channel_id: str, user_id: str, text: str) -> tuple[Reply, int | None]:
         with self.store.session() as db:
@@ -79,14 +99,21 @@ class CoffeeFeature:
             if s is None:
                 return views.plain("No lean coffee is set up in this channel yet."), None
             try:
-                topic_id = service.propose(db, s, user_id, text, self.clock())
+                topic_id = topics.propose(db, s, user_id, text, self.clock())
             except service.CoffeeError as exc:
                 return views.plain(escape(str(exc))), None
             return self.confirmation(db, s.id, topic_id), s.id
 
+    def summary(self, channel_id: str, rest: str) -> Reply:
+        """`/coffee summary [date]`: a past meeting's summary, privately."""
+        with self.store.session() as db:
+            return summaries.summary_reply(
+                db, self.coffee_clock.names, channel_id, rest, self.clock()
+            )
+
     def confirmation(self, db: Any, session_id: int, topic_id: int) -> Reply:
         """What a proposer alone sees: their topic's number, with Edit and Withdraw."""
-        line = next(t for t in service.topics(db, session_id) if t.id == topic_id)
+        line = next(t for t in topics.topics(db, session_id) if t.id == topic_id)
         return views.proposed(line.number, line.title, topic_id)
 
 
@@ -97,24 +124,30 @@ def register(app: App, feature: CoffeeFeature) -> None:
     vote_listeners.register(app, feature)
 
     # ---- /coffee ---------------------------------------------------------------------------
+    # everyone's words answer in the ack; LATER's and organisers' words after it (they may
+    # need users.info), through response_url
+    everyone: dict[str, Callable[[str, str, str], tuple[Reply, int | None]]] = {
+        "": lambda channel, user, rest: (feature.status(channel), None),
+        "status": lambda channel, user, rest: (feature.status(channel), None),
+        "next": lambda channel, user, rest: (feature.status(channel), None),
+        "propose": feature.propose,
+        "mine": lambda channel, user, rest: (_mine(channel, user), None),
+    }
+    later: dict[str, Callable[[str, str], Reply]] = {"summary": feature.summary}
+
     def command_ack(ack: Ack, command: dict[str, Any]) -> None:
         text = slack_text(command.get("text")).strip()
-        word = text.split(maxsplit=1)[0].lower() if text else ""
+        word, _, rest = text.partition(" ")
+        word = word.lower()
         channel, user = command.get("channel_id", ""), command.get("user_id", "")
         try:
-            if word in organise.WORDS:
+            if word in organise.WORDS or word in later:
                 ack(response_type="ephemeral", text="Working on it…")
-            elif word in ("", "status", "next"):
-                reply = feature.status(channel)
-                ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
-            elif word == "propose":
-                reply, session_id = feature.propose(channel, user, text[len("propose") :])
+            elif word in everyone:
+                reply, session_id = everyone[word](channel, user, rest)
                 ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
                 if session_id:
                     coffee.redraw(session_id)
-            elif word == "mine":
-                reply = _mine(channel, user)
-                ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
             else:
                 ack(response_type="ephemeral", text=HELP)
         except Exception:
@@ -126,19 +159,27 @@ def register(app: App, feature: CoffeeFeature) -> None:
             _, s = feature.current(db, channel)
             if s is None:
                 return views.plain("No lean coffee is set up in this channel yet.")
-            lines = service.topics(db, s.id)
+            lines = topics.topics(db, s.id)
         nums = views.numbers(lines)
         own = [t for t in lines if t.user_id == user]
         if not own:
             return views.plain("You have no topics for the next lean coffee.")
         return views.mine(sorted(own, key=lambda t: nums[t.id]))
 
-    def command_organiser(
+    def command_later(
         command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
         text = slack_text(command.get("text")).strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
+        if word in later:
+            try:
+                reply = later[word](command.get("channel_id", ""), rest.strip())
+            except Exception:
+                log.exception("/coffee %r failed", text[:100])
+                reply = views.plain(SORRY)
+            respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+            return
         if word not in organise.WORDS:
             return
         try:
@@ -161,6 +202,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             answer = SORRY
         respond(response_type="ephemeral", text=answer)
 
-    app.command("/coffee")(ack=command_ack, lazy=[command_organiser])
+    app.command("/coffee")(ack=command_ack, lazy=[command_later])
 
     topic_listeners.register(app, feature)
+    meeting_listeners.register(app, feature)

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.coffee import service, views
+from bot.coffee import meeting, service, topics, views
 from bot.coffee.schedule import parse_schedule
 from bot.slack.mrkdwn import escape
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic
+from bot.store.models import CoffeeSession
 
 if TYPE_CHECKING:
     from bot.coffee.listeners import CoffeeFeature
@@ -43,7 +43,7 @@ def _meetup(ask: Ask) -> Meetup:
         series, s = ask.feature.current(db, ask.channel)
         if s is None or series is None:
             raise service.CoffeeError("No lean coffee is set up in this channel yet.")
-        nums = {n: tid for tid, n in views.numbers(service.topics(db, s.id)).items()}
+        nums = {n: tid for tid, n in views.numbers(topics.topics(db, s.id)).items()}
         return Meetup(series.id, s.id, s.state, nums)
 
 
@@ -62,9 +62,6 @@ def _mover(to: str) -> Callable[[Ask], str]:
         m = _meetup(ask)
         if not ask.feature.coffee_clock.move_by_hand(m.session_id, to):
             return f"Nothing to do: this meetup is {m.state}."
-        if to in ("closed", "cancelled"):
-            with ask.feature.store.session() as db:
-                service.ensure_next_session(db, db.get(CoffeeSeries, m.series_id), ask.now)
         return f"Done: this meetup is now {to}."
 
     return move
@@ -73,16 +70,16 @@ def _mover(to: str) -> Callable[[Ask], str]:
 def peek(ask: Ask) -> str:
     m = _meetup(ask)
     with ask.feature.store.session() as db:
-        return views.peek(service.topics(db, m.session_id), service.voters(db, m.session_id))
+        return views.peek(topics.topics(db, m.session_id), topics.voters(db, m.session_id))
 
 
 def remove(ask: Ask) -> str:
     m, n = _meetup(ask), number(ask.rest)
     clock = ask.feature.coffee_clock
     with ask.feature.store.session() as db:
-        topic = db.get(CoffeeTopic, topic_id(m.numbers, n))
+        topic = topics.topic(db, topic_id(m.numbers, n))
         proposer, title = topic.user_id, topic.title
-        service.withdraw(db, topic.id, ask.user, organiser=True)
+        topics.withdraw(db, topic.id, ask.user, organiser=True)
     clock.redraw(m.session_id)
     if proposer != ask.user:
         clock.tell(m.session_id, proposer, f"An organiser removed your topic “{escape(title)}”.")
@@ -96,8 +93,8 @@ def merge(ask: Ask) -> str:
     m, clock = _meetup(ask), ask.feature.coffee_clock
     drop, keep = int(found.group(1)), int(found.group(2))
     with ask.feature.store.session() as db:
-        proposer = service.merge(db, topic_id(m.numbers, keep), topic_id(m.numbers, drop))
-        title = db.get(CoffeeTopic, topic_id(m.numbers, keep)).title
+        proposer = topics.merge(db, topic_id(m.numbers, keep), topic_id(m.numbers, drop))
+        title = topics.topic(db, topic_id(m.numbers, keep)).title
     clock.redraw(m.session_id)
     if proposer != ask.user:
         clock.tell(
@@ -113,31 +110,73 @@ def merge(ask: Ask) -> str:
 
 
 def done(ask: Ask) -> str:
-    """During the meeting: this agenda topic was discussed (the number the agenda shows)."""
+    """At the meeting: this topic was discussed (the number the agenda and board show)."""
     m, n = _meetup(ask), number(ask.rest)
     with ask.feature.store.session() as db:
-        last = service.last_finished(db, m.series_id)
-        if last is None:
+        s = meeting.live(db, m.series_id, ask.now) or topics.last_finished(db, m.series_id)
+        if s is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
-        numbered = {n: t for t, n in views.numbers(service.topics(db, last.id)).items()}
-        service.mark_discussed(db, topic_id(numbered, n))
+        numbered = {n: t for t, n in views.numbers(topics.topics(db, s.id)).items()}
+        last = meeting.done(db, s.id, topic_id(numbered, n), ask.now)
+        session_id = s.id
+    desk = ask.feature.coffee_clock.desk
+    if last:
+        desk.finish(session_id)
+    ask.feature.coffee_clock.redraw(session_id, delay=0)
+    if last:
+        return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
     return f"Topic {n} is marked as discussed; `carry` leaves it behind."
+
+
+def start(ask: Ask) -> str:
+    """Begin the meeting now (closing voting if it is still open), with the asker as the
+    facilitator, and its first topic."""
+    m, clock = _meetup(ask), ask.feature.coffee_clock
+    session_id: int | None = None
+    if m.state in ("collecting", "voting"):
+        clock.move_by_hand(m.session_id, "closed")  # the agenda, and the next meetup made
+        session_id = m.session_id
+    else:
+        with ask.feature.store.session() as db:
+            live = meeting.live(db, m.series_id, ask.now)
+            session_id = live.id if live is not None else None
+    if session_id is None:
+        raise service.CoffeeError(
+            "There is no meeting to start yet: topics are not open. `/coffee` shows when."
+        )
+    clock.desk.begin(session_id, ask.user)
+    with ask.feature.store.session() as db:
+        s = db.get(CoffeeSession, session_id)
+        first = s is not None and s.meeting == meeting.RUNNING and s.current_topic_id is None
+        nothing = first and meeting.start_next(db, session_id, ask.now, None) is None
+    if nothing:
+        clock.desk.finish(session_id)
+        return "There were no topics to discuss, so the meeting has ended."
+    clock.redraw(session_id, delay=0)
+    return "The meeting is on: the agenda in the channel is now the board."
+
+
+def end(ask: Ask) -> str:
+    m = _meetup(ask)
+    with ask.feature.store.session() as db:
+        live = meeting.live(db, m.series_id, ask.now)
+        session_id = live.id if live is not None and live.meeting == meeting.RUNNING else None
+    if session_id is None:
+        raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")
+    if not ask.feature.coffee_clock.desk.finish(session_id):
+        return "The meeting had ended already."
+    return "The meeting has ended; the summary is in the board's thread."
 
 
 def carry(ask: Ask) -> str:
     m, clock = _meetup(ask), ask.feature.coffee_clock
     with ask.feature.store.session() as db:
-        last = service.last_finished(db, m.series_id)
+        last = topics.last_finished(db, m.series_id)
         if last is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
-        carried = service.carry_over(db, last, db.get(CoffeeSession, m.session_id), ask.now)
+        carried = topics.carry_over(db, last, service.meetup(db, m.session_id), ask.now)
     clock.redraw(m.session_id)
-    for proposer, title in carried.moved:
-        clock.tell(
-            m.session_id,
-            proposer,
-            f"Your topic “{escape(title)}” was carried over to the next lean coffee.",
-        )
+    clock.desk.tell_carried(m.session_id, carried)
     moved = len(carried.moved)
     answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
     if carried.left:
@@ -158,6 +197,8 @@ WORDS: dict[str, Callable[[Ask], str]] = {
     "carry": carry,
     "done": done,
     "peek": peek,
+    "start": start,
+    "end": end,
 }
 
 

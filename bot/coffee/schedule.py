@@ -41,6 +41,9 @@ class SeriesSettings:
     remind: tuple[int, ...] = ()  # minutes before the start, largest first
     starting: dt.date | None = None  # the first meetup's week (fixes which weeks are on)
     hide_proposers: bool = False  # while votes are cast
+    timebox: int = 8  # minutes a topic gets at the meeting
+    extensions: tuple[int, ...] = (4, 2)  # each extension's minutes; the last repeats
+    carry: bool = True  # undiscussed topics move to the next meetup when a meeting ends
 
     def describe(self) -> str:
         every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
@@ -60,6 +63,16 @@ class SeriesSettings:
                 if self.remind
                 else ""
             )
+            + self._meeting()
+        )
+
+    def _meeting(self) -> str:
+        """The meeting's rules, said when they differ from the defaults."""
+        if (self.timebox, self.extensions, self.carry) == (8, (4, 2), True):
+            return ""
+        ext = " then ".join(f"{m}" for m in self.extensions) or "none"
+        return f"; topics get {self.timebox} minutes, extensions {ext} minutes" + (
+            "" if self.carry else "; undiscussed topics are not carried over"
         )
 
 
@@ -99,6 +112,22 @@ def _link(text: str) -> str:
     return url
 
 
+def _extensions(text: str) -> tuple[int, ...]:
+    if text.lower() in ("off", "none", "no", "0"):
+        return ()
+    found = []
+    for part in text.split(","):
+        m = re.fullmatch(r"(\d{1,2})m?", part.strip().lower())
+        if not m or not 1 <= int(m.group(1)) <= 60:
+            raise ScheduleError(
+                f"“{part[:30]}” is not an extension; write them in minutes like extend 4,2."
+            )
+        found.append(int(m.group(1)))
+    if len(found) > 5:
+        raise ScheduleError("Up to 5 extensions, e.g. extend 4,2.")
+    return tuple(found)
+
+
 def _span(hours: int) -> str:
     return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
 
@@ -106,7 +135,8 @@ def _span(hours: int) -> str:
 USAGE = (
     "`/coffee schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h "
     "votes 3 proposals 3 [multi] [shown] [anonymous] starting 2026-12-08 link https://… "
-    "remind 2h,10m`: any part may be left out and keeps its current value."
+    "remind 2h,10m timebox 8 extend 4,2 [no-carry]`: any part may be left out and keeps its "
+    "current value."
 )
 
 
@@ -177,6 +207,19 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
         elif low in ("remind", "reminders") and nxt:
             s = replace(s, remind=_reminders(nxt))
             i += 1
+        elif low in ("timebox", "timeboxes") and nxt:
+            minutes = re.fullmatch(r"(\d{1,2})m?", nxt.lower())
+            if not minutes or not 1 <= int(minutes.group(1)) <= 60:
+                raise ScheduleError("A timebox is 1 to 60 minutes, e.g. timebox 8.")
+            s = replace(s, timebox=int(minutes.group(1)))
+            i += 1
+        elif low in ("extend", "extensions") and nxt:
+            s = replace(s, extensions=_extensions(nxt))
+            i += 1
+        elif low == "carry":
+            s = replace(s, carry=True)
+        elif low in ("no-carry", "nocarry"):
+            s = replace(s, carry=False)
         elif low in ("proposals", "per-person") and nxt.isdigit():
             s = replace(s, topics_per_person=int(nxt))
             i += 1

@@ -1,4 +1,5 @@
-"""Lean coffee's rules over the database: series, sessions and topics (dots: bot/coffee/dots.py).
+"""Lean coffee's series and meetups over the database (topics: topics.py, dots: dots.py, the
+meeting: meeting.py).
 
 Every change that others might race is decided by the database: state moves are conditional
 updates (they happen once, whoever tries), and dots fill numbered slots under a primary key,
@@ -8,23 +9,15 @@ so no burst of clicks can overspend a budget or lose a vote.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.coffee.schedule import SeriesSettings, next_start
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
-from bot.store.states import TopicState
+from bot.store.models import CoffeeSeries, CoffeeSession
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
 MAX_TOPICS = 40  # per session, carried topics included: one message's 50 blocks hold them
@@ -38,34 +31,71 @@ class CoffeeError(ValueError):
 
 # ---- series and sessions -------------------------------------------------------------------
 
+# SeriesSettings fields stored in a column of the same name; the rest are converted below
+_SAME = (
+    "weekday", "at", "timezone", "every_weeks", "collect_hours", "vote_hours",
+    "votes_per_person", "multi_dots", "hide_counts", "topics_per_person", "link",
+    "hide_proposers", "timebox", "carry",
+)  # fmt: skip
+# what a meetup copies from its series when it is made (or re-timed before it opens)
+_COPIED = ("votes_per_person", "multi_dots", "hide_counts")
+
+
+def meetup(db: Session, session_id: int) -> CoffeeSession:
+    """A meetup by id; CoffeeError when it is gone (a stale button, a deleted series)."""
+    s = db.get(CoffeeSession, session_id)
+    if s is None:
+        raise CoffeeError("That meetup is gone.")
+    return s
+
+
+def series_of(db: Session, s: CoffeeSession) -> CoffeeSeries:
+    series = db.get(CoffeeSeries, s.series_id)
+    if series is None:  # a meetup's series is deleted with it
+        raise CoffeeError("That meetup is gone.")
+    return series
+
 
 def series_for(db: Session, channel_id: str) -> CoffeeSeries | None:
     return db.scalar(select(CoffeeSeries).where(CoffeeSeries.channel_id == channel_id))
+
+
+def _minutes_list(text: str | None) -> tuple[int, ...]:
+    return tuple(int(m) for m in (text or "").split(",") if m.isdigit())
 
 
 def settings_of(series: CoffeeSeries | None) -> SeriesSettings:
     if series is None:
         return SeriesSettings()
     return SeriesSettings(
-        weekday=series.weekday,
-        at=series.at,
-        timezone=series.timezone,
-        every_weeks=series.every_weeks,
-        collect_hours=series.collect_hours,
-        vote_hours=series.vote_hours,
-        votes_per_person=series.votes_per_person,
-        multi_dots=series.multi_dots,
-        hide_counts=series.hide_counts,
-        topics_per_person=series.topics_per_person,
-        link=series.link or "",
-        hide_proposers=series.hide_proposers,
+        **{name: getattr(series, name) for name in _SAME},
         remind=reminders_of(series),
+        extensions=_minutes_list(series.extensions),
     )
+
+
+def _columns(wanted: SeriesSettings) -> dict[str, object]:
+    """A series' columns for these settings (the starting day is handled by configure)."""
+    values: dict[str, object] = {name: getattr(wanted, name) for name in _SAME}
+    values["remind"] = ",".join(str(m) for m in wanted.remind)
+    values["extensions"] = ",".join(str(m) for m in wanted.extensions)
+    return values
 
 
 def reminders_of(series: CoffeeSeries) -> tuple[int, ...]:
     """The series' reminders, in minutes before the start, largest first."""
-    return tuple(int(m) for m in (series.remind or "").split(",") if m.isdigit())
+    return _minutes_list(series.remind)
+
+
+def timing(series: CoffeeSeries, starts: dt.datetime) -> dict[str, object]:
+    """A meetup's times and voting rules from its series: made once here, for a new meetup
+    and for one re-timed before it opens."""
+    return {
+        "starts_at": starts,
+        "collect_at": starts - dt.timedelta(hours=series.collect_hours),
+        "vote_at": starts - dt.timedelta(hours=series.vote_hours),
+        **{name: getattr(series, name) for name in _COPIED},
+    }
 
 
 def configure(
@@ -78,22 +108,7 @@ def configure(
 ) -> CoffeeSeries:
     """Create or change a channel's series; the next unopened session follows the new times."""
     series = series_for(db, channel_id)
-    values = {
-        "weekday": wanted.weekday,
-        "at": wanted.at,
-        "timezone": wanted.timezone,
-        "every_weeks": wanted.every_weeks,
-        "collect_hours": wanted.collect_hours,
-        "vote_hours": wanted.vote_hours,
-        "votes_per_person": wanted.votes_per_person,
-        "multi_dots": wanted.multi_dots,
-        "hide_counts": wanted.hide_counts,
-        "topics_per_person": wanted.topics_per_person,
-        "link": wanted.link,
-        "hide_proposers": wanted.hide_proposers,
-        "remind": ",".join(str(m) for m in wanted.remind),
-        "updated_by": by,
-    }
+    values = {**_columns(wanted), "updated_by": by}
     if wanted.starting is not None:  # the first meetup's week: fortnightly series need it
         values["anchor"] = wanted.starting
     if series is None:
@@ -120,63 +135,52 @@ def configure(
             CoffeeSession.series_id == series.id, CoffeeSession.id != waiting.id
         )
     )
-    starts = next_start(
-        series.weekday,
-        series.at,
-        series.timezone,
-        series.every_weeks,
-        series.anchor,
-        _after_last(series, last, now),
-    )
-    waiting.starts_at = starts
-    waiting.collect_at = starts - dt.timedelta(hours=series.collect_hours)
-    waiting.vote_at = starts - dt.timedelta(hours=series.vote_hours)
-    waiting.votes_per_person = series.votes_per_person
-    waiting.multi_dots = series.multi_dots
-    waiting.hide_counts = series.hide_counts
+    for key, value in timing(series, _next_start(series, _after_last(series, last, now))).items():
+        setattr(waiting, key, value)
     return series
+
+
+def _next_start(series: CoffeeSeries, after: dt.datetime) -> dt.datetime:
+    return next_start(
+        series.weekday, series.at, series.timezone, series.every_weeks, series.anchor, after
+    )
 
 
 def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> CoffeeSession:
     """The series' current session, creating the next one if none is active."""
-    current = db.scalar(
-        select(CoffeeSession)
-        .where(CoffeeSession.series_id == series.id, CoffeeSession.state.in_(ACTIVE))
-        .order_by(CoffeeSession.starts_at)
-        .limit(1)
-    )
+    current = _active(db, series.id)
     if current is not None:
         return current
     last = db.scalar(
         select(func.max(CoffeeSession.starts_at)).where(CoffeeSession.series_id == series.id)
     )
-    after = _after_last(series, last, now)
-    starts = next_start(
-        series.weekday, series.at, series.timezone, series.every_weeks, series.anchor, after
-    )
-    values = {
-        "series_id": series.id,
-        "starts_at": starts,
-        "collect_at": starts - dt.timedelta(hours=series.collect_hours),
-        "vote_at": starts - dt.timedelta(hours=series.vote_hours),
-        "state": "scheduled",
-        "votes_per_person": series.votes_per_person,
-        "multi_dots": series.multi_dots,
-        "hide_counts": series.hide_counts,
-    }
+    starts = _next_start(series, _after_last(series, last, now))
+    values = {"series_id": series.id, "state": "scheduled", **timing(series, starts)}
     try:
         with db.begin_nested():
             db.execute(insert(CoffeeSession).values(**values))
     except IntegrityError:
         pass  # another clock made the next meetup first (one in progress per series)
-    made = db.scalar(
+    made = _active(db, series.id)
+    assert made is not None  # ours, or the other clock's
+    return made
+
+
+def _active(db: Session, series_id: int) -> CoffeeSession | None:
+    return db.scalar(
         select(CoffeeSession)
-        .where(CoffeeSession.series_id == series.id, CoffeeSession.state.in_(ACTIVE))
+        .where(CoffeeSession.series_id == series_id, CoffeeSession.state.in_(ACTIVE))
         .order_by(CoffeeSession.starts_at)
         .limit(1)
     )
-    assert made is not None  # ours, or the other clock's
-    return made
+
+
+def next_after_finish(db: Session, series_id: int, now: dt.datetime) -> None:
+    """Once a meetup closes or is cancelled, the series' next one exists: written once, for
+    the clock and for organisers' hands alike."""
+    series = db.get(CoffeeSeries, series_id)
+    if series is not None:
+        ensure_next_session(db, series, now)
 
 
 def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime) -> dt.datetime:
@@ -227,8 +231,8 @@ def claim_reminder(
             (CoffeeSession.reminded.is_(None)) | (CoffeeSession.reminded > nearest),
         )
         .values(reminded=nearest)
-    ).rowcount
-    return nearest if changed == 1 else None
+    )
+    return nearest if rowcount(changed) == 1 else None
 
 
 ORDER = {"scheduled": 0, "collecting": 1, "voting": 2, "closed": 3}
@@ -255,304 +259,10 @@ def move(db: Session, session_id: int, to: str, *, by_hand: bool = False) -> boo
         update(CoffeeSession)
         .where(CoffeeSession.id == session_id, CoffeeSession.state.in_(before))
         .values(state=to)
-    ).rowcount
-    return changed == 1
-
-
-# ---- topics ---------------------------------------------------------------------------------
-
-
-def clean_topic(text: str) -> str:
-    title = " ".join((text or "").split())
-    if not title:
-        raise CoffeeError(
-            "A topic needs a few words, e.g. `/coffee propose golden paths at scale`."
-        )
-    if len(title) > MAX_TOPIC:
-        raise CoffeeError(
-            f"That topic is {len(title):,} characters long; keep it under {MAX_TOPIC} "
-            "so it fits on the agenda (details can go in the description: the Propose button "
-            "on the channel message has a field for them)."
-        )
-    return title
-
-
-def topic_key(title: str) -> str:
-    """What makes two topics the same: their words, case, spacing and punctuation aside."""
-    return " ".join(re.sub(r"[\W_]+", " ", title.casefold()).split())
-
-
-def propose(
-    db: Session,
-    s: CoffeeSession,
-    user_id: str,
-    text: str,
-    now: dt.datetime,
-    description: str = "",
-) -> int:
-    title = clean_topic(text)
-    description = clean_description(description)
-    if s.state not in ("collecting", "voting"):
-        raise CoffeeError(_closed_for_topics(s))
-    rows = db.execute(
-        select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.user_id).where(
-            CoffeeTopic.session_id == s.id, CoffeeTopic.state == "open"
-        )
-    ).all()
-    if len(rows) >= MAX_TOPICS:
-        raise CoffeeError(f"This meetup already has {MAX_TOPICS} topics: vote for one of them?")
-    cap = db.scalar(select(CoffeeSeries.topics_per_person).where(CoffeeSeries.id == s.series_id))
-    if cap is not None and sum(1 for r in rows if r.user_id == user_id) >= cap:
-        raise CoffeeError(
-            f"You already have {cap} topic{'s' if cap != 1 else ''} for this meetup, as many as "
-            "one person may propose; `/coffee mine` lists them, to edit or withdraw one."
-        )
-    same = _same_topic(db, s.id, title)
-    if same is not None:
-        raise CoffeeError(f"Topic {same[0]} already says that (“{same[1]}”): vote for it instead?")
-    topic = CoffeeTopic(
-        session_id=s.id,
-        user_id=user_id,
-        title=title,
-        description=description,
-        state="open",
-        discussed=False,
-        created_at=now,
     )
-    db.add(topic)
-    db.flush()
-    return topic.id
+    return rowcount(changed) == 1
 
 
-def _same_topic(
-    db: Session, session_id: int, title: str, but: int | None = None
-) -> tuple[int, str] | None:
-    """(number, title) of an open topic with the same words, if there is one."""
-    key = topic_key(title)
-    every = db.execute(
-        select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.state)
-        .where(CoffeeTopic.session_id == session_id)
-        .order_by(CoffeeTopic.id)
-    ).all()
-    for n, (tid, other, state) in enumerate(every, start=1):
-        if state == "open" and tid != but and topic_key(other) == key:
-            return n, other
-    return None
-
-
-def clean_description(text: str | None) -> str:
-    description = (text or "").strip()
-    if len(description) > MAX_DESCRIPTION:
-        raise CoffeeError(
-            f"That description is {len(description):,} characters long; keep it under "
-            f"{MAX_DESCRIPTION:,}."
-        )
-    return description
-
-
-def _closed_for_topics(s: CoffeeSession) -> str:
-    if s.state == "scheduled":
-        return "Topic collection has not opened yet; `/coffee` shows when it does."
-    return "This meetup no longer takes topics; `/coffee` shows the next one."
-
-
-def _own_open_topic(db: Session, topic_id: int, user_id: str, organiser: bool) -> CoffeeTopic:
-    topic = db.get(CoffeeTopic, topic_id)
-    if topic is None or topic.state != "open":
-        raise CoffeeError("That topic is no longer on the list.")
-    if db.get(CoffeeSession, topic.session_id).state not in ("collecting", "voting"):
-        raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
-    if topic.user_id != user_id and not organiser:
-        raise CoffeeError("Only the person who proposed a topic (or an organiser) can change it.")
-    return topic
-
-
-def edit(
-    db: Session,
-    topic_id: int,
-    user_id: str,
-    text: str,
-    *,
-    organiser: bool = False,
-    description: str | None = None,
-) -> None:
-    topic = _own_open_topic(db, topic_id, user_id, organiser)
-    title = clean_topic(text)
-    same = _same_topic(db, topic.session_id, title, but=topic_id)
-    if same is not None:
-        raise CoffeeError(f"Topic {same[0]} already says that (“{same[1]}”).")
-    topic.title = title
-    if description is not None:
-        topic.description = clean_description(description)
-
-
-def withdraw(db: Session, topic_id: int, user_id: str, *, organiser: bool = False) -> None:
-    topic = _own_open_topic(db, topic_id, user_id, organiser)
-    topic.state = TopicState.WITHDRAWN if topic.user_id == user_id else TopicState.REMOVED
-    db.execute(delete(CoffeeVote).where(CoffeeVote.topic_id == topic_id))  # the dots come back
-
-
-def merge(db: Session, keep_id: int, drop_id: int) -> str:
-    """Fold a duplicate into another topic: each voter keeps their dots, counted once, and the
-    merged topic's words join the surviving topic's description. Returns the merged topic's
-    proposer, to be told."""
-    keep, drop = db.get(CoffeeTopic, keep_id), db.get(CoffeeTopic, drop_id)
-    if keep is None or drop is None or keep_id == drop_id or keep.session_id != drop.session_id:
-        raise CoffeeError("Merge needs two different topics of the same meetup.")
-    if keep.state != "open" or drop.state != "open":
-        raise CoffeeError("Both topics must still be on the list.")
-    s = db.get(CoffeeSession, keep.session_id)
-    if s.state not in ("collecting", "voting"):
-        raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
-    for vote in db.scalars(select(CoffeeVote).where(CoffeeVote.topic_id == drop_id)).all():
-        already = db.scalar(
-            select(CoffeeVote).where(
-                CoffeeVote.topic_id == keep_id, CoffeeVote.user_id == vote.user_id
-            )
-        )
-        if already is not None and not s.multi_dots:
-            db.delete(vote)  # one dot per topic: a voter of both keeps one and gets one back
-        else:
-            vote.topic_id = keep_id
-    drop.state, drop.merged_into = TopicState.MERGED, keep_id
-    words = drop.title + (f": {drop.description}" if drop.description else "")
-    merged = "\n".join(p for p in (keep.description, f"Merged in: {words}") if p)
-    keep.description = merged[: MAX_DESCRIPTION * 4]  # several merges may add up
-    db.flush()
-    return drop.user_id
-
-
-# ---- reading ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TopicLine:
-    id: int
-    title: str
-    user_id: str
-    votes: int
-    discussed: bool
-    number: int = 0
-    description: str = ""  # its place in order of proposal among all the meetup's topics: stable
-
-
-def topics(db: Session, session_id: int) -> list[TopicLine]:
-    """Open topics, most votes first; ties by who proposed first (earlier id), a stated rule."""
-    count = func.count(CoffeeVote.slot)
-    rows = db.execute(
-        select(
-            CoffeeTopic.id,
-            CoffeeTopic.title,
-            CoffeeTopic.user_id,
-            count,
-            CoffeeTopic.discussed,
-            CoffeeTopic.description,
-        )
-        .outerjoin(CoffeeVote, CoffeeVote.topic_id == CoffeeTopic.id)
-        .where(CoffeeTopic.session_id == session_id, CoffeeTopic.state == "open")
-        .group_by(CoffeeTopic.id)
-        .order_by(count.desc(), CoffeeTopic.id)
-    ).all()
-    # withdrawn and merged topics keep their numbers, so `remove 3` or `done 3` always means
-    # the topic that was shown as 3
-    every = db.scalars(
-        select(CoffeeTopic.id).where(CoffeeTopic.session_id == session_id).order_by(CoffeeTopic.id)
-    ).all()
-    number = {tid: n for n, tid in enumerate(every, start=1)}
-    return [TopicLine(*r[:5], number=number[r[0]], description=r[5]) for r in rows]
-
-
-def voters(db: Session, session_id: int) -> int:
-    """How many people have cast at least one vote: shown even while counts are hidden."""
-    return db.scalar(
-        select(func.count(func.distinct(CoffeeVote.user_id))).where(
-            CoffeeVote.session_id == session_id
-        )
-    )
-
-
-@dataclass(frozen=True)
-class Ballot:
-    budget: int
-    used: int
-    mine: list[tuple[TopicLine, int]]  # the topics this person voted for, with their dots
-
-
-def ballot(db: Session, s: CoffeeSession, user_id: str) -> Ballot:
-    dots = dict(
-        db.execute(
-            select(CoffeeVote.topic_id, func.count())
-            .where(CoffeeVote.session_id == s.id, CoffeeVote.user_id == user_id)
-            .group_by(CoffeeVote.topic_id)
-        ).all()
-    )
-    lines = sorted((t for t in topics(db, s.id) if t.id in dots), key=lambda t: t.number)
-    return Ballot(s.votes_per_person, sum(dots.values()), [(t, dots[t.id]) for t in lines])
-
-
-def mark_discussed(db: Session, topic_id: int) -> None:
-    topic = db.get(CoffeeTopic, topic_id)
-    if topic is None:
-        raise CoffeeError("That topic is not on the agenda.")
-    topic.discussed = True
-
-
-@dataclass(frozen=True)
-class Carried:
-    moved: list[tuple[str, str]]  # (proposer, title) of each topic carried
-    left: int  # undiscussed topics that did not fit under the cap
-
-
-def last_finished(db: Session, series_id: int) -> CoffeeSession | None:
-    """The series' latest meetup that closed or was cancelled: the one `carry` takes from."""
-    return db.scalar(
-        select(CoffeeSession)
-        .where(
-            CoffeeSession.series_id == series_id,
-            CoffeeSession.state.in_(("closed", "cancelled")),
-        )
-        .order_by(CoffeeSession.starts_at.desc())
-        .limit(1)
-    )
-
-
-def carry_over(
-    db: Session, closed: CoffeeSession, into: CoffeeSession, now: dt.datetime
-) -> Carried:
-    """Undiscussed topics of a closed (or cancelled) meetup join the next one, with no votes,
-    in their ranked order, as long as the next one stays under its cap."""
-    if closed.state not in ("closed", "cancelled") or into.state not in ACTIVE:
-        raise CoffeeError("Topics carry over from a closed or cancelled meetup to the next one.")
-    already = (
-        db.execute(
-            select(CoffeeTopic.title).where(
-                CoffeeTopic.session_id == into.id, CoffeeTopic.state == "open"
-            )
-        )
-        .scalars()
-        .all()
-    )
-    keys = {topic_key(t) for t in already}
-    room = MAX_TOPICS - len(already)
-    moved: list[tuple[str, str]] = []
-    left = 0
-    for line in topics(db, closed.id):
-        if line.discussed or topic_key(line.title) in keys:
-            continue
-        if len(moved) >= room:
-            left += 1
-            continue
-        keys.add(topic_key(line.title))
-        db.add(
-            CoffeeTopic(
-                session_id=into.id,
-                user_id=line.user_id,
-                title=line.title,
-                description=line.description,
-                state="open",
-                discussed=False,
-                created_at=now,
-            )
-        )
-        moved.append((line.user_id, line.title))
-    return Carried(moved, left)
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE or DELETE changed (typed as a plain Result, it hides the count)."""
+    return int(result.rowcount)

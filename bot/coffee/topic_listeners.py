@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.coffee import service, views
+from bot.coffee import service, topics, views
 from bot.slack.mrkdwn import escape
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
@@ -43,7 +43,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             if s is None or s.state != "voting":
                 reply = views.plain("Voting is not open for this meetup.")
             else:
-                reply = views.my_votes(s.id, service.ballot(db, s, body["user"]["id"]))
+                reply = views.my_votes(s.id, topics.ballot(db, s, body["user"]["id"]))
         respond(
             response_type="ephemeral", replace_original=False, text=reply.text, blocks=reply.blocks
         )
@@ -66,10 +66,10 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 if s is None:
                     raise service.CoffeeError("That meetup is gone.")
                 if topic_id:  # the proposer's edit of their own topic
-                    service.edit(db, topic_id, user, text, description=details or "")
+                    topics.edit(db, topic_id, user, text, description=details or "")
                     confirm = None
                 else:
-                    topic_id = service.propose(
+                    topic_id = topics.propose(
                         db, s, user, text, feature.clock(), description=details or ""
                     )
                     confirm = feature.confirmation(db, session_id, topic_id)
@@ -94,7 +94,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             with store.session() as db:
                 topic = db.get(CoffeeTopic, topic_id)
                 session_id = topic.session_id if topic else None
-                service.withdraw(db, topic_id, body["user"]["id"])
+                topics.withdraw(db, topic_id, body["user"]["id"])
         except service.CoffeeError as exc:
             session_id, answer, replace = None, escape(str(exc)), False
         except Exception:  # the database did not answer in time, or went away
@@ -113,8 +113,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         topic_id = parse_row_id(action.get("value"))
         with store.session() as db:
             topic = db.get(CoffeeTopic, topic_id) if topic_id else None
-            mine = topic is not None and topic.user_id == body["user"]["id"]
-            if not mine or topic.state != "open":
+            if topic is None or topic.user_id != body["user"]["id"] or topic.state != "open":
                 respond(
                     response_type="ephemeral",
                     replace_original=False,

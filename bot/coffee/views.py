@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
-from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC, Ballot, TopicLine
+from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC
+from bot.coffee.topics import Ballot, TopicLine
 from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
@@ -266,9 +267,9 @@ def status(
         ),
         context(f"Series: {escape(settings.describe())}"),
         context(
-            "`/coffee propose <topic>` · `/coffee mine` · organisers: `/coffee schedule …`, "
-            "`open`, `vote`, `close`, `cancel`, `remove <n>`, `merge <n> into <m>`, "
-            "`done <n>`, `carry`"
+            "`/coffee propose <topic>` · `/coffee mine` · `/coffee summary [date]` · "
+            "organisers: `/coffee schedule …`, `open`, `vote`, `close`, `cancel`, `remove <n>`, "
+            "`merge <n> into <m>`, `start`, `done <n>`, `end`, `carry`"
         ),
     ]
     return Reply(f"Next lean coffee: {when(s.starts_at, tz)}", blocks)

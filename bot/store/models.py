@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -255,6 +256,11 @@ class CoffeeSeries(Base):
     remind: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # proposers unnamed while votes are cast (named again on the agenda)
     hide_proposers: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # the meeting: minutes a topic is first given, then each extension's ("4,2": shrinking)
+    timebox: Mapped[int] = mapped_column(Integer, default=8, server_default="8")
+    extensions: Mapped[str] = mapped_column(String(40), default="4,2", server_default="4,2")
+    # undiscussed topics move to the next meetup when a meeting ends
+    carry: Mapped[bool] = mapped_column(default=True, server_default=true())
     updated_by: Mapped[str] = mapped_column(String(32), default="")
 
 
@@ -289,6 +295,13 @@ class CoffeeSession(Base):
     agenda_ts: Mapped[str] = mapped_column(String(32), default="")
     # the nearest reminder already posted, in minutes before the start: each is posted once
     reminded: Mapped[int | None] = mapped_column(Integer)
+    # the meeting itself, after voting closes: "" (not begun), running, ended
+    meeting: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    facilitator: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # the topic being discussed; moved only by a conditional update, so one at a time
+    current_topic_id: Mapped[int | None] = mapped_column(Integer)
+    began_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class CoffeeTopic(Base):
@@ -304,6 +317,9 @@ class CoffeeTopic(Base):
     merged_into: Mapped[int | None] = mapped_column(ForeignKey("coffee_topics.id"))
     discussed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # at the meeting: when its discussion began and ended (minutes spent = the difference)
+    discussing_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    discussed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
 class CoffeeVote(Base):
@@ -324,6 +340,51 @@ class CoffeeVote(Base):
     topic_id: Mapped[int] = mapped_column(ForeignKey("coffee_topics.id", ondelete="CASCADE"))
     repeat: Mapped[int] = mapped_column(Integer, default=0)
     cast_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class CoffeeTimebox(Base):
+    """One timebox of a topic under discussion: round 0 is the first, each extension adds the
+    next round. (topic, round) is unique, so two clicks on Extend add one round; `expired` is
+    set by one conditional update, so a timebox's Roman vote is posted once, whoever ticks."""
+
+    __tablename__ = "coffee_timeboxes"
+    __table_args__ = (UniqueConstraint("topic_id", "round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic_id: Mapped[int] = mapped_column(ForeignKey("coffee_topics.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    starts_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    expired: Mapped[bool] = mapped_column(default=False)
+    vote_ts: Mapped[str] = mapped_column(String(32), default="")  # the Roman vote's message
+    outcome: Mapped[str] = mapped_column(String(16), default="")  # "", extended, moved on
+
+
+class CoffeeRomanVote(Base):
+    """One person's thumb on a timebox that ran out: up (keep going), down (move on) or side
+    (either way). One a person, changed in place."""
+
+    __tablename__ = "coffee_roman_votes"
+    timebox_id: Mapped[int] = mapped_column(
+        ForeignKey("coffee_timeboxes.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    choice: Mapped[str] = mapped_column(String(8))
+    cast_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class CoffeeTakeaway(Base):
+    """A takeaway or an action (with an optional owner) noted on a topic at the meeting."""
+
+    __tablename__ = "coffee_takeaways"
+    __table_args__ = (Index("ix_coffee_takeaways_session", "session_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("coffee_sessions.id", ondelete="CASCADE"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("coffee_topics.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # takeaway or action
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(32), default="")  # an action's owner, a user id
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 
 class TalkFollow(Base):

@@ -237,7 +237,9 @@ def test_a_meetup_from_schedule_to_agenda(bot):
         "Ranked by votes; topics keep their numbers. Ties go to the topic proposed first."
     )
     closed_redraw = [c for c in bot.channel_calls()[calls_before:] if c.method == "chat.update"]
-    assert [c.params["ts"] for c in closed_redraw] == [vote_post.answer["ts"]]
+    # the voting message is redrawn closed; the agenda, its start time come, becomes the board
+    assert [c.params["ts"] for c in closed_redraw] == [vote_post.answer["ts"], agenda.answer["ts"]]
+    assert "The meeting is on." in shown(closed_redraw[1])
     assert "Voting has closed; the agenda is below in the channel." in shown(closed_redraw[0])
     assert "*3* votes" in shown(closed_redraw[0])  # counts shown once voting is over
     assert views.VOTE not in button_ids(closed_redraw[0].params["blocks"])

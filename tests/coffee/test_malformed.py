@@ -212,7 +212,7 @@ def test_a_modal_whose_save_fails_shows_an_apology_beside_the_field(bot, monkeyp
     def fail(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("bot.coffee.service.propose", fail)
+    monkeypatch.setattr("bot.coffee.topics.propose", fail)
     response = bot.submit_modal(f"{session_id}:", "golden paths", user="U2")
     assert response.status == 200
     assert json.loads(response.body) == {
@@ -231,7 +231,7 @@ def test_a_modal_without_fields_whose_save_fails_is_replaced_by_an_apology(bot, 
     def fail(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr("bot.coffee.service.propose", fail)
+    monkeypatch.setattr("bot.coffee.topics.propose", fail)
     payload = modal_payload(f"{session_id}:", None)
     del payload["view"]["state"]
     response = signed(bot, payload)

@@ -264,7 +264,10 @@ def test_close_early_posts_the_agenda_once_and_the_clock_does_not_repeat_it(bot)
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     calls = len(bot.calls())
     assert bot.coffee.coffee_clock.tick() == 0
-    assert len(bot.calls()) == calls
+    # at the planned start the meeting begins: the agenda becomes the board, nothing is posted
+    (board,) = [c for c in bot.calls()[calls:] if c.method.startswith("chat.")]
+    assert (board.method, board.params["ts"]) == ("chat.update", agenda.answer["ts"])
+    assert "The meeting is on." in shown(board)
     assert len(agendas(bot)) == 1
 
 

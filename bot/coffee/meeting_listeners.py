@@ -1,0 +1,157 @@
+"""The meeting's buttons and modal: the facilitator's Start next / Extend / Done / Move on, the
+Roman vote's thumbs, and takeaways.
+
+A thumb is recorded before the ack (one short transaction), so a click that got its ack is a
+click that counted; the vote's message is redrawn after, through the throttle. The
+facilitator's buttons ack at once and act after (checking for an organiser may need users.info).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.coffee import meeting, topics, voices
+from bot.coffee import meeting_views as mv
+from bot.coffee.service import CoffeeError
+from bot.coffee.views import OUT_OF_DATE
+from bot.slack.mrkdwn import escape
+from bot.slack.payloads import parse_row_id
+from bot.slack.replies import SORRY
+from bot.store.models import CoffeeSession
+
+if TYPE_CHECKING:
+    from bot.coffee.listeners import CoffeeFeature
+
+log = logging.getLogger(__name__)
+
+ONLY_FACILITATOR = "Only the facilitator or an organiser moves the meeting on."
+
+
+def _pair(value: object) -> tuple[int, int | None] | None:
+    """ "session:other" from a button; other may be empty (no topic yet)."""
+    first, _, second = str(value or "").partition(":")
+    session_id, other = parse_row_id(first), parse_row_id(second)
+    if session_id is None or (second and other is None):
+        return None
+    return session_id, other
+
+
+def register(app: App, feature: CoffeeFeature) -> None:
+    store, coffee = feature.store, feature.coffee_clock
+
+    def say(respond: Respond, text: str) -> None:
+        respond(response_type="ephemeral", replace_original=False, text=text)
+
+    # ---- the facilitator's buttons ----------------------------------------------------------
+    def facilitate(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        kind, user = action.get("action_id"), body["user"]["id"]
+        parsed = _pair(action.get("value"))
+        try:
+            if parsed is None or (kind != mv.NEXT and parsed[1] is None):
+                raise CoffeeError(OUT_OF_DATE)
+            session_id, other = parsed
+            with store.session() as db:
+                s = db.get(CoffeeSession, session_id)
+                facilitator = s.facilitator if s is not None else ""
+            if user != facilitator and not feature.organisers.check(client, user):
+                say(respond, ONLY_FACILITATOR)
+                return
+            now = feature.clock()
+            with store.session() as db:
+                if kind == mv.NEXT:
+                    over = meeting.start_next(db, session_id, now, other) is None
+                elif kind == mv.DONE:
+                    over = meeting.done(db, session_id, other or 0, now)
+                elif kind == mv.EXTEND:
+                    meeting.extend(db, session_id, other or 0, now)
+                    over = False
+                else:
+                    over = meeting.move_on(db, session_id, other or 0, now) is None
+            if over:
+                coffee.desk.finish(session_id)
+            coffee.redraw(session_id)
+        except CoffeeError as exc:
+            say(respond, escape(str(exc)))
+        except Exception:
+            log.exception("meeting button %s %r failed", kind, action.get("value"))
+            say(respond, SORRY)
+
+    for action_id in (mv.NEXT, mv.DONE, mv.EXTEND, mv.MOVE_ON):
+        app.action(action_id)(ack=lambda ack: ack(), lazy=[facilitate])
+
+    # ---- the Roman vote ---------------------------------------------------------------------
+    def thumb(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        parts = str(action.get("value") or "").split(":")
+        session_id = parse_row_id(parts[0]) if len(parts) == 3 else None
+        box_id = parse_row_id(parts[1]) if len(parts) == 3 else None
+        answer = ""
+        try:
+            if session_id is None or box_id is None:
+                answer = OUT_OF_DATE
+            else:
+                # SQLite: queue on the process's write lock rather than poll for the file's
+                with store.writing(), store.session() as db:
+                    counted = voices.roman(
+                        db, box_id, body["user"]["id"], parts[2], feature.clock()
+                    )
+                if not counted:
+                    answer = "That vote is over; the board shows where the meeting is."
+        except CoffeeError as exc:
+            answer = escape(str(exc))
+        except Exception:
+            log.exception("Roman vote %r failed", action.get("value"))
+            answer = SORRY
+        ack()
+        if answer:
+            feature.after_ack.submit(feature.answer, body.get("response_url"), answer, False, None)
+        elif session_id:
+            coffee.redraw(session_id)
+
+    app.action(mv.ROMAN)(thumb)
+
+    # ---- takeaways --------------------------------------------------------------------------
+    def open_note(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        parsed = _pair(action.get("value"))
+        line = None
+        if parsed is not None and parsed[1] is not None:
+            with store.session() as db:
+                line = next((t for t in topics.topics(db, parsed[0]) if t.id == parsed[1]), None)
+        if parsed is None or line is None:
+            say(respond, OUT_OF_DATE)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=mv.note_modal(parsed[0], line))
+
+    app.action(mv.NOTE)(ack=lambda ack: ack(), lazy=[open_note])
+
+    def note_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view.get("state", {}).get("values", {})
+        # modal values arrive as typed: no entity decoding here
+        text = (values.get("text", {}).get("text") or {}).get("value")
+        kind = ((values.get("kind", {}).get("kind") or {}).get("selected_option") or {}).get(
+            "value", "takeaway"
+        )
+        owner = (values.get("owner", {}).get("owner") or {}).get("selected_user") or ""
+        parsed = _pair(view.get("private_metadata"))
+        try:
+            if parsed is None or parsed[1] is None:
+                raise CoffeeError("This form is out of date; please open it again.")
+            with store.writing(), store.session() as db:
+                voices.add_note(
+                    db, parsed[0], parsed[1], body["user"]["id"], str(kind), text,
+                    str(owner)[:32], feature.clock(),
+                )  # fmt: skip
+        except CoffeeError as exc:
+            ack(response_action="errors", errors={"text": str(exc)[:150]})
+            return
+        ack()
+        coffee.redraw(parsed[0])
+
+    app.view(mv.NOTE_MODAL)(note_submit)

@@ -1,0 +1,298 @@
+"""The meeting as Block Kit: the live board, a timebox's Roman vote, the takeaway modal, and
+the summary (also as Markdown, for the meeting notes).
+
+Topics, descriptions and takeaways are user text: every piece goes through escape(). People
+are named, never @-mentioned: a channel message would ping them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from bot.coffee.board_state import Board, Box, Note
+from bot.coffee.meeting import ENDED
+from bot.coffee.service import MAX_TOPIC
+from bot.coffee.topics import TopicLine
+from bot.coffee.voices import CHOICES, MAX_TAKEAWAY, RUNNING
+from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
+from bot.slack.dates import date_token
+from bot.slack.mrkdwn import clip, escape, link
+from bot.slack.replies import Reply
+
+NEXT = "coffee_meet_next"  # value: session id:current topic id ("" for none)
+EXTEND = "coffee_meet_extend"  # value: session id:timebox id
+MOVE_ON = "coffee_meet_move_on"  # value: session id:timebox id
+DONE = "coffee_meet_done"  # value: session id:topic id
+NOTE = "coffee_meet_note"  # value: session id:topic id; opens the takeaway modal
+NOTE_MODAL = "coffee_meet_note_modal"
+ROMAN = "coffee_roman"  # value: session id:timebox id:choice
+THUMBS = {"up": "👍 keep going", "down": "👎 move on", "side": "✋ either way"}
+SECTION_CHARS = 2900  # lines gathered into sections of at most this many characters
+
+
+def _name(names: dict[str, str], user_id: str) -> str:
+    return escape(names.get(user_id, user_id))
+
+
+def _topic(t: TopicLine, names: dict[str, str], limit: int = MAX_TOPIC) -> str:
+    return f"*{t.number}.* {escape(clip(t.title, limit))} · _{_name(names, t.user_id)}_"
+
+
+def _votes(t: TopicLine) -> str:
+    return f"{t.votes} vote{'s' if t.votes != 1 else ''}"
+
+
+def _thumbs(votes: dict[str, int]) -> str:
+    return "  ".join(f"{THUMBS[c].split()[0]} {votes.get(c, 0)}" for c in CHOICES)
+
+
+def _sections(lines: Iterable[str]) -> list[dict[str, Any]]:
+    """Lines gathered into as few sections as fit Slack's 3000 characters each."""
+    blocks: list[dict[str, Any]] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and sum(len(c) + 1 for c in chunk) + len(line) > SECTION_CHARS:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
+    return blocks
+
+
+def _notes(notes: list[Note], names: dict[str, str]) -> list[str]:
+    out = []
+    for n in notes:
+        owner = f" (owner: {_name(names, n.owner)})" if n.owner else ""
+        label = "Action" if n.kind == "action" else "Takeaway"
+        out.append(f"• _{label}:_ {escape(n.text)}{owner}")
+    return out
+
+
+def board(b: Board, tz: str, names: dict[str, str], url: str, extensions: tuple[int, ...]) -> Reply:
+    """The agenda message once the meeting begins, redrawn in place as it goes."""
+    for limit in (MAX_TOPIC, 80, 40):  # shorter lines only if a long agenda would not fit
+        blocks = _board_blocks(b, tz, names, url, extensions, limit)
+        if len(blocks) <= MAX_BLOCKS:
+            break
+    else:  # only a meetup stored before the topic cap gets here: say so, never break Slack
+        blocks = [
+            *blocks[: MAX_BLOCKS - 1],
+            context("More topics than fit: the summary lists all."),
+        ]
+    state = "ended" if b.meeting == ENDED else "on"
+    return Reply(f"Lean coffee {date_token(b.starts_at, tz)}: the meeting is {state}", blocks)
+
+
+def _board_blocks(
+    b: Board, tz: str, names: dict[str, str], url: str, extensions: tuple[int, ...], limit: int
+) -> list[dict[str, Any]]:
+    who = f" Facilitator: {_name(names, b.facilitator)}." if b.facilitator else ""
+    if b.meeting == ENDED:
+        head = "The meeting has ended; the summary is in the thread."
+    else:
+        head = f"The meeting is on.{who}"
+    blocks: list[dict[str, Any]] = [
+        section(f"*Lean coffee · {date_token(b.starts_at, tz)}*\n{head}")
+    ]
+    if b.meeting == RUNNING:
+        blocks.append(section("*Discussing*"))
+        if b.current is None:
+            blocks.append(section("_No topic yet: the facilitator starts the next one._"))
+        else:
+            blocks += _discussing(b, tz, names, extensions)
+        waiting = str(b.current.id) if b.current else ""
+        buttons = [button("Start next topic", NEXT, f"{b.session_id}:{waiting}", style="primary")]
+        if b.current is not None and b.box is not None:
+            more = b.next_extension(extensions)
+            buttons += [
+                button(f"Extend +{more} min", EXTEND, f"{b.session_id}:{b.box.id}"),
+                button("Done", DONE, f"{b.session_id}:{b.current.id}"),
+                button("Add takeaway", NOTE, f"{b.session_id}:{b.current.id}"),
+            ]
+        blocks.append(actions(*buttons))
+    blocks.append(section(f"*To discuss* ({len(b.to_discuss)})"))
+    blocks += _sections(f"{_topic(t, names, limit)} · {_votes(t)}" for t in b.to_discuss) or [
+        context("Nothing left to discuss.")
+    ]
+    if b.discussed:
+        blocks.append(section(f"*Discussed* ({len(b.discussed)})"))
+        blocks += _sections(
+            f"{_topic(t, names, limit)} · {b.minutes.get(t.id, 0)} min" for t in b.discussed
+        )
+    if b.meeting == RUNNING:
+        blocks.append(context("Only the facilitator or an organiser moves the meeting on."))
+    if url:
+        blocks.append(context(f"Meeting link: {link(url, url)}"))
+    return blocks
+
+
+def _discussing(
+    b: Board, tz: str, names: dict[str, str], extensions: tuple[int, ...]
+) -> list[dict[str, Any]]:
+    assert b.current is not None
+    t = b.current
+    text = _topic(t, names)
+    if t.description:
+        text += "\n>" + escape(clip(t.description, 1200)).replace("\n", "\n>")
+    blocks = [section(text)]
+    if b.box is not None:
+        minutes = round((b.box.ends_at - b.box.starts_at).total_seconds() / 60)
+        if b.box.expired and not b.box.outcome:
+            timing = "Time is up: the Roman vote is in the thread."
+        else:
+            kind = "timebox" if b.box.round == 0 else f"extension {b.box.round}"
+            timing = f"{minutes}-minute {kind}, ends {date_token(b.box.ends_at, tz, '{time}')}."
+        blocks.append(context(timing))
+    mine = [n for n in b.notes if n.topic_id == t.id]
+    if mine:
+        blocks += _sections(_notes(mine[-10:], names))
+        if len(mine) > 10:
+            blocks.append(context(f"{len(mine) - 10} more in the summary."))
+    return blocks
+
+
+def roman_vote(session_id: int, box: Box, topic: TopicLine, extend_by: int) -> Reply:
+    """The vote posted in the board's thread when a timebox runs out; counts redrawn live."""
+    title = escape(clip(topic.title, MAX_TOPIC))
+    counts = _thumbs(box.votes)
+    if box.outcome == "extended":
+        text = f"Time was up for *{topic.number}.* {title}: extended. {counts}"
+        return Reply(text, [section(text)])
+    if box.outcome:
+        text = f"Time was up for *{topic.number}.* {title}: moved on. {counts}"
+        return Reply(text, [section(text)])
+    text = (
+        f"Time is up for *{topic.number}.* {title}. Keep going? One vote each, change it "
+        f"any time.\n{counts}"
+    )
+    return Reply(
+        f"Time is up for topic {topic.number}: keep going?",
+        [
+            section(text),
+            actions(*(button(THUMBS[c], ROMAN, f"{session_id}:{box.id}:{c}") for c in CHOICES)),
+            actions(
+                button(f"Extend +{extend_by} min", EXTEND, f"{session_id}:{box.id}"),
+                button("Move on", MOVE_ON, f"{session_id}:{box.id}", style="primary"),
+            ),
+            context("The facilitator (or an organiser) extends or moves on."),
+        ],
+    )
+
+
+def note_modal(session_id: int, topic: TopicLine) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": NOTE_MODAL,
+        "private_metadata": f"{session_id}:{topic.id}",
+        "title": {"type": "plain_text", "text": "Takeaway"},
+        "submit": {"type": "plain_text", "text": "Add"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "context",
+                "elements": [{"type": "plain_text", "text": clip(f"On: {topic.title}", 2000)}],
+            },
+            {
+                "type": "input",
+                "block_id": "kind",
+                "label": {"type": "plain_text", "text": "What is it?"},
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": "kind",
+                    "initial_option": _option("takeaway", "A takeaway"),
+                    "options": [_option("takeaway", "A takeaway"), _option("action", "An action")],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "text",
+                "label": {"type": "plain_text", "text": "In a sentence or two"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "multiline": True,
+                    "max_length": MAX_TAKEAWAY,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "owner",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Owner (for an action)"},
+                "element": {"type": "users_select", "action_id": "owner"},
+            },
+        ],
+    }
+
+
+def _option(value: str, text: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+# ---- the summary ----------------------------------------------------------------------------
+
+
+def summary_lines(b: Board, names: dict[str, str], *, markdown: bool = False) -> list[str]:
+    """The summary, a line each: topics discussed (votes, minutes, Roman votes, takeaways and
+    actions), then the topics that carry over. mrkdwn for Slack, or Markdown for the notes."""
+    bold, em = ("**", "_") if markdown else ("*", "_")
+    esc = _md if markdown else escape
+    out: list[str] = []
+    for t in b.discussed:
+        by = esc(names.get(t.user_id, t.user_id))
+        out.append(
+            f"{bold}{t.number}. {esc(t.title)}{bold} · {em}{by}{em} · {_votes(t)} · "
+            f"{b.minutes.get(t.id, 0)} min"
+        )
+        for box in b.boxes.get(t.id, []):
+            if box.expired and (box.votes or box.outcome):
+                said = box.outcome or "no decision"
+                out.append(f"    Roman vote {box.round + 1}: {_thumbs(box.votes)} → {said}")
+        for n in (n for n in b.notes if n.topic_id == t.id):
+            owner = f" (owner: {esc(names.get(n.owner, n.owner))})" if n.owner else ""
+            label = "Action" if n.kind == "action" else "Takeaway"
+            out.append(f"    - {em}{label}:{em} {esc(n.text)}{owner}")
+    if not b.discussed:
+        out.append("No topic was discussed.")
+    left = [*([b.current] if b.current else []), *b.to_discuss]
+    if left:
+        verb = ", carried over to the next meetup" if b.carried else ""
+        out.append(f"{bold}Not discussed ({len(left)}){verb}:{bold}")
+        out += [f"    {t.number}. {esc(t.title)}" for t in left]
+    return out
+
+
+def summary(b: Board, tz: str, names: dict[str, str], url: str = "") -> list[Reply]:
+    """The summary posted in the board's thread, in as many messages as it takes."""
+    head = section(f"*Lean coffee summary · {date_token(b.starts_at, tz)}*")
+    blocks = [head, *_sections(summary_lines(b, names))]
+    if url:
+        blocks.append(context(f"Meeting link: {link(url, url)}"))
+    text = f"Lean coffee summary for {date_token(b.starts_at, tz)}"
+    return [Reply(text, blocks[i : i + MAX_BLOCKS]) for i in range(0, len(blocks), MAX_BLOCKS)]
+
+
+def markdown(b: Board, names: dict[str, str], local_start: str) -> str:
+    """The summary for the group's meeting notes."""
+    return "\n".join(
+        [f"## Lean coffee, {local_start}", "", *summary_lines(b, names, markdown=True), ""]
+    )
+
+
+def _md(text: str) -> str:
+    """Markdown's own specials escaped, so a topic cannot become a heading, link or list."""
+    out = text.replace("\\", "\\\\")
+    for c in "*_`[]<>#|":
+        out = out.replace(c, "\\" + c)
+    return " ".join(out.split())
+
+
+def plain_reply(text: str) -> Reply:
+    """A short answer; `text` is escaped here."""
+    return Reply(escape(text), [section(escape(text))])
+
+
+def more_in_thread() -> dict[str, Any]:
+    return context("More in the summary in the board's thread.")
