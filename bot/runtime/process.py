@@ -4,8 +4,10 @@ together and stopped in the order that keeps every promise an ack made."""
 from __future__ import annotations
 
 import logging
+import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -36,17 +38,22 @@ class Bot:
     lazy: ThreadPoolExecutor  # Bolt's lazy listeners: work promised by an ack
 
     @classmethod
-    def start(cls, settings: Settings) -> Bot:
-        """Open the store (migrating and seeding it), verify the token, start the clock."""
+    def start(
+        cls, settings: Settings, clock: Callable[[], dt.datetime] = utcnow
+    ) -> Bot:
+        """Open the store (migrating and seeding it), verify the token, start the clock.
+
+        `clock` is what every feature takes for now (the sandbox moves it forward)."""
         store = open_store(settings)
         identity = verify_token(make_client(settings))
-        onboarding = make_onboarding(settings, store)
-        coffee = make_coffee(settings, store)
+        onboarding = make_onboarding(settings, store, clock)
+        coffee = make_coffee(settings, store, clock)
         lazy = ThreadPoolExecutor(8, thread_name_prefix="lazy-listener")
         app = build_app(
             settings,
             store,
             identity=identity,
+            clock=clock,
             onboarding_feature=onboarding,
             coffee_feature=coffee,
             listener_executor=lazy,
