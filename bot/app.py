@@ -78,6 +78,7 @@ def make_onboarding(
         per_minute=settings.dms_per_minute,
         welcome_guests=settings.welcome_guests,
         coffee_channels=settings.group_coffee_channels,
+        public_url=settings.public_url,
     )
     return OnboardingFeature(store, settings, sender, content, clock)
 
@@ -92,7 +93,13 @@ def make_coffee(
     # posts and redraws run on the scheduler's and lazy listeners' threads, after any ack, so
     # this client may wait out a 429
     coffee_clock = CoffeeClock(store, make_client(settings), clock, redraw_delay=redraw_delay)
-    return CoffeeFeature(store, clock, coffee_clock, Organisers(settings.organiser_ids))
+    return CoffeeFeature(
+        store,
+        clock,
+        coffee_clock,
+        Organisers(settings.organiser_ids),
+        public_url=settings.public_url,
+    )
 
 
 def build_app(

@@ -254,14 +254,18 @@ def serve(host: str, port: int | None) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Listen here (only this "
-              "machine unless told otherwise).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Listen here (only this machine unless told otherwise).",
+)
 @click.option("--port", type=int, default=8765, show_default=True, help="0 picks a free port.")
 @click.option(
     "--state-dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Where its own SQLite store lives, started afresh each time [default: <state dir>/sandbox].",
+    help="Where its own SQLite store lives, afresh each time [default: <state dir>/sandbox].",
 )
 def sandbox(host: str, port: int, state_dir: Path | None) -> None:
     """Try the whole bot in a browser, without Slack: the real app behind a local Slack-like page.

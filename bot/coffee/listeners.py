@@ -17,7 +17,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.coffee import organise, service, topic_listeners, views, vote_listeners
+from bot.coffee import feed, organise, service, topic_listeners, views, vote_listeners
 from bot.coffee.clock import CoffeeClock
 from bot.coffee.schedule import ScheduleError
 from bot.slack.after_ack import AfterAck
@@ -46,8 +46,10 @@ class CoffeeFeature:
         clock: Callable[[], dt.datetime],
         coffee_clock: CoffeeClock,
         organisers: Organisers,
+        *,
+        public_url: str = "",  # with it, the status answer offers the calendar feed
     ) -> None:
-        self.store, self.clock = store, clock
+        self.store, self.clock, self.public_url = store, clock, public_url
         self.coffee_clock, self.organisers = coffee_clock, organisers
         self.after_ack = AfterAck()
 
@@ -71,7 +73,9 @@ class CoffeeFeature:
             series, s = self.current(db, channel_id)
             lines = service.topics(db, s.id) if s else []
             tz = series.timezone if series else "UTC"
-            return views.status(service.settings_of(series) if series else None, s, lines, tz)
+            reply = views.status(service.settings_of(series) if series else None, s, lines, tz)
+        subscribe = feed.subscribe_block(self.public_url, channel_id) if series else None
+        return Reply(reply.text, [*reply.blocks, subscribe]) if subscribe else reply
 
     def propose(self, channel_id: str, user_id: str, text: str) -> tuple[Reply, int | None]:
         with self.store.session() as db:

@@ -127,6 +127,8 @@ def configure(
         series.anchor,
         _after_last(series, last, now),
     )
+    if _aware(waiting.starts_at) != starts:
+        waiting.sequence += 1  # a calendar that has it takes the new time
     waiting.starts_at = starts
     waiting.collect_at = starts - dt.timedelta(hours=series.collect_hours)
     waiting.vote_at = starts - dt.timedelta(hours=series.vote_hours)
@@ -258,7 +260,7 @@ def move(db: Session, session_id: int, to: str, *, by_hand: bool = False) -> boo
     changed = db.execute(
         update(CoffeeSession)
         .where(CoffeeSession.id == session_id, CoffeeSession.state.in_(before))
-        .values(state=to)
+        .values(state=to, sequence=CoffeeSession.sequence + int(to == "cancelled"))
     ).rowcount
     return changed == 1
 

@@ -3,8 +3,8 @@ together and stopped in the order that keeps every promise an ack made."""
 
 from __future__ import annotations
 
-import logging
 import datetime as dt
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -38,9 +38,7 @@ class Bot:
     lazy: ThreadPoolExecutor  # Bolt's lazy listeners: work promised by an ack
 
     @classmethod
-    def start(
-        cls, settings: Settings, clock: Callable[[], dt.datetime] = utcnow
-    ) -> Bot:
+    def start(cls, settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> Bot:
         """Open the store (migrating and seeding it), verify the token, start the clock.
 
         `clock` is what every feature takes for now (the sandbox moves it forward)."""
@@ -59,8 +57,8 @@ class Bot:
             listener_executor=lazy,
         )
         metrics.watch_outbox(store, utcnow)
-        clock = Clock(lease_for(store), onboarding, coffee).start()
-        return cls(settings, store, app, onboarding, coffee, clock, lazy)
+        scheduler = Clock(lease_for(store), onboarding, coffee).start()
+        return cls(settings, store, app, onboarding, coffee, scheduler, lazy)
 
     def stop(self, budget: float = 8.0) -> None:
         """Finish the work acks promised (lazy listeners, vote notes, redraws), then free the

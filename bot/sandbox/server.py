@@ -283,5 +283,7 @@ def _static(start_response: Callable[..., Any], name: str) -> list[bytes]:
     if "/" in name or name.startswith(".") or not (folder / name).is_file():
         return _json(start_response, {"error": "not found"}, "404 Not Found")
     kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    start_response("200 OK", [("Content-Type", kind + "; charset=utf-8"), ("Cache-Control", "no-store")])
+    start_response(
+        "200 OK", [("Content-Type", kind + "; charset=utf-8"), ("Cache-Control", "no-store")]
+    )
     return [(folder / name).read_bytes()]

@@ -7,6 +7,7 @@ checks them: what Slack would refuse is refused here too, and shown on the page 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -56,10 +57,9 @@ class WebApi:
             params = dict(parse_qsl(raw))
         for key in ("blocks", "view", "attachments"):
             if isinstance(params.get(key), str):
-                try:
+                # left as it came if it is not JSON: the checks below say what is wrong with it
+                with contextlib.suppress(ValueError):
                     params[key] = json.loads(params[key])
-                except ValueError:
-                    pass  # left as it came: the checks below say what is wrong with it
         if path.startswith(RESPONSE):
             answer = self.respond(path.removeprefix(RESPONSE), params)
             body = b"ok" if answer.get("ok") else json.dumps(answer).encode()
@@ -207,9 +207,9 @@ class WebApi:
             return {"ok": True}
         text, blocks = params.get("text") or "", params.get("blocks")
         public = params.get("response_type") == "in_channel"
-        if _truthy(params.get("replace_original")) and reply.ts and not public:
-            if self.workspace.update(reply.channel, reply.ts, text, blocks):
-                return {"ok": True}
+        replace = _truthy(params.get("replace_original")) and reply.ts and not public
+        if replace and self.workspace.update(reply.channel, reply.ts or "", text, blocks):
+            return {"ok": True}
         self.workspace.post(reply.channel, BOT, text, blocks, None if public else reply.user)
         return {"ok": True}
 

@@ -62,9 +62,7 @@ class Notice:
 
 @dataclass
 class Workspace:
-    people: dict[str, Person] = field(
-        default_factory=lambda: {p.id: p for p in (*PEOPLE, THE_BOT)}
-    )
+    people: dict[str, Person] = field(default_factory=lambda: {p.id: p for p in (*PEOPLE, THE_BOT)})
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     modals: dict[str, list[str]] = field(default_factory=dict)  # user -> view ids, top last

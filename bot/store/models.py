@@ -278,6 +278,8 @@ class CoffeeSession(Base):
     agenda_ts: Mapped[str] = mapped_column(String(32), default="")
     # the nearest reminder already posted, in minutes before the start: each is posted once
     reminded: Mapped[int | None] = mapped_column(Integer)
+    # bumped when the meetup moves or is cancelled: calendars take the change (iCalendar SEQUENCE)
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CoffeeTopic(Base):

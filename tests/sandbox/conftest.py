@@ -4,7 +4,6 @@ the page shows, never on time."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -66,7 +65,10 @@ def shots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     """Where screenshots go: --screenshots DIR (the README's: docs/screenshots), else the run's
     temporary folder, as the run's artifacts."""
     wanted = request.config.getoption("--screenshots")
-    folder = Path(wanted) if wanted else tmp_path_factory.getbasetemp() / "screenshots"
+    if wanted:  # relative to where pytest was started (each test runs in a folder of its own)
+        folder = request.config.invocation_params.dir / wanted
+    else:
+        folder = tmp_path_factory.getbasetemp() / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -84,7 +86,10 @@ class Page:
 
     def until(self, check: Callable[[Any], Any], timeout: float = WAIT) -> Any:
         return WebDriverWait(
-            self.driver, timeout, poll_frequency=0.05, ignored_exceptions=[StaleElementReferenceException]
+            self.driver,
+            timeout,
+            poll_frequency=0.05,
+            ignored_exceptions=[StaleElementReferenceException],
         ).until(check)
 
     def js(self, script: str, *args: Any) -> Any:

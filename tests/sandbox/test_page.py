@@ -80,7 +80,9 @@ def test_two_people_propose_and_vote_and_the_agenda_counts_their_votes(page: Pag
     _until_the_coffee_shows(page, "Propose a topic")
 
     # the organiser proposes through the modal
-    page.click(_coffee(page).find_element(By.XPATH, ".//button[normalize-space()='Propose a topic']"))
+    page.click(
+        _coffee(page).find_element(By.XPATH, ".//button[normalize-space()='Propose a topic']")
+    )
     modal = page.until(lambda d: d.find_element(By.CSS_SELECTOR, ".modal"))
     modal.find_element(By.CSS_SELECTOR, "[data-action-id='topic']").send_keys(
         "Golden paths & <paved> roads"

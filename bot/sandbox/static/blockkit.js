@@ -22,7 +22,7 @@ const BlockKit = (() => {
   const unslack = (s) => String(s).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   const emoji = (html) => html.replace(/:([a-z0-9_+\-]+):/g, (m, name) => EMOJI[name] || m);
 
-  let ctx = { names: {}, now: () => new Date() };
+  let ctx = { names: {}, channels: {}, now: () => new Date() };
   function configure(options) { ctx = { ...ctx, ...options }; }
 
   // ---- dates: <!date^ts^format^link|fallback> in the reader's own zone ----
@@ -74,7 +74,8 @@ const BlockKit = (() => {
       return `<span class="mention" data-user="${esc(id)}">@${esc(ctx.names[id] || label || id)}</span>`;
     }
     if (target.startsWith("#")) {
-      return `<span class="mention">#${esc(unslack(label || target.slice(1)))}</span>`;
+      const id = target.slice(1);
+      return `<span class="mention">#${esc(unslack(label || ctx.channels[id] || id))}</span>`;
     }
     if (target.startsWith("!date^")) {
       const [, seconds, format, link] = target.split("^");

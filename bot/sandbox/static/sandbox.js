@@ -40,7 +40,7 @@ const sandbox = (() => {
     const state = await (await fetch("/sandbox/state")).json();
     S.people = state.people; S.names = state.names; S.channel = state.channel;
     S.offsetMs = new Date(state.now) - Date.now();
-    BlockKit.configure({ names: S.names, now: sandboxNow });
+    BlockKit.configure({ names: S.names, channels: { [state.channel.id]: state.channel.name }, now: sandboxNow });
     const select = $("#person");
     const keep = S.me || (state.people.find((p) => p.role === "member") || state.people[0]).id;
     select.innerHTML = state.people.map((p) =>
