@@ -100,13 +100,14 @@ class Deliver:
         if not (answer.get("text") or answer.get("blocks")):
             return
         public = answer.get("response_type") == "in_channel"
-        problems = self.api._problems("chat.postMessage", answer)
-        if problems:
-            self.workspace.notice("Slack would refuse this answer: " + "; ".join(problems), user)
-            return
-        self.workspace.post(
+        posted = self.workspace.post(
             channel, BOT, answer.get("text") or "", answer.get("blocks"), None if public else user
         )
+        # checked once it is on its way to the page (the check costs as much as the answer):
+        # an answer Slack would refuse is then drawn as refused, in its place
+        problems = self.api.problems("chat.postMessage", answer)
+        if problems:
+            self.workspace.refuse(posted, problems)
 
     # ---- clicks and selections -------------------------------------------------------------
     def action(

@@ -19,7 +19,9 @@ import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from socketserver import ThreadingMixIn
 from urllib.parse import parse_qs
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bot.config import Settings
 from bot.runtime.process import Bot
@@ -38,7 +40,6 @@ SCHEDULE = (
     "link https://zoom.us/j/1234567890"
 )
 POLL_SECONDS = 20.0  # how long a page's request for changes waits for one
-THREADS = 16  # the page's long poll holds one; the app's clients call back in on others
 STEPS = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1)}
 
 
@@ -62,18 +63,14 @@ def sandbox_settings(base: Settings, state_dir: Path) -> Settings:
 
 class Sandbox:
     def __init__(self, settings: Settings, host: str = "127.0.0.1", port: int = 0) -> None:
-        from waitress import create_server
-
         self.workspace = Workspace()
         self.api = WebApi(self.workspace)
         self.clock = MovableClock()
         self._joined = itertools.count(2)
         self._bot: Bot | None = None
         self._handler: Callable[..., Iterable[bytes]] | None = None
-        self.server: Any = create_server(
-            self.wsgi, host=host, port=port, threads=THREADS, ident="wgbot-sandbox"
-        )
-        self.url = f"http://{self.server.effective_host}:{self.server.effective_port}"
+        self.server = make_server(host, port, self.wsgi, _Threaded, _Quiet)
+        self.url = f"http://{host}:{self.server.server_port}"
         self.api.base_url = self.url
         self.settings = settings.model_copy(update={"slack_api_url": self.url + API})
         self.deliver: Deliver | None = None
@@ -87,8 +84,12 @@ class Sandbox:
         # the workspace lives in memory, so the store starts afresh with it each time
         for stale in state.glob("wgbot.db*"):
             stale.unlink()
-        self._stopping = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="sandbox-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="sandbox-http",
+            daemon=True,
+        )
         self._thread.start()
         bot = Bot.start(self.settings, clock=self.clock)
         self._bot = bot
@@ -116,23 +117,12 @@ class Sandbox:
         bot.coffee.coffee_clock.flush()
         bot.onboarding.sender.drain()
 
-    def _serve(self) -> None:
-        # waitress's own run() has no stop: its loop, a short turn at a time, until told
-        from waitress import wasyncore
-
-        while not self._stopping.is_set():
-            wasyncore.loop(timeout=0.1, map=self.server._map, count=1)
-
     def stop(self) -> None:
-        from waitress import wasyncore
-
         if self._bot is not None:
             self._bot.stop()
         self.workspace.notice("The sandbox has stopped.")  # wakes the pages' long polls
-        self._stopping.set()
-        self._thread.join(5)
-        wasyncore.close_all(self.server._map)
-        self.server.task_dispatcher.shutdown(timeout=1)
+        self.server.shutdown()
+        self.server.server_close()
 
     # ---- HTTP ------------------------------------------------------------------------------
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -180,7 +170,10 @@ class Sandbox:
                 deliver.command(person, channel, text)
             elif text:
                 deliver.message(person, channel, text)
-            return {"ok": True, "ack_seconds": deliver.last_ack_seconds}
+            answer: dict[str, Any] = {"ok": True, "ack_seconds": deliver.last_ack_seconds}
+            if "since" in body:  # what the command changed, drawn without waiting for a poll
+                answer["changes"] = self.workspace.changes(person.id, int(body["since"]))
+            return answer
         if name == "action":
             deliver.action(
                 person,
@@ -254,6 +247,20 @@ class Sandbox:
             "offset_hours": self.clock.offset.total_seconds() / 3600,
             "seq": self.workspace.seq,
         }
+
+
+class _Threaded(ThreadingMixIn, WSGIServer):
+    """A thread per request: a page's long poll waits while other requests go on. (The
+    standard library's server: a request is handled at once on its own thread, with none of a
+    production server's hand-offs, which would cost more than the bot's own answer.)"""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:  # the page polls: no line per request
+        pass
 
 
 def _words(step: dt.timedelta) -> str:

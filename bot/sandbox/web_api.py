@@ -72,7 +72,7 @@ class WebApi:
 
     # ---- methods ---------------------------------------------------------------------------
     def call(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        problems = self._problems(method, params)
+        problems = self.problems(method, params)
         if problems:
             self.workspace.notice(
                 f"Slack would refuse this {method} (invalid_blocks): " + "; ".join(problems),
@@ -87,7 +87,7 @@ class WebApi:
         return answer
 
     @staticmethod
-    def _problems(method: str, params: dict[str, Any]) -> list[str]:
+    def problems(method: str, params: dict[str, Any]) -> list[str]:
         problems: list[str] = []
         if "view" in params:
             problems += view_problems(params["view"])

@@ -24,6 +24,7 @@ class Message:
     deleted: bool = False
     edited: int = 0  # how many times chat.update or replace_original redrew it
     seq: int = 0  # the change that last touched it
+    refused: list[str] = field(default_factory=list)  # why Slack would not have shown it
 
     def public(self) -> dict[str, Any]:
         return {
@@ -37,6 +38,7 @@ class Message:
             "deleted": self.deleted,
             "edited": self.edited,
             "seq": self.seq,
+            "refused": self.refused,
         }
 
 
@@ -163,6 +165,12 @@ class Workspace:
             message.edited += 1
             message.seq = self._touch()
             return message
+
+    def refuse(self, message: Message, problems: list[str]) -> None:
+        """A message Slack would have refused: the page shows that, and why, in its place."""
+        with self._lock:
+            message.refused = problems
+            message.seq = self._touch()
 
     def delete(self, channel: str, ts: str) -> bool:
         with self._lock:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from selenium.webdriver.common.by import By
+from slack_sdk import WebClient
 
 from bot.onboarding.views import TICK
+from bot.sandbox.people import CHANNEL
 from tests.sandbox.conftest import Page, needs_browser
 
 pytestmark = needs_browser
@@ -118,3 +120,45 @@ def test_two_people_propose_and_vote_and_the_agenda_counts_their_votes(page: Pag
     assert "Golden paths & <paved> roads · 2 votes" in lines
     assert "Platform maturity models · 1 vote" in lines
     assert lines.index("Golden") < lines.index("Platform")
+
+
+def test_mrkdwn_and_blocks_are_drawn_as_slack_draws_them(page: Page) -> None:
+    client = WebClient(base_url=page.box.url + "/api/", token="xoxb-sandbox")
+    text = (
+        "*bold* _italic_ ~struck~ `co*de*` <https://example.org/a?b=1&amp;c=2|a link> "
+        "<@UMEMBER> <#C0WGPLAT> &lt;b&gt;not bold&lt;/b&gt; &amp; co "
+        "<!date^1700000000^{date_num} at {time}|14 Nov 2023, 22:13 UTC>"
+    )
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "A *plain* header"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {"type": "rich_text", "elements": [
+            {"type": "rich_text_section", "elements": [{"type": "text", "text": "rich"}]}]},
+        {"type": "actions", "elements": [
+            {"type": "users_select", "action_id": "who",
+             "placeholder": {"type": "plain_text", "text": "Someone"}}]},
+    ]  # fmt: skip
+    client.chat_postMessage(channel=CHANNEL, text="fallback", blocks=blocks)
+    page.open("UORGANISER")
+    shown = page.message_with("not bold")
+    body = shown.find_element(By.CSS_SELECTOR, ".bk-section .bk-text")
+    assert body.find_element(By.TAG_NAME, "b").text == "bold"
+    assert body.find_element(By.TAG_NAME, "i").text == "italic"
+    assert body.find_element(By.TAG_NAME, "s").text == "struck"
+    assert body.find_element(By.TAG_NAME, "code").text == "co*de*"  # nothing styled in code
+    link = body.find_element(By.LINK_TEXT, "a link")
+    assert link.get_attribute("href") == "https://example.org/a?b=1&c=2"
+    assert "@Max Member" in body.text and "#wg-platforms" in body.text
+    assert "<b>not bold</b> & co" in body.text  # escaped text shown literally
+    assert len(body.find_elements(By.TAG_NAME, "b")) == 1
+    date = body.find_element(By.CSS_SELECTOR, "time.date")
+    assert date.get_attribute("title") == "14 Nov 2023, 22:13 UTC"
+    expected = page.js(
+        "const d = new Date(1700000000 * 1000);"
+        "return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-"
+        "${String(d.getDate()).padStart(2, '0')}`"
+    )  # the reader's own zone, whatever the browser's is
+    assert date.text.startswith(expected + " at ")
+    assert shown.find_element(By.CSS_SELECTOR, ".bk-header").text == "A *plain* header"
+    unsupported = [e.text for e in shown.find_elements(By.CSS_SELECTOR, ".unsupported")]
+    assert unsupported == ["unsupported block: rich_text", "unsupported element: users_select"]

@@ -48,7 +48,7 @@ const BlockKit = (() => {
     const d = new Date(Number(seconds) * 1000);
     const t = (opts) => d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", ...opts });
     const parts = {
-      date_num: d.toISOString().slice(0, 10),
+      date_num: `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`,
       date: dateIn(d), date_short: dateIn(d, "short"), date_long: dateIn(d, "long"),
       date_pretty: pretty(d), date_short_pretty: pretty(d, "short"), date_long_pretty: pretty(d, "long"),
       time: t(), time_secs: t({ second: "2-digit" }),

@@ -99,13 +99,17 @@ const sandbox = (() => {
   }
 
   function apply(changes) {
+    if (changes.seq < S.seq) return; // older than what is drawn already
     S.seq = changes.seq;
     (changes.notices || []).forEach(notice);
     for (const m of changes.messages || []) drawMessage(m);
     if (changes.modals) drawModals(changes.modals);
     if (changes.home) drawHome(changes.home);
-    if (changes.messages && changes.messages.length && S.lastCommand && !S.lastCommand.drawn) {
-      S.lastCommand.drawn = performance.now();
+    const command = S.lastCommand;
+    if (changes.messages && changes.messages.length && command && !command.drawn) {
+      $("#messages").getBoundingClientRect(); // laid out: drawn, short of the next frame's paint
+      command.drawn = performance.now();
+      requestAnimationFrame(() => { command.painted = performance.now(); });
     }
   }
 
@@ -114,13 +118,18 @@ const sandbox = (() => {
     const who = S.names[m.user] || m.user;
     const time = new Date(Number(m.ts.split(".")[0]) * 1000).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
     const eph = m.ephemeral ? '<div class="only-you">👁 Only visible to you</div>' : "";
-    const body = m.blocks && m.blocks.length ? BlockKit.blocks(m.blocks) : `<div class="bk-text">${BlockKit.mrkdwn(m.text)}</div>`;
+    let body = m.blocks && m.blocks.length ? BlockKit.blocks(m.blocks) : `<div class="bk-text">${BlockKit.mrkdwn(m.text)}</div>`;
+    if (m.refused && m.refused.length) {
+      body = `<div class="unsupported refused">Slack would refuse this message (invalid_blocks): ${BlockKit.esc(m.refused.join("; "))}</div>`;
+    }
     return `${eph}<div class="meta"><span class="who${m.user === "UWGBOT" ? " app" : ""}">${BlockKit.esc(who)}</span>${m.user === "UWGBOT" ? '<span class="app-tag">APP</span>' : ""}<span class="time">${time}</span>${m.edited ? '<span class="edited">(edited)</span>' : ""}</div><div class="content">${body}</div>`;
   }
 
   function drawMessage(m) {
     const key = `${m.channel}/${m.ts}`;
     const list = $("#messages");
+    const known = S.messages.get(key);
+    if (known && known.seq >= m.seq) return; // drawn already (a command's answer, then the poll)
     const old = list.querySelector(`.msg[data-key="${CSS.escape(key)}"]`);
     if (m.deleted) {
       S.messages.delete(key);
@@ -231,9 +240,13 @@ const sandbox = (() => {
       const text = input.value.trim();
       if (!text) return;
       input.value = "";
-      S.lastCommand = { text, sent: performance.now(), drawn: null };
-      const answer = await post("command", { channel: currentChannel(), text });
-      S.lastCommand.ack_seconds = answer.ack_seconds;
+      const command = { text, sent: performance.now(), drawn: null };
+      S.lastCommand = command;
+      const generation = S.generation;
+      const answer = await post("command", { channel: currentChannel(), text, since: S.seq });
+      command.answered = performance.now();
+      if (answer.changes && generation === S.generation) apply(answer.changes);
+      command.ack_seconds = answer.ack_seconds;
     });
     $("#person").addEventListener("change", (ev) => become(ev.target.value));
     $("#join").addEventListener("click", async () => {
