@@ -22,9 +22,9 @@ import hashlib
 import hmac
 import http.client
 import statistics
-import threading
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 

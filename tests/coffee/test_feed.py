@@ -65,6 +65,7 @@ def test_the_agenda_arrives_escaped_once_and_without_names(bot: Bot) -> None:
     bot.coffee.coffee_clock.tick()
     bot.settle()
     status, body = fetch(bot)
+    assert status == 200
     assert "UPROP1" not in body and "UVOTER" not in body  # nobody is named
     meetup, following = Calendar.from_ical(body).walk("VEVENT")
     description = str(meetup["DESCRIPTION"])
