@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
-from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, TEAM, Person
+from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, TEAM, Person, dm_of
 from bot.sandbox.web_api import Reply, WebApi
 from bot.sandbox.workspace import Workspace
 from bot.web.server import EVENTS_PATH
@@ -268,7 +268,10 @@ class Deliver:
         )
 
     def home_opened(self, person: Person) -> None:
-        self.event({"type": "app_home_opened", "user": person.id, "channel": "", "tab": "home"})
+        # Slack names the DM with the app as the event's channel
+        self.event(
+            {"type": "app_home_opened", "user": person.id, "channel": dm_of(person.id), "tab": "home"}
+        )
 
     def message(self, person: Person, channel: str, text: str) -> None:
         """A message the person writes (shown at once; the app hears it as a message event)."""

@@ -58,6 +58,12 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     box = Sandbox(settings, "127.0.0.1", 0).start()
     yield box
     box.stop()
+    # the app refused nothing the page sent, and sent nothing Slack would refuse
+    wrong = [
+        n.text for n in box.workspace.notices if "answered HTTP" in n.text or "refuse" in n.text
+    ]
+    refused = [m.refused for m in box.workspace.messages.values() if m.refused]
+    assert not wrong and not refused, (wrong, refused)
 
 
 @pytest.fixture
