@@ -29,6 +29,15 @@ def test_talks_platform_day_shows_all_its_talks(page: Page) -> None:
     assert not answer.find_elements(By.CSS_SELECTOR, ".unsupported")
     page.save("channel-answer")
 
+    # the Details menu answers with one talk in full, with its Follow button
+    page.js(
+        "const s = arguments[0]; s.selectedIndex = 1; s.dispatchEvent(new Event('change',"
+        " {bubbles: true}));",
+        answer.find_element(By.CSS_SELECTOR, "select.bk-select"),
+    )
+    page.until(lambda d: [m for m in page.messages() if m.find_elements(
+        By.XPATH, ".//button[normalize-space()='Follow']")])  # fmt: skip
+
     # More pages on in place; Share posts it for everyone and removes the private one
     share = answer.find_element(By.XPATH, ".//button[normalize-space()='Share in channel']")
     page.click(share)
