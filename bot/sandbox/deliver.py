@@ -269,9 +269,8 @@ class Deliver:
 
     def home_opened(self, person: Person) -> None:
         # Slack names the DM with the app as the event's channel
-        self.event(
-            {"type": "app_home_opened", "user": person.id, "channel": dm_of(person.id), "tab": "home"}
-        )
+        dm = dm_of(person.id)
+        self.event({"type": "app_home_opened", "user": person.id, "channel": dm, "tab": "home"})
 
     def message(self, person: Person, channel: str, text: str) -> None:
         """A message the person writes (shown at once; the app hears it as a message event)."""

@@ -16,6 +16,7 @@ import logging
 import mimetypes
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -29,7 +30,7 @@ from bot.sandbox.clock import MovableClock
 from bot.sandbox.deliver import Deliver
 from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, PEOPLE, TEAM, Person, dm_of
 from bot.sandbox.web_api import API, RESPONSE, WebApi
-from bot.sandbox.workspace import Workspace
+from bot.sandbox.workspace import Message, Workspace
 from bot.web.server import EVENTS_PATH, wsgi_app
 
 log = logging.getLogger(__name__)
@@ -99,9 +100,21 @@ class Sandbox:
         )
         organiser = next(p for p in PEOPLE if p.role == "organiser")
         self.deliver.command(organiser, CHANNEL, "/coffee " + SCHEDULE)
-        self.settle()
+        # the organiser's command is answered after its ack: the series exists once it is
+        self._until(lambda: any(m.text.startswith("Lean coffee here") for m in self._messages()))
         bot.clock.run_due()
+        self.settle()
         return self
+
+    def _messages(self) -> list[Message]:
+        with self.workspace._lock:
+            return list(self.workspace.messages.values())
+
+    def _until(self, done: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Wait on the workspace until `done` holds (each change wakes the check)."""
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            self.workspace.wait(self.workspace.seq, min(1.0, deadline - time.monotonic()))
 
     @property
     def bot(self) -> Bot:
@@ -109,10 +122,9 @@ class Sandbox:
         return self._bot
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until the work acks promised is done (lazy listeners, redraws, DMs)."""
+        """Wait until what the clock's jobs set going has reached the page: vote notes and
+        redraws (without their usual delay), and the DMs that fell due."""
         bot = self.bot
-        pending = bot.lazy.submit(lambda: None)
-        pending.result(timeout)
         bot.coffee.after_ack.wait_idle(timeout)
         bot.coffee.coffee_clock.flush()
         bot.onboarding.sender.drain()
