@@ -73,7 +73,10 @@ class Sandbox:
         self.server = make_server(host, port, self.wsgi, _Threaded, _Quiet)
         self.url = f"http://{host}:{self.server.server_port}"
         self.api.base_url = self.url
-        self.settings = settings.model_copy(update={"slack_api_url": self.url + API})
+        # the lean-coffee calendar feed is served here too, so /coffee and the welcome offer it
+        self.settings = settings.model_copy(
+            update={"slack_api_url": self.url + API, "public_url": self.url}
+        )
         self.deliver: Deliver | None = None
 
     # ---- life ------------------------------------------------------------------------------
@@ -94,7 +97,9 @@ class Sandbox:
         self._thread.start()
         bot = Bot.start(self.settings, clock=self.clock)
         self._bot = bot
-        self._handler = wsgi_app(bot.app, bot.store, self.settings.slack_signing_secret)
+        self._handler = wsgi_app(
+            bot.app, bot.store, self.settings.slack_signing_secret, clock=self.clock
+        )
         self.deliver = Deliver(
             self._handler, self.settings.slack_signing_secret, self.workspace, self.api
         )
@@ -141,7 +146,7 @@ class Sandbox:
         path = environ.get("PATH_INFO", "")
         if path.startswith((API, RESPONSE)):
             return self.api(environ, start_response)
-        if path == EVENTS_PATH:
+        if path == EVENTS_PATH or path.startswith("/coffee/"):
             if self._handler is None:
                 return _json(start_response, {"error": "starting"}, "503 Service Unavailable")
             return self._handler(environ, start_response)

@@ -12,6 +12,7 @@ from urllib.request import Request, urlopen
 
 import pytest
 from click.testing import CliRunner
+from icalendar import Calendar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -140,3 +141,13 @@ def test_the_sandbox_is_no_part_of_serve(box: Sandbox) -> None:
     served = wsgi_app(box.bot.app, box.bot.store, SIGNING_SECRET)
     for path in ("/", "/sandbox/state", "/static/sandbox.js", "/api/chat.postMessage"):
         assert call(served, path)[0] == 404
+
+
+def test_the_lean_coffee_calendar_is_offered_and_served(box: Sandbox) -> None:
+    act(box, "command", **{"as": "UMEMBER", "channel": CHANNEL, "text": "/coffee"})
+    status = [m for m in changes(box, "UMEMBER")["messages"] if m["ephemeral"]][-1]
+    feed = f"{box.url}/coffee/{CHANNEL}.ics"
+    assert f"<{feed}|Add the lean coffees to your calendar>" in json.dumps(status["blocks"])
+    with urlopen(feed) as answer:
+        calendar = Calendar.from_ical(answer.read())
+    assert len(calendar.walk("VEVENT")) == 1
