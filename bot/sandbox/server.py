@@ -30,7 +30,7 @@ from bot.sandbox.clock import MovableClock
 from bot.sandbox.deliver import Deliver
 from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, PEOPLE, TEAM, Person, dm_of
 from bot.sandbox.web_api import API, RESPONSE, WebApi
-from bot.sandbox.workspace import Message, Workspace
+from bot.sandbox.workspace import Workspace
 from bot.web.server import EVENTS_PATH, wsgi_app
 
 log = logging.getLogger(__name__)
@@ -106,14 +106,14 @@ class Sandbox:
         organiser = next(p for p in PEOPLE if p.role == "organiser")
         self.deliver.command(organiser, CHANNEL, "/coffee " + SCHEDULE)
         # the organiser's command is answered after its ack: the series exists once it is
-        self._until(lambda: any(m.text.startswith("Lean coffee here") for m in self._messages()))
+        self._until(
+            lambda: any(
+                m.text.startswith("Lean coffee here") for m in self.workspace.all_messages()
+            )
+        )
         bot.clock.run_due()
         self.settle()
         return self
-
-    def _messages(self) -> list[Message]:
-        with self.workspace._lock:
-            return list(self.workspace.messages.values())
 
     def _until(self, done: Callable[[], bool], timeout: float = 30.0) -> None:
         """Wait on the workspace until `done` holds (each change wakes the check)."""

@@ -149,6 +149,10 @@ class Workspace:
             self.messages[(channel, message.ts)] = message
             return message
 
+    def all_messages(self) -> list[Message]:
+        with self._lock:
+            return list(self.messages.values())
+
     def find(self, channel: str, ts: str) -> Message | None:
         with self._lock:
             found = self.messages.get((channel, ts))

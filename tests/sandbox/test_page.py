@@ -171,3 +171,27 @@ def test_mrkdwn_and_blocks_are_drawn_as_slack_draws_them(page: Page) -> None:
     assert shown.find_element(By.CSS_SELECTOR, ".bk-header").text == "A *plain* header"
     unsupported = [e.text for e in shown.find_elements(By.CSS_SELECTOR, ".unsupported")]
     assert unsupported == ["unsupported block: rich_text", "unsupported element: users_select"]
+
+
+def test_a_page_of_200_messages_redraws_only_the_one_that_changed(page: Page) -> None:
+    client = WebClient(base_url=page.box.url + "/api/", token="xoxb-sandbox")
+    stamps = [
+        client.chat_postMessage(channel=CHANNEL, text=f"Message {n}")["ts"] for n in range(200)
+    ]
+    page.open("UMEMBER")
+    page.until(lambda d: len(page.messages(visible=False)) >= 200)
+    page.js(
+        "window.kept = new Map([...document.querySelectorAll('#messages > .msg')]"
+        ".map(m => [m.dataset.key, m])); window.before = sandbox.redraws;"
+    )
+    client.chat_update(channel=CHANNEL, ts=stamps[100], text="Message 100, *redrawn*")
+    page.message_with("Message 100, redrawn")
+    same = page.js(
+        "const key = arguments[0]; let same = 0;"
+        "document.querySelectorAll('#messages > .msg').forEach(m => {"
+        "  if (m.dataset.key !== key && window.kept.get(m.dataset.key) === m) same += 1; });"
+        "return [sandbox.redraws - window.before, same, window.kept.size];",
+        f"{CHANNEL}/{stamps[100]}",
+    )
+    redrawn, untouched, total = same
+    assert redrawn == 1 and untouched == total - 1
