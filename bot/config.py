@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         value = value.strip().rstrip("/")
         if value and not value.startswith(("https://", "http://")):
             raise ValueError(
-                "WGBOT_PUBLIC_URL must start with https://, e.g. https://wgbot.example.org"
+                "WGBOT_PUBLIC_URL is the bot's web address, e.g. https://wgbot.example.org"
             )
         return value
 

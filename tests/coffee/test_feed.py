@@ -12,6 +12,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.coffee import service
+from bot.config import IsolatedSettings
 from bot.onboarding import views as onboarding_views
 from bot.onboarding.content import content_at
 from bot.web.server import wsgi_app
@@ -132,3 +133,11 @@ def test_the_feed_changes_nothing(bot: Bot) -> None:
     with bot.store.session() as db:
         after = [(s.id, s.state, s.sequence) for s in db.query(service.CoffeeSession).all()]
     assert before == after
+
+
+def test_the_public_address_is_a_web_address() -> None:
+    assert IsolatedSettings(WGBOT_PUBLIC_URL="https://wgbot.example.org/").public_url == (
+        "https://wgbot.example.org"
+    )
+    with pytest.raises(ValueError, match="the bot's web address"):
+        IsolatedSettings(WGBOT_PUBLIC_URL="wgbot.example.org")
