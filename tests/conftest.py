@@ -31,16 +31,6 @@ TEST_DATABASE_URL = os.environ.get("WGBOT_TEST_DATABASE_URL", "")
 BOT_SETTINGS = ("SLACK_", "WGBOT_", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "PORT")
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--screenshots",
-        metavar="DIR",
-        default=None,
-        help="Also save the sandbox browser tests' screenshots here (the README's are made "
-        "with --screenshots docs/screenshots); by default they go to the run's temporary folder.",
-    )
-
-
 @pytest.fixture(autouse=True)
 def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never see the shell's bot settings, nor a .env in the working directory."""
