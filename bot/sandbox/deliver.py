@@ -13,13 +13,14 @@ import itertools
 import json
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
 from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, TEAM, Person, dm_of
 from bot.sandbox.web_api import Reply, WebApi
-from bot.sandbox.workspace import Workspace
+from bot.sandbox.workspace import Message, Workspace
 from bot.web.server import EVENTS_PATH
 
 APP_ID = "A0WGBOT"
@@ -34,6 +35,7 @@ class Deliver:
         self.handler, self.secret = handler, secret
         self.workspace, self.api = workspace, api
         self._events = itertools.count(1)
+        self._checks = ThreadPoolExecutor(1, thread_name_prefix="sandbox-check")
         self.last_ack_seconds = 0.0  # how long the app took to answer the last request
 
     # ---- the transport ---------------------------------------------------------------------
@@ -103,11 +105,21 @@ class Deliver:
         posted = self.workspace.post(
             channel, BOT, answer.get("text") or "", answer.get("blocks"), None if public else user
         )
-        # checked once it is on its way to the page (the check costs as much as the answer):
-        # an answer Slack would refuse is then drawn as refused, in its place
+        # checked once it is on its way to the page, off this thread (the check costs as much
+        # as the answer): an answer Slack would refuse is then drawn as refused, in its place
+        self._checks.submit(self._check, posted, answer)
+
+    def _check(self, posted: Message, answer: dict[str, Any]) -> None:
         problems = self.api.problems("chat.postMessage", answer)
         if problems:
             self.workspace.refuse(posted, problems)
+
+    def shutdown(self) -> None:
+        self._checks.shutdown(wait=True)
+
+    def wait_checked(self) -> None:
+        """Until every answer shown so far has been checked (tests read the verdicts)."""
+        self._checks.submit(lambda: None).result()
 
     # ---- clicks and selections -------------------------------------------------------------
     def action(

@@ -140,6 +140,8 @@ class Sandbox:
         self.workspace.notice("The sandbox has stopped.")  # wakes the pages' long polls
         self.server.shutdown()
         self.server.server_close()
+        if self.deliver is not None:
+            self.deliver.shutdown()
 
     # ---- HTTP ------------------------------------------------------------------------------
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

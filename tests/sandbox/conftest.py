@@ -57,6 +57,8 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     settings = sandbox_settings(IsolatedSettings(), tmp_path / "sandbox")
     box = Sandbox(settings, "127.0.0.1", 0).start()
     yield box
+    assert box.deliver is not None
+    box.deliver.wait_checked()
     box.stop()
     # the app refused nothing the page sent, and sent nothing Slack would refuse
     wrong = [
