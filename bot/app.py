@@ -66,6 +66,7 @@ class Features:
             per_minute=settings.dms_per_minute,
             welcome_guests=settings.welcome_guests,
             coffee_channels=settings.group_coffee_channels,
+            public_url=settings.public_url,
         )
         self.onboarding = OnboardingFeature(
             store, settings, sender, content, clock, self.organisers, self.catalog
@@ -73,7 +74,14 @@ class Features:
         # posts and redraws run on the scheduler's threads and after acks, so this client may
         # wait out a 429
         coffee_clock = CoffeeClock(store, self.clients.calls, clock, redraw_delay=redraw_delay)
-        self.coffee = CoffeeFeature(store, clock, coffee_clock, self.organisers, self.after_ack)
+        self.coffee = CoffeeFeature(
+            store,
+            clock,
+            coffee_clock,
+            self.organisers,
+            self.after_ack,
+            public_url=settings.public_url,
+        )
 
 
 def build_app(

@@ -278,5 +278,39 @@ def serve(host: str, port: int | None) -> None:
     Server(bot.app, bot.store, secret, host, port or settings.port, on_stop=bot.stop).run()
 
 
+@main.command()
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Listen here (only this machine unless told otherwise).",
+)
+@click.option("--port", type=int, default=8765, show_default=True, help="0 picks a free port.")
+@click.option(
+    "--state-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where its own SQLite store lives, afresh each time [default: <state dir>/sandbox].",
+)
+def sandbox(host: str, port: int, state_dir: Path | None) -> None:
+    """Try the whole bot in a browser, without Slack: the real app behind a local Slack-like page.
+
+    No token, secret or network: the Slack Web API is played in the process. Act as a
+    newcomer, a member or an organiser, let someone join, and move the clock forward.
+    """
+    from bot.sandbox.server import Sandbox, sandbox_settings
+
+    settings = _settings()
+    settings = sandbox_settings(settings, state_dir or settings.state_dir / "sandbox")
+    _logging(settings)
+    try:
+        box = Sandbox(settings, host, port).start()
+    except (ConfigError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"The sandbox is at {box.url}/ (Ctrl-C stops it)")
+    _until_signal()
+    box.stop()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -56,12 +56,25 @@ class Settings(BaseSettings):
     dms_per_minute: int = Field(40, alias="WGBOT_DMS_PER_MINUTE", ge=1, le=6000)
     # the group's own lean coffee (a channel id); unset: the first welcome channel that has one
     coffee_channel: str = Field("", alias="WGBOT_COFFEE_CHANNEL")
+    # where `wgbot serve` is reached from outside (https://wgbot.example.org): with it, /coffee
+    # and the welcome offer the lean-coffee calendar feed; without it, no link is offered
+    public_url: str = Field("", alias="WGBOT_PUBLIC_URL")
 
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         # WebClient joins method names onto the base URL, so it must end with "/".
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(
+                "WGBOT_PUBLIC_URL is the bot's web address, e.g. https://wgbot.example.org"
+            )
+        return value
 
     @field_validator("log_format", mode="before")
     @classmethod

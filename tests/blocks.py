@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.testing.block_kit import message_problems, view_problems
+from bot.slack.block_kit import message_problems, view_problems
 
 
 def assert_valid_blocks(blocks: list[dict[str, Any]]) -> None:

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.coffee import (
+    feed,
     meeting,
     meeting_listeners,
     organise,
@@ -60,8 +61,10 @@ class CoffeeFeature:
         coffee_clock: CoffeeClock,
         organisers: Organisers,
         after_ack: AfterAck,
+        *,
+        public_url: str = "",  # with it, the status answer offers the calendar feed
     ) -> None:
-        self.store, self.clock = store, clock
+        self.store, self.clock, self.public_url = store, clock, public_url
         self.coffee_clock, self.organisers = coffee_clock, organisers
         self.after_ack = after_ack  # the app's one pool for work after an ack
 
@@ -88,6 +91,9 @@ class CoffeeFeature:
             live = meeting.live(db, series.id, self.clock()) if series is not None else None
             on = live is not None and live.meeting == RUNNING
             reply = views.status(service.settings_of(series) if series else None, s, lines, tz)
+        subscribe = feed.subscribe_block(self.public_url, channel_id) if series else None
+        if subscribe:
+            reply = Reply(reply.text, [*reply.blocks, subscribe])
         if on:  # the meeting under way comes first
             note = section("*The meeting is on:* the board is in the channel.")
             return Reply(reply.text, [note, *reply.blocks])

@@ -135,7 +135,10 @@ def configure(
             CoffeeSession.series_id == series.id, CoffeeSession.id != waiting.id
         )
     )
-    for key, value in timing(series, _next_start(series, _after_last(series, last, now))).items():
+    starts = _next_start(series, _after_last(series, last, now))
+    if waiting.starts_at != starts:
+        waiting.sequence += 1  # a calendar that has it takes the new time
+    for key, value in timing(series, starts).items():
         setattr(waiting, key, value)
     return series
 
@@ -258,7 +261,7 @@ def move(db: Session, session_id: int, to: str, *, by_hand: bool = False) -> boo
     changed = db.execute(
         update(CoffeeSession)
         .where(CoffeeSession.id == session_id, CoffeeSession.state.in_(before))
-        .values(state=to)
+        .values(state=to, sequence=CoffeeSession.sequence + int(to == "cancelled"))
     )
     return rowcount(changed) == 1
 

@@ -137,15 +137,18 @@ class OnboardingFeature:
     def welcome_reply(self, team_id: str, user_id: str, name: str) -> Reply:
         with self.store.session() as s:
             return views.welcome_for(
-                s, self.content(), self.coffee_channels, team_id, user_id, name, self.clock()
-            )
+                s, self.content(), self.coffee_channels, team_id, user_id, name, self.clock(),
+                self.settings.public_url,
+            )  # fmt: skip
 
     def home_view(self, team_id: str, user_id: str, organiser: bool = False) -> dict[str, Any]:
         now = self.clock()
         with self.store.session() as s:
             done = service.ticks(s, team_id, user_id)
             index = self.catalog.get(s)
-            coffee = views.group_coffee(s, team_id, self.coffee_channels, now)
+            coffee = views.group_coffee(
+                s, team_id, self.coffee_channels, now, self.settings.public_url
+            )
             glance = funnel.funnel(s, team_id, now) if organiser else None
         events = [(e.slug, e.name) for e in index.events.values() if e.talks]
         return views.home(self.content(), done, events, coffee, glance)
@@ -164,7 +167,9 @@ class OnboardingFeature:
         with self.store.session() as s:
             rows = service.sent_messages(s, team_id, user_id)
             done = service.ticks(s, team_id, user_id)
-            coffee = views.group_coffee(s, team_id, self.coffee_channels, now)
+            coffee = views.group_coffee(
+                s, team_id, self.coffee_channels, now, self.settings.public_url
+            )
             fallback_name = service.greeted_as(s, team_id, user_id)
         targets: dict[tuple[str, str], Reply] = {}
         by_place = {(r.channel_id, r.message_ts): r for r in rows}

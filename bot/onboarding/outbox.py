@@ -76,9 +76,10 @@ class Sender:
         per_minute: int = 40,
         welcome_guests: bool = False,
         coffee_channels: tuple[str, ...] = (),
+        public_url: str = "",
     ) -> None:
         self.store, self.client, self.content, self.clock = store, client, content, clock
-        self.coffee_channels = coffee_channels
+        self.coffee_channels, self.public_url = coffee_channels, public_url
         self.interval = 60.0 / per_minute
         self.welcome_guests = welcome_guests
         self._last_send = 0.0
@@ -259,13 +260,16 @@ class Sender:
         with self.store.session() as s:
             if row.kind == service.WELCOME:
                 return views.welcome_for(
-                    s, content, self.coffee_channels, row.team_id, row.user_id, name, now
-                )
+                    s, content, self.coffee_channels, row.team_id, row.user_id, name, now,
+                    self.public_url,
+                )  # fmt: skip
             if row.kind == service.STEP:
                 step = content.step(row.scope)
                 if step is None:  # removed from the content between the check and now
                     raise LookupError(f"no step {row.scope!r} in the content")
-                coffee = views.group_coffee(s, row.team_id, self.coffee_channels, now)
+                coffee = views.group_coffee(
+                    s, row.team_id, self.coffee_channels, now, self.public_url
+                )
                 return views.step(content, step, coffee)
             done = service.ticks(s, row.team_id, row.user_id)
         return views.follow_up(content, name, done)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.coffee.feed import feed_url
 from bot.coffee.schedule import next_start
 from bot.coffee.service import ACTIVE
 from bot.coffee.views import PROPOSE
@@ -92,11 +93,12 @@ def welcome_for(
     user_id: str,
     name: str,
     now: dt.datetime,
+    public_url: str = "",
 ) -> Reply:
     """The welcome exactly as this person gets it (their ticks, the group's lean coffee): the
     sender, a redraw after a tick and /welcome preview all draw it here."""
     done = ticks(db, team_id, user_id)
-    return welcome(content, name, done, group_coffee(db, team_id, channels, now))
+    return welcome(content, name, done, group_coffee(db, team_id, channels, now, public_url))
 
 
 def step(content: Content, step: Step, coffee: CoffeeNext | None = None) -> Reply:
@@ -247,10 +249,11 @@ class CoffeeNext:
     timezone: str
     session_id: int | None  # None: not opened yet, only known from the schedule
     state: str = "scheduled"
+    calendar: str = ""  # the series' calendar feed, when the bot has a public address
 
 
 def group_coffee(
-    db: Session, team_id: str, channels: tuple[str, ...], now: dt.datetime
+    db: Session, team_id: str, channels: tuple[str, ...], now: dt.datetime, public_url: str = ""
 ) -> CoffeeNext | None:
     """The group's own series (the first of `channels` that has one) and its next meetup: the
     session when one is under way, otherwise the schedule's next date. Reads only."""
@@ -273,6 +276,7 @@ def group_coffee(
         .order_by(CoffeeSession.starts_at)
         .limit(1)
     )
+    calendar = feed_url(public_url, series.channel_id)
     if session is not None:
         return CoffeeNext(
             team_id,
@@ -281,11 +285,12 @@ def group_coffee(
             series.timezone,
             session.id,
             session.state,
+            calendar,
         )
     starts = next_start(
         series.weekday, series.at, series.timezone, series.every_weeks, series.anchor, now
     )
-    return CoffeeNext(team_id, series.channel_id, starts, series.timezone, None)
+    return CoffeeNext(team_id, series.channel_id, starts, series.timezone, None, calendar=calendar)
 
 
 def coffee_section(content: Content, coffee: CoffeeNext | None) -> dict[str, Any]:
@@ -294,9 +299,10 @@ def coffee_section(content: Content, coffee: CoffeeNext | None) -> dict[str, Any
     text = f"*Lean coffee*\n{content.lean_coffee}"
     if coffee is None:
         return section(text)
-    block = section(
-        f"{text}\nNext: {date_token(coffee.starts_at, coffee.timezone)} in <#{coffee.channel_id}>"
-    )
+    text += f"\nNext: {date_token(coffee.starts_at, coffee.timezone)} in <#{coffee.channel_id}>"
+    if coffee.calendar:
+        text += f" · {link(coffee.calendar, 'add them to your calendar')}"
+    block = section(text)
     if coffee.session_id and coffee.state in ("collecting", "voting"):
         block["accessory"] = button("Propose a topic", PROPOSE, str(coffee.session_id))
     else:

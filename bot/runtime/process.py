@@ -21,6 +21,7 @@ from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import Clock
 from bot.slack.identity import verify_token
 from bot.store import Store
+from bot.times import Clock as TimeClock
 from bot.times import utcnow
 
 log = logging.getLogger(__name__)
@@ -43,10 +44,12 @@ class Bot:
         return self.features.coffee
 
     @classmethod
-    def start(cls, settings: Settings) -> Bot:
-        """Open the store (migrating and seeding it), verify the token, start the clock."""
+    def start(cls, settings: Settings, now: TimeClock = utcnow) -> Bot:
+        """Open the store (migrating and seeding it), verify the token, start the clock.
+
+        `now` is what every feature takes for the time (the sandbox moves it forward)."""
         store = open_store(settings)
-        features = Features(settings, store)
+        features = Features(settings, store, now)
         identity = verify_token(features.clients.calls)
         app = build_app(settings, store, identity=identity, features=features)
         metrics.watch_outbox(store, utcnow)

@@ -302,6 +302,8 @@ class CoffeeSession(Base):
     current_topic_id: Mapped[int | None] = mapped_column(Integer)
     began_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # bumped when the meetup moves or is cancelled: calendars take the change (iCalendar SEQUENCE)
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CoffeeTopic(Base):

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.testing.block_kit import message_problems, message_text_problems, view_problems
+from bot.slack.block_kit import message_problems, message_text_problems, view_problems
 
 # the calls that carry a message (its text and blocks)
 MESSAGES = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")

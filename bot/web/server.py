@@ -7,6 +7,7 @@ requests in flight finish and their answers go out, then the bot's own work afte
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -17,6 +18,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot.coffee import feed
 from bot.runtime import metrics
 from bot.store import Store
 from bot.web.guard import MAX_BODY, guard
@@ -34,12 +36,13 @@ def wsgi_app(
     signing_secret: str,
     *,
     stopping: Callable[[], bool] = lambda: False,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
 ) -> Callable[..., Iterable[bytes]]:
     # nothing reads a body before its signature is checked and its size capped
     slack = guard(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret, path=EVENTS_PATH)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO")
+        path = environ.get("PATH_INFO") or ""
         if path == "/healthz":
             return _plain(start_response, "200 OK", "ok\n")
         if path == "/readyz":
@@ -50,9 +53,32 @@ def wsgi_app(
         if path == "/metrics":
             start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4")])
             return [metrics.exposition()]
+        if path.startswith("/coffee/"):
+            return _calendar(start_response, environ, store, clock())
         return slack(environ, start_response)
 
     return application
+
+
+def _calendar(
+    start_response: Callable[..., Any], environ: dict[str, Any], store: Store, now: dt.datetime
+) -> list[bytes]:
+    """A channel's lean-coffee feed: public and read-only, so GET (and HEAD) only."""
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        return _plain(start_response, "405 Method Not Allowed", "GET only\n")
+    match = feed.PATH.fullmatch(environ.get("PATH_INFO", ""))
+    data = feed.calendar(store, match.group(1), now) if match else None
+    if data is None:
+        return _plain(start_response, "404 Not Found", "No lean coffee is published here.\n")
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", "text/calendar; charset=utf-8"),
+            ("Cache-Control", "public, max-age=300"),
+            ("Content-Disposition", 'inline; filename="lean-coffee.ics"'),
+        ],
+    )
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
 
 
 def _plain(start_response: Callable[..., Any], status: str, text: str) -> list[bytes]:

@@ -1,8 +1,9 @@
 """Block Kit checked the way Slack checks it, through slack_sdk's models.
 
 The bot builds its blocks as plain dicts (see bot/slack/blocks.py), which nothing checks on the
-way out; the fake Slack runs every `blocks` and `view` it receives through here and refuses what
-Slack would refuse, so no test can pass on a payload the real Slack would turn away.
+way out; the test suite's fake Slack and the sandbox run every `blocks` and `view` they receive
+through here and refuse what Slack would refuse, so no test passes, and no sandbox page shows, a
+payload the real Slack would turn away.
 """
 
 from __future__ import annotations

@@ -1,0 +1,225 @@
+"""Benchmark: the sandbox page in headless Chromium against the bot's own answer time.
+
+    python bench/bench_sandbox.py [--rounds 30] [--messages 200]
+
+1. From pressing Enter in the page's composer to the answer drawn (in the DOM and laid out;
+   the paint on the next frame is reported too), against the bot's own answer time for the
+   same command in the same round: a signed request POSTed over HTTP to the app served by
+   waitress exactly as `wgbot serve` serves it, timed until its answer is read, as Slack times
+   it. The median ratio (target: under 3x), for `/talks platform-day` and `/speakers abby
+   bangser`. The time inside the app's handler alone (no HTTP) is reported as well.
+2. A channel holding 200 messages; one of them is redrawn by chat.update, as the app redraws
+   a meetup's message: how many message elements the page replaced (target: exactly 1) and
+   whether every other one is still the very same DOM node.
+
+Needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import http.client
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+from slack_sdk import WebClient
+from waitress import create_server
+
+from bot.config import IsolatedSettings
+from bot.sandbox.people import CHANNEL
+from bot.sandbox.server import Sandbox, sandbox_settings
+from bot.testing.requests import command_body
+from bot.web.server import EVENTS_PATH, wsgi_app
+
+COMMANDS = ("/talks platform-day", "/speakers abby bangser")
+
+
+def browser() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--window-size=1280,860"):  # fmt: skip
+        options.add_argument(flag)
+    return webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
+
+
+class Served:
+    """The sandbox's app served by waitress as `wgbot serve` serves it, and a client that times
+    a signed command the way Slack does: from sending the request to reading the answer."""
+
+    def __init__(self, box: Sandbox) -> None:
+        self.secret = box.settings.slack_signing_secret
+        app = wsgi_app(box.bot.app, box.bot.store, self.secret)
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=8)
+        threading.Thread(target=self.server.run, daemon=True).start()
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.server.effective_port)
+
+    def ask(self, line: str) -> float:
+        command, _, text = line.partition(" ")
+        body = command_body(command, text, user_id="UMEMBER", channel_id=CHANNEL)
+        ts = str(int(time.time()))
+        digest = hmac.new(self.secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": "v0=" + digest.hexdigest(),
+        }
+        started = time.perf_counter()
+        self.connection.request("POST", EVENTS_PATH, body, headers)
+        answer = self.connection.getresponse().read()
+        elapsed = (time.perf_counter() - started) * 1000
+        assert b"blocks" in answer, answer[:200]
+        return elapsed
+
+
+def answer_times(
+    driver: webdriver.Chrome, served: Served, command: str, rounds: int
+) -> list[float]:
+    ratios, pages, bots, painted, inside = [], [], [], [], []
+    wait = WebDriverWait(driver, 30, poll_frequency=0.01)
+    for n in range(rounds + 3):  # the first three warm up
+        compose = driver.find_element(By.ID, "compose")
+        compose.send_keys(command)
+        compose.send_keys(Keys.ENTER)
+        done = wait.until(
+            lambda d: d.execute_script(
+                "const c = sandbox.lastCommand;"
+                "return c && c.painted && c.ack_seconds !== undefined ? c : null"
+            )
+        )
+        page_ms = done["drawn"] - done["sent"]
+        painted.append(done["painted"] - done["sent"])
+        inside.append(done["ack_seconds"] * 1000)
+        bot_ms = served.ask(command)
+        if n >= 3:
+            pages.append(page_ms)
+            bots.append(bot_ms)
+            ratios.append(page_ms / bot_ms)
+        # clear the channel view now and then so the page stays the same size each round
+        if n % 10 == 9:
+            driver.execute_script("document.getElementById('messages').replaceChildren()")
+    print(
+        f"{command}: page (Enter to drawn) median {statistics.median(pages):.1f} ms, "
+        f"p90 {sorted(pages)[int(len(pages) * 0.9)]:.1f} ms (to painted, on the next frame: "
+        f"{statistics.median(painted[3:]):.1f} ms); the bot's own answer over HTTP median "
+        f"{statistics.median(bots):.1f} ms (inside its handler alone "
+        f"{statistics.median(inside[3:]):.1f} ms); ratio median "
+        f"{statistics.median(ratios):.2f}x (max {max(ratios):.2f}x) over {len(ratios)} rounds"
+    )
+    return ratios
+
+
+def redraw_one_of_many(driver: webdriver.Chrome, box: Sandbox, count: int) -> tuple[int, bool]:
+    client = WebClient(base_url=box.url + "/api/", token="xoxb-sandbox")
+    posted = []
+    for n in range(count):
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*Message {n}*"}}]
+        posted.append(client.chat_postMessage(channel=CHANNEL, text=f"m{n}", blocks=blocks)["ts"])
+    wait = WebDriverWait(driver, 30, poll_frequency=0.02)
+    wait.until(
+        lambda d: (
+            d.execute_script(
+                "return [...document.querySelectorAll('#messages > .msg')]"
+                ".filter(m => m.textContent.includes('Message ')).length"
+            )
+            >= count
+        )
+    )
+    # remember every message node, and count the nodes added or removed from here on
+    driver.execute_script(
+        "window.kept = new Map([...document.querySelectorAll('#messages > .msg')]"
+        "  .map(m => [m.dataset.key, m]));"
+        "window.changed = 0; window.redrawsBefore = sandbox.redraws;"
+        "window.watch = new MutationObserver(list => list.forEach(r => {"
+        "  window.changed += r.addedNodes.length + r.removedNodes.length; }));"
+        "window.watch.observe(document.getElementById('messages'), {childList: true});"
+    )
+    target = posted[count // 2]
+    started = time.perf_counter()
+    client.chat_update(
+        channel=CHANNEL,
+        ts=target,
+        text="redrawn",
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "*Redrawn* in place"}}],
+    )
+    wait.until(lambda d: d.execute_script("return sandbox.redraws > window.redrawsBefore"))
+    elapsed = (time.perf_counter() - started) * 1000
+    replaced, others_same, redrawn = driver.execute_script(
+        "const now = new Map([...document.querySelectorAll('#messages > .msg')]"
+        "  .map(m => [m.dataset.key, m]));"
+        f"const target = '{CHANNEL}/{target}';"
+        "let same = true;"
+        "for (const [key, node] of window.kept) {"
+        "  if (key !== target && now.get(key) !== node) same = false; }"
+        "return [sandbox.redraws - window.redrawsBefore, same,"
+        "        now.get(target) !== window.kept.get(target)];"
+    )
+    mutations = driver.execute_script("return window.changed")
+    print(
+        f"{count} messages: chat.update of one redrew {replaced} message element "
+        f"({mutations} child-list changes: one removed, one added); every other message "
+        f"{'is the same DOM node' if others_same else 'WAS REDRAWN'}; "
+        f"the target {'was' if redrawn else 'was NOT'} replaced; {elapsed:.1f} ms from the "
+        "call to the redraw"
+    )
+    return replaced, others_same
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--messages", type=int, default=200)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as state:
+        settings = sandbox_settings(IsolatedSettings(), Path(state))
+        box = Sandbox(settings, "127.0.0.1", 0).start()
+        driver = browser()
+        try:
+            driver.get(f"{box.url}/?as=UMEMBER&surface=channel")
+            WebDriverWait(driver, 30).until(
+                lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
+            )
+            floor = driver.execute_async_script(
+                "const done = arguments[0]; (async () => { const out = [];"
+                "  for (let i = 0; i < 40; i++) { const t = performance.now();"
+                "    await (await fetch('/sandbox/state')).json();"
+                "    out.push(performance.now() - t); }"
+                "  done(out.slice(5)); })();"
+            )
+            print(
+                f"a bare request from the page to the sandbox (GET /sandbox/state): median "
+                f"{statistics.median(floor):.1f} ms: the floor under any answer drawn"
+            )
+            served = Served(box)
+            worst = max(
+                statistics.median(answer_times(driver, served, c, args.rounds)) for c in COMMANDS
+            )
+            driver.get(f"{box.url}/?as=UMEMBER&surface=channel")
+            WebDriverWait(driver, 30).until(
+                lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
+            )
+            replaced, others_same = redraw_one_of_many(driver, box, args.messages)
+        finally:
+            driver.quit()
+            box.stop()
+    ok = worst < 3 and replaced == 1 and others_same
+    print(f"{'PASS' if ok else 'FAIL'}: median ratio {worst:.2f}x (target < 3x); one redraw")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

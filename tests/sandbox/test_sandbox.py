@@ -1,0 +1,153 @@
+"""The sandbox without a browser: its Slack plays the Web API as Slack does (refusals
+included), people's actions reach the real app signed, and the clock moves every feature."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.request import Request, urlopen
+
+import pytest
+from click.testing import CliRunner
+from icalendar import Calendar
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.cli import main
+from bot.config import IsolatedSettings
+from bot.sandbox.people import CHANNEL, dm_of
+from bot.sandbox.server import Sandbox, sandbox_settings
+from bot.sandbox.web_api import Reply
+from bot.web.server import wsgi_app
+from tests.conftest import SIGNING_SECRET
+from tests.web.test_health import call
+
+
+@pytest.fixture
+def box(tmp_path: Path) -> Iterator[Sandbox]:
+    sandbox = Sandbox(sandbox_settings(IsolatedSettings(), tmp_path / "sandbox")).start()
+    yield sandbox
+    sandbox.stop()
+
+
+def changes(box: Sandbox, person: str, since: int = 0) -> dict[str, Any]:
+    with urlopen(f"{box.url}/sandbox/changes?as={person}&since={since}&wait=0") as answer:
+        result: dict[str, Any] = json.load(answer)
+        return result
+
+
+def act(box: Sandbox, route: str, **body: Any) -> dict[str, Any]:
+    request = Request(
+        f"{box.url}/sandbox/{route}",
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json"},
+    )
+    with urlopen(request) as answer:
+        result: dict[str, Any] = json.load(answer)
+        return result
+
+
+def texts(box: Sandbox, person: str, channel: str = CHANNEL) -> list[str]:
+    return [m["text"] for m in changes(box, person)["messages"] if m["channel"] == channel]
+
+
+def until_seen(box: Sandbox, person: str, channel: str, words: str) -> list[str]:
+    """The messages showing `words` once one arrives: waits on the workspace's changes."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        seq = box.workspace.seq
+        found = [t for t in texts(box, person, channel) if words in t]
+        if found:
+            return found
+        box.workspace.wait(seq, 1.0)
+    return []
+
+
+def test_it_listens_on_this_machine_only_and_needs_no_slack_settings(box: Sandbox) -> None:
+    assert box.url.startswith("http://127.0.0.1:")
+    assert box.settings.slack_api_url == box.url + "/api/"
+    assert box.settings.db_url.startswith("sqlite:///") and "sandbox" in box.settings.db_url
+    help_text = CliRunner().invoke(main, ["sandbox", "--help"]).output
+    assert "127.0.0.1" in help_text
+
+
+def test_a_private_answer_is_seen_by_the_person_who_asked_only(box: Sandbox) -> None:
+    answer = act(box, "command", **{"as": "UMEMBER", "channel": CHANNEL,
+                                    "text": "/talks platform-day"})  # fmt: skip
+    assert answer["ok"] and answer["ack_seconds"] > 0
+    mine = [m for m in changes(box, "UMEMBER")["messages"] if "14 talks" in m["text"]]
+    assert len(mine) == 1 and mine[0]["ephemeral"]
+    assert not [m for m in changes(box, "UORGANISER")["messages"] if "14 talks" in m["text"]]
+
+
+def test_someone_joins_and_is_welcomed_once_by_dm(box: Sandbox) -> None:
+    joined = act(box, "join", **{"as": "UMEMBER"})["person"]
+    welcome = until_seen(box, joined["id"], dm_of(joined["id"]), "Welcome")
+    box.settle()
+    assert len(welcome) == 1  # team_join and member_joined_channel both came: one welcome
+    assert len([t for t in texts(box, joined["id"], dm_of(joined["id"])) if "Welcome" in t]) == 1
+    second = act(box, "join", **{"as": "UMEMBER"})["person"]
+    assert second["id"] != joined["id"]
+
+
+def test_the_clock_moves_every_feature_forward(box: Sandbox) -> None:
+    before = box.clock()
+    act(box, "clock", **{"as": "UMEMBER", "step": "week"})
+    assert (box.clock() - before).days >= 7
+    act(box, "clock", **{"as": "UMEMBER", "step": "week"})
+    # at least one meetup came and went within two weeks: its agenda is in the channel
+    assert any("agenda" in t.lower() for t in texts(box, "UMEMBER"))
+    with pytest.raises(Exception, match="400"):
+        act(box, "clock", **{"as": "UMEMBER", "step": "backwards"})
+
+
+def test_its_slack_refuses_what_slack_refuses_and_says_so(box: Sandbox) -> None:
+    client = WebClient(base_url=box.url + "/api/", token="xoxb-sandbox")
+    too_long = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        client.chat_postMessage(channel=CHANNEL, text="t", blocks=too_long)
+    notices = changes(box, "UMEMBER")["notices"]
+    assert any("invalid_blocks" in n for n in notices)
+    with pytest.raises(SlackApiError, match="invalid_trigger_id"):
+        client.views_open(trigger_id="made.up", view={"type": "modal", "title": {
+            "type": "plain_text", "text": "x"}, "blocks": [{"type": "divider"}]})  # fmt: skip
+    with pytest.raises(SlackApiError, match="message_not_found"):
+        client.chat_update(channel=CHANNEL, ts="1.000001", text="gone")
+
+
+def test_response_urls_replace_delete_and_share(box: Sandbox) -> None:
+    client = WebClient(base_url=box.url + "/api/", token="xoxb-sandbox")
+    posted = client.chat_postEphemeral(channel=CHANNEL, user="UMEMBER", text="first")
+    ts = posted["message_ts"]
+    url = box.api.response_url(Reply(CHANNEL, "UMEMBER", ts))
+
+    def send(**body: Any) -> None:
+        request = Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+        urlopen(request).read()
+
+    send(replace_original=True, text="second")
+    mine = {m["ts"]: m for m in changes(box, "UMEMBER")["messages"]}
+    assert mine[ts]["text"] == "second" and mine[ts]["edited"] == 1
+    send(response_type="in_channel", text="for everyone")
+    assert "for everyone" in texts(box, "UORGANISER")
+    send(delete_original=True)
+    assert {m["ts"]: m for m in changes(box, "UMEMBER")["messages"]}[ts]["deleted"]
+
+
+def test_the_sandbox_is_no_part_of_serve(box: Sandbox) -> None:
+    served = wsgi_app(box.bot.app, box.bot.store, SIGNING_SECRET)
+    for path in ("/", "/sandbox/state", "/static/sandbox.js", "/api/chat.postMessage"):
+        assert call(served, path)[0] == 404
+
+
+def test_the_lean_coffee_calendar_is_offered_and_served(box: Sandbox) -> None:
+    act(box, "command", **{"as": "UMEMBER", "channel": CHANNEL, "text": "/coffee"})
+    status = [m for m in changes(box, "UMEMBER")["messages"] if m["ephemeral"]][-1]
+    feed = f"{box.url}/coffee/{CHANNEL}.ics"
+    assert f"<{feed}|Add the lean coffees to your calendar>" in json.dumps(status["blocks"])
+    with urlopen(feed) as answer:
+        calendar = Calendar.from_ical(answer.read())
+    assert len(calendar.walk("VEVENT")) == 1
