@@ -21,8 +21,8 @@ from bot.store.models import CoffeeSession
 
 PROPOSE = "coffee_propose"  # button: open the modal
 PROPOSE_MODAL = "coffee_propose_modal"  # view submission
-VOTE = "coffee_vote"  # value: topic id; adds a dot (or takes it back, one dot per topic)
-UNVOTE = "coffee_unvote"  # value: topic id; takes one dot back
+VOTE = "coffee_vote"  # value: "meetup:topic" ids; adds a dot (or takes it back, one dot per topic)
+UNVOTE = "coffee_unvote"  # value: "meetup:topic" ids; takes one dot back
 WITHDRAW = "coffee_withdraw"  # value: topic id
 EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
 MY_VOTES = "coffee_my_votes"  # value: session id; shows the voter their ballot, privately
