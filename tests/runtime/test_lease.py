@@ -40,6 +40,13 @@ def test_a_holder_whose_connection_dies_loses_the_lease_and_another_takes_it(
     pid = holder._conn.execute(text("SELECT pg_backend_pid()")).scalar()
     with other.engine.connect() as conn:
         conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        # the server ends the backend after answering: wait until it is gone (on a busy
+        # machine that takes a moment), bounded so a backend that never goes fails the test
+        gone = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p")
+        for _ in range(10_000):
+            if not conn.execute(gone, {"p": pid}).scalar():
+                break
+            conn.rollback()  # a fresh snapshot of pg_stat_activity on the next read
     # the dead connection took its session's lock with it
     assert waiting.acquire()
     assert not holder.acquire() and not holder.held
