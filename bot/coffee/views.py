@@ -199,7 +199,7 @@ def propose_modal(
                 "type": "input",
                 "block_id": "description",
                 "optional": True,
-                "label": {"type": "plain_text", "text": "Details (optional)"},
+                "label": {"type": "plain_text", "text": "Details"},
                 "element": details,
             },
         ],
