@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, func, literal, or_, select, type_coerce
 
 from bot.store import Db, dialect_of
 from bot.store.fulltext import Term, fts_param, match
@@ -111,7 +111,8 @@ def _ranks_statement(dialect: str, among: bool) -> Select:
     """(talk id, rank) of every full-text hit of :fts_query (among the ids bound to :talks)."""
     hits = match(dialect)
     ranks = select(hits.c.talk_id, hits.c.rank)
-    return ranks.where(in_list(hits.c.talk_id, "talks", dialect)) if among else ranks
+    talk_id = type_coerce(hits.c.talk_id, Integer)  # typed, for PostgreSQL's integer[]
+    return ranks.where(in_list(talk_id, "talks", dialect)) if among else ranks
 
 
 @cache
