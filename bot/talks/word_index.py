@@ -51,6 +51,10 @@ class WordIndex:
                 return False
         return True
 
+    def at_most(self, terms: list[str]) -> int:
+        """How many talks can match at most: the rarest term's."""
+        return min((sum(map(len, self._spans(t))) for t in terms), default=0)
+
     def matching(self, terms: list[str]) -> set[int]:
         """Talks with, for every term, a word starting with it."""
         spans = sorted((self._spans(t) for t in set(terms)), key=lambda s: sum(map(len, s)))
