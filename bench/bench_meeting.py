@@ -41,9 +41,9 @@ from bot.coffee import meeting_views as mv
 from bot.config import Settings
 from bot.store import Store
 from bot.store.models import (
+    CoffeeMeetup,
     CoffeeRomanVote,
     CoffeeSeries,
-    CoffeeSession,
     CoffeeTakeaway,
     CoffeeTimebox,
     CoffeeTopic,
@@ -67,7 +67,7 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, int, int]:
         )  # fmt: skip
         db.add(series)
         db.flush()
-        s = CoffeeSession(
+        s = CoffeeMeetup(
             series_id=series.id, starts_at=now - dt.timedelta(minutes=10),
             collect_at=now - dt.timedelta(days=3), vote_at=now - dt.timedelta(days=1),
             state="closed", votes_per_person=3, multi_dots=False, hide_counts=True,
@@ -175,7 +175,7 @@ def main() -> None:
         # when each chat.update left the bot, by message
         updates: list[tuple[str, float]] = []
         lock = threading.Lock()
-        client = coffee.coffee_clock.client
+        client = coffee.meetup_runner.client
         sent = client.chat_update
 
         def chat_update(**kwargs: Any) -> Any:
@@ -204,7 +204,7 @@ def main() -> None:
 
         def settle() -> None:
             coffee.after_ack.wait_idle(60)
-            coffee.coffee_clock.wait_idle(60)
+            coffee.meetup_runner.wait_idle(60)
 
         singles = [thumb(f"US{n % 40}", ("up", "down", "side")[n % 3]) for n in range(40)]
         for b in singles:
@@ -219,7 +219,7 @@ def main() -> None:
         print(f"thumb click, one at a time ({store.dialect}, {len(bot_t)} clicks):")
         print(f"  bare Bolt median {med_bare * 1e3:.3f} ms, bot median {med_bot * 1e3:.3f} ms")
         print(f"  ratio {med_bot / med_bare:.1f}x\n")
-        coffee.coffee_clock.flush()
+        coffee.meetup_runner.flush()
         with lock:
             updates.clear()
 
@@ -246,7 +246,7 @@ def main() -> None:
             )
         print(f"  stored: {stored} of {args.notes} takeaways\n")
 
-        coffee.coffee_clock.flush()
+        coffee.meetup_runner.flush()
         with lock:
             seen = list(updates)
         for name, ts in (("board", BOARD_TS), ("Roman vote", VOTE_TS)):

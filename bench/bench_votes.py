@@ -32,7 +32,7 @@ from bot.app import Features, build_app
 from bot.coffee.dots import BUSY
 from bot.config import Settings
 from bot.store import Store
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.requests import action_body, bolt_request
 
@@ -57,7 +57,7 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, list[int]]:
         )
         db.add(series)
         db.flush()
-        s = CoffeeSession(
+        s = CoffeeMeetup(
             series_id=series.id,
             starts_at=now + dt.timedelta(hours=2),
             collect_at=now - dt.timedelta(days=2),
@@ -146,7 +146,7 @@ def main() -> None:
         print(f"vote click, one at a time ({store.dialect}, {len(bot_t)} clicks):")
         print(f"  bare Bolt median {med_bare * 1e3:.3f} ms, bot median {med_bot * 1e3:.3f} ms")
         print(f"  ratio {med_bot / med_bare:.1f}x (target: under 5x)\n")
-        coffee.coffee_clock.flush()
+        coffee.meetup_runner.flush()
 
         burst = [
             body(f"UB{v}", topic_ids[(v + k) % 12]) for v in range(args.voters) for k in range(3)
@@ -180,7 +180,7 @@ def main() -> None:
                 )
             )
         print(f"  stored: {stored} of {len(burst)} votes; voters over budget: {over}")
-        coffee.coffee_clock.flush()  # the coalesced redraw, before the fake goes away
+        coffee.meetup_runner.flush()  # the coalesced redraw, before the fake goes away
     store.dispose()
 
 

@@ -12,8 +12,8 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.coffee import listeners as coffee
-from bot.coffee.clock import CoffeeClock
 from bot.coffee.listeners import CoffeeFeature
+from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
 from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, content_at
@@ -73,11 +73,11 @@ class Features:
         )
         # posts and redraws run on the scheduler's threads and after acks, so this client may
         # wait out a 429
-        coffee_clock = CoffeeClock(store, self.clients.calls, clock, redraw_delay=redraw_delay)
+        meetup_runner = MeetupRunner(store, self.clients.calls, clock, redraw_delay=redraw_delay)
         self.coffee = CoffeeFeature(
             store,
             clock,
-            coffee_clock,
+            meetup_runner,
             self.organisers,
             self.after_ack,
             public_url=settings.public_url,

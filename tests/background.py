@@ -1,7 +1,7 @@
 """Waiting for the work that follows an ack, instead of sleeping for it.
 
 An app under test answers a request at once and goes on working on other threads: its one
-after-ack pool (which also runs Bolt's lazy listeners) and the coffee clock's timed redraws.
+after-ack pool (which also runs Bolt's lazy listeners) and the meetup runner's timed redraws.
 A test that reads what reached Slack, or checks that nothing did, first settles: it waits
 until all of that work is idle.
 """
@@ -30,7 +30,7 @@ class Background:
         if features.after_ack not in self._pools:
             self._pools.append(features.after_ack)
             self.add(features.after_ack.wait_idle)
-            self.add(features.coffee.coffee_clock.wait_idle)
+            self.add(features.coffee.meetup_runner.wait_idle)
         return features
 
     def track_app(self, app: App) -> App:

@@ -22,16 +22,16 @@ from bot.coffee.topics import Carried
 from bot.runtime import metrics
 from bot.slack.mrkdwn import escape
 from bot.slack.replies import Reply
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTimebox, CoffeeTopic
+from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTimebox, CoffeeTopic
 
 if TYPE_CHECKING:
-    from bot.coffee.clock import CoffeeClock
+    from bot.coffee.runner import MeetupRunner
 
 log = logging.getLogger(__name__)
 
 
 class MeetingDesk:
-    def __init__(self, clock: CoffeeClock) -> None:
+    def __init__(self, clock: MeetupRunner) -> None:
         self.clock = clock
         self._drawn: dict[str, str] = {}  # message ts -> what it shows now
 
@@ -172,8 +172,8 @@ def _shape(reply: Reply) -> str:
     return json.dumps([reply.text, reply.blocks], sort_keys=True)
 
 
-def _meetup(db: Session, session_id: int) -> tuple[CoffeeSession, CoffeeSeries]:
-    s = db.get(CoffeeSession, session_id)
+def _meetup(db: Session, session_id: int) -> tuple[CoffeeMeetup, CoffeeSeries]:
+    s = db.get(CoffeeMeetup, session_id)
     assert s is not None
     series = db.get(CoffeeSeries, s.series_id)
     assert series is not None

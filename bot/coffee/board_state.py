@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.coffee import topics
 from bot.coffee.service import meetup, series_of
 from bot.coffee.voices import tally
-from bot.store.models import CoffeeSession, CoffeeTakeaway, CoffeeTimebox, CoffeeTopic
+from bot.store.models import CoffeeMeetup, CoffeeTakeaway, CoffeeTimebox, CoffeeTopic
 
 
 def aware(value: dt.datetime) -> dt.datetime:
@@ -133,12 +133,12 @@ def board(db: Session, session_id: int) -> Board:
     )
 
 
-def find(db: Session, series_id: int, on: dt.date | None, timezone: str) -> CoffeeSession | None:
+def find(db: Session, series_id: int, on: dt.date | None, timezone: str) -> CoffeeMeetup | None:
     """A past meeting: the one held on that local day, or the latest that ran."""
     rows = db.scalars(
-        select(CoffeeSession)
-        .where(CoffeeSession.series_id == series_id, CoffeeSession.meeting != "")
-        .order_by(CoffeeSession.starts_at.desc())
+        select(CoffeeMeetup)
+        .where(CoffeeMeetup.series_id == series_id, CoffeeMeetup.meeting != "")
+        .order_by(CoffeeMeetup.starts_at.desc())
     ).all()
     for s in rows:
         if on is None or aware(s.starts_at).astimezone(ZoneInfo(timezone)).date() == on:

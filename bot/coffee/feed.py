@@ -21,7 +21,7 @@ from bot.coffee import service, topics
 from bot.slack.blocks import Block, context
 from bot.slack.mrkdwn import link
 from bot.store import Store
-from bot.store.models import CoffeeSeries, CoffeeSession
+from bot.store.models import CoffeeMeetup, CoffeeSeries
 
 PATH = re.compile(r"/coffee/([A-Z0-9]{1,32})\.ics")  # /coffee/C0WGPLAT.ics
 LENGTH = dt.timedelta(hours=1)  # how long a meetup is shown as lasting
@@ -51,9 +51,9 @@ def calendar(store: Store, channel_id: str, now: dt.datetime) -> bytes | None:
         if series is None:
             return None
         sessions = db.scalars(
-            select(CoffeeSession)
-            .where(CoffeeSession.series_id == series.id)
-            .order_by(CoffeeSession.starts_at.desc())
+            select(CoffeeMeetup)
+            .where(CoffeeMeetup.series_id == series.id)
+            .order_by(CoffeeMeetup.starts_at.desc())
             .limit(HISTORY)
         ).all()
         agendas = {s.id: topics.topics(db, s.id) for s in sessions if s.state == "closed"}
@@ -73,7 +73,7 @@ def calendar(store: Store, channel_id: str, now: dt.datetime) -> bytes | None:
 
 def _event(
     series: CoffeeSeries,
-    s: CoffeeSession,
+    s: CoffeeMeetup,
     agenda: list[topics.TopicLine] | None,
     now: dt.datetime,
 ) -> Event:
@@ -95,7 +95,7 @@ def _event(
 
 
 def _description(
-    series: CoffeeSeries, s: CoffeeSession, agenda: list[topics.TopicLine] | None
+    series: CoffeeSeries, s: CoffeeMeetup, agenda: list[topics.TopicLine] | None
 ) -> str:
     lines: list[str] = []
     if s.state == "cancelled":

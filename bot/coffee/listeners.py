@@ -28,7 +28,7 @@ from bot.coffee import (
     views,
     vote_listeners,
 )
-from bot.coffee.clock import CoffeeClock
+from bot.coffee.runner import MeetupRunner
 from bot.coffee.schedule import ScheduleError
 from bot.coffee.voices import RUNNING
 from bot.slack.after_ack import AfterAck
@@ -38,7 +38,7 @@ from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY, Reply
 from bot.store import Store
-from bot.store.models import CoffeeSeries, CoffeeSession
+from bot.store.models import CoffeeMeetup, CoffeeSeries
 from bot.times import Clock
 
 log = logging.getLogger(__name__)
@@ -58,14 +58,14 @@ class CoffeeFeature:
         self,
         store: Store,
         clock: Clock,
-        coffee_clock: CoffeeClock,
+        meetup_runner: MeetupRunner,
         organisers: Organisers,
         after_ack: AfterAck,
         *,
         public_url: str = "",  # with it, the status answer offers the calendar feed
     ) -> None:
         self.store, self.clock, self.public_url = store, clock, public_url
-        self.coffee_clock, self.organisers = coffee_clock, organisers
+        self.meetup_runner, self.organisers = meetup_runner, organisers
         self.after_ack = after_ack  # the app's one pool for work after an ack
 
     def answer(self, url: str | None, text: str, replace: bool, session_id: int | None) -> None:
@@ -75,9 +75,9 @@ class CoffeeFeature:
                 response_type="ephemeral", replace_original=replace, text=text
             )
         if session_id:
-            self.coffee_clock.redraw(session_id)
+            self.meetup_runner.redraw(session_id)
 
-    def current(self, db: Any, channel_id: str) -> tuple[CoffeeSeries | None, CoffeeSession | None]:
+    def current(self, db: Any, channel_id: str) -> tuple[CoffeeSeries | None, CoffeeMeetup | None]:
         series = service.series_for(db, channel_id)
         if series is None:
             return None, None
@@ -114,7 +114,7 @@ class CoffeeFeature:
         """`/coffee summary [date]`: a past meeting's summary, privately."""
         with self.store.session() as db:
             return summaries.summary_reply(
-                db, self.coffee_clock.names, channel_id, rest, self.clock()
+                db, self.meetup_runner.names, channel_id, rest, self.clock()
             )
 
     def confirmation(self, db: Any, session_id: int, topic_id: int) -> Reply:
@@ -124,7 +124,7 @@ class CoffeeFeature:
 
 
 def register(app: App, feature: CoffeeFeature) -> None:
-    store, coffee = feature.store, feature.coffee_clock
+    store, coffee = feature.store, feature.meetup_runner
 
     # the vote click first: Bolt tries listeners in order, and it is the hottest request
     vote_listeners.register(app, feature)

@@ -26,7 +26,7 @@ from bot.coffee.service import (
     series_of,
 )
 from bot.coffee.voices import RUNNING
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTimebox, CoffeeTopic
+from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTimebox, CoffeeTopic
 
 ENDED = "ended"
 STARTS_LATE = dt.timedelta(hours=2)  # a meeting the clock may still begin after its start
@@ -36,13 +36,13 @@ STALE = dt.timedelta(hours=12)  # an organiser may still start one by hand
 # ---- beginning ----------------------------------------------------------------------------------
 
 
-def live(db: Session, series_id: int, now: dt.datetime) -> CoffeeSession | None:
+def live(db: Session, series_id: int, now: dt.datetime) -> CoffeeMeetup | None:
     """The series' meetup whose meeting can run now: its latest closed one, unless that
     meeting has ended, or never began and its start is long past (history, not a meeting)."""
     s = db.scalar(
-        select(CoffeeSession)
-        .where(CoffeeSession.series_id == series_id, CoffeeSession.state == "closed")
-        .order_by(CoffeeSession.starts_at.desc())
+        select(CoffeeMeetup)
+        .where(CoffeeMeetup.series_id == series_id, CoffeeMeetup.state == "closed")
+        .order_by(CoffeeMeetup.starts_at.desc())
         .limit(1)
     )
     if s is None or s.meeting == ENDED:
@@ -56,11 +56,11 @@ def begin(db: Session, session_id: int, by: str, now: dt.datetime) -> bool:
     """The meeting begins (by the clock when `by` is empty); True for the one caller that
     began it. A meeting already running with no facilitator takes `by` as its facilitator."""
     began = db.execute(
-        update(CoffeeSession)
+        update(CoffeeMeetup)
         .where(
-            CoffeeSession.id == session_id,
-            CoffeeSession.state == "closed",
-            CoffeeSession.meeting == "",
+            CoffeeMeetup.id == session_id,
+            CoffeeMeetup.state == "closed",
+            CoffeeMeetup.meeting == "",
         )
         .values(meeting=RUNNING, facilitator=by, began_at=now)
     )
@@ -68,11 +68,11 @@ def begin(db: Session, session_id: int, by: str, now: dt.datetime) -> bool:
         return True
     if by:
         db.execute(
-            update(CoffeeSession)
+            update(CoffeeMeetup)
             .where(
-                CoffeeSession.id == session_id,
-                CoffeeSession.meeting == RUNNING,
-                CoffeeSession.facilitator == "",
+                CoffeeMeetup.id == session_id,
+                CoffeeMeetup.meeting == RUNNING,
+                CoffeeMeetup.facilitator == "",
             )
             .values(facilitator=by)
         )
@@ -85,12 +85,12 @@ def due_to_begin(db: Session, now: dt.datetime) -> list[int]:
     meeting to begin)."""
     return list(
         db.scalars(
-            select(CoffeeSession.id).where(
-                CoffeeSession.state == "closed",
-                CoffeeSession.meeting == "",
-                CoffeeSession.agenda_ts != "",
-                CoffeeSession.starts_at <= now,
-                CoffeeSession.starts_at > now - STARTS_LATE,
+            select(CoffeeMeetup.id).where(
+                CoffeeMeetup.state == "closed",
+                CoffeeMeetup.meeting == "",
+                CoffeeMeetup.agenda_ts != "",
+                CoffeeMeetup.starts_at <= now,
+                CoffeeMeetup.starts_at > now - STARTS_LATE,
             )
         ).all()
     )
@@ -99,16 +99,16 @@ def due_to_begin(db: Session, now: dt.datetime) -> list[int]:
 # ---- the topic under discussion -----------------------------------------------------------------
 
 
-def _claim_current(db: Session, s: CoffeeSession, seen: int | None, to: int | None) -> bool:
+def _claim_current(db: Session, s: CoffeeMeetup, seen: int | None, to: int | None) -> bool:
     """Move the meeting's current topic from `seen` to `to`: only the first mover wins."""
     now_is = (
-        CoffeeSession.current_topic_id.is_(None)
+        CoffeeMeetup.current_topic_id.is_(None)
         if seen is None
-        else CoffeeSession.current_topic_id == seen
+        else CoffeeMeetup.current_topic_id == seen
     )
     moved = db.execute(
-        update(CoffeeSession)
-        .where(CoffeeSession.id == s.id, CoffeeSession.meeting == RUNNING, now_is)
+        update(CoffeeMeetup)
+        .where(CoffeeMeetup.id == s.id, CoffeeMeetup.meeting == RUNNING, now_is)
         .values(current_topic_id=to)
     )
     return rowcount(moved) == 1
@@ -186,7 +186,7 @@ def latest_box(db: Session, topic_id: int) -> CoffeeTimebox | None:
     )
 
 
-def _open_box(db: Session, session_id: int, box_id: int) -> tuple[CoffeeSession, CoffeeTimebox]:
+def _open_box(db: Session, session_id: int, box_id: int) -> tuple[CoffeeMeetup, CoffeeTimebox]:
     s = meetup(db, session_id)
     box = db.get(CoffeeTimebox, box_id)
     latest = latest_box(db, box.topic_id) if box is not None else None
@@ -246,11 +246,11 @@ def expire_due(db: Session, now: dt.datetime) -> list[int]:
     update: only the caller that claimed one posts its Roman vote, whatever clocks run."""
     due = db.scalars(
         select(CoffeeTimebox.id)
-        .join(CoffeeSession, CoffeeSession.current_topic_id == CoffeeTimebox.topic_id)
+        .join(CoffeeMeetup, CoffeeMeetup.current_topic_id == CoffeeTimebox.topic_id)
         .where(
             CoffeeTimebox.expired.is_(False),
             CoffeeTimebox.ends_at <= now,
-            CoffeeSession.meeting == RUNNING,
+            CoffeeMeetup.meeting == RUNNING,
         )
     ).all()
     claimed = []
@@ -273,11 +273,11 @@ def end(db: Session, session_id: int, now: dt.datetime) -> bool:
     s = meetup(db, session_id)
     current = s.current_topic_id
     ended = db.execute(
-        update(CoffeeSession)
+        update(CoffeeMeetup)
         .where(
-            CoffeeSession.id == session_id,
-            CoffeeSession.state == "closed",
-            CoffeeSession.meeting.in_(("", RUNNING)),
+            CoffeeMeetup.id == session_id,
+            CoffeeMeetup.state == "closed",
+            CoffeeMeetup.meeting.in_(("", RUNNING)),
         )
         .values(meeting=ENDED, ended_at=now, current_topic_id=None)
     )

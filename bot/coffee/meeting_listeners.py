@@ -21,7 +21,7 @@ from bot.coffee.views import OUT_OF_DATE
 from bot.slack.mrkdwn import escape
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
-from bot.store.models import CoffeeSession
+from bot.store.models import CoffeeMeetup
 
 if TYPE_CHECKING:
     from bot.coffee.listeners import CoffeeFeature
@@ -41,7 +41,7 @@ def _pair(value: object) -> tuple[int, int | None] | None:
 
 
 def register(app: App, feature: CoffeeFeature) -> None:
-    store, coffee = feature.store, feature.coffee_clock
+    store, coffee = feature.store, feature.meetup_runner
 
     def say(respond: Respond, text: str) -> None:
         respond(response_type="ephemeral", replace_original=False, text=text)
@@ -57,7 +57,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 raise CoffeeError(OUT_OF_DATE)
             session_id, other = parsed
             with store.session() as db:
-                s = db.get(CoffeeSession, session_id)
+                s = db.get(CoffeeMeetup, session_id)
                 facilitator = s.facilitator if s is not None else ""
             if user != facilitator and not feature.organisers.check(client, user):
                 say(respond, ONLY_FACILITATOR)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from bot.coffee import meeting, service, topics, views
 from bot.coffee.schedule import parse_schedule
 from bot.slack.mrkdwn import escape
-from bot.store.models import CoffeeSession
+from bot.store.models import CoffeeMeetup
 
 if TYPE_CHECKING:
     from bot.coffee.listeners import CoffeeFeature
@@ -53,14 +53,14 @@ def schedule(ask: Ask) -> str:
         wanted = parse_schedule(ask.rest, service.settings_of(series))
         series = service.configure(db, ask.team, ask.channel, wanted, ask.user, ask.now)
         series_id = series.id
-    ask.feature.coffee_clock.advance(series_id)
+    ask.feature.meetup_runner.advance(series_id)
     return f"Lean coffee here: {escape(wanted.describe())}."
 
 
 def _mover(to: str) -> Callable[[Ask], str]:
     def move(ask: Ask) -> str:
         m = _meetup(ask)
-        if not ask.feature.coffee_clock.move_by_hand(m.session_id, to):
+        if not ask.feature.meetup_runner.move_by_hand(m.session_id, to):
             return f"Nothing to do: this meetup is {m.state}."
         return f"Done: this meetup is now {to}."
 
@@ -75,7 +75,7 @@ def peek(ask: Ask) -> str:
 
 def remove(ask: Ask) -> str:
     m, n = _meetup(ask), number(ask.rest)
-    clock = ask.feature.coffee_clock
+    clock = ask.feature.meetup_runner
     with ask.feature.store.session() as db:
         topic = topics.topic(db, topic_id(m.numbers, n))
         proposer, title = topic.user_id, topic.title
@@ -90,7 +90,7 @@ def merge(ask: Ask) -> str:
     found = re.fullmatch(r"(\d+)\s+(?:into|in|to)\s+(\d+)", ask.rest)
     if not found:
         raise service.CoffeeError("Write it as `/coffee merge 4 into 2`.")
-    m, clock = _meetup(ask), ask.feature.coffee_clock
+    m, clock = _meetup(ask), ask.feature.meetup_runner
     drop, keep = int(found.group(1)), int(found.group(2))
     with ask.feature.store.session() as db:
         proposer = topics.merge(db, topic_id(m.numbers, keep), topic_id(m.numbers, drop))
@@ -119,10 +119,10 @@ def done(ask: Ask) -> str:
         numbered = {n: t for t, n in views.numbers(topics.topics(db, s.id)).items()}
         last = meeting.done(db, s.id, topic_id(numbered, n), ask.now)
         session_id = s.id
-    desk = ask.feature.coffee_clock.desk
+    desk = ask.feature.meetup_runner.desk
     if last:
         desk.finish(session_id)
-    ask.feature.coffee_clock.redraw(session_id, delay=0)
+    ask.feature.meetup_runner.redraw(session_id, delay=0)
     if last:
         return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
     return f"Topic {n} is marked as discussed; `carry` leaves it behind."
@@ -131,7 +131,7 @@ def done(ask: Ask) -> str:
 def start(ask: Ask) -> str:
     """Begin the meeting now (closing voting if it is still open), with the asker as the
     facilitator, and its first topic."""
-    m, clock = _meetup(ask), ask.feature.coffee_clock
+    m, clock = _meetup(ask), ask.feature.meetup_runner
     session_id: int | None = None
     if m.state in ("collecting", "voting"):
         clock.move_by_hand(m.session_id, "closed")  # the agenda, and the next meetup made
@@ -146,7 +146,7 @@ def start(ask: Ask) -> str:
         )
     clock.desk.begin(session_id, ask.user)
     with ask.feature.store.session() as db:
-        s = db.get(CoffeeSession, session_id)
+        s = db.get(CoffeeMeetup, session_id)
         first = s is not None and s.meeting == meeting.RUNNING and s.current_topic_id is None
         nothing = first and meeting.start_next(db, session_id, ask.now, None) is None
     if nothing:
@@ -163,13 +163,13 @@ def end(ask: Ask) -> str:
         session_id = live.id if live is not None and live.meeting == meeting.RUNNING else None
     if session_id is None:
         raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")
-    if not ask.feature.coffee_clock.desk.finish(session_id):
+    if not ask.feature.meetup_runner.desk.finish(session_id):
         return "The meeting had ended already."
     return "The meeting has ended; the summary is in the board's thread."
 
 
 def carry(ask: Ask) -> str:
-    m, clock = _meetup(ask), ask.feature.coffee_clock
+    m, clock = _meetup(ask), ask.feature.meetup_runner
     with ask.feature.store.session() as db:
         last = topics.last_finished(db, m.series_id)
         if last is None:

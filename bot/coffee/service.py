@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.coffee.schedule import SeriesSettings, next_start
-from bot.store.models import CoffeeSeries, CoffeeSession
+from bot.store.models import CoffeeMeetup, CoffeeSeries
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
 MAX_TOPICS = 40  # per session, carried topics included: one message's 50 blocks hold them
@@ -41,15 +41,15 @@ _SAME = (
 _COPIED = ("votes_per_person", "multi_dots", "hide_counts")
 
 
-def meetup(db: Session, session_id: int) -> CoffeeSession:
+def meetup(db: Session, session_id: int) -> CoffeeMeetup:
     """A meetup by id; CoffeeError when it is gone (a stale button, a deleted series)."""
-    s = db.get(CoffeeSession, session_id)
+    s = db.get(CoffeeMeetup, session_id)
     if s is None:
         raise CoffeeError("That meetup is gone.")
     return s
 
 
-def series_of(db: Session, s: CoffeeSession) -> CoffeeSeries:
+def series_of(db: Session, s: CoffeeMeetup) -> CoffeeSeries:
     series = db.get(CoffeeSeries, s.series_id)
     if series is None:  # a meetup's series is deleted with it
         raise CoffeeError("That meetup is gone.")
@@ -123,16 +123,16 @@ def configure(
     # a meetup not yet open is re-timed in place (topics carried into it stay); one already
     # collecting or voting keeps its dates
     waiting = db.scalar(
-        select(CoffeeSession).where(
-            CoffeeSession.series_id == series.id, CoffeeSession.state == "scheduled"
+        select(CoffeeMeetup).where(
+            CoffeeMeetup.series_id == series.id, CoffeeMeetup.state == "scheduled"
         )
     )
     if waiting is None:
         ensure_next_session(db, series, now)
         return series
     last = db.scalar(
-        select(func.max(CoffeeSession.starts_at)).where(
-            CoffeeSession.series_id == series.id, CoffeeSession.id != waiting.id
+        select(func.max(CoffeeMeetup.starts_at)).where(
+            CoffeeMeetup.series_id == series.id, CoffeeMeetup.id != waiting.id
         )
     )
     starts = _next_start(series, _after_last(series, last, now))
@@ -149,19 +149,19 @@ def _next_start(series: CoffeeSeries, after: dt.datetime) -> dt.datetime:
     )
 
 
-def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> CoffeeSession:
+def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> CoffeeMeetup:
     """The series' current session, creating the next one if none is active."""
     current = _active(db, series.id)
     if current is not None:
         return current
     last = db.scalar(
-        select(func.max(CoffeeSession.starts_at)).where(CoffeeSession.series_id == series.id)
+        select(func.max(CoffeeMeetup.starts_at)).where(CoffeeMeetup.series_id == series.id)
     )
     starts = _next_start(series, _after_last(series, last, now))
     values = {"series_id": series.id, "state": "scheduled", **timing(series, starts)}
     try:
         with db.begin_nested():
-            db.execute(insert(CoffeeSession).values(**values))
+            db.execute(insert(CoffeeMeetup).values(**values))
     except IntegrityError:
         pass  # another clock made the next meetup first (one in progress per series)
     made = _active(db, series.id)
@@ -169,11 +169,11 @@ def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> 
     return made
 
 
-def _active(db: Session, series_id: int) -> CoffeeSession | None:
+def _active(db: Session, series_id: int) -> CoffeeMeetup | None:
     return db.scalar(
-        select(CoffeeSession)
-        .where(CoffeeSession.series_id == series_id, CoffeeSession.state.in_(ACTIVE))
-        .order_by(CoffeeSession.starts_at)
+        select(CoffeeMeetup)
+        .where(CoffeeMeetup.series_id == series_id, CoffeeMeetup.state.in_(ACTIVE))
+        .order_by(CoffeeMeetup.starts_at)
         .limit(1)
     )
 
@@ -200,7 +200,7 @@ def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime
     return max(earliest, day_end.astimezone(dt.UTC))
 
 
-def due_state(s: CoffeeSession, now: dt.datetime) -> str:
+def due_state(s: CoffeeMeetup, now: dt.datetime) -> str:
     """Where the clock says this session should be now."""
     if now >= s.starts_at:
         return "closed"
@@ -212,7 +212,7 @@ def due_state(s: CoffeeSession, now: dt.datetime) -> str:
 
 
 def claim_reminder(
-    db: Session, s: CoffeeSession, reminders: tuple[int, ...], now: dt.datetime
+    db: Session, s: CoffeeMeetup, reminders: tuple[int, ...], now: dt.datetime
 ) -> int | None:
     """The reminder due now (minutes before the start), or None. Only the caller whose
     conditional update recorded it gets it, so each is posted once; a bot down across several
@@ -227,11 +227,11 @@ def claim_reminder(
     if s.reminded is not None and s.reminded <= nearest:
         return None  # already sent (read without a lock: the update below decides)
     changed = db.execute(
-        update(CoffeeSession)
+        update(CoffeeMeetup)
         .where(
-            CoffeeSession.id == s.id,
-            CoffeeSession.state.in_(("collecting", "voting")),
-            (CoffeeSession.reminded.is_(None)) | (CoffeeSession.reminded > nearest),
+            CoffeeMeetup.id == s.id,
+            CoffeeMeetup.state.in_(("collecting", "voting")),
+            (CoffeeMeetup.reminded.is_(None)) | (CoffeeMeetup.reminded > nearest),
         )
         .values(reminded=nearest)
     )
@@ -259,9 +259,9 @@ def move(db: Session, session_id: int, to: str, *, by_hand: bool = False) -> boo
     else:
         before = [state for state, n in ORDER.items() if n < ORDER[to]]
     changed = db.execute(
-        update(CoffeeSession)
-        .where(CoffeeSession.id == session_id, CoffeeSession.state.in_(before))
-        .values(state=to, sequence=CoffeeSession.sequence + int(to == "cancelled"))
+        update(CoffeeMeetup)
+        .where(CoffeeMeetup.id == session_id, CoffeeMeetup.state.in_(before))
+        .values(state=to, sequence=CoffeeMeetup.sequence + int(to == "cancelled"))
     )
     return rowcount(changed) == 1
 

@@ -13,7 +13,7 @@ from bot.coffee import service, topics, views
 from bot.slack.mrkdwn import escape
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
-from bot.store.models import CoffeeSession, CoffeeTopic
+from bot.store.models import CoffeeMeetup, CoffeeTopic
 
 if TYPE_CHECKING:
     from bot.coffee.listeners import CoffeeFeature
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, feature: CoffeeFeature) -> None:
-    store, coffee = feature.store, feature.coffee_clock
+    store, coffee = feature.store, feature.meetup_runner
 
     # ---- proposing through the modal ------------------------------------------------------------
     def open_modal(
@@ -39,7 +39,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
     def my_votes(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         session_id = parse_row_id(action.get("value"))
         with store.session() as db:
-            s = db.get(CoffeeSession, session_id) if session_id else None
+            s = db.get(CoffeeMeetup, session_id) if session_id else None
             if s is None or s.state != "voting":
                 reply = views.plain("Voting is not open for this meetup.")
             else:
@@ -62,7 +62,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             if session_id is None or (topic_part and topic_id is None):
                 raise service.CoffeeError("This form is out of date; please open it again.")
             with store.session() as db:
-                s = db.get(CoffeeSession, session_id)
+                s = db.get(CoffeeMeetup, session_id)
                 if s is None:
                     raise service.CoffeeError("That meetup is gone.")
                 if topic_id:  # the proposer's edit of their own topic

@@ -18,7 +18,7 @@ from bot.coffee.service import (
     CoffeeError,
     meetup,
 )
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from bot.store.states import TopicState
 
 
@@ -44,7 +44,7 @@ def topic_key(title: str) -> str:
 
 def propose(
     db: Session,
-    s: CoffeeSession,
+    s: CoffeeMeetup,
     user_id: str,
     text: str,
     now: dt.datetime,
@@ -110,7 +110,7 @@ def clean_description(text: str | None) -> str:
     return description
 
 
-def _closed_for_topics(s: CoffeeSession) -> str:
+def _closed_for_topics(s: CoffeeMeetup) -> str:
     if s.state == "scheduled":
         return "Topic collection has not opened yet; `/coffee` shows when it does."
     return "This meetup no longer takes topics; `/coffee` shows the next one."
@@ -242,7 +242,7 @@ class Ballot:
     mine: list[tuple[TopicLine, int]]  # the topics this person voted for, with their dots
 
 
-def ballot(db: Session, s: CoffeeSession, user_id: str) -> Ballot:
+def ballot(db: Session, s: CoffeeMeetup, user_id: str) -> Ballot:
     dots = dict(
         db.execute(
             select(CoffeeVote.topic_id, func.count())
@@ -260,22 +260,20 @@ class Carried:
     left: int  # undiscussed topics that did not fit under the cap
 
 
-def last_finished(db: Session, series_id: int) -> CoffeeSession | None:
+def last_finished(db: Session, series_id: int) -> CoffeeMeetup | None:
     """The series' latest meetup that closed or was cancelled: the one `carry` takes from."""
     return db.scalar(
-        select(CoffeeSession)
+        select(CoffeeMeetup)
         .where(
-            CoffeeSession.series_id == series_id,
-            CoffeeSession.state.in_(("closed", "cancelled")),
+            CoffeeMeetup.series_id == series_id,
+            CoffeeMeetup.state.in_(("closed", "cancelled")),
         )
-        .order_by(CoffeeSession.starts_at.desc())
+        .order_by(CoffeeMeetup.starts_at.desc())
         .limit(1)
     )
 
 
-def carry_over(
-    db: Session, closed: CoffeeSession, into: CoffeeSession, now: dt.datetime
-) -> Carried:
+def carry_over(db: Session, closed: CoffeeMeetup, into: CoffeeMeetup, now: dt.datetime) -> Carried:
     """Undiscussed topics of a closed (or cancelled) meetup join the next one, with no votes,
     in their ranked order, as long as the next one stays under its cap."""
     if closed.state not in ("closed", "cancelled") or into.state not in ACTIVE:

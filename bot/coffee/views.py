@@ -17,7 +17,7 @@ from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
-from bot.store.models import CoffeeSession
+from bot.store.models import CoffeeMeetup
 
 PROPOSE = "coffee_propose"  # button: open the modal
 PROPOSE_MODAL = "coffee_propose_modal"  # view submission
@@ -36,7 +36,7 @@ def when(moment: dt.datetime, timezone: str) -> str:
     return date_token(moment, timezone)
 
 
-def _title(s: CoffeeSession, tz: str) -> dict[str, Any]:
+def _title(s: CoffeeMeetup, tz: str) -> dict[str, Any]:
     # a header is plain_text, where date tokens do not render: the title is bold mrkdwn
     return section(f"*Lean coffee · {when(s.starts_at, tz)}*")
 
@@ -61,7 +61,7 @@ def join(url: str) -> list[dict[str, Any]]:
 
 
 def session_message(
-    s: CoffeeSession,
+    s: CoffeeMeetup,
     tz: str,
     lines: list[TopicLine],
     names: dict[str, str] | None = None,
@@ -121,7 +121,7 @@ def session_message(
 
 
 def agenda(
-    s: CoffeeSession,
+    s: CoffeeMeetup,
     tz: str,
     lines: list[TopicLine],
     names: dict[str, str] | None = None,
@@ -243,7 +243,7 @@ def mine(own: list[TopicLine]) -> Reply:
 
 def status(
     settings: SeriesSettings | None,
-    s: CoffeeSession | None,
+    s: CoffeeMeetup | None,
     lines: list[TopicLine],
     tz: str,
 ) -> Reply:
@@ -275,7 +275,7 @@ def status(
     return Reply(f"Next lean coffee: {when(s.starts_at, tz)}", blocks)
 
 
-def reminder(s: CoffeeSession, tz: str, minutes: int, topics: int, url: str = "") -> Reply:
+def reminder(s: CoffeeMeetup, tz: str, minutes: int, topics: int, url: str = "") -> Reply:
     """The channel's reminder before a meetup: what to do now, and when it starts."""
     at = when(s.starts_at, tz)
     if s.state == "voting":

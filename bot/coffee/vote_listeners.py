@@ -29,7 +29,7 @@ def _session_topic(value: str) -> tuple[int, int] | None:
 
 
 def register(app: App, feature: CoffeeFeature) -> None:
-    store, coffee = feature.store, feature.coffee_clock
+    store, coffee = feature.store, feature.meetup_runner
 
     def vote_click(body: dict[str, Any], action: dict[str, Any]) -> None:
         # recorded before the lane acks: a click that was acknowledged is a click that counted

@@ -21,7 +21,7 @@ from bot.slack.blocks import actions, button, context, header, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
-from bot.store.models import CoffeeSeries, CoffeeSession
+from bot.store.models import CoffeeMeetup, CoffeeSeries
 
 TICK = "onboarding_tick"  # value "tick:<key>" or "untick:<key>": saying it twice is harmless
 # The buttons of /welcome previews shown before previews were byte-for-byte the DM (a preview
@@ -271,9 +271,9 @@ def group_coffee(
     if series is None:
         return None
     session = db.scalar(
-        select(CoffeeSession)
-        .where(CoffeeSession.series_id == series.id, CoffeeSession.state.in_(ACTIVE))
-        .order_by(CoffeeSession.starts_at)
+        select(CoffeeMeetup)
+        .where(CoffeeMeetup.series_id == series.id, CoffeeMeetup.state.in_(ACTIVE))
+        .order_by(CoffeeMeetup.starts_at)
         .limit(1)
     )
     calendar = feed_url(public_url, series.channel_id)

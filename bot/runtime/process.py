@@ -65,7 +65,7 @@ class Bot:
             return max(0.1, deadline - time.monotonic())
 
         self.features.after_ack.close(left())
-        _within(self.coffee.coffee_clock.flush, left(), "redraws")
+        _within(self.coffee.meetup_runner.flush, left(), "redraws")
         _within(self.clock.stop, left(), "the clock")
         self.store.dispose()
         log.info("stopped")

@@ -75,7 +75,7 @@ class Clock:
         add(self._held(self.onboarding.owe_journey_steps), "interval", minutes=10, id=JOURNEY_JOB,
             replace_existing=True)  # fmt: skip
         if self.coffee is not None:
-            add(self._held(self.coffee.coffee_clock.tick), "interval", seconds=5, id=COFFEE_JOB,
+            add(self._held(self.coffee.meetup_runner.tick), "interval", seconds=5, id=COFFEE_JOB,
                 replace_existing=True)  # fmt: skip
         add(self._held(self.reminders.tick), "interval", minutes=1, id=REMINDERS_JOB,
             replace_existing=True)  # fmt: skip

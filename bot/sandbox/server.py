@@ -131,7 +131,7 @@ class Sandbox:
         redraws (without their usual delay), and the DMs that fell due."""
         bot = self.bot
         bot.coffee.after_ack.wait_idle(timeout)
-        bot.coffee.coffee_clock.flush()
+        bot.coffee.meetup_runner.flush()
         bot.onboarding.sender.drain()
 
     def stop(self) -> None:

@@ -264,7 +264,7 @@ class CoffeeSeries(Base):
     updated_by: Mapped[str] = mapped_column(String(32), default="")
 
 
-class CoffeeSession(Base):
+class CoffeeMeetup(Base):
     """One meetup. `state`: scheduled -> collecting -> voting -> closed (or cancelled)."""
 
     __tablename__ = "coffee_sessions"

@@ -23,7 +23,7 @@ from bot.coffee import views
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
 from bot.store import Store
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from bot.testing.fake_slack import Call, FakeSlack
 from bot.testing.requests import action_body, bolt_request, command_body
 from tests.background import Background
@@ -193,15 +193,15 @@ class Bot:
         """The channel's meetup that is collecting or voting (the latest, if several)."""
         with self.store.session() as db:
             return db.scalar(
-                select(CoffeeSession.id)
-                .where(CoffeeSession.state.in_(("collecting", "voting")))
-                .order_by(CoffeeSession.starts_at.desc())
+                select(CoffeeMeetup.id)
+                .where(CoffeeMeetup.state.in_(("collecting", "voting")))
+                .order_by(CoffeeMeetup.starts_at.desc())
                 .limit(1)
             )
 
-    def sessions(self) -> list[CoffeeSession]:
+    def sessions(self) -> list[CoffeeMeetup]:
         with self.store.session() as db:
-            rows = db.scalars(select(CoffeeSession).order_by(CoffeeSession.starts_at)).all()
+            rows = db.scalars(select(CoffeeMeetup).order_by(CoffeeMeetup.starts_at)).all()
             db.expunge_all()
             return list(rows)
 
@@ -241,7 +241,7 @@ class Bot:
     def to_collecting(self, text: str = SCHEDULE) -> int:
         self.schedule(text)
         self.clock.now = COLLECT + dt.timedelta(minutes=1)
-        assert self.coffee.coffee_clock.tick() == 1
+        assert self.coffee.meetup_runner.tick() == 1
         return self.session_id()
 
     def to_voting(self, titles: list[str], text: str = SCHEDULE) -> tuple[int, list[int]]:
@@ -251,7 +251,7 @@ class Bot:
             status, ack = self.command(f"propose {title}", user=f"UPROP{n}")
             assert status == 200 and ack["text"].startswith("Added"), ack
         self.clock.now = VOTE + dt.timedelta(minutes=1)
-        assert self.coffee.coffee_clock.tick() == 1
+        assert self.coffee.meetup_runner.tick() == 1
         return session_id, [t.id for t in self.topics(session_id)]
 
 

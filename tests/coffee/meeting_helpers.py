@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.coffee import meeting_views as mv
-from bot.store.models import CoffeeSession, CoffeeTimebox
+from bot.store.models import CoffeeMeetup, CoffeeTimebox
 from bot.testing.fake_slack import Call
 from bot.testing.requests import bolt_request
 from tests.coffee.conftest import ORGANISER, TEAM, Bot, shown
@@ -17,7 +17,7 @@ from tests.conftest import SIGNING_SECRET
 
 def board_ts(bot: Bot, session_id: int) -> str:
     with bot.store.session() as db:
-        s = db.get(CoffeeSession, session_id)
+        s = db.get(CoffeeMeetup, session_id)
         assert s is not None
         return s.agenda_ts
 

@@ -79,5 +79,5 @@ def test_proposers_can_be_hidden_while_votes_are_cast(bot):
     bot.to_voting(["Golden paths"], text=SCHEDULE + " anonymous")
     assert "User UPROP1" not in shown(bot.posts()[-1])
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     assert "_User UPROP1_" in shown(bot.posts()[-1])  # the agenda names them

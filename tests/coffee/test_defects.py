@@ -123,7 +123,7 @@ def test_proposers_are_named_on_the_voting_message_and_the_agenda_never_pinged(b
     vote_post = bot.posts()[-1]
     assert "*1.* Golden paths  ·  _User UPROP1_" in shown(vote_post)
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     agenda = bot.posts()[-1]
     assert "*2.* APIs · *0* votes · _User UPROP2_" in shown(agenda)
     assert "<@" not in str(agenda.params) and "<@" not in str(vote_post.params)
@@ -135,9 +135,9 @@ def test_carry_counts_toward_the_cap_and_says_what_did_not_fit(bot):
         _, ack = bot.command(f"propose Topic {n} " + "&" * 150, user=f"U{n:02d}")
         assert ack["text"].startswith("Added"), ack
     bot.clock.now = VOTE + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     assert bot.organise("open").params["text"] == "Done: this meetup is now collecting."
     second = bot.session_id()
     assert second != first
@@ -172,7 +172,7 @@ def test_a_cancelled_meetups_topics_can_be_carried(bot):
 def test_every_time_in_a_meetups_messages_is_a_date_token(bot):
     bot.to_voting(["Golden paths"])
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     _, status = bot.command("")
     # a time outside a token is only the series' own rule, which names its zone
     bare = re.compile(r"\d\d:\d\d(?! Europe/London)(?![^<]*>)")

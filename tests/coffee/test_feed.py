@@ -63,7 +63,7 @@ def test_the_agenda_arrives_escaped_once_and_without_names(bot: Bot) -> None:
     before = events(bot)
     assert "Voting on the topics is open" in str(before[0]["DESCRIPTION"])
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     bot.settle()
     status, body = fetch(bot)
     assert status == 200
@@ -127,11 +127,11 @@ def test_coffee_and_the_welcome_offer_the_feed_only_with_a_public_address(
 def test_the_feed_changes_nothing(bot: Bot) -> None:
     bot.schedule()
     with bot.store.session() as db:
-        before = [(s.id, s.state, s.sequence) for s in db.query(service.CoffeeSession).all()]
+        before = [(s.id, s.state, s.sequence) for s in db.query(service.CoffeeMeetup).all()]
     bot.clock.now = VOTE + dt.timedelta(days=30)  # a fetch never moves the series on
     fetch(bot)
     with bot.store.session() as db:
-        after = [(s.id, s.state, s.sequence) for s in db.query(service.CoffeeSession).all()]
+        after = [(s.id, s.state, s.sequence) for s in db.query(service.CoffeeMeetup).all()]
     assert before == after
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 from bot.coffee import views
-from bot.store.models import CoffeeSeries, CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from tests.blocks import all_text, assert_valid_blocks, assert_valid_view
 from tests.coffee.conftest import (
     CHANNEL,
@@ -37,7 +37,7 @@ def test_only_organisers_may_schedule_and_a_refusal_stores_nothing(bot):
     assert answer.params["response_type"] == "ephemeral"
     # U9 is not a configured organiser, so Slack was asked whether they are an admin
     assert [c.params["user"] for c in bot.slack.calls_to("users.info")] == ["U9"]
-    assert bot.count(CoffeeSeries) == 0 and bot.count(CoffeeSession) == 0
+    assert bot.count(CoffeeSeries) == 0 and bot.count(CoffeeMeetup) == 0
     assert bot.posts() == []
     for word in (
         "close",
@@ -51,7 +51,7 @@ def test_only_organisers_may_schedule_and_a_refusal_stores_nothing(bot):
     ):
         refused = bot.organise(word, user="U9")
         assert refused.params["text"].startswith("Only organisers can do that."), word
-    assert bot.count(CoffeeSeries) == 0 and bot.count(CoffeeSession) == 0
+    assert bot.count(CoffeeSeries) == 0 and bot.count(CoffeeMeetup) == 0
     assert len(bot.slack.calls_to("users.info")) == 1  # the answer is remembered for a while
 
     # nor can they change a series an organiser set up
@@ -114,7 +114,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
 
     # ---- collecting: one channel message with a Propose button -------------------------------
     bot.clock.now = COLLECT + dt.timedelta(minutes=1)
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     (collect_post,) = bot.posts()
     assert collect_post.params["channel"] == CHANNEL
     text = shown(collect_post)
@@ -175,7 +175,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     # ---- voting: a new message, one Vote button per topic ------------------------------------
     bot.clock.now = VOTE + dt.timedelta(minutes=1)
     updates_before = len(bot.updates())
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     assert len(bot.posts()) == 2
     pointer = bot.updates()[updates_before]
     assert pointer.params["ts"] == collect_post.answer["ts"]
@@ -221,7 +221,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     bot.settle()  # the redraws that follow the votes are done
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     calls_before = len(bot.channel_calls())
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     assert len(bot.posts()) == 3
     agenda = bot.posts()[-1]
     assert_valid_blocks(agenda.params["blocks"])
@@ -255,8 +255,8 @@ def test_a_meetup_from_schedule_to_agenda(bot):
 
     # the same moment again changes nothing and posts nothing
     calls_before = len(bot.calls())
-    assert bot.coffee.coffee_clock.tick() == 0
-    assert bot.coffee.coffee_clock.tick() == 0
+    assert bot.coffee.meetup_runner.tick() == 0
+    assert bot.coffee.meetup_runner.tick() == 0
     assert len(bot.calls()) == calls_before
     assert len(bot.sessions()) == 2
 

@@ -46,7 +46,7 @@ def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
     acks.append(ack)
 
     bot.clock.now = VOTE + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     ids = [t.id for t in bot.topics(session_id)]
     for n, topic in enumerate(ids):
         # a vote, the same click again (taken back: the answer names the topic), and a vote
@@ -60,7 +60,7 @@ def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
     assert bot.votes_by_user() == {f"UV{n}": 1 for n in range(3)}
     bot.settle()
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     agenda = bot.posts()[-1]
     assert agenda.params["text"].startswith("Lean coffee agenda")
 
@@ -164,12 +164,12 @@ def test_a_full_meetup_of_long_hostile_topics_stays_valid_block_kit(bot):
     assert_valid_blocks(bot.updates()[-1].params["blocks"])
 
     bot.clock.now = VOTE + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     vote_post = bot.posts()[-1]
     assert_valid_blocks(vote_post.params["blocks"])
     assert len(vote_buttons(vote_post.params["blocks"])) == MAX_TOPICS
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     agenda = bot.posts()[-1]
     assert_valid_blocks(agenda.params["blocks"])
     # every topic is on the agenda, over as many sections as it takes, none cut off

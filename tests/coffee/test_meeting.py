@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.coffee import meeting_views as mv
 from bot.store.models import (
+    CoffeeMeetup,
     CoffeeRomanVote,
-    CoffeeSession,
     CoffeeTakeaway,
     CoffeeTopic,
     CoffeeVote,
@@ -48,7 +48,7 @@ def _meeting_begins(bot) -> tuple[int, list[int]]:
     bot.vote(golden, "U2")
     bot.vote(portals, "U3")
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     return session_id, ids
 
 
@@ -114,8 +114,8 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
 
     # ---- the timebox runs out: one Roman vote in the board's thread, however often it ticks --
     bot.clock.now = started + dt.timedelta(minutes=8, seconds=5)
-    bot.coffee.coffee_clock.tick()
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
+    bot.coffee.meetup_runner.tick()
     (vote,) = thread(bot, session_id)
     assert vote.params["text"] == "Time is up for topic 2: keep going?"
     assert [b for b in buttons(vote) if b == mv.ROMAN] == [mv.ROMAN]
@@ -153,7 +153,7 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
 
     # ---- it runs out again: the next vote, and the group moves on ---------------------------
     bot.clock.now = second.ends_at + dt.timedelta(seconds=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     _, again = thread(bot, session_id)
     assert "Extend +2 min" in shown(again)  # extensions shrink: 4, then 2
     thumb(bot, session_id, second.id, "down", "U1")
@@ -259,7 +259,7 @@ def test_a_timebox_runs_out_once_across_two_clocks_and_a_restart(
 
     ticks = [
         threading.Thread(target=tick, args=(c,))
-        for c in (bot.coffee.coffee_clock, other.coffee_clock)
+        for c in (bot.coffee.meetup_runner, other.meetup_runner)
     ]
     for t in ticks:
         t.start()
@@ -268,7 +268,7 @@ def test_a_timebox_runs_out_once_across_two_clocks_and_a_restart(
     assert len(thread(bot, session_id)) == 1
     # a restart: a fresh app over the same database ticks, and posts nothing again
     _, restarted = build(coffee_settings, store, bot.clock, background)
-    restarted.coffee_clock.tick()
+    restarted.meetup_runner.tick()
     assert len(thread(bot, session_id)) == 1
 
 
@@ -278,7 +278,7 @@ def test_racing_thumbs_count_once_a_person(bot):
     session_id, _ = _meeting_begins(bot)
     facilitate(bot, session_id, mv.NEXT)
     bot.clock.now += dt.timedelta(minutes=9)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     (box,) = boxes(bot)
     clicks = [(f"UR{n % 30}", ("up", "down", "side")[n % 3]) for n in range(180)]
     with ThreadPoolExecutor(8) as pool:
@@ -329,13 +329,13 @@ def test_a_series_can_set_its_timebox_and_extensions_and_keep_topics_behind(bot)
     )
     assert "is not an extension" in bot.organise("schedule extend 4,x").params["text"]
     bot.clock.now = MEETUP - dt.timedelta(days=3) + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     session_id = bot.session_id()
     bot.command("propose One", user="U1")
     bot.command("propose Two", user="U2")
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
+    bot.coffee.meetup_runner.tick()
     facilitate(bot, session_id, mv.NEXT)
     (box,) = boxes(bot)
     assert box.ends_at - box.starts_at == dt.timedelta(minutes=10)
@@ -359,10 +359,10 @@ def test_every_board_fits_block_kit_with_forty_long_topics(bot):
                 )
             )  # fmt: skip
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()  # voting, then
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()  # voting, then
+    bot.coffee.meetup_runner.tick()
     with bot.store.session() as db:
-        assert db.get(CoffeeSession, session_id).meeting == "running"
+        assert db.get(CoffeeMeetup, session_id).meeting == "running"
     for _ in range(3):
         facilitate(bot, session_id, mv.NEXT)
     now = board(bot, session_id)  # the fake Slack checked every limit as it was sent

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 from bot.coffee import views
-from bot.store.models import CoffeeSession, CoffeeTopic, CoffeeVote
+from bot.store.models import CoffeeMeetup, CoffeeTopic, CoffeeVote
 from tests.coffee.conftest import COLLECT, MEETUP, NEXT_MEETUP, VOTE, Bot, shown, vote_buttons
 
 TITLES = ["Golden paths", "Golden path adoption", "Platform as a product", "Developer portals"]
@@ -62,7 +62,7 @@ def test_merge_combines_votes_and_counts_a_voter_of_both_once(bot):
     ]:
         assert bot.organise(text).params["text"].startswith(reason), text
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     (agenda,) = agendas(bot)
     assert "*1.* Golden paths · *4* votes · _User UPROP1_" in shown(agenda)
     assert "Golden path adoption ·" not in shown(agenda)
@@ -154,7 +154,7 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
         answer = bot.organise(word).params["text"]
         assert answer.startswith("There is no closed or cancelled meetup")
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     closed, upcoming = bot.sessions()
     assert (closed.state, upcoming.state) == ("closed", "scheduled")
     (agenda,) = agendas(bot)
@@ -191,13 +191,13 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
 
     # they are on the next collection message, with no votes
     bot.clock.now = upcoming.collect_at + dt.timedelta(minutes=1)
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     text = shown(bot.posts()[-1])
     assert "*1.* Platform as a product" in text and "*2.* Golden path adoption" in text
     assert "No topics yet" not in text
     # and take votes like any other topic
     bot.clock.now = upcoming.vote_at + dt.timedelta(minutes=1)
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     assert bot.vote(carried[0].id, "U1") == 200
     assert bot.count(CoffeeVote, CoffeeVote.session_id == upcoming.id) == 1
 
@@ -206,7 +206,7 @@ def test_done_marks_the_topic_the_agenda_numbered_even_after_a_late_withdrawal(b
     _, (_, dup, product, portals) = bot.to_voting(TITLES)
     bot.vote(product, "U1")
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     (agenda,) = agendas(bot)
     assert "*3.* Platform as a product · *1* vote · _User UPROP3_" in shown(agenda)
     # after the agenda is out, the proposer of #2 clicks Withdraw on their old confirmation
@@ -222,7 +222,7 @@ def test_done_marks_the_topic_the_agenda_numbered_even_after_a_late_withdrawal(b
 def test_carried_topics_survive_a_change_of_schedule(bot):
     bot.to_voting(TITLES[:2])
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     assert bot.organise("carry").params["text"] == "Carried 2 undiscussed topics over."
     upcoming = bot.sessions()[-1]
     assert [t.title for t in bot.topics(upcoming.id)] == TITLES[:2]
@@ -236,7 +236,7 @@ def test_carried_topics_survive_a_change_of_schedule(bot):
 def test_a_new_time_after_todays_meetup_applies_from_the_next_meetup(bot):
     bot.to_voting(TITLES[:2])
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     posts = len(bot.posts())
     assert bot.organise("schedule 17:00").params["text"].startswith("Lean coffee here:")
     upcoming = bot.sessions()[-1]
@@ -263,7 +263,7 @@ def test_close_early_posts_the_agenda_once_and_the_clock_does_not_repeat_it(bot)
     assert bot.reply("late").params["text"] == "Voting is not open for this meetup."
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     calls = len(bot.calls())
-    assert bot.coffee.coffee_clock.tick() == 0
+    assert bot.coffee.meetup_runner.tick() == 0
     # at the planned start the meeting begins: the agenda becomes the board, nothing is posted
     (board,) = [c for c in bot.calls()[calls:] if c.method.startswith("chat.")]
     assert (board.method, board.params["ts"]) == ("chat.update", agenda.answer["ts"])
@@ -299,10 +299,10 @@ def test_cancel_redraws_the_message_posts_no_agenda_and_moves_to_the_next_meetup
     posts = len(bot.posts())
     for moment in (VOTE, MEETUP):
         bot.clock.now = moment + dt.timedelta(minutes=1)
-        assert bot.coffee.coffee_clock.tick() == 0
+        assert bot.coffee.meetup_runner.tick() == 0
     assert len(bot.posts()) == posts and agendas(bot) == []
     with bot.store.session() as db:
-        assert db.get(CoffeeSession, session_id).state == "cancelled"
+        assert db.get(CoffeeMeetup, session_id).state == "cancelled"
 
 
 def test_open_and_vote_by_hand_then_the_clock_leaves_them_be(bot):
@@ -312,13 +312,13 @@ def test_open_and_vote_by_hand_then_the_clock_leaves_them_be(bot):
     assert bot.organise("open").params["text"] == "Nothing to do: this meetup is collecting."
     bot.command("propose Golden paths", user="U1")
     bot.clock.now = COLLECT + dt.timedelta(minutes=1)
-    assert bot.coffee.coffee_clock.tick() == 0  # already collecting: no second message
+    assert bot.coffee.meetup_runner.tick() == 0  # already collecting: no second message
     assert bot.organise("vote").params["text"] == "Done: this meetup is now voting."
     assert len(bot.posts()) == 2
     assert vote_buttons(bot.posts()[-1].params["blocks"]) == [
         f"{bot.session_id()}:{bot.topics()[0].id}"
     ]
     bot.clock.now = VOTE + dt.timedelta(minutes=1)
-    assert bot.coffee.coffee_clock.tick() == 0
+    assert bot.coffee.meetup_runner.tick() == 0
     assert bot.organise("open").params["text"] == "Nothing to do: this meetup is voting."
     assert len(bot.posts()) == 2

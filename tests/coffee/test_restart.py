@@ -10,7 +10,7 @@ import pytest
 
 from bot.coffee import views
 from bot.store import Store
-from bot.store.models import CoffeeSession, CoffeeVote
+from bot.store.models import CoffeeMeetup, CoffeeVote
 from tests.coffee.conftest import MEETUP, NEXT_MEETUP, SCHEDULE, Bot, build, shown
 from tests.conftest import DB_TIMEOUT
 
@@ -42,7 +42,7 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
     bot.clock.now = MEETUP + dt.timedelta(hours=2)
     _, restarted = build(coffee_settings, store, bot.clock, bot.background)
     posts_before = len(bot.posts())
-    assert restarted.coffee_clock.tick() == 1
+    assert restarted.meetup_runner.tick() == 1
     (agenda,) = agendas(bot)
     assert len(bot.posts()) == posts_before + 1
     assert (
@@ -56,9 +56,9 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
 
     # neither the new process nor the old one, nor a third, does it again
     posted = bot.slack.calls_to("chat.postMessage") + bot.slack.calls_to("chat.update")
-    assert restarted.coffee_clock.tick() == 0
-    assert bot.coffee.coffee_clock.tick() == 0
-    assert build(coffee_settings, store, bot.clock, bot.background)[1].coffee_clock.tick() == 0
+    assert restarted.meetup_runner.tick() == 0
+    assert bot.coffee.meetup_runner.tick() == 0
+    assert build(coffee_settings, store, bot.clock, bot.background)[1].meetup_runner.tick() == 0
     assert bot.slack.calls_to("chat.postMessage") + bot.slack.calls_to("chat.update") == posted
     assert len(bot.sessions()) == 2
 
@@ -66,7 +66,7 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
 def test_two_clocks_ticking_at_once_announce_each_step_once(bot, coffee_settings, second_store):
     bot.schedule()
     _, other = build(coffee_settings, second_store, bot.clock, bot.background)
-    clocks = [bot.coffee.coffee_clock, other.coffee_clock]
+    clocks = [bot.coffee.meetup_runner, other.meetup_runner]
 
     def tick_together() -> list[int]:
         barrier = threading.Barrier(len(clocks))
@@ -112,8 +112,8 @@ def test_a_long_outage_closes_the_missed_meetup_once_and_skips_to_the_next(bot):
     bot.schedule()
     # down from before collection opened until five weeks later
     bot.clock.now = MEETUP + dt.timedelta(weeks=5)
-    assert bot.coffee.coffee_clock.tick() == 1
-    assert bot.coffee.coffee_clock.tick() == 0
+    assert bot.coffee.meetup_runner.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 0
     (agenda,) = agendas(bot)
     assert "No topics were proposed for this meetup." in shown(agenda)
     assert len(bot.posts()) == 1  # no collection or vote message for a meetup long gone
@@ -128,7 +128,7 @@ def test_a_long_outage_closes_the_missed_meetup_once_and_skips_to_the_next(bot):
 def test_down_over_collection_opens_straight_into_voting(bot):
     bot.schedule()
     bot.clock.now = MEETUP - dt.timedelta(hours=2)
-    assert bot.coffee.coffee_clock.tick() == 1
+    assert bot.coffee.meetup_runner.tick() == 1
     (vote_post,) = bot.posts()
     assert "Voting is open until the meetup starts." in shown(vote_post)
     assert "No topics yet: be the first." in shown(vote_post)
@@ -146,7 +146,7 @@ def test_october_meetups_stay_at_16_london_when_the_clocks_go_back(bot):
         starts.append(s.starts_at)
         assert s.collect_at == s.starts_at - dt.timedelta(days=3)
         bot.clock.now = s.starts_at
-        assert bot.coffee.coffee_clock.tick() == 1
+        assert bot.coffee.meetup_runner.tick() == 1
     assert [s.date() for s in starts] == [
         dt.date(2026, 10, 6),
         dt.date(2026, 10, 13),
@@ -157,4 +157,4 @@ def test_october_meetups_stay_at_16_london_when_the_clocks_go_back(bot):
     assert views.when(starts[-1], "Europe/London") == (
         "<!date^1793116800^{date_short_pretty} at {time}|Tue 27 Oct, 16:00 GMT>"
     )
-    assert bot.count(CoffeeSession) == 5
+    assert bot.count(CoffeeMeetup) == 5

@@ -32,9 +32,9 @@ def test_the_meeting_link_is_on_every_message(bot):
     assert bot.sessions() == []
     bot.to_voting(["Golden paths"], text=SCHEDULE + f" link {LINK} remind 1h")
     bot.clock.now = MEETUP - dt.timedelta(minutes=30)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     posts = bot.posts()
     assert len(posts) == 4  # collection, voting, the reminder, the agenda
     escaped = LINK.replace("&", "&amp;")
@@ -46,35 +46,35 @@ def test_reminders_are_posted_once_each_whoever_ticks(bot, coffee_settings, stor
     bot.to_voting(["Golden paths", "APIs"], text=SCHEDULE + " remind 2h,10m")
     assert reminders(bot) == []
     bot.clock.now = MEETUP - dt.timedelta(hours=2) + dt.timedelta(seconds=5)
-    assert bot.coffee.coffee_clock.tick() == 0
-    bot.coffee.coffee_clock.tick()
+    assert bot.coffee.meetup_runner.tick() == 0
+    bot.coffee.meetup_runner.tick()
     # a second process (a restart, or a clock by mistake) ticks too: nothing more
     _, other = build(coffee_settings, store, bot.clock, bot.background)
-    other.coffee_clock.tick()
+    other.meetup_runner.tick()
     (first,) = reminders(bot)
     at = token(MEETUP, "Tue 24 Mar, 16:00 GMT")
     assert first.params["text"] == (
         f"Lean coffee starts {at}; voting closes then: 2 topics, cast your votes above."
     )
     bot.clock.now = MEETUP - dt.timedelta(minutes=10)
-    other.coffee_clock.tick()
-    bot.coffee.coffee_clock.tick()
+    other.meetup_runner.tick()
+    bot.coffee.meetup_runner.tick()
     assert len(reminders(bot)) == 2
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     assert len(reminders(bot)) == 2
 
 
 def test_a_bot_down_across_two_reminders_posts_only_the_nearest(bot):
     bot.to_collecting(SCHEDULE + " remind 26h,2h")
     bot.clock.now = VOTE - dt.timedelta(hours=1)  # 25 hours before: the 26h one is due
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()
     (collecting,) = reminders(bot)
     assert "topics are open until" in collecting.params["text"]
     bot.clock.now = MEETUP - dt.timedelta(minutes=30)  # down through voting opening and 2h
-    bot.coffee.coffee_clock.tick()  # opens voting
-    bot.coffee.coffee_clock.tick()  # the 2h reminder, late but once
-    bot.coffee.coffee_clock.tick()
+    bot.coffee.meetup_runner.tick()  # opens voting
+    bot.coffee.meetup_runner.tick()  # the 2h reminder, late but once
+    bot.coffee.meetup_runner.tick()
     assert len(reminders(bot)) == 2
 
 

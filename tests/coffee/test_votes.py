@@ -203,7 +203,7 @@ def test_flush_draws_a_redraw_still_on_its_timer_at_once(bot):
     """On shutdown the channel message must not miss the last votes: flush() draws what is
     waiting instead of leaving it to a timer that would never fire."""
     session_id, (a, _) = bot.to_voting(TITLES[:2], text=SCHEDULE + " shown")
-    clock = bot.coffee.coffee_clock
+    clock = bot.coffee.meetup_runner
     drawn = len(bot.updates())
     clock.redraw_delay = 3600  # far longer than any test: only flush() can draw it
     assert bot.vote(a, "U1") == 200

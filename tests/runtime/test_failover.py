@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.store import Store
-from bot.store.models import CoffeeSeries, CoffeeSession, OutboxMessage
+from bot.store.models import CoffeeMeetup, CoffeeSeries, OutboxMessage
 from bot.testing.fake_slack import FakeSlack
 from tests.onboarding.conftest import envelope, newcomer, team_join
 from tests.processes import bot_env, serve, wait_for, wait_until_up
@@ -36,7 +36,7 @@ def _voting_meetup(store: Store, closes_at: dt.datetime) -> int:
         )  # fmt: skip
         db.add(series)
         db.flush()
-        meetup = CoffeeSession(
+        meetup = CoffeeMeetup(
             series_id=series.id,
             starts_at=closes_at,
             collect_at=closes_at - dt.timedelta(days=3),
@@ -89,7 +89,7 @@ def test_three_replicas_fail_over_without_loss_or_doubles(
         )
         with store.session() as db:
             rows = list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.user_id)))
-            closed = db.get(CoffeeSession, meetup)
+            closed = db.get(CoffeeMeetup, meetup)
             assert closed is not None
             state, agenda_ts = closed.state, closed.agenda_ts
         assert [r.user_id for r in rows] == users  # one owed DM per newcomer

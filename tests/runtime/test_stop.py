@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.store import Store
-from bot.store.models import CoffeeSession
+from bot.store.models import CoffeeMeetup
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.requests import command_body
 from tests.processes import bot_env, serve, wait_for, wait_until_up
@@ -50,7 +50,7 @@ def test_sigterm_right_after_an_ack_finishes_the_promised_work(
 
         store = Store(db_url)
         with store.session() as db:
-            states = list(db.scalars(select(CoffeeSession.state).order_by(CoffeeSession.id)))
+            states = list(db.scalars(select(CoffeeMeetup.state).order_by(CoffeeMeetup.id)))
         store.dispose()
         assert states[0] == "closed"  # the close the ack promised happened
         answer = slack.calls_to("response_url")[-1].params["text"]

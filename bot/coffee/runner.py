@@ -1,6 +1,6 @@
 """Lean coffee on schedule, and the channel message kept up to date.
 
-`CoffeeClock.tick()` runs from the scheduler every few seconds and once at start: for each
+`MeetupRunner.tick()` runs from the scheduler every few seconds and once at start: for each
 series it makes sure the next meetup exists and moves it to where the clock says it should be.
 Each move is a conditional update, and only the caller whose update changed the row posts, so
 a restart, a missed run or a second clock by mistake never posts twice; a bot that was down at
@@ -22,13 +22,13 @@ from bot.coffee.names import Names
 from bot.runtime import metrics
 from bot.slack.replies import Reply
 from bot.store import Store
-from bot.store.models import CoffeeSeries, CoffeeSession
+from bot.store.models import CoffeeMeetup, CoffeeSeries
 from bot.times import Clock
 
 log = logging.getLogger(__name__)
 
 
-class CoffeeClock:
+class MeetupRunner:
     def __init__(
         self,
         store: Store,
@@ -106,7 +106,7 @@ class CoffeeClock:
                 service.next_after_finish(db, series_id, self.clock())
 
     # ---- posting -----------------------------------------------------------------------------
-    def _read(self, session_id: int) -> tuple[CoffeeSession, str, str, list[topics.TopicLine]]:
+    def _read(self, session_id: int) -> tuple[CoffeeMeetup, str, str, list[topics.TopicLine]]:
         with self.store.session() as db:
             s = service.meetup(db, session_id)
             series = service.series_of(db, s)
@@ -155,7 +155,7 @@ class CoffeeClock:
     def _message(
         self,
         session_id: int,
-        s: CoffeeSession,
+        s: CoffeeMeetup,
         tz: str,
         lines: list[topics.TopicLine],
         names: dict[str, str],
@@ -195,7 +195,7 @@ class CoffeeClock:
 
     def save(self, session_id: int, **values: str) -> None:
         with self.store.session() as db:
-            db.execute(update(CoffeeSession).where(CoffeeSession.id == session_id).values(**values))
+            db.execute(update(CoffeeMeetup).where(CoffeeMeetup.id == session_id).values(**values))
 
     def redraw(self, session_id: int, delay: float | None = None) -> None:
         """Bring the channel message up to date, at most once per `redraw_delay`: a burst of
@@ -267,7 +267,7 @@ class CoffeeClock:
         try:
             with self.store.session() as db:
                 meeting = db.scalar(
-                    select(CoffeeSession.meeting).where(CoffeeSession.id == session_id)
+                    select(CoffeeMeetup.meeting).where(CoffeeMeetup.id == session_id)
                 )
             if meeting:  # the agenda has become the board
                 self.desk.draw(session_id)
