@@ -87,11 +87,23 @@ def test_three_replicas_fail_over_without_loss_or_doubles(
             60,
             "the other eight DMs and the agenda",
         )
-        with store.session() as db:
-            rows = list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.user_id)))
-            closed = db.get(CoffeeMeetup, meetup)
-            assert closed is not None
-            state, agenda_ts = closed.state, closed.agenda_ts
+
+        # a DM reaches Slack before its sender records it as sent: wait for the record itself
+        def settled() -> list[OutboxMessage] | None:
+            with store.session() as db:
+                rows = list(db.scalars(select(OutboxMessage).order_by(OutboxMessage.user_id)))
+            unsettled = {"pending", "sending", "posting"}
+            return None if any(r.state in unsettled for r in rows) else rows
+
+        rows = wait_for(settled, 30, "every DM recorded as sent or unknown")
+
+        def agenda_recorded() -> tuple[str, str] | None:
+            with store.session() as db:
+                closed = db.get(CoffeeMeetup, meetup)
+                assert closed is not None
+                return (closed.state, closed.agenda_ts) if closed.agenda_ts else None
+
+        state, agenda_ts = wait_for(agenda_recorded, 30, "the agenda recorded on its meetup")
         assert [r.user_id for r in rows] == users  # one owed DM per newcomer
         states = sorted(r.state for r in rows)
         assert states == ["sent"] * 8 + ["unknown"]
