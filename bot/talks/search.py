@@ -17,8 +17,8 @@ from bot.store.models import Conference, Event, Talk, TalkFollow, TalkSpeaker
 from bot.store.value_lists import in_list, list_param
 from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
+from bot.talks.talk_table import ROW_COLUMNS, TalkTable
 from bot.talks.talk_table import TalkRow as TalkRow
-from bot.talks.talk_table import TalkTable
 from bot.text import fold
 
 COUNT_CAP = 1000  # beyond this an answer says "1000+": counting every hit of a common word costs
@@ -36,23 +36,6 @@ class Page:
     @property
     def capped(self) -> bool:
         return self.total > COUNT_CAP
-
-
-ROW_COLUMNS = (
-    Talk.id,
-    Talk.title,
-    Talk.url,
-    Talk.speakers_line,
-    Talk.format,
-    Talk.day,
-    Talk.starts_at,
-    Talk.room,
-    Talk.summary,
-    Event.name,
-    Conference.timezone,
-    Talk.video_url,
-    Talk.slides_url,
-)
 
 
 @cache

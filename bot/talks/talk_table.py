@@ -37,8 +37,8 @@ class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times
     slides_url: str | None
 
 
-# the columns of TalkRow, then the talk's event and conference (for the per-event lists)
-_COLUMNS = (
+# the columns of TalkRow, in its order (search reads the same ones)
+ROW_COLUMNS = (
     Talk.id,
     Talk.title,
     Talk.url,
@@ -52,9 +52,9 @@ _COLUMNS = (
     Conference.timezone,
     Talk.video_url,
     Talk.slides_url,
-    Talk.event_id,
-    Talk.conference_id,
 )
+# then the talk's event and conference, for the per-event lists
+_COLUMNS = (*ROW_COLUMNS, Talk.event_id, Talk.conference_id)
 
 
 def _statement() -> Select:
