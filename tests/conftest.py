@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.app import build_app
 from bot.bootstrap import import_file
 from bot.config import IsolatedSettings, Settings, shipped_data_dir
-from bot.store import Store, normalize_url
+from bot.store import Store
 from bot.testing.fake_slack import FakeSlack
 from tests.background import Background
+from tests.databases import Kind, PostgresResets, SqliteCopies
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
@@ -40,20 +40,28 @@ def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def _fresh_postgres(url: str) -> None:
-    engine = create_engine(normalize_url(url))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
+def _seed(store: Store) -> None:
+    import_file(store, CATALOG)
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteCopies | PostgresResets]:
+    copies = (
+        PostgresResets(TEST_DATABASE_URL, _seed)
+        if TEST_DATABASE_URL
+        else SqliteCopies(tmp_path_factory.mktemp("databases"), _seed)
+    )
+    yield copies
+    copies.close()
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    if TEST_DATABASE_URL:
-        _fresh_postgres(TEST_DATABASE_URL)
-        return TEST_DATABASE_URL
-    return f"sqlite:///{tmp_path / 'wgbot.db'}"
+def db_url(request: pytest.FixtureRequest, databases, tmp_path: Path) -> str:
+    """A database of the test's own: migrated when the test uses `store`, seeded too when it
+    uses `seeded`, empty otherwise (a test of migrating, say); see tests/databases.py."""
+    names = request.fixturenames
+    kind: Kind = "seeded" if "seeded" in names else "migrated" if "store" in names else "empty"
+    return databases.fresh(kind, tmp_path)
 
 
 # Every wait on the database in tests is bounded by this, not by the 2 s a request gets in
@@ -65,15 +73,14 @@ DB_TIMEOUT = 60.0
 
 @pytest.fixture
 def store(db_url: str) -> Iterator[Store]:
-    s = Store(db_url, timeout=DB_TIMEOUT)
-    s.upgrade()
+    s = Store(db_url, timeout=DB_TIMEOUT)  # migrated already (db_url)
     yield s
     s.dispose()
 
 
 @pytest.fixture
 def seeded(store: Store) -> Store:
-    import_file(store, CATALOG)
+    """The store with the seed catalog imported (db_url copies it so)."""
     return store
 
 

@@ -19,10 +19,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from typing import Any
 from urllib.parse import parse_qs
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from waitress import create_server, wasyncore
 
 from bot.config import Settings
 from bot.runtime.process import Bot
@@ -41,6 +41,8 @@ SCHEDULE = (
     "link https://zoom.us/j/1234567890"
 )
 POLL_SECONDS = 20.0  # how long a page's request for changes waits for one
+# each open page holds a thread in its long poll; the rest answer what it does
+THREADS = 24
 STEPS = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1)}
 
 
@@ -70,8 +72,11 @@ class Sandbox:
         self._joined = itertools.count(2)
         self._bot: Bot | None = None
         self._handler: Callable[..., Iterable[bytes]] | None = None
-        self.server = make_server(host, port, self.wsgi, _Threaded, _Quiet)
-        self.url = f"http://{host}:{self.server.server_port}"
+        # waitress, as `wgbot serve` serves: HTTP/1.1, so the page keeps its connection
+        self.server: Any = create_server(
+            self.wsgi, host=host, port=port, threads=THREADS, ident="wgbot-sandbox"
+        )
+        self.url = f"http://{host}:{self.server.effective_port}"
         self.api.base_url = self.url
         # the lean-coffee calendar feed is served here too, so /coffee and the welcome offer it
         self.settings = settings.model_copy(
@@ -88,12 +93,7 @@ class Sandbox:
         # the workspace lives in memory, so the store starts afresh with it each time
         for stale in state.glob("wgbot.db*"):
             stale.unlink()
-        self._thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name="sandbox-http",
-            daemon=True,
-        )
+        self._thread = threading.Thread(target=self.server.run, name="sandbox-http", daemon=True)
         self._thread.start()
         bot = Bot.start(self.settings, now=self.clock)
         self._bot = bot
@@ -138,8 +138,13 @@ class Sandbox:
         if self._bot is not None:
             self._bot.stop()
         self.workspace.notice("The sandbox has stopped.")  # wakes the pages' long polls
-        self.server.shutdown()
-        self.server.server_close()
+        # ends the server's loop from its own thread: closing every channel empties its map
+        try:
+            self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        except OSError:  # its trigger is gone already: the loop ends with the process
+            log.warning("the sandbox's server could not be woken to stop")
+        self._thread.join(5)
+        self.server.task_dispatcher.shutdown(timeout=1)
         if self.deliver is not None:
             self.deliver.shutdown()
 
@@ -266,20 +271,6 @@ class Sandbox:
             "offset_hours": self.clock.offset.total_seconds() / 3600,
             "seq": self.workspace.seq,
         }
-
-
-class _Threaded(ThreadingMixIn, WSGIServer):
-    """A thread per request: a page's long poll waits while other requests go on. (The
-    standard library's server: a request is handled at once on its own thread, with none of a
-    production server's hand-offs, which would cost more than the bot's own answer.)"""
-
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args: Any) -> None:  # the page polls: no line per request
-        pass
 
 
 def _words(step: dt.timedelta) -> str:

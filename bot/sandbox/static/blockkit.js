@@ -29,6 +29,17 @@ const BlockKit = (() => {
   function sameDay(a, b) {
     return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
   }
+  // Intl formatters are costly to build (a message may carry dozens of dates): one per style
+  const formatters = new Map();
+  function fmt(kind, options) {
+    const key = kind + JSON.stringify(options);
+    if (!formatters.has(key)) {
+      formatters.set(key, kind === "relative"
+        ? new Intl.RelativeTimeFormat("en", options)
+        : new Intl.DateTimeFormat("en-GB", options));
+    }
+    return formatters.get(key);
+  }
   function pretty(d, style) {
     const now = ctx.now();
     const tomorrow = new Date(now); tomorrow.setDate(now.getDate() + 1);
@@ -40,26 +51,27 @@ const BlockKit = (() => {
   }
   function dateIn(d, style) {
     const year = d.getFullYear() !== ctx.now().getFullYear() ? { year: "numeric" } : {};
-    if (style === "short") return d.toLocaleDateString("en-GB", { month: "short", day: "numeric", ...year });
-    if (style === "long") return d.toLocaleDateString("en-GB", { weekday: "long", month: "long", day: "numeric", ...year });
-    return d.toLocaleDateString("en-GB", { month: "long", day: "numeric", ...year });
+    if (style === "short") return fmt("date", { month: "short", day: "numeric", ...year }).format(d);
+    if (style === "long") return fmt("date", { weekday: "long", month: "long", day: "numeric", ...year }).format(d);
+    return fmt("date", { month: "long", day: "numeric", ...year }).format(d);
   }
+  // each part is worked out only when the format asks for it
+  const PARTS = {
+    date_num: (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`,
+    date: (d) => dateIn(d), date_short: (d) => dateIn(d, "short"), date_long: (d) => dateIn(d, "long"),
+    date_pretty: (d) => pretty(d), date_short_pretty: (d) => pretty(d, "short"), date_long_pretty: (d) => pretty(d, "long"),
+    time: (d) => fmt("date", { hour: "2-digit", minute: "2-digit" }).format(d),
+    time_secs: (d) => fmt("date", { hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(d),
+    day_divider_pretty: (d) => pretty(d, "long"),
+    ago: (d) => relative(d),
+  };
   function formatDate(seconds, format) {
     const d = new Date(Number(seconds) * 1000);
-    const t = (opts) => d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", ...opts });
-    const parts = {
-      date_num: `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`,
-      date: dateIn(d), date_short: dateIn(d, "short"), date_long: dateIn(d, "long"),
-      date_pretty: pretty(d), date_short_pretty: pretty(d, "short"), date_long_pretty: pretty(d, "long"),
-      time: t(), time_secs: t({ second: "2-digit" }),
-      day_divider_pretty: pretty(d, "long"),
-      ago: relative(d),
-    };
-    return format.replace(/\{(\w+)\}/g, (m, k) => (k in parts ? parts[k] : m));
+    return format.replace(/\{(\w+)\}/g, (m, k) => (Object.hasOwn(PARTS, k) ? PARTS[k](d) : m));
   }
   function relative(d) {
     const minutes = Math.round((d - ctx.now()) / 60000);
-    const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+    const rtf = fmt("relative", { numeric: "auto" });
     if (Math.abs(minutes) < 60) return rtf.format(minutes, "minute");
     if (Math.abs(minutes) < 1440) return rtf.format(Math.round(minutes / 60), "hour");
     return rtf.format(Math.round(minutes / 1440), "day");

@@ -114,9 +114,10 @@ const sandbox = (() => {
   }
 
   // ---- messages ----
+  const CLOCK_TIME = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
   function messageHtml(m) {
     const who = S.names[m.user] || m.user;
-    const time = new Date(Number(m.ts.split(".")[0]) * 1000).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+    const time = CLOCK_TIME.format(new Date(Number(m.ts.split(".")[0]) * 1000));
     const eph = m.ephemeral ? '<div class="only-you">👁 Only visible to you</div>' : "";
     let body = m.blocks && m.blocks.length ? BlockKit.blocks(m.blocks) : `<div class="bk-text">${BlockKit.mrkdwn(m.text)}</div>`;
     if (m.refused && m.refused.length) {
