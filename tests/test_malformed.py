@@ -20,7 +20,7 @@ from bot.store.models import OutboxMessage, TalkFollow
 from bot.talks import views
 from bot.testing.requests import FORM, action_body, bolt_request, command_body
 from tests.conftest import SIGNING_SECRET
-from tests.database import snapshot
+from tests.db_snapshot import snapshot
 
 JSON = "application/json"
 LONG_ID = "U" + "X" * 39  # 40 characters: the id columns hold 32

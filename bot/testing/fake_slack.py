@@ -201,7 +201,7 @@ class FakeSlack:
             self._send(req, fault.status, body, headers)
             return
 
-        problems = self._check(method, params) if self.check_blocks else []
+        problems = self.problems(method, params) if self.check_blocks else []
         if problems:
             call.answer = {"ok": False, "error": "invalid_blocks", "errors": problems}
             with self._lock:
@@ -217,8 +217,9 @@ class FakeSlack:
         self._send(req, 200, call.answer)
 
     @staticmethod
-    def _check(method: str, params: dict[str, Any]) -> list[str]:
-        """Block Kit's limits, as Slack applies them to what it is sent."""
+    def problems(method: str, params: dict[str, Any]) -> list[str]:
+        """Block Kit's limits, as Slack applies them to what it is sent (a Socket Mode ack
+        answering a command is checked as a "response_url" post)."""
         problems: list[str] = []
         if "view" in params:
             problems += view_problems(params["view"])

@@ -20,7 +20,7 @@ from bot.slack.replies import SORRY
 from bot.testing.requests import action_body, bolt_request
 from tests.coffee.conftest import TEAM, Bot
 from tests.conftest import SIGNING_SECRET
-from tests.database import snapshot
+from tests.db_snapshot import snapshot
 
 LONG_ID = "U" + "X" * 39
 THIRTY_DIGITS = "123456789012345678901234567890"
