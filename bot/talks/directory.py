@@ -25,10 +25,13 @@ class NameIndex:
     def __init__(self, names: dict[int, str]) -> None:
         self.names = names  # id -> name as written
         self.folded: dict[str, int] = {}  # folded full name -> id, for "did you mean"
+        self._folded_of: dict[int, str] = {}  # and back (the strings are shared)
         postings: dict[str, set[int]] = {}
         for id_, name in names.items():
             folded = words(name)
-            self.folded.setdefault(" ".join(folded), id_)
+            whole = " ".join(folded)
+            self.folded.setdefault(whole, id_)
+            self._folded_of[id_] = whole
             for word in folded:
                 postings.setdefault(word, set()).add(id_)
         self._words = sorted(postings)
@@ -46,6 +49,18 @@ class NameIndex:
                 break
             found |= self._ids[k]
         return found
+
+    def sharing_a_word(self, query: list[str], most: int = 2000) -> list[str]:
+        """Folded full names holding one of these words whole (a misspelt name mostly keeps
+        one); none when no name does, or when so many do that scanning them all is as quick."""
+        ids: set[int] = set()
+        for word in set(query):
+            k = bisect_left(self._words, word)
+            if k < len(self._words) and self._words[k] == word:
+                ids |= self._ids[k]
+        if len(ids) > most:
+            return []
+        return list({self._folded_of[i] for i in ids})
 
     def find(self, query: list[str]) -> set[int]:
         """Ids whose name has a word starting with each query word (folded words)."""

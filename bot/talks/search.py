@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Integer, Select, and_, bindparam, func, literal, or_, select, type_coerce
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
 
 from bot.store import Db, dialect_of
 from bot.store.fulltext import Term, fts_param, match
@@ -22,7 +22,7 @@ from bot.talks.talk_table import TalkRow as TalkRow
 from bot.text import fold
 
 COUNT_CAP = 1000  # beyond this an answer says "1000+": counting every hit of a common word costs
-NARROW = 1000  # full-text hits ranked by key (PostgreSQL) and ordered here rather than in SQL
+NARROW = 1000  # this many full-text hits or fewer are ranked here (words alone), not in SQL
 MAX_SPEAKERS = 200  # speaker cards one answer holds; /speakers pages through them
 
 
@@ -87,15 +87,6 @@ def _statements(
     )
     hits = ids.with_only_columns(Talk.id).limit(COUNT_CAP + 1).subquery("capped")
     return page, select(func.count()).select_from(hits)
-
-
-@cache
-def _ranks_statement(dialect: str, among: bool) -> Select:
-    """(talk id, rank) of every full-text hit of :fts_query (among the ids bound to :talks)."""
-    hits = match(dialect)
-    ranks = select(hits.c.talk_id, hits.c.rank)
-    talk_id = type_coerce(hits.c.talk_id, Integer)  # typed, for PostgreSQL's integer[]
-    return ranks.where(in_list(talk_id, "talks", dialect)) if among else ranks
 
 
 @cache
@@ -168,7 +159,6 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
     window = max(offset + limit, COUNT_CAP + 1)  # ranked hits are read up to here
     params: dict[str, object] = {"limit": limit, "offset": offset, "window": window}
     others = bool(q.words or q.days is not None or q.formats)
-    few = False  # free words with at most NARROW hits
     among: set[int] | None = None  # the talks the answer is among, when known
     if q.speaker or q.company:
         directory = index.directory(db)
@@ -191,30 +181,29 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         postings = index.postings(db)
         if not postings.holds_all(q.words):
             return Page([], 0, offset, table)
-        if dialect == "sqlite":  # SQLite's own index is as quick as finding them here
-            few = postings.at_most(q.words) <= NARROW
-        else:
+        alone = not (q.conference_ids or q.event_ids or q.days is not None or q.formats)
+        found: set[int] | None = None
+        # on SQLite only when the rarest word is rare: a common word's set would cost more
+        # than the database's own search
+        if dialect != "sqlite" or (alone and postings.at_most(q.words) <= NARROW):
             found = postings.matching(q.words)
             if among is not None:
                 found &= among
             if not found:
                 return Page([], 0, offset, table)
-            few = len(found) <= NARROW
-            if few:
-                among = found  # PostgreSQL ranks these few by key, not by a scan of its index
+        if alone and found is not None and len(found) <= NARROW:
+            # a few hits of words (and names) alone: ranked here by the columns holding
+            # the words, ties in schedule order; no SQL at all
+            place = table.place
+            order = sorted((-s, place[i], i) for i, s in postings.scores(q.words, found).items()
+                           if i in place)  # fmt: skip
+            ranked = [i for _, _, i in order]
+            return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
+        if found is not None and len(found) <= NARROW:
+            among = found  # PostgreSQL ranks these few by key, not by a scan of its index
         params["fts_query"] = fts_param(dialect, [Term(w) for w in q.words])
     if among is not None:
         params["talks"] = list_param(dialect, among)
-    if few and not (q.conference_ids or q.event_ids or q.days is not None or q.formats):
-        # a few hits of words alone: the database ranks them and the table, in schedule order
-        # already, breaks ties as (rank, sort_key, id) would; no talk row is read for its key
-        place = table.place
-        hits = db.execute(_ranks_statement(dialect, among is not None), params).all()
-        order = sorted((rank, place[i], i) for i, rank in hits if i in place)
-        ranked = [i for _, _, i in order[:window]]
-        if len(ranked) > COUNT_CAP:  # a very common word: rank its hits once a revision
-            table.remember(_ranked_key(q), ranked)
-        return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
     for key, value in (
         ("conf", q.conference_ids),
         ("events", q.event_ids),

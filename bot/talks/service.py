@@ -19,7 +19,7 @@ from bot.talks.search import (
     talks_by_id,
     talks_during,
 )
-from bot.talks.suggest import NAME_CUTOFF, best_match, suggest
+from bot.talks.suggest import closest_name, suggest
 from bot.text import words
 
 TALK_ID = re.compile(r"^#?[0-9]{1,9}$")
@@ -144,7 +144,7 @@ def answer_speakers(db: Db, cache: CatalogCache, text: str) -> SpeakersAnswer:
     directory = index.directory(db)
     phrase = " ".join(wanted)
     for names in (directory.speakers, directory.companies):
-        best = best_match(phrase, names.choices, NAME_CUTOFF)
+        best = closest_name(phrase, names)
         if best:
             cards = find_speakers(db, index, best.split())
             if cards:

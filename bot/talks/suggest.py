@@ -8,6 +8,7 @@ from rapidfuzz import fuzz, process
 
 from bot.store import Db
 from bot.talks.catalog_index import CatalogIndex, key_of
+from bot.talks.directory import NameIndex
 from bot.talks.query import TalkQuery
 
 NAME_CUTOFF = 80  # a whole name or slug with a typo or two
@@ -19,6 +20,14 @@ def best_match(query: str, choices: list[str], cutoff: int) -> str | None:
         return None
     found = process.extractOne(query, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
     return found[0] if found else None
+
+
+def closest_name(query: str, names: NameIndex) -> str | None:
+    """The folded full name most like `query`, or None. Scored first among the names that
+    hold one of its words whole (a typo mostly spares a word), then among all of them."""
+    near = names.sharing_a_word(query.split())
+    found = best_match(query, near, NAME_CUTOFF) if near else None
+    return found or best_match(query, names.choices, NAME_CUTOFF)
 
 
 def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] | None:
@@ -33,11 +42,11 @@ def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] 
     directory = index.directory(db)
     people, companies = directory.speakers, directory.companies
     if q.speaker:
-        best = best_match(" ".join(q.speaker), people.choices, NAME_CUTOFF)
+        best = closest_name(" ".join(q.speaker), people)
         if best and best.split() != q.speaker:
             return replace(q, speaker=best.split()), f"speaker {people.written(best)}"
     if q.company:
-        best = best_match(" ".join(q.company), companies.choices, NAME_CUTOFF)
+        best = closest_name(" ".join(q.company), companies)
         if best and best.split() != q.company:
             return replace(q, company=best.split()), f"company {companies.written(best)}"
     if not q.words:
@@ -54,10 +63,10 @@ def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] 
             return replace(q, words=[], event_ids=q.event_ids | {id_}), ev.name
         conf = index.conferences[id_]
         return replace(q, words=[], conference_ids=q.conference_ids | {id_}), conf.name
-    best = best_match(phrase, people.choices, NAME_CUTOFF)
+    best = closest_name(phrase, people)
     if best:
         return replace(q, words=[], speaker=best.split()), people.written(best)
-    best = best_match(phrase, companies.choices, NAME_CUTOFF)
+    best = closest_name(phrase, companies)
     if best:
         return replace(q, words=[], company=best.split()), companies.written(best)
     terms = index.terms(db)

@@ -1,10 +1,10 @@
-"""Which talks hold which words, in memory, per catalog revision.
+"""Which talks hold which words, and in which of their columns, in memory, per catalog revision.
 
 The search documents are already folded words ([a-z0-9]+ separated by spaces), and a query's
 terms match word prefixes, so the full-text indexes of both databases match exactly the talks
 found here. Asking here first spares the database the search when nothing matches (every
-near miss asks that first) and, on PostgreSQL, narrows its ranking to the few talks found
-instead of a prefix scan of its whole index.
+near miss asks that first), and a query that only a few talks match is ranked here, by the
+columns its words are in, the same way on both databases.
 """
 
 from __future__ import annotations
@@ -17,47 +17,62 @@ from sqlalchemy import select
 from bot.store import Db
 from bot.store.models import TalkSearch
 
+# a word in a talk's title weighs most, then in its speakers' names, their companies, the rest
+COLUMNS = (TalkSearch.title, TalkSearch.people, TalkSearch.companies, TalkSearch.body)
+BITS = (1, 2, 4, 8)
+WEIGHTS = (10, 6, 4, 1)
+# the weight of the best column in a set of them (a bit mask)
+_BEST = tuple(
+    max((w for bit, w in zip(BITS, WEIGHTS, strict=True) if mask & bit), default=0)
+    for mask in range(16)
+)
+
 
 class WordIndex:
-    def __init__(self, postings: dict[str, list[int]]) -> None:
+    def __init__(self, postings: dict[str, tuple[list[int], list[int]]]) -> None:
         self._words = sorted(postings)
-        # 4 bytes a posting: a set would cost ~50
-        self._ids = [array("i", postings[w]) for w in self._words]
+        # 4 bytes a posting and 1 for its columns: a set would cost ~50
+        self._ids = [array("i", postings[w][0]) for w in self._words]  # ascending
+        self._columns = [bytes(postings[w][1]) for w in self._words]
 
     @classmethod
     def load(cls, db: Db) -> WordIndex:
-        postings: dict[str, list[int]] = {}
-        columns = (TalkSearch.title, TalkSearch.people, TalkSearch.companies, TalkSearch.body)
-        for talk_id, *texts in db.execute(select(TalkSearch.talk_id, *columns)):
-            for word in set(" ".join(t or "" for t in texts).split()):
-                postings.setdefault(word, []).append(talk_id)
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        rows = db.execute(select(TalkSearch.talk_id, *COLUMNS).order_by(TalkSearch.talk_id))
+        for talk_id, *texts in rows:
+            held: dict[str, int] = {}  # this talk's words -> the columns holding them
+            for bit, text in zip(BITS, texts, strict=True):
+                for word in (text or "").split():
+                    held[word] = held.get(word, 0) | bit
+            for word, mask in held.items():
+                ids, masks = postings.setdefault(word, ([], []))
+                ids.append(talk_id)
+                masks.append(mask)
         return cls(postings)
 
-    def _spans(self, prefix: str) -> list[array[int]]:
-        """The postings of every word starting with `prefix`."""
-        words, out = self._words, []
-        for k in range(bisect_left(words, prefix), len(words)):
-            if not words[k].startswith(prefix):
-                break
-            out.append(self._ids[k])
-        return out
+    def _starting(self, prefix: str) -> range:
+        """Where the words starting with `prefix` are."""
+        words = self._words
+        first = k = bisect_left(words, prefix)
+        while k < len(words) and words[k].startswith(prefix):
+            k += 1
+        return range(first, k)
 
     def holds_all(self, terms: list[str]) -> bool:
         """Whether every term starts a word of some talk (a cheap no for most near misses)."""
-        words = self._words
-        for t in terms:
-            k = bisect_left(words, t)
-            if k == len(words) or not words[k].startswith(t):
-                return False
-        return True
+        return all(self._starting(t) for t in terms)
 
     def at_most(self, terms: list[str]) -> int:
         """How many talks can match at most: the rarest term's."""
-        return min((sum(map(len, self._spans(t))) for t in terms), default=0)
+        ids = self._ids
+        return min((sum(len(ids[k]) for k in self._starting(t)) for t in terms), default=0)
 
     def matching(self, terms: list[str]) -> set[int]:
         """Talks with, for every term, a word starting with it."""
-        spans = sorted((self._spans(t) for t in set(terms)), key=lambda s: sum(map(len, s)))
+        spans = sorted(
+            ([self._ids[k] for k in self._starting(t)] for t in set(terms)),
+            key=lambda s: sum(map(len, s)),
+        )
         if not spans or not all(spans):
             return set()
         result: set[int] = set().union(*spans[0])  # the rarest term's talks
@@ -69,3 +84,25 @@ class WordIndex:
             if not result:
                 break
         return result
+
+    def scores(self, terms: list[str], among: set[int]) -> dict[int, int]:
+        """For each talk of `among`, the sum over the terms of the weight of the best column
+        holding a word that starts with the term (higher is better)."""
+        total = dict.fromkeys(among, 0)
+        for term in set(terms):
+            best = dict.fromkeys(among, 0)
+            for k in self._starting(term):
+                ids, columns = self._ids[k], self._columns[k]
+                if len(ids) <= 8 * len(among):  # short: walk it
+                    for talk_id, mask in zip(ids, columns, strict=True):
+                        weight = _BEST[mask]
+                        if talk_id in best and weight > best[talk_id]:
+                            best[talk_id] = weight
+                else:  # a common word's: look each talk up in it
+                    for talk_id in among:
+                        j = bisect_left(ids, talk_id)
+                        if j < len(ids) and ids[j] == talk_id:
+                            best[talk_id] = max(best[talk_id], _BEST[columns[j]])
+            for talk_id, weight in best.items():
+                total[talk_id] += weight
+        return total

@@ -11,6 +11,7 @@ from bot.store import Store
 from bot.talks.catalog_index import CatalogCache
 from bot.talks.directory import NameIndex
 from bot.talks.service import answer_speakers, answer_talks
+from bot.talks.suggest import closest_name
 from tests.conftest import NOW
 
 CATALOG = """
@@ -134,3 +135,15 @@ def test_name_index_matches_every_word_as_a_prefix_in_any_order():
     assert index.find(["bangserx"]) == set()
     assert index.find(["smith", "bangser"]) == set()
     assert index.written("edgaras petovradzius") == "Edgaras Petovradžius"
+
+
+def test_a_misspelt_name_is_matched_among_the_names_sharing_a_word_first():
+    names = {1: "Abby Bangser", 2: "Abby Smith", 3: "Edgaras Petovradžius", 4: "Bangs Abbey"}
+    index = NameIndex(names)
+    assert sorted(index.sharing_a_word(["abby", "bngser"])) == ["abby bangser", "abby smith"]
+    assert index.sharing_a_word(["abby"], most=1) == []  # too many: the whole list is scanned
+    assert index.sharing_a_word(["nobody"]) == []
+    assert closest_name("abby bngser", index) == "abby bangser"
+    # no word kept whole: every name is scored
+    assert closest_name("edgars petovradzus", index) == "edgaras petovradzius"
+    assert closest_name("zzz qqq", index) is None

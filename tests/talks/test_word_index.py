@@ -93,3 +93,34 @@ def test_words_nothing_holds_match_nothing(seeded: Store, terms: list[str]) -> N
     with seeded.session() as session:
         index = WordIndex.load(session)
         assert index.matching(terms) == set() and not index.holds_all(terms)
+
+
+def test_scores_weigh_the_best_column_of_each_term_and_add_them() -> None:
+    title, people, companies, body = 1, 2, 4, 8
+    index = WordIndex(
+        {
+            "kcp": ([1, 2, 3, 4], [title, people, companies, body | title]),
+            "layer": ([1, 4], [body, people]),
+            "layers": ([2], [title]),
+        }
+    )
+    assert index.scores(["kcp"], {1, 2, 3, 4}) == {1: 10, 2: 6, 3: 4, 4: 10}
+    # each term counts its best column once; "lay" is a prefix of two words
+    assert index.scores(["kcp", "lay"], {1, 2, 4}) == {1: 11, 2: 16, 4: 16}
+    assert index.scores(["nothing"], {1}) == {1: 0}
+
+
+def test_scores_look_talks_up_in_a_common_words_postings() -> None:
+    ids = list(range(1, 2001))
+    index = WordIndex({"platform": (ids, [8] * 1000 + [1] * 1000)})
+    # two talks against 2,000 postings: looked up, not walked; the same weights either way
+    assert index.scores(["platform"], {7, 1500}) == {7: 1, 1500: 10}
+
+
+def test_a_title_holding_every_word_scores_highest(seeded: Store) -> None:
+    with seeded.session() as session:
+        index = WordIndex.load(session)
+        found = index.matching(["platform", "engineering"])
+        scores = index.scores(["platform", "engineering"], found)
+    assert found and set(scores) == found
+    assert max(scores.values()) == 20  # both words in some title
