@@ -82,7 +82,8 @@ class TalkTable:
     @classmethod
     def load(cls, db: Db) -> TalkTable:
         table = cls()
-        shared: dict[object, object] = {}  # one object per distinct day, zone, event name...
+        # one object per distinct format, day, start, room, event name and zone
+        shared: dict[object, object] = {}
 
         def one(value: object) -> object:
             return shared.setdefault(value, value)
@@ -95,8 +96,8 @@ class TalkTable:
                 r[3],
                 one(r[4]),  # type: ignore[arg-type]
                 one(r[5]),  # type: ignore[arg-type]
-                r[6],
-                r[7],
+                one(r[6]),  # type: ignore[arg-type]
+                one(r[7]),  # type: ignore[arg-type]
                 r[8],
                 one(r[9]),  # type: ignore[arg-type]
                 one(r[10]),  # type: ignore[arg-type]

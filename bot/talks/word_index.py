@@ -29,15 +29,21 @@ _BEST = tuple(
 
 
 class WordIndex:
-    def __init__(self, postings: dict[str, tuple[list[int], list[int]]]) -> None:
+    def __init__(self, postings: dict[str, tuple[array[int], bytearray]]) -> None:
         self._words = sorted(postings)
         # 4 bytes a posting and 1 for its columns: a set would cost ~50
-        self._ids = [array("i", postings[w][0]) for w in self._words]  # ascending
+        self._ids = [postings[w][0] for w in self._words]  # ascending
         self._columns = [bytes(postings[w][1]) for w in self._words]
 
     @classmethod
+    def of(cls, postings: dict[str, tuple[list[int], list[int]]]) -> WordIndex:
+        """From plain lists (talk ids ascending, and the columns' bits of each)."""
+        return cls({w: (array("i", ids), bytearray(bits)) for w, (ids, bits) in postings.items()})
+
+    @classmethod
     def load(cls, db: Db) -> WordIndex:
-        postings: dict[str, tuple[list[int], list[int]]] = {}
+        # built straight into arrays: lists of ints would cost four times as much at the peak
+        postings: dict[str, tuple[array[int], bytearray]] = {}
         rows = db.execute(select(TalkSearch.talk_id, *COLUMNS).order_by(TalkSearch.talk_id))
         for talk_id, *texts in rows:
             held: dict[str, int] = {}  # this talk's words -> the columns holding them
@@ -45,9 +51,11 @@ class WordIndex:
                 for word in (text or "").split():
                     held[word] = held.get(word, 0) | bit
             for word, mask in held.items():
-                ids, masks = postings.setdefault(word, ([], []))
-                ids.append(talk_id)
-                masks.append(mask)
+                found = postings.get(word)
+                if found is None:
+                    found = postings[word] = (array("i"), bytearray())
+                found[0].append(talk_id)
+                found[1].append(mask)
         return cls(postings)
 
     def _starting(self, prefix: str) -> range:

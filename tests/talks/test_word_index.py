@@ -97,7 +97,7 @@ def test_words_nothing_holds_match_nothing(seeded: Store, terms: list[str]) -> N
 
 def test_scores_weigh_the_best_column_of_each_term_and_add_them() -> None:
     title, people, companies, body = 1, 2, 4, 8
-    index = WordIndex(
+    index = WordIndex.of(
         {
             "kcp": ([1, 2, 3, 4], [title, people, companies, body | title]),
             "layer": ([1, 4], [body, people]),
@@ -112,7 +112,7 @@ def test_scores_weigh_the_best_column_of_each_term_and_add_them() -> None:
 
 def test_scores_look_talks_up_in_a_common_words_postings() -> None:
     ids = list(range(1, 2001))
-    index = WordIndex({"platform": (ids, [8] * 1000 + [1] * 1000)})
+    index = WordIndex.of({"platform": (ids, [8] * 1000 + [1] * 1000)})
     # two talks against 2,000 postings: looked up, not walked; the same weights either way
     assert index.scores(["platform"], {7, 1500}) == {7: 1, 1500: 10}
 
