@@ -125,9 +125,17 @@ class Page:
         self.until(lambda d: self.js("return sandbox.seq") > before)
         self.until(lambda d: d.find_element(By.CSS_SELECTOR, f"[data-step='{step}']").is_enabled())
 
-    def click(self, element: WebElement) -> None:
-        self.js("arguments[0].scrollIntoView({block: 'center'});", element)
-        element.click()
+    def click(self, find: Callable[[], WebElement]) -> None:
+        """Click what `find` finds, found again if the page redrew it in between (a message
+        is replaced whole when the bot updates it): a stale element was never clicked."""
+
+        def attempt(_: Any) -> bool:
+            element = find()
+            self.js("arguments[0].scrollIntoView({block: 'center'});", element)
+            element.click()
+            return True
+
+        self.until(attempt)
 
     # ---- reading ----
     def messages(self, visible: bool = True) -> list[WebElement]:

@@ -3,12 +3,13 @@ lets everything else through to the listeners untouched."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.slack.fast_lane import fast_actions
+from bot.slack.fast_lane import fast_actions, fast_commands
 from bot.testing.requests import action_body, bolt_request, command_body
 
 SECRET = "lane-signing-secret"
@@ -83,3 +84,37 @@ def test_a_body_with_several_actions_is_left_to_the_listeners():
     assert body != action_body("hot", "1:1")
     _send(app, body)
     assert not [s for s in seen if s[0] == "lane"]
+
+
+def _command_lane() -> tuple[App, list[tuple[str, Any]]]:
+    app, seen = _app()
+
+    def speakers(command: dict[str, Any]) -> dict[str, Any]:
+        seen.append(("lane", command["text"]))
+        return {"response_type": "ephemeral", "text": f"about {command['text']}"}
+
+    @app.command("/speakers")
+    def speakers_listener(ack) -> None:  # registered, but the lane answers first
+        seen.append(("listener", "/speakers"))
+        ack("listener")
+
+    fast_commands(app, {"/speakers": speakers})
+    return app, seen
+
+
+def test_a_lane_command_is_answered_with_its_handlers_message_in_the_ack():
+    app, seen = _command_lane()
+    response = _send(app, command_body("/speakers", "abby"))
+    assert response.status == 200
+    assert json.loads(response.body) == {"response_type": "ephemeral", "text": "about abby"}
+    assert response.headers["content-type"] == ["application/json;charset=utf-8"]
+    assert seen == [("lane", "abby")]
+    # another command still reaches its listener
+    assert _send(app, command_body("/talks", "x")).body == "talks"
+    assert seen[-1] == ("listener", "/talks")
+
+
+def test_an_unsigned_lane_command_never_reaches_the_handler():
+    app, seen = _command_lane()
+    assert _send(app, command_body("/speakers", "abby"), secret="not-the-secret").status == 401
+    assert seen == []
