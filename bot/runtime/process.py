@@ -53,7 +53,9 @@ class Bot:
         identity = verify_token(features.clients.calls)
         app = build_app(settings, store, identity=identity, features=features)
         metrics.watch_outbox(store, utcnow)
-        clock = Clock(lease_for(store), features.onboarding, features.coffee).start()
+        clock = Clock(
+            lease_for(store), features.onboarding, features.coffee, warm=features.talks.warm
+        ).start()
         return cls(settings, store, app, features, clock)
 
     def stop(self, budget: float = 8.0) -> None:

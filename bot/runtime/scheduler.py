@@ -8,6 +8,9 @@ the dead holder left half-done, and carries on. The database stays the source of
 every step is a conditional update, so even two holders by accident never send anything twice.
 That, not the scheduler, is what makes a restart safe: the jobs live in memory and begin afresh
 with each process, and whatever fell due meanwhile is found in the database on the first run.
+
+One job is every process's own, lease or not: loading a new catalog revision into memory
+(WARM_JOB), so the first answer after an import does not pay for it.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ FOLLOW_UP_JOB = "onboarding-follow-ups"
 JOURNEY_JOB = "onboarding-journey-steps"  # owes the steps of journeys begun since its last run
 COFFEE_JOB = "coffee-clock"
 REMINDERS_JOB = "talk-reminders"
+WARM_JOB = "catalog-warm"
+WARM_EVERY = 10.0  # seconds: how soon after an import every process has the new catalog loaded
 LEASE_EVERY = 5.0  # seconds: how soon a replica takes over from a holder that died
 
 
@@ -46,8 +51,11 @@ class Clock:
         *,
         lease_every: float = LEASE_EVERY,
         reminders: TalkReminders | None = None,
+        warm: Callable[[], object] | None = None,
     ) -> None:
         self.lease, self.onboarding, self.coffee = lease, onboarding, coffee
+        # every process's own job, not the lease holder's: load a new catalog revision
+        self.warm = warm
         # talk reminders go out through the onboarding outbox, so they share its sender
         self.reminders = reminders or TalkReminders(
             onboarding.store, onboarding.clock, onboarding.sender
@@ -79,6 +87,9 @@ class Clock:
                 replace_existing=True)  # fmt: skip
         add(self._held(self.reminders.tick), "interval", minutes=1, id=REMINDERS_JOB,
             replace_existing=True)  # fmt: skip
+        if self.warm is not None:
+            add(self._logged(self.warm), "interval", seconds=WARM_EVERY, id=WARM_JOB,
+                replace_existing=True, next_run_time=now)  # fmt: skip
         self.scheduler.start()
         self.onboarding.sender.nudge = lambda: self._now(OUTBOX_JOB)
         return self
@@ -116,6 +127,17 @@ class Clock:
         def job() -> None:
             if self.lease.held:
                 work()
+
+        job.__name__ = getattr(work, "__name__", "job")
+        return job
+
+    @staticmethod
+    def _logged(work: Callable[[], object]) -> Callable[[], None]:
+        def job() -> None:
+            try:
+                work()
+            except Exception:  # the next tick, or the next answer, tries again
+                log.warning("%s failed", getattr(work, "__name__", "a job"), exc_info=True)
 
         job.__name__ = getattr(work, "__name__", "job")
         return job

@@ -99,6 +99,16 @@ class TalksFeature:
 
         return safely(build, f"/talks {text[:100]!r}")
 
+    def warm(self) -> None:
+        """Load the catalog's rows, words and names now if an import changed them, rather than
+        in the first answers that need them (0.7 to 2.3 s each on 50,000 talks)."""
+        with reading(self.reads) as db:
+            index = self.cache.get(db)
+            index.table(db)
+            index.postings(db)
+            index.directory(db)
+            index.terms(db)  # for "did you mean"
+
     def speakers(self, text: str, offset: int = 0, shared_by: str | None = None) -> Reply:
         def build() -> Reply:
             with reading(self.reads) as db:

@@ -4,6 +4,7 @@ recovers what the last one left half-done, without ever sending a DM twice."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 from sqlalchemy import select, update
 
@@ -86,3 +87,16 @@ def test_the_journey_job_is_scheduled_and_only_the_holder_owes_steps(ob: Onboard
         "next_meeting",
     ]
     a.lease.release()
+
+
+def test_a_process_without_the_lease_still_warms_its_own_catalog(ob: Onboarding):
+    holder = _clock(ob)
+    holder.campaign()
+    warmed = threading.Event()
+    other = Clock(lease_for(ob.store), ob.feature, warm=warmed.set).start()
+    try:
+        assert warmed.wait(30), "the warm job ran at start"
+        assert not other.holds  # it is every process's job, not the holder's
+    finally:
+        other.stop()
+        holder.lease.release()

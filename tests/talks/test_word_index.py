@@ -13,10 +13,12 @@ from bot.store import Store, dialect_of
 from bot.store.fulltext import Term, fts_param, match
 from bot.store.models import CatalogState, TalkSearch
 from bot.talks.catalog_index import CatalogCache
+from bot.talks.listeners import TalksFeature
 from bot.talks.search import COUNT_CAP, talks_by_id
 from bot.talks.talk_table import RANKED, TalkTable
 from bot.talks.word_index import WordIndex
 from bot.text import words
+from tests.conftest import NOW
 
 QUERIES = [
     ["platform"],
@@ -124,3 +126,25 @@ def test_a_title_holding_every_word_scores_highest(seeded: Store) -> None:
         scores = index.scores(["platform", "engineering"], found)
     assert found and set(scores) == found
     assert max(scores.values()) == 20  # both words in some title
+
+
+def test_warming_loads_a_new_revision_before_any_answer_needs_it(seeded: Store) -> None:
+    cache = CatalogCache()  # rechecks the revision on every call
+    feature = TalksFeature(seeded, lambda: NOW, cache)
+    feature.warm()
+    first = cache._index
+    assert first is not None and first._table is not None
+    assert first._postings is not None and first._directory is not None
+    assert first._terms is not None
+    feature.warm()
+    assert cache._index is first  # nothing changed: nothing reloaded
+    with seeded.session() as session:  # an import elsewhere bumps the revision
+        state = session.get(CatalogState, 1)
+        assert state is not None
+        state.revision += 1
+        session.commit()
+    feature.warm()
+    warmed = cache._index
+    assert warmed is not first and warmed is not None
+    assert warmed._table is not None and warmed._postings is not None
+    assert warmed._directory is not None
