@@ -23,6 +23,8 @@ from bot.slack.replies import Reply, safely
 from bot.store import Db, Store
 from bot.talks import follows, views
 from bot.talks.catalog_index import CatalogCache, catalog_cache
+from bot.talks.query import parse
+from bot.talks.search import COUNT_CAP, find_talks
 from bot.talks.service import answer_speakers, answer_talks
 from bot.times import Clock
 
@@ -70,6 +72,9 @@ def reading(engine: Engine) -> Iterator[Db]:
         lazy.close()
 
 
+WARMED_WORDS = 32  # the commonest words ranked ahead of their first ask, each revision
+
+
 class TalksFeature:
     """The catalog's answers, shared by the Slack listeners and `wgbot ask`."""
 
@@ -108,6 +113,12 @@ class TalksFeature:
             index.postings(db)
             index.directory(db)
             index.terms(db)  # for "did you mean"
+            # the commonest words, asked alone, are ranked once a revision: do it now
+            for word in index.postings(db).common(COUNT_CAP, most=WARMED_WORDS):
+                q = parse(word, index, self.clock())
+                alone = not (q.conference_ids or q.event_ids or q.speaker or q.company)
+                if q.words == [word] and alone and q.days is None and not q.formats:
+                    find_talks(db, index, q)
 
     def speakers(self, text: str, offset: int = 0, shared_by: str | None = None) -> Reply:
         def build() -> Reply:

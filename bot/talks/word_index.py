@@ -58,6 +58,12 @@ class WordIndex:
                 found[1].append(mask)
         return cls(postings)
 
+    def common(self, least: int, most: int) -> list[str]:
+        """Up to `most` words held by more than `least` talks, the commonest first."""
+        held = [(len(ids), w) for w, ids in zip(self._words, self._ids, strict=True)
+                if len(ids) > least]  # fmt: skip
+        return [w for _, w in sorted(held, reverse=True)[:most]]
+
     def _starting(self, prefix: str) -> range:
         """Where the words starting with `prefix` are."""
         words = self._words

@@ -148,3 +148,38 @@ def test_warming_loads_a_new_revision_before_any_answer_needs_it(seeded: Store) 
     assert warmed is not first and warmed is not None
     assert warmed._table is not None and warmed._postings is not None
     assert warmed._directory is not None
+
+
+def test_common_lists_the_words_most_talks_hold_commonest_first() -> None:
+    index = WordIndex.of(
+        {
+            "a": ([1, 2, 3], [1, 1, 1]),
+            "b": ([1, 2], [1, 1]),
+            "c": ([1], [1]),
+            "d": ([1, 2, 3, 4], [8] * 4),
+        }
+    )
+    assert index.common(1, most=10) == ["d", "a", "b"]
+    assert index.common(1, most=2) == ["d", "a"]
+    assert index.common(4, most=10) == []
+
+
+def test_warming_ranks_the_commonest_words_before_their_first_ask(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # on the seed catalog no word is in over 1,000 talks: count "very common" (ranked in SQL
+    # and kept) from 5
+    monkeypatch.setattr("bot.talks.listeners.COUNT_CAP", 5)
+    monkeypatch.setattr("bot.talks.search.COUNT_CAP", 5)
+    monkeypatch.setattr("bot.talks.search.NARROW", 5)
+    cache = CatalogCache()
+    feature = TalksFeature(seeded, lambda: NOW, cache)
+    feature.warm()
+    index = cache._index
+    assert index is not None and index._table is not None and index._postings is not None
+    common = index._postings.common(5, most=32)
+    assert common
+    remembered = {key[0] for key in index._table.ranked}
+    assert any(
+        (word,) in remembered for word in common
+    )  # the words the parser reads as words alone (others name an event, say)
