@@ -208,13 +208,17 @@ class MeetupRunner:
                 wait = max(wait, self.redraw_delay - (time.monotonic() - last))
             if wait > 0:
                 if session_id not in self._pending:
-                    timer = threading.Timer(wait, self._redraw_due, args=(session_id,))
-                    timer.daemon = True
-                    self._pending[session_id] = timer
-                    timer.start()
+                    self._later(session_id, wait)
                 return
             self._running += 1
         self._redraw_now(session_id)
+
+    def _later(self, session_id: int, wait: float) -> None:
+        """Redraw this meetup's message in `wait` seconds (the caller holds the lock)."""
+        timer = threading.Timer(wait, self._redraw_due, args=(session_id,))
+        timer.daemon = True
+        self._pending[session_id] = timer
+        timer.start()
 
     def _redraw_due(self, session_id: int) -> None:
         with self._lock:
@@ -223,10 +227,7 @@ class MeetupRunner:
             last = self._drawn_at.get(session_id)
             early = self.redraw_delay - (time.monotonic() - last) if last is not None else 0
             if early > 0:  # a redraw running when this was asked for finished since: wait on
-                timer = threading.Timer(early, self._redraw_due, args=(session_id,))
-                timer.daemon = True
-                self._pending[session_id] = timer
-                timer.start()
+                self._later(session_id, early)
                 return
             self._running += 1
         self._redraw_now(session_id)
