@@ -287,12 +287,19 @@ def serve(host: str, port: int | None) -> None:
 )
 @click.option("--port", type=int, default=8765, show_default=True, help="0 picks a free port.")
 @click.option(
+    "--socket-port",
+    type=int,
+    default=8766,
+    show_default=True,
+    help="The page's WebSocket listens here; 0 picks a free port.",
+)
+@click.option(
     "--state-dir",
     type=click.Path(path_type=Path),
     default=None,
     help="Where its own SQLite store lives, afresh each time [default: <state dir>/sandbox].",
 )
-def sandbox(host: str, port: int, state_dir: Path | None) -> None:
+def sandbox(host: str, port: int, socket_port: int, state_dir: Path | None) -> None:
     """Try the whole bot in a browser, without Slack: the real app behind a local Slack-like page.
 
     No token, secret or network: the Slack Web API is played in the process. Act as a
@@ -304,7 +311,7 @@ def sandbox(host: str, port: int, state_dir: Path | None) -> None:
     settings = sandbox_settings(settings, state_dir or settings.state_dir / "sandbox")
     _logging(settings)
     try:
-        box = Sandbox(settings, host, port).start()
+        box = Sandbox(settings, host, port, socket_port).start()
     except (ConfigError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"The sandbox is at {box.url}/ (Ctrl-C stops it)")

@@ -1,9 +1,10 @@
 """The sandbox process: the real bot (Bot.start, as `wgbot serve` starts it) on an embedded
 SQLite store of its own, with Slack's Web API played in process, behind a local page.
 
-One HTTP server holds it all: the page and its JSON routes under /sandbox/, the Web API and
-response URLs the app's clients call (/api/, /response/), and the app's own /slack/events
-handler, which the page's actions reach signed as Slack signs them.
+One HTTP server holds the page and its state (/sandbox/state), the Web API and response URLs
+the app's clients call (/api/, /response/), and the app's own /slack/events handler, which the
+page's actions reach signed as Slack signs them. What a person does on the page, and what
+changes for them, travels on the page's WebSocket (bot/sandbox/live.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from waitress import create_server, wasyncore
 
@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.runtime.process import Bot
 from bot.sandbox.clock import MovableClock
 from bot.sandbox.deliver import Deliver
+from bot.sandbox.live import Live
 from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, PEOPLE, TEAM, Person, dm_of
 from bot.sandbox.web_api import API, RESPONSE, WebApi
 from bot.sandbox.workspace import Workspace
@@ -40,9 +41,7 @@ SCHEDULE = (
     "schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h votes 3 "
     "link https://zoom.us/j/1234567890"
 )
-POLL_SECONDS = 20.0  # how long a page's request for changes waits for one
-# each open page holds a thread in its long poll; the rest answer what it does
-THREADS = 24
+THREADS = 8  # the page, its state and the app's own Web API calls; pages talk on their socket
 STEPS = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1)}
 
 
@@ -65,7 +64,9 @@ def sandbox_settings(base: Settings, state_dir: Path) -> Settings:
 
 
 class Sandbox:
-    def __init__(self, settings: Settings, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, settings: Settings, host: str = "127.0.0.1", port: int = 0, socket_port: int = 0
+    ) -> None:
         self.workspace = Workspace()
         self.api = WebApi(self.workspace)
         self.clock = MovableClock()
@@ -77,6 +78,7 @@ class Sandbox:
             self.wsgi, host=host, port=port, threads=THREADS, ident="wgbot-sandbox"
         )
         self.url = f"http://{host}:{self.server.effective_port}"
+        self.live = Live(self.workspace, self.handle, host, socket_port, self.server.effective_port)
         self.api.base_url = self.url
         # the lean-coffee calendar feed is served here too, so /coffee and the welcome offer it
         self.settings = settings.model_copy(
@@ -95,6 +97,7 @@ class Sandbox:
             stale.unlink()
         self._thread = threading.Thread(target=self.server.run, name="sandbox-http", daemon=True)
         self._thread.start()
+        self.live.start()
         bot = Bot.start(self.settings, now=self.clock)
         self._bot = bot
         self._handler = wsgi_app(
@@ -137,7 +140,7 @@ class Sandbox:
     def stop(self) -> None:
         if self._bot is not None:
             self._bot.stop()
-        self.workspace.notice("The sandbox has stopped.")  # wakes the pages' long polls
+        self.live.stop()  # each page sees its socket close and says the sandbox has gone
         # ends the server's loop from its own thread: closing every channel empties its map
         try:
             self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
@@ -161,28 +164,13 @@ class Sandbox:
             return _static(start_response, "index.html")
         if path.startswith("/static/"):
             return _static(start_response, path.removeprefix("/static/"))
-        if path.startswith("/sandbox/"):
-            try:
-                answer = self.route(path.removeprefix("/sandbox/"), environ)
-            except LookupError as exc:
-                return _json(start_response, {"error": str(exc)}, "404 Not Found")
-            except ValueError as exc:
-                return _json(start_response, {"error": str(exc)}, "400 Bad Request")
-            return _json(start_response, answer)
+        if path == "/sandbox/state":
+            return _json(start_response, self.state())
         return _json(start_response, {"error": "not found"}, "404 Not Found")
 
-    def route(self, name: str, environ: dict[str, Any]) -> dict[str, Any]:
-        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        if name == "state":
-            return self.state()
-        if name == "changes":
-            since = int(query.get("since", "0"))
-            self.workspace.wait(since, min(float(query.get("wait", POLL_SECONDS)), 30.0))
-            return self.workspace.changes(self.person(query.get("as", "")).id, since)
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
-        if not isinstance(body, dict):
-            raise ValueError("a JSON object, please")
+    def handle(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Do what a person did on the page (the page's socket brings it here). LookupError:
+        nobody or nothing of that name; ValueError: a request the page should not send."""
         deliver = self.deliver
         if deliver is None:
             raise LookupError("still starting")
@@ -194,10 +182,8 @@ class Sandbox:
                 deliver.command(person, channel, text)
             elif text:
                 deliver.message(person, channel, text)
-            answer: dict[str, Any] = {"ok": True, "ack_seconds": deliver.last_ack_seconds}
-            if "since" in body:  # what the command changed, drawn without waiting for a poll
-                answer["changes"] = self.workspace.changes(person.id, int(body["since"]))
-            return answer
+            # what it changed reaches the page on its own, the moment it is posted
+            return {"ok": True, "ack_seconds": deliver.last_ack_seconds}
         if name == "action":
             deliver.action(
                 person,
@@ -270,6 +256,7 @@ class Sandbox:
             "now": self.clock().isoformat(),
             "offset_hours": self.clock.offset.total_seconds() / 3600,
             "seq": self.workspace.seq,
+            "socket": {"port": self.live.port},
         }
 
 

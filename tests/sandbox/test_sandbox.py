@@ -15,6 +15,8 @@ from click.testing import CliRunner
 from icalendar import Calendar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from bot.cli import main
 from bot.config import IsolatedSettings
@@ -33,21 +35,26 @@ def box(tmp_path: Path) -> Iterator[Sandbox]:
     sandbox.stop()
 
 
+def ask(box: Sandbox, route: str, body: dict[str, Any]) -> dict[str, Any]:
+    """One request on a page's socket, as the page sends it; its answer, or its error."""
+    with connect(f"ws://127.0.0.1:{box.live.port}/", origin=Origin(box.url)) as page:
+        page.send(json.dumps({"id": 1, "route": route, "body": body}))
+        reply: dict[str, Any] = json.loads(page.recv(timeout=30))
+    assert reply["id"] == 1
+    return reply
+
+
 def changes(box: Sandbox, person: str, since: int = 0) -> dict[str, Any]:
-    with urlopen(f"{box.url}/sandbox/changes?as={person}&since={since}&wait=0") as answer:
-        result: dict[str, Any] = json.load(answer)
-        return result
+    result: dict[str, Any] = ask(box, "follow", {"as": person, "since": since})["answer"]
+    return result
 
 
 def act(box: Sandbox, route: str, **body: Any) -> dict[str, Any]:
-    request = Request(
-        f"{box.url}/sandbox/{route}",
-        json.dumps(body).encode(),
-        {"Content-Type": "application/json"},
-    )
-    with urlopen(request) as answer:
-        result: dict[str, Any] = json.load(answer)
-        return result
+    reply = ask(box, route, body)
+    if "error" in reply:
+        raise ValueError(f"{reply['status']}: {reply['error']}")
+    result: dict[str, Any] = reply["answer"]
+    return result
 
 
 def texts(box: Sandbox, person: str, channel: str = CHANNEL) -> list[str]:

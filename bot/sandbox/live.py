@@ -1,0 +1,177 @@
+"""The page's line to the sandbox: one WebSocket per open page, beside the HTTP server.
+
+Everything a person does travels on it as a request with an id, answered with the same id;
+what changes for the person the page follows is pushed the moment it is posted. A browser's
+fetch to this machine costs a few milliseconds of its own; a message on an open socket costs
+a fraction of one, so the page draws an answer about as fast as the app gives it.
+
+    page -> sandbox   {"id": 7, "route": "command", "body": {"as": "U1", "text": "/talks"}}
+    sandbox -> page   {"id": 7, "answer": {...}}  or  {"id": 7, "error": "...", "status": 400}
+    sandbox -> page   {"as": "U1", "changes": {...}}   (after a "follow" request)
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from websockets.datastructures import Headers
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+from websockets.sync.server import Server, ServerConnection, serve
+
+from bot.sandbox.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+Route = Callable[[str, dict[str, Any]], dict[str, Any]]
+IDLE_CHECK = 1.0  # seconds: how soon a follower notices its page has gone
+
+
+class Live:
+    """The socket server: requests go to `route(name, body)`; "follow" starts the pushes."""
+
+    def __init__(self, workspace: Workspace, route: Route, host: str, port: int, page_port: int):
+        self.workspace, self.route, self.page_port = workspace, route, int(page_port)
+        self.server: Server = serve(
+            self._serve,
+            host,
+            port,
+            process_request=self._same_origin,
+            compression=None,  # a page on this machine: deflating costs more than it saves
+            max_size=256 * 1024,  # a person's request is small
+        )
+        self.port: int = self.server.socket.getsockname()[1]
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="sandbox-live", daemon=True
+        )
+
+    def start(self) -> Live:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()  # closes every page's socket; their followers end with them
+        self._thread.join(5)
+
+    def _same_origin(self, _conn: ServerConnection, request: Request) -> Response | None:
+        """Only the sandbox's own page may drive it: another site open in the same browser
+        could otherwise act as anyone here."""
+        origin = urlsplit(request.headers.get("Origin", ""))
+        if origin.scheme == "http" and origin.port == self.page_port:
+            return None
+        body = b"only the sandbox's page may connect\n"
+        headers = Headers([("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return Response(403, "Forbidden", headers, body)
+
+    def _serve(self, conn: ServerConnection) -> None:
+        page = _Page(conn, self.workspace)
+        try:
+            for raw in conn:
+                answer = self._answer(page, raw)
+                # what the request changed goes out from this thread, before its answer: the
+                # page draws it without waiting for its follower to wake and take a turn
+                page.catch_up()
+                page.send(answer)
+        except ConnectionClosed:
+            pass
+        finally:
+            page.closed.set()
+
+    def _answer(self, page: _Page, raw: str | bytes) -> dict[str, Any]:
+        try:
+            request = json.loads(raw)
+            ask_id = request["id"]
+            name, body = str(request["route"]), request.get("body") or {}
+        except (ValueError, TypeError, KeyError):
+            return _refused(None, "a JSON object with an id and a route, please", 400)
+        if not isinstance(body, dict):
+            return _refused(ask_id, "the body is a JSON object, please", 400)
+        try:
+            if name == "follow":
+                answer = page.follow(str(body.get("as", "")), _count(body.get("since")))
+            else:
+                answer = self.route(name, body)
+        except KeyError as exc:
+            return _refused(ask_id, f"{_reason(exc)} is missing", 400)
+        except LookupError as exc:
+            return _refused(ask_id, _reason(exc), 404)
+        except (ValueError, TypeError) as exc:
+            return _refused(ask_id, _reason(exc), 400)
+        except Exception:
+            log.exception("the sandbox could not do %r", name)
+            return _refused(ask_id, "that went wrong in the sandbox; see its log", 500)
+        return {"id": ask_id, "answer": answer}
+
+
+class _Page:
+    """One open page: whom it follows, and what it has been sent of their changes."""
+
+    def __init__(self, conn: ServerConnection, workspace: Workspace) -> None:
+        self.conn, self.workspace = conn, workspace
+        self.closed = threading.Event()
+        self._lock = threading.Lock()  # one sender at a time, and a consistent follow
+        self._person = ""
+        self._since = 0
+        self._pusher: threading.Thread | None = None
+
+    def send(self, message: dict[str, Any]) -> None:
+        with self._lock:
+            self.conn.send(json.dumps(message))
+
+    def follow(self, person: str, since: int) -> dict[str, Any]:
+        """What changed for `person` after `since`, and from now on each change as it comes."""
+        if self.workspace.person(person) is None:
+            raise LookupError(f"nobody is called {person!r} here")
+        with self._lock:
+            changes = self.workspace.changes(person, since)
+            self._person, self._since = person, changes["seq"]
+        if self._pusher is None:
+            self._pusher = threading.Thread(target=self._push, name="sandbox-push", daemon=True)
+            self._pusher.start()
+        return changes
+
+    def catch_up(self) -> None:
+        """Send what changed for the followed person since the last send, if anything did."""
+        with self._lock:
+            person, since = self._person, self._since
+            if not person or self.workspace.seq <= since:
+                return
+            changes = self.workspace.changes(person, since)
+            self._since = changes["seq"]
+            if _shows_something(changes):
+                self.conn.send(json.dumps({"as": person, "changes": changes}))
+
+    def _push(self) -> None:
+        """Each change as it comes, whoever made it (the app's after-ack work, the clock)."""
+        try:
+            while not self.closed.is_set():
+                self.workspace.wait(self._since, IDLE_CHECK)
+                self.catch_up()
+        except ConnectionClosed:
+            pass
+
+
+def _refused(ask_id: Any, reason: str, status: int) -> dict[str, Any]:
+    return {"id": ask_id, "error": reason, "status": status}
+
+
+def _shows_something(changes: dict[str, Any]) -> bool:
+    return bool(
+        changes["messages"] or changes["notices"] or "modals" in changes or "home" in changes
+    )
+
+
+def _count(value: Any) -> int:
+    try:
+        return max(0, int(value or 0))
+    except (TypeError, ValueError):
+        raise ValueError("since is a count of changes") from None
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc.args[0]) if exc.args else type(exc).__name__
