@@ -30,7 +30,10 @@ const sandbox = (() => {
         line.asked.clear();
         if (wasOpen) notice("The connection to the sandbox closed; trying again every second.");
         resolve(null);
-        setTimeout(() => connect().then((again) => { if (again) follow(); }), 1000);
+        // a restarted sandbox counts its changes afresh: draw everything again from its state
+        setTimeout(() => connect().then(async (again) => {
+          if (again) { await loadState(); become(S.me); }
+        }), 1000);
       };
     });
     return line.open;
@@ -81,7 +84,8 @@ const sandbox = (() => {
     S.offsetMs = new Date(state.now) - Date.now();
     BlockKit.configure({ names: S.names, channels: { [state.channel.id]: state.channel.name }, now: sandboxNow });
     const select = $("#person");
-    const keep = S.me || (state.people.find((p) => p.role === "member") || state.people[0]).id;
+    const known = state.people.some((p) => p.id === S.me);
+    const keep = known ? S.me : (state.people.find((p) => p.role === "member") || state.people[0]).id;
     select.innerHTML = state.people.map((p) =>
       `<option value="${BlockKit.esc(p.id)}">${BlockKit.esc(p.name)} (${BlockKit.esc(p.role)}${p.joined ? "" : ", not joined yet"})</option>`).join("");
     select.value = keep;
