@@ -91,7 +91,7 @@ class Served:
 def answer_times(
     driver: webdriver.Chrome, served: Served, command: str, rounds: int
 ) -> list[float]:
-    ratios, pages, bots, painted, inside = [], [], [], [], []
+    ratios, pages, bots, painted, inside, arrived = [], [], [], [], [], []
     for n in range(rounds + 3):  # the first three warm up
         driver.find_element(By.ID, "compose").send_keys(command)
         done = driver.execute_async_script(
@@ -104,6 +104,7 @@ def answer_times(
         )
         page_ms = done["drawn"] - done["sent"]
         painted.append(done["painted"] - done["sent"])
+        arrived.append(done["received"] - done["sent"])
         inside.append(done["ack_seconds"] * 1000)
         bot_ms = served.ask(command)
         if n >= 3:
@@ -115,7 +116,8 @@ def answer_times(
             driver.execute_script("document.getElementById('messages').replaceChildren()")
     print(
         f"{command}: page (Enter to drawn) median {statistics.median(pages):.1f} ms, "
-        f"p90 {sorted(pages)[int(len(pages) * 0.9)]:.1f} ms (to painted, on the next frame: "
+        f"p90 {sorted(pages)[int(len(pages) * 0.9)]:.1f} ms (the answer reached the page after "
+        f"{statistics.median(arrived[3:]):.1f} ms; to painted, on the next frame: "
         f"{statistics.median(painted[3:]):.1f} ms); the bot's own answer over HTTP median "
         f"{statistics.median(bots):.1f} ms (inside its handler alone "
         f"{statistics.median(inside[3:]):.1f} ms); ratio median "

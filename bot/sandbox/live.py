@@ -7,11 +7,12 @@ a fraction of one, so the page draws an answer about as fast as the app gives it
 
     page -> sandbox   {"id": 7, "route": "command", "body": {"as": "U1", "text": "/talks"}}
     sandbox -> page   {"id": 7, "answer": {...}}  or  {"id": 7, "error": "...", "status": 400}
-    sandbox -> page   {"as": "U1", "changes": {...}}   (after a "follow" request)
+    sandbox -> page   {"as": "U1", "changes": {...}}   (after a "follow" request, as they come)
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -29,7 +30,6 @@ from bot.sandbox.workspace import Workspace
 log = logging.getLogger(__name__)
 
 Route = Callable[[str, dict[str, Any]], dict[str, Any]]
-IDLE_CHECK = 1.0  # seconds: how soon a follower notices its page has gone
 
 
 class Live:
@@ -70,17 +70,16 @@ class Live:
 
     def _serve(self, conn: ServerConnection) -> None:
         page = _Page(conn, self.workspace)
+        # every change reaches the page from the thread that made it, the moment it is whole:
+        # a request's own changes go out before its answer, with no thread to wake between
+        self.workspace.listen(page.catch_up)
         try:
             for raw in conn:
-                answer = self._answer(page, raw)
-                # what the request changed goes out from this thread, before its answer: the
-                # page draws it without waiting for its follower to wake and take a turn
-                page.catch_up()
-                page.send(answer)
+                page.send(self._answer(page, raw))
         except ConnectionClosed:
             pass
         finally:
-            page.closed.set()
+            self.workspace.unlisten(page.catch_up)
 
     def _answer(self, page: _Page, raw: str | bytes) -> dict[str, Any]:
         try:
@@ -113,11 +112,9 @@ class _Page:
 
     def __init__(self, conn: ServerConnection, workspace: Workspace) -> None:
         self.conn, self.workspace = conn, workspace
-        self.closed = threading.Event()
         self._lock = threading.Lock()  # one sender at a time, and a consistent follow
         self._person = ""
         self._since = 0
-        self._pusher: threading.Thread | None = None
 
     def send(self, message: dict[str, Any]) -> None:
         with self._lock:
@@ -130,9 +127,6 @@ class _Page:
         with self._lock:
             changes = self.workspace.changes(person, since)
             self._person, self._since = person, changes["seq"]
-        if self._pusher is None:
-            self._pusher = threading.Thread(target=self._push, name="sandbox-push", daemon=True)
-            self._pusher.start()
         return changes
 
     def catch_up(self) -> None:
@@ -144,16 +138,9 @@ class _Page:
             changes = self.workspace.changes(person, since)
             self._since = changes["seq"]
             if _shows_something(changes):
-                self.conn.send(json.dumps({"as": person, "changes": changes}))
-
-    def _push(self) -> None:
-        """Each change as it comes, whoever made it (the app's after-ack work, the clock)."""
-        try:
-            while not self.closed.is_set():
-                self.workspace.wait(self._since, IDLE_CHECK)
-                self.catch_up()
-        except ConnectionClosed:
-            pass
+                # a page that has gone is not told: its handler stops listening
+                with contextlib.suppress(ConnectionClosed):
+                    self.conn.send(json.dumps({"as": person, "changes": changes}))
 
 
 def _refused(ask_id: Any, reason: str, status: int) -> dict[str, Any]:

@@ -5,12 +5,17 @@ and each person's App Home, with a change counter the page follows to redraw onl
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.sandbox.people import PEOPLE, THE_BOT, Person
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -75,8 +80,32 @@ class Workspace:
     seq: int = 0
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _listeners: list[Callable[[], None]] = field(default_factory=list)
 
     # ---- changes -------------------------------------------------------------------------
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after each change, on the thread that made it, once the change is
+        whole: an open page is sent what changed without a thread of its own to wake."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def unlisten(self, listener: Callable[[], None]) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        with self._lock:
+            before = self.seq
+            yield
+            listeners = list(self._listeners) if self.seq != before else []
+        for listener in listeners:  # outside the lock: a listener reads the changes
+            try:
+                listener()
+            except Exception:
+                log.exception("a page could not be told of a change")
+
     def _touch(self) -> int:
         self.seq += 1
         self._lock.notify_all()
@@ -113,7 +142,7 @@ class Workspace:
         return {**v.view, "id": v.id, "hash": v.hash, "seq": v.seq}
 
     def notice(self, text: str, user: str | None = None) -> None:
-        with self._lock:
+        with self._changing():
             self.notices.append(Notice(user, text, self._touch()))
 
     # ---- people --------------------------------------------------------------------------
@@ -121,7 +150,7 @@ class Workspace:
         return self.people.get(user_id)
 
     def add_person(self, person: Person) -> None:
-        with self._lock:
+        with self._changing():
             self.people[person.id] = person
             self._touch()
 
@@ -143,7 +172,7 @@ class Workspace:
         blocks: list[dict[str, Any]] | None,
         visible_to: str | None = None,
     ) -> Message:
-        with self._lock:
+        with self._changing():
             message = Message(channel, self._next_ts(), user, text, blocks, visible_to)
             message.seq = self._touch()
             self.messages[(channel, message.ts)] = message
@@ -161,7 +190,7 @@ class Workspace:
     def update(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None
     ) -> Message | None:
-        with self._lock:
+        with self._changing():
             message = self.messages.get((channel, ts))
             if message is None or message.deleted:
                 return None
@@ -172,12 +201,12 @@ class Workspace:
 
     def refuse(self, message: Message, problems: list[str]) -> None:
         """A message Slack would have refused: the page shows that, and why, in its place."""
-        with self._lock:
+        with self._changing():
             message.refused = problems
             message.seq = self._touch()
 
     def delete(self, channel: str, ts: str) -> bool:
-        with self._lock:
+        with self._changing():
             message = self.messages.get((channel, ts))
             if message is None or message.deleted:
                 return False
@@ -193,7 +222,7 @@ class Workspace:
         return made
 
     def open_modal(self, user: str, view: dict[str, Any], *, push: bool) -> View:
-        with self._lock:
+        with self._changing():
             made = self._new_view(user, "modal", view)
             stack = self.modals.setdefault(user, [])
             if not push:
@@ -203,7 +232,7 @@ class Workspace:
             return made
 
     def update_view(self, view_id: str, view: dict[str, Any]) -> View | None:
-        with self._lock:
+        with self._changing():
             found = self.views.get(view_id)
             if found is None:
                 return None
@@ -222,7 +251,7 @@ class Workspace:
             )
 
     def close_modals(self, user: str, *, top_only: bool = False) -> None:
-        with self._lock:
+        with self._changing():
             stack = self.modals.get(user, [])
             if top_only and stack:
                 stack.pop()
@@ -231,7 +260,7 @@ class Workspace:
             self.modal_seq[user] = self._touch()
 
     def publish_home(self, user: str, view: dict[str, Any]) -> View:
-        with self._lock:
+        with self._changing():
             found = self.views.get(self.homes.get(user, ""))
             if found is None:
                 found = self._new_view(user, "home", view)
