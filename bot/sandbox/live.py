@@ -75,13 +75,16 @@ class Live:
         self.workspace.listen(page.catch_up)
         try:
             for raw in conn:
-                page.send(self._answer(page, raw))
+                reply = self._answer(page, raw)
+                if reply is not None:
+                    page.send(reply)
         except ConnectionClosed:
             pass
         finally:
             self.workspace.unlisten(page.catch_up)
 
-    def _answer(self, page: _Page, raw: str | bytes) -> dict[str, Any]:
+    def _answer(self, page: _Page, raw: str | bytes) -> dict[str, Any] | None:
+        """The reply to one request, or None when it has been sent already (a follow)."""
         try:
             request = json.loads(raw)
             ask_id = request["id"]
@@ -92,9 +95,9 @@ class Live:
             return _refused(ask_id, "the body is a JSON object, please", 400)
         try:
             if name == "follow":
-                answer = page.follow(str(body.get("as", "")), _count(body.get("since")))
-            else:
-                answer = self.route(name, body)
+                page.follow(ask_id, str(body.get("as", "")), _count(body.get("since")))
+                return None
+            answer = self.route(name, body)
         except KeyError as exc:
             return _refused(ask_id, f"{_reason(exc)} is missing", 400)
         except LookupError as exc:
@@ -120,14 +123,17 @@ class _Page:
         with self._lock:
             self.conn.send(json.dumps(message))
 
-    def follow(self, person: str, since: int) -> dict[str, Any]:
-        """What changed for `person` after `since`, and from now on each change as it comes."""
+    def follow(self, ask_id: Any, person: str, since: int) -> None:
+        """Answer with what changed for `person` after `since`, and from then on send each
+        change as it comes. The answer goes out under the same lock that orders the pushes, so
+        no later change can reach the page before it (the page drops what is older than what
+        it has drawn)."""
         if self.workspace.person(person) is None:
             raise LookupError(f"nobody is called {person!r} here")
         with self._lock:
             changes = self.workspace.changes(person, since)
             self._person, self._since = person, changes["seq"]
-        return changes
+            self.conn.send(json.dumps({"id": ask_id, "answer": changes}))
 
     def catch_up(self) -> None:
         """Send what changed for the followed person since the last send, if anything did."""

@@ -5,6 +5,7 @@ stays open."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +16,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
 
-from bot.sandbox.people import CHANNEL
+from bot.sandbox.people import BOT, CHANNEL
 from bot.sandbox.server import Sandbox
 
 WAIT = 30.0  # a ceiling for a loaded machine: each recv returns as soon as a message comes
@@ -106,6 +107,36 @@ def test_switching_person_follows_the_new_one_from_the_start(sandbox: Sandbox) -
     assert any(t.startswith("Lean coffee here") for t in texts)  # from the very start
     assert not any("14 talks" in t for t in texts)  # the member's private answer is theirs
     assert pushed and all(p["as"] == "UORGANISER" for p in pushed)
+
+
+def test_a_follow_is_answered_before_any_later_change_reaches_the_page(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page drops changes older than what it has drawn: were a later change pushed before
+    the follow's answer, the answer (and everything in it) would be dropped."""
+    workspace, original = sandbox.workspace, sandbox.workspace.changes
+    later: list[threading.Thread] = []
+
+    def changes_then_a_post(user: str, since: int) -> dict[str, Any]:
+        result = original(user, since)
+        if not later:  # the follow's own read: another thread changes the workspace now
+            seq = workspace.seq
+            poster = threading.Thread(
+                target=workspace.post, args=(CHANNEL, BOT, "a later change", None)
+            )
+            later.append(poster)
+            poster.start()
+            workspace.wait(seq, WAIT)  # made; its push is on its way
+        return result
+
+    monkeypatch.setattr(workspace, "changes", changes_then_a_post)
+    with page(sandbox) as conn:
+        request(conn, 1, "follow", {"as": "UMEMBER"})
+        first, second = receive(conn), receive(conn)
+    later[0].join(WAIT)
+    assert first["id"] == 1 and "a later change" not in json.dumps(first)
+    assert [m["text"] for m in second["changes"]["messages"]] == ["a later change"]
+    assert second["changes"]["seq"] > first["answer"]["seq"]
 
 
 def _asking(route: str, body: Any) -> str:
