@@ -75,6 +75,7 @@ def until_seen(box: Sandbox, person: str, channel: str, words: str) -> list[str]
 
 def test_it_listens_on_this_machine_only_and_needs_no_slack_settings(box: Sandbox) -> None:
     assert box.url.startswith("http://127.0.0.1:")
+    assert box.live.server.socket.getsockname()[0] == "127.0.0.1"  # the page's socket too
     assert box.settings.slack_api_url == box.url + "/api/"
     assert box.settings.db_url.startswith("sqlite:///") and "sandbox" in box.settings.db_url
     help_text = CliRunner().invoke(main, ["sandbox", "--help"]).output
