@@ -55,7 +55,7 @@ class Live:
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()  # closes every page's socket; their followers end with them
+        self.server.shutdown()  # closes every page's socket; each handler stops listening
         self._thread.join(5)
 
     def _same_origin(self, _conn: ServerConnection, request: Request) -> Response | None:

@@ -279,7 +279,6 @@ const sandbox = (() => {
       const command = { text, sent: performance.now(), drawn: null };
       S.lastCommand = command;
       const answer = await post("command", { channel: currentChannel(), text });
-      command.answered = performance.now();
       command.ack_seconds = answer.ack_seconds;
     });
     $("#person").addEventListener("change", (ev) => become(ev.target.value));
