@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from slack_sdk import WebClient
 
 from bot.onboarding.views import TICK
@@ -29,14 +30,19 @@ def test_talks_platform_day_shows_all_its_talks(page: Page) -> None:
     assert not answer.find_elements(By.CSS_SELECTOR, ".unsupported")
     page.save("channel-answer")
 
-    # the Details menu answers with one talk in full, with its Follow button
-    page.js(
-        "const s = arguments[0]; s.selectedIndex = 1; s.dispatchEvent(new Event('change',"
-        " {bubbles: true}));",
-        answer.find_element(By.CSS_SELECTOR, "select.bk-select"),
-    )
-    page.until(lambda d: [m for m in page.messages() if m.find_elements(
+    # the Details menu opens on a click, lists every talk, and answers with the one picked
+    menu = answer.find_element(By.CSS_SELECTOR, "button.bk-menu[data-action-id='talks_details']")
+    assert menu.text == "Details of a talk…" and not answer.find_elements(By.TAG_NAME, "option")
+    page.click(lambda: page.message_with("14 talks").find_element(By.CSS_SELECTOR, ".bk-menu"))
+    options = page.until(lambda d: page.message_with("14 talks").find_elements(
+        By.CSS_SELECTOR, ".bk-menu-list [role='option']"))  # fmt: skip
+    assert len(options) == 14
+    boosting = ".//*[@role='option'][starts-with(normalize-space(), 'Boosting Developer')]"
+    page.click(lambda: page.message_with("14 talks").find_element(By.XPATH, boosting))
+    details = page.until(lambda d: [m for m in page.messages() if m.find_elements(
         By.XPATH, ".//button[normalize-space()='Follow']")])  # fmt: skip
+    assert "Samantha Coffman" in details[-1].text and "Boosting Developer" in details[-1].text
+    assert not page.driver.find_elements(By.CSS_SELECTOR, ".bk-menu-list")  # closed once picked
 
     # More pages on in place; Share posts it for everyone and removes the private one
     page.click(
@@ -199,3 +205,57 @@ def test_a_page_of_200_messages_redraws_only_the_one_that_changed(page: Page) ->
     )
     redrawn, untouched, total = same
     assert redrawn == 1 and untouched == total - 1
+
+
+def test_a_menu_opens_on_a_click_and_holds_what_was_picked(page: Page) -> None:
+    client = WebClient(base_url=page.box.url + "/api/", token="xoxb-sandbox")
+    first = {"text": {"type": "plain_text", "text": "Berlin <3"}, "value": "ber"}
+    groups = [
+        {"label": {"type": "plain_text", "text": "Europe"}, "options": [
+            first, {"text": {"type": "plain_text", "text": "London"}, "value": "lon"}]},
+        {"label": {"type": "plain_text", "text": "Americas"}, "options": [
+            {"text": {"type": "plain_text", "text": "Toronto"}, "value": "yyz"}]},
+    ]  # fmt: skip
+    blocks = [
+        {"type": "section", "block_id": "where", "text": {"type": "mrkdwn", "text": "Where?"},
+         "accessory": {"type": "static_select", "action_id": "city", "option_groups": groups,
+                       "initial_option": first}},
+    ]  # fmt: skip
+    client.chat_postMessage(channel=CHANNEL, text="where", blocks=blocks)
+    page.open("UMEMBER")
+    shown = page.message_with("Where?")
+    menu = shown.find_element(By.CSS_SELECTOR, ".bk-menu")
+    assert menu.text == "Berlin <3"  # the initial option, shown literally
+    menu.click()
+    listed = shown.find_element(By.CSS_SELECTOR, ".bk-menu-list")
+    groups_shown = [g.text for g in listed.find_elements(By.CSS_SELECTOR, ".bk-option-group")]
+    assert groups_shown == ["Europe", "Americas"]
+    options = listed.find_elements(By.CSS_SELECTOR, "[role='option']")
+    assert [o.text for o in options] == ["Berlin <3", "London", "Toronto"]
+    assert [o.get_attribute("aria-selected") for o in options] == ["true", "false", "false"]
+    assert menu.get_attribute("aria-expanded") == "true"
+
+    # Escape closes it, and so does a second click; nothing was picked
+    page.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
+    assert not shown.find_elements(By.CSS_SELECTOR, ".bk-menu-list")
+    menu.click()
+    menu.click()
+    assert not shown.find_elements(By.CSS_SELECTOR, ".bk-menu-list")
+    assert menu.get_attribute("aria-expanded") == "false"
+
+    # what a pick sends is Slack's shape: the option itself, in the action and in the state
+    # (kept on the page: the app has no listener for this made-up menu)
+    page.js(
+        "window.sent = []; const real = WebSocket.prototype.send;"
+        "WebSocket.prototype.send = function (d) { const r = JSON.parse(d);"
+        "  if (r.route === 'action') window.sent.push(r); else real.call(this, d); };"
+    )
+    menu.click()
+    shown.find_element(By.XPATH, ".//*[@role='option'][normalize-space()='Toronto']").click()
+    body = page.until(lambda d: page.js("return window.sent"))[0]["body"]
+    toronto = {"text": {"type": "plain_text", "text": "Toronto"}, "value": "yyz"}
+    assert body["action"] == {"action_id": "city", "block_id": "where", "type": "static_select",
+                              "selected_option": toronto}  # fmt: skip
+    assert body["state"] == {"where": {"city": {"type": "static_select",
+                                                "selected_option": toronto}}}  # fmt: skip
+    assert menu.text == "Toronto" and not shown.find_elements(By.CSS_SELECTOR, ".bk-menu-list")

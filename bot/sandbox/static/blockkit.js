@@ -177,9 +177,12 @@ const BlockKit = (() => {
       }
       case "static_select":
       case "overflow": {
-        const initial = el.initial_option ? [el.initial_option.value] : [];
-        const placeholder = el.type === "overflow" ? "⋯" : (el.placeholder ? el.placeholder.text : "Select an item");
-        return `<select class="bk-select" ${attrs(el, blockId)}><option value="" disabled${initial.length ? "" : " selected"}>${esc(placeholder)}</option>${optionsHtml(el, initial)}</select>`;
+        // drawn as Slack draws a menu: a button that opens its options when clicked. The
+        // options are built only then; fifteen <option>s cost a long answer a quarter of its draw
+        const chosen = el.initial_option ? ` data-selected="${esc(JSON.stringify(el.initial_option))}"` : "";
+        const choices = el.option_groups ? { option_groups: el.option_groups } : { options: el.options || [] };
+        const label = el.type === "overflow" ? "⋯" : el.initial_option ? el.initial_option.text.text : (el.placeholder ? el.placeholder.text : "Select an item");
+        return `<span class="bk-menu-wrap"><button type="button" class="bk-menu${el.type === "overflow" ? " overflow" : ""}" ${attrs(el, blockId)} aria-haspopup="listbox" aria-expanded="false" data-choices="${esc(JSON.stringify(choices))}"${chosen}>${esc(label)}</button></span>`;
       }
       case "multi_static_select": {
         const initial = (el.initial_options || []).map((o) => o.value);
@@ -251,10 +254,7 @@ const BlockKit = (() => {
       const type = node.dataset.type, blockId = node.dataset.blockId, actionId = node.dataset.actionId;
       let value = null;
       if (type === "plain_text_input") value = { type, value: node.value === "" ? null : node.value };
-      else if (type === "static_select") {
-        const o = node.selectedOptions[0];
-        value = { type, selected_option: o && o.value ? option(o) : null };
-      } else if (type === "multi_static_select") value = { type, selected_options: [...node.selectedOptions].map(option) };
+      else if (type === "static_select") value = { type, selected_option: chosen(node) }; else if (type === "multi_static_select") value = { type, selected_options: [...node.selectedOptions].map(option) };
       else if (type === "checkboxes") value = { type, selected_options: [...node.querySelectorAll("input:checked")].map(option) };
       else if (type === "radio_buttons") {
         const o = node.querySelector("input:checked");
@@ -269,6 +269,46 @@ const BlockKit = (() => {
     return { text: { type: "plain_text", text: node.dataset.text || node.textContent, emoji: true }, value: node.value };
   }
 
+  // ---- menus (static_select, overflow): opened on a click, as Slack opens them ----
+  const chosen = (menu) => (menu.dataset.selected ? JSON.parse(menu.dataset.selected) : null);
+
+  function closeMenus(except) {
+    document.querySelectorAll(".bk-menu-list").forEach((list) => {
+      if (list === except) return;
+      list.previousElementSibling.setAttribute("aria-expanded", "false");
+      list.remove();
+    });
+  }
+
+  function openMenu(menu) {
+    const open = menu.nextElementSibling;
+    closeMenus();
+    if (open) return; // a second click closes it
+    const choices = JSON.parse(menu.dataset.choices);
+    const picked = (chosen(menu) || {}).value;
+    const one = (o) => `<button type="button" role="option" class="bk-option" aria-selected="${o.value === picked}" data-option="${esc(JSON.stringify(o))}">${text(o.text)}${o.description ? `<span class="hint">${text(o.description)}</span>` : ""}</button>`;
+    const list = document.createElement("div");
+    list.className = "bk-menu-list";
+    list.setAttribute("role", "listbox");
+    list.innerHTML = choices.option_groups
+      ? choices.option_groups.map((g) => `<div class="bk-option-group">${text(g.label)}</div>${g.options.map(one).join("")}`).join("")
+      : choices.options.map(one).join("");
+    menu.after(list);
+    menu.setAttribute("aria-expanded", "true");
+    list.scrollIntoView({ block: "nearest" });
+  }
+
+  // an option picked: the menu shows it and holds it; returns the menu, whose action is due
+  function pick(optionNode) {
+    const list = optionNode.closest(".bk-menu-list");
+    const menu = list.previousElementSibling;
+    const o = JSON.parse(optionNode.dataset.option);
+    menu.dataset.selected = JSON.stringify(o);
+    if (menu.dataset.type !== "overflow") menu.textContent = o.text.text;
+    closeMenus();
+    return menu;
+  }
+
   // what one interaction sends as its actions[0]
   function action(node) {
     const base = { action_id: node.dataset.actionId, block_id: node.dataset.blockId, type: node.dataset.type };
@@ -276,12 +316,11 @@ const BlockKit = (() => {
       return { ...base, value: node.dataset.value || undefined, text: { type: "plain_text", text: node.textContent.replace(/ ↗$/, "") } };
     }
     if (node.dataset.type === "static_select" || node.dataset.type === "overflow") {
-      const o = node.selectedOptions[0];
-      return { ...base, selected_option: option(o) };
+      return { ...base, selected_option: chosen(node) };
     }
     if (node.dataset.type === "multi_static_select") return { ...base, selected_options: [...node.selectedOptions].map(option) };
     return base;
   }
 
-  return { configure, mrkdwn, text, blocks, block, element, state, action, esc, formatDate };
+  return { configure, mrkdwn, text, blocks, block, element, state, action, esc, formatDate, openMenu, closeMenus, pick };
 })();

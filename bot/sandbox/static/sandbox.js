@@ -262,12 +262,23 @@ const sandbox = (() => {
         else post("close", { view_id: modal.dataset.viewId });
         return;
       }
+      const menu = ev.target.closest("button.bk-menu");
+      if (menu) { BlockKit.openMenu(menu); return; }
+      const picked = ev.target.closest(".bk-option");
+      if (picked) {
+        const chosen = BlockKit.pick(picked);
+        // menus in messages and the Home act at once; in a modal only inside an actions block
+        if (!chosen.closest(".modal") || chosen.closest(".bk-actions, .bk-accessory")) interact(chosen);
+        return;
+      }
+      BlockKit.closeMenus(); // a click anywhere else closes an open menu, as in Slack
       const button = ev.target.closest("button.bk-button[data-action-id]");
       if (button) interact(button);
     });
+    document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") BlockKit.closeMenus(); });
     document.addEventListener("change", (ev) => {
       const select = ev.target.closest("select.bk-select[data-action-id]");
-      // selects in messages and the Home act at once; in a modal only inside an actions block
+      // a multi-select in a message or the Home acts at once; in a modal only in an actions block
       if (select && (!select.closest(".modal") || select.closest(".bk-actions, .bk-accessory"))) interact(select);
     });
     $("#composer").addEventListener("submit", async (ev) => {
