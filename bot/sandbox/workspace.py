@@ -71,6 +71,9 @@ class Notice:
 class Workspace:
     people: dict[str, Person] = field(default_factory=lambda: {p.id: p for p in (*PEOPLE, THE_BOT)})
     messages: dict[tuple[str, str], Message] = field(default_factory=dict)
+    # the same keys, the most recently changed last: what changed after a point is read from
+    # the end, so a page's update costs what changed, not the whole history
+    _latest: dict[tuple[str, str], None] = field(default_factory=dict)
     views: dict[str, View] = field(default_factory=dict)
     modals: dict[str, list[str]] = field(default_factory=dict)  # user -> view ids, top last
     modal_seq: dict[str, int] = field(default_factory=dict)
@@ -111,6 +114,12 @@ class Workspace:
         self._lock.notify_all()
         return self.seq
 
+    def _touch_message(self, message: Message) -> None:
+        message.seq = self._touch()
+        key = (message.channel, message.ts)
+        self._latest.pop(key, None)
+        self._latest[key] = None
+
     def wait(self, since: int, timeout: float) -> int:
         """Block until something changed after `since` (or the timeout); the current count."""
         with self._lock:
@@ -120,11 +129,13 @@ class Workspace:
     def changes(self, user: str, since: int) -> dict[str, Any]:
         """Everything this person would see that changed after `since`."""
         with self._lock:
-            messages = [
-                m.public()
-                for m in self.messages.values()
-                if m.seq > since and (m.visible_to in (None, user))
-            ]
+            messages = []
+            for key in reversed(self._latest):
+                m = self.messages[key]
+                if m.seq <= since:
+                    break
+                if m.visible_to in (None, user):
+                    messages.append(m.public())
             messages.sort(key=lambda m: m["ts"])
             out: dict[str, Any] = {"seq": self.seq, "messages": messages}
             if self.modal_seq.get(user, 0) > since:
@@ -132,9 +143,8 @@ class Workspace:
             home = self.views.get(self.homes.get(user, ""))
             if home is not None and home.seq > since:
                 out["home"] = self._view_json(home.id)
-            out["notices"] = [
-                n.text for n in self.notices if n.seq > since and n.user in (None, user)
-            ]
+            recent = itertools.takewhile(lambda n: n.seq > since, reversed(self.notices))
+            out["notices"] = [n.text for n in recent if n.user in (None, user)][::-1]
             return out
 
     def _view_json(self, view_id: str) -> dict[str, Any]:
@@ -174,8 +184,8 @@ class Workspace:
     ) -> Message:
         with self._changing():
             message = Message(channel, self._next_ts(), user, text, blocks, visible_to)
-            message.seq = self._touch()
             self.messages[(channel, message.ts)] = message
+            self._touch_message(message)
             return message
 
     def all_messages(self) -> list[Message]:
@@ -196,14 +206,14 @@ class Workspace:
                 return None
             message.text, message.blocks = text, blocks
             message.edited += 1
-            message.seq = self._touch()
+            self._touch_message(message)
             return message
 
     def refuse(self, message: Message, problems: list[str]) -> None:
         """A message Slack would have refused: the page shows that, and why, in its place."""
         with self._changing():
             message.refused = problems
-            message.seq = self._touch()
+            self._touch_message(message)
 
     def delete(self, channel: str, ts: str) -> bool:
         with self._changing():
@@ -211,7 +221,7 @@ class Workspace:
             if message is None or message.deleted:
                 return False
             message.deleted = True
-            message.seq = self._touch()
+            self._touch_message(message)
             return True
 
     # ---- views ---------------------------------------------------------------------------

@@ -259,3 +259,28 @@ def test_a_menu_opens_on_a_click_and_holds_what_was_picked(page: Page) -> None:
     assert body["state"] == {"where": {"city": {"type": "static_select",
                                                 "selected_option": toronto}}}  # fmt: skip
     assert menu.text == "Toronto" and not shown.find_elements(By.CSS_SELECTOR, ".bk-menu-list")
+
+
+def test_the_composer_empties_with_the_answer_and_keeps_what_was_typed_meanwhile(
+    page: Page,
+) -> None:
+    page.open("UMEMBER")
+    page.type("/talks platform-day")
+    page.message_with("14 talks")
+    page.until(lambda d: d.find_element(By.ID, "compose").get_attribute("value") == "")
+
+    # the box still holds the command while it is on its way (emptied with the answer's own
+    # frame); someone types the next one meanwhile: that stays in the box
+    page.js(
+        "const real = WebSocket.prototype.send;"
+        "WebSocket.prototype.send = function (d) { real.call(this, d);"
+        "  if (JSON.parse(d).route !== 'command') return;"
+        "  const box = document.getElementById('compose');"
+        "  window.whileSent = box.value; box.value = '/speakers abby';"
+        "  WebSocket.prototype.send = real; };"
+    )
+    page.type("/speakers whitney lee")
+    page.message_with("Whitney Lee")
+    page.until(lambda d: d.execute_script("return sandbox.lastCommand.ack_seconds !== undefined"))
+    assert page.js("return window.whileSent") == "/speakers whitney lee"
+    assert page.driver.find_element(By.ID, "compose").get_attribute("value") == "/speakers abby"

@@ -144,6 +144,7 @@ const sandbox = (() => {
     if (changes.messages && changes.messages.length && command && !command.drawn) {
       $("#messages").getBoundingClientRect(); // laid out: drawn, short of the next frame's paint
       command.drawn = performance.now();
+      command.clear();
       requestAnimationFrame(() => { command.painted = performance.now(); });
     }
   }
@@ -284,13 +285,22 @@ const sandbox = (() => {
     $("#composer").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const input = $("#compose");
-      const text = input.value.trim();
+      const typed = input.value, text = typed.trim();
       if (!text) return;
-      input.value = "";
       const command = { text, sent: performance.now(), drawn: null };
+      // The box is emptied with the answer's own frame, not one of its own just before: a
+      // frame drawn while the answer is on its way holds the answer up by as long as the
+      // answer took. Within 50 ms at the latest, and only if it holds what was sent, so
+      // nothing typed meanwhile is lost.
+      command.clear = () => {
+        command.clear = () => {};
+        if (input.value === typed) input.value = "";
+      };
+      setTimeout(() => command.clear(), 50);
       S.lastCommand = command;
       const answer = await post("command", { channel: currentChannel(), text });
       command.ack_seconds = answer.ack_seconds;
+      command.clear();
     });
     $("#person").addEventListener("change", (ev) => become(ev.target.value));
     $("#join").addEventListener("click", async () => {

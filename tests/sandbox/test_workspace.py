@@ -1,0 +1,64 @@
+"""What the sandbox's workspace tells a page has changed: read from the most recent change
+back, it must say exactly what a scan of everything would."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from bot.sandbox.workspace import Workspace
+
+
+def _scan(ws: Workspace, user: str, since: int) -> dict[str, Any]:
+    """What changed, the slow way: every message and notice looked at."""
+    messages = sorted(
+        (m.public() for m in ws.messages.values()
+         if m.seq > since and m.visible_to in (None, user)),
+        key=lambda m: m["ts"],
+    )  # fmt: skip
+    notices = [n.text for n in ws.notices if n.seq > since and n.user in (None, user)]
+    return {"messages": messages, "notices": notices}
+
+
+def test_an_update_to_an_old_message_is_all_that_changed_after_it() -> None:
+    ws = Workspace()
+    first = ws.post("C1", "UWGBOT", "one", None)
+    ws.post("C1", "UWGBOT", "two", None)
+    ws.post("C1", "UWGBOT", "for someone else", None, visible_to="UOTHER")
+    since = ws.seq
+    ws.update("C1", first.ts, "one, redrawn", None)
+    ws.notice("for everyone")
+    ws.notice("for someone else", user="UOTHER")
+    changed = ws.changes("UMEMBER", since)
+    assert [m["text"] for m in changed["messages"]] == ["one, redrawn"]
+    assert changed["notices"] == ["for everyone"]
+    everything = ws.changes("UMEMBER", 0)
+    assert [m["text"] for m in everything["messages"]] == ["one, redrawn", "two"]
+    assert ws.changes("UOTHER", since)["notices"] == ["for everyone", "for someone else"]
+
+
+def test_what_changed_matches_a_scan_of_everything_after_any_mix_of_changes() -> None:
+    ws, rng = Workspace(), random.Random(7)
+    people = ["UMEMBER", "UOTHER"]
+    for step in range(400):
+        posted = [m for m in ws.messages.values() if not m.deleted]
+        roll = rng.random()
+        if roll < 0.4 or not posted:
+            ws.post(rng.choice(["C1", "D1"]), "UWGBOT", f"m{step}", None,
+                    rng.choice([None, *people]))  # fmt: skip
+        elif roll < 0.7:
+            target = rng.choice(posted)
+            ws.update(target.channel, target.ts, f"u{step}", None)
+        elif roll < 0.8:
+            target = rng.choice(posted)
+            ws.delete(target.channel, target.ts)
+        elif roll < 0.9:
+            ws.refuse(rng.choice(posted), [f"r{step}"])
+        else:
+            ws.notice(f"n{step}", rng.choice([None, *people]))
+        for user in people:
+            since = rng.randrange(0, ws.seq + 1)
+            changed = ws.changes(user, since)
+            expected = _scan(ws, user, since)
+            assert changed["messages"] == expected["messages"], (step, user, since)
+            assert changed["notices"] == expected["notices"], (step, user, since)
