@@ -181,8 +181,8 @@ const BlockKit = (() => {
         // options are built only then; fifteen <option>s cost a long answer a quarter of its draw
         const chosen = el.initial_option ? ` data-selected="${esc(JSON.stringify(el.initial_option))}"` : "";
         const choices = el.option_groups ? { option_groups: el.option_groups } : { options: el.options || [] };
-        const label = el.type === "overflow" ? "⋯" : el.initial_option ? el.initial_option.text.text : (el.placeholder ? el.placeholder.text : "Select an item");
-        return `<span class="bk-menu-wrap"><button type="button" class="bk-menu${el.type === "overflow" ? " overflow" : ""}" ${attrs(el, blockId)} aria-haspopup="listbox" aria-expanded="false" data-choices="${esc(JSON.stringify(choices))}"${chosen}>${esc(label)}</button></span>`;
+        const label = el.type === "overflow" ? "⋯" : text(el.initial_option ? el.initial_option.text : el.placeholder || "Select an item");
+        return `<span class="bk-menu-wrap"><button type="button" class="bk-menu${el.type === "overflow" ? " overflow" : ""}" ${attrs(el, blockId)} aria-haspopup="listbox" aria-expanded="false" data-choices="${esc(JSON.stringify(choices))}"${chosen}>${label}</button></span>`;
       }
       case "multi_static_select": {
         const initial = (el.initial_options || []).map((o) => o.value);
@@ -304,7 +304,7 @@ const BlockKit = (() => {
     const menu = list.previousElementSibling;
     const o = JSON.parse(optionNode.dataset.option);
     menu.dataset.selected = JSON.stringify(o);
-    if (menu.dataset.type !== "overflow") menu.textContent = o.text.text;
+    if (menu.dataset.type !== "overflow") menu.innerHTML = text(o.text); // escaped, as drawn in the list
     closeMenus();
     return menu;
   }
