@@ -280,7 +280,8 @@ def test_the_composer_empties_with_the_answer_and_keeps_what_was_typed_meanwhile
         "  WebSocket.prototype.send = real; };"
     )
     page.type("/speakers whitney lee")
-    page.message_with("Whitney Lee")
+    # her answer, after the /talks one that names her too
+    page.until(lambda d: len([m for m in page.messages() if "Whitney Lee" in m.text]) >= 2)
     page.until(lambda d: d.execute_script("return sandbox.lastCommand.ack_seconds !== undefined"))
     assert page.js("return window.whileSent") == "/speakers whitney lee"
     assert page.driver.find_element(By.ID, "compose").get_attribute("value") == "/speakers abby"
