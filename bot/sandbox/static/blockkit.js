@@ -254,7 +254,8 @@ const BlockKit = (() => {
       const type = node.dataset.type, blockId = node.dataset.blockId, actionId = node.dataset.actionId;
       let value = null;
       if (type === "plain_text_input") value = { type, value: node.value === "" ? null : node.value };
-      else if (type === "static_select") value = { type, selected_option: chosen(node) }; else if (type === "multi_static_select") value = { type, selected_options: [...node.selectedOptions].map(option) };
+      else if (type === "static_select") value = { type, selected_option: chosen(node) };
+      else if (type === "multi_static_select") value = { type, selected_options: [...node.selectedOptions].map(option) };
       else if (type === "checkboxes") value = { type, selected_options: [...node.querySelectorAll("input:checked")].map(option) };
       else if (type === "radio_buttons") {
         const o = node.querySelector("input:checked");
@@ -272,9 +273,8 @@ const BlockKit = (() => {
   // ---- menus (static_select, overflow): opened on a click, as Slack opens them ----
   const chosen = (menu) => (menu.dataset.selected ? JSON.parse(menu.dataset.selected) : null);
 
-  function closeMenus(except) {
+  function closeMenus() {
     document.querySelectorAll(".bk-menu-list").forEach((list) => {
-      if (list === except) return;
       list.previousElementSibling.setAttribute("aria-expanded", "false");
       list.remove();
     });
