@@ -36,5 +36,6 @@ def render(blocks: list[dict[str, Any]]) -> str:
 
 
 def _label(element: dict[str, Any]) -> str:
-    """A button's text, or a menu's placeholder."""
+    """A button's text, or for a menu the text Block Kit's `placeholder` field gives it (what
+    Slack shows on a menu before anything is chosen)."""
     return (element.get("text") or element.get("placeholder") or {}).get("text", "")

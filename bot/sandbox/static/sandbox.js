@@ -252,6 +252,10 @@ const sandbox = (() => {
     }
   }
 
+  // a menu in a message or the Home acts when a choice is made; in a modal only inside an
+  // actions block or as an accessory (an input block's choice is sent with the submission)
+  const actsAtOnce = (menu) => !menu.closest(".modal") || Boolean(menu.closest(".bk-actions, .bk-accessory"));
+
   function wire() {
     document.addEventListener("click", (ev) => {
       const surface = ev.target.closest(".surface");
@@ -268,8 +272,7 @@ const sandbox = (() => {
       const picked = ev.target.closest(".bk-option");
       if (picked) {
         const chosen = BlockKit.pick(picked);
-        // menus in messages and the Home act at once; in a modal only inside an actions block
-        if (!chosen.closest(".modal") || chosen.closest(".bk-actions, .bk-accessory")) interact(chosen);
+        if (actsAtOnce(chosen)) interact(chosen);
         return;
       }
       BlockKit.closeMenus(); // a click anywhere else closes an open menu, as in Slack
@@ -279,8 +282,7 @@ const sandbox = (() => {
     document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") BlockKit.closeMenus(); });
     document.addEventListener("change", (ev) => {
       const select = ev.target.closest("select.bk-select[data-action-id]");
-      // a multi-select in a message or the Home acts at once; in a modal only in an actions block
-      if (select && (!select.closest(".modal") || select.closest(".bk-actions, .bk-accessory"))) interact(select);
+      if (select && actsAtOnce(select)) interact(select);
     });
     $("#composer").addEventListener("submit", async (ev) => {
       ev.preventDefault();
