@@ -19,7 +19,8 @@ from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import SIGNING_SECRET
 from tests.talks.test_listeners import run_command
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def talks_text(app, text: str) -> str:
@@ -54,11 +55,12 @@ def test_every_app_home_example_finds_talks(app, seeded, settings):
         assert finds_talks(app, example), example
 
 
-def test_every_readme_example_finds_talks(app):
-    readme = README.read_text(encoding="utf-8")
+def test_every_example_in_the_docs_finds_talks(app):
+    readme = "\n".join(page.read_text(encoding="utf-8") for page in DOCS)
     examples = set(re.findall(r"`(/(?:talks|speakers) [^`<]+)`", readme))
     examples |= set(re.findall(r'wgbot ask "(/(?:talks|speakers) [^"]+)"', readme))
-    examples -= {"/talks help", "/talks ..."}  # the catalog's own listing, a placeholder
+    # the catalog's own listing, and placeholders
+    examples -= {"/talks help", "/talks ...", "/speakers ..."}
     assert len(examples) >= 10
     for example in sorted(examples):
         assert finds_talks(app, example), example
