@@ -60,7 +60,7 @@ def ask(question: str) -> None:
 
 
 @main.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, metavar="FILE_OR_URL...")
 @click.option(
     "--event",
     "conference",
@@ -80,20 +80,21 @@ def ask(question: str) -> None:
     help="Post what changed to this channel (an id like C0123, or #name); needs SLACK_BOT_TOKEN.",
 )
 def import_(
-    files: tuple[Path, ...],
+    files: tuple[str, ...],
     conference: str | None,
     timezone: str | None,
     dry_run: bool,
     announce: str | None,
 ) -> None:
-    """Load schedule files into the store; re-importing is safe.
+    """Load schedule files (or https:// addresses) into the store; re-importing is safe.
 
     Reads Sched iCalendar (.ics), pretalx/frab schedule JSON, frab XML, Sessionize "All data"
     JSON and catalog YAML, told apart by their content. Files are all read before anything is
     written, and written in one transaction: a bad file changes nothing.
     """
     from bot.bootstrap import open_store
-    from bot.importers.pipeline import import_files
+    from bot.importers.fetch import load
+    from bot.importers.pipeline import import_parsed
     from bot.importers.progress import TerminalProgress
     from bot.importers.records import FORMAT_NAMES, CatalogFileError, Options
     from bot.text import plural
@@ -107,7 +108,8 @@ def import_(
     store = open_store(settings, seed=False, timeout=None)  # an import may take its time
     options = Options(conference=conference, timezone=timezone, progress=TerminalProgress())
     try:
-        results = import_files(store, files, options, dry_run=dry_run)
+        read = [load(source, options) for source in dict.fromkeys(files)]
+        results = import_parsed(store, read, dry_run=dry_run)
     except CatalogFileError as exc:
         raise click.ClickException(f"{exc}\nNothing was changed.") from None
     for result in results:
@@ -147,6 +149,62 @@ def import_(
                 f"The import is saved, but announcing it to {announce} failed: {exc}"
             ) from None
         click.echo(f"announced in {announce}" if posted else "nothing changed: no announcement")
+
+
+@main.group()
+def feeds() -> None:
+    """Published schedules the running bot keeps in sync (its clock checks them)."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--event", "conference", metavar="SLUG", help="As for wgbot import --event.")
+@click.option("--every", default="15m", show_default=True, help="How often: 90s, 15m, 1h...")
+@click.option("--announce", metavar="CHANNEL", help="Post each change to this channel.")
+def feeds_add(url: str, conference: str | None, every: str, announce: str | None) -> None:
+    """Keep the schedule at URL (https://, or http:// to this machine) in sync."""
+    from bot.bootstrap import open_store
+    from bot.importers import feeds as schedule_feeds
+    from bot.importers.records import CatalogFileError
+
+    settings = _settings()
+    try:
+        seconds = schedule_feeds.parse_every(every)
+        store = open_store(settings, seed=False)
+        schedule_feeds.add(store, url, conference=conference, every=seconds, announce_to=announce)
+    except (schedule_feeds.FeedError, CatalogFileError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{url}: checked every {schedule_feeds.show_every(seconds)} by the running bot"
+        + (f", changes announced in {announce}" if announce else "")
+    )
+
+
+@feeds.command("list")
+def feeds_list() -> None:
+    """The feeds, what was last seen of each, and which are failing."""
+    from bot.bootstrap import open_store
+    from bot.importers import feeds as schedule_feeds
+
+    found = schedule_feeds.all_feeds(open_store(_settings(), seed=False))
+    if not found:
+        click.echo("No feeds; add one with wgbot feeds add URL.")
+    for feed in found:
+        click.echo(feed.url)
+        for label, value in schedule_feeds.describe(feed):
+            click.echo(f"  {label + ':':<14} {value}")
+
+
+@feeds.command("remove")
+@click.argument("url")
+def feeds_remove(url: str) -> None:
+    """Stop keeping URL in sync (what was imported stays)."""
+    from bot.bootstrap import open_store
+    from bot.importers import feeds as schedule_feeds
+
+    if not schedule_feeds.remove(open_store(_settings(), seed=False), url):
+        raise click.ClickException(f"{url} is not a feed; wgbot feeds list shows them")
+    click.echo(f"{url}: removed; its talks stay in the catalog")
 
 
 @main.group()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.onboarding.service import FIRST, WELCOME, start_journey
-from bot.store.models import ChecklistTick, Journey, OutboxMessage
+from bot.store.models import ChecklistTick, Journey, OutboxMessage, ScheduleFeed
 from bot.store.states import OutboxState
 
 
@@ -27,6 +27,8 @@ class Funnel:
     outbox: dict[str, int] = field(default_factory=dict)  # rows by state
     oldest_due: dt.datetime | None = None  # the longest-waiting pending DM
     trouble: list[OutboxMessage] = field(default_factory=list)  # failed or unknown, newest first
+    # schedule feeds whose last check failed (wgbot feeds): the workspace's catalog is shared
+    failing_feeds: list[ScheduleFeed] = field(default_factory=list)
 
 
 TROUBLE_SHOWN = 10
@@ -81,6 +83,16 @@ def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
     )
     for row in f.trouble:
         session.expunge(row)
+    f.failing_feeds = list(
+        session.scalars(
+            select(ScheduleFeed)
+            .where(ScheduleFeed.failures > 0)
+            .order_by(ScheduleFeed.url)
+            .limit(TROUBLE_SHOWN)
+        )
+    )
+    for feed in f.failing_feeds:
+        session.expunge(feed)
     return f
 
 

@@ -219,6 +219,8 @@ def organiser_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
         ),
         section(f"*Outbox:* {states or 'empty'}{waiting}"),
     ]
+    if f.failing_feeds:
+        blocks.append(failing_feeds_section(f))
     if not f.trouble:
         blocks.append(context("No DM has failed or ended unknown."))
     for row in f.trouble:
@@ -237,6 +239,24 @@ def organiser_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
             )
         )
     return blocks
+
+
+FEEDS_SHOWN = 5
+
+
+def failing_feeds_section(f: Funnel) -> dict[str, Any]:
+    """A short line per schedule feed whose last check failed (`wgbot feeds list` has more)."""
+    lines = [
+        f"• `{escape(clip(feed.url, 100))}`: {feed.failures} failed "
+        + ("check" if feed.failures == 1 else "checks in a row")
+        + (f", next try {date_token(feed.due_at, 'UTC')}" if feed.due_at else "")
+        + f" · {escape(clip(feed.last_error, 150))}"
+        for feed in f.failing_feeds[:FEEDS_SHOWN]
+    ]
+    if len(f.failing_feeds) > FEEDS_SHOWN:
+        lines.append("…and more: `wgbot feeds list` shows them all")
+    # escaping may lengthen hostile text; the section's limit is 3000 characters
+    return section(clip("*Schedule feeds failing*\n" + "\n".join(lines), 3000))
 
 
 @dataclass(frozen=True)

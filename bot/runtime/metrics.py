@@ -18,7 +18,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import func, select
 
 from bot.store import Store
-from bot.store.models import OutboxMessage
+from bot.store.models import OutboxMessage, ScheduleFeed
 from bot.store.states import OutboxState
 from bot.times import Clock
 
@@ -48,6 +48,12 @@ COFFEE_TRANSITIONS = Counter(
     "wgbot_coffee_transitions",
     "Lean-coffee meetups moved to a state by this process (collecting, voting, closed...).",
     ["state"],
+    registry=REGISTRY,
+)
+FEED_CHECKS = Counter(
+    "wgbot_feed_checks",
+    "Schedule feed checks by this process, by outcome (unchanged, changed, failed).",
+    ["outcome"],
     registry=REGISTRY,
 )
 
@@ -144,6 +150,41 @@ def watch_outbox(store: Store, clock: Clock) -> None:
         REGISTRY.register(_outbox)
     else:
         _outbox.store, _outbox.clock = store, clock
+
+
+class FeedsCollector(Collector):
+    """Failing schedule feeds as the database has them, so every replica reports the same."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        failing = GaugeMetricFamily(
+            "wgbot_feeds_failing", "Schedule feeds whose last check failed (wgbot feeds list)."
+        )
+        try:
+            with self.store.engine.connect() as db:
+                n = db.scalar(
+                    select(func.count()).select_from(ScheduleFeed).where(ScheduleFeed.failures > 0)
+                )
+        except Exception:
+            log.warning("could not read the schedule feeds for /metrics", exc_info=True)
+            return
+        failing.add_metric([], n or 0)
+        yield failing
+
+
+_feeds: FeedsCollector | None = None
+
+
+def watch_feeds(store: Store) -> None:
+    """Report this store's failing feeds (one per process; a later call points it elsewhere)."""
+    global _feeds
+    if _feeds is None:
+        _feeds = FeedsCollector(store)
+        REGISTRY.register(_feeds)
+    else:
+        _feeds.store = store
 
 
 def exposition() -> bytes:

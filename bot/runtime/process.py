@@ -15,6 +15,7 @@ from bot.app import Features, build_app
 from bot.bootstrap import open_store
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
+from bot.importers.feeds import FeedChecker
 from bot.onboarding.feature import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import lease_for
@@ -53,8 +54,13 @@ class Bot:
         identity = verify_token(features.clients.calls)
         app = build_app(settings, store, identity=identity, features=features)
         metrics.watch_outbox(store, utcnow)
+        metrics.watch_feeds(store)
         clock = Clock(
-            lease_for(store), features.onboarding, features.coffee, warm=features.talks.warm
+            lease_for(store),
+            features.onboarding,
+            features.coffee,
+            warm=features.talks.warm,
+            feeds=FeedChecker(store, features.clients.calls, now),
         ).start()
         return cls(settings, store, app, features, clock)
 

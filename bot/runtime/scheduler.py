@@ -23,6 +23,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.coffee.listeners import CoffeeFeature
+from bot.importers.feeds import FeedChecker
 from bot.onboarding.feature import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import Lease
@@ -38,6 +39,8 @@ JOURNEY_JOB = "onboarding-journey-steps"  # owes the steps of journeys begun sin
 COFFEE_JOB = "coffee-clock"
 REMINDERS_JOB = "talk-reminders"
 WARM_JOB = "catalog-warm"
+FEEDS_JOB = "schedule-feeds"  # checks the schedule feeds that are due (each has its interval)
+FEEDS_EVERY = 15.0  # seconds: how late past its due time a feed may be checked
 WARM_EVERY = 10.0  # seconds: how soon after an import every process has the new catalog loaded
 LEASE_EVERY = 5.0  # seconds: how soon a replica takes over from a holder that died
 
@@ -52,6 +55,7 @@ class Clock:
         lease_every: float = LEASE_EVERY,
         reminders: TalkReminders | None = None,
         warm: Callable[[], object] | None = None,
+        feeds: FeedChecker | None = None,
     ) -> None:
         self.lease, self.onboarding, self.coffee = lease, onboarding, coffee
         # every process's own job, not the lease holder's: load a new catalog revision
@@ -61,6 +65,7 @@ class Clock:
             onboarding.store, onboarding.clock, onboarding.sender
         )
         self.lease_every = lease_every
+        self.feeds = feeds
         self.scheduler = BackgroundScheduler(
             timezone=dt.UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
@@ -87,6 +92,9 @@ class Clock:
                 replace_existing=True)  # fmt: skip
         add(self._held(self.reminders.tick), "interval", minutes=1, id=REMINDERS_JOB,
             replace_existing=True)  # fmt: skip
+        if self.feeds is not None:
+            add(self._held(self.check_feeds), "interval", seconds=FEEDS_EVERY, id=FEEDS_JOB,
+                replace_existing=True)  # fmt: skip
         if self.warm is not None:
             add(self._logged(self.warm), "interval", seconds=WARM_EVERY, id=WARM_JOB,
                 replace_existing=True, next_run_time=now)  # fmt: skip
@@ -99,6 +107,8 @@ class Clock:
         was = self.lease.held
         holds = self.lease.acquire()
         metrics.CLOCK_HOLDER.set(1 if holds else 0)
+        if was and not holds and self.feeds is not None:
+            self.feeds.forget()  # another process checks them now; start afresh if back
         if holds and not was:
             try:
                 recovered = self.onboarding.sender.recover()
@@ -112,8 +122,18 @@ class Clock:
             threading.Thread(target=self._catch_up, name="clock-catch-up", daemon=True).start()
 
     def _catch_up(self) -> None:
-        for job in (OUTBOX_JOB, FOLLOW_UP_JOB, JOURNEY_JOB, COFFEE_JOB, REMINDERS_JOB):
+        for job in (OUTBOX_JOB, FOLLOW_UP_JOB, JOURNEY_JOB, COFFEE_JOB, REMINDERS_JOB, FEEDS_JOB):
             self._now(job)
+
+    def check_feeds(self) -> None:
+        """Check the schedule feeds that are due; DMs an import owed go out at once."""
+        if self.feeds is None:
+            return
+        checks = self.feeds.tick()
+        for check in checks:
+            metrics.FEED_CHECKS.labels(check.outcome).inc()
+        if any(check.notices for check in checks):
+            self._now(OUTBOX_JOB)
 
     def run_due(self) -> None:
         """Run every job now, in the caller's thread: a clock moved forward (the sandbox's)

@@ -400,3 +400,27 @@ class TalkFollow(Base):
     conference: Mapped[str] = mapped_column(String(100), primary_key=True)  # its slug
     source_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class ScheduleFeed(Base):
+    """A published schedule the clock keeps in sync (`wgbot feeds add`).
+
+    Written when a check changed something (a new schedule imported, a failure, a recovery):
+    a check that finds nothing new writes nothing, so `checked_at` is the last check that did.
+    """
+
+    __tablename__ = "schedule_feeds"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    conference: Mapped[str | None] = mapped_column(String(100))  # --event, when given
+    every_seconds: Mapped[int] = mapped_column(Integer)
+    announce: Mapped[str | None] = mapped_column(String(100))  # a channel
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of the last body read
+    checked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # in a row
+    due_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)  # set while backing off
+    last_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
