@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +30,7 @@ TIMEOUT = 20.0  # seconds: for each network wait, and for the whole download
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 USER_AGENT = "wgbot-schedule-import"
 
 
@@ -50,7 +52,8 @@ class Fetched:
 
 
 def is_url(text: str) -> bool:
-    return text.lower().startswith(("http://", "https://"))
+    """An address (any scheme://, so that ftp:// is refused by name, not looked for as a file)."""
+    return _SCHEME.match(text) is not None
 
 
 def _loopback(host: str) -> bool:
@@ -72,15 +75,13 @@ def check_url(url: str) -> str:
         parts.port  # noqa: B018 - a bad port raises here, not in the middle of a fetch
     except ValueError as exc:
         raise FetchError(f"{url}: not a valid address ({exc})") from None
+    if parts.scheme not in ("https", "http"):
+        raise FetchError(f"{url}: not an http(s) address")
     if not host:
         raise FetchError(f"{url}: no host in the address")
-    if parts.scheme == "https":
-        return url
-    if parts.scheme == "http" and _loopback(host):
-        return url
-    if parts.scheme == "http":
+    if parts.scheme == "http" and not _loopback(host):
         raise FetchError(f"{url}: only https:// addresses (http:// only to this machine)")
-    raise FetchError(f"{url}: not an http(s) address")
+    return url
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
