@@ -308,7 +308,7 @@ def run() -> None:
 @main.command()
 def clock() -> None:
     """Only the scheduler, no requests: DM delivery, journey steps and follow-ups, lean coffee
-    (opening, voting, closing, reminders, the next meetup) and talk reminders.
+    (opening, voting, closing, reminders, the next meetup), talk reminders and schedule feeds.
 
     Optional, as every serve and run process has one too; only the one holding the clock
     lease works it.
