@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -27,7 +26,7 @@ from sqlalchemy import delete, select, update
 
 from bot.importers import detect
 from bot.importers.announce import announce
-from bot.importers.fetch import Fetched, check_url, fetch
+from bot.importers.fetch import check_url, fetch
 from bot.importers.naming import check_slug
 from bot.importers.pipeline import ImportResult, import_parsed
 from bot.importers.records import CatalogFileError, Options
@@ -172,10 +171,8 @@ class FeedChecker:
         store: Store,
         client: WebClient | None,
         clock: Clock = utcnow,
-        *,
-        fetcher: Callable[..., Fetched] = fetch,
     ) -> None:
-        self.store, self.client, self.clock, self.fetcher = store, client, clock, fetcher
+        self.store, self.client, self.clock = store, client, clock
         self.known: dict[int, _Known] = {}
 
     def due(self, feed_id: int) -> dt.datetime | None:
@@ -206,7 +203,7 @@ class FeedChecker:
     def check(self, feed: ScheduleFeed, known: _Known) -> Check:
         now = self.clock()
         try:
-            got = self.fetcher(feed.url, etag=known.etag, last_modified=known.last_modified)
+            got = fetch(feed.url, etag=known.etag, last_modified=known.last_modified)
             body_hash = None if got.not_modified else digest(got.body)
             if body_hash is None or body_hash == known.content_hash:
                 # nothing new: remember the newest validators here, write nothing

@@ -116,6 +116,8 @@ def fetch(
     deadline = time.monotonic() + timeout
     current = check_url(url)
     for _ in range(max_redirects + 1):
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url}: no answer within {timeout:g} s")
         request = urllib.request.Request(current, headers={"User-Agent": USER_AGENT})
         if etag:
             request.add_header("If-None-Match", etag)
@@ -143,7 +145,7 @@ def fetch(
                 )
             location = exc.headers.get("Location") if exc.code in REDIRECTS else None
             if not location:
-                answer = f"{exc.code} {exc.reason}"
+                answer = f"{exc.code} {str(exc.reason)[:100]}"
                 raise FetchError(f"{current}: the server answered {answer}") from None
             current = check_url(urljoin(current, location))
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
