@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 DEFAULT_EVERY = "15m"
 MIN_EVERY = 30  # seconds: more often than this only loads the publisher
 MAX_BACKOFF = 3600  # seconds: the longest wait between tries of a failing feed (or its interval)
+# a feed due this soon is checked now: the clock's ticks run a little earlier each time than
+# "last check + interval", so without it every check would wait one tick more
+EARLY = dt.timedelta(seconds=1)
 _EVERY = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
@@ -196,7 +199,7 @@ class FeedChecker:
                 due = feed.due_at if feed.due_at and feed.due_at > now else now
                 known = _Known(due, feed.etag, feed.last_modified, feed.content_hash)
                 self.known[feed.id] = known
-            if known.due <= now:
+            if known.due <= now + EARLY:
                 checks.append(self.check(feed, known))
         return checks
 
