@@ -333,3 +333,14 @@ def test_a_failing_feed_is_shown_to_organisers_and_in_the_metrics(ob, slack, sit
     assert "?a=1&amp;b=2" in text
     assert "Broken &lt;!channel&gt; &amp; co" in text
     assert "<!channel>" not in text
+
+
+def test_checks_keep_their_interval_though_the_ticks_run_a_little_early(ob, site):
+    clock = ManualClock()
+    feeds.add(ob.store, site.url(), every=EVERY, now=clock())
+    check = checker(ob, clock)
+    check.tick()
+    clock.advance(seconds=EVERY - 0.2)  # the next tick, a moment before the feed is due
+    assert [c.outcome for c in check.tick()] == ["unchanged"]
+    clock.advance(seconds=EVERY / 2)
+    assert check.tick() == []
