@@ -126,14 +126,12 @@ class Clock:
             self._now(job)
 
     def check_feeds(self) -> None:
-        """Check the schedule feeds that are due; DMs an import owed go out at once."""
+        """Check the schedule feeds that are due. The DMs an import owed go out on the outbox's
+        next tick (not nudged from here: a job that modifies jobs can block a shutdown)."""
         if self.feeds is None:
             return
-        checks = self.feeds.tick()
-        for check in checks:
+        for check in self.feeds.tick():
             metrics.FEED_CHECKS.labels(check.outcome).inc()
-        if any(check.notices for check in checks):
-            self._now(OUTBOX_JOB)
 
     def run_due(self) -> None:
         """Run every job now, in the caller's thread: a clock moved forward (the sandbox's)
