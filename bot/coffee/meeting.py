@@ -308,7 +308,8 @@ def expire_due(db: Session, now: dt.datetime) -> list[int]:
 
 
 def end(db: Session, session_id: int, now: dt.datetime) -> bool:
-    """The meeting ends; True for the one caller that ended it (it posts the summary)."""
+    """The meeting ends (its open Roman vote with it); True for the one caller that ended
+    it (it owes what after_end says and posts the summary)."""
     s = meetup(db, session_id)
     current = s.current_topic_id
     ended = db.execute(
