@@ -137,7 +137,9 @@ class MeetingDesk:
             self._update(channel, board_ts, reply)
         else:  # the agenda never reached the channel: the board is posted instead
             self.clock.save(session_id, agenda_ts=self._post(channel, reply))
-        recent = [*([b.current] if b.current else []), *b.discussed[-1:]]
+        # the last topic discussed in a timebox, even if others were marked done after it
+        timed = [t for t in b.discussed if b.boxes.get(t.id)]
+        recent = [*([b.current] if b.current else []), *timed[-1:]]
         for topic in recent:
             for box in b.boxes.get(topic.id, []):
                 if box.vote_ts:

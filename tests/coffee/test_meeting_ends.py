@@ -201,3 +201,20 @@ def test_a_roman_vote_closes_when_done_moves_the_topic_on(bot):
     bot.settle()
     assert bot.count(CoffeeRomanVote) == 0
     assert bot.slack.calls_to("response_url")[-1].params["text"] == OVER
+
+
+def test_an_open_vote_closes_at_the_end_even_after_another_topic_was_marked_done(bot):
+    session_id, _ = bot.to_voting(TITLES, text=f"{SCHEDULE} timebox 1")
+    bot.clock.now = MEETUP
+    bot.coffee.meetup_runner.tick()
+    facilitate(bot, session_id, mv.NEXT)  # topic 1
+    bot.clock.now = MEETUP + dt.timedelta(minutes=1, seconds=1)
+    bot.coffee.meetup_runner.tick()
+    (box,) = boxes(bot)
+    # topic 3 settled without a timebox while topic 1's vote is still open
+    bot.organise("done 3")
+    assert bot.organise("end").params["text"].startswith("The meeting has ended")
+    (box,) = boxes(bot)
+    assert box.outcome == "ended"
+    drawn = [c for c in bot.updates() if c.params["ts"] == box.vote_ts][-1]
+    assert buttons(drawn) == {} and "the meeting ended." in shown(drawn)
