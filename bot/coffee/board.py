@@ -18,9 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.coffee import board_state, meeting, meeting_views
 from bot.coffee.service import settings_of
-from bot.coffee.topics import Carried
 from bot.runtime import metrics
-from bot.slack.mrkdwn import escape
 from bot.slack.replies import Reply
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTimebox, CoffeeTopic
 
@@ -34,6 +32,7 @@ class MeetingDesk:
     def __init__(self, clock: MeetupRunner) -> None:
         self.clock = clock
         self._drawn: dict[str, str] = {}  # message ts -> what it shows now
+        self._workspace_url = ""
 
     # ---- what the clock's tick does ----------------------------------------------------------
     def tick(self) -> int:
@@ -46,9 +45,16 @@ class MeetingDesk:
             expired = meeting.expire_due(db, now)
         for box_id in expired:
             self.post_vote(box_id)
-        return began + len(expired)
+        with store.session() as db:
+            over = meeting.due_to_end(db, now)
+        ended = sum(self.finish(session_id) for session_id in over)  # each ends once
+        return began + len(expired) + ended
 
     def begin(self, session_id: int, by: str) -> bool:
+        with self.clock.store.session() as db:
+            older = meeting.older_running(db, session_id)
+        for old in older:  # the series' previous meeting, still on: it ends first
+            self.finish(old)
         with self.clock.store.session() as db:
             began = meeting.begin(db, session_id, by, self.clock.clock())
         if began:
@@ -84,9 +90,11 @@ class MeetingDesk:
     def finish(self, session_id: int) -> bool:
         """End the meeting; the one caller that ended it carries and posts the summary."""
         now = self.clock.clock()
+        workspace = self._workspace()
         with self.clock.store.session() as db:
             ended = meeting.end(db, session_id, now)
-            carried = meeting.carry_after(db, session_id, now) if ended else None
+            if ended:  # carried topics and proposers' DMs owed with the end itself
+                meeting.after_end(db, session_id, now, workspace)
         if not ended:
             return False
         metrics.COFFEE_TRANSITIONS.labels("meeting_ended").inc()
@@ -103,17 +111,17 @@ class MeetingDesk:
                 self._post(channel, page, thread)
         except Exception:
             log.exception("could not post the summary of lean coffee %s", session_id)
-        self.tell_carried(session_id, carried)
         return True
 
-    def tell_carried(self, session_id: int, carried: Carried | None) -> None:
-        """Each proposer whose topic moved to the next meetup is told, privately."""
-        for proposer, title in carried.moved if carried else []:
-            self.clock.tell(
-                session_id,
-                proposer,
-                f"Your topic “{escape(title)}” was carried over to the next lean coffee.",
-            )
+    def _workspace(self) -> str:
+        """The workspace's address (auth.test's url), for links to messages: asked once;
+        empty while Slack does not say, and the links then open the channel instead."""
+        if not self._workspace_url:
+            try:
+                self._workspace_url = str(self.clock.client.auth_test().get("url") or "")
+            except Exception:
+                log.warning("auth.test failed: links to the summary open its channel")
+        return self._workspace_url
 
     # ---- drawing ------------------------------------------------------------------------------
     def draw(self, session_id: int) -> None:
@@ -129,7 +137,9 @@ class MeetingDesk:
             self._update(channel, board_ts, reply)
         else:  # the agenda never reached the channel: the board is posted instead
             self.clock.save(session_id, agenda_ts=self._post(channel, reply))
-        recent = [*([b.current] if b.current else []), *b.discussed[-1:]]
+        # the last topic discussed in a timebox, even if others were marked done after it
+        timed = [t for t in b.discussed if b.boxes.get(t.id)]
+        recent = [*([b.current] if b.current else []), *timed[-1:]]
         for topic in recent:
             for box in b.boxes.get(topic.id, []):
                 if box.vote_ts:

@@ -24,7 +24,6 @@ from bot.store import Store
 from bot.store.models import CoffeeMeetup, CoffeeSeries
 
 PATH = re.compile(r"/coffee/([A-Z0-9]{1,32})\.ics")  # /coffee/C0WGPLAT.ics
-LENGTH = dt.timedelta(hours=1)  # how long a meetup is shown as lasting
 HISTORY = 26  # the meetups listed: the next one and up to a year of fortnightly ones before it
 PRODID = "-//WG-Platforms//wgbot lean coffee//EN"
 
@@ -83,7 +82,7 @@ def _event(
     event.add("uid", f"lean-coffee-{s.id}-{series.team_id}@wgbot")
     event.add("dtstamp", now.astimezone(dt.UTC))
     event.add("dtstart", starts)
-    event.add("dtend", starts + LENGTH)
+    event.add("dtend", starts + dt.timedelta(minutes=series.length))
     event.add("sequence", s.sequence or 0)
     event.add("summary", "WG-Platforms lean coffee")
     event.add("status", "CANCELLED" if s.state == "cancelled" else "CONFIRMED")

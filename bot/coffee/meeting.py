@@ -6,6 +6,10 @@ Everything several people or processes might race is decided by one conditional 
 unique key: the topic under discussion moves only from the one the mover saw, a timebox is
 extended once per round, a timebox runs out once (the clock that claims it posts its Roman
 vote), and a meeting ends once (the caller that ended it posts the summary and carries).
+
+A meeting lasts its series' length from its start (or from when it began, if later): then the
+clock's tick ends it as `/coffee end` does. A Roman vote still open when its topic moves on or
+the meeting ends is closed with that outcome, so it stops counting and the summary says why.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.coffee import topics
+from bot.coffee import notices, topics
 from bot.coffee.board_state import aware, extension
 from bot.coffee.service import (
     CoffeeError,
@@ -29,6 +33,7 @@ from bot.coffee.voices import RUNNING
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTimebox, CoffeeTopic
 
 ENDED = "ended"
+MOVED_ON = "moved on"  # a Roman vote's outcome: its topic was left, by the vote or the board
 STARTS_LATE = dt.timedelta(hours=2)  # a meeting the clock may still begin after its start
 STALE = dt.timedelta(hours=12)  # an organiser may still start one by hand
 
@@ -79,6 +84,23 @@ def begin(db: Session, session_id: int, by: str, now: dt.datetime) -> bool:
     return False
 
 
+def running(db: Session, series_id: int, before: dt.datetime | None = None) -> list[int]:
+    """The series' meetings under way, oldest first (only those starting before `before`)."""
+    query = select(CoffeeMeetup.id).where(
+        CoffeeMeetup.series_id == series_id, CoffeeMeetup.meeting == RUNNING
+    )
+    if before is not None:
+        query = query.where(CoffeeMeetup.starts_at < before)
+    return list(db.scalars(query.order_by(CoffeeMeetup.starts_at)).all())
+
+
+def older_running(db: Session, session_id: int) -> list[int]:
+    """Meetings of the same series still running from before this meetup: ended before it
+    begins, so one series never has two meetings on at once."""
+    s = meetup(db, session_id)
+    return running(db, s.series_id, before=s.starts_at)
+
+
 def due_to_begin(db: Session, now: dt.datetime) -> list[int]:
     """Closed meetups whose start time has come, whose agenda is in the channel (it becomes
     the board) and whose meeting has not begun (a meetup closed long ago is history, not a
@@ -122,6 +144,21 @@ def _finish(db: Session, topic_id: int, now: dt.datetime) -> None:
     )
 
 
+def _close_votes(db: Session, topic_ids: list[int], outcome: str) -> None:
+    """The open Roman votes of these topics stop counting, with why (their buttons go when
+    the vote is redrawn; a later click is told the vote is over)."""
+    if topic_ids:
+        db.execute(
+            update(CoffeeTimebox)
+            .where(
+                CoffeeTimebox.topic_id.in_(topic_ids),
+                CoffeeTimebox.expired.is_(True),
+                CoffeeTimebox.outcome == "",
+            )
+            .values(outcome=outcome)
+        )
+
+
 def _undiscussed(db: Session, session_id: int, but: int | None = None) -> list[topics.TopicLine]:
     return [t for t in topics.topics(db, session_id) if not t.discussed and t.id != but]
 
@@ -140,6 +177,7 @@ def start_next(db: Session, session_id: int, now: dt.datetime, seen: int | None)
     if not _claim_current(db, s, seen, nxt):
         raise CoffeeError("Someone moved the meeting on already; the board shows where it is.")
     if seen is not None:
+        _close_votes(db, [seen], MOVED_ON)
         _finish(db, seen, now)
     if nxt is None:
         return None
@@ -165,6 +203,7 @@ def done(db: Session, session_id: int, topic_id: int, now: dt.datetime) -> bool:
     if s.meeting == RUNNING and s.current_topic_id == topic_id:
         if not _claim_current(db, s, topic_id, None):
             raise CoffeeError("Someone moved the meeting on already; the board shows where it is.")
+        _close_votes(db, [topic_id], MOVED_ON)
         if topic.discussing_at is not None:
             _finish(db, topic_id, now)
         else:
@@ -230,7 +269,7 @@ def move_on(db: Session, session_id: int, box_id: int, now: dt.datetime) -> int 
     decided = db.execute(
         update(CoffeeTimebox)
         .where(CoffeeTimebox.id == box.id, CoffeeTimebox.outcome == "")
-        .values(outcome="moved on", expired=True)
+        .values(outcome=MOVED_ON, expired=True)
     )
     if rowcount(decided) != 1:
         raise CoffeeError("That timebox is settled already.")
@@ -269,7 +308,8 @@ def expire_due(db: Session, now: dt.datetime) -> list[int]:
 
 
 def end(db: Session, session_id: int, now: dt.datetime) -> bool:
-    """The meeting ends; True for the one caller that ended it (it posts the summary)."""
+    """The meeting ends (its open Roman vote with it); True for the one caller that ended
+    it (it owes what after_end says and posts the summary)."""
     s = meetup(db, session_id)
     current = s.current_topic_id
     ended = db.execute(
@@ -283,15 +323,47 @@ def end(db: Session, session_id: int, now: dt.datetime) -> bool:
     )
     if rowcount(ended) != 1:
         return False
+    every = list(db.scalars(select(CoffeeTopic.id).where(CoffeeTopic.session_id == session_id)))
+    _close_votes(db, every, ENDED)
     if current is not None:
         _finish(db, current, now)
     return True
 
 
-def carry_after(db: Session, session_id: int, now: dt.datetime) -> topics.Carried | None:
-    """Undiscussed topics to the next meetup, votes reset, unless the series says not to."""
+def ends_at(s: CoffeeMeetup, length: int) -> dt.datetime:
+    """When a meeting ends on its own: its series' length after its start, or after it
+    began when an organiser began it late."""
+    start = aware(s.starts_at)
+    if s.began_at is not None:
+        start = max(start, aware(s.began_at))
+    return start + dt.timedelta(minutes=length)
+
+
+def due_to_end(db: Session, now: dt.datetime) -> list[int]:
+    """Meetings still running at their start plus their series' length (a few rows: only
+    the meetings under way are read)."""
+    rows = db.execute(
+        select(CoffeeMeetup, CoffeeSeries.length)
+        .join(CoffeeSeries, CoffeeSeries.id == CoffeeMeetup.series_id)
+        .where(CoffeeMeetup.meeting == RUNNING)
+    ).all()
+    return [s.id for s, length in rows if ends_at(s, length) <= now]
+
+
+def after_end(
+    db: Session, session_id: int, now: dt.datetime, workspace_url: str
+) -> topics.Carried | None:
+    """What the one caller that ended a meeting owes, in its transaction: the undiscussed
+    topics carried to the next meetup (unless the series says not to), and each proposer's
+    DM (carried, or discussed with the link to the summary)."""
     s = meetup(db, session_id)
     series = series_of(db, s)
+    # the summary is posted in the board's thread: the link opens the board
+    board_url = notices.message_url(workspace_url, series.team_id, series.channel_id, s.agenda_ts)
+    notices.discussed(db, series, s, board_url, now)
     if not series.carry:
         return None
-    return topics.carry_over(db, s, ensure_next_session(db, series, now), now)
+    into = ensure_next_session(db, series, now)
+    carried = topics.carry_over(db, s, into, now)
+    notices.carried(db, series, into, carried.topic_ids, now)
+    return carried

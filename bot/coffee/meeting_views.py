@@ -28,6 +28,8 @@ NOTE = "coffee_meet_note"  # value: session id:topic id; opens the takeaway moda
 NOTE_MODAL = "coffee_meet_note_modal"
 ROMAN = "coffee_roman"  # value: session id:timebox id:choice
 THUMBS = {"up": "👍 keep going", "down": "👎 move on", "side": "✋ either way"}
+# how a settled Roman vote ended (its timebox's outcome)
+SETTLED = {"extended": "extended", "moved on": "moved on", ENDED: "the meeting ended"}
 SECTION_CHARS = 2900  # lines gathered into sections of at most this many characters
 
 
@@ -157,11 +159,9 @@ def roman_vote(session_id: int, box: Box, topic: TopicLine, extend_by: int) -> R
     """The vote posted in the board's thread when a timebox runs out; counts redrawn live."""
     title = escape(clip(topic.title, MAX_TOPIC))
     counts = _thumbs(box.votes)
-    if box.outcome == "extended":
-        text = f"Time was up for *{topic.number}.* {title}: extended. {counts}"
-        return Reply(text, [section(text)])
-    if box.outcome:
-        text = f"Time was up for *{topic.number}.* {title}: moved on. {counts}"
+    if box.outcome:  # settled: the buttons are gone, the count stays
+        said = SETTLED.get(box.outcome, box.outcome)
+        text = f"Time was up for *{topic.number}.* {title}: {said}. {counts}"
         return Reply(text, [section(text)])
     text = (
         f"Time is up for *{topic.number}.* {title}. Keep going? One vote each, change it "

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.coffee import meeting, service, topics, views
+from sqlalchemy.orm import Session
+
+from bot.coffee import meeting, notices, service, topics, views
 from bot.coffee.schedule import parse_schedule
 from bot.slack.mrkdwn import escape
-from bot.store.models import CoffeeMeetup
+from bot.store.models import CoffeeMeetup, CoffeeSeries
 
 if TYPE_CHECKING:
     from bot.coffee.listeners import CoffeeFeature
@@ -45,6 +47,10 @@ def _meetup(ask: Ask) -> Meetup:
             raise service.CoffeeError("No lean coffee is set up in this channel yet.")
         nums = {n: tid for tid, n in views.numbers(topics.topics(db, s.id)).items()}
         return Meetup(series.id, s.id, s.state, nums)
+
+
+def _series(db: Session, m: Meetup) -> CoffeeSeries:
+    return service.series_of(db, service.meetup(db, m.session_id))
 
 
 def schedule(ask: Ask) -> str:
@@ -78,11 +84,10 @@ def remove(ask: Ask) -> str:
     clock = ask.feature.meetup_runner
     with ask.feature.store.session() as db:
         topic = topics.topic(db, topic_id(m.numbers, n))
-        proposer, title = topic.user_id, topic.title
         topics.withdraw(db, topic.id, ask.user, organiser=True)
+        if topic.user_id != ask.user:  # told by DM: they may not be looking at the channel
+            notices.removed(db, _series(db, m), topic, ask.now)
     clock.redraw(m.session_id)
-    if proposer != ask.user:
-        clock.tell(m.session_id, proposer, f"An organiser removed your topic “{escape(title)}”.")
     return f"Removed topic {n}."
 
 
@@ -93,16 +98,12 @@ def merge(ask: Ask) -> str:
     m, clock = _meetup(ask), ask.feature.meetup_runner
     drop, keep = int(found.group(1)), int(found.group(2))
     with ask.feature.store.session() as db:
-        proposer = topics.merge(db, topic_id(m.numbers, keep), topic_id(m.numbers, drop))
-        title = topics.topic(db, topic_id(m.numbers, keep)).title
+        kept, dropped = topic_id(m.numbers, keep), topic_id(m.numbers, drop)
+        if topics.merge(db, kept, dropped) != ask.user:  # told by DM, wherever they are
+            notices.merged(
+                db, _series(db, m), topics.topic(db, dropped), topics.topic(db, kept), ask.now
+            )
     clock.redraw(m.session_id)
-    if proposer != ask.user:
-        clock.tell(
-            m.session_id,
-            proposer,
-            f"Your topic {drop} was merged into topic {keep} “{escape(title)}”: your "
-            "words are in its description, and your votes count for it.",
-        )
     return (
         f"Merged topic {drop} into {keep}; their votes now count once for {keep}, and "
         f"topic {drop}'s words are in its description."
@@ -157,14 +158,17 @@ def start(ask: Ask) -> str:
 
 
 def end(ask: Ask) -> str:
+    """End the series' meeting, and any older one left running with it."""
     m = _meetup(ask)
     with ask.feature.store.session() as db:
-        live = meeting.live(db, m.series_id, ask.now)
-        session_id = live.id if live is not None and live.meeting == meeting.RUNNING else None
-    if session_id is None:
+        running = meeting.running(db, m.series_id)
+    if not running:
         raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")
-    if not ask.feature.meetup_runner.desk.finish(session_id):
+    ended = sum(ask.feature.meetup_runner.desk.finish(session_id) for session_id in running)
+    if not ended:
         return "The meeting had ended already."
+    if ended > 1:
+        return f"{ended} meetings have ended; each summary is in its board's thread."
     return "The meeting has ended; the summary is in the board's thread."
 
 
@@ -174,9 +178,10 @@ def carry(ask: Ask) -> str:
         last = topics.last_finished(db, m.series_id)
         if last is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
-        carried = topics.carry_over(db, last, service.meetup(db, m.session_id), ask.now)
+        into = service.meetup(db, m.session_id)
+        carried = topics.carry_over(db, last, into, ask.now)
+        notices.carried(db, service.series_of(db, into), into, carried.topic_ids, ask.now)
     clock.redraw(m.session_id)
-    clock.desk.tell_carried(m.session_id, carried)
     moved = len(carried.moved)
     answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
     if carried.left:

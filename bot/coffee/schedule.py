@@ -44,11 +44,13 @@ class SeriesSettings:
     timebox: int = 8  # minutes a topic gets at the meeting
     extensions: tuple[int, ...] = (4, 2)  # each extension's minutes; the last repeats
     carry: bool = True  # undiscussed topics move to the next meetup when a meeting ends
+    length: int = 60  # minutes a meeting lasts: then it ends, if nobody ended it
 
     def describe(self) -> str:
         every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
         return (
-            f"{every} on {DAY_NAMES[self.weekday]} at {self.at} {self.timezone}; topics open "
+            f"{every} on {DAY_NAMES[self.weekday]} at {self.at} {self.timezone} for "
+            f"{_minutes(self.length)}; topics open "
             f"{_span(self.collect_hours)} before, voting {_span(self.vote_hours)} before; "
             f"{self.votes_per_person} votes each"
             + (", several on one topic allowed" if self.multi_dots else ", one per topic")
@@ -80,6 +82,20 @@ def _minutes(m: int) -> str:
     if m % 60 == 0:
         return f"{m // 60} hour{'s' if m != 60 else ''}"
     return f"{m} minute{'s' if m != 1 else ''}"
+
+
+MAX_LENGTH = 8 * 60
+
+
+def _length(text: str) -> int:
+    """A meeting's length: 45m, 1h, 90m, 1h30m (minutes when no unit is given)."""
+    m = re.fullmatch(r"(?:(\d{1,2})h)?(?:(\d{1,3})m?)?", text.lower())
+    if not m or not (m.group(1) or m.group(2)):
+        raise ScheduleError(f"“{text[:30]}” is not a length; write it like length 45m or 1h.")
+    minutes = int(m.group(1) or 0) * 60 + int(m.group(2) or 0)
+    if not 1 <= minutes <= MAX_LENGTH:
+        raise ScheduleError("A meeting lasts 1 minute to 8 hours, e.g. length 1h.")
+    return minutes
 
 
 def _reminders(text: str) -> tuple[int, ...]:
@@ -135,8 +151,8 @@ def _span(hours: int) -> str:
 USAGE = (
     "`/coffee schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h "
     "votes 3 proposals 3 [multi] [shown] [anonymous] starting 2026-12-08 link https://… "
-    "remind 2h,10m timebox 8 extend 4,2 [no-carry]`: any part may be left out and keeps its "
-    "current value."
+    "remind 2h,10m length 1h timebox 8 extend 4,2 [no-carry]`: any part may be left out and "
+    "keeps its current value."
 )
 
 
@@ -206,6 +222,9 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
             i += 1
         elif low in ("remind", "reminders") and nxt:
             s = replace(s, remind=_reminders(nxt))
+            i += 1
+        elif low in ("length", "lasts", "duration") and nxt:
+            s = replace(s, length=_length(nxt))
             i += 1
         elif low in ("timebox", "timeboxes") and nxt:
             minutes = re.fullmatch(r"(\d{1,2})m?", nxt.lower())

@@ -28,11 +28,24 @@ def register(app: App, feature: CoffeeFeature) -> None:
     def open_modal(
         body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
     ) -> None:
-        session_id = parse_row_id(action.get("value"))
-        if session_id is None:
-            respond(response_type="ephemeral", replace_original=False, text=views.OUT_OF_DATE)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=views.propose_modal(session_id))
+        # however old the button, the form proposes to the meetup taking topics now
+        session_id, answer = parse_row_id(action.get("value")), views.OUT_OF_DATE
+        if session_id is not None:
+            try:
+                with store.session() as db:
+                    session_id = topics.proposing_to(db, session_id, feature.clock()).id
+                client.views_open(
+                    trigger_id=body["trigger_id"], view=views.propose_modal(session_id)
+                )
+                return
+            except topics.NotTakingTopics as refusal:
+                answer = views.not_taking(refusal)
+            except service.CoffeeError as exc:
+                answer = escape(str(exc))
+        if body.get("response_url"):
+            respond(response_type="ephemeral", replace_original=False, text=answer)
+        else:  # a button on the App Home: no message to answer under, so a DM
+            client.chat_postMessage(channel=body["user"]["id"], text=answer)
 
     app.action(views.PROPOSE)(ack=lambda ack: ack(), lazy=[open_modal])
 
@@ -68,14 +81,22 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 if topic_id:  # the proposer's edit of their own topic
                     topics.edit(db, topic_id, user, text, description=details or "")
                     confirm = None
-                else:
+                else:  # to the meetup taking topics now, if the form's has closed since
+                    s = topics.proposing_to(db, session_id, feature.clock())
+                    session_id = s.id
                     topic_id = topics.propose(
                         db, s, user, text, feature.clock(), description=details or ""
                     )
                     confirm = feature.confirmation(db, session_id, topic_id)
+        except topics.NotTakingTopics as refusal:
+            ack(
+                response_action="errors",
+                errors={"topic": views.not_taking(refusal, plain_text=True)[:150]},
+            )
+            return
         except service.CoffeeError as exc:
             field = "description" if str(exc).startswith("That description") else "topic"
-            ack(response_action="errors", errors={field: str(exc)[:150]})
+            ack(response_action="errors", errors={field: views.as_plain_text(str(exc))[:150]})
             return
         ack()
         if confirm is not None:  # the same private confirmation as `/coffee propose`

@@ -16,7 +16,9 @@ from bot.coffee.service import (
     MAX_TOPIC,
     MAX_TOPICS,
     CoffeeError,
+    ensure_next_session,
     meetup,
+    series_of,
 )
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from bot.store.states import TopicState
@@ -108,6 +110,27 @@ def clean_description(text: str | None) -> str:
             f"{MAX_DESCRIPTION:,}."
         )
     return description
+
+
+class NotTakingTopics(CoffeeError):
+    """No meetup of the channel takes topics now; collection opens at `opens` (in the
+    series' `timezone`)."""
+
+    def __init__(self, opens: dt.datetime, timezone: str) -> None:
+        super().__init__("Topics are not being collected right now.")
+        self.opens, self.timezone = opens, timezone
+
+
+def proposing_to(db: Session, session_id: int, now: dt.datetime) -> CoffeeMeetup:
+    """The meetup a Propose button proposes to, however old the button (a welcome DM, the
+    Home, an old collection message): its channel's meetup taking topics now. When none
+    is, NotTakingTopics says when collection opens next."""
+    s = meetup(db, session_id)
+    series = series_of(db, s)
+    current = ensure_next_session(db, series, now)
+    if current.state in ("collecting", "voting"):
+        return current
+    raise NotTakingTopics(max(current.collect_at, now), series.timezone)
 
 
 def _closed_for_topics(s: CoffeeMeetup) -> str:
@@ -258,6 +281,7 @@ def ballot(db: Session, s: CoffeeMeetup, user_id: str) -> Ballot:
 class Carried:
     moved: list[tuple[str, str]]  # (proposer, title) of each topic carried
     left: int  # undiscussed topics that did not fit under the cap
+    topic_ids: list[int]  # the carried topics' new rows, in the next meetup
 
 
 def last_finished(db: Session, series_id: int) -> CoffeeMeetup | None:
@@ -290,6 +314,7 @@ def carry_over(db: Session, closed: CoffeeMeetup, into: CoffeeMeetup, now: dt.da
     keys = {topic_key(t) for t in already}
     room = MAX_TOPICS - len(already)
     moved: list[tuple[str, str]] = []
+    made: list[CoffeeTopic] = []
     left = 0
     for line in topics(db, closed.id):
         if line.discussed or topic_key(line.title) in keys:
@@ -298,7 +323,7 @@ def carry_over(db: Session, closed: CoffeeMeetup, into: CoffeeMeetup, now: dt.da
             left += 1
             continue
         keys.add(topic_key(line.title))
-        db.add(
+        made.append(
             CoffeeTopic(
                 session_id=into.id,
                 user_id=line.user_id,
@@ -310,4 +335,6 @@ def carry_over(db: Session, closed: CoffeeMeetup, into: CoffeeMeetup, now: dt.da
             )
         )
         moved.append((line.user_id, line.title))
-    return Carried(moved, left)
+    db.add_all(made)
+    db.flush()
+    return Carried(moved, left, [t.id for t in made])

@@ -12,9 +12,9 @@ from typing import Any
 from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
 from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC
-from bot.coffee.topics import Ballot, TopicLine
+from bot.coffee.topics import Ballot, NotTakingTopics, TopicLine
 from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
-from bot.slack.dates import date_token
+from bot.slack.dates import date_token, local
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 from bot.store.models import CoffeeMeetup
@@ -317,3 +317,20 @@ def peek(lines: list[TopicLine], voters: int) -> str:
 def plain(text: str) -> Reply:
     """A short answer whose text is already safe mrkdwn."""
     return Reply(text, [section(text)])
+
+
+def not_taking(refusal: NotTakingTopics, *, plain_text: bool = False) -> str:
+    """When topic collection opens next: a date token each reader sees in their own zone, or
+    (for plain_text, where tokens do not render, e.g. a modal's error) the series' own time."""
+    opens = (
+        local(refusal.opens, refusal.timezone)
+        if plain_text
+        else date_token(refusal.opens, refusal.timezone)
+    )
+    return f"Topics are not being collected right now: collection opens {opens}."
+
+
+def as_plain_text(text: str) -> str:
+    """An answer written for mrkdwn, for a plain_text place (a modal's error): no `code`
+    marks, which plain_text shows as they are."""
+    return text.replace("`", "")

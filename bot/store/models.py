@@ -261,6 +261,8 @@ class CoffeeSeries(Base):
     extensions: Mapped[str] = mapped_column(String(40), default="4,2", server_default="4,2")
     # undiscussed topics move to the next meetup when a meeting ends
     carry: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # minutes a meeting lasts: at its start plus this, a meeting nobody ended ends
+    length: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     updated_by: Mapped[str] = mapped_column(String(32), default="")
 
 
@@ -358,7 +360,8 @@ class CoffeeTimebox(Base):
     ends_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     expired: Mapped[bool] = mapped_column(default=False)
     vote_ts: Mapped[str] = mapped_column(String(32), default="")  # the Roman vote's message
-    outcome: Mapped[str] = mapped_column(String(16), default="")  # "", extended, moved on
+    # "" while open; extended, moved on, or ended (the meeting ended with the vote open)
+    outcome: Mapped[str] = mapped_column(String(16), default="")
 
 
 class CoffeeRomanVote(Base):

@@ -34,6 +34,8 @@ class OutboxKind(StrEnum):
     DM_ANSWER = "dm_answer"  # an answer in the Messages tab
     TALK_NOTICE = "talk_notice"  # a followed talk moved or was withdrawn
     TALK_REMINDER = "talk_reminder"  # a followed talk begins soon; expires when it does
+    # a proposer's lean-coffee topic was carried, merged, removed or discussed; text in the row
+    COFFEE_NOTICE = "coffee_notice"
 
 
 class MeetupState(StrEnum):

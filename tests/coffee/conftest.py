@@ -16,19 +16,22 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 from slack_bolt import App
+from slack_sdk import WebClient
 from sqlalchemy import func, select
 
 from bot.app import Features, build_app
 from bot.coffee import views
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
+from bot.onboarding.content import Content
+from bot.onboarding.outbox import Sender
 from bot.store import Store
-from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
+from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote, OutboxMessage
 from bot.testing.fake_slack import Call, FakeSlack
 from bot.testing.requests import action_body, bolt_request, command_body
 from tests.background import Background
 from tests.blocks import all_text, assert_valid_blocks
-from tests.conftest import SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 
 TEAM = "T0001"
 CHANNEL = "C0WGPLAT"
@@ -188,6 +191,25 @@ class Bot:
     def channel_calls(self) -> list[Call]:
         return [c for c in self.calls() if c.method in ("chat.postMessage", "chat.update")]
 
+    def dms(self) -> dict[str, list[str]]:
+        """Deliver the DMs owed now, as the clock's outbox sender does, and return every DM
+        sent so far: person -> what each DM showed, in order."""
+        client = WebClient(token=BOT_TOKEN, base_url=self.slack.api_url)
+        Sender(self.store, client, _no_content, self.clock, per_minute=6000).drain()
+        with self.store.session() as db:
+            sent = dict(
+                db.execute(
+                    select(OutboxMessage.channel_id, OutboxMessage.user_id).where(
+                        OutboxMessage.state == "sent"
+                    )
+                ).all()
+            )
+        got: dict[str, list[str]] = {}
+        for call in self.slack.calls_to("chat.postMessage"):
+            if call.params["channel"] in sent:
+                got.setdefault(sent[call.params["channel"]], []).append(shown(call))
+        return got
+
     # ---- the database ----------------------------------------------------------------------
     def session_id(self) -> int:
         """The channel's meetup that is collecting or voting (the latest, if several)."""
@@ -253,6 +275,10 @@ class Bot:
         self.clock.now = VOTE + dt.timedelta(minutes=1)
         assert self.coffee.meetup_runner.tick() == 1
         return session_id, [t.id for t in self.topics(session_id)]
+
+
+def _no_content() -> Content:
+    raise AssertionError("a lean-coffee notice carries its text: no content is read")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bot.slack.incoming import slack_text
 from bot.store.models import CoffeeTopic
 from bot.testing.requests import command_body
 from tests.blocks import all_text
-from tests.coffee.conftest import MEETUP, VOTE, button_ids, shown
+from tests.coffee.conftest import CHANNEL, MEETUP, VOTE, button_ids, shown
 
 
 def ephemerals(bot, user: str) -> list:
@@ -73,11 +73,15 @@ def test_a_merge_keeps_the_words_and_tells_the_proposer(bot):
     bot.organise("merge 2 into 1")
     with bot.store.session() as db:
         assert db.get(CoffeeTopic, golden).description == "Merged in: Paved roads & adoption"
-    (note,) = ephemerals(bot, "UPROP2")
-    assert note.params["text"] == (
-        "Your topic 2 was merged into topic 1 “Golden paths”: your words are in its "
-        "description, and your votes count for it."
-    )
+    # told by DM, wherever they are; nobody else is
+    dms = bot.dms()
+    assert list(dms) == ["UPROP2"] and len(dms["UPROP2"]) == 1
+    assert (
+        "An organiser merged your lean coffee topic “Paved roads &amp; adoption” into "
+        f"“Golden paths” in <#{CHANNEL}>: your words are in its description, and your votes "
+        "count for it."
+    ) in dms["UPROP2"][0]
+    assert not ephemerals(bot, "UPROP2")
     assert "Paved roads &amp; adoption" in shown(bot.updates()[-1])
 
 
@@ -152,9 +156,14 @@ def test_carry_counts_toward_the_cap_and_says_what_did_not_fit(bot):
     assert not bot.slack.invalid  # every message stayed inside Slack's limits
     board = bot.updates()[-1]
     assert shown(board).count("&amp;" * 150) == MAX_TOPICS - 5  # every topic shown, once escaped
-    # the proposers of carried topics are told, privately
-    assert len(ephemerals(bot, "U00")) == 1
-    assert ephemerals(bot, "U00")[0].params["text"].startswith("Your topic “Topic 0 ")
+    # the proposers of carried topics are told by DM, once each; the proposers left behind
+    # and the new meetup's proposers are not
+    dms = bot.dms()
+    assert sorted(dms) == [f"U{n:02d}" for n in range(MAX_TOPICS - 5)]
+    assert all(len(texts) == 1 for texts in dms.values())
+    assert dms["U00"][0].startswith("Your lean coffee topic “Topic 0 &amp;")
+    assert bot.organise("carry").params["text"].startswith("Carried 0 undiscussed topics")
+    assert bot.dms() == dms
 
 
 def test_a_cancelled_meetups_topics_can_be_carried(bot):

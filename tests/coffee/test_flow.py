@@ -25,9 +25,9 @@ from tests.coffee.conftest import (
 )
 
 DESCRIBED = (
-    "Lean coffee here: every 2 weeks on Tuesday at 16:00 Europe/London; topics open 3 days "
-    "before, voting 24 hours before; 3 votes each, one per topic, counts hidden until voting "
-    "closes; up to 3 topics a person."
+    "Lean coffee here: every 2 weeks on Tuesday at 16:00 Europe/London for 1 hour; topics open "
+    "3 days before, voting 24 hours before; 3 votes each, one per topic, counts hidden until "
+    "voting closes; up to 3 topics a person."
 )
 
 

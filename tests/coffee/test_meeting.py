@@ -207,8 +207,19 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     (carried,) = bot.topics(upcoming.id)
     assert (carried.title, carried.user_id) == ("Paved roads & guard rails", "UPROP4")
     assert bot.count(CoffeeVote, CoffeeVote.session_id == upcoming.id) == 0
-    told = [c for c in bot.slack.calls_to("chat.postEphemeral") if c.params["user"] == "UPROP4"]
-    assert "was carried over to the next lean coffee" in told[-1].params["text"]
+    # proposers hear by DM, once each: the carried topic's, and the discussed topics' with
+    # the link to the board whose thread has the summary; nobody else is DM'd
+    dms = bot.dms()
+    assert sorted(dms) == ["UPROP1", "UPROP2", "UPROP3", "UPROP4"]
+    assert all(len(texts) == 1 for texts in dms.values())
+    assert (
+        "“Paved roads &amp; guard rails” was not discussed, so it was carried" in dms["UPROP4"][0]
+    )
+    permalink = (
+        f"https://fake.slack.com/archives/{CHANNEL}/p{board_ts(bot, session_id).replace('.', '')}"
+    )
+    assert f"<{permalink}|the summary>" in dms["UPROP2"][0]
+    assert not bot.slack.calls_to("chat.postEphemeral")
     with bot.store.session() as db:
         spent = {t.id: t.discussed for t in db.query(CoffeeTopic).filter_by(session_id=closed.id)}
     assert spent == {golden: True, product: True, portals: True, roads: False}

@@ -83,9 +83,9 @@ def test_utc_in_lower_case_is_the_utc_zone():
 
 def test_describe_says_it_back_in_words():
     assert DEFAULT.describe() == (
-        "every 2 weeks on Tuesday at 16:00 Europe/London; topics open 3 days before, voting "
-        "24 hours before; 3 votes each, one per topic, counts hidden until voting closes; "
-        "up to 3 topics a person"
+        "every 2 weeks on Tuesday at 16:00 Europe/London for 1 hour; topics open 3 days before, "
+        "voting 24 hours before; 3 votes each, one per topic, counts hidden until voting "
+        "closes; up to 3 topics a person"
     )
     s = SeriesSettings(
         weekday=4,
@@ -100,8 +100,9 @@ def test_describe_says_it_back_in_words():
         topics_per_person=1,
     )
     assert s.describe() == (
-        "every week on Friday at 09:30 UTC; topics open 36 hours before, voting 12 hours before; "
-        "5 votes each, several on one topic allowed, counts shown; up to 1 topic a person"
+        "every week on Friday at 09:30 UTC for 1 hour; topics open 36 hours before, voting 12 "
+        "hours before; 5 votes each, several on one topic allowed, counts shown; up to 1 topic "
+        "a person"
     )
 
 
