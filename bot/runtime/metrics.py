@@ -66,9 +66,8 @@ def request_kind(body: dict[str, Any]) -> str:
     kind = body.get("type")
     if kind == "event_callback":
         event = body.get("event")
-        return (
-            f"event:{_known(event.get('type') if isinstance(event, dict) else None, EVENT_TYPES)}"
-        )
+        event_type = event.get("type") if isinstance(event, dict) else None
+        return f"event:{_known(event_type, EVENT_TYPES)}"
     if kind == "block_actions":
         actions = body.get("actions") or [{}]
         first = actions[0] if isinstance(actions, list) and actions else {}
