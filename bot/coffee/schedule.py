@@ -19,6 +19,7 @@ WEEKDAYS = {
     "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
     "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # what `starting` takes
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -210,11 +211,17 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
             i += 1
         elif low in ("starting", "from", "start") and nxt:
             try:
-                s = replace(s, starting=dt.date.fromisoformat(nxt))
+                day = dt.date.fromisoformat(nxt)
             except ValueError:
                 raise ScheduleError(
                     f"“{nxt[:30]}” is not a date; write it like starting 2026-12-08."
                 ) from None
+            if not FIRST_DAY <= day <= LAST_DAY:  # 9999-12-31 has no meetup after it
+                raise ScheduleError(
+                    f"Start on a day from {FIRST_DAY.year} to {LAST_DAY.year}, e.g. "
+                    "starting 2026-12-08."
+                )
+            s = replace(s, starting=day)
             i += 1
         elif low == "link" and nxt:
             s = replace(s, link=_link(nxt))

@@ -45,6 +45,7 @@ ODD = (
     + [f"extend {d}" for d in DIGITS[:4]]
     + [f"{h}:{m}" for h, m in (("١٦", "٠٠"), ("16", "²0"), ("9" * 300, "00"))]
     + [f"starting 2026-1{d}-01" for d in DIGITS[:4]]
+    + [f"starting {day}" for day in ("9999-12-31", "9999-01-01", "0001-01-01", "2026-02-30")]
     + ZONES
     + [f"tuesday 16:00 {z} votes 3" for z in ZONES[:3]]
 )
