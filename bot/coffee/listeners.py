@@ -141,6 +141,11 @@ def register(app: App, feature: CoffeeFeature) -> None:
     }
     later: dict[str, Callable[[str, str], Reply]] = {"summary": feature.summary}
 
+    def said(word: str) -> str:
+        """The command word for the log when it is one of ours: a log keeps ids and words,
+        never what a person typed."""
+        return repr(word) if word in everyone or word in later or word in organise.WORDS else "?"
+
     def command_ack(ack: Ack, command: dict[str, Any]) -> None:
         text = slack_text(command.get("text")).strip()
         word, _, rest = text.partition(" ")
@@ -157,7 +162,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             else:
                 ack(response_type="ephemeral", text=HELP)
         except Exception:
-            log.exception("/coffee %r failed", text[:100])
+            log.exception("/coffee %s failed for %s in %s", said(word), user, channel)
             ack(response_type="ephemeral", text=SORRY)
 
     def _mine(channel: str, user: str) -> Reply:
@@ -182,7 +187,8 @@ def register(app: App, feature: CoffeeFeature) -> None:
             try:
                 reply = later[word](command.get("channel_id", ""), rest.strip())
             except Exception:
-                log.exception("/coffee %r failed", text[:100])
+                user, channel = command.get("user_id"), command.get("channel_id")
+                log.exception("/coffee %s failed for %s in %s", said(word), user, channel)
                 reply = views.plain(SORRY)
             respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
             return
@@ -204,7 +210,8 @@ def register(app: App, feature: CoffeeFeature) -> None:
         except (service.CoffeeError, ScheduleError) as exc:
             answer = escape(str(exc))
         except Exception:
-            log.exception("/coffee %r failed", text[:100])
+            user, channel = command.get("user_id"), command.get("channel_id")
+            log.exception("/coffee %s failed for %s in %s", said(word), user, channel)
             answer = SORRY
         respond(response_type="ephemeral", text=answer)
 

@@ -92,7 +92,7 @@ def remove(ask: Ask) -> str:
 
 
 def merge(ask: Ask) -> str:
-    found = re.fullmatch(r"(\d+)\s+(?:into|in|to)\s+(\d+)", ask.rest)
+    found = re.fullmatch(r"([0-9]{1,9})\s+(?:into|in|to)\s+([0-9]{1,9})", ask.rest)
     if not found:
         raise service.CoffeeError("Write it as `/coffee merge 4 into 2`.")
     m, clock = _meetup(ask), ask.feature.meetup_runner

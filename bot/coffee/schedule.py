@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
 
@@ -18,6 +19,7 @@ WEEKDAYS = {
     "thursday": 3, "thu": 3, "thur": 3, "thurs": 3, "friday": 4, "fri": 4,
     "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # what `starting` takes
 DAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -103,7 +105,7 @@ def _reminders(text: str) -> tuple[int, ...]:
         return ()
     found = []
     for part in text.split(","):
-        m = re.fullmatch(r"(\d{1,3})([hm])", part.strip().lower())
+        m = re.fullmatch(r"([0-9]{1,3})([hm])", part.strip().lower())
         if not m:
             raise ScheduleError(f"“{part[:30]}” is not a reminder time; write them like 2h,10m.")
         found.append(int(m.group(1)) * (60 if m.group(2) == "h" else 1))
@@ -133,7 +135,7 @@ def _extensions(text: str) -> tuple[int, ...]:
         return ()
     found = []
     for part in text.split(","):
-        m = re.fullmatch(r"(\d{1,2})m?", part.strip().lower())
+        m = re.fullmatch(r"([0-9]{1,2})m?", part.strip().lower())
         if not m or not 1 <= int(m.group(1)) <= 60:
             raise ScheduleError(
                 f"“{part[:30]}” is not an extension; write them in minutes like extend 4,2."
@@ -156,8 +158,24 @@ USAGE = (
 )
 
 
+def _count(text: str, example: str) -> int:
+    """A count as people type it: a few ASCII digits. ("²".isdigit() is true, and int()
+    refuses it; int() refuses 5,000 digits too.)"""
+    if not re.fullmatch(r"[0-9]{1,3}", text):
+        raise ScheduleError(f"“{text[:30]}” is not a number I can use; write it like {example}.")
+    return int(text)
+
+
+@cache
+def _zones() -> dict[str, str]:
+    """Every zone name the tz database has, by its lower-case spelling. Only these are passed
+    to ZoneInfo: a region ("America/Argentina") or an over-long name is a folder or a path the
+    file system refuses, not a zone."""
+    return {name.lower(): name for name in available_timezones()}
+
+
 def _hours(text: str) -> int:
-    m = re.fullmatch(r"(\d{1,3})([dh]?)", text)
+    m = re.fullmatch(r"([0-9]{1,3})([dh]?)", text)
     if not m:
         raise ScheduleError(f"“{text}” is not a duration; write it like 3d or 24h.")
     n = int(m.group(1))
@@ -173,8 +191,8 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
         tok, low = tokens[i], tokens[i].lower()
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
         if low == "every":
-            if nxt.isdigit():
-                s = replace(s, every_weeks=int(nxt))
+            if nxt[:1].isnumeric():  # "every 2", and every digit-like character Unicode has
+                s = replace(s, every_weeks=_count(nxt, "every 2 weeks"))
                 i += 1
                 if i + 1 < len(tokens) and tokens[i + 1].lower() in ("weeks", "week"):
                     i += 1
@@ -186,36 +204,40 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
                 i += 1
         elif low in WEEKDAYS:
             s = replace(s, weekday=WEEKDAYS[low])
-        elif re.fullmatch(r"\d{1,2}:\d{2}", tok):
+        elif re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", tok):
             hour, minute = map(int, tok.split(":"))
             if hour > 23 or minute > 59:
                 raise ScheduleError(f"{tok} is not a time of day; write it like 16:00.")
             s = replace(s, at=f"{hour:02d}:{minute:02d}")
-        elif "/" in tok or tok.upper() == "UTC":
-            tok = "UTC" if tok.upper() == "UTC" else tok
-            try:
-                ZoneInfo(tok)
-            except (ZoneInfoNotFoundError, ValueError):
+        elif "/" in tok or low == "utc":
+            zone = _zones().get(low)
+            if zone is None:
                 raise ScheduleError(
                     f"“{tok[:60]}” is not a time zone I know; write it like Europe/London."
-                ) from None
-            s = replace(s, timezone=tok)
+                )
+            s = replace(s, timezone=zone)
         elif low in ("collect", "topics") and nxt:
             s = replace(s, collect_hours=_hours(nxt.lower()))
             i += 1
         elif low in ("vote", "voting") and nxt:
             s = replace(s, vote_hours=_hours(nxt.lower()))
             i += 1
-        elif low in ("votes", "dots") and nxt.isdigit():
-            s = replace(s, votes_per_person=int(nxt))
+        elif low in ("votes", "dots") and nxt:
+            s = replace(s, votes_per_person=_count(nxt, "votes 3"))
             i += 1
         elif low in ("starting", "from", "start") and nxt:
             try:
-                s = replace(s, starting=dt.date.fromisoformat(nxt))
+                day = dt.date.fromisoformat(nxt)
             except ValueError:
                 raise ScheduleError(
                     f"“{nxt[:30]}” is not a date; write it like starting 2026-12-08."
                 ) from None
+            if not FIRST_DAY <= day <= LAST_DAY:  # 9999-12-31 has no meetup after it
+                raise ScheduleError(
+                    f"Start on a day from {FIRST_DAY.year} to {LAST_DAY.year}, e.g. "
+                    "starting 2026-12-08."
+                )
+            s = replace(s, starting=day)
             i += 1
         elif low == "link" and nxt:
             s = replace(s, link=_link(nxt))
@@ -227,7 +249,7 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
             s = replace(s, length=_length(nxt))
             i += 1
         elif low in ("timebox", "timeboxes") and nxt:
-            minutes = re.fullmatch(r"(\d{1,2})m?", nxt.lower())
+            minutes = re.fullmatch(r"([0-9]{1,2})m?", nxt.lower())
             if not minutes or not 1 <= int(minutes.group(1)) <= 60:
                 raise ScheduleError("A timebox is 1 to 60 minutes, e.g. timebox 8.")
             s = replace(s, timebox=int(minutes.group(1)))
@@ -239,8 +261,8 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
             s = replace(s, carry=True)
         elif low in ("no-carry", "nocarry"):
             s = replace(s, carry=False)
-        elif low in ("proposals", "per-person") and nxt.isdigit():
-            s = replace(s, topics_per_person=int(nxt))
+        elif low in ("proposals", "per-person") and nxt:
+            s = replace(s, topics_per_person=_count(nxt, "proposals 3"))
             i += 1
         elif low in ("anonymous", "unnamed"):
             s = replace(s, hide_proposers=True)

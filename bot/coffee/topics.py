@@ -4,7 +4,7 @@ list with its one numbering, ballots, and carrying undiscussed topics to the nex
 from __future__ import annotations
 
 import datetime as dt
-import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
@@ -40,8 +40,17 @@ def clean_topic(text: str) -> str:
 
 
 def topic_key(title: str) -> str:
-    """What makes two topics the same: their words, case, spacing and punctuation aside."""
-    return " ".join(re.sub(r"[\W_]+", " ", title.casefold()).split())
+    """What makes two topics the same: their words and symbols (emoji are symbols: "☕☕" is
+    not "🍕🍕"), case, spacing, punctuation and emoji presentation aside. A title of
+    punctuation alone is compared as it is written."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    kept = "".join(
+        "" if unicodedata.category(c) == "Cf" or 0xFE00 <= ord(c) <= 0xFE0F
+        else c if unicodedata.category(c)[0] in "LNSM"
+        else " "
+        for c in folded
+    )  # fmt: skip
+    return " ".join(kept.split()) or " ".join(folded.split())
 
 
 def propose(

@@ -58,13 +58,22 @@ FEED_CHECKS = Counter(
 )
 
 
+# Label values come from a fixed set, whatever a request says: each new value is a new time
+# series for the whole life of the process. These are manifest.yml's commands and event
+# subscriptions (message.im arrives as "message"); anything else is counted as "other".
+COMMANDS = frozenset({"/talks", "/speakers", "/welcome", "/coffee"})
+EVENT_TYPES = frozenset({"app_home_opened", "team_join", "member_joined_channel", "message"})
+
+
 def request_kind(body: dict[str, Any]) -> str:
     """A small, fixed set of label values: a command's name, an action's id, an event's type."""
     if "command" in body:
-        return f"command:{str(body['command'])[:30]}"
+        return f"command:{_known(body['command'], COMMANDS)}"
     kind = body.get("type")
     if kind == "event_callback":
-        return f"event:{str((body.get('event') or {}).get('type', '?'))[:40]}"
+        event = body.get("event")
+        event_type = event.get("type") if isinstance(event, dict) else None
+        return f"event:{_known(event_type, EVENT_TYPES)}"
     if kind == "block_actions":
         actions = body.get("actions") or [{}]
         first = actions[0] if isinstance(actions, list) and actions else {}
@@ -74,6 +83,15 @@ def request_kind(body: dict[str, Any]) -> str:
         view = body.get("view") or {}
         return f"view:{str(view.get('callback_id', '?'))[:40]}"
     return str(kind or "other")[:40]
+
+
+def _known(value: object, known: frozenset[str]) -> str:
+    return value if isinstance(value, str) and value in known else "other"
+
+
+def refused(status: str) -> None:
+    """Count a request refused before the app saw it (unsigned, forged, stale, too large)."""
+    REQUESTS.labels("unverified", f"http_{status.split()[0]}").inc()
 
 
 def instrument(app: App) -> None:

@@ -18,13 +18,13 @@ import logging
 import threading
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
+from bot.sandbox.origin import Own
 from bot.sandbox.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,8 @@ Route = Callable[[str, dict[str, Any]], dict[str, Any]]
 class Live:
     """The socket server: requests go to `route(name, body)`; "follow" starts the pushes."""
 
-    def __init__(self, workspace: Workspace, route: Route, host: str, port: int, page_port: int):
-        self.workspace, self.route, self.page_port = workspace, route, int(page_port)
+    def __init__(self, workspace: Workspace, route: Route, host: str, port: int, own: Own):
+        self.workspace, self.route, self.own = workspace, route, own
         self.server: Server = serve(
             self._serve,
             host,
@@ -59,10 +59,10 @@ class Live:
         self._thread.join(5)
 
     def _same_origin(self, _conn: ServerConnection, request: Request) -> Response | None:
-        """Only the sandbox's own page may drive it: another site open in the same browser
-        could otherwise act as anyone here."""
-        origin = urlsplit(request.headers.get("Origin", ""))
-        if origin.scheme == "http" and origin.port == self.page_port:
+        """Only the sandbox's own page may drive it (bot/sandbox/origin.py says why): its
+        socket is reached at one of this machine's names, from the page at that name."""
+        host = request.headers.get("Host")
+        if self.own.host(host) and self.own.page(request.headers.get("Origin"), host or ""):
             return None
         body = b"only the sandbox's page may connect\n"
         headers = Headers([("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])

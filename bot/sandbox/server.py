@@ -29,6 +29,7 @@ from bot.runtime.process import Bot
 from bot.sandbox.clock import MovableClock
 from bot.sandbox.deliver import Deliver
 from bot.sandbox.live import Live
+from bot.sandbox.origin import Own
 from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, PEOPLE, TEAM, Person, dm_of
 from bot.sandbox.web_api import API, RESPONSE, WebApi
 from bot.sandbox.workspace import Workspace
@@ -78,7 +79,8 @@ class Sandbox:
             self.wsgi, host=host, port=port, threads=THREADS, ident="wgbot-sandbox"
         )
         self.url = f"http://{host}:{self.server.effective_port}"
-        self.live = Live(self.workspace, self.handle, host, socket_port, self.server.effective_port)
+        self.own = Own(host, self.server.effective_port)
+        self.live = Live(self.workspace, self.handle, host, socket_port, self.own)
         self.api.base_url = self.url
         # the lean-coffee calendar feed is served here too, so /coffee and the welcome offer it
         self.settings = settings.model_copy(
@@ -153,6 +155,9 @@ class Sandbox:
 
     # ---- HTTP ------------------------------------------------------------------------------
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        refused = self.own.refusal(environ)
+        if refused is not None:
+            return _json(start_response, {"error": refused}, "403 Forbidden")
         path = environ.get("PATH_INFO", "")
         if path.startswith((API, RESPONSE)):
             return self.api(environ, start_response)

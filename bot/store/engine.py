@@ -123,7 +123,9 @@ def make_engine(
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     busy = timeout if timeout is not None else 60.0
     connect_args = {"timeout": busy, "check_same_thread": False}
-    engine = create_engine(url, connect_args=connect_args, **pool)
+    # hide_parameters: a failed statement's error would quote its parameters, which are what
+    # people typed (topics, commands): those have no place in a log
+    engine = create_engine(url, connect_args=connect_args, hide_parameters=True, **pool)
     event.listen(engine, "connect", _sqlite_pragmas(int(busy * 1000)))
     if database and database != ":memory:":
         # WAL is a property of the file: readers never wait for the writer.
@@ -153,7 +155,10 @@ def _postgres_engine(
         given = options if isinstance(options, str) else " ".join(options or ())
         ours = " ".join(f"-c {name}={value}" for name, value in settings.items())
         connect_args["options"] = f"{given} {ours}".strip()
-    engine = create_engine(url, pool_recycle=RECYCLE, connect_args=connect_args, **pool)
+    # what people typed stays out of errors (and so out of logs), as on SQLite
+    engine = create_engine(
+        url, pool_recycle=RECYCLE, connect_args=connect_args, hide_parameters=True, **pool
+    )
     event.listen(engine, "checkout", _drop_if_closed)
     if timeout is not None:
         bounded = _bounded_connection(timeout + CLIENT_GRACE)

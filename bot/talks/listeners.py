@@ -102,7 +102,7 @@ class TalksFeature:
                 answer = answer_talks(db, self.cache, text, self.clock(), offset, user)
                 return views.talks_view(answer, shared_by=shared_by)
 
-        return safely(build, f"/talks {text[:100]!r}")
+        return safely(build, "/talks")
 
     def warm(self) -> None:
         """Load the catalog's rows, words and names now if an import changed them, rather than
@@ -126,7 +126,7 @@ class TalksFeature:
                 answer = answer_speakers(db, self.cache, text)
                 return views.speakers_view(answer, offset, shared_by=shared_by)
 
-        return safely(build, f"/speakers {text[:100]!r}")
+        return safely(build, "/speakers")
 
 
 def _ack_only(ack: Ack) -> None:

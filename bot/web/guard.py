@@ -19,6 +19,8 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
+from bot.runtime import metrics
+
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -58,6 +60,7 @@ def guard(
             verify(verifier, environ, body)
         except Refused as refused:
             log.warning("refused POST %s (%d bytes): %s", path, refused.length, refused.reason)
+            metrics.refused(refused.status)
             return _answer(start_response, refused.status, refused.reason)
         inner = {**environ, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
         try:

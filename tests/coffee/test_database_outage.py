@@ -5,6 +5,7 @@ next clicks work again without a restart."""
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +19,9 @@ from bot.slack.errors import SORRY_SHORT
 from bot.slack.replies import SORRY
 from bot.store import Store
 from bot.store.models import CoffeeTopic, CoffeeVote
-from tests.coffee.conftest import Bot, build
+from bot.testing.requests import bolt_request, command_body
+from tests.coffee.conftest import CHANNEL, ORGANISER, TEAM, Bot, build
+from tests.conftest import SIGNING_SECRET
 from tests.db_faults import Proxy, kill_bot_connections, tables_locked
 
 HUNG = 60.0  # seconds
@@ -164,3 +167,56 @@ def test_a_database_that_stops_answering_costs_a_try_again_not_a_hung_request(
     finally:
         background.settle()
         through.dispose()
+
+
+# ---- what a failure leaves in the log -----------------------------------------------------------
+SECRET = "our salary bands leaked"  # what people type is theirs, not the log's
+
+
+def _logged(caplog: pytest.LogCaptureFixture) -> str:
+    """Every line logged, with its traceback, as a log file would hold them."""
+    return "\n".join(
+        r.getMessage() + "\n" + (logging.Formatter().formatException(r.exc_info) if r.exc_info
+                                 else "")
+        for r in caplog.records
+    )  # fmt: skip
+
+
+def test_a_command_that_fails_logs_its_word_and_ids_never_its_text(hurried, db_url, caplog):
+    caplog.set_level(logging.DEBUG)
+    bot = hurried
+    session_id = bot.to_collecting()
+    with tables_locked(db_url, "coffee_topics", "coffee_series"):
+        _, ack = bot.command(f"propose {SECRET}", user="U2")
+        answer = bot.organise(f"schedule every 3 weeks link https://zoom.us/j/{SECRET[:3]}999")
+    assert ack["text"] == SORRY  # the person still hears a polite answer
+    assert answer.params["text"] == SORRY
+    assert bot.topics(session_id) == []
+    failures = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert f"/coffee 'propose' failed for U2 in {CHANNEL}" in failures, failures
+    assert f"/coffee 'schedule' failed for {ORGANISER} in {CHANNEL}" in failures, failures
+    logged = _logged(caplog)
+    assert SECRET not in logged and "our999" not in logged and "salary" not in logged
+
+
+def test_a_command_during_an_outage_leaves_none_of_its_text_in_the_log(
+    bot, proxy, postgres_url, coffee_settings, clock, background, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    bot.to_collecting()
+    through = Store(proxy.url(postgres_url))  # the request timeout, as in production
+    app, coffee = build(coffee_settings, through, clock, background)
+    relayed = Bot(app, coffee, bot.slack, bot.store, clock, background)
+    try:
+        proxy.frozen.set()
+        _, ack = unless_hung(lambda: relayed.command(f"propose {SECRET}", user="U3"))
+        body = command_body("/talks", SECRET, user_id="U4", team_id=TEAM)
+        talks = unless_hung(lambda: app.dispatch(bolt_request(SIGNING_SECRET, body)))
+    finally:
+        background.settle()
+        through.dispose()
+    assert ack["text"] == SORRY
+    assert talks.status == 200 and SORRY in talks.body
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) >= 2
+    logged = _logged(caplog)
+    assert SECRET not in logged and "salary" not in logged

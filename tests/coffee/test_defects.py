@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.coffee import views
-from bot.coffee.service import MAX_TOPICS
+import pytest
+
+from bot.coffee import topics, views
+from bot.coffee.service import MAX_TOPICS, CoffeeError
 from bot.slack.incoming import slack_text
 from bot.store.models import CoffeeTopic
 from bot.testing.requests import command_body
@@ -111,6 +113,33 @@ def test_the_same_words_twice_are_refused_with_a_pointer(bot):
     assert response.status == 200
     assert '"errors"' in response.body and "Topic 1 already says that" in response.body
     assert len(bot.topics(session_id)) == 1
+
+
+def test_emoji_and_punctuation_topics_are_compared_as_they_are(bot):
+    session_id = bot.to_collecting()
+    distinct = ["🍕🍕", "☕☕", "???", "!!!", "☕ tips", "🍕 tips", "C++", "👩‍💻 devs"]
+    for n, title in enumerate(distinct, start=1):
+        _, ack = bot.command(f"propose {title}", user=f"U{n}")
+        assert ack["text"] == f"Added *{n}.* {title}", ack
+    # the same again, as people type it again: other case, spacing, punctuation, presentation
+    again = {"☕️☕️": "☕☕", " ???  ": "???", "☕️ Tips!": "☕ tips", "c++": "C++"}
+    for title, first in again.items():
+        _, ack = bot.command(f"propose {title}", user="UAGAIN")
+        n = distinct.index(first) + 1
+        assert ack["text"] == f"Topic {n} already says that (“{first}”): vote for it instead?"
+    response = bot.submit_modal(f"{session_id}:", "🍕🍕", user="UMODAL")
+    assert '"errors"' in response.body and "Topic 1 already says that" in response.body
+    # and words still match whatever punctuation and case surround them
+    _, ack = bot.command("propose Golden paths", user="UW1")
+    assert ack["text"].startswith("Added")
+    for title in ("golden-paths", "GOLDEN   PATHS!", "“Golden paths”", "Ｇｏｌｄｅｎ paths"):
+        _, ack = bot.command(f"propose {title}", user="UW2")
+        assert ack["text"].startswith("Topic 9 already says that"), (title, ack)
+    assert [t.title for t in bot.topics(session_id)] == [*distinct, "Golden paths"]
+    # an edit into what another topic already says is refused the same way
+    coffee = bot.topics(session_id)[1]
+    with bot.store.session() as db, pytest.raises(CoffeeError, match="Topic 1 already says"):
+        topics.edit(db, coffee.id, coffee.user_id, "🍕\ufe0f🍕")
 
 
 def test_a_modal_proposal_gets_the_private_confirmation_with_edit_and_withdraw(bot):

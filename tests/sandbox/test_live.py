@@ -5,6 +5,7 @@ stays open."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +24,20 @@ WAIT = 30.0  # a ceiling for a loaded machine: each recv returns as soon as a me
 
 
 @contextmanager
-def page(box: Sandbox, origin: str | None = None) -> Iterator[ClientConnection]:
-    url = f"ws://127.0.0.1:{box.live.port}/"
-    with connect(url, origin=Origin(origin or box.url), open_timeout=WAIT) as conn:
-        yield conn
+def page(
+    box: Sandbox, origin: str | None = None, host: str = "127.0.0.1"
+) -> Iterator[ClientConnection]:
+    """A page's socket, opened from `origin` (the sandbox's page by default) to the sandbox's
+    socket as reached at the name `host` (the Host header a browser sends)."""
+    url = f"ws://{host}:{box.live.port}/"
+    sock = socket.create_connection(("127.0.0.1", box.live.port), timeout=WAIT)
+    try:
+        with connect(
+            url, sock=sock, origin=Origin(box.url if origin is None else origin), open_timeout=WAIT
+        ) as conn:
+            yield conn
+    finally:
+        sock.close()
 
 
 def receive(conn: ClientConnection) -> dict[str, Any]:
@@ -49,12 +60,41 @@ def answer_to(conn: ClientConnection, ask_id: int) -> tuple[dict[str, Any], list
 
 
 def test_only_the_sandboxs_own_page_may_connect(sandbox: Sandbox) -> None:
-    for stranger in ("http://evil.example", "http://127.0.0.1:1", "null"):
+    port = sandbox.own.page_port
+    strangers = [
+        "http://evil.example",
+        f"http://evil.example:{port}",  # another host at the page's own port
+        f"http://127.0.0.2:{port}",
+        f"http://localhost:{port}",  # the page at another of this machine's names
+        f"https://127.0.0.1:{port}",
+        f"http://127.0.0.1:{port}.evil.example",
+        "http://127.0.0.1:1",
+        "http://127.0.0.1:99999",
+        "null",
+        "",
+    ]
+    for stranger in strangers:
         with pytest.raises(InvalidStatus, match="403"), page(sandbox, stranger):
             pass
     with page(sandbox) as conn:  # its own page gets in
         request(conn, 1, "follow", {"as": "UMEMBER"})
         assert "answer" in receive(conn)
+
+
+def test_a_foreign_host_name_pointed_at_the_sandbox_is_refused(sandbox: Sandbox) -> None:
+    """DNS rebinding: evil.example made to resolve to this machine, its page "same origin"."""
+    port = sandbox.own.page_port
+    for name in ("evil.example", "127.0.0.1.evil.example", "localhost.evil.example"):
+        with (
+            pytest.raises(InvalidStatus, match="403"),
+            page(sandbox, f"http://{name}:{port}", name),
+        ):
+            pass
+    # the page opened at another of this machine's names reaches the socket at that name
+    for name in ("localhost", "[::1]"):
+        with page(sandbox, f"http://{name}:{port}", name) as conn:
+            request(conn, 1, "follow", {"as": "UMEMBER"})
+            assert "answer" in receive(conn)
 
 
 def test_a_command_pushes_its_answer_before_answering_the_request(sandbox: Sandbox) -> None:

@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 import pytest
@@ -159,3 +161,68 @@ def test_the_lean_coffee_calendar_is_offered_and_served(box: Sandbox) -> None:
     with urlopen(feed) as answer:
         calendar = Calendar.from_ical(answer.read())
     assert len(calendar.walk("VEVENT")) == 1
+
+
+# ---- a foreign page ------------------------------------------------------------------------------
+def http(
+    box: Sandbox, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
+    """One request to the sandbox's HTTP server, as a browser or another client sends it."""
+    request = Request(box.url + path, body, headers or {}, method="POST" if body else "GET")
+    try:
+        with urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read()
+    except HTTPError as refused:
+        return refused.code, refused.read()
+
+
+def bot_posts(box: Sandbox, words: str) -> list[str]:
+    return [m.text for m in box.workspace.all_messages() if words in m.text]
+
+
+def test_a_foreign_host_name_is_refused_everywhere(box: Sandbox) -> None:
+    """DNS rebinding: a foreign name pointed at this machine reads and writes nothing."""
+    port = box.own.page_port
+    for path in ("/", "/sandbox/state", "/static/sandbox.js", f"/coffee/{CHANNEL}.ics"):
+        for name in ("evil.example", f"evil.example:{port}", f"127.0.0.1.nip.io:{port}"):
+            status, body = http(box, path, headers={"Host": name})
+            assert status == 403 and b"this machine's own names" in body, (path, name)
+        assert http(box, path, headers={"Host": f"localhost:{port}"})[0] == 200
+    form = urlencode({"channel": CHANNEL, "text": "rebound"}).encode()
+    rebound = {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"}
+    assert http(box, "/api/chat.postMessage", form, rebound)[0] == 403
+    assert not bot_posts(box, "rebound")
+
+
+def test_cross_site_writes_to_its_web_api_are_refused(box: Sandbox) -> None:
+    port = box.own.page_port
+    posted = box.api.response_url(Reply(CHANNEL, "UMEMBER"))
+    form = urlencode({"channel": CHANNEL, "text": "cross-site"}).encode()
+    foreign = [
+        # a <form> posted from another site: form-encoded, no CORS preflight
+        {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": f"http://evil.example:{port}"},
+        {"Origin": f"http://127.0.0.2:{port}"},
+        {"Origin": "null"},  # a sandboxed frame or a file: page
+        {"Sec-Fetch-Site": "cross-site"},  # a browser that left Origin out
+        {"Sec-Fetch-Site": "same-site"},  # another port of this machine's
+        {"Origin": box.url, "Sec-Fetch-Site": "cross-site"},
+    ]
+    for headers in foreign:
+        for kind in ("application/x-www-form-urlencoded", "text/plain", "multipart/form-data"):
+            typed = {**headers, "Content-Type": kind}
+            assert http(box, "/api/chat.postMessage", form, typed)[0] == 403, typed
+            as_json = json.dumps({"text": "cross-site", "response_type": "in_channel"})
+            assert http(box, posted.removeprefix(box.url), as_json.encode(), typed)[0] == 403
+        # a cross-site GET (an image, a link) reaches no method either
+        assert http(box, "/api/chat.postMessage?text=cross-site", None, headers)[0] == 403
+    assert not bot_posts(box, "cross-site")
+    # the sandbox's own page, and the app's own client (no browser marks), still write
+    own = {"Origin": box.url, "Sec-Fetch-Site": "same-origin"}
+    own_form = urlencode({"channel": CHANNEL, "text": "from the page"}).encode()
+    assert http(box, "/api/chat.postMessage", own_form, own)[0] == 200
+    client = WebClient(base_url=box.url + "/api/", token="xoxb-sandbox")
+    client.chat_postMessage(channel=CHANNEL, text="from the app")
+    assert bot_posts(box, "from the page") and bot_posts(box, "from the app")
+    # reading the page from a link on another site is fine: reading changes nothing
+    assert http(box, "/", None, {"Sec-Fetch-Site": "cross-site"})[0] == 200
