@@ -101,7 +101,7 @@ def _board_blocks(
         if b.current is None:
             blocks.append(section("_No topic yet: the facilitator starts the next one._"))
         else:
-            blocks += _discussing(b, tz, names, extensions)
+            blocks += _discussing(b, b.current, tz, names, extensions)
         waiting = str(b.current.id) if b.current else ""
         buttons = [button("Start next topic", NEXT, f"{b.session_id}:{waiting}", style="primary")]
         if b.current is not None and b.box is not None:
@@ -129,10 +129,8 @@ def _board_blocks(
 
 
 def _discussing(
-    b: Board, tz: str, names: dict[str, str], extensions: tuple[int, ...]
+    b: Board, t: TopicLine, tz: str, names: dict[str, str], extensions: tuple[int, ...]
 ) -> list[dict[str, Any]]:
-    assert b.current is not None
-    t = b.current
     text = _topic(t, names)
     if t.description:
         text += "\n>" + escape(clip(t.description, 1200)).replace("\n", "\n>")
