@@ -57,9 +57,12 @@ def normalize_url(url: str) -> str:
 REQUEST_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its least
 RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
-# server threads (8) + the after-ack pool (8, lazy listeners included) + clock and redraws fit
-# in the pool; a burst from more threads than that borrows overflow connections
-POOL_SIZE, POOL_OVERFLOW = 20, 20
+# The connections a process may open (WGBOT_DB_POOL_SIZE, WGBOT_DB_MAX_OVERFLOW): the server
+# threads (8) and the after-ack pool (8, lazy listeners included) fit in the pool; the clock
+# lease, the scheduler's jobs and redraws borrow overflow. 20 a process, so three replicas and a
+# clock (80) fit PostgreSQL's default max_connections of 100 with room for a migration at start
+# (two more for a moment), `wgbot import` and an operator's psql.
+POOL_SIZE, POOL_OVERFLOW = 16, 4
 APPLICATION_NAME = "wgbot"
 # the server's statement_timeout fires first and keeps the connection; this much later the
 # client gives up on a server that does not answer at all
