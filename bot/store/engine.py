@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import inspect
 import logging
 import select
@@ -257,9 +258,11 @@ class Store:
     def upgrade(self, revision: str = "head") -> None:
         """Apply migrations, which may take longer than a request's budget (on PostgreSQL
         through an engine of their own without the statement timeout). Replicas starting
-        together on PostgreSQL take turns on an advisory lock, so it happens once."""
+        together take turns, so it happens once: on an advisory lock on PostgreSQL, on a lock
+        file beside the database on SQLite (`serve` and `clock` starting on one fresh file)."""
         if self.dialect != "postgresql":
-            command.upgrade(self.alembic_config(), revision)
+            with self._sqlite_migration_lock():
+                command.upgrade(self.alembic_config(), revision)
             return
         unbounded = Store(self.url, timeout=None) if self.timeout is not None else self
         try:
@@ -274,6 +277,21 @@ class Store:
         finally:
             if unbounded is not self:
                 unbounded.dispose()
+
+    @contextmanager
+    def _sqlite_migration_lock(self) -> Iterator[None]:
+        """An exclusive `flock` on `<database>.migrate.lock` while migrating; the kernel frees
+        it if the holder dies. An in-memory database is this process's alone: no lock."""
+        database = make_url(self.url).database or ""
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(database + ".migrate.lock", "ab") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # waits while another process migrates
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
     def schema_revision(self) -> tuple[str | None, str]:
         """(the database's migration, the newest this code knows): readiness compares them."""
