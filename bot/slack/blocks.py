@@ -13,6 +13,9 @@ from bot.slack.mrkdwn import clip
 Block = dict[str, Any]
 
 MAX_BLOCKS = 50  # per message
+# Slack refuses a message whose blocks' text adds up past about this (msg_blocks_too_long,
+# seen at ~13,200): every text object counts, buttons' and menus' too
+BLOCKS_TEXT = 12_000
 SECTION_TEXT = 3000
 HEADER_TEXT = 150
 BUTTON_TEXT = 75
@@ -59,3 +62,75 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
     if block_id:
         b["block_id"] = block_id
     return b
+
+
+def text_length(node: Any) -> int:
+    """The characters of every text object (mrkdwn or plain_text) in blocks, as Slack adds
+    them up against a message's total."""
+    if isinstance(node, list):
+        return sum(text_length(item) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    own = node["text"] if node.get("type") in ("mrkdwn", "plain_text") else None
+    if isinstance(own, str):
+        return len(own) + sum(text_length(v) for k, v in node.items() if k != "text")
+    return sum(text_length(value) for value in node.values())
+
+
+def pages(blocks: list[Block], budget: int = BLOCKS_TEXT) -> list[list[Block]]:
+    """Blocks split into as few messages as hold them, none left out: at most MAX_BLOCKS each,
+    and text adding up to at most `budget` (a block too long on its own is trimmed by fit)."""
+    out: list[list[Block]] = [[]]
+    size = 0
+    for block in blocks:
+        length = text_length(block)
+        if out[-1] and (len(out[-1]) >= MAX_BLOCKS or size + length > budget):
+            out.append([])
+            size = 0
+        out[-1].append(block)
+        size += length
+    return out
+
+
+def fit(blocks: list[Block], budget: int = BLOCKS_TEXT) -> list[Block]:
+    """Blocks whose text adds up to at most `budget`, for a message that must stay one message.
+
+    Over it, the last sections give up their last lines first (saying how many), so what a
+    message leads with stays whole and every button stays; blocks go from the end only if
+    that is not enough."""
+    over = text_length(blocks) - budget
+    if over <= 0:
+        return blocks
+    out = list(blocks)
+    for i in reversed(range(len(out))):
+        text = out[i].get("text") if out[i].get("type") == "section" else None
+        if not isinstance(text, dict) or not isinstance(text.get("text"), str):
+            continue
+        shorter = _first_lines(text["text"], len(text["text"]) - over)
+        if len(shorter) >= len(text["text"]):
+            continue  # a line or two: nothing to gain here
+        over -= len(text["text"]) - len(shorter)
+        out[i] = {**out[i], "text": {**text, "text": shorter}}
+        if over <= 0:
+            return out
+    while over > 0 and len(out) > 1:
+        over -= text_length(out.pop())
+    return out
+
+
+def _first_lines(text: str, room: int) -> str:
+    """As many first lines of `text` as fit in `room` characters with a note of the rest."""
+    lines = text.split("\n")
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        size += len(line) + 1
+        if size + LEFT_OUT_NOTE > room:
+            break
+        kept.append(line)
+    left = len(lines) - len(kept)
+    note = f"_…{left} more line{'s' if left != 1 else ''}: too long for one Slack message._"
+    return "\n".join([*kept, note])
+
+
+LEFT_OUT_NOTE = 60  # characters the note of left-out lines may take
