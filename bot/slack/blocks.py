@@ -67,14 +67,20 @@ def actions(*elements: Block, block_id: str | None = None) -> Block:
 def text_length(node: Any) -> int:
     """The characters of every text object (mrkdwn or plain_text) in blocks, as Slack adds
     them up against a message's total."""
-    if isinstance(node, list):
-        return sum(text_length(item) for item in node)
-    if not isinstance(node, dict):
-        return 0
-    own = node["text"] if node.get("type") in ("mrkdwn", "plain_text") else None
-    if isinstance(own, str):
-        return len(own) + sum(text_length(v) for k, v in node.items() if k != "text")
-    return sum(text_length(value) for value in node.values())
+    total = 0
+    stack = [node]
+    while stack:  # a loop, not recursion: this runs on every answer, before its ack
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            kind = item.get("type")
+            if kind == "mrkdwn" or kind == "plain_text":
+                text = item.get("text")
+                total += len(text) if isinstance(text, str) else 0
+            else:
+                stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+    return total
 
 
 def pages(blocks: list[Block], budget: int = BLOCKS_TEXT) -> list[list[Block]]:
