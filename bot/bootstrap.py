@@ -38,7 +38,12 @@ def open_store(
             content_at(settings.welcome_file)  # read once now: a broken file stops the start
         except ContentError as exc:
             raise ConfigError(f"The onboarding content is broken: {exc}") from None
-    store = Store(settings.db_url, timeout=timeout)
+    store = Store(
+        settings.db_url,
+        timeout=timeout,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     store.upgrade()
     if seed:
         # a large catalog may take longer than a request's budget: seed without one

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.store.engine import POOL_OVERFLOW, POOL_SIZE
+
 # What each credential is and where a workspace admin finds it.
 HOW_TO_GET = {
     "SLACK_BOT_TOKEN": (
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     slack_app_token: str = Field("", alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
     database_url: str = Field("", alias="DATABASE_URL")
+    # connections a process keeps (and may open beyond them in a burst): the lease's is one
+    db_pool_size: int = Field(POOL_SIZE, alias="WGBOT_DB_POOL_SIZE", ge=1, le=1000)
+    db_max_overflow: int = Field(POOL_OVERFLOW, alias="WGBOT_DB_MAX_OVERFLOW", ge=0, le=1000)
     state_dir: Path = Field(Path("var"), alias="WGBOT_STATE_DIR")
     # catalog/ and onboarding/: the copy shipped in the package unless an operator has their own
     data_dir: Path | None = Field(None, alias="WGBOT_DATA_DIR")

@@ -15,7 +15,16 @@ from bot.coffee.meeting import ENDED
 from bot.coffee.service import MAX_TOPIC
 from bot.coffee.topics import TopicLine
 from bot.coffee.voices import CHOICES, MAX_TAKEAWAY, RUNNING
-from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
+from bot.slack.blocks import (
+    BLOCKS_TEXT,
+    MAX_BLOCKS,
+    actions,
+    button,
+    context,
+    pages,
+    section,
+    text_length,
+)
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
@@ -76,9 +85,9 @@ def board(b: Board, tz: str, names: dict[str, str], url: str, extensions: tuple[
     """The agenda message once the meeting begins, redrawn in place as it goes."""
     for limit in (MAX_TOPIC, 80, 40):  # shorter lines only if a long agenda would not fit
         blocks = _board_blocks(b, tz, names, url, extensions, limit)
-        if len(blocks) <= MAX_BLOCKS:
+        if len(blocks) <= MAX_BLOCKS and text_length(blocks) <= BLOCKS_TEXT:
             break
-    else:  # only a meetup stored before the topic cap gets here: say so, never break Slack
+    else:  # a meetup stored before the topic cap, or long takeaways: say so (Reply trims)
         blocks = [
             *blocks[: MAX_BLOCKS - 1],
             context("More topics than fit: the summary lists all."),
@@ -103,7 +112,7 @@ def _board_blocks(
         if b.current is None:
             blocks.append(section("_No topic yet: the facilitator starts the next one._"))
         else:
-            blocks += _discussing(b, tz, names, extensions)
+            blocks += _discussing(b, b.current, tz, names, extensions)
         waiting = str(b.current.id) if b.current else ""
         buttons = [button("Start next topic", NEXT, f"{b.session_id}:{waiting}", style="primary")]
         if b.current is not None and b.box is not None:
@@ -131,10 +140,8 @@ def _board_blocks(
 
 
 def _discussing(
-    b: Board, tz: str, names: dict[str, str], extensions: tuple[int, ...]
+    b: Board, t: TopicLine, tz: str, names: dict[str, str], extensions: tuple[int, ...]
 ) -> list[dict[str, Any]]:
-    assert b.current is not None
-    t = b.current
     text = _topic(t, names)
     if t.description:
         text += "\n>" + escape(clip(t.description, 1200)).replace("\n", "\n>")
@@ -271,7 +278,7 @@ def summary(b: Board, tz: str, names: dict[str, str], url: str = "") -> list[Rep
     if url:
         blocks.append(context(f"Meeting link: {link(url, url)}"))
     text = f"Lean coffee summary for {date_token(b.starts_at, tz)}"
-    return [Reply(text, blocks[i : i + MAX_BLOCKS]) for i in range(0, len(blocks), MAX_BLOCKS)]
+    return [Reply(text, page) for page in pages(blocks)]
 
 
 def markdown(b: Board, names: dict[str, str], local_start: str) -> str:

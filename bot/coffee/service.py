@@ -164,8 +164,9 @@ def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> 
             db.execute(insert(CoffeeMeetup).values(**values))
     except IntegrityError:
         pass  # another clock made the next meetup first (one in progress per series)
-    made = _active(db, series.id)
-    assert made is not None  # ours, or the other clock's
+    made = _active(db, series.id)  # ours, or the other clock's
+    if made is None:
+        raise RuntimeError(f"series {series.id} has no meetup after making its next one")
     return made
 
 

@@ -13,7 +13,16 @@ from bot.coffee.dots import VoteResult
 from bot.coffee.schedule import SeriesSettings
 from bot.coffee.service import MAX_DESCRIPTION, MAX_TOPIC
 from bot.coffee.topics import Ballot, NotTakingTopics, TopicLine
-from bot.slack.blocks import MAX_BLOCKS, actions, button, context, section
+from bot.slack.blocks import (
+    BLOCKS_TEXT,
+    MAX_BLOCKS,
+    actions,
+    button,
+    context,
+    pages,
+    section,
+    text_length,
+)
 from bot.slack.dates import date_token, local
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
@@ -41,12 +50,24 @@ def _title(s: CoffeeMeetup, tz: str) -> dict[str, Any]:
     return section(f"*Lean coffee · {when(s.starts_at, tz)}*")
 
 
-def _line(n: int, t: TopicLine, counts: bool, names: dict[str, str] | None = None) -> str:
+# (title, description) lengths, longest first: a meetup's message takes the first at which its
+# blocks' text fits one Slack message (every topic shown, descriptions go first)
+SHORTER = ((MAX_TOPIC, 600), (MAX_TOPIC, 200), (MAX_TOPIC, 0), (80, 0), (40, 0))
+
+
+def _line(
+    n: int,
+    t: TopicLine,
+    counts: bool,
+    names: dict[str, str] | None = None,
+    lengths: tuple[int, int] = SHORTER[0],
+) -> str:
+    title, described = lengths
     dots = f"  ·  *{t.votes}* vote{'s' if t.votes != 1 else ''}" if counts else ""
     by = f"  ·  _{escape(names.get(t.user_id, t.user_id))}_" if names is not None else ""
-    line = f"*{n}.* {escape(clip(t.title, MAX_TOPIC))}{dots}{by}"
-    if t.description:
-        line += "\n>" + escape(clip(t.description, 600)).replace("\n", "\n>")
+    line = f"*{n}.* {escape(clip(t.title, title))}{dots}{by}"
+    if t.description and described:
+        line += "\n>" + escape(clip(t.description, described)).replace("\n", "\n>")
     return line
 
 
@@ -70,7 +91,24 @@ def session_message(
     voters: int = 0,
 ) -> Reply:
     """The one channel message of a meetup, redrawn in place as topics and votes arrive.
-    Every topic is shown: the cap on topics (carried ones included) keeps them in one message."""
+    Every topic is shown: the cap on topics (carried ones included) keeps them in one message,
+    their descriptions and then their titles shortened when all at length would not fit."""
+    for lengths in SHORTER:
+        blocks = _session_blocks(s, tz, lines, names, url, voters, lengths)
+        if text_length(blocks) <= BLOCKS_TEXT:
+            break
+    return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
+
+
+def _session_blocks(
+    s: CoffeeMeetup,
+    tz: str,
+    lines: list[TopicLine],
+    names: dict[str, str] | None,
+    url: str,
+    voters: int,
+    lengths: tuple[int, int],
+) -> list[dict[str, Any]]:
     nums = numbers(lines)
     by_number = sorted(lines, key=lambda t: nums[t.id])
     shown = by_number[:SHOWN]
@@ -82,7 +120,7 @@ def session_message(
                 "Propose what you would like to talk about: one line each."
             )
         )
-        blocks += [section(_line(nums[t.id], t, False, names)) for t in shown]
+        blocks += [section(_line(nums[t.id], t, False, names, lengths)) for t in shown]
         blocks.append(actions(button("Propose a topic", PROPOSE, str(s.id), style="primary")))
     elif s.state == "voting":
         budget = s.votes_per_person
@@ -96,7 +134,7 @@ def session_message(
             )
         )
         for t in shown:
-            block = section(_line(nums[t.id], t, counts, names))
+            block = section(_line(nums[t.id], t, counts, names, lengths))
             block["accessory"] = button("Vote", VOTE, f"{s.id}:{t.id}")
             blocks.append(block)
         people = f"{voters} {'person has' if voters == 1 else 'people have'} voted so far."
@@ -109,7 +147,7 @@ def session_message(
         )
     elif s.state == "closed":
         blocks.append(section("Voting has closed; the agenda is below in the channel."))
-        blocks += [section(_line(nums[t.id], t, True, names)) for t in lines[:SHOWN]]
+        blocks += [section(_line(nums[t.id], t, True, names, lengths)) for t in lines[:SHOWN]]
     else:
         blocks.append(section("This meetup was cancelled."))
     if len(lines) > SHOWN:  # only topics stored before the cap counted carried ones
@@ -117,7 +155,7 @@ def session_message(
     if not lines and s.state in ("collecting", "voting"):
         blocks.insert(2, context("No topics yet: be the first."))
     blocks += join(url)
-    return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
+    return blocks
 
 
 def agenda(
@@ -128,10 +166,26 @@ def agenda(
     url: str = "",
 ) -> list[Reply]:
     """The ranked agenda: most votes first, each topic under its one number, with who proposed
-    it; as many messages as it takes, nothing cut off."""
-    names = names or {}
+    it; titles shortened when all at length would not fit one message, and as many messages
+    as it takes past that, no topic left out."""
+    for title, _ in SHORTER[2:]:
+        blocks = _agenda_blocks(s, tz, lines, names or {}, url, title)
+        if len(blocks) <= MAX_BLOCKS and text_length(blocks) <= BLOCKS_TEXT:
+            break
+    summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics"
+    return [Reply(summary, page) for page in pages(blocks)]
+
+
+def _agenda_blocks(
+    s: CoffeeMeetup,
+    tz: str,
+    lines: list[TopicLine],
+    names: dict[str, str],
+    url: str,
+    title: int,
+) -> list[dict[str, Any]]:
     text = [
-        f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))} · *{t.votes}* "
+        f"*{t.number}.* {escape(clip(t.title, title))} · *{t.votes}* "
         f"vote{'s' if t.votes != 1 else ''} · _{escape(names.get(t.user_id, t.user_id))}_"
         for t in lines
     ]
@@ -148,13 +202,7 @@ def agenda(
         blocks.append(section("\n".join(chunk)))
     blocks.append(context(f"Ranked by votes; topics keep their numbers. {TIE_BREAK}"))
     blocks += join(url)
-    summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics"
-    return [Reply(summary, page) for page in pages(blocks)]
-
-
-def pages(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Blocks split into messages of at most MAX_BLOCKS each, none left out."""
-    return [blocks[i : i + MAX_BLOCKS] for i in range(0, len(blocks), MAX_BLOCKS)] or [[]]
+    return blocks
 
 
 def propose_modal(

@@ -22,6 +22,7 @@ from bot.onboarding.journey import tz_of
 from bot.onboarding.newcomers import INVITED, Home
 from bot.onboarding.outbox import INVITE_RECHECK, display_name
 from bot.slack.blocks import context as context_block
+from bot.slack.blocks import fit
 from bot.slack.dates import date_token
 from bot.slack.incoming import slack_text
 from bot.slack.replies import SORRY
@@ -244,7 +245,7 @@ def register(app: App, feature: OnboardingFeature) -> None:
         team_id = command.get("team_id") or context.team_id or ""
         reply = feature.welcome_reply(team_id, user_id, name)
         note = context_block("Preview: this is what a newcomer gets, with their own name.")
-        respond(response_type="ephemeral", text=reply.text, blocks=[note, *reply.blocks])
+        respond(response_type="ephemeral", text=reply.text, blocks=fit([note, *reply.blocks]))
 
     app.command("/welcome")(ack=welcome_ack, lazy=[welcome_preview])
 

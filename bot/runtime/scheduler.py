@@ -43,6 +43,7 @@ FEEDS_JOB = "schedule-feeds"  # checks the schedule feeds that are due (each has
 FEEDS_EVERY = 15.0  # seconds: how late past its due time a feed may be checked
 WARM_EVERY = 10.0  # seconds: how soon after an import every process has the new catalog loaded
 LEASE_EVERY = 5.0  # seconds: how soon a replica takes over from a holder that died
+DRAIN_INSTANCES = 4  # the long drain and the quick returns of ticks and nudges meanwhile
 
 
 class Clock:
@@ -80,8 +81,11 @@ class Clock:
         add = self.scheduler.add_job
         add(self.campaign, "interval", seconds=self.lease_every, id=LEASE_JOB,
             replace_existing=True, next_run_time=now)  # fmt: skip
+        # a drain paces DMs and may run for minutes: the ticks and nudges meanwhile start and
+        # return at once (the drain takes one caller at a time and sees their rows too), rather
+        # than APScheduler warning that the job is still running on each of them
         add(self._held(self.onboarding.sender.drain), "interval", seconds=5, id=OUTBOX_JOB,
-            replace_existing=True)  # fmt: skip
+            replace_existing=True, max_instances=DRAIN_INSTANCES)  # fmt: skip
         if self.onboarding.settings.follow_up_days:
             add(self._held(self.onboarding.owe_follow_ups), "interval", hours=1,
                 id=FOLLOW_UP_JOB, replace_existing=True)  # fmt: skip

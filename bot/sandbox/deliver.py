@@ -185,7 +185,8 @@ class Deliver:
 
     def _view_payload(self, view_id: str, state: dict[str, Any] | None) -> dict[str, Any]:
         view = self.workspace.view(view_id)
-        assert view is not None
+        if view is None:
+            raise LookupError(f"no view {view_id!r} in the sandbox workspace")
         return {
             **view.view,
             "id": view.id,

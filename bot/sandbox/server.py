@@ -128,7 +128,8 @@ class Sandbox:
 
     @property
     def bot(self) -> Bot:
-        assert self._bot is not None, "start() first"
+        if self._bot is None:
+            raise RuntimeError("the sandbox has not started: call start() first")
         return self._bot
 
     def settle(self, timeout: float = 10.0) -> None:

@@ -177,7 +177,8 @@ class WebApi:
         if params.get("hash") and params["hash"] != current.hash:
             return {"ok": False, "error": "hash_conflict"}
         made = self.workspace.update_view(view_id, params["view"])
-        assert made is not None
+        if made is None:  # gone between the look-up and the update
+            return {"ok": False, "error": "not_found"}
         return {"ok": True, "view": {**made.view, "id": made.id, "hash": made.hash}}
 
     def m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:

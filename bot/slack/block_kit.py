@@ -14,6 +14,8 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from bot.slack.blocks import BLOCKS_TEXT, text_length
+
 MESSAGE_BLOCKS = 50  # a message (chat.postMessage, chat.update, an ephemeral, a response_url post)
 VIEW_BLOCKS = 100  # a modal or the App Home tab (checked by slack_sdk's View)
 MESSAGE_TEXT = 40_000  # Slack cuts a message's text past this
@@ -28,6 +30,12 @@ def message_problems(blocks: Any) -> list[str]:
     problems: list[str] = []
     for n, raw in enumerate(blocks):
         problems += [f"block {n}: {p}" for p in _block_problems(raw)]
+    total = text_length(blocks)
+    if total > BLOCKS_TEXT:
+        problems.append(
+            f"the blocks' text adds up to {total:,} characters; Slack refuses a message's past "
+            f"about {BLOCKS_TEXT:,} (msg_blocks_too_long)"
+        )
     return problems
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.blocks import section
+from bot.slack.blocks import fit, section
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,12 @@ class Reply:
     text: str
     blocks: list[dict[str, Any]]
     failed: bool = False  # the apology: send it privately, never share it
+
+    def __post_init__(self) -> None:
+        # every message the bot sends is a Reply: one too long for Slack (its blocks' text
+        # past ~12,000 characters) is trimmed here rather than refused; views that can
+        # split a long message into several (agenda, summary) do so before this
+        object.__setattr__(self, "blocks", fit(self.blocks))
 
 
 def sorry() -> Reply:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import inspect
 import logging
 import select
@@ -57,9 +58,12 @@ def normalize_url(url: str) -> str:
 REQUEST_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its least
 RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
-# server threads (8) + the after-ack pool (8, lazy listeners included) + clock and redraws fit
-# in the pool; a burst from more threads than that borrows overflow connections
-POOL_SIZE, POOL_OVERFLOW = 20, 20
+# The connections a process may open (WGBOT_DB_POOL_SIZE, WGBOT_DB_MAX_OVERFLOW): the server
+# threads (8) and the after-ack pool (8, lazy listeners included) fit in the pool; the clock
+# lease, the scheduler's jobs and redraws borrow overflow. 20 a process, so three replicas and a
+# clock (80) fit PostgreSQL's default max_connections of 100 with room for a migration at start
+# (two more for a moment), `wgbot import` and an operator's psql.
+POOL_SIZE, POOL_OVERFLOW = 16, 4
 APPLICATION_NAME = "wgbot"
 # the server's statement_timeout fires first and keeps the connection; this much later the
 # client gives up on a server that does not answer at all
@@ -259,9 +263,11 @@ class Store:
     def upgrade(self, revision: str = "head") -> None:
         """Apply migrations, which may take longer than a request's budget (on PostgreSQL
         through an engine of their own without the statement timeout). Replicas starting
-        together on PostgreSQL take turns on an advisory lock, so it happens once."""
+        together take turns, so it happens once: on an advisory lock on PostgreSQL, on a lock
+        file beside the database on SQLite (`serve` and `clock` starting on one fresh file)."""
         if self.dialect != "postgresql":
-            command.upgrade(self.alembic_config(), revision)
+            with self._sqlite_migration_lock():
+                command.upgrade(self.alembic_config(), revision)
             return
         unbounded = Store(self.url, timeout=None) if self.timeout is not None else self
         try:
@@ -276,6 +282,21 @@ class Store:
         finally:
             if unbounded is not self:
                 unbounded.dispose()
+
+    @contextmanager
+    def _sqlite_migration_lock(self) -> Iterator[None]:
+        """An exclusive `flock` on `<database>.migrate.lock` while migrating; the kernel frees
+        it if the holder dies. An in-memory database is this process's alone: no lock."""
+        database = make_url(self.url).database or ""
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(database + ".migrate.lock", "ab") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # waits while another process migrates
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
     def schema_revision(self) -> tuple[str | None, str]:
         """(the database's migration, the newest this code knows): readiness compares them."""

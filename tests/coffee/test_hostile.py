@@ -171,6 +171,11 @@ def test_a_full_meetup_of_long_hostile_topics_stays_valid_block_kit(bot):
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
     agenda = bot.posts()[-1]
+    # one message: titles shortened to fit Slack's ~12,000 characters a message
+    assert [p.params["text"].startswith("Lean coffee agenda") for p in bot.posts()[-2:]] == [
+        False,
+        True,
+    ]
     assert_valid_blocks(agenda.params["blocks"])
     # every topic is on the agenda, over as many sections as it takes, none cut off
     lines = all_text(agenda.params["blocks"]).splitlines()

@@ -4,12 +4,20 @@ recovers what the last one left half-done, without ever sending a DM twice."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import queue
 import threading
 
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    JobEvent,
+)
 from sqlalchemy import select, update
 
 from bot.runtime.lease import lease_for
-from bot.runtime.scheduler import Clock
+from bot.runtime.scheduler import OUTBOX_JOB, Clock
 from bot.store.models import OutboxMessage
 from tests.onboarding.conftest import Onboarding
 
@@ -100,3 +108,30 @@ def test_a_process_without_the_lease_still_warms_its_own_catalog(ob: Onboarding)
     finally:
         other.stop()
         holder.lease.release()
+
+
+def test_a_long_drain_does_not_make_the_scheduler_warn(ob: Onboarding, caplog):
+    """While a drain waits on a slow Slack, the ticks and nudges that fall due are answered by
+    the drain in progress, without APScheduler's "maximum number of running instances" warning."""
+    caplog.set_level(logging.WARNING, logger="apscheduler")
+    ob.slack.fail("chat.postMessage", 500, delay=2.0, applied=True)  # Slack stalls on the DM
+    clock = Clock(lease_for(ob.store), ob.feature)
+    clock.campaign()  # this process holds the lease
+    runs: queue.Queue[JobEvent] = queue.Queue()
+    clock.scheduler.add_listener(
+        lambda e: runs.put(e) if e.job_id == OUTBOX_JOB else None,
+        EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MAX_INSTANCES,
+    )
+    clock.start()
+    try:
+        ob.join("U0SLOW")  # owes the welcome and nudges the drain
+        ob.slack.wait_for("chat.postMessage")  # the drain is now waiting on Slack
+        while not runs.empty():  # runs before this one (a catch-up at start) say nothing
+            runs.get_nowait()
+        for _ in range(3):  # more joins nudge the drain
+            ob.feature.sender.nudge()
+            event = runs.get(timeout=30)
+            assert event.code == EVENT_JOB_EXECUTED, event
+    finally:
+        clock.stop()
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("apscheduler")] == []

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
+from bot.bootstrap import open_store
+from bot.config import IsolatedSettings, load_settings
 from bot.store import REQUEST_TIMEOUT, Store
 from tests.db_faults import kill_bot_connections
 
@@ -55,3 +57,26 @@ def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(db_u
     with request_store.engine.connect() as db:
         second = db.execute(text("SELECT pg_backend_pid()")).scalar()
     assert second != first
+
+
+def test_the_pool_budget_is_a_setting_that_reaches_the_engine(monkeypatch, store):
+    monkeypatch.setenv("DATABASE_URL", store.url)
+    monkeypatch.setenv("WGBOT_DB_POOL_SIZE", "3")
+    monkeypatch.setenv("WGBOT_DB_MAX_OVERFLOW", "2")
+    bounded = open_store(load_settings(), seed=False)
+    try:
+        assert bounded.engine.pool.size() == 3
+        held = [bounded.engine.connect() for _ in range(5)]  # the pool's 3, then 2 overflow
+        assert bounded.engine.pool.overflow() == 2
+        for conn in held:
+            conn.close()
+    finally:
+        bounded.dispose()
+
+
+def test_three_replicas_and_a_clock_fit_postgresql_default_max_connections():
+    defaults = IsolatedSettings()
+    per_process = defaults.db_pool_size + defaults.db_max_overflow  # the lease's among them
+    migrating = 2  # upgrade()'s own engine at start: the advisory lock's and Alembic's
+    # 100 less the 3 PostgreSQL keeps for superusers, with room for `wgbot import` and psql
+    assert 4 * (per_process + migrating) <= 100 - 3 - 5

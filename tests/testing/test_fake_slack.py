@@ -61,6 +61,20 @@ def test_a_message_takes_up_to_50_blocks(fake):
     assert [v.call.method for v in fake.invalid] == ["chat.postMessage", "chat.update"]
 
 
+def test_a_messages_blocks_text_adds_up_to_at_most_12000_characters(fake):
+    """Slack refuses more (msg_blocks_too_long): every text object counts, buttons' too."""
+    web = client(fake)
+    full = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3000}} for _ in range(4)]
+    web.chat_postMessage(channel="C1", text="exactly 12,000", blocks=full)
+    button = {"type": "button", "text": {"type": "plain_text", "text": "Go"}, "action_id": "go"}
+    over = [*full, {"type": "actions", "elements": [button]}]
+    reason = refused(fake, lambda: web.chat_postMessage(channel="C1", text="x", blocks=over))
+    assert "adds up to 12,002 characters" in reason and "msg_blocks_too_long" in reason
+    hook = WebhookClient(fake.response_url("long"))
+    assert json.loads(hook.send(text="x", blocks=over).body)["error"] == "invalid_blocks"
+    assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["exactly 12,000"]
+
+
 def test_each_block_is_checked_against_its_own_limits(fake):
     web = client(fake)
     long_button = {
