@@ -58,12 +58,67 @@ _LOGISTICS_TITLE = re.compile(
 )
 
 
+# Hours of the expo or the project pavilion, a list of booths, an empty demo slot: what
+# nobody speaks at either, counted with the breaks.
+_EXPO_TITLE = re.compile(
+    r"^(solutions showcase|expo|expo hall|exhibit hall|exhibition hall|sponsor hall"
+    r"|sponsor showcase|project pavilion)( (is )?(open|opens|hours))?$"
+)
+_BOOTH = re.compile(r"\bbooth\s*(number|no\b|#)", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r"^(project )?(demo|demos|tbd|tba|to be announced|placeholder)$")
+UMBRELLA = dt.timedelta(hours=6)
+
+
+def _umbrellas(entries: list[_Entry]) -> set[str]:
+    """UIDs of whole-day entries that only frame others: six hours or more, with at least two
+    entries of the same category or in the same room starting inside them (a co-located
+    event's own entry over its talks)."""
+    groups: dict[tuple[str, str], list[_Entry]] = {}
+    for e in entries:
+        if isinstance(e.start, dt.datetime):
+            for key in (("category", e.category), ("room", e.location)):
+                if key[1]:
+                    groups.setdefault((key[0], key[1]), []).append(e)
+    found = set()
+    for same in groups.values():
+        for e in same:
+            start, end = e.start, e.end
+            if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+                continue
+            if end - start < UMBRELLA or e.uid in found:
+                continue
+            inside = sum(
+                1
+                for o in same
+                if o is not e and isinstance(o.start, dt.datetime) and start <= o.start < end
+            )
+            if inside >= 2:
+                found.add(e.uid)
+    return found
+
+
+def is_not_a_talk(title: str, description: str) -> bool:
+    """Expo hours, a list of booths, an empty demo slot, by what the entry says."""
+    text = clean_text(title).casefold()
+    if _EXPO_TITLE.match(text) or "in-booth" in text:
+        return True
+    if len(_BOOTH.findall(description)) >= 2:
+        return True
+    return not description.strip() and bool(_PLACEHOLDER.match(text))
+
+
 def is_logistics(title: str, category: str | None) -> bool:
     """A break, a meal, badge pick-up, the expo hall's hours: what a schedule lists that nobody
     speaks at, by its category or, whatever the category, by its title."""
     if category and set(words(category)) & _LOGISTICS_CATEGORY:
         return True
     return bool(_LOGISTICS_TITLE.search(clean_text(title).casefold()))
+
+
+def _lightning(title: str) -> str | None:
+    """'Project Lightning Talk': a title that says lightning gives the format, not others
+    ('Laughter Workshop' is not a workshop of the schedule's kind)."""
+    return "lightning" if "lightning" in words(title) else None
 
 
 # --- the file ---
@@ -270,6 +325,7 @@ def read(text: str, path: str, options: Options) -> Parsed:
         if tail and "," in tail:
             known.learn(tail)
 
+    umbrellas = _umbrellas(entries)
     events: dict[str, EventRecord] = {}
     talks = []
     skipped: list[str] = []
@@ -280,7 +336,11 @@ def read(text: str, path: str, options: Options) -> Parsed:
         if not e.summary:
             raise CatalogFileError(f"{e.where}: the entry has no SUMMARY (title)")
         title, people = split_summary(e.summary, known)
-        if not people and is_logistics(title, e.category):
+        if not people and (
+            is_logistics(title, e.category)
+            or is_not_a_talk(title, e.description)
+            or e.uid in umbrellas
+        ):
             skipped.append(title)
             continue
         event = track_event(e.category, e.where) if e.category else main_event(slug, name)
@@ -297,7 +357,7 @@ def read(text: str, path: str, options: Options) -> Parsed:
                 source_id=e.uid,
                 title=title,
                 event=event.slug,
-                format=prefix_format or format_of(e.category),
+                format=prefix_format or format_of(e.category, _lightning(title)),
                 starts_at=_local(e.start, zone),
                 ends_at=_local(e.end, zone),
                 zone=zone,

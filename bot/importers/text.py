@@ -29,7 +29,8 @@ def html_text(text: str | None) -> str:
 
 
 _FORMAT_PREFIX = re.compile(
-    r"^\W{0,4}(keynote|panel(?: discussion)?|lightning talk|tutorial|workshop)\s*:\s+",
+    r"^\W{0,4}(keynote|panel(?: discussion)?|(?:project )?lightning talks?|tutorial|workshop)"
+    r"\s*:\s+",
     re.IGNORECASE,
 )
 
