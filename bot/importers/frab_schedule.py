@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from bot.importers.checks import check_unique, checked_url, days_of, make_talk
@@ -163,12 +164,9 @@ def read_schedule(
         url = as_str(ev.get("url")).strip()
         if url.startswith("/") and base_url:
             url = base_url.rstrip("/") + url
-        links = [
-            (as_str(link.get("url") or link.get("href")).strip(), as_str(link.get("title")))
-            for link in as_list(ev.get("links"), f"{place}: links")
-            if isinstance(link, dict)
-        ]
-        video, slides = recording_and_slides([(u, t) for u, t in links if u])
+        links = _urls(ev.get("links"), f"{place}: links", base_url)
+        attachments = _urls(ev.get("attachments"), f"{place}: attachments", base_url)
+        video, slides = recording_and_slides(links, attachments)
         video = as_str(ev.get("recording_url") or ev.get("video_url")).strip() or video
         persons = as_list(ev.get("persons"), f"{place}: persons")
         people = [
@@ -207,6 +205,21 @@ def read_schedule(
     )
     catalog = Catalog(conference, list(events.values()), talks)
     return Parsed(path, format_key, catalog, [], notes)
+
+
+def _urls(value: Any, where: str, base_url: str | None) -> list[tuple[str, str]]:
+    """The http(s) links of a `links` or `attachments` list ({"url"|"href", "title"}); a
+    path is taken against the conference's site (pretalx gives "/media/...")."""
+    out = []
+    for link in as_list(value, where):
+        if not isinstance(link, dict):
+            continue
+        url = as_str(link.get("url") or link.get("href")).strip()
+        if url.startswith("/") and not url.startswith("//") and base_url:
+            url = urljoin(base_url, url)
+        if url.startswith(("https://", "http://")):
+            out.append((url, clean_text(as_str(link.get("title")))))
+    return out
 
 
 def _date(value: Any, where: str) -> dt.date | None:

@@ -402,6 +402,8 @@ def _runs(parts: list[str], known: Known, last: bool) -> list[tuple[str, list[st
             about.append(part)  # "Name, Company" ends the group: always a company
         elif known.is_company(part):
             about.append(part)
+        elif not about and len(runs) > 1 and runs[-2][1] and fold(part) not in known.people:
+            about.append(part)  # "Name, Company, Name, Company": the pairs go on
         else:  # another person: "Name, Name & Name, Company" or "Name, Company, Name, ..."
             runs.append((part, []))
     return runs

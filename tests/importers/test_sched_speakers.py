@@ -273,7 +273,7 @@ SHAPE_PEOPLE = {
         [
             ("Ada Lovelace", "Acme"),
             ("Alan Turing", "Initech"),
-            ("Grace Hopper", "Umbrella Corp"),
+            ("Grace Hopper", "Deutsche Telekom"),  # a company that looks like a name
             ("Edsger Dijkstra", "Globex"),
         ],
     ),
