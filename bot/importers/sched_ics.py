@@ -328,6 +328,7 @@ def read(text: str, path: str, options: Options) -> Parsed:
     umbrellas = _umbrellas(entries)
     events: dict[str, EventRecord] = {}
     talks = []
+    wheres: list[str] = []
     skipped: list[str] = []
     name = _conference_name(cal) or calname or slug
     options.progress.start(len(entries), path)
@@ -346,6 +347,7 @@ def read(text: str, path: str, options: Options) -> Parsed:
         event = track_event(e.category, e.where) if e.category else main_event(slug, name)
         events.setdefault(event.slug, event)
         title, prefix_format = split_format_prefix(title)
+        wheres.append(e.where)
         room = e.location
         if suffix and room.endswith(", " + suffix):
             room = room[: -len(suffix) - 2]
@@ -369,7 +371,7 @@ def read(text: str, path: str, options: Options) -> Parsed:
             )
         )
     options.progress.finish()
-    check_unique(talks, path)
+    check_unique(talks, path, wheres)
     starts, ends = days_of(talks)
     url = None
     # "day 1" is the main conference's first day: the co-located events' day comes before it
