@@ -67,12 +67,16 @@ _EXPO_TITLE = re.compile(
 _BOOTH = re.compile(r"\bbooth\s*(number|no\b|#)", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"^(project )?(demo|demos|tbd|tba|to be announced|placeholder)$")
 UMBRELLA = dt.timedelta(hours=6)
+COLOCATED_EVENT = dt.timedelta(hours=3)
+# "ArgoCon Hosted by CNCF - Full-Day Event | ALL ACCESS PASS REQUIRED": an event's own entry
+_EVENT_TITLE = re.compile(r"\b(full|half)[- ]day event\b")
 
 
 def _umbrellas(entries: list[_Entry]) -> set[str]:
     """UIDs of whole-day entries that only frame others: six hours or more, with at least two
     entries of the same category or in the same room starting inside them (a co-located
-    event's own entry over its talks)."""
+    event's own entry over its talks); or three hours or more in a co-located category (the
+    co-located event itself, its talks on its own schedule)."""
     groups: dict[tuple[str, str], list[_Entry]] = {}
     for e in entries:
         if isinstance(e.start, dt.datetime):
@@ -85,7 +89,14 @@ def _umbrellas(entries: list[_Entry]) -> set[str]:
             start, end = e.start, e.end
             if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
                 continue
-            if end - start < UMBRELLA or e.uid in found:
+            if e.uid in found:
+                continue
+            hours = end - start
+            colocated = {"co", "located"} <= set(words(e.category or ""))
+            if colocated and hours >= COLOCATED_EVENT:  # the co-located event itself
+                found.add(e.uid)
+                continue
+            if hours < UMBRELLA:
                 continue
             inside = sum(
                 1
@@ -100,7 +111,7 @@ def _umbrellas(entries: list[_Entry]) -> set[str]:
 def is_not_a_talk(title: str, description: str) -> bool:
     """Expo hours, a list of booths, an empty demo slot, by what the entry says."""
     text = clean_text(title).casefold()
-    if _EXPO_TITLE.match(text) or "in-booth" in text:
+    if _EXPO_TITLE.match(text) or "in-booth" in text or _EVENT_TITLE.search(text):
         return True
     if len(_BOOTH.findall(description)) >= 2:
         return True

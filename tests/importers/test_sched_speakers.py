@@ -283,6 +283,7 @@ SHAPE_PEOPLE = {
     # a job title is not a company
     "shape-role-not-company": ("Models That Learn", [("Frances Allen", None)]),
     "shape-reviewer": ("Reviewing Papers", [("Frances Allen", None)]),
+    "shape-community-role": ("Gitops For All Sizes", [("Grace Hopper", None)]),
     # scripts without capitals
     "shape-hebrew": ("Right to Left", [("עדה לאבלייס", "אקמה")]),
     "shape-arabic": ("Scripts of the World", [("محمد الخوارزمي", "بيت الحكمة")]),
@@ -303,6 +304,8 @@ def test_expo_hours_booth_lists_umbrellas_and_empty_demo_slots_are_not_talks(sto
     (parsed,) = result.files
     assert sorted(parsed.skipped) == [
         "Gold Sponsor In-Booth Demos",  # its description lists booths
+        "KeyCon Hosted by CNCF - Half-Day Event | ALL ACCESS PASS REQUIRED",  # the event itself
+        "Mesh Gathering Hosted by Acme | SEPARATE REGISTRATION REQUIRED",  # hours, co-located
         "Platform Engineering Day",  # a whole day, over the talks of its own category
         "Project Demo",  # no speaker, no description
         "Solutions Showcase",  # the expo's hours
