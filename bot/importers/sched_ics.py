@@ -65,7 +65,9 @@ _EXPO_TITLE = re.compile(
     r"|sponsor showcase|project pavilion)( (is )?(open|opens|hours))?$"
 )
 _BOOTH = re.compile(r"\bbooth\s*(number|no\b|#)", re.IGNORECASE)
-_PLACEHOLDER = re.compile(r"^(project )?(demo|demos|tbd|tba|to be announced|placeholder)$")
+_PLACEHOLDER = re.compile(
+    r"^((project )?demos?|(keynotes? )?(tbd|tba|to be announced|to be confirmed|placeholder))$"
+)
 UMBRELLA = dt.timedelta(hours=6)
 COLOCATED_EVENT = dt.timedelta(hours=3)
 # "ArgoCon Hosted by CNCF - Full-Day Event | ALL ACCESS PASS REQUIRED": an event's own entry
@@ -109,8 +111,9 @@ def _umbrellas(entries: list[_Entry]) -> set[str]:
 
 
 def is_not_a_talk(title: str, description: str) -> bool:
-    """Expo hours, a list of booths, an empty demo slot, by what the entry says."""
-    text = clean_text(title).casefold()
+    """Expo hours, a list of booths, an empty demo or to-be-announced slot, by what the entry
+    says."""
+    text = split_format_prefix(clean_text(title))[0].casefold()  # "Keynote: To Be Announced"
     if _EXPO_TITLE.match(text) or "in-booth" in text or _EVENT_TITLE.search(text):
         return True
     if len(_BOOTH.findall(description)) >= 2:
