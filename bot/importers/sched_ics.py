@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -74,6 +75,12 @@ COLOCATED_EVENT = dt.timedelta(hours=3)
 _EVENT_TITLE = re.compile(r"\b(full|half)[- ]day event\b")
 
 
+def _instant(value: dt.datetime) -> dt.datetime:
+    """Comparable whether the file wrote it in UTC, with a zone, or floating (read as UTC
+    here: only durations and order matter)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
 def _umbrellas(entries: list[_Entry]) -> set[str]:
     """UIDs of whole-day entries that only frame others: six hours or more, with at least two
     entries of the same category or in the same room starting inside them (a co-located
@@ -87,10 +94,11 @@ def _umbrellas(entries: list[_Entry]) -> set[str]:
                     groups.setdefault((key[0], key[1]), []).append(e)
     found = set()
     for same in groups.values():
+        starts = sorted(_instant(e.start) for e in same if isinstance(e.start, dt.datetime))
         for e in same:
-            start, end = e.start, e.end
-            if not isinstance(start, dt.datetime) or not isinstance(end, dt.datetime):
+            if not isinstance(e.start, dt.datetime) or not isinstance(e.end, dt.datetime):
                 continue
+            start, end = _instant(e.start), _instant(e.end)
             if e.uid in found:
                 continue
             hours = end - start
@@ -100,11 +108,9 @@ def _umbrellas(entries: list[_Entry]) -> set[str]:
                 continue
             if hours < UMBRELLA:
                 continue
-            inside = sum(
-                1
-                for o in same
-                if o is not e and isinstance(o.start, dt.datetime) and start <= o.start < end
-            )
+            # entries starting inside it, itself not counted (a hostile file may hold
+            # thousands of long entries: counted by bisection, not pairwise)
+            inside = bisect_left(starts, end) - bisect_left(starts, start) - 1
             if inside >= 2:
                 found.add(e.uid)
     return found
