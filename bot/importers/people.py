@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.importers.records import SpeakerRecord
 from bot.importers.text import clean_text
@@ -230,6 +231,7 @@ def _caseless(word: str) -> bool:
     return word[0].isalpha() and word[0].upper() == word[0].lower()
 
 
+@lru_cache(maxsize=8192)  # pure, and asked of the same parts again and again
 def name_like(text: str, *, strict: bool = False, single: bool = False) -> bool:
     """Could this be a person's name? Two to six words, capitalised but for particles and
     scripts that have no capitals.
@@ -282,6 +284,7 @@ def org_like(text: str) -> bool:
     return bool(text.strip())
 
 
+@lru_cache(maxsize=8192)
 def is_role(text: str) -> bool:
     """'Core Maintainer', 'Principal Engineer', 'Research Scientist': a job title, not an
     organisation (a job word, and no organisation word unless the title ends in its job)."""
@@ -291,6 +294,7 @@ def is_role(text: str) -> bool:
     return not set(found) & ORG_WORDS or found[-1] in JOB_WORDS
 
 
+@lru_cache(maxsize=8192)
 def _roleish(text: str) -> bool:
     """Has a job word at all: 'Executive Director' and what follows it in "Name, Executive
     Director, Cloud and Infrastructure, Company" describe the job."""
