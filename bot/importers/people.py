@@ -10,6 +10,11 @@ and a person's name look like. Sched puts the speakers in SUMMARY, after the tit
     Title - Name, Job Title                       (a role, no company)
     Title - Name, Company & Cie SA & Name, Company (a company with "&" in it)
     Title?- Flynn, Company                         (no space before the dash; one-word names)
+    Title -Name, Company                           (no space after it)
+    Title - Name & Name                            (no companies)
+    Title - Name, Founder & CEO, Company           (a job title with "&" in it)
+    Title - Name, Senior Engineer - Compilers, Co  (a job title with a dash in it)
+    Title - Name, Company, Name, Company, ...      (pairs, without "&")
 
 Groups are joined by "; " (or " & " when there are two), the people of a group by ", " and a
 last " & " (" and " in some entries), and each group ends with the company. So "X, Y & Z, W" is
@@ -17,7 +22,7 @@ either X at Y and Z at W, or X, Y and Z at W: the reader decides from what the w
 about Y (a company elsewhere, a person elsewhere) and from what Y looks like. What cannot be
 read as people stays in the title, so no text is lost.
 
-About 400 lines, kept together: a third of it is the word lists, and the grammar is only right
+About 500 lines, kept together: a third of it is the word lists, and the grammar is only right
 with the very lists it reads (splitting them apart would let one change without the other).
 """
 
@@ -266,13 +271,13 @@ def name_like(text: str, *, strict: bool = False, single: bool = False) -> bool:
 _ALSO_SURNAMES = frozenset(
     ["head", "lead", "staff", "fellow", "chair", "owner", "speaker", "author", "student"]
 )
+_ONLY_JOBS = JOB_WORDS - _ALSO_SURNAMES
 
 
 def _job_named(text: str) -> bool:
     """'Core Maintainer', 'Kubernetes Specialist', 'Senior Engineer': a job, not a person."""
     found = words(text)
-    jobs = JOB_WORDS - _ALSO_SURNAMES
-    return bool(found) and is_role(text) and (found[0] in jobs or found[-1] in jobs)
+    return bool(found) and is_role(text) and (found[0] in _ONLY_JOBS or found[-1] in _ONLY_JOBS)
 
 
 def org_like(text: str) -> bool:
