@@ -67,9 +67,10 @@ def kind_of(url: str) -> str | None:
 
 
 # A label may only take a button away: from a paper, an article, a numbered reference, or
-# something given elsewhere ("Presentation @ Republica2014", "speaks at HOPE X").
+# something given elsewhere, at another edition ("Presentation @ Republica2014", "speaks at
+# HOPE X in 2014").
 _NOT_THIS_TALK = re.compile(
-    r"^\s*\[\d+\]|@|\b(at|from)\s+[A-Z0-9]"
+    r"^\s*\[\d+\]|(@|\b(at|from)\b).*\d{2}"
     r"|(?i:\b(paper|papers|article|blog|report|book|thesis|whitepaper|dataset|wiki)\b)",
 )
 

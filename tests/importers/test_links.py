@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from bot.importers.links import recording_and_slides
 from bot.store.models import Talk
 from tests.conftest import CATALOG
 from tests.importers.support import FIXTURES, run
@@ -138,3 +140,22 @@ def test_pretalx_attachments_are_slides_on_the_conference_site(store, tmp_path: 
         None,
         "https://pretalx.example.org/media/democamp-2025/submissions/ABC/resources/slides.pdf",
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "label", "expected"),
+    [
+        ("https://www.youtube.com/watch?v=abc", "Video @ YouTube", ("video", None)),
+        ("https://www.youtube.com/watch?v=abc", "Slides", ("video", None)),  # what it is
+        ("https://youtu.be/abc", "Presentation @ Republica2014", (None, None)),  # elsewhere
+        ("https://example.org/deck.key", "", (None, "slides")),
+        ("https://example.org/deck.PDF?dl=1", "Slides from the talk", (None, "slides")),
+        ("https://example.org/data.tar.gz", "Slides", (None, None)),
+        ("https://example.org/results.csv", "Recording", (None, None)),
+        ("https://docs.google.com/presentation/d/1/edit", "", (None, "slides")),
+        ("https://example.org/talk", "Video", (None, None)),  # a label makes nothing
+    ],
+)
+def test_a_link_is_what_its_host_and_file_type_say(url, label, expected):
+    video, slides = recording_and_slides([(url, label)])
+    assert ("video" if video else None, "slides" if slides else None) == expected
