@@ -328,3 +328,16 @@ def test_expo_hours_booth_lists_umbrellas_and_empty_demo_slots_are_not_talks(sto
 )
 def test_titles_that_only_look_like_speaker_lists_stay_titles(summary, title):
     assert split_summary(summary, Known()) == (title, [])
+
+
+def test_a_lone_name_is_a_speaker_only_when_the_file_names_that_person_elsewhere():
+    known = Known()
+    known.learn("Ada Lovelace, Analytical Engines")
+    assert split_summary("Notes on Engines - Ada Lovelace", known) == (
+        "Notes on Engines",
+        [SpeakerRecord("Ada Lovelace")],
+    )
+    assert split_summary("Notes on Engines - Alan Turing", known) == (
+        "Notes on Engines - Alan Turing",
+        [],
+    )
