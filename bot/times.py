@@ -61,3 +61,24 @@ def local_format(value: dt.date, fmt: str) -> str:
 def in_zone(moment: dt.datetime, timezone: str) -> dt.datetime:
     """An aware instant as the wall time of an IANA zone."""
     return moment.astimezone(ZoneInfo(timezone))
+
+
+def offset_name(offset: dt.timedelta | None) -> str:
+    """'UTC+1', 'UTC-3', 'UTC+5:30', 'UTC': an offset as people read it."""
+    minutes = int((offset or dt.timedelta()).total_seconds() // 60)
+    if not minutes:
+        return "UTC"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{'+' if minutes > 0 else '-'}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def zone_label(timezone: str) -> str:
+    """A zone's name as people read it: 'Etc/GMT-1' (POSIX signs, read backwards) is 'UTC+1';
+    any other name as it is."""
+    if not timezone.startswith("Etc/"):
+        return timezone
+    try:
+        offset = dt.datetime(2000, 1, 1, tzinfo=ZoneInfo(timezone)).utcoffset()
+    except (ValueError, KeyError):
+        return timezone
+    return offset_name(offset)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from bot.importers.records import FORMATS, CatalogFileError, SpeakerRecord, TalkRecord
@@ -104,12 +105,39 @@ def make_talk(
     )
 
 
-def check_unique(talks: list[TalkRecord], path: str) -> None:
-    seen: set[str] = set()
-    for t in talks:
-        if t.source_id in seen:
+def check_unique(talks: list[TalkRecord], path: str, wheres: list[str] | None = None) -> None:
+    """Refuse a file that gives two entries one id, naming both (`wheres`: each talk's place
+    in the file, by line or entry)."""
+    seen: dict[str, int] = {}
+    for i, t in enumerate(talks):
+        first = seen.setdefault(t.source_id, i)
+        if first == i:
+            continue
+        if wheres is None:
             raise CatalogFileError(f"{path}: id {t.source_id!r} appears twice ({t.title!r})")
-        seen.add(t.source_id)
+        raise CatalogFileError(
+            f"{wheres[i]}: id {t.source_id!r} ({t.title!r}) appears twice: first at "
+            f"{wheres[first].removeprefix(path + ': ')} ({talks[first].title!r})"
+        )
+
+
+# More speakers than any stage holds: kept to this many, with a note in the import report.
+MAX_SPEAKERS = 100
+
+
+def review(talks: list[TalkRecord], notes: list[str]) -> list[TalkRecord]:
+    """What a file may hold but should not be taken silently: each a note; a talk with an
+    absurd number of speakers keeps the first MAX_SPEAKERS."""
+    out = []
+    for t in talks:
+        if len(t.speakers) > MAX_SPEAKERS:
+            notes.append(
+                f"talk {t.source_id[:60]!r} ({t.title[:80]!r}) lists {len(t.speakers):,} "
+                f"speakers: only the first {MAX_SPEAKERS} are kept"
+            )
+            t = replace(t, speakers=t.speakers[:MAX_SPEAKERS])
+        out.append(t)
+    return out
 
 
 def days_of(talks: list[TalkRecord]) -> tuple[dt.date | None, dt.date | None]:

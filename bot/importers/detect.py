@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from bot.importers import catalog_yaml, frab_xml, pretalx_json, sched_ics, sessionize_json
-from bot.importers.checks import checked_url, clip_name
+from bot.importers.checks import checked_url, clip_name, review
 from bot.importers.naming import check_slug
 from bot.importers.records import FORMAT_NAMES, CatalogFileError, Options, Parsed
 from bot.importers.zones import check_zone
@@ -172,6 +172,7 @@ def parse(data: bytes, path: str, options: Options | None = None) -> Parsed:
             f"whatever its {Path(path).suffix} name"
         )
     _check_yaml_fields(parsed)
+    parsed.catalog.talks = review(parsed.catalog.talks, parsed.notes)
     return parsed
 
 

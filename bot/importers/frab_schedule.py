@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from typing import Any
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from bot.importers.checks import check_unique, checked_url, days_of, make_talk
@@ -25,6 +26,7 @@ from bot.importers.records import (
 )
 from bot.importers.text import clean_text, format_of, html_text, split_format_prefix
 from bot.importers.zones import check_zone, duration, iso_datetime, offset_zone
+from bot.times import zone_label
 
 
 def mapping(value: Any, where: str) -> dict[str, Any]:
@@ -41,8 +43,22 @@ def as_list(value: Any, where: str) -> list[Any]:
     return value
 
 
-def as_str(value: Any) -> str:
+def as_str(value: Any, languages: tuple[str, ...] = ()) -> str:
+    """Text; of a text given per language ({"en": ..., "de": ...}, as pretalx writes it), the
+    first of `languages` it has, else English, else its first."""
+    if isinstance(value, dict):
+        given = {str(k).lower(): v for k, v in value.items() if isinstance(v, str) and v.strip()}
+        for lang in (*languages, "en"):
+            lang = lang.lower()
+            for key in (lang, lang.split("-")[0].split("_")[0]):
+                if key in given:
+                    return given[key]
+        return next(iter(given.values()), "")
     return value if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _languages(*values: Any) -> tuple[str, ...]:
+    return tuple(v.strip() for v in values if isinstance(v, str) and v.strip())
 
 
 def person_name(person: Any, where: str) -> str:
@@ -93,6 +109,26 @@ def conference_zone(
     return "UTC", "the file names no zone (--timezone names it)", False
 
 
+def _contradictions(
+    starts: dict[str, dt.datetime | None], zone: ZoneInfo, tz: str, notes: list[str]
+) -> None:
+    """A note when times carry an offset the conference's zone does not have at that moment
+    ("+02:00" in January in Europe/Berlin): kept as the instants written, but said."""
+    timed = [(where, s) for where, s in starts.items() if s is not None and s.tzinfo is not None]
+    wrong = [(where, s) for where, s in timed if s.utcoffset() != s.astimezone(zone).utcoffset()]
+    if not wrong:
+        return
+    where, first = wrong[0]
+    offset = _offset(Counter([first.utcoffset() or dt.timedelta()]))
+    local = _offset(Counter([first.astimezone(zone).utcoffset() or dt.timedelta()]))
+    shown = zone_label(tz)
+    notes.append(
+        f"{len(wrong)} of {len(timed)} times carry a UTC offset that {shown} does not have "
+        f"at that moment (the first: {where}, {offset} where {shown} is {local}); "
+        "each is kept as the instant it writes: check the file, or name the zone with --timezone"
+    )
+
+
 def _offset(offsets: Counter[dt.timedelta]) -> str:
     (offset,) = offsets
     minutes = int(offset.total_seconds() // 60)
@@ -114,8 +150,10 @@ def read_schedule(
     are the JSON keys, with persons as names.
     """
     notes: list[str] = []
-    title = clean_text(as_str(conf.get("title")))
-    acronym = clean_text(as_str(conf.get("acronym")))
+    # the conference's own language, where the file names one
+    locale = _languages(conf.get("locale"), conf.get("language"), conf.get("default_language"))
+    title = clean_text(as_str(conf.get("title"), locale))
+    acronym = clean_text(as_str(conf.get("acronym"), locale))
     slug = choose_slug(options, acronym or title, "the file's conference acronym", path, notes)
     name = (title or acronym or slug)[:300]
 
@@ -131,11 +169,15 @@ def read_schedule(
     tz, source, named = conference_zone(
         conf, [s for s in starts.values() if s and s.tzinfo], options, path
     )
-    notes.append(f"time zone {tz}: {source}")
+    shown = tz if zone_label(tz) == tz else f"{zone_label(tz)} ({tz})"
+    notes.append(f"time zone {shown}: {source}")
     zone = ZoneInfo(tz)
+    if named:
+        _contradictions(starts, zone, tz, notes)
 
     events: dict[str, EventRecord] = {}
     talks: list[TalkRecord] = []
+    wheres: list[str] = []
     options.progress.start(len(flat), path)
     for where, _day_date, room_name, ev in flat:
         options.progress.advance()
@@ -143,18 +185,19 @@ def read_schedule(
         if sid is not None and not isinstance(sid, str | int):
             raise CatalogFileError(f"{where}: 'guid' must be text")
         place = f"{where} (id {str(sid)[:60]})" if sid is not None else where
-        track = clean_text(as_str(ev.get("track")))
+        wheres.append(place)
+        track = clean_text(as_str(ev.get("track"), locale))
         event = track_event(track, place) if track else main_event(slug, name)
         events.setdefault(event.slug, event)
         start = starts[where]
         if start is not None and start.tzinfo is None:
             start = start.replace(tzinfo=zone)
         length = duration(ev.get("duration"), place)
-        title, prefix_format = split_format_prefix(clean_text(as_str(ev.get("title"))))
-        subtitle = clean_text(as_str(ev.get("subtitle")))
+        title, prefix_format = split_format_prefix(clean_text(as_str(ev.get("title"), locale)))
+        subtitle = clean_text(as_str(ev.get("subtitle"), locale))
         # both, when both are given: the description is often the longer half of the story
-        abstract = html_text(as_str(ev.get("abstract")))
-        description = html_text(as_str(ev.get("description")))
+        abstract = html_text(as_str(ev.get("abstract"), locale))
+        description = html_text(as_str(ev.get("description"), locale))
         summary = abstract
         if description and description not in abstract:
             summary = f"{abstract}\n\n{description}" if abstract else description
@@ -163,12 +206,9 @@ def read_schedule(
         url = as_str(ev.get("url")).strip()
         if url.startswith("/") and base_url:
             url = base_url.rstrip("/") + url
-        links = [
-            (as_str(link.get("url") or link.get("href")).strip(), as_str(link.get("title")))
-            for link in as_list(ev.get("links"), f"{place}: links")
-            if isinstance(link, dict)
-        ]
-        video, slides = recording_and_slides([(u, t) for u, t in links if u])
+        links = _urls(ev.get("links"), f"{place}: links", base_url)
+        attachments = _urls(ev.get("attachments"), f"{place}: attachments", base_url)
+        video, slides = recording_and_slides(links, attachments)
         video = as_str(ev.get("recording_url") or ev.get("video_url")).strip() or video
         persons = as_list(ev.get("persons"), f"{place}: persons")
         people = [
@@ -181,11 +221,11 @@ def read_schedule(
                 source_id=sid,
                 title=title,
                 event=event.slug,
-                format=prefix_format or format_of(as_str(ev.get("type")), track),
+                format=prefix_format or format_of(as_str(ev.get("type"), locale), track),
                 starts_at=start,
                 ends_at=start + length if start is not None and length is not None else None,
                 zone=zone if named else None,
-                room=clean_text(as_str(ev.get("room"))) or room_name,
+                room=clean_text(as_str(ev.get("room"), locale)) or room_name,
                 url=url,
                 summary=summary,
                 speakers=people,
@@ -194,7 +234,7 @@ def read_schedule(
             )
         )
     options.progress.finish()
-    check_unique(talks, path)
+    check_unique(talks, path, wheres)
     starts_day, ends_day = days_of(talks)
     conference = ConferenceRecord(
         slug=slug,
@@ -207,6 +247,21 @@ def read_schedule(
     )
     catalog = Catalog(conference, list(events.values()), talks)
     return Parsed(path, format_key, catalog, [], notes)
+
+
+def _urls(value: Any, where: str, base_url: str | None) -> list[tuple[str, str]]:
+    """The http(s) links of a `links` or `attachments` list ({"url"|"href", "title"}); a
+    path is taken against the conference's site (pretalx gives "/media/...")."""
+    out = []
+    for link in as_list(value, where):
+        if not isinstance(link, dict):
+            continue
+        url = as_str(link.get("url") or link.get("href")).strip()
+        if url.startswith("/") and not url.startswith("//") and base_url:
+            url = urljoin(base_url, url)
+        if url.startswith(("https://", "http://")):
+            out.append((url, clean_text(as_str(link.get("title")))))
+    return out
 
 
 def _date(value: Any, where: str) -> dt.date | None:

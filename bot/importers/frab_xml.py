@@ -2,7 +2,9 @@
 
     <schedule><conference><acronym/><title/><time_zone_name/>?</conference>
       <day date index><room name><event guid id><date/><start/><duration/><title/><track/>
-        <type/><abstract/><persons><person id>Name</person></persons><url/>?</event>
+        <type/><abstract/><persons><person id>Name</person></persons><url/>?
+        <links><link href>Title</link></links>?<attachments><attachment href>Title</attachment>
+        </attachments>?</event>
 
 The file comes from the internet: defusedxml reads it, refusing entity declarations (the
 "billion laughs" bomb) and external references. Abstracts are HTML, escaped as text.
@@ -61,6 +63,11 @@ def _event(el: Element) -> dict[str, Any]:
     fields["links"] = [
         {"url": (link.get("href") or "").strip(), "title": _text(link)}
         for link in el.iterfind("links/link")
+    ]
+    # files uploaded with the talk (slides, mostly): <attachment href="...">Title</attachment>
+    fields["attachments"] = [
+        {"url": (a.get("href") or "").strip(), "title": _text(a)}
+        for a in el.iterfind("attachments/attachment")
     ]
     return fields
 

@@ -1,36 +1,100 @@
-"""Which of a talk's links is its recording and which its slides, from the URL and its label."""
+"""Which of a talk's links is its recording and which its slides, from what the link is.
+
+A link is judged by its host and its file type, never made one by its label: schedules label
+another event's video, an older deck or a data archive "Video" or "Slides". A label may only
+say a link is something else (a paper, a numbered reference, a talk given elsewhere). The
+store keeps one recording and one slides link per talk, so a link's own title is not kept.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from urllib.parse import urlsplit
 
-_VIDEO = re.compile(
-    r"youtube\.com/|youtu\.be/|vimeo\.com/|media\.ccc\.de/|\.(mp4|webm|mkv)(\?|$)"
-    r"|\b(video|recording|recorded|vod|stream)\b",
-    re.IGNORECASE,
+# Hosts whose pages are recordings, and hosts whose pages are decks ("www." and subdomains
+# of these count too).
+_VIDEO_HOSTS = (
+    "youtube.com",
+    "youtu.be",
+    "youtube-nocookie.com",
+    "vimeo.com",
+    "media.ccc.de",
+    "twitch.tv",
+    "peertube.tv",
+    "dailymotion.com",
+    "bilibili.com",
 )
-_SLIDES = re.compile(
-    r"speakerdeck\.com/|slideshare\.net/|docs\.google\.com/presentation|\.(pdf|pptx?|key)(\?|$)"
-    r"|\b(slides?|deck|presentation)\b",
-    re.IGNORECASE,
+_SLIDE_HOSTS = ("speakerdeck.com", "slideshare.net", "slides.com", "slideslive.com")
+_VIDEO_FILE = re.compile(r"\.(mp4|webm|mkv|mov|m4v|ogv|avi)$")
+_SLIDE_FILE = re.compile(r"\.(pdf|ppt|pptx|pps|ppsx|key|odp)$")
+# Archives and data: neither a recording nor slides, whatever the label says.
+_OTHER_FILE = re.compile(
+    r"\.(zip|tar|gz|tgz|bz2|xz|7z|rar|csv|tsv|json|xml|xlsx?|ods|sql|parquet|ipynb)$"
 )
 
 
-def kind_of(url: str, label: str = "") -> str | None:
-    """'video', 'slides', or None for any other link (an article, a project page)."""
-    text = f"{url} {label}"
-    if _SLIDES.search(text):
-        return "slides"
-    if _VIDEO.search(text):
+def _on(host: str, hosts: tuple[str, ...]) -> bool:
+    return any(host == h or host.endswith("." + h) for h in hosts)
+
+
+def _split(url: str) -> tuple[str, str]:
+    """The host and the path, lower case; empty for a link that is not a URL."""
+    try:
+        parts = urlsplit(url.strip())
+        return (parts.hostname or "").lower(), parts.path.lower().rstrip("/")
+    except ValueError:
+        return "", ""
+
+
+def kind_of(url: str) -> str | None:
+    """'video', 'slides', 'data' (an archive, a data file), or None for any other link (an
+    article, a repository, a project page)."""
+    host, path = _split(url)
+    if _OTHER_FILE.search(path):
+        return "data"
+    if _VIDEO_FILE.search(path) or _on(host, _VIDEO_HOSTS):
         return "video"
+    if _SLIDE_FILE.search(path) or _on(host, _SLIDE_HOSTS):
+        return "slides"
+    if host == "docs.google.com" and path.startswith("/presentation"):
+        return "slides"
+    if host.split(".", 1)[0] in ("slides", "decks", "deck"):  # slides.example.org
+        return "slides"
+    if set(path.split("/")) & {"slides", "deck", "decks"}:  # example.org/31c3/slides
+        return "slides"
     return None
 
 
-def recording_and_slides(links: list[tuple[str, str]]) -> tuple[str | None, str | None]:
-    """The first recording and the first slides among (url, label) pairs."""
+# A label may only take a button away: from a paper, an article, a numbered reference, or
+# something given elsewhere, at another edition ("Presentation @ Republica2014", "speaks at
+# HOPE X in 2014").
+_NOT_THIS_TALK = re.compile(
+    r"^\s*\[\d+\]|(@|\b(at|from)\b).*\d{2}"
+    r"|(?i:\b(paper|papers|article|blog|report|book|thesis|whitepaper|dataset|wiki)\b)",
+)
+
+
+def _other(label: str) -> bool:
+    return bool(_NOT_THIS_TALK.search(label))
+
+
+def recording_and_slides(
+    links: Sequence[tuple[str, str]], attachments: Sequence[tuple[str, str]] = ()
+) -> tuple[str | None, str | None]:
+    """The first recording and the first slides among a talk's (url, label) links and
+    attachments.
+
+    An attachment is a file uploaded with the talk: slides, unless it is a video or an
+    archive or data file. Slides attached win over slides linked."""
     video = slides = None
-    for url, label in links:
-        kind = kind_of(url, label)
+    pairs = [*((u, t, True) for u, t in attachments), *((u, t, False) for u, t in links)]
+    for url, label, attached in pairs:
+        kind = kind_of(url)
+        if kind is None and attached:
+            kind = "slides"
+        if _other(label):
+            continue
         if kind == "video" and video is None:
             video = url
         elif kind == "slides" and slides is None:

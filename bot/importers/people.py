@@ -10,6 +10,11 @@ and a person's name look like. Sched puts the speakers in SUMMARY, after the tit
     Title - Name, Job Title                       (a role, no company)
     Title - Name, Company & Cie SA & Name, Company (a company with "&" in it)
     Title?- Flynn, Company                         (no space before the dash; one-word names)
+    Title -Name, Company                           (no space after it)
+    Title - Name & Name                            (no companies)
+    Title - Name, Founder & CEO, Company           (a job title with "&" in it)
+    Title - Name, Senior Engineer - Compilers, Co  (a job title with a dash in it)
+    Title - Name, Company, Name, Company, ...      (pairs, without "&")
 
 Groups are joined by "; " (or " & " when there are two), the people of a group by ", " and a
 last " & " (" and " in some entries), and each group ends with the company. So "X, Y & Z, W" is
@@ -17,7 +22,7 @@ either X at Y and Z at W, or X, Y and Z at W: the reader decides from what the w
 about Y (a company elsewhere, a person elsewhere) and from what Y looks like. What cannot be
 read as people stays in the title, so no text is lost.
 
-About 400 lines, kept together: a third of it is the word lists, and the grammar is only right
+About 500 lines, kept together: a third of it is the word lists, and the grammar is only right
 with the very lists it reads (splitting them apart would let one change without the other).
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.importers.records import SpeakerRecord
 from bot.importers.text import clean_text
@@ -169,6 +175,21 @@ JOB_WORDS = frozenset(
         "committer",
         "sre",
         "devops",
+        "reviewer",
+        "member",
+        "organizer",
+        "organiser",
+        "coordinator",
+        "strategist",
+        "designer",
+        "programmer",
+        "intern",
+        "lecturer",
+        "editor",
+        "representative",
+        "liaison",
+        "steward",
+        "emeritus",
     ]
 )
 # Lower-case words that belong in people's names ("Geraldine de Bastion").
@@ -206,29 +227,57 @@ _ORG_SMALL = frozenset(
 )
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.-]*(?:['’.-][^\W\d_]*)*\.?$")
 _NICKNAME = re.compile(r'^["“‘\'(][^\W\d_][^"”’\')]*["”’\')]$')  # Ana "Nick" Pérez
+# Han, kana and Hangul: a whole name is often one word of two to five characters ("王小明")
+_CJK_NAME = re.compile(r"^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af·・]{2,8}$")
 
 
+def _caseless(word: str) -> bool:
+    """A word of a script without capitals (Hebrew, Arabic, Han): no case to check."""
+    return word[0].isalpha() and word[0].upper() == word[0].lower()
+
+
+@lru_cache(maxsize=8192)  # pure, and asked of the same parts again and again
 def name_like(text: str, *, strict: bool = False, single: bool = False) -> bool:
-    """Could this be a person's name? Two to six words, capitalised but for particles.
+    """Could this be a person's name? Two to six words, capitalised but for particles and
+    scripts that have no capitals.
 
     strict: also every word capitalised then lower case ("Peter Jausovec", not "SAP Labs"),
     and no organisation word: then it looks more like a person than a company.
     single: one word will do ("Flynn"), when the grammar says a name stands here.
     """
     parts = [w for w in text.split() if not _NICKNAME.match(w)]
-    if not (1 if single else 2) <= len(parts) <= 6 or len(parts) < len(text.split()) - 1:
+    cjk = len(parts) == 1 and bool(_CJK_NAME.match(parts[0]))
+    if not (1 if single or cjk else 2) <= len(parts) <= 6 or len(parts) < len(text.split()) - 1:
         return False
     for w in parts:
         if w.lower() in PARTICLES and len(parts) > 1:
             continue
-        if not _NAME_WORD.match(w) or not w[0].isupper():
+        if not _NAME_WORD.match(w):
+            return False
+        if _caseless(w):
+            continue
+        if not w[0].isupper():
             return False
         if (strict or len(parts) == 1) and (w[1:] != w[1:].lower() or len(w) < 2):
             return False
     folded = set(words(text))
     if len(parts) == 1 and folded & (ORG_WORDS | JOB_WORDS):
         return False
-    return not (strict and folded & ORG_WORDS)
+    return not (strict and folded & ORG_WORDS) and not _job_named(text)
+
+
+# Job words that are also surnames ("Anna Head", "Tom Fellow"): alone they do not make a
+# name a job title.
+_ALSO_SURNAMES = frozenset(
+    ["head", "lead", "staff", "fellow", "chair", "owner", "speaker", "author", "student"]
+)
+_ONLY_JOBS = JOB_WORDS - _ALSO_SURNAMES
+
+
+def _job_named(text: str) -> bool:
+    """'Core Maintainer', 'Kubernetes Specialist', 'Senior Engineer': a job, not a person."""
+    found = words(text)
+    return bool(found) and is_role(text) and (found[0] in _ONLY_JOBS or found[-1] in _ONLY_JOBS)
 
 
 def org_like(text: str) -> bool:
@@ -240,10 +289,21 @@ def org_like(text: str) -> bool:
     return bool(text.strip())
 
 
+@lru_cache(maxsize=8192)
 def is_role(text: str) -> bool:
-    """'Core Maintainer', 'Principal Engineer': a job title, not an organisation."""
-    found = set(words(text))
-    return bool(found & JOB_WORDS) and not found & ORG_WORDS
+    """'Core Maintainer', 'Principal Engineer', 'Research Scientist': a job title, not an
+    organisation (a job word, and no organisation word unless the title ends in its job)."""
+    found = words(text)
+    if not set(found) & JOB_WORDS:
+        return False
+    return not set(found) & ORG_WORDS or found[-1] in JOB_WORDS
+
+
+@lru_cache(maxsize=8192)
+def _roleish(text: str) -> bool:
+    """Has a job word at all: 'Executive Director' and what follows it in "Name, Executive
+    Director, Cloud and Infrastructure, Company" describe the job."""
+    return bool(set(words(text)) & JOB_WORDS)
 
 
 @dataclass
@@ -299,7 +359,8 @@ _AND = re.compile(r"\s+and\s+")
 
 def _and_split(group: str) -> list[str]:
     """Split a group at " & ", and at " and " where a person's name follows (not "Cloud and
-    Infrastructure", a job title)."""
+    Infrastructure", a job title). A piece that starts with a job title goes on the job
+    before it ("Maintainer & Fellow, Acme", "Founder & CEO"): it is nobody's name."""
     segments: list[str] = []
     for piece in group.split(" & "):
         start = 0
@@ -309,7 +370,14 @@ def _and_split(group: str) -> list[str]:
                 segments.append(piece[start : m.start()])
                 start = m.end()
         segments.append(piece[start:])
-    return [s.strip() for s in segments]
+    out: list[str] = []
+    for seg in (s.strip() for s in segments):
+        first = seg.split(",", 1)[0].strip()
+        if out and "," in out[-1] and is_role(first) and not name_like(first, strict=True):
+            out[-1] = f"{out[-1]} & {seg}"
+        else:
+            out.append(seg)
+    return out
 
 
 def _join_ampersand_companies(segments: list[str], known: Known) -> list[str]:
@@ -324,9 +392,35 @@ def _join_ampersand_companies(segments: list[str], known: Known) -> list[str]:
     return out
 
 
-def _affiliation(parts: list[str]) -> str | None:
-    """The company of "Name, [Job Title, ...] Company", or None when the last part is a role."""
-    return None if is_role(parts[-1]) else parts[-1]
+def _runs(parts: list[str], known: Known, last: bool) -> list[tuple[str, list[str]]]:
+    """A segment's parts as people, each with the parts that describe them:
+    "Ann Lee, Acme, Bo Yang, Initech" -> [("Ann Lee", ["Acme"]), ("Bo Yang", ["Initech"])];
+    "Ann Lee, Staff Engineer, Acme" -> [("Ann Lee", ["Staff Engineer", "Acme"])]."""
+    runs: list[tuple[str, list[str]]] = [(parts[0], [])]
+    for j, part in enumerate(parts[1:], 1):
+        about = runs[-1][1]
+        final = j == len(parts) - 1
+        if is_role(part):
+            about.append(part)
+        elif any(_roleish(p) for p in about):  # "Director, Cloud and Infrastructure, Company"
+            if fold(part) in known.people and not final:
+                runs.append((part, []))
+            else:
+                about.append(part)
+        elif final and last and not about:
+            about.append(part)  # "Name, Company" ends the group: always a company
+        elif known.is_company(part):
+            about.append(part)
+        elif not about and len(runs) > 1 and runs[-2][1] and fold(part) not in known.people:
+            about.append(part)  # "Name, Company, Name, Company": the pairs go on
+        else:  # another person: "Name, Name & Name, Company" or "Name, Company, Name, ..."
+            runs.append((part, []))
+    return runs
+
+
+def _company(about: list[str]) -> str | None:
+    """The company among what describes a person: the last part that is not a job title."""
+    return next((p for p in reversed(about) if not is_role(p)), None)
 
 
 def parse_people(tail: str, known: Known) -> list[SpeakerRecord] | None:
@@ -340,36 +434,33 @@ def parse_people(tail: str, known: Known) -> list[SpeakerRecord] | None:
             parts = _parts(segment)
             if not parts:
                 return None
-            last = i == len(segments) - 1
-            if len(parts) == 1:
-                pending.append(parts[0])
-                if last:  # names with no company at all
-                    people.extend(SpeakerRecord(n) for n in pending)
-                continue
-            titled = len(parts) > 2 and any(set(words(p)) & JOB_WORDS for p in parts[1:-1])
-            if last or titled or is_role(parts[-1]) or known.is_company(parts[-1]):
-                # "Name, Company" or "Name, Job Title, ..., Company"; earlier names share it
-                company = _affiliation(parts)
-                if len(parts[0].split()) == 1 and company is not None and not org_like(company):
+            for name, about in _runs(parts, known, i == len(segments) - 1):
+                if not about:
+                    pending.append(name)  # shares the company that follows
+                    continue
+                company = _company(about)
+                if len(name.split()) == 1 and company is not None and not org_like(company):
                     return None  # "Why - Things, Stuff and More" is a title, not Things at Stuff
-                singles.add(parts[0])
-                people.extend(SpeakerRecord(n, company) for n in [*pending, parts[0]])
+                singles.add(name)
+                people.extend(SpeakerRecord(n, company) for n in [*pending, name])
                 pending = []
-            else:  # "Name, Name, Name" going on to "& Name, Company"
-                pending.extend(parts)
+        people.extend(SpeakerRecord(n) for n in pending)  # names with no company at all
     if not people or not all(name_like(p.name, single=p.name in singles) for p in people):
         return None
     return people
 
 
-# The speakers' dash: " - ", or "- " right after the title's closing punctuation ("Ready?- ").
-_DASH = re.compile(r"\s+-\s+|(?<=[?!.)\"'’”])-\s+")
+# The speakers' dash: " - ", "- " right after the title ("Ready?- ", "Awareness- "), or " -"
+# right before a name ("Ready? -Ada Lovelace").
+_DASH = re.compile(r"\s+-\s+|(?<=[\w?!.)\"'’”])-\s+|\s+-(?=[^\W\d_])")
 
 
 def split_summary(summary: str, known: Known) -> tuple[str, list[SpeakerRecord]]:
     """A Sched SUMMARY as (title, speakers); the whole summary as the title when it names none."""
     head, tail = split_tail(summary)
-    if tail is None or "," not in tail or not head.strip():
+    if tail is None or not head.strip():
+        return summary, []
+    if "," not in tail and not _bare_names(tail, known):
         return summary, []
     people = parse_people(tail, known)
     if people is None:
@@ -377,12 +468,34 @@ def split_summary(summary: str, known: Known) -> tuple[str, list[SpeakerRecord]]
     return head.strip(), people
 
 
+def _bare_names(tail: str, known: Known) -> bool:
+    """'Ada Lovelace & Alan Turing': names with no company, where every one is clearly a name
+    (two or more of them, or one the file names elsewhere)."""
+    names = _and_split(tail)
+    if len(names) == 1:
+        return fold(tail) in known.people
+    return all(
+        fold(n) in known.people or (name_like(n, strict=True) and fold(n) not in known.companies)
+        for n in names
+    )
+
+
 def split_tail(summary: str) -> tuple[str, str | None]:
-    """The summary before its last speakers' dash, and what follows it (None: no dash)."""
+    """The summary before its speakers' dash, and what follows it (None: no dash).
+
+    The last dash, unless it is inside a job title: in "Title - Ada Lovelace, Senior Engineer
+    - Compilers, Acme" the dash before her name is the speakers' one.
+    """
     dashes = list(_DASH.finditer(summary))
     if not dashes:
         return summary, None
     m = dashes[-1]
+    if len(dashes) > 1:
+        before = dashes[-2]
+        between = _parts(summary[before.end() : m.start()])
+        if len(between) >= 2 and name_like(between[0]) and _roleish(between[-1]):
+            m_start, tail_start = before.start(), before.end()
+            return summary[:m_start], summary[tail_start:]
     return summary[: m.start()], summary[m.end() :]
 
 

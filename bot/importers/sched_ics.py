@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -58,12 +59,86 @@ _LOGISTICS_TITLE = re.compile(
 )
 
 
+# Hours of the expo or the project pavilion, a list of booths, an empty demo slot: what
+# nobody speaks at either, counted with the breaks.
+_EXPO_TITLE = re.compile(
+    r"^(solutions showcase|expo|expo hall|exhibit hall|exhibition hall|sponsor hall"
+    r"|sponsor showcase|project pavilion)( (is )?(open|opens|hours))?$"
+)
+_BOOTH = re.compile(r"\bbooth\s*(number|no\b|#)", re.IGNORECASE)
+_PLACEHOLDER = re.compile(
+    r"^((project )?demos?|(keynotes? )?(tbd|tba|to be announced|to be confirmed|placeholder))$"
+)
+UMBRELLA = dt.timedelta(hours=6)
+COLOCATED_EVENT = dt.timedelta(hours=3)
+# "ArgoCon Hosted by CNCF - Full-Day Event | ALL ACCESS PASS REQUIRED": an event's own entry
+_EVENT_TITLE = re.compile(r"\b(full|half)[- ]day event\b")
+
+
+def _instant(value: dt.datetime) -> dt.datetime:
+    """Comparable whether the file wrote it in UTC, with a zone, or floating (read as UTC
+    here: only durations and order matter)."""
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _umbrellas(entries: list[_Entry]) -> set[str]:
+    """UIDs of whole-day entries that only frame others: six hours or more, with at least two
+    entries of the same category or in the same room starting inside them (a co-located
+    event's own entry over its talks); or three hours or more in a co-located category (the
+    co-located event itself, its talks on its own schedule)."""
+    groups: dict[tuple[str, str], list[_Entry]] = {}
+    for e in entries:
+        if isinstance(e.start, dt.datetime):
+            for key in (("category", e.category), ("room", e.location)):
+                if key[1]:
+                    groups.setdefault((key[0], key[1]), []).append(e)
+    found = set()
+    for same in groups.values():
+        starts = sorted(_instant(e.start) for e in same if isinstance(e.start, dt.datetime))
+        for e in same:
+            if not isinstance(e.start, dt.datetime) or not isinstance(e.end, dt.datetime):
+                continue
+            start, end = _instant(e.start), _instant(e.end)
+            if e.uid in found:
+                continue
+            hours = end - start
+            colocated = {"co", "located"} <= set(words(e.category or ""))
+            if colocated and hours >= COLOCATED_EVENT:  # the co-located event itself
+                found.add(e.uid)
+                continue
+            if hours < UMBRELLA:
+                continue
+            # entries starting inside it, itself not counted (a hostile file may hold
+            # thousands of long entries: counted by bisection, not pairwise)
+            inside = bisect_left(starts, end) - bisect_left(starts, start) - 1
+            if inside >= 2:
+                found.add(e.uid)
+    return found
+
+
+def is_not_a_talk(title: str, description: str) -> bool:
+    """Expo hours, a list of booths, an empty demo or to-be-announced slot, by what the entry
+    says."""
+    text = split_format_prefix(clean_text(title))[0].casefold()  # "Keynote: To Be Announced"
+    if _EXPO_TITLE.match(text) or "in-booth" in text or _EVENT_TITLE.search(text):
+        return True
+    if len(_BOOTH.findall(description)) >= 2:
+        return True
+    return not description.strip() and bool(_PLACEHOLDER.match(text))
+
+
 def is_logistics(title: str, category: str | None) -> bool:
     """A break, a meal, badge pick-up, the expo hall's hours: what a schedule lists that nobody
     speaks at, by its category or, whatever the category, by its title."""
     if category and set(words(category)) & _LOGISTICS_CATEGORY:
         return True
     return bool(_LOGISTICS_TITLE.search(clean_text(title).casefold()))
+
+
+def _lightning(title: str) -> str | None:
+    """'Project Lightning Talk': a title that says lightning gives the format, not others
+    ('Laughter Workshop' is not a workshop of the schedule's kind)."""
+    return "lightning" if "lightning" in words(title) else None
 
 
 # --- the file ---
@@ -270,8 +345,10 @@ def read(text: str, path: str, options: Options) -> Parsed:
         if tail and "," in tail:
             known.learn(tail)
 
+    umbrellas = _umbrellas(entries)
     events: dict[str, EventRecord] = {}
     talks = []
+    wheres: list[str] = []
     skipped: list[str] = []
     name = _conference_name(cal) or calname or slug
     options.progress.start(len(entries), path)
@@ -280,12 +357,17 @@ def read(text: str, path: str, options: Options) -> Parsed:
         if not e.summary:
             raise CatalogFileError(f"{e.where}: the entry has no SUMMARY (title)")
         title, people = split_summary(e.summary, known)
-        if not people and is_logistics(title, e.category):
+        if not people and (
+            is_logistics(title, e.category)
+            or is_not_a_talk(title, e.description)
+            or e.uid in umbrellas
+        ):
             skipped.append(title)
             continue
         event = track_event(e.category, e.where) if e.category else main_event(slug, name)
         events.setdefault(event.slug, event)
         title, prefix_format = split_format_prefix(title)
+        wheres.append(e.where)
         room = e.location
         if suffix and room.endswith(", " + suffix):
             room = room[: -len(suffix) - 2]
@@ -297,7 +379,7 @@ def read(text: str, path: str, options: Options) -> Parsed:
                 source_id=e.uid,
                 title=title,
                 event=event.slug,
-                format=prefix_format or format_of(e.category),
+                format=prefix_format or format_of(e.category, _lightning(title)),
                 starts_at=_local(e.start, zone),
                 ends_at=_local(e.end, zone),
                 zone=zone,
@@ -309,7 +391,7 @@ def read(text: str, path: str, options: Options) -> Parsed:
             )
         )
     options.progress.finish()
-    check_unique(talks, path)
+    check_unique(talks, path, wheres)
     starts, ends = days_of(talks)
     url = None
     # "day 1" is the main conference's first day: the co-located events' day comes before it

@@ -105,6 +105,7 @@ def read(data: Any, path: str, options: Options) -> Parsed:
 
     events: dict[str, EventRecord] = {}
     talks: list[TalkRecord] = []
+    wheres: list[str] = []
     skipped: list[str] = []
     options.progress.start(len(sessions), path)
     for i, raw in enumerate(sessions):
@@ -132,6 +133,7 @@ def read(data: Any, path: str, options: Options) -> Parsed:
         event = track_event(track, where) if track else main_event(slug, name)
         events.setdefault(event.slug, event)
         title, prefix_format = split_format_prefix(title)
+        wheres.append(where)
         starts = _local(session.get("startsAt"), where, "startsAt", zone)
         ends = _local(session.get("endsAt"), where, "endsAt", zone)
         talks.append(
@@ -151,7 +153,7 @@ def read(data: Any, path: str, options: Options) -> Parsed:
             )
         )
     options.progress.finish()
-    check_unique(talks, path)
+    check_unique(talks, path, wheres)
     starts_day, ends_day = days_of(talks)
     conference = ConferenceRecord(
         slug=slug,

@@ -12,13 +12,18 @@ _BLOCK_TAG = re.compile(
 )
 _TAG = re.compile(r"<[^>]{0,2000}>")
 _SPACE = re.compile(r"\s+")
+# Bidirectional controls (embeddings, overrides, isolates, marks): a title with a right-to-left
+# override is shown reversed, and one left open reverses what follows it in the message.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str | None) -> str:
-    """Entities decoded (&nbsp; &amp; ...), runs of white space made one space."""
+    """Entities decoded (&nbsp; &amp; ...), bidirectional controls removed, runs of white
+    space made one space."""
     if not text:
         return ""
-    return _SPACE.sub(" ", html.unescape(text).replace("\xa0", " ")).strip()
+    plain = _BIDI.sub("", html.unescape(text)).replace("\xa0", " ")
+    return _SPACE.sub(" ", plain).strip()
 
 
 def html_text(text: str | None) -> str:
@@ -29,7 +34,8 @@ def html_text(text: str | None) -> str:
 
 
 _FORMAT_PREFIX = re.compile(
-    r"^\W{0,4}(keynote|panel(?: discussion)?|lightning talk|tutorial|workshop)\s*:\s+",
+    r"^\W{0,4}(keynote|panel(?: discussion)?|(?:project )?lightning talks?|tutorial|workshop)"
+    r"\s*:\s+",
     re.IGNORECASE,
 )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bot.times import in_zone, local_format
+from bot.times import in_zone, local_format, offset_name
 
 PRETTY = "{date_short_pretty} at {time}"
 SHORT = "%a %-d %b, %H:%M"  # the fallback's default: "Tue 24 Mar, 16:00"
@@ -21,9 +21,12 @@ SHORT = "%a %-d %b, %H:%M"  # the fallback's default: "Tue 24 Mar, 16:00"
 
 def zone_name(there: dt.datetime, timezone: str) -> str:
     """The zone's abbreviation ("CET"), or its IANA name where the abbreviation is only an
-    offset ("+05" says less than "Asia/Karachi")."""
+    offset ("+05" says less than "Asia/Karachi"); a fixed offset as one ("UTC+1", never
+    "Etc/GMT-1", which reads as its opposite)."""
     abbrev = there.strftime("%Z")
-    return abbrev if abbrev.isalpha() else timezone
+    if abbrev.isalpha():
+        return abbrev
+    return offset_name(there.utcoffset()) if timezone.startswith("Etc/") else timezone
 
 
 def local(moment: dt.datetime, timezone: str, fmt: str = SHORT) -> str:
@@ -34,7 +37,7 @@ def local(moment: dt.datetime, timezone: str, fmt: str = SHORT) -> str:
 
 def date_token(moment: dt.datetime, timezone: str, shape: str = PRETTY, fmt: str = SHORT) -> str:
     """A Slack date token for `moment`, with the fallback in `timezone` written as `fmt`."""
-    fallback = local(moment, timezone, fmt).replace("|", "¦")
+    fallback = local(moment, timezone, fmt)  # Slack ends the token at ">", not at a "|"
     return f"<!date^{int(moment.timestamp())}^{shape}|{fallback}>"
 
 

@@ -11,7 +11,7 @@ def escape(text: str | None) -> str:
 
 def link(url: str | None, label: str) -> str:
     """`<url|label>` with the label escaped; a missing or odd URL leaves the label as text."""
-    safe_label = escape(label).replace("|", "¦")
+    safe_label = escape(label)  # Slack reads the label up to ">": a "|" in it is shown as is
     if not url or not url.startswith(("https://", "http://")) or any(c in url for c in "<>| "):
         return safe_label
     return f"<{url.replace('&', '&amp;')}|{safe_label}>"

@@ -70,6 +70,22 @@ def ics_no_uid(path: Path) -> list[str]:
     return ["has no UID"]
 
 
+def ics_duplicate_uid(path: Path) -> list[str]:
+    text = ics_text().replace("UID:demo-paved", "UID:demo-golden")
+    path.write_bytes(text.encode())
+    begun = [text[:m].rindex("BEGIN:VEVENT") for m in _all(text, "UID:demo-golden")]
+    first, second = (text[:b].count("\n") + 1 for b in begun)
+    return [f"line {second}", "'demo-golden'", "appears twice", f"first at line {first}"]
+
+
+def _all(text: str, needle: str) -> list[int]:
+    found, at = [], text.find(needle)
+    while at != -1:
+        found.append(at)
+        at = text.find(needle, at + 1)
+    return found
+
+
 def ics_two_calendars(path: Path) -> list[str]:
     path.write_bytes((ics_text() + ics_text()).encode())
     return ["a second calendar"]
@@ -164,7 +180,13 @@ def json_duplicate_id(path: Path) -> list[str]:
     rooms = data["schedule"]["conference"]["days"][0]["rooms"]
     rooms["Room 2"][0]["guid"] = rooms["Hall A"][0]["guid"]
     path.write_text(json.dumps(data), encoding="utf-8")
-    return ["appears twice", "6b1f9f0e-0000-4000-8000-000000000001"]
+    # both entries named: the second where it is, the first where to find it
+    return [
+        "days[0].rooms['Room 2'][0]",
+        "appears twice",
+        "6b1f9f0e-0000-4000-8000-000000000001",
+        "first at schedule.conference.days[0].rooms['Hall A'][0]",
+    ]
 
 
 def json_deeply_nested(path: Path) -> list[str]:
@@ -240,6 +262,7 @@ MAKERS: list[tuple[str, Callable[[Path], list[str]]]] = [
     ("cal.ics", ics_latin1),
     ("cal.ics", ics_bad_start),
     ("cal.ics", ics_no_uid),
+    ("cal.ics", ics_duplicate_uid),
     ("cal.ics", ics_two_calendars),
     ("cal.ics", ics_script_link),
     ("cal.ics", ics_enormous_title),

@@ -249,3 +249,95 @@ def test_summary_grammar(summary, title, people):
     got_title, got_people = split_summary(summary, Known())
     assert got_title == title
     assert got_people == [SpeakerRecord(n, c) for n, c in people]
+
+
+# --- shapes the real exports have that the grammar once misread (a hand-made file) ---
+
+SHAPES = FIXTURES / "sched-speaker-shapes.ics"
+SHAPE_PEOPLE = {
+    # "Title - Ada Lovelace & Alan Turing": a list without commas
+    "shape-no-commas": ("Quantum Schedulers", [("Ada Lovelace", None), ("Alan Turing", None)]),
+    # a job title going on after "&" is nobody's name
+    "shape-role-and": ("Engines of Thought", [("Ada Lovelace", "Analytical Engines")]),
+    "shape-founder-ceo": (
+        "Startups in Orbit",
+        [("Grace Hopper", "Cobol Works"), ("Alan Turing", "Bletchley Labs")],
+    ),
+    # "Senior Engineer - Compilers": the dash inside a job title is not the speakers' dash
+    "shape-dash-in-role": ("Faster Builds", [("Ada Lovelace", "Acme")]),
+    # "... & Kubernetes Specialist, ...": a segment that starts with a job is not a person
+    "shape-role-segment": ("Operators Unbound", [("Edsger Dijkstra", "Eindhoven Systems")]),
+    # Name, Company, Name, Company, ...: everyone kept, each with their own company
+    "shape-long-run": (
+        "Four Clouds One Mesh",
+        [
+            ("Ada Lovelace", "Acme"),
+            ("Alan Turing", "Initech"),
+            ("Grace Hopper", "Deutsche Telekom"),  # a company that looks like a name
+            ("Edsger Dijkstra", "Globex"),
+        ],
+    ),
+    # a dash with a space on one side only
+    "shape-dash-left": ("Security Awareness", [("Barbara Liskov", "Acme")]),
+    "shape-dash-right": ("Are You Ready?", [("Barbara Liskov", "Acme")]),
+    # a job title is not a company
+    "shape-role-not-company": ("Models That Learn", [("Frances Allen", None)]),
+    "shape-reviewer": ("Reviewing Papers", [("Frances Allen", None)]),
+    "shape-community-role": ("Gitops For All Sizes", [("Grace Hopper", None)]),
+    # scripts without capitals
+    "shape-hebrew": ("Right to Left", [("עדה לאבלייס", "אקמה")]),
+    "shape-arabic": ("Scripts of the World", [("محمد الخوارزمي", "بيت الحكمة")]),
+    "shape-cjk": ("Clusters in Asia", [("王小明", "阿里巴巴"), ("李华", "阿里巴巴")]),
+}
+
+
+def test_every_shape_of_speaker_list_is_read(store):
+    result = run(store, SHAPES)
+    for uid, (title, people) in SHAPE_PEOPLE.items():
+        talk = talk_by_source(store, uid)
+        assert (talk["title"], talk["people"]) == (title, people), uid
+    assert len(result.report.added) == len(SHAPE_PEOPLE) + 3  # and three talks of other shapes
+
+
+def test_expo_hours_booth_lists_umbrellas_and_empty_demo_slots_are_not_talks(store):
+    result = run(store, SHAPES)
+    (parsed,) = result.files
+    assert sorted(parsed.skipped) == [
+        "Gold Sponsor In-Booth Demos",  # its description lists booths
+        "KeyCon Hosted by CNCF - Half-Day Event | ALL ACCESS PASS REQUIRED",  # the event itself
+        "Keynote: To Be Announced",  # a slot, nobody named yet
+        "Mesh Gathering Hosted by Acme | SEPARATE REGISTRATION REQUIRED",  # hours, co-located
+        "Platform Engineering Day",  # a whole day, over the talks of its own category
+        "Project Demo",  # no speaker, no description
+        "Solutions Showcase",  # the expo's hours
+    ]
+    # the co-located event's own talks are kept; a project lightning talk is a lightning talk
+    assert talk_by_source(store, "umbrella-talk-1")["people"] == [("Ada Lovelace", "Acme")]
+    lightning = talk_by_source(store, "project-lightning")
+    assert (lightning["title"], lightning["format"]) == ("Tiny Schedulers", "lightning")
+
+
+@pytest.mark.parametrize(
+    ("summary", "title"),
+    [
+        ("Rock - Paper & Scissors", "Rock - Paper & Scissors"),
+        ("Dev - Ops & Cloud Native", "Dev - Ops & Cloud Native"),
+        ("Pre- and Post-Quantum, Done Right", "Pre- and Post-Quantum, Done Right"),
+        ("Talk - Core Maintainer, Acme", "Talk - Core Maintainer, Acme"),
+    ],
+)
+def test_titles_that_only_look_like_speaker_lists_stay_titles(summary, title):
+    assert split_summary(summary, Known()) == (title, [])
+
+
+def test_a_lone_name_is_a_speaker_only_when_the_file_names_that_person_elsewhere():
+    known = Known()
+    known.learn("Ada Lovelace, Analytical Engines")
+    assert split_summary("Notes on Engines - Ada Lovelace", known) == (
+        "Notes on Engines",
+        [SpeakerRecord("Ada Lovelace")],
+    )
+    assert split_summary("Notes on Engines - Alan Turing", known) == (
+        "Notes on Engines - Alan Turing",
+        [],
+    )
