@@ -144,6 +144,10 @@ def claim_ids(session: Session, catalog: Catalog, files: list[Parsed]) -> dict[s
     for ids in held.values():
         for start in range(0, len(ids), 5000):
             session.execute(delete(Talk).where(Talk.id.in_(ids[start : start + 5000])))
+    # a conference left with no talks was only this file under another name: it goes, with
+    # its events, or its empty tracks would stand beside this one's of the same names
+    left = select(Talk.id).where(Talk.conference_id == Conference.id).exists()
+    session.execute(delete(Conference).where(Conference.slug.in_(list(held)), ~left))
     return {slug: len(ids) for slug, ids in held.items()}
 
 

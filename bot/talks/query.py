@@ -201,9 +201,10 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
                 break
             key = key_of(" ".join(tokens[i : i + n]))
             # inside a name ("speaker argo"), only an unmistakable slug or phrase ends it
-            if key in index.names and (n > 1 or mode is None or "-" in tokens[i]):
-                kind, id_ = index.names[key]
-                (q.event_ids if kind == "event" else q.conference_ids).add(id_)
+            named = index.named(key)
+            if named and (n > 1 or mode is None or "-" in tokens[i]):
+                kind, ids = named
+                (q.event_ids if kind == "event" else q.conference_ids).update(ids)
                 i += n
                 matched = True
                 mode = None
@@ -257,6 +258,10 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
             "`/talks speaker abby bangser`" if mode == "speaker" else "`/talks company syntasso`"
         )
         raise QueryError(f"Whose talks? Add a name after `{mode}`, e.g. `/talks {example}`.")
+    if q.conference_ids and q.event_ids:
+        # "<conference> security": that conference's track, not another's of the same name
+        own = {e for e in q.event_ids if index.events[e].conference_id in q.conference_ids}
+        q.event_ids = own or q.event_ids
     if day_spec is not None:
         _resolve_days(q, day_spec, index, now)
     if tokens and q.is_empty and {t.strip("\"'()[]{}.!?:") for t in tokens} <= TALK_WORDS:
