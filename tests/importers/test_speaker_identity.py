@@ -113,11 +113,13 @@ def test_migration_splits_people_merged_by_case(db_url: str):
                 "INSERT INTO talks (id, conference_id, event_id, source_id, title, summary, "
                 f"format, speakers_line, sort_key) VALUES ({n}, 1, 1, 's{n}', 'T{n}', '', "
                 "'talk', '', '')"))  # fmt: skip
-        conn.execute(text("INSERT INTO speakers (id, key, name) "
-                          "VALUES (1, 'ada lovelace', 'Ada Lovelace')"))  # fmt: skip
+        # no id given: PostgreSQL's sequence must hand out the ids the migration inserts too
+        conn.execute(text("INSERT INTO speakers (key, name) "
+                          "VALUES ('ada lovelace', 'Ada Lovelace')"))  # fmt: skip
         conn.execute(text(
-            "INSERT INTO talk_speakers (talk_id, speaker_id, position, name) VALUES "
-            "(1, 1, 0, 'Ada Lovelace'), (2, 1, 0, 'ada lovelace')"))  # fmt: skip
+            "INSERT INTO talk_speakers (talk_id, speaker_id, position, name) "
+            "SELECT n, s.id, 0, CASE WHEN n = 1 THEN 'Ada Lovelace' ELSE 'ada lovelace' END "
+            "FROM speakers s CROSS JOIN (SELECT 1 AS n UNION ALL SELECT 2) AS t"))  # fmt: skip
     store.upgrade()
     with store.engine.connect() as conn:
         rows = conn.execute(text(
