@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
 import threading
@@ -56,7 +57,11 @@ def ask(question: str) -> None:
     answers = {"/talks": feature.talks, "/speakers": feature.speakers}
     if command not in answers:
         raise click.UsageError(f"I know {', '.join(answers)}; got {command!r}.")
-    click.echo(render(answers[command](text).blocks), nl=False)
+    # a terminal gets emphasis, hyperlinks and lines fitted to it; a pipe gets plain lines
+    terminal = sys.stdout.isatty()
+    width = shutil.get_terminal_size().columns if terminal else None
+    shown = render(answers[command](text).blocks, width=width, styled=terminal)
+    click.echo(shown, nl=False, color=terminal)
 
 
 @main.command("import")

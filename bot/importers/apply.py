@@ -79,14 +79,15 @@ def fingerprint(t: TalkRecord) -> tuple:
         t.url,
         t.video_url,
         t.slides_url,
-        tuple((s.name, s.company) for s in t.speakers),
+        tuple((s.name, s.company, s.person_id) for s in t.speakers),
     )
 
 
 def _upsert_by_key(
     session: Session, model: type[Speaker] | type[Company], names: dict[str, str]
 ) -> dict[str, int]:
-    """Ids of speakers or companies by folded key, inserting the missing ones in bulk."""
+    """Ids of speakers or companies by key (a company's is its folded name, a speaker's see
+    speaker_keys), inserting the missing ones in bulk."""
     ids: dict[str, int] = {}
     keys = list(names)
     for start in range(0, len(keys), 5000):
@@ -137,15 +138,17 @@ def _upsert_conference(session: Session, catalog: Catalog) -> tuple[int, dict[st
 
 def current_talks(session: Session, conference_id: int) -> dict[str, tuple[int, TalkRecord]]:
     """The stored talks of a conference: source id -> (talk id, the talk as a record)."""
-    people: dict[int, list[tuple[str, str | None]]] = {}
+    people: dict[int, list[SpeakerRecord]] = {}
     rows = session.execute(
-        select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name)
+        select(
+            TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name, TalkSpeaker.person_id
+        )
         .join(Talk, Talk.id == TalkSpeaker.talk_id)
         .where(Talk.conference_id == conference_id)
         .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)
     )
-    for talk_id, name, company in rows:
-        people.setdefault(talk_id, []).append((name, company))
+    for talk_id, name, company, person_id in rows:
+        people.setdefault(talk_id, []).append(SpeakerRecord(name, company, person_id))
     talks = session.execute(
         select(
             Talk.id,
@@ -178,7 +181,7 @@ def current_talks(session: Session, conference_id: int) -> dict[str, tuple[int, 
             room=row.room,
             url=row.url,
             summary=row.summary,
-            speakers=tuple(SpeakerRecord(n, c) for n, c in people.get(row.id, ())),
+            speakers=tuple(people.get(row.id, ())),
             video_url=row.video_url,
             slides_url=row.slides_url,
         )
@@ -187,21 +190,48 @@ def current_talks(session: Session, conference_id: int) -> dict[str, tuple[int, 
 
 
 def canonical(catalog: Catalog) -> Catalog:
-    """One spelling per person and company (the file's last), each person once per talk.
-
-    The store keys people and companies by folded name, so the records must say what the
-    store will hold, or an unchanged file would compare as changed on every import.
-    """
-    names = {fold(s.name): s.name for t in catalog.talks for s in t.speakers}
-    companies = {fold(s.company): s.company for t in catalog.talks for s in t.speakers if s.company}
+    """Each person once per talk. Every appearance keeps its own spelling of the name and the
+    company: another talk's (or another conference's) spelling never respells it."""
     talks = []
     for t in catalog.talks:
         people: dict[str, SpeakerRecord] = {}
         for s in t.speakers:
-            company = companies[fold(s.company)] if s.company else None
-            people.setdefault(fold(s.name), SpeakerRecord(names[fold(s.name)], company))
+            people.setdefault(_identity(s), s)
         talks.append(replace(t, speakers=tuple(people.values())))
     return Catalog(catalog.conference, catalog.events, talks)
+
+
+def _identity(s: SpeakerRecord) -> str:
+    return f"id {s.person_id}" if s.person_id else f"name {s.name}"
+
+
+def speaker_keys(catalog: Catalog) -> dict[str, tuple[str, str]]:
+    """Who each speaker of a catalog is in the store: identity -> (speaker key, name).
+
+    A person is their name as written (case kept: "Ada Lovelace" and "ada lovelace" are two
+    people), so the same name at two conferences is one person. Where the source gives ids,
+    the id decides: one id is one person under its first spelling, and when two ids of this
+    conference share a name, the lowest id keeps the plain name and the others are keyed
+    by the name, the conference and the id (stable from one import to the next).
+    """
+    first_name: dict[str, str] = {}
+    for t in catalog.talks:
+        for s in t.speakers:
+            if s.person_id:
+                first_name.setdefault(s.person_id, s.name)
+    ids_of_name: dict[str, list[str]] = {}
+    for person_id, name in sorted(first_name.items()):
+        ids_of_name.setdefault(name, []).append(person_id)
+    out: dict[str, tuple[str, str]] = {}
+    for name, ids in ids_of_name.items():
+        for n, person_id in enumerate(ids):
+            key = name if n == 0 else f"{name} #{catalog.conference.slug}:{person_id}"
+            out[f"id {person_id}"] = (key[:300], name[:300])
+    for t in catalog.talks:
+        for s in t.speakers:
+            if not s.person_id:
+                out.setdefault(_identity(s), (s.name[:300], s.name[:300]))
+    return out
 
 
 @dataclass
@@ -245,9 +275,10 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
     conference_id, event_ids = _upsert_conference(session, catalog)
     event_names = {e.slug: e.name for e in catalog.events}
 
-    speaker_names = {
-        fold(s.name): s.name for t in new + [c for _, c in changed] for s in t.speakers
-    }
+    identities = speaker_keys(catalog)
+    speaker_names = dict(
+        identities[_identity(s)] for t in new + [c for _, c in changed] for s in t.speakers
+    )
     company_names = {
         fold(s.company): s.company
         for t in new + [c for _, c in changed]
@@ -279,7 +310,7 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
     def dependents(talk_id: int, rec: TalkRecord) -> tuple[list[dict], dict]:
         links = []
         for pos, s in enumerate(rec.speakers):
-            sid = speaker_ids[fold(s.name)]
+            sid = speaker_ids[identities[_identity(s)][0]]
             cid = company_ids[fold(s.company)] if s.company else None
             links.append(
                 {
@@ -289,6 +320,7 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
                     "position": pos,
                     "name": s.name,
                     "company_name": s.company,
+                    "person_id": s.person_id,
                 }
             )
         body = " ".join(

@@ -84,7 +84,7 @@ def make_talk(
         clip_name(name, f"{where}: speaker {n}")
         if company:
             clip_name(company, f"{where}: speaker {n}'s company")
-        people.append(SpeakerRecord(name, company))
+        people.append(SpeakerRecord(name, company, s.person_id))
     room = clean_text(room) or None
     if room:
         clip_name(room, f"{where}: room")

@@ -71,6 +71,17 @@ def person_name(person: Any, where: str) -> str:
     raise CatalogFileError(f"{where}: a person without a name ('public_name')")
 
 
+def person_id(person: Any) -> str | None:
+    """The schedule's own id for a person (pretalx's code, frab's id), if it gives one."""
+    if not isinstance(person, dict):
+        return None
+    for key in ("code", "guid", "id"):
+        value = person.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()[:200]
+    return None
+
+
 def conference_zone(
     conf: dict[str, Any], starts: list[dt.datetime], options: Options, path: str
 ) -> tuple[str, str, bool]:
@@ -212,7 +223,9 @@ def read_schedule(
         video = as_str(ev.get("recording_url") or ev.get("video_url")).strip() or video
         persons = as_list(ev.get("persons"), f"{place}: persons")
         people = [
-            SpeakerRecord(clean_text(person_name(p, f"{place}: persons[{i}]")))
+            SpeakerRecord(
+                clean_text(person_name(p, f"{place}: persons[{i}]")), person_id=person_id(p)
+            )
             for i, p in enumerate(persons)
         ]
         talks.append(

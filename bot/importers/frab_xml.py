@@ -59,7 +59,13 @@ def _text(el: Element | None) -> str:
 def _event(el: Element) -> dict[str, Any]:
     fields: dict[str, Any] = {k: _text(el.find(k)) for k in _FIELDS}
     fields["guid"] = el.get("guid") or el.get("id")
-    fields["persons"] = [_text(p) for p in el.iterfind("persons/person")]
+    # a named person with the schedule's id for them (who they are); a bare name otherwise
+    fields["persons"] = [
+        {"public_name": _text(p), "id": p.get("id")}
+        if _text(p).strip() and p.get("id")
+        else _text(p)
+        for p in el.iterfind("persons/person")
+    ]
     fields["links"] = [
         {"url": (link.get("href") or "").strip(), "title": _text(link)}
         for link in el.iterfind("links/link")

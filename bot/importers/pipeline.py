@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.importers import detect
 from bot.importers.apply import ImportReport, Plan, apply_plan, plan
+from bot.importers.days import main_first_day
 from bot.importers.records import Catalog, CatalogFileError, Options, Parsed
 from bot.store import Store
 from bot.store.models import Conference, Event, Talk
@@ -84,6 +85,12 @@ def merge(parsed: Iterable[Parsed]) -> list[tuple[Catalog, list[Parsed]]]:
         ends = max((d for d in (a.ends, b.ends) if d), default=None)
         day_one = min((d for d in (a.day_one, b.day_one) if d), default=None)
         catalog.conference = dataclasses.replace(a, starts=starts, ends=ends, day_one=day_one)
+    for catalog, files in groups.values():
+        if len(files) > 1 and any(f.format == "sched-ics" for f in files):
+            # per-day Sched exports: day 1 is decided on the whole schedule, not the earliest
+            # file's own guess (a Sunday file of one summit entry is no main conference)
+            day_one = main_first_day(catalog.talks, catalog.events)
+            catalog.conference = dataclasses.replace(catalog.conference, day_one=day_one)
     return list(groups.values())
 
 
@@ -144,6 +151,10 @@ def claim_ids(session: Session, catalog: Catalog, files: list[Parsed]) -> dict[s
     for ids in held.values():
         for start in range(0, len(ids), 5000):
             session.execute(delete(Talk).where(Talk.id.in_(ids[start : start + 5000])))
+    # a conference left with no talks was only this file under another name: it goes, with
+    # its events, or its empty tracks would stand beside this one's of the same names
+    left = select(Talk.id).where(Talk.conference_id == Conference.id).exists()
+    session.execute(delete(Conference).where(Conference.slug.in_(list(held)), ~left))
     return {slug: len(ids) for slug, ids in held.items()}
 
 

@@ -13,6 +13,9 @@ FORMATS = ("talk", "lightning", "panel", "keynote", "workshop")
 class SpeakerRecord:
     name: str
     company: str | None = None
+    # the source's id for the person (pretalx, frab, Sessionize): who they are, whatever the
+    # spelling; None where the source has none (Sched), and then the name says who
+    person_id: str | None = None
 
 
 @dataclass(frozen=True)

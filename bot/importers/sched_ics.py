@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from bot.importers.checks import check_unique, days_of, make_talk
+from bot.importers.days import main_first_day
 from bot.importers.naming import choose_slug, main_event, track_event
 from bot.importers.people import Known, split_summary, split_tail
 from bot.importers.records import (
@@ -394,10 +395,7 @@ def read(text: str, path: str, options: Options) -> Parsed:
     check_unique(talks, path, wheres)
     starts, ends = days_of(talks)
     url = None
-    # "day 1" is the main conference's first day: the co-located events' day comes before it
-    colocated = {slug for slug, ev in events.items() if {"co", "located"} <= set(words(ev.name))}
-    main_days = [t.day for t in talks if t.day and t.event not in colocated]
-    day_one = min(main_days, default=starts)
+    day_one = main_first_day(talks, events.values())  # the main conference's first day
     if entries and entries[0].url:
         parts = urlsplit(entries[0].url)
         url = f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") else None

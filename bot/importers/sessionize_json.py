@@ -82,7 +82,9 @@ def read(data: Any, path: str, options: Options) -> Parsed:
             raise CatalogFileError(f"{where}: a speaker without a name ('fullName')")
         tag = person.get("tagLine")
         speakers[_key(person.get("id"))] = SpeakerRecord(
-            clean_text(full), company_of(tag if isinstance(tag, str) else None)
+            clean_text(full),
+            company_of(tag if isinstance(tag, str) else None),
+            _key(person.get("id"))[:200] or None,
         )
     rooms = {
         _key(r.get("id")): clean_text(str(r.get("name") or ""))

@@ -86,9 +86,13 @@ class Company(Base):
 
 
 class Speaker(Base):
+    """A person: keyed by their name as written (two people whose names differ only in case
+    are two people), or, where two of one conference's person ids share a name, by the name
+    and the id (see importers/apply.py)."""
+
     __tablename__ = "speakers"
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), unique=True)  # folded name
+    key: Mapped[str] = mapped_column(String(300), unique=True)
     name: Mapped[str] = mapped_column(String(300))
 
 
@@ -145,6 +149,7 @@ class TalkSpeaker(Base):
     # as this conference spells them: another conference's spelling never changes this one
     name: Mapped[str] = mapped_column(String(300), default="", server_default="")
     company_name: Mapped[str | None] = mapped_column(String(300))
+    person_id: Mapped[str | None] = mapped_column(String(200))  # the source's, where it has one
     talk: Mapped[Talk] = relationship(back_populates="links")
     speaker: Mapped[Speaker] = relationship()
     company: Mapped[Company | None] = relationship()

@@ -65,6 +65,9 @@ class CatalogIndex:
     events: dict[int, EventInfo]
     # key -> ("conference"|"event", id); keys are slugs, aliases and names as key_of() makes them
     names: dict[str, tuple[str, int]]
+    # key -> every event so called, in any conference: tracks are per conference, and two
+    # conferences may both have "Security"
+    event_keys: dict[str, list[int]] = field(default_factory=dict)
     cities: dict[str, set[int]] = field(default_factory=dict)  # "paris" -> conference ids
     formats: dict[str, int] = field(default_factory=dict)  # talks per format
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -80,6 +83,14 @@ class CatalogIndex:
     @cached_property
     def longest_name(self) -> int:
         return max((k.count("-") + 1 for k in self.names), default=1)
+
+    def named(self, key: str) -> tuple[str, set[int]] | None:
+        """What a key names: ("conference", {id}) or ("event", every event so called)."""
+        found = self.names.get(key)
+        if found is None:
+            return None
+        kind, id_ = found
+        return kind, set(self.event_keys.get(key, [id_])) if kind == "event" else {id_}
 
     def starting_with(self, text: str) -> tuple[str, int] | None:
         """The one event or conference whose slug or name starts with these words ("kubecon eu"
@@ -147,6 +158,7 @@ def _load(db: Db, revision: int) -> CatalogIndex:
     events: dict[int, EventInfo] = {}
     per_conf: dict[int, int] = {}
     names: dict[str, tuple[str, int]] = {}
+    event_keys: dict[str, list[int]] = {}
     event_columns = (
         Event.id,
         Event.conference_id,
@@ -160,8 +172,9 @@ def _load(db: Db, revision: int) -> CatalogIndex:
         n = counts.get(ev.id, 0)
         events[ev.id] = EventInfo(ev.id, ev.conference_id, ev.slug, ev.name, ev.kind, ev.url, n)
         per_conf[ev.conference_id] = per_conf.get(ev.conference_id, 0) + n
-        for key in (ev.slug, ev.name, *ev.aliases.split()):
-            names.setdefault(key_of(key), ("event", ev.id))
+        for key in {key_of(k) for k in (ev.slug, ev.name, *ev.aliases.split())}:
+            names.setdefault(key, ("event", ev.id))
+            event_keys.setdefault(key, []).append(ev.id)
     conferences = {}
     conference_columns = (
         Conference.id,
@@ -183,7 +196,7 @@ def _load(db: Db, revision: int) -> CatalogIndex:
         for key in (c.slug, c.name):
             names[key_of(key)] = ("conference", c.id)
     formats = dict(db.execute(select(Talk.format, func.count()).group_by(Talk.format)).all())
-    return CatalogIndex(revision, conferences, events, names, cities, formats)
+    return CatalogIndex(revision, conferences, events, names, event_keys, cities, formats)
 
 
 REVISION = select(CatalogState.revision).where(CatalogState.id == 1)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.talks.catalog_index import CatalogIndex, key_of
+from bot.talks.word_index import as_prefix
 from bot.text import words
 from bot.times import local_format
 
@@ -62,7 +63,26 @@ STOPWORDS = {
     "in",
     "talk",
     "talks",
+    # the words around a question ("who is speaking about idp"): filler, not search terms
+    "who",
+    "whos",
+    "what",
+    "which",
+    "is",
+    "are",
+    "any",
+    "there",
+    "speaking",
+    "speaks",
+    "talking",
+    "presenting",
+    "show",
+    "me",
+    "find",
+    "list",
+    "all",
 }
+TALK_WORDS = {"talk", "talks"}  # alone, the format the help lists as `talks`
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DAY_MONTH = re.compile(r"^(\d{1,2})[/.](\d{1,2})$")  # 21/3, 21.3: day first, as Europe writes it
 MONTHS = {
@@ -163,15 +183,28 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
     while i < len(tokens):
         tok = tokens[i].strip("\"'()[]{}.!?:")
         nxt = tokens[i + 1] if i + 1 < len(tokens) else ""
-        # multi-word names first, longest wins ("platform engineering day")
         matched = False
+        # the start of one name with an abbreviation in it ("kubecon na" -> kubecon-na-2025):
+        # a short word is never a free word's prefix, so this is what it can mean
+        for n in range(min(2 * index.longest_name, len(tokens) - i), 1, -1):
+            if matched or mode is not None:
+                break
+            span = " ".join(tokens[i : i + n])
+            if any(not as_prefix(w) for w in words(span)) and (hit := index.starting_with(span)):
+                (q.event_ids if hit[0] == "event" else q.conference_ids).add(hit[1])
+                i += n
+                matched = True
+        # multi-word names first, longest wins ("platform engineering day")
         # a name of k words may span more tokens ("KubeCon + CloudNativeCon": "+" has no word)
         for n in range(min(2 * index.longest_name, len(tokens) - i), 0, -1):
+            if matched:
+                break
             key = key_of(" ".join(tokens[i : i + n]))
             # inside a name ("speaker argo"), only an unmistakable slug or phrase ends it
-            if key in index.names and (n > 1 or mode is None or "-" in tokens[i]):
-                kind, id_ = index.names[key]
-                (q.event_ids if kind == "event" else q.conference_ids).add(id_)
+            named = index.named(key)
+            if named and (n > 1 or mode is None or "-" in tokens[i]):
+                kind, ids = named
+                (q.event_ids if kind == "event" else q.conference_ids).update(ids)
                 i += n
                 matched = True
                 mode = None
@@ -183,6 +216,12 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
             mode = "speaker"
         elif tok in COMPANY_WORDS:
             mode = "company"
+        elif mode is not None and not (
+            (tok == "day" and re.fullmatch(r"[0-9]{1,2}", nxt)) or ISO_DATE.match(tok)
+        ):
+            # after `speaker`/`company` the words are the name ("ada sun" is not Sunday);
+            # only a slug, a phrase (above), `day N` or a full date ends it
+            (q.speaker if mode == "speaker" else q.company).extend(words(tok))
         elif tok in FORMAT_WORDS:
             q.formats.add(FORMAT_WORDS[tok])
             mode = None
@@ -209,10 +248,6 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
         elif tok in ("today", "tomorrow"):
             day_spec, q.day_label = ("relative", 0 if tok == "today" else 1), tok
             mode = None
-        elif mode == "speaker":
-            q.speaker.extend(words(tok))
-        elif mode == "company":
-            q.company.extend(words(tok))
         else:
             folded = [w for w in words(tok) if w not in STOPWORDS]
             q.words.extend(folded)
@@ -223,8 +258,15 @@ def parse(text: str, index: CatalogIndex, now: dt.datetime) -> TalkQuery:
             "`/talks speaker abby bangser`" if mode == "speaker" else "`/talks company syntasso`"
         )
         raise QueryError(f"Whose talks? Add a name after `{mode}`, e.g. `/talks {example}`.")
+    if q.conference_ids and q.event_ids:
+        # "<conference> security": that conference's track, not another's of the same name
+        own = {e for e in q.event_ids if index.events[e].conference_id in q.conference_ids}
+        q.event_ids = own or q.event_ids
     if day_spec is not None:
         _resolve_days(q, day_spec, index, now)
+    if tokens and q.is_empty and {t.strip("\"'()[]{}.!?:") for t in tokens} <= TALK_WORDS:
+        # `/talks talks`: the format, as the help lists it
+        q.formats.add("talk")
     q.free_text = " ".join(free)
     return q
 

@@ -19,6 +19,7 @@ from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
 from bot.talks.talk_table import ROW_COLUMNS, TalkTable
 from bot.talks.talk_table import TalkRow as TalkRow
+from bot.talks.word_index import as_prefix
 from bot.text import fold
 
 COUNT_CAP = 1000  # beyond this an answer says "1000+": counting every hit of a common word costs
@@ -201,7 +202,7 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
             return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
         if found is not None and len(found) <= NARROW:
             among = found  # PostgreSQL ranks these few by key, not by a scan of its index
-        params["fts_query"] = fts_param(dialect, [Term(w) for w in q.words])
+        params["fts_query"] = fts_param(dialect, [Term(w, prefix=as_prefix(w)) for w in q.words])
     if among is not None:
         params["talks"] = list_param(dialect, among)
     for key, value in (

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.store import Db
-from bot.talks.catalog_index import CatalogCache, CatalogIndex
+from bot.talks.catalog_index import CatalogCache, CatalogIndex, ConferenceInfo
 from bot.talks.query import MAX_QUERY, QueryError, TalkQuery, parse
 from bot.talks.search import (
     Page,
@@ -20,7 +21,9 @@ from bot.talks.search import (
     talks_during,
 )
 from bot.talks.suggest import closest_name, suggest
+from bot.talks.talk_table import URL_ID
 from bot.text import words
+from bot.times import local_format
 
 TALK_ID = re.compile(r"^#?[0-9]{1,9}$")
 PAGE_SIZE = 25  # a whole co-located event in one answer
@@ -57,6 +60,8 @@ def answer_talks(
     if TALK_ID.match(text):  # `/talks 123`: one talk in full
         rows = talks_by_id(db, [int(text.lstrip("#"))])
         return TalksAnswer("details", text, index, page=Page(rows, len(rows), 0))
+    if found := _by_url_id(db, index, text):
+        return found
     try:
         q = parse(text, index, now)
     except QueryError as exc:
@@ -76,6 +81,27 @@ def answer_talks(
     return TalksAnswer("none", text, index, query=q)
 
 
+def _by_url_id(db: Db, index: CatalogIndex, text: str) -> TalksAnswer | None:
+    """`/talks 1YFe7` or a pasted schedule link: the talk whose page has that id."""
+    token = text.strip("<>").split("|")[0]
+    if " " in token:
+        return None
+    m = URL_ID.search(token)
+    ref = m.group(1) if m and "/" in token else token
+    # an id, not a word: ids mix in digits or capitals ("1YFe7"); links are ids by their shape
+    if not (m or re.search(r"[0-9A-Z]", ref)):
+        return None
+    table = index.table(db)
+    ids = table.by_url_id.get(ref, [])
+    if not ids:
+        return None
+    rows = table.talks(ids)
+    if len(rows) == 1:
+        return TalksAnswer("details", text, index, page=Page(rows, 1, 0))
+    q = TalkQuery(raw=text, day_label=f"id {ref}")
+    return TalksAnswer("results", text, index, query=q, page=Page(rows, len(rows), 0, table))
+
+
 DURING = {"now": "on now", "next": "starting within the hour"}
 
 
@@ -85,12 +111,44 @@ def _paged(rows: list[TalkRow], offset: int) -> Page:
 
 def _during(db: Db, index: CatalogIndex, text: str, now: dt.datetime, offset: int) -> TalksAnswer:
     kind = text.lower()
-    # what the answer says it was asked, and the day a "nothing on" answer looks around
-    q = TalkQuery(raw=text, day_label=DURING[kind], days={now.date()})
+    # each conference's own date: late evening in Seattle is already tomorrow in UTC
+    today = {c.id: now.astimezone(ZoneInfo(c.timezone)).date() for c in index.conferences.values()}
+    q = TalkQuery(raw=text, day_label=DURING[kind], days=set(today.values()))
     rows = talks_during(db, now, kind)
-    if not rows:
-        return TalksAnswer("none", text, index, query=q)
-    return TalksAnswer("results", text, index, query=q, page=_paged(rows, offset))
+    if rows:
+        return TalksAnswer("results", text, index, query=q, page=_paged(rows, offset))
+    return TalksAnswer("refused", text, index, query=q, message=_nothing_during(index, kind, today))
+
+
+def _nothing_during(index: CatalogIndex, kind: str, today: dict[int, dt.date]) -> str:
+    """Why `now`/`next` found nothing, and what to ask instead."""
+    running = [c for c in index.conferences.values() if today[c.id] in c.days()]
+    if running:
+        names = " and ".join(f"*{c.name}*" for c in running)
+        what = "No talk is on right now" if kind == "now" else "No talk starts within the hour"
+        return f"{what} at {names}. `/talks today` lists today's talks."
+    upcoming = sorted(
+        (c for c in index.conferences.values() if c.starts and c.starts > today[c.id]),
+        key=lambda c: (c.starts, c.id),
+    )
+    past = sorted(
+        (c for c in index.conferences.values() if c.ends and c.ends < today[c.id]),
+        key=lambda c: (c.ends, c.id),
+    )
+    text = f"`/talks {kind}` lists talks while a conference runs; none in the catalog runs today."
+    if upcoming:
+        c = upcoming[0]
+        text += f" The next one is *{c.name}* ({_span(c)}): `/talks {c.slug}`."
+    elif past:
+        c = past[-1]
+        text += f" The latest was *{c.name}* ({_span(c)}): `/talks {c.slug}`."
+    return text
+
+
+def _span(c: ConferenceInfo) -> str:
+    if c.starts and c.ends and c.ends != c.starts:
+        return f"{local_format(c.starts, '%-d %b')} – {local_format(c.ends, '%-d %b %Y')}"
+    return local_format(c.starts or c.ends or dt.date.min, "%-d %b %Y")
 
 
 def _mine(

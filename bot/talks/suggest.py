@@ -10,6 +10,7 @@ from bot.store import Db
 from bot.talks.catalog_index import CatalogIndex, key_of
 from bot.talks.directory import NameIndex
 from bot.talks.query import TalkQuery
+from bot.talks.word_index import as_prefix
 
 NAME_CUTOFF = 80  # a whole name or slug with a typo or two
 WORD_CUTOFF = 75  # a single word
@@ -71,7 +72,11 @@ def suggest(db: Db, q: TalkQuery, index: CatalogIndex) -> tuple[TalkQuery, str] 
         return replace(q, words=[], company=best.split()), companies.written(best)
     terms = index.terms(db)
     known = set(terms)
-    fixed = [w if w in known else (best_match(w, terms, WORD_CUTOFF) or w) for w in q.words]
+    # a short word is taken as typed: "na" is no typo of "nat"
+    fixed = [
+        w if w in known or not as_prefix(w) else (best_match(w, terms, WORD_CUTOFF) or w)
+        for w in q.words
+    ]
     if fixed != q.words:
         return replace(q, words=fixed), " ".join(fixed)
     return None

@@ -80,6 +80,7 @@ def talk_line(row: TalkRow) -> str:
     parts.append(title)
     if row.speakers_line:
         parts.append(escape(clip(row.speakers_line, 160)))
+    parts.append(f"`#{row.id}`")  # what `/talks <id>` takes, as the docs tell people
     return " · ".join(parts)
 
 

@@ -8,6 +8,7 @@ rendered the first time an answer shows it and kept for the revision.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from array import array
 from collections.abc import Callable, Iterable
@@ -18,6 +19,12 @@ from sqlalchemy import Select, select
 from bot.store import Db
 from bot.store.models import Conference, Event, Talk
 
+# the id a schedule's page for a talk carries: Sched's /event/1YFe7/..., pretalx's /talk/ABCDE/,
+# frab's /events/6037.html, Sched's short sched.co/1YFe7; people paste it, or the whole link
+URL_ID = re.compile(
+    r"(?:/(?:event|events|talk|talks|session|sessions)/|//sched\.co/)"
+    r"([A-Za-z0-9_-]{3,64})(?:[./?#]|$)"
+)
 RANKED = 256  # very common queries whose ranked hits are kept: about 8 KB each
 
 
@@ -74,6 +81,7 @@ class TalkTable:
         self.place: dict[int, int] = {}  # talk id -> index in rows
         self.by_event: dict[int, list[int]] = {}  # event id -> places, in order
         self.by_conference: dict[int, list[int]] = {}
+        self.by_url_id: dict[str, list[int]] = {}  # URL_ID's id -> talk ids
         self._lines: list[str | None] = []
         # the first COUNT_CAP+1 ranked ids of queries matching more talks than that, by query
         self.ranked: dict[tuple[object, ...], array[int]] = {}
@@ -108,6 +116,8 @@ class TalkTable:
             table.place[row.id] = n
             table.by_event.setdefault(r[13], []).append(n)
             table.by_conference.setdefault(r[14], []).append(n)
+            if row.url and (m := URL_ID.search(row.url)):
+                table.by_url_id.setdefault(m.group(1), []).append(row.id)
         table._lines = [None] * len(table.rows)
         return table
 

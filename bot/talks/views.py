@@ -191,6 +191,7 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
             blocks.append(with_follow(section(talk_text(row)), row.id))
             if buttons := link_buttons(row):
                 blocks.append(actions(*buttons))
+            blocks.append(context(f"`/talks {row.id}` shows this talk again"))
     else:  # many: one line a talk, grouped by day; details on demand
         by_day: dict[tuple[dt.date | None, str], list[str]] = {}
         table = page.table

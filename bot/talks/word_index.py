@@ -17,6 +17,16 @@ from sqlalchemy import select
 from bot.store import Db
 from bot.store.models import TalkSearch
 
+# Terms this short match whole words only: "ai" is not "airlines", "na" not "native"
+# (as a prefix they would match far too much to mean anything).
+WHOLE_WORD = 2
+
+
+def as_prefix(term: str) -> bool:
+    """Whether a query term matches the words it starts, or only itself."""
+    return len(term) > WHOLE_WORD
+
+
 # a word in a talk's title weighs most, then in its speakers' names, their companies, the rest
 COLUMNS = (TalkSearch.title, TalkSearch.people, TalkSearch.companies, TalkSearch.body)
 BITS = (1, 2, 4, 8)
@@ -68,6 +78,8 @@ class WordIndex:
         """Where the words starting with `prefix` are."""
         words = self._words
         first = k = bisect_left(words, prefix)
+        if not as_prefix(prefix):
+            return range(first, first + 1 if k < len(words) and words[k] == prefix else first)
         while k < len(words) and words[k].startswith(prefix):
             k += 1
         return range(first, k)

@@ -93,12 +93,12 @@ def test_large_files_show_progress_on_stderr(cli, store, tmp_path):
 def test_talk_answers_work_on_imported_schedules(cli, store):
     assert cli("import", str(CATALOG), str(sample(SCHED))).exit_code == 0
     seed = cli("ask", "/talks platform-day")
-    assert "14 talks* for Platform Engineering Day" in seed.stdout
+    assert "14 talks for Platform Engineering Day" in seed.stdout
     track = cli("ask", "/talks platform-engineering")
-    assert "12 talks* for PLATFORM ENGINEERING" in track.stdout
+    assert "12 talks for PLATFORM ENGINEERING" in track.stdout
     assert "Florian Hopfensperger (Allianz Technology), Yury Tsarev (Upbound)" in track.stdout
     # 10:15Z: the date token's fallback is Amsterdam's time, under the day's heading
-    assert "*Tuesday 24 March 2026*" in track.stdout
-    assert "11:15 CET · *API-Driven Infrastructure as Code" in track.stdout
+    assert "\nTuesday 24 March 2026\n" in track.stdout
+    assert "11:15 CET · API-Driven Infrastructure as Code" in track.stdout
     people = cli("ask", "/speakers peter jausovec")
-    assert "*Peter Jausovec*" in people.stdout and "· for Solo.io ·" in people.stdout
+    assert "\nPeter Jausovec\n" in people.stdout and "· for Solo.io ·" in people.stdout

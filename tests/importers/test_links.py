@@ -38,7 +38,7 @@ def test_frab_links_give_the_recording_and_the_slides(store, tmp_path: Path, cli
     assert video == "https://media.ccc.de/v/demofest-101"
     assert slides == "https://speakerdeck.com/demo/platform-apis"
     shown = cli("ask", f"/talks {talk_id}").stdout
-    assert "[▶ Recording] [Slides]" in shown
+    assert f"[▶ Recording] {video} [Slides] {slides}" in shown
 
 
 def test_pretalx_links_and_sessionize_recordings(store, tmp_path: Path):

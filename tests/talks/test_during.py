@@ -7,11 +7,11 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import REMINDERS_JOB, Clock
-from bot.store.models import Talk
+from bot.store.models import CatalogState, Conference, Talk
 from bot.talks import views
 from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
@@ -64,8 +64,30 @@ def test_now_and_next(during: Onboarding):
 def test_now_outside_any_conference_says_which_is_next(during: Onboarding):
     during.clock.now = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
     shown = talks(during, "now")
-    assert "No talks for on now." in shown
-    assert "The next one is *ShapeCon Europe 2026*" in shown
+    assert "none in the catalog runs today" in shown
+    assert "The next one is *ShapeCon Europe 2026*" in shown and "`/talks shapecon26`" in shown
+    # no hints meant for a search ("fewer words", "speaker <name>") where none was made
+    assert "No talks for" not in shown and "fewer words" not in shown
+    during.clock.now = dt.datetime(2026, 5, 5, 9, 0, tzinfo=dt.UTC)
+    assert "The latest was *ShapeCon Europe 2026*" in talks(during, "next")
+
+
+def test_now_during_a_quiet_hour_of_a_running_conference_points_to_today(during: Onboarding):
+    during.clock.now = dt.datetime(2026, 3, 24, 23, 0, tzinfo=dt.UTC)
+    shown = talks(during, "now")
+    assert "No talk is on right now at *ShapeCon Europe 2026*" in shown
+    assert "`/talks today`" in shown
+
+
+def test_now_looks_at_the_conferences_own_date_not_utcs(during: Onboarding):
+    with during.store.sessions() as s, s.begin():
+        s.execute(update(Conference).values(timezone="America/Los_Angeles"))
+        s.execute(update(CatalogState).values(revision=CatalogState.revision + 1))
+    # the conference ends on 25 March; 26 March, 05:00 UTC is 25 March, 22:00 in Los Angeles
+    during.clock.now = dt.datetime(2026, 3, 26, 5, 0, tzinfo=dt.UTC)
+    assert "No talk is on right now at *ShapeCon Europe 2026*" in talks(during, "now")
+    during.clock.now = dt.datetime(2026, 3, 26, 8, 0, tzinfo=dt.UTC)  # 26 March there too: over
+    assert "The latest was *ShapeCon Europe 2026*" in talks(during, "now")
 
 
 def test_mine_lists_the_talks_i_follow_and_only_mine(during: Onboarding):

@@ -16,7 +16,7 @@ from bot.talks.catalog_index import CatalogCache
 from bot.talks.listeners import TalksFeature
 from bot.talks.search import COUNT_CAP, talks_by_id
 from bot.talks.talk_table import RANKED, TalkTable
-from bot.talks.word_index import WordIndex
+from bot.talks.word_index import WordIndex, as_prefix
 from bot.text import words
 from tests.conftest import NOW
 
@@ -51,7 +51,7 @@ def test_the_word_index_finds_what_full_text_search_finds(seeded: Store) -> None
         }
         queries = [*QUERIES, *([w] for w in sorted(vocabulary)[::7])]
         for terms in queries:
-            fts = fts_param(dialect, [Term(w) for w in terms])
+            fts = fts_param(dialect, [Term(w, prefix=as_prefix(w)) for w in terms])
             expected = set(session.scalars(select(hits.c.talk_id), {"fts_query": fts}))
             assert index.matching(terms) == expected, terms
             if expected:

@@ -1,7 +1,7 @@
 """Published schedules the clock keeps in sync (`wgbot feeds add`).
 
 Revision ID: 0018
-Revises: 0013
+Revises: 0017
 Create Date: 2026-12-07
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0013"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
