@@ -114,7 +114,9 @@ def test_frab_attachments_are_slides_and_links_are_judged_by_what_they_are(
         "https://vimeo.com/4242",
         "https://demofest.example.org/uploads/deck.pdf",
     )
-    assert "[▶ Recording] [Slides]" in cli("ask", f"/talks {talk_id}").stdout
+    shown = cli("ask", f"/talks {talk_id}").stdout
+    assert "[▶ Recording] https://vimeo.com/4242" in shown
+    assert "[Slides] https://demofest.example.org/uploads/deck.pdf" in shown
     assert links_of(store, "102")[1:] == (
         "https://example.org/talk.mp4",
         "https://example.org/31c3/slides",
