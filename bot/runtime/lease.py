@@ -133,11 +133,13 @@ class PostgresLease:
                             text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}
                         ).scalar()
                     )
-            except Exception:
+            except Exception as exc:
+                # one line each try: a database away for an hour is not worth a traceback a tick
+                why = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
                 if self._holding:
-                    log.warning("lost the clock lease: its database connection died")
+                    log.warning("lost the clock lease: its database connection died (%s)", why)
                 else:
-                    log.warning("could not try the clock lease", exc_info=True)
+                    log.warning("could not try the clock lease: %s", why)
                 self._drop()
                 return False
             if got:
