@@ -104,3 +104,21 @@ def test_healthz_answers_while_every_request_waits_on_a_silent_database(
         if served.proc.poll() is None:
             served.proc.kill()
             served.proc.wait()
+
+
+def test_a_serve_waiting_for_the_database_stops_at_once_on_sigterm(
+    slack: FakeSlack, tmp_path: Path
+):
+    nobody_listens = f"postgresql://postgres@127.0.0.1:{free_port()}/none"
+    env = bot_env(slack.api_url, nobody_listens, tmp_path)
+    served = serve(env, tmp_path / "serve.log")
+    try:
+        wait_for(lambda: "trying again" in served.output(), 60, "a first failed try")
+        status, why = served.get("/readyz")
+        assert status == 503 and "Connection refused" in why
+        _stopped_cleanly(served)
+        assert "stopping" in served.output()
+    finally:
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.wait()
