@@ -107,14 +107,14 @@ def test_a_holder_cut_off_loses_the_lock_to_another_within_a_minute(
 def test_a_live_holder_keeps_the_lock_past_the_servers_idle_limit(
     pg_url: str, proxy: Proxy, ob: Onboarding
 ):
-    idle = 2  # seconds: the server's idle limit for the session, shortened for the test
-    limits = session_limits(idle=idle, keepalive=(2, 1, 2), user_timeout=4)
+    idle = 3  # seconds: the server's idle limit for the session, shortened for the test
+    limits = session_limits(idle=idle, keepalive=(3, 1, 3), user_timeout=6)
     through = Store(proxy.url(pg_url))
     holder = PostgresLease(through, limits=limits, margin=0.5)
     waiting = PostgresLease(Store(pg_url))
     assert holder.acquire() and holder._conn is not None
     pid = holder._conn.execute(text("SELECT pg_backend_pid()")).scalar()
-    clock = _on(holder, ob, idle / 8)  # confirming well inside the limit
+    clock = _on(holder, ob, idle / 12)  # confirming well inside the limit
     age = text(
         "SELECT extract(epoch FROM now() - backend_start) FROM pg_stat_activity WHERE pid = :p"
     )
@@ -126,7 +126,7 @@ def test_a_live_holder_keeps_the_lock_past_the_servers_idle_limit(
                 lived = conn.execute(age, {"p": pid}).scalar()
                 conn.rollback()  # a fresh snapshot next time
                 assert lived is not None, "the server ended a live holder's session"
-                return float(lived) > 4 * idle
+                return float(lived) > 3 * idle
 
             wait_for(outlived_the_limit, 60, "the holder's session to outlive its idle limit")
         assert clock.holds
