@@ -220,8 +220,8 @@ def _bot(settings: Settings, *needed: str) -> Bot:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     _logging(settings)
-    try:
-        return Bot.start(settings)
+    try:  # a database that cannot be reached yet is waited for, not a reason to exit
+        return Bot.start(settings, stop=threading.Event())
     except (ConfigError, TokenRefused) as exc:
         raise click.ClickException(str(exc)) from None
 

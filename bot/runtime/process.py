@@ -58,10 +58,10 @@ class Bot:
     ) -> Bot:
         """Open the store (migrating and seeding it), verify the token, start the clock.
 
-        A database that cannot be reached yet is tried again until it can (`waiting` hears
-        why not), or until `stop` is set (then Stopping). `now` is what every feature takes
-        for the time (the sandbox moves it forward)."""
-        store = _reachable_store(settings, stop or threading.Event(), waiting)
+        Given `stop`, a database that cannot be reached yet is tried again until it can
+        (`waiting` hears why not), or until `stop` is set (then Stopping); without, that fails
+        the start. `now` is what every feature takes for the time (the sandbox moves it on)."""
+        store = open_store(settings) if stop is None else _reachable_store(settings, stop, waiting)
         features = Features(settings, store, now)
         identity = verify_token(features.clients.calls)
         app = build_app(settings, store, identity=identity, features=features)
