@@ -16,9 +16,12 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import socket
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -100,10 +103,10 @@ class PostgresLease:
         self.key = key
         self.limits = limits or session_limits()
         self.trust = max(0.0, _soonest_end(self.limits) - margin)
-        # every wait bounded, even for a store made without a limit (imports): a lease that hung
-        # would keep its clock from noticing anything
-        bound = store.timeout or REQUEST_TIMEOUT
-        self.engine = make_engine(store.url, timeout=bound, pool_size=1, max_overflow=0)
+        # each exchange with the server is bounded by `answer_within`, below; the engine's
+        # own (request) bounds are not wanted on a session that lives as long as the process
+        self.answer_within = store.timeout or REQUEST_TIMEOUT
+        self.engine = make_engine(store.url, timeout=None, pool_size=1, max_overflow=0)
         self._conn: Connection | None = None  # the lease's session, holding the lock or not
         self._holding = False
         self._trusted_until = 0.0  # time.monotonic(): when the holder stops trusting the lock
@@ -124,15 +127,16 @@ class PostgresLease:
             asked = time.monotonic()  # the server heard us no earlier than this
             try:
                 conn = self._session()
-                if self._holding:  # still ours? a session that ended took the lock with it
-                    conn.execute(text("SELECT 1")).scalar()
-                    got = True
-                else:
-                    got = bool(
-                        conn.execute(
-                            text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}
-                        ).scalar()
-                    )
+                with _answered_within(conn, self.answer_within):
+                    if self._holding:  # still ours? a session that ended took the lock with it
+                        conn.execute(text("SELECT 1")).scalar()
+                        got = True
+                    else:
+                        got = bool(
+                            conn.execute(
+                                text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}
+                            ).scalar()
+                        )
             except Exception as exc:
                 # one line each try: a database away for an hour is not worth a traceback a tick
                 why = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["?"])[0]
@@ -153,13 +157,14 @@ class PostgresLease:
             conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             self._conn = conn  # set first: a failure below drops it
             version = conn.dialect.server_version_info or (0,)
-            for name, value in self.limits.items():
-                if name == "idle_session_timeout" and version < (14,):
-                    continue  # older servers lack it; the keepalives still catch a lost host
-                conn.execute(
-                    text("SELECT set_config(:name, :value, false)"),
-                    {"name": name, "value": value},
-                )
+            with _answered_within(conn, self.answer_within):
+                for name, value in self.limits.items():
+                    if name == "idle_session_timeout" and version < (14,):
+                        continue  # older servers lack it; the keepalives still catch a lost host
+                    conn.execute(
+                        text("SELECT set_config(:name, :value, false)"),
+                        {"name": name, "value": value},
+                    )
         return self._conn
 
     def _drop(self) -> None:
@@ -176,12 +181,41 @@ class PostgresLease:
         with self._lock:
             if self._holding and self._conn is not None:
                 try:
-                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+                    with _answered_within(self._conn, self.answer_within):
+                        self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                     log.info("released the clock lease")
                 except Exception:
                     log.debug("releasing the clock lease", exc_info=True)
             self._drop()
             self.engine.dispose()
+
+
+@contextmanager
+def _answered_within(conn: Connection, seconds: float) -> Iterator[None]:
+    """End the block's wait on the server after `seconds` by shutting the connection's socket
+    down: the driver then fails as when the server hangs up. A server cut off behind a relay
+    that holds the connection open would otherwise keep the lease's thread waiting for good,
+    as TCP sees nothing wrong. (The socket is a duplicate: shutting it down ends the shared
+    connection, closing it closes only the duplicate.)"""
+    raw = conn.connection.dbapi_connection
+    if raw is None:
+        raise ConnectionError("the lease's connection is closed")
+    sock = socket.socket(fileno=os.dup(raw.fileno()))
+    timer = threading.Timer(seconds, _shut_down, args=(sock,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        timer.join()
+        sock.close()
+
+
+def _shut_down(sock: socket.socket) -> None:
+    log.warning("the database did not answer the clock lease: giving up its connection")
+    with suppress(OSError):  # already closed by the server
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class FileLease:

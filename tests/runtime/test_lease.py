@@ -111,7 +111,8 @@ def test_a_live_holder_keeps_the_lock_past_the_servers_idle_limit(
     limits = session_limits(idle=idle, keepalive=(3, 1, 3), user_timeout=6)
     through = Store(proxy.url(pg_url))
     holder = PostgresLease(through, limits=limits, margin=0.5)
-    waiting = PostgresLease(Store(pg_url))
+    other = Store(pg_url)
+    waiting = PostgresLease(other)
     assert holder.acquire() and holder._conn is not None
     pid = holder._conn.execute(text("SELECT pg_backend_pid()")).scalar()
     clock = _on(holder, ob, idle / 12)  # confirming well inside the limit
@@ -119,7 +120,7 @@ def test_a_live_holder_keeps_the_lock_past_the_servers_idle_limit(
         "SELECT extract(epoch FROM now() - backend_start) FROM pg_stat_activity WHERE pid = :p"
     )
     try:
-        with waiting.engine.connect() as conn:
+        with other.engine.connect() as conn:
 
             def outlived_the_limit() -> bool:
                 assert not waiting.acquire(), "the lock was free while its holder lived"
@@ -139,3 +140,4 @@ def test_a_live_holder_keeps_the_lock_past_the_servers_idle_limit(
     assert not holder.held
     waiting.release()
     through.dispose()
+    other.dispose()
