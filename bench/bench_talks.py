@@ -138,7 +138,8 @@ def serve(app: App, store: Store) -> tuple[str, int]:
     from bot.web.server import Server
 
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" on every burst
-    server = Server(app, store, SECRET, "127.0.0.1", 0)
+    server = Server(SECRET, "127.0.0.1", 0)
+    server.attach(app, store, lambda _budget: None)
     threading.Thread(target=server.server.run, name="bench-server", daemon=True).start()
     return server.server.effective_host, server.server.effective_port
 

@@ -44,15 +44,19 @@ def open_store(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
     )
-    store.upgrade()
-    if seed:
-        # a large catalog may take longer than a request's budget: seed without one
-        loader = Store(settings.db_url, timeout=None) if timeout is not None else store
-        try:
-            seed_if_empty(loader, settings.catalog_dir)
-        finally:
-            if loader is not store:
-                loader.dispose()
+    try:
+        store.upgrade()
+        if seed:
+            # a large catalog may take longer than a request's budget: seed without one
+            loader = Store(settings.db_url, timeout=None) if timeout is not None else store
+            try:
+                seed_if_empty(loader, settings.catalog_dir)
+            finally:
+                if loader is not store:
+                    loader.dispose()
+    except BaseException:
+        store.dispose()  # a start that failed (the database unreachable) leaves no pool open
+        raise
     return store
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import signal
 import sys
@@ -282,8 +283,8 @@ def _bot(settings: Settings, *needed: str) -> Bot:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     _logging(settings)
-    try:
-        return Bot.start(settings)
+    try:  # a database that cannot be reached yet is waited for, not a reason to exit
+        return Bot.start(settings, stop=threading.Event())
     except (ConfigError, TokenRefused) as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -328,17 +329,53 @@ def clock() -> None:
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", type=int, default=None, help="Defaults to $PORT or 3000.")
-def serve(host: str, port: int | None) -> None:
+@click.option(
+    "--health-port",
+    type=int,
+    default=None,
+    envvar="WGBOT_HEALTH_PORT",
+    help="Also answer /healthz here, from a thread of its own: a liveness probe that never "
+    "waits behind requests [env WGBOT_HEALTH_PORT].",
+)
+def serve(host: str, port: int | None, health_port: int | None) -> None:
     """Serve Slack's HTTP requests on /slack/events, with /healthz, /readyz and /metrics.
 
     Run as many as you like on one PostgreSQL database: they elect one to run the schedule.
+    It listens at once; until the database can be reached /readyz says why not.
     """
+    from bot.runtime.process import Bot, Stopping
+    from bot.slack.identity import TokenRefused
     from bot.web.server import Server
 
     settings = _settings()
-    bot = _bot(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
-    secret = settings.slack_signing_secret
-    Server(bot.app, bot.store, secret, host, port or settings.port, on_stop=bot.stop).run()
+    try:
+        settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    _logging(settings)
+    server = Server(
+        settings.slack_signing_secret, host, port or settings.port, health_port=health_port
+    )
+
+    def start() -> None:
+        try:
+            bot = Bot.start(settings, stop=server.stopping, waiting=server.wait_for)
+        except Stopping:
+            return
+        except (ConfigError, TokenRefused) as exc:
+            server.fail(str(exc))
+            return
+        except Exception:
+            logging.getLogger("bot.cli").exception("the bot could not start")
+            server.fail("The bot could not start: see the log above.")
+            return
+        if not server.attach(bot.app, bot.store, bot.stop):
+            bot.stop()  # the stop began while it was starting
+
+    threading.Thread(target=start, name="start", daemon=True).start()
+    server.run()
+    if server.failure:
+        raise click.ClickException(server.failure)
 
 
 @main.command()

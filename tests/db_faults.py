@@ -69,6 +69,7 @@ class Proxy:
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
         self.frozen = threading.Event()
+        self.stalled = 0  # how many waits on the database it has left unanswered
         self._server = socket.create_server(("127.0.0.1", 0))
         self._sockets: list[socket.socket] = [self._server]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -95,6 +96,7 @@ class Proxy:
                 return  # closed
             self._sockets.append(client)
             if self.frozen.is_set():
+                self.stalled += 1
                 continue  # accepted, and never a word
             upstream = socket.create_connection(self.target)
             self._sockets.append(upstream)
@@ -105,6 +107,7 @@ class Proxy:
         try:
             while data := src.recv(65536):
                 if self.frozen.is_set():
+                    self.stalled += 1
                     return  # swallow it: the other side waits for an answer that never comes
                 dst.sendall(data)
         except OSError:

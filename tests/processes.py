@@ -78,7 +78,7 @@ class Served:
 
 
 def serve(env: dict[str, str], log: Path) -> Served:
-    """Start `wgbot serve`; returns once it answers /healthz (or fails with its output)."""
+    """Start `wgbot serve`; wait_until_up waits for it to be ready."""
     port = free_port()
     out = open(log, "wb")  # noqa: SIM115 - the process writes to it for its whole life
     proc = subprocess.Popen(
@@ -91,13 +91,14 @@ def serve(env: dict[str, str], log: Path) -> Served:
 
 
 def wait_until_up(*servers: Served, timeout: float = 60) -> None:
+    """Until each answers /readyz 200: it listens before its bot has started."""
     deadline = time.monotonic() + timeout
     for s in servers:
         while True:
             if s.proc.poll() is not None:
                 raise AssertionError(f"serve exited with {s.proc.returncode}:\n{s.output()}")
             try:
-                if s.get("/healthz")[0] == 200:
+                if s.get("/readyz")[0] == 200:
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass

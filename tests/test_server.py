@@ -46,7 +46,7 @@ def server(slack, db_url: str, tmp_path: Path):
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(base + "/healthz", timeout=1)
+            urllib.request.urlopen(base + "/readyz", timeout=1)  # 503 until the bot started
             break
         except (urllib.error.URLError, ConnectionError):
             if proc.poll() is not None or time.monotonic() > deadline:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_bolt import App
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.app import Features, build_app
 from bot.bootstrap import open_store
@@ -26,6 +27,9 @@ from bot.times import Clock as TimeClock
 from bot.times import utcnow
 
 log = logging.getLogger(__name__)
+
+# seconds between tries to reach the database at start: doubling from the first to the most
+RETRY_FIRST, RETRY_MOST = 1.0, 15.0
 
 
 @dataclass
@@ -45,11 +49,20 @@ class Bot:
         return self.features.coffee
 
     @classmethod
-    def start(cls, settings: Settings, now: TimeClock = utcnow) -> Bot:
+    def start(
+        cls,
+        settings: Settings,
+        now: TimeClock = utcnow,
+        *,
+        stop: threading.Event | None = None,
+        waiting: Callable[[str], None] = lambda _why: None,
+    ) -> Bot:
         """Open the store (migrating and seeding it), verify the token, start the clock.
 
-        `now` is what every feature takes for the time (the sandbox moves it forward)."""
-        store = open_store(settings)
+        Given `stop`, a database that cannot be reached yet is tried again until it can
+        (`waiting` hears why not), or until `stop` is set (then Stopping); without, that fails
+        the start. `now` is what every feature takes for the time (the sandbox moves it on)."""
+        store = open_store(settings) if stop is None else _reachable_store(settings, stop, waiting)
         features = Features(settings, store, now)
         identity = verify_token(features.clients.calls)
         app = build_app(settings, store, identity=identity, features=features)
@@ -77,6 +90,34 @@ class Bot:
         _within(self.clock.stop, left(), "the clock")
         self.store.dispose()
         log.info("stopped")
+
+
+class Stopping(Exception):
+    """Asked to stop before the database could be reached: nothing was started."""
+
+
+def _reachable_store(
+    settings: Settings, stop: threading.Event, waiting: Callable[[str], None]
+) -> Store:
+    """open_store, again and again while the database cannot be reached: a replica started
+    during an outage stays up (alive, not ready) rather than exiting into a restart loop."""
+    delay = RETRY_FIRST
+    while True:
+        try:
+            return open_store(settings)
+        except (OperationalError, InterfaceError) as exc:
+            why = f"the database cannot be reached ({_reason(exc)})"
+        waiting(f"starting: {why}")
+        log.warning("%s; trying again in %.0f s", why, delay)
+        if stop.wait(delay):
+            raise Stopping()
+        delay = min(delay * 2, RETRY_MOST)
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The driver's own words, first line: no SQL, no URL."""
+    words = str(exc.orig or exc).strip().splitlines()
+    return words[0] if words else type(exc).__name__
 
 
 def _within(work: Callable[[], object], seconds: float, what: str) -> None:

@@ -22,7 +22,7 @@ from bot.coffee import feed
 from bot.runtime import metrics
 from bot.store import Store
 from bot.web.guard import MAX_BODY, guard
-from bot.web.health import readiness
+from bot.web.health import HealthListener, readiness
 
 log = logging.getLogger(__name__)
 
@@ -87,50 +87,104 @@ def _plain(start_response: Callable[..., Any], status: str, text: str) -> list[b
 
 
 class Server:
-    """waitress, with a stop that finishes what was promised."""
+    """waitress, with a stop that finishes what was promised.
+
+    It listens before the bot has started: /healthz answers at once, /readyz says what it is
+    waiting for (a database that cannot be reached yet), Slack's requests get 503 until
+    `attach` hands it the started app. A second, tiny listener (`health_port`) answers
+    /healthz from a thread of its own, so a liveness probe never queues behind requests
+    that wait on the database.
+    """
 
     def __init__(
         self,
-        app: App,
-        store: Store,
         signing_secret: str,
         host: str,
         port: int,
         *,
-        on_stop: Callable[[float], None] = lambda _budget: None,
         stop_within: float = 10.0,
+        health_port: int | None = None,
     ) -> None:
         from waitress import create_server
 
         self.stopping = threading.Event()
-        self.on_stop, self.stop_within = on_stop, stop_within
-        wsgi = wsgi_app(app, store, signing_secret, stopping=self.stopping.is_set)
+        self._attaching = threading.Lock()  # a bot attached as the stop begins is stopped too
+        self.signing_secret, self.stop_within = signing_secret, stop_within
+        self.on_stop: Callable[[float], None] = lambda _budget: None
+        self.waiting_for = "starting"  # why /readyz says no before the bot is attached
+        self.failure: str | None = None  # why the bot could not start, if it could not
+        self._served: Callable[..., Iterable[bytes]] | None = None
         self.server: Any = create_server(
-            wsgi,
+            self._application,
             host=host,
             port=port,
             threads=THREADS,
             ident="wgbot",
             max_request_body_size=MAX_BODY,  # waitress refuses bigger bodies without reading them
         )
+        self.health = HealthListener(host, health_port) if health_port is not None else None
         self.stopped = threading.Event()
+
+    def attach(self, app: App, store: Store, on_stop: Callable[[float], None]) -> bool:
+        """The bot has started: serve it, and stop it on the way out. False if the server is
+        already stopping (the caller stops its bot itself)."""
+        with self._attaching:
+            if self.stopping.is_set():
+                return False
+            self.on_stop = on_stop
+            self._served = wsgi_app(app, store, self.signing_secret, stopping=self.stopping.is_set)
+            return True
+
+    def wait_for(self, why: str) -> None:
+        """What the start is waiting for, as /readyz will say until the bot is attached."""
+        self.waiting_for = why
+
+    def _application(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        served = self._served
+        if served is not None:
+            return served(environ, start_response)
+        path = environ.get("PATH_INFO") or ""
+        if path == "/healthz":
+            return _plain(start_response, "200 OK", "ok\n")
+        if path == "/metrics":
+            start_response("200 OK", [("Content-Type", "text/plain; version=0.0.4")])
+            return [metrics.exposition()]
+        why = "shutting down" if self.stopping.is_set() else self.waiting_for
+        return _plain(start_response, "503 Service Unavailable", why + "\n")
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
         host, port = self.server.effective_host, self.server.effective_port
+        if self.health is not None:
+            self.health.start()
+            log.info("answering /healthz on http://%s:%s/healthz too", host, self.health.port)
         log.info("serving on http://%s:%s%s", host, port, EVENTS_PATH)
         try:
             self.server.run()
         finally:
             self.server.task_dispatcher.shutdown(timeout=1)
+            if self.health is not None:
+                self.health.close()
             self.stopped.set()
 
+    def fail(self, reason: str) -> None:
+        """The bot cannot start (its settings or token were refused): stop, saying why."""
+        self.failure = reason
+        self.stop()
+
     def _on_signal(self, signum: int, _frame: object) -> None:
-        if self.stopping.is_set():
-            return
-        log.info("%s: stopping", signal.Signals(signum).name)
-        self.stopping.set()
+        if not self.stopping.is_set():
+            log.info("%s: stopping", signal.Signals(signum).name)
+        self.stop()
+
+    def stop(self) -> None:
+        with self._attaching:
+            if self.stopping.is_set():
+                return
+            self.stopping.set()
         # stop accepting (the loop stops watching the listening socket; closing it here, under
         # a select() in progress, would fail that select)
         self.server.accepting = False

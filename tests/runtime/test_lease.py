@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import text
 
-from bot.runtime.lease import FileLease, PostgresLease, lease_for
+from bot.runtime.lease import FileLease, PostgresLease, lease_for, session_limits
+from bot.runtime.scheduler import LEASE_EVERY, Clock
 from bot.store import Store
+from tests.db_faults import Proxy
+from tests.onboarding.conftest import Onboarding
+from tests.processes import wait_for
 
 
 def test_one_holder_at_a_time_and_a_release_lets_the_next_in(store: Store, db_url: str):
@@ -53,4 +59,85 @@ def test_a_holder_whose_connection_dies_loses_the_lease_and_another_takes_it(
     waiting.release()
     assert holder.acquire()
     holder.release()
+    other.dispose()
+
+
+# ---- a holder cut off without its connection closing (PostgreSQL) -----------------------------
+@pytest.fixture
+def pg_url(db_url: str) -> str:
+    if not db_url.startswith("postgres"):
+        pytest.skip("advisory locks are PostgreSQL's")
+    return db_url
+
+
+@pytest.fixture
+def proxy(pg_url: str) -> Iterator[Proxy]:
+    relay = Proxy.to(pg_url)
+    yield relay
+    relay.close()
+
+
+def _on(lease: PostgresLease, ob: Onboarding, every: float) -> Clock:
+    """The clock a process runs, campaigning for `lease` every `every` seconds."""
+    return Clock(lease, ob.feature, lease_every=every).start()
+
+
+def test_a_holder_cut_off_loses_the_lock_to_another_within_a_minute(
+    pg_url: str, proxy: Proxy, ob: Onboarding
+):
+    cut_off, other = Store(proxy.url(pg_url)), Store(pg_url)  # production's request timeout
+    holder, waiting = PostgresLease(cut_off), PostgresLease(other)
+    assert holder.acquire()
+    clock = _on(holder, ob, LEASE_EVERY)  # as in production: it keeps confirming
+    try:
+        assert clock.holds and not waiting.acquire()
+        proxy.frozen.set()  # the holder's packets go nowhere; its socket stays open
+
+        # the server ends the silent session; the other lease's next try gets the lock
+        wait_for(waiting.acquire, 60, "another lease to take the silent holder's lock")
+        # ... and by then the holder had already stopped acting as clock: never two at once
+        assert not clock.holds and not holder.held
+    finally:
+        clock.stop()
+        waiting.release()
+        cut_off.dispose()
+        other.dispose()
+
+
+def test_a_live_holder_keeps_the_lock_past_the_servers_idle_limit(
+    pg_url: str, proxy: Proxy, ob: Onboarding
+):
+    idle = 3  # seconds: the server's idle limit for the session, shortened for the test
+    limits = session_limits(idle=idle, keepalive=(3, 1, 3), user_timeout=6)
+    through = Store(proxy.url(pg_url))
+    holder = PostgresLease(through, limits=limits, margin=0.5)
+    other = Store(pg_url)
+    waiting = PostgresLease(other)
+    assert holder.acquire() and holder._conn is not None
+    pid = holder._conn.execute(text("SELECT pg_backend_pid()")).scalar()
+    clock = _on(holder, ob, idle / 12)  # confirming well inside the limit
+    age = text(
+        "SELECT extract(epoch FROM now() - backend_start) FROM pg_stat_activity WHERE pid = :p"
+    )
+    try:
+        with other.engine.connect() as conn:
+
+            def outlived_the_limit() -> bool:
+                assert not waiting.acquire(), "the lock was free while its holder lived"
+                lived = conn.execute(age, {"p": pid}).scalar()
+                conn.rollback()  # a fresh snapshot next time
+                assert lived is not None, "the server ended a live holder's session"
+                return float(lived) > 3 * idle
+
+            wait_for(outlived_the_limit, 60, "the holder's session to outlive its idle limit")
+        assert clock.holds
+    finally:
+        clock.stop()
+
+    # the same limit ends a holder that goes quiet: nothing confirms it now
+    assert holder.acquire()
+    wait_for(waiting.acquire, 60, "the quiet holder's session to end")
+    assert not holder.held
+    waiting.release()
+    through.dispose()
     other.dispose()
