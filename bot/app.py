@@ -15,10 +15,11 @@ from bot.coffee import listeners as coffee
 from bot.coffee.listeners import CoffeeFeature
 from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
+from bot.delivery.outbox import Sender
 from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, content_at
 from bot.onboarding.feature import OnboardingFeature
-from bot.onboarding.outbox import Sender
+from bot.onboarding.outbox import OnboardingDms
 from bot.runtime import metrics
 from bot.slack import errors, ignored, payloads
 from bot.slack.after_ack import AfterAck
@@ -58,18 +59,18 @@ class Features:
         self.catalog = catalog_cache()
         self.talks = TalksFeature(store, clock, self.catalog)
         content = content or functools.partial(content_at, settings.welcome_file)
-        sender = Sender(
-            store,
+        sender = Sender(store, self.clients.outbox, clock, per_minute=settings.dms_per_minute)
+        dms = OnboardingDms(
             self.clients.outbox,
             content,
             clock,
-            per_minute=settings.dms_per_minute,
             welcome_guests=settings.welcome_guests,
             coffee_channels=settings.group_coffee_channels,
             public_url=settings.public_url,
         )
+        dms.register(sender)
         self.onboarding = OnboardingFeature(
-            store, settings, sender, content, clock, self.organisers, self.catalog
+            store, settings, sender, content, clock, self.organisers, self.catalog, dms
         )
         # posts and redraws run on the scheduler's threads and after acks, so this client may
         # wait out a 429
