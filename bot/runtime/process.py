@@ -54,7 +54,11 @@ class Bot:
         app = build_app(settings, store, identity=identity, features=features)
         metrics.watch_outbox(store, utcnow)
         clock = Clock(
-            lease_for(store), features.onboarding, features.coffee, warm=features.talks.warm
+            lease_for(store),
+            features.onboarding,
+            features.coffee,
+            warm=features.talks.warm,
+            courier=features.courier,
         ).start()
         return cls(settings, store, app, features, clock)
 
@@ -67,7 +71,10 @@ class Bot:
             return max(0.1, deadline - time.monotonic())
 
         self.features.after_ack.close(left())
-        _within(self.coffee.meetup_runner.flush, left(), "redraws")
+        self.features.notes.close(left())
+        # what was nudged goes out now; anything left is owed in the database, for the next
+        # clock holder
+        _within(self.features.courier.close, left(), "channel posts")
         _within(self.clock.stop, left(), "the clock")
         self.store.dispose()
         log.info("stopped")
