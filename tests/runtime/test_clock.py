@@ -100,3 +100,24 @@ def test_a_process_without_the_lease_still_warms_its_own_catalog(ob: Onboarding)
     finally:
         other.stop()
         holder.lease.release()
+
+
+def test_the_clock_purges_delivered_dms_past_the_retention_but_keeps_who_was_welcomed(
+    ob: Onboarding,
+):
+    ob.join("U0OLD", "Old")
+    ob.feature.owe_answer("T0001", "U0OLD", "D0OLD")  # an answer in the Messages tab
+    ob.feature.resend("T0001", "U0OLD")  # /welcome: the welcome again
+    ob.drain()
+    assert {r.state for r in ob.rows()} == {"sent"}
+    clock = _clock(ob)
+    assert clock.purge() == 0  # within the retention: nothing goes
+    ob.clock.advance(days=ob.feature.settings.outbox_retention_days + 1)
+    ob.join("U0NEW", "New")  # owed, not sent: never purged
+    assert clock.purge() == 2
+    # the first welcome stays: it is what keeps a second one from being owed
+    assert sorted((r.user_id, r.kind, r.scope) for r in ob.rows()) == [
+        ("U0NEW", "welcome", "first"),
+        ("U0OLD", "welcome", "first"),
+    ]
+    assert ob.feature.owe_welcome("T0001", "U0OLD", "workspace") is False
