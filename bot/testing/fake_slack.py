@@ -6,6 +6,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -162,6 +163,12 @@ class FakeSlack:
                     break
                 self._lock.wait(left)
             return [c for c in self.calls if c.method == method]
+
+    def wait_until(self, found: Callable[[list[Call]], Any], timeout: float = 5.0) -> Any:
+        """What `found` returns for the calls so far, once it returns something true (checked
+        as each call arrives); its last answer when `timeout` runs out first."""
+        with self._lock:
+            return self._lock.wait_for(lambda: found(list(self.calls)), timeout)
 
     # ---- serving -------------------------------------------------------------------------
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
