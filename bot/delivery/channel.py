@@ -57,6 +57,7 @@ CLAIM = dt.timedelta(minutes=1)  # far longer than one Web API call may take
 MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
 PARENT_WAIT = dt.timedelta(seconds=2)  # a reply whose thread is not posted yet looks again
 PART = "/"  # the ref of a post's further part: "<ref>/<n>"
+STORED = "stored"  # a post whose words were made when it was owed (an import's announcement)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def owe(
     now: dt.datetime,
     group: str = "",
     thread: str = "",
+    body: str = "",
 ) -> bool:
     """Owe a post (in the caller's transaction); False when it is owed already. `group`: what
     `changed()` bumps to redraw it; `thread`: the key of the post it replies under."""
@@ -113,10 +115,24 @@ def owe(
             wanted=0,
             drawn=0,
             shape="",
+            body=body,
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
     return db.execute(stmt.returning(ChannelMessage.id)).first() is not None
+
+
+def owe_stored(db: Session, *, key: str, channel: str, reply: Reply, now: dt.datetime) -> bool:
+    """Owe a post whose words are fixed now (nothing in the database draws them later)."""
+    body = json.dumps({"channel": channel, "text": reply.text, "blocks": reply.blocks})
+    return owe(db, key=key, kind=STORED, ref="", now=now, body=body)
+
+
+def states(db: Session, keys: list[str]) -> dict[str, tuple[str, str]]:
+    """key -> (state, last error) of these owed posts."""
+    m = ChannelMessage
+    rows = db.execute(select(m.key, m.state, m.last_error).where(m.key.in_(keys))).all()
+    return {key: (str(state), error) for key, state, error in rows}
 
 
 def changed(db: Session, group: str) -> int:
@@ -271,6 +287,10 @@ class Courier:
         with self.store.session() as db:
             return purge(db, self.clock() - keep)
 
+    def _known(self) -> ColumnElement[bool]:
+        """Only what this process can draw (a one-off command registers no feature's kinds)."""
+        return ChannelMessage.kind.in_([STORED, *self.kinds])
+
     def _claim_post(self, now: dt.datetime) -> ChannelMessage | None:
         m = ChannelMessage
         with self.store.session() as db:
@@ -281,7 +301,7 @@ class Courier:
                 .values(state=OutboxState.UNKNOWN, due_at=now, last_error="stopped while posting")
             )
             candidates = db.execute(
-                select(m.id, m.state).where(_postable(now)).order_by(m.id).limit(5)
+                select(m.id, m.state).where(_postable(now), self._known()).order_by(m.id).limit(5)
             ).all()
         for id_, state in candidates:
             checking = state in (OutboxState.UNKNOWN, OutboxState.CHECKING)
@@ -305,7 +325,9 @@ class Courier:
         m = ChannelMessage
         stale = _stale(now, self.throttle)
         with self.store.session() as db:
-            candidates = db.scalars(select(m.id).where(stale).order_by(m.id).limit(5)).all()
+            candidates = db.scalars(
+                select(m.id).where(stale, self._known()).order_by(m.id).limit(5)
+            ).all()
         for id_ in candidates:
             with self.store.session() as db:
                 version = db.execute(
@@ -327,6 +349,10 @@ class Courier:
     def _draw(self, row: ChannelMessage, ts: str) -> tuple[Drawing | None, int]:
         """The drawing, and the version it shows (read before drawing: a change committed
         while drawing owes another redraw)."""
+        if row.kind == STORED:
+            stored = json.loads(row.body)
+            reply = Reply(stored["text"], stored["blocks"])
+            return Drawing(stored["channel"], reply), row.wanted
         kind = self.kinds.get(row.kind)
         if kind is None:
             raise LookupError(f"nothing draws {row.kind!r} in this process")
@@ -426,7 +452,7 @@ class Courier:
 
     def _sent(self, row: ChannelMessage, ts: str, drawing: Drawing, version: int) -> None:
         now = self.clock()
-        kind = self.kinds[row.kind]
+        kind = self.kinds.get(row.kind)
         with self.store.session() as db:
             db.execute(
                 update(ChannelMessage)
@@ -444,7 +470,7 @@ class Courier:
                     shape=_shape(drawing.reply),
                 )
             )
-            if kind.sent is not None:
+            if kind is not None and kind.sent is not None:
                 kind.sent(db, row.ref, ts)
             if PART not in row.ref:  # the first part owes the rest, drawn when each is sent
                 for n in range(1, drawing.parts):

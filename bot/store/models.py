@@ -242,6 +242,8 @@ class ChannelMessage(Base):
     drawn: Mapped[int] = mapped_column(Integer, default=0)
     drawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     shape: Mapped[str] = mapped_column(String(64), default="")  # a hash of what it shows
+    # a post of kind "stored": what to send, made when it was owed (JSON: channel, text, blocks)
+    body: Mapped[str] = mapped_column(Text, default="")
 
 
 class Journey(Base):

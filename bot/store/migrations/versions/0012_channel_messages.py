@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("drawn", sa.Integer(), nullable=False),
         sa.Column("drawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("shape", sa.String(64), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
     )
     op.create_index("ix_channel_messages_state_due", "channel_messages", ["state", "due_at"])
     op.create_index("ix_channel_messages_group", "channel_messages", ["group_key"])
