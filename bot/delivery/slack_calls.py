@@ -35,10 +35,14 @@ def backoff(attempts: int) -> float:
     return min(BACKOFF_CAP, 5.0 * 2 ** max(attempts - 1, 0))
 
 
-def find_posted(client: WebClient, channel: str, key: str, *, thread: str = "") -> str:
+def find_posted(
+    client: WebClient, channel: str, key: str, *, thread: str = "", legacy_text: str = ""
+) -> str:
     """The ts of the bot's post carrying `key` in its metadata among the channel's or thread's
-    recent messages; "" when it is not there. Text is no proof: a welcome sent again reads
-    exactly as the first one did."""
+    recent messages; "" when it is not there. `legacy_text`: a message with no metadata at all
+    (posted before posts carried it) and exactly this text counts too. Text is weaker proof (a
+    welcome sent again reads as the first did), so it is only for those, and errs towards
+    "arrived": never twice."""
     if thread:
         answer = client.conversations_replies(
             channel=channel, ts=thread, limit=HISTORY, include_all_metadata=True
@@ -50,5 +54,7 @@ def find_posted(client: WebClient, channel: str, key: str, *, thread: str = "") 
     for message in answer.get("messages") or []:
         meta = message.get("metadata") or {}
         if meta.get("event_type") == EVENT and (meta.get("event_payload") or {}).get("key") == key:
+            return str(message.get("ts") or "")
+        if legacy_text and not meta and message.get("text") == legacy_text:
             return str(message.get("ts") or "")
     return ""

@@ -236,3 +236,19 @@ def test_drain_in_two_threads_of_one_process_sends_once(ob, slack):
         t.join(timeout=10)
     assert sum(results) == 5
     assert len(slack.calls_to("chat.postMessage")) == 5
+
+
+def test_a_dm_left_unknown_before_dms_carried_metadata_is_found_by_its_text(ob, slack):
+    """A DM lost mid-post by an older version (no metadata on it) that did arrive is not sent
+    again: its exact text in the DM channel is taken as proof."""
+    ob.join("U0OLD", "Old")
+    slack.fail("chat.postMessage", 0, applied=True)
+    slack.fail("conversations.history", 500)  # not looked for yet
+    ob.drain()
+    (post,) = slack.calls_to("chat.postMessage")
+    del post.params["metadata"]  # as an older version posted it
+    row = ob.row("U0OLD")
+    ob.clock.now = row.due_at
+    ob.drain()
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert (ob.row("U0OLD").state, ob.row("U0OLD").message_ts) == ("sent", post.ts)
