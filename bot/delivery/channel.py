@@ -293,13 +293,18 @@ class Courier:
 
     def _claim_post(self, now: dt.datetime) -> ChannelMessage | None:
         m = ChannelMessage
+        died = and_(m.state == OutboxState.POSTING, m.claimed_until < now)
         with self.store.session() as db:
-            # a sender that died mid-post: never guess; its post is looked for first
-            db.execute(
-                update(m)
-                .where(m.state == OutboxState.POSTING, m.claimed_until < now)
-                .values(state=OutboxState.UNKNOWN, due_at=now, last_error="stopped while posting")
-            )
+            # a sender that died mid-post: never guess; its post is looked for first (read
+            # before written: this runs every second, and SQLite has one writer at a time)
+            if db.scalar(select(m.id).where(died).limit(1)) is not None:
+                db.execute(
+                    update(m)
+                    .where(died)
+                    .values(
+                        state=OutboxState.UNKNOWN, due_at=now, last_error="stopped while posting"
+                    )
+                )
             candidates = db.execute(
                 select(m.id, m.state).where(_postable(now), self._known()).order_by(m.id).limit(5)
             ).all()
