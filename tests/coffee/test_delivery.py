@@ -23,6 +23,7 @@ from tests.coffee.conftest import (
     COLLECT,
     MEETUP,
     ORGANISER,
+    SCHEDULE,
     VOTE,
     Bot,
     build,
@@ -74,7 +75,7 @@ def test_a_post_slack_refuses_at_every_transition_is_delivered_later_once(
     bot, coffee_settings, second_store
 ):
     clock_holder = other_app(bot, coffee_settings, second_store)
-    bot.schedule()
+    bot.schedule(SCHEDULE + " remind 1h")
 
     # ---- the call for topics ---------------------------------------------------------------
     refuse_next_post(bot)
@@ -102,11 +103,20 @@ def test_a_post_slack_refuses_at_every_transition_is_delivered_later_once(
     assert "voting is open below" in shown(pointer)
     bot.vote(bot.topics(session_id)[1].id, "U1")
 
+    # ---- the reminder ------------------------------------------------------------------------
+    refuse_next_post(bot)
+    bot.clock.now = MEETUP - dt.timedelta(minutes=59)
+    assert bot.coffee.meetup_runner.tick() == 0
+    assert len(bot.posts()) == 2
+    later(bot, clock_holder)
+    assert len(bot.posts()) == 3
+    assert bot.posts()[-1].params["metadata"]["event_payload"]["key"].startswith("coffee.reminder")
+
     # ---- the agenda: the meeting begins on it once it is in the channel -------------------------
     refuse_next_post(bot)
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     assert bot.coffee.meetup_runner.tick() == 1
-    assert len(bot.posts()) == 2
+    assert len(bot.posts()) == 3
     assert bot.sessions()[0].meeting == ""  # no board without its agenda
     later(bot, clock_holder)
     agenda = bot.posts()[-1]
@@ -140,8 +150,8 @@ def test_a_post_slack_refuses_at_every_transition_is_delivered_later_once(
     clock_holder.coffee.meetup_runner.tick()
     keys = keys_posted(bot)
     assert [k for k, n in Counter(keys).items() if n > 1] == []
-    assert len(keys) == 5
-    assert len(bot.slack.refused) == 10  # two refusals each
+    assert len(keys) == 6
+    assert len(bot.slack.refused) == 12  # two refusals each
     with bot.store.session() as db:
         states = set(db.scalars(select(ChannelMessage.state)).all())
     assert states == {"sent"}
