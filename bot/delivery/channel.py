@@ -137,9 +137,16 @@ def states(db: Session, keys: list[str]) -> dict[str, tuple[str, str]]:
 
 def changed(db: Session, group: str) -> int:
     """What the messages of `group` show has changed: each owes a redraw (in the caller's
-    transaction: the change and the debt commit together)."""
+    transaction: the change and the debt commit together).
+
+    A message that owes a redraw already and that nobody is drawing needs no bump: whoever
+    draws it next reads the database after this change. Read first, so a burst of votes on
+    SQLite (one writer at a time) does not write for nothing."""
     m = ChannelMessage
-    return rowcount(db.execute(update(m).where(m.group_key == group).values(wanted=m.wanted + 1)))
+    owing = and_(m.group_key == group, or_(m.wanted <= m.drawn, m.claimed_until.is_not(None)))
+    if db.scalar(select(m.id).where(owing).limit(1)) is None:
+        return 0
+    return rowcount(db.execute(update(m).where(owing).values(wanted=m.wanted + 1)))
 
 
 def posted_ts(db: Session, key: str) -> str:
@@ -234,8 +241,8 @@ class Courier:
                 self._asked = False
                 marks, self._marks = self._marks, set()
             try:
-                if marks:
-                    with self.store.session() as db:
+                if marks:  # queued with the votes' own writes on SQLite, not polling for it
+                    with self.store.writing(), self.store.session() as db:
                         for group in sorted(marks):
                             changed(db, group)
                 self.drain(wait=True)
