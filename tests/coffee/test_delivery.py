@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.coffee import meeting_views as mv
 from bot.coffee import views
 from bot.delivery.channel import Courier
+from bot.runtime import metrics
 from bot.store import Store
 from bot.store.models import ChannelMessage
 from bot.testing.fake_slack import Call
@@ -169,6 +170,9 @@ def test_a_refusal_that_cannot_succeed_fails_at_once(bot):
     with bot.store.session() as db:
         row = db.scalars(select(ChannelMessage)).one()
     assert (row.state, row.attempts, row.last_error) == ("failed", 1, "not_in_channel")
+    # and an operator sees it
+    metrics.watch_outbox(bot.store, bot.clock)
+    assert 'wgbot_channel_messages{state="failed"} 1.0' in metrics.exposition().decode()
 
 
 def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_again(bot):
