@@ -36,11 +36,14 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from bench.floor import clock_drains, held_back
 from bot.app import Features, build_app
 from bot.coffee import meeting_views as mv
+from bot.coffee import posts
 from bot.config import Settings
 from bot.store import Store
 from bot.store.models import (
+    ChannelMessage,
     CoffeeMeetup,
     CoffeeRomanVote,
     CoffeeSeries,
@@ -94,6 +97,25 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, int, int]:
         )  # fmt: skip
         db.add(box)
         db.flush()
+        # the board and the vote as the courier left them: in the channel, drawn
+        for key, kind, ref, ts in (
+            (posts.agenda_key(s.id), posts.AGENDA, str(s.id), BOARD_TS),
+            (f"{posts.ROMAN}:{box.id}", posts.ROMAN, str(box.id), VOTE_TS),
+        ):
+            db.add(
+                ChannelMessage(
+                    key=key,
+                    kind=kind,
+                    ref=ref,
+                    group_key=posts.group(s.id),
+                    channel_id=series.channel_id,
+                    ts=ts,
+                    state="sent",
+                    due_at=now,
+                    created_at=now,
+                    sent_at=now,
+                )
+            )
         return s.id, current.id, box.id
 
 
@@ -175,7 +197,7 @@ def main() -> None:
         # when each chat.update left the bot, by message
         updates: list[tuple[str, float]] = []
         lock = threading.Lock()
-        client = coffee.meetup_runner.client
+        client = features.courier.client
         sent = client.chat_update
 
         def chat_update(**kwargs: Any) -> Any:
@@ -204,7 +226,9 @@ def main() -> None:
 
         def settle() -> None:
             coffee.after_ack.wait_idle(60)
-            coffee.meetup_runner.wait_idle(60)
+            features.courier.wait_idle(60)
+
+        clock_drains(features)
 
         singles = [thumb(f"US{n % 40}", ("up", "down", "side")[n % 3]) for n in range(40)]
         for b in singles:
@@ -219,7 +243,7 @@ def main() -> None:
         print(f"thumb click, one at a time ({store.dialect}, {len(bot_t)} clicks):")
         print(f"  bare Bolt median {med_bare * 1e3:.3f} ms, bot median {med_bot * 1e3:.3f} ms")
         print(f"  ratio {med_bot / med_bare:.1f}x\n")
-        coffee.meetup_runner.flush()
+        held_back(features)
         with lock:
             updates.clear()
 
@@ -246,7 +270,7 @@ def main() -> None:
             )
         print(f"  stored: {stored} of {args.notes} takeaways\n")
 
-        coffee.meetup_runner.flush()
+        held_back(features)
         with lock:
             seen = list(updates)
         for name, ts in (("board", BOARD_TS), ("Roman vote", VOTE_TS)):

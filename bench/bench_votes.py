@@ -30,7 +30,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bench.floor import SECRET, bare_bolt
+from bench.floor import SECRET, bare_bolt, held_back
 from bot.app import Features, build_app
 from bot.coffee.dots import BUSY
 from bot.config import Settings
@@ -186,7 +186,7 @@ def main() -> None:
             f"records a vote cannot take less than bare Bolt plus this: "
             f"{(med_bare + med_floor) / med_bare:.1f}x\n"
         )
-        coffee.meetup_runner.flush()
+        held_back(features)
 
         burst = [
             body(f"UB{v}", topic_ids[(v + k) % 12]) for v in range(args.voters) for k in range(3)
@@ -220,7 +220,7 @@ def main() -> None:
                 )
             )
         print(f"  stored: {stored} of {len(burst)} votes; voters over budget: {over}")
-        coffee.meetup_runner.flush()  # the coalesced redraw, before the fake goes away
+        held_back(features)  # the coalesced redraw, before the fake goes away
     store.dispose()
 
 

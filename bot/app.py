@@ -15,10 +15,12 @@ from bot.coffee import listeners as coffee
 from bot.coffee.listeners import CoffeeFeature
 from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
+from bot.delivery.channel import Courier
+from bot.delivery.outbox import Sender
 from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, content_at
 from bot.onboarding.feature import OnboardingFeature
-from bot.onboarding.outbox import Sender
+from bot.onboarding.outbox import OnboardingDms
 from bot.runtime import metrics
 from bot.slack import errors, ignored, payloads
 from bot.slack.after_ack import AfterAck
@@ -33,13 +35,15 @@ from bot.times import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
-AFTER_ACK_WORKERS = 8  # lazy listeners, vote notes, apologies: short calls to Slack
+AFTER_ACK_WORKERS = 8  # lazy listeners (organisers' commands, modals), apologies
+NOTES_WORKERS = 4  # vote notes and other answers through response_url
 
 
 class Features:
     """The features of one app and what they share, each built once: the pool for work after
-    an ack (Bolt's lazy listeners run on it too, so one wait drains everything an ack
-    promised), the Slack clients, the organisers' list and the catalog cache."""
+    an ack (Bolt's lazy listeners run on it), the pool for notes (answers through
+    response_url), the courier that delivers channel posts and redraws, the Slack clients, the
+    organisers' list and the catalog cache."""
 
     def __init__(
         self,
@@ -53,33 +57,35 @@ class Features:
     ) -> None:
         self.settings, self.store, self.clock = settings, store, clock
         self.after_ack = AfterAck(AFTER_ACK_WORKERS)
+        self.notes = AfterAck(NOTES_WORKERS, name="notes")
         self.clients = SlackClients.for_settings(settings, client)
         self.organisers = Organisers(settings.organiser_ids)
         self.catalog = catalog_cache()
         self.talks = TalksFeature(store, clock, self.catalog)
         content = content or functools.partial(content_at, settings.welcome_file)
-        sender = Sender(
-            store,
+        sender = Sender(store, self.clients.outbox, clock, per_minute=settings.dms_per_minute)
+        dms = OnboardingDms(
             self.clients.outbox,
             content,
             clock,
-            per_minute=settings.dms_per_minute,
             welcome_guests=settings.welcome_guests,
             coffee_channels=settings.group_coffee_channels,
             public_url=settings.public_url,
         )
+        dms.register(sender)
         self.onboarding = OnboardingFeature(
-            store, settings, sender, content, clock, self.organisers, self.catalog
+            store, settings, sender, content, clock, self.organisers, self.catalog, dms
         )
-        # posts and redraws run on the scheduler's threads and after acks, so this client may
-        # wait out a 429
-        meetup_runner = MeetupRunner(store, self.clients.calls, clock, redraw_delay=redraw_delay)
+        # channel posts and redraws: owed in the database, delivered on the courier's thread
+        # (and by the elected clock), with the outbox's client, which never retries in a call
+        self.courier = Courier(store, self.clients.outbox, clock, throttle=redraw_delay)
+        meetup_runner = MeetupRunner(store, self.clients.calls, clock, self.courier)
         self.coffee = CoffeeFeature(
             store,
             clock,
             meetup_runner,
             self.organisers,
-            self.after_ack,
+            self.notes,
             public_url=settings.public_url,
         )
 

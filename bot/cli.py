@@ -16,6 +16,7 @@ from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
     from bot.runtime.process import Bot
+    from bot.store import Store
 
 
 def _settings() -> Settings:
@@ -145,16 +146,36 @@ def import_(
         if result.notices:
             click.echo(f"  {plural(result.notices, 'DM')} owed to people following changed talks")
     if announce and not dry_run:
-        from bot.importers.announce import announce as post
-        from bot.slack.clients import make_client
+        _announce(settings, store, announce, results)
 
-        try:
-            posted = post(make_client(settings), announce, results)
-        except Exception as exc:  # the import stands; say plainly that the post did not
-            raise click.ClickException(
-                f"The import is saved, but announcing it to {announce} failed: {exc}"
-            ) from None
-        click.echo(f"announced in {announce}" if posted else "nothing changed: no announcement")
+
+def _announce(settings: Settings, store: Store, channel: str, results: list) -> None:
+    """Owe the import's announcements, and post them now; what Slack refuses now stays owed
+    for the running bot to post, once."""
+    from bot.delivery.channel import Courier, states
+    from bot.importers.announce import owe_announcements
+    from bot.slack.clients import make_outbox_client
+    from bot.times import utcnow
+
+    keys = owe_announcements(store, channel, results, utcnow())
+    if not keys:
+        click.echo("nothing changed: no announcement")
+        return
+    Courier(store, make_outbox_client(settings), utcnow).drain()
+    with store.session() as db:
+        got = states(db, keys).values()
+    refused = [error for state, error in got if state == "failed"]
+    if refused:  # the import stands; say plainly that the post did not
+        raise click.ClickException(
+            f"The import is saved, but announcing it to {channel} failed: {refused[0]}"
+        )
+    if all(state == "sent" for state, _ in got):
+        click.echo(f"announced in {channel}")
+    else:
+        click.echo(
+            f"The import is saved; Slack did not take its announcement yet: the running bot "
+            f"posts it in {channel} once it does."
+        )
 
 
 @main.group()

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     organisers: str = Field("", alias="WGBOT_ORGANISERS")  # user ids, comma-separated
     follow_up_days: int = Field(0, alias="WGBOT_FOLLOW_UP_DAYS", ge=0, le=60)  # 0: none
     dms_per_minute: int = Field(40, alias="WGBOT_DMS_PER_MINUTE", ge=1, le=6000)
+    # DMs and channel posts delivered longer ago than this are forgotten (the clock purges)
+    outbox_retention_days: int = Field(30, alias="WGBOT_OUTBOX_RETENTION_DAYS", ge=1, le=3650)
     # the group's own lean coffee (a channel id); unset: the first welcome channel that has one
     coffee_channel: str = Field("", alias="WGBOT_COFFEE_CHANNEL")
     # where `wgbot serve` is reached from outside (https://wgbot.example.org): with it, /coffee

@@ -1,7 +1,8 @@
 """Waiting for the work that follows an ack, instead of sleeping for it.
 
-An app under test answers a request at once and goes on working on other threads: its one
-after-ack pool (which also runs Bolt's lazy listeners) and the meetup runner's timed redraws.
+An app under test answers a request at once and goes on working on other threads: its
+after-ack pool (which runs Bolt's lazy listeners), its pool for notes, and the courier that
+delivers channel posts and redraws.
 A test that reads what reached Slack, or checks that nothing did, first settles: it waits
 until all of that work is idle.
 """
@@ -25,12 +26,13 @@ class Background:
         self._pools: list[AfterAck] = []
 
     def track(self, features: Features) -> Features:
-        """Wait for the features' one pool (lazy listeners, vote notes, apologies) and for
-        the lean-coffee redraws waiting on their timers."""
+        """Wait for the features' pools (lazy listeners, notes) and for the courier's thread
+        (channel posts and redraws a change nudged)."""
         if features.after_ack not in self._pools:
-            self._pools.append(features.after_ack)
+            self._pools += [features.after_ack, features.notes]
             self.add(features.after_ack.wait_idle)
-            self.add(features.coffee.meetup_runner.wait_idle)
+            self.add(features.notes.wait_idle)
+            self.add(features.courier.wait_idle)
         return features
 
     def track_app(self, app: App) -> App:

@@ -9,23 +9,11 @@ import bot
 
 BOT = Path(bot.__file__).parent
 
-# Pending: these files are being rewritten; their asserts go with the rewrite, and then these
-# exceptions go too.
-PENDING = {
-    "coffee/board.py",
-    "coffee/runner.py",
-    "coffee/meeting.py",
-    "onboarding/outbox.py",
-}
-
-
 def test_no_assert_as_a_runtime_check():
     """`python -O` strips asserts, so a check that must hold in production raises explicitly."""
     found = []
     for path in sorted(BOT.rglob("*.py")):
         name = path.relative_to(BOT).as_posix()
-        if name in PENDING:
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         found += [f"bot/{name}:{n.lineno}" for n in ast.walk(tree) if isinstance(n, ast.Assert)]
     assert found == [], "explicit checks instead of assert: " + ", ".join(found)

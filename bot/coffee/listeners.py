@@ -66,16 +66,19 @@ class CoffeeFeature:
     ) -> None:
         self.store, self.clock, self.public_url = store, clock, public_url
         self.meetup_runner, self.organisers = meetup_runner, organisers
-        self.after_ack = after_ack  # the app's one pool for work after an ack
+        # the app's pool for notes after an ack (response_url, ephemeral): a slow or failing
+        # response_url holds up only other notes, never a transition, a post or a modal
+        self.after_ack = after_ack
 
     def answer(self, url: str | None, text: str, replace: bool, session_id: int | None) -> None:
-        """A private answer through response_url, then the meetup's message redrawn."""
+        """The meetup's messages owe a redraw, and a private answer goes through response_url
+        (a slow one holds up only other notes)."""
+        if session_id:
+            self.meetup_runner.redraw(session_id)
         if url:
             WebhookClient(url, timeout=10).send(
                 response_type="ephemeral", replace_original=replace, text=text
             )
-        if session_id:
-            self.meetup_runner.redraw(session_id)
 
     def current(self, db: Any, channel_id: str) -> tuple[CoffeeSeries | None, CoffeeMeetup | None]:
         series = service.series_for(db, channel_id)

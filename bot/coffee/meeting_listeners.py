@@ -18,6 +18,7 @@ from bot.coffee import meeting, topics, voices
 from bot.coffee import meeting_views as mv
 from bot.coffee.service import CoffeeError
 from bot.coffee.views import OUT_OF_DATE
+from bot.slack.after_ack import opens_at_once
 from bot.slack.mrkdwn import escape
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
@@ -129,7 +130,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             return
         client.views_open(trigger_id=body["trigger_id"], view=mv.note_modal(parsed[0], line))
 
-    app.action(mv.NOTE)(ack=lambda ack: ack(), lazy=[open_note])
+    app.action(mv.NOTE)(opens_at_once(open_note, feature.after_ack))
 
     def note_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view.get("state", {}).get("values", {})

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.onboarding import service as outbox
+from bot.delivery import outbox
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import escape, link
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic

@@ -123,7 +123,7 @@ def done(ask: Ask) -> str:
     desk = ask.feature.meetup_runner.desk
     if last:
         desk.finish(session_id)
-    ask.feature.meetup_runner.redraw(session_id, delay=0)
+    ask.feature.meetup_runner.redraw(session_id)
     if last:
         return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
     return f"Topic {n} is marked as discussed; `carry` leaves it behind."
@@ -153,7 +153,7 @@ def start(ask: Ask) -> str:
     if nothing:
         clock.desk.finish(session_id)
         return "There were no topics to discuss, so the meeting has ended."
-    clock.redraw(session_id, delay=0)
+    clock.redraw(session_id)
     return "The meeting is on: the agenda in the channel is now the board."
 
 

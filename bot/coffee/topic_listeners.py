@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.coffee import service, topics, views
+from bot.slack.after_ack import opens_at_once
 from bot.slack.mrkdwn import escape
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
@@ -47,7 +48,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         else:  # a button on the App Home: no message to answer under, so a DM
             client.chat_postMessage(channel=body["user"]["id"], text=answer)
 
-    app.action(views.PROPOSE)(ack=lambda ack: ack(), lazy=[open_modal])
+    app.action(views.PROPOSE)(opens_at_once(open_modal, feature.after_ack))
 
     def my_votes(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         session_id = parse_row_id(action.get("value"))
@@ -144,4 +145,4 @@ def register(app: App, feature: CoffeeFeature) -> None:
             modal = views.propose_modal(topic.session_id, topic.title, topic.id, topic.description)
         client.views_open(trigger_id=body["trigger_id"], view=modal)
 
-    app.action(views.EDIT)(ack=lambda ack: ack(), lazy=[open_edit])
+    app.action(views.EDIT)(opens_at_once(open_edit, feature.after_ack))

@@ -48,6 +48,8 @@ def register(app: App, feature: CoffeeFeature) -> None:
         except Exception:
             log.exception("vote on %s failed", action.get("value"))
             result = dots.VoteResult("refused", 0, 0, SORRY)
+        if result.done != "refused":  # the channel's count, never behind the voter's note
+            coffee.redraw(session_id)
         feature.after_ack.submit(
             _tell_voter, body.get("response_url"), session_id, topic_id, result
         )
@@ -63,7 +65,5 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 text=reply.text,
                 blocks=reply.blocks,
             )
-        if result.done != "refused":
-            coffee.redraw(session_id)
 
     fast_actions(app, {views.VOTE: vote_click, views.UNVOTE: vote_click})

@@ -1,17 +1,21 @@
 """`wgbot import --announce CHANNEL`: tell a channel what a schedule import changed.
 
 One message per conference: what was added, changed and withdrawn, per event, with titles
-escaped and long lists cut with a visible count, never silently.
+escaped and long lists cut with a visible count, never silently. Each is owed as a channel post
+(bot.delivery.channel), so one Slack refuses now is posted later by the running bot, once.
 """
 
 from __future__ import annotations
 
-from slack_sdk import WebClient
+import datetime as dt
+import uuid
 
+from bot.delivery import channel as posts
 from bot.importers.pipeline import ImportResult
 from bot.slack.blocks import MAX_BLOCKS, context, header, section
 from bot.slack.mrkdwn import clip, escape
 from bot.slack.replies import Reply
+from bot.store import Store
 
 PER_LIST = 8  # titles shown per event and kind of change; the rest are counted
 
@@ -46,15 +50,15 @@ def announcement(result: ImportResult) -> Reply:
     return Reply(f"Schedule update for {escape(report.conference)}: {counts}", blocks)
 
 
-def announce(client: WebClient, channel: str, results: list[ImportResult]) -> int:
-    """Post one message per conference that changed; returns how many were posted."""
-    posted = 0
-    for result in results:
-        if not result.report.touched:
-            continue
-        reply = announcement(result)
-        client.chat_postMessage(
-            channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False
-        )
-        posted += 1
-    return posted
+def owe_announcements(
+    store: Store, channel: str, results: list[ImportResult], now: dt.datetime
+) -> list[str]:
+    """Owe one post per conference that changed; returns their keys."""
+    run = uuid.uuid4().hex  # this import's: running it again announces again
+    keys = []
+    with store.session() as db:
+        for n, result in enumerate(r for r in results if r.report.touched):
+            key = f"import.announce:{run}:{n}"
+            posts.owe_stored(db, key=key, channel=channel, reply=announcement(result), now=now)
+            keys.append(key)
+    return keys

@@ -12,9 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
+from bot.delivery.outbox import Sender
 from bot.onboarding import funnel, service, views
 from bot.onboarding.content import Content
-from bot.onboarding.outbox import Sender
+from bot.onboarding.outbox import OnboardingDms
 from bot.slack.organisers import Organisers
 from bot.slack.replies import Reply
 from bot.store import Store
@@ -34,8 +35,9 @@ class OnboardingFeature:
         clock: Clock,
         organisers: Organisers,
         catalog: CatalogCache,
+        dms: OnboardingDms,
     ) -> None:
-        self.store, self.settings, self.sender = store, settings, sender
+        self.store, self.settings, self.sender, self.dms = store, settings, sender, dms
         self.content, self.clock = content, clock
         self.organisers, self.catalog = organisers, catalog
         self.coffee_channels = settings.group_coffee_channels

@@ -73,7 +73,7 @@ def register(app: App, feature: OnboardingFeature) -> None:
         if user["id"] == context.bot_user_id:
             return
         home, team, user_id = _home(body, context), _team(body, context), user["id"]
-        why = feature.sender.not_for(user, home.team_id, home.enterprise_id)
+        why = feature.dms.not_for(user, home.team_id, home.enterprise_id)
         if why == INVITED:
             # Slack sends team_join when the invitation goes out. No name: the sender asks
             # users.info, which says when they have joined, and waits until then.

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.delivery.outbox import owe
 from bot.onboarding.content import Content
 from bot.onboarding.journey import due_at
 from bot.store import dialect_of, rowcount
@@ -27,51 +28,12 @@ FIRST = "first"  # the scope of the one first welcome per person, whatever the t
 RESEND_EVERY = dt.timedelta(hours=1)  # /welcome sends the welcome again at most this often
 STOPPED = "asked for no more"
 
+__all__ = ["owe"]  # owed through the delivery outbox; kept here for onboarding's callers
+
 
 def _insert(session: Session, model: type, **values: Any):
     insert = sqlite_insert if dialect_of(session) == "sqlite" else pg_insert
     return insert(model).values(**values)
-
-
-def owe(
-    session: Session,
-    *,
-    team_id: str,
-    user_id: str,
-    kind: str,
-    scope: str,
-    now: dt.datetime,
-    name: str = "",
-    due: dt.datetime | None = None,
-    body: str = "",
-    channel_id: str = "",
-    tz: str = "",
-    expires: dt.datetime | None = None,
-) -> bool:
-    """Record a DM owed to someone; False when it was owed already (a duplicate delivery).
-
-    The unique key decides, inside the database, so two processes receiving the same event
-    at the same moment still record it once.
-    """
-    stmt = _insert(
-        session,
-        OutboxMessage,
-        team_id=team_id,
-        user_id=user_id,
-        kind=kind,
-        scope=scope,
-        name=name[:200],
-        state=OutboxState.PENDING,
-        attempts=0,
-        due_at=due or now,
-        created_at=now,
-        body=body,
-        channel_id=channel_id,
-        tz=tz[:64],
-        expires_at=expires,
-    ).on_conflict_do_nothing(index_elements=["team_id", "user_id", "kind", "scope"])
-    # RETURNING, not rowcount: PostgreSQL reports -1 rows for an insert that returns its id
-    return session.execute(stmt.returning(OutboxMessage.id)).first() is not None
 
 
 def wake(

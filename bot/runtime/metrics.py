@@ -18,7 +18,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import func, select
 
 from bot.store import Store
-from bot.store.models import OutboxMessage, ScheduleFeed
+from bot.store.models import ChannelMessage, OutboxMessage, ScheduleFeed
 from bot.store.states import OutboxState
 from bot.times import Clock
 
@@ -135,6 +135,11 @@ class OutboxCollector(Collector):
             "wgbot_dm_outbox_oldest_pending_seconds",
             "Age of the oldest DM still owed (0 when none is).",
         )
+        posts = GaugeMetricFamily(
+            "wgbot_channel_messages",
+            "Channel posts owed or delivered, by state: pending, sent, failed, unknown...",
+            labels=["state"],
+        )
         try:
             with self.store.engine.connect() as db:
                 counts = db.execute(
@@ -147,14 +152,20 @@ class OutboxCollector(Collector):
                         )
                     )
                 )
+                channel = db.execute(
+                    select(ChannelMessage.state, func.count()).group_by(ChannelMessage.state)
+                ).all()
         except Exception:
             log.warning("could not read the outbox for /metrics", exc_info=True)
             return
         for state, n in counts:
             by_state.add_metric([state], n)
         oldest.add_metric([], (self.clock() - first).total_seconds() if first else 0.0)
+        for state, n in channel:
+            posts.add_metric([state], n)
         yield by_state
         yield oldest
+        yield posts
 
 
 _outbox: OutboxCollector | None = None

@@ -73,7 +73,8 @@ class Bot:
             features.onboarding,
             features.coffee,
             warm=features.talks.warm,
-            feeds=FeedChecker(store, features.clients.calls, now),
+            feeds=FeedChecker(store, now),
+            courier=features.courier,
         ).start()
         return cls(settings, store, app, features, clock)
 
@@ -86,7 +87,10 @@ class Bot:
             return max(0.1, deadline - time.monotonic())
 
         self.features.after_ack.close(left())
-        _within(self.coffee.meetup_runner.flush, left(), "redraws")
+        self.features.notes.close(left())
+        # what was nudged goes out now; anything left is owed in the database, for the next
+        # clock holder
+        _within(self.features.courier.close, left(), "channel posts")
         _within(self.clock.stop, left(), "the clock")
         self.store.dispose()
         log.info("stopped")

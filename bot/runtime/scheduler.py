@@ -1,8 +1,9 @@
 """The scheduler every process runs, and the election that lets only one of them work it.
 
 Every `wgbot serve`, `run` or `clock` process starts this scheduler; a lease job tries for the
-clock lease every few seconds, and the work jobs (DM delivery, journey steps, follow-ups, lean
-coffee, talk reminders) run only in the process that holds it. When the holder dies another
+clock lease every few seconds, and the work jobs (DM delivery, channel posts and redraws held
+back by their throttle or a retry, journey steps, follow-ups, lean coffee, talk reminders, the
+purge of old deliveries) run only in the process that holds it. When the holder dies another
 process takes the lease on its next try (within LEASE_EVERY seconds), recovers the deliveries
 the dead holder left half-done, and carries on. The database stays the source of truth:
 every step is a conditional update, so even two holders by accident never send anything twice.
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.coffee.listeners import CoffeeFeature
+from bot.delivery.channel import Courier
 from bot.importers.feeds import FeedChecker
 from bot.onboarding.feature import OnboardingFeature
 from bot.runtime import metrics
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 
 LEASE_JOB = "clock-lease"
 OUTBOX_JOB = "onboarding-outbox"
+CHANNEL_JOB = "channel-posts"  # posts and redraws due: retries, and redraws the throttle held
+PURGE_JOB = "delivery-purge"
+CHANNEL_EVERY = 1.0  # seconds: a throttled redraw lands within this of its throttle
 FOLLOW_UP_JOB = "onboarding-follow-ups"
 JOURNEY_JOB = "onboarding-journey-steps"  # owes the steps of journeys begun since its last run
 COFFEE_JOB = "coffee-clock"
@@ -57,8 +62,10 @@ class Clock:
         reminders: TalkReminders | None = None,
         warm: Callable[[], object] | None = None,
         feeds: FeedChecker | None = None,
+        courier: Courier | None = None,
     ) -> None:
         self.lease, self.onboarding, self.coffee = lease, onboarding, coffee
+        self.courier = courier or (coffee.meetup_runner.courier if coffee else None)
         # every process's own job, not the lease holder's: load a new catalog revision
         self.warm = warm
         # talk reminders go out through the onboarding outbox, so they share its sender
@@ -91,6 +98,10 @@ class Clock:
                 id=FOLLOW_UP_JOB, replace_existing=True)  # fmt: skip
         add(self._held(self.onboarding.owe_journey_steps), "interval", minutes=10, id=JOURNEY_JOB,
             replace_existing=True)  # fmt: skip
+        if self.courier is not None:
+            add(self._held(self.courier.drain), "interval", seconds=CHANNEL_EVERY, id=CHANNEL_JOB,
+                replace_existing=True)  # fmt: skip
+        add(self._held(self.purge), "interval", hours=1, id=PURGE_JOB, replace_existing=True)
         if self.coffee is not None:
             add(self._held(self.coffee.meetup_runner.tick), "interval", seconds=5, id=COFFEE_JOB,
                 replace_existing=True)  # fmt: skip
@@ -125,8 +136,21 @@ class Clock:
             # jobs, so a job that called modify_job itself could stop a shutdown for good.
             threading.Thread(target=self._catch_up, name="clock-catch-up", daemon=True).start()
 
+    def purge(self) -> int:
+        """Forget DMs and posts delivered longer ago than the retention setting."""
+        keep = dt.timedelta(days=self.onboarding.settings.outbox_retention_days)
+        purged = self.onboarding.sender.purge(keep)
+        if self.courier is not None:
+            purged += self.courier.purge(keep)
+        if purged:
+            log.info("purged %d delivered messages older than %s", purged, keep)
+        return purged
+
     def _catch_up(self) -> None:
-        for job in (OUTBOX_JOB, FOLLOW_UP_JOB, JOURNEY_JOB, COFFEE_JOB, REMINDERS_JOB, FEEDS_JOB):
+        for job in (
+            OUTBOX_JOB, CHANNEL_JOB, FOLLOW_UP_JOB, JOURNEY_JOB, COFFEE_JOB, REMINDERS_JOB,
+            FEEDS_JOB,
+        ):  # fmt: skip
             self._now(job)
 
     def check_feeds(self) -> None:

@@ -137,7 +137,7 @@ class Sandbox:
         redraws (without their usual delay), and the DMs that fell due."""
         bot = self.bot
         bot.coffee.after_ack.wait_idle(timeout)
-        bot.coffee.meetup_runner.flush()
+        bot.features.courier.drain(wait=True)
         bot.onboarding.sender.drain()
 
     def stop(self) -> None:

@@ -15,6 +15,9 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+
 log = logging.getLogger(__name__)
 
 
@@ -79,3 +82,18 @@ def _run_logged(fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         fn(*args, **kwargs)
     except Exception:
         log.exception("work after an ack failed")
+
+
+def opens_at_once(opener: Callable[..., None], notes: Executor) -> Callable[..., None]:
+    """A button listener that opens its modal itself, right after the ack: a trigger_id lives
+    3 seconds, so views.open never waits in a queue that other work can fill. `opener` takes
+    (body, action, client, respond); its refusal note (through response_url) goes to the notes
+    pool instead, so it cannot hold up the ack."""
+
+    def listener(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        opener(body, action, client, lambda **kw: notes.submit(respond, **kw))
+
+    return listener

@@ -213,6 +213,44 @@ class OutboxMessage(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
+class ChannelMessage(Base):
+    """A message the bot owes a channel or thread (bot.delivery.channel): posted once, then,
+    for a message kept up to date in place, redrawn whenever what it shows has changed.
+
+    The unique `key` makes each post happen once. `state` moves as a DM's does (pending ->
+    sending -> posting -> sent, or unknown -> checking when a sender died mid-post). Once sent,
+    `wanted` is bumped by every change to what the message shows (all of a `group` at once)
+    and `drawn` records the version the channel shows: a redraw is owed while wanted > drawn.
+    """
+
+    __tablename__ = "channel_messages"
+    __table_args__ = (
+        Index("ix_channel_messages_state_due", "state", "due_at"),
+        Index("ix_channel_messages_group", "group_key"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # whose drawer draws it
+    ref: Mapped[str] = mapped_column(String(80))  # what the drawer draws (a row id, ...)
+    group_key: Mapped[str] = mapped_column(String(80), default="")  # bumped together
+    thread_key: Mapped[str] = mapped_column(String(160), default="")  # posted under this one
+    channel_id: Mapped[str] = mapped_column(String(32), default="")
+    ts: Mapped[str] = mapped_column(String(32), default="")
+    state: Mapped[OutboxState] = mapped_column(StoredEnum(OutboxState), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    wanted: Mapped[int] = mapped_column(Integer, default=0)
+    drawn: Mapped[int] = mapped_column(Integer, default=0)
+    drawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    shape: Mapped[str] = mapped_column(String(64), default="")  # a hash of what it shows
+    # a post of kind "stored": what to send, made when it was owed (JSON: channel, text, blocks)
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
 class Journey(Base):
     """A newcomer's first weeks: begun when their one first welcome went out, its steps owed
     as outbox rows (kind "step"), all skipped at once when they ask for no more."""

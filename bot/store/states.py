@@ -15,8 +15,10 @@ from sqlalchemy.types import TypeDecorator
 
 
 class OutboxState(StrEnum):
-    """A DM's delivery: pending -> sending -> posting -> sent; or failed (too many attempts),
-    unknown (the sender stopped mid-post: it may have reached Slack), skipped (pointless now)."""
+    """A delivery (a DM, a channel post): pending -> sending -> posting -> sent; or failed
+    (too many attempts, or refused for good), unknown (the sender stopped mid-post: it may have
+    reached Slack) -> checking (looked for in the channel; sent if it is not there), skipped
+    (pointless now)."""
 
     PENDING = "pending"
     SENDING = "sending"
@@ -24,6 +26,7 @@ class OutboxState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNKNOWN = "unknown"
+    CHECKING = "checking"
     SKIPPED = "skipped"
 
 

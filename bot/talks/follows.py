@@ -16,8 +16,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.onboarding import service as outbox
-from bot.onboarding.outbox import NOTICE
+from bot.delivery import outbox
+from bot.delivery.outbox import NOTICE
 from bot.slack.mrkdwn import escape, link
 from bot.store import dialect_of
 from bot.store.models import Conference, Talk, TalkFollow

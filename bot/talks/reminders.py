@@ -17,8 +17,8 @@ from typing import Protocol
 
 from sqlalchemy import and_, select
 
-from bot.onboarding import service as outbox
-from bot.onboarding.outbox import REMINDER
+from bot.delivery import outbox
+from bot.delivery.outbox import REMINDER
 from bot.slack.mrkdwn import escape, link
 from bot.store import Store
 from bot.store.models import Conference, Talk, TalkFollow

@@ -6,6 +6,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +25,7 @@ class Call:
     path: str
     token: str | None
     answer: dict[str, Any] | None = None  # what the fake answered (None for a fault)
+    ts: str = ""  # a chat.postMessage's message, as conversations.history shows it
 
 
 @dataclass
@@ -44,6 +46,7 @@ class _Fault:
     times: int
     delay: float = 0.0
     applied: bool = False
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -115,13 +118,15 @@ class FakeSlack:
         times: int = 1,
         delay: float = 0.0,
         applied: bool = False,
+        hold: threading.Event | None = None,
     ) -> None:
         """Answer the next `times` calls of `method` with an HTTP error (429, 500, ...).
 
         status=0 closes the connection without an answer: the caller sees a network error.
         applied=True: Slack did what was asked (the call is in `calls`) but the answer was lost.
+        hold: the answer waits until the test sets this event (a Slack that stalls).
         """
-        fault = _Fault(status, retry_after, times, delay, applied)
+        fault = _Fault(status, retry_after, times, delay, applied, hold)
         self._faults.setdefault(method, []).append(fault)
 
     def answer(self, method: str, body: dict[str, Any] | None) -> None:
@@ -159,6 +164,12 @@ class FakeSlack:
                 self._lock.wait(left)
             return [c for c in self.calls if c.method == method]
 
+    def wait_until(self, found: Callable[[list[Call]], Any], timeout: float = 5.0) -> Any:
+        """What `found` returns for the calls so far, once it returns something true (checked
+        as each call arrives); its last answer when `timeout` runs out first."""
+        with self._lock:
+            return self._lock.wait_for(lambda: found(list(self.calls)), timeout)
+
     # ---- serving -------------------------------------------------------------------------
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         length = int(req.headers.get("Content-Length") or 0)
@@ -171,11 +182,13 @@ class FakeSlack:
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
         auth = req.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth else params.get("token")
-        for key in ("blocks", "attachments", "view"):
+        for key in ("blocks", "attachments", "view", "metadata"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
 
         call = Call(method, params, path, token)
+        if method == "chat.postMessage":
+            call.ts = self._next_ts()
         with self._lock:
             faults = self._faults.get(method) or []
             fault = faults[0] if faults else None
@@ -188,6 +201,8 @@ class FakeSlack:
         if fault:
             if fault.delay:
                 time.sleep(fault.delay)
+            if fault.hold is not None:
+                fault.hold.wait()
             if fault.status == 0:
                 req.close_connection = True
                 return
@@ -210,7 +225,7 @@ class FakeSlack:
             self._send(req, 200, call.answer)
             return
 
-        call.answer = self._answer(method, params)
+        call.answer = self._answer(method, params, call.ts)
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
@@ -229,10 +244,47 @@ class FakeSlack:
             problems += message_text_problems(params.get("text"))
         return problems
 
-    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        ts = f"{int(time.time())}.{next(self._ts):06d}"
+    def _next_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def history(self, channel: str, thread: str = "") -> list[dict[str, Any]]:
+        """The bot's messages in a channel (or one thread), newest first, as
+        conversations.history and conversations.replies answer them (metadata included)."""
+        with self._lock:
+            posts = [
+                c
+                for c in self.calls
+                if c.method == "chat.postMessage"
+                and c.params.get("channel") == channel
+                and (
+                    c.ts == thread or c.params.get("thread_ts") == thread
+                    if thread
+                    else not c.params.get("thread_ts")
+                )
+            ]
+        messages = []
+        for c in reversed(posts):
+            message: dict[str, Any] = {
+                "type": "message",
+                "user": self.bot_user_id,
+                "bot_id": "BBOT",
+                "ts": c.ts,
+                "text": c.params.get("text") or "",
+            }
+            if c.params.get("metadata"):
+                message["metadata"] = c.params["metadata"]
+            messages.append(message)
+        return messages
+
+    def _answer(self, method: str, params: dict[str, Any], posted: str = "") -> dict[str, Any]:
+        ts = posted or self._next_ts()
         if method in self._answers:
             return dict(self._answers[method])
+        if method in ("conversations.history", "conversations.replies"):
+            channel = str(params.get("channel") or "")
+            thread = str(params.get("ts") or "") if method == "conversations.replies" else ""
+            limit = int(params.get("limit") or 100)
+            return {"ok": True, "messages": self.history(channel, thread)[:limit]}
         if method == "auth.test":
             answer = {
                 "ok": True,

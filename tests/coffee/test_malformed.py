@@ -61,6 +61,7 @@ def click_payload(bot: Bot, action_id: str, value: Any, reply: str, user: str = 
 
 def test_a_nul_in_a_proposed_topic_is_refused_politely_and_stores_nothing(bot):
     session_id = bot.to_collecting()
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     status, ack = bot.command("propose golden\x00paths", user="U1")
     assert (status, ack) == (200, {"response_type": "ephemeral", "text": NUL_IN_TEXT})
@@ -81,6 +82,7 @@ def test_a_nul_in_an_edited_topic_leaves_the_topic_as_it_was(bot):
     session_id = bot.to_collecting()
     bot.command("propose golden paths", user="U1")
     (topic,) = bot.topics(session_id)
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     response = bot.submit_modal(f"{session_id}:{topic.id}", "\x00", user="U1")
     assert json.loads(response.body)["errors"] == {"topic": NUL_IN_FIELD}
@@ -109,6 +111,7 @@ def test_a_malformed_modal_submission_is_a_400_and_stores_nothing(bot, where, ch
     session_id = bot.to_collecting()
     payload = modal_payload(f"{session_id}:", "golden paths")
     change(payload)
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     response = signed(bot, payload)
     assert (response.status, response.body) == (400, "malformed payload")
@@ -121,6 +124,7 @@ def test_a_malformed_modal_submission_is_a_400_and_stores_nothing(bot, where, ch
 @pytest.mark.parametrize("bad", NOT_IDS)
 def test_modal_metadata_that_is_not_an_id_says_the_form_is_out_of_date(bot, bad):
     session_id = bot.to_collecting()
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     for metadata in (f"{bad}:", f"{session_id}:{bad}" if bad else f"{session_id}:x"):
         response = signed(bot, modal_payload(metadata, "golden paths"))
@@ -136,6 +140,7 @@ def test_modal_metadata_that_is_not_an_id_says_the_form_is_out_of_date(bot, bad)
 @pytest.mark.parametrize("bad", NOT_IDS)
 def test_a_vote_on_ids_that_are_not_ids_is_answered_and_counts_nothing(bot, bad):
     session_id, topics = bot.to_voting(["golden paths", "platform as product"])
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     for n, value in enumerate((f"{session_id}:{bad}", f"{bad}:{topics[0]}", bad)):
         payload = click_payload(bot, views.VOTE, value, reply=f"v{n}")
@@ -148,6 +153,7 @@ def test_a_vote_on_ids_that_are_not_ids_is_answered_and_counts_nothing(bot, bad)
 def test_withdraw_and_edit_of_ids_that_are_not_ids_are_answered(bot, bad):
     session_id = bot.to_collecting()
     bot.command("propose golden paths", user="U1")
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     assert signed(bot, click_payload(bot, views.WITHDRAW, bad, reply="w")).status == 200
     assert bot.reply("w").params["text"] == OUT_OF_DATE
@@ -164,6 +170,7 @@ def test_withdraw_and_edit_of_ids_that_are_not_ids_are_answered(bot, bad):
 def test_an_organiser_removing_a_topic_that_is_not_a_number_is_told_how(bot, bad):
     bot.to_collecting()
     bot.command("propose golden paths", user="U1")
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     answer = bot.organise(f"remove {bad}")
     assert answer.params["text"] in (
@@ -191,6 +198,7 @@ def test_a_malformed_vote_is_a_400_and_counts_nothing(bot, change):
     session_id, topics = bot.to_voting(["golden paths"])
     payload = click_payload(bot, views.VOTE, f"{session_id}:{topics[0]}", reply="bad")
     change(payload)
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     response = signed(bot, payload)
     assert (response.status, response.body) == (400, "malformed payload")
@@ -207,6 +215,7 @@ def test_a_malformed_vote_is_a_400_and_counts_nothing(bot, change):
 
 def test_a_modal_whose_save_fails_shows_an_apology_beside_the_field(bot, monkeypatch, caplog):
     session_id = bot.to_collecting()
+    bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
 
     def fail(*args: Any, **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
+from bot.delivery.channel import Courier
 from bot.importers import feeds
 from bot.importers.detect import MAX_BYTES
 from bot.importers.feeds import FeedChecker, backoff
@@ -78,8 +79,13 @@ def feed_row(store: Store) -> ScheduleFeed:
 
 
 def checker(ob: Onboarding, clock: ManualClock) -> FeedChecker:
-    """The clock holder's checks, announcing through the fake Slack."""
-    return FeedChecker(ob.store, make_client(ob.settings), clock)
+    """The clock holder's checks; what they announce is owed as channel posts."""
+    return FeedChecker(ob.store, clock)
+
+
+def deliver(ob: Onboarding, clock: ManualClock) -> None:
+    """What the clock holder's courier does next: post what the checks owed."""
+    Courier(ob.store, make_client(ob.settings), clock).drain()
 
 
 # ---- the address rule and the fetch ---------------------------------------------------------
@@ -152,6 +158,7 @@ def test_a_change_at_the_source_is_imported_and_announced(ob, slack, site):
     (first,) = check.tick()
     assert first.outcome == "changed"
     assert talk_rooms(ob.store)["demo-keynote"] == "Hall A"
+    deliver(ob, clock)
     (post,) = slack.wait_for("chat.postMessage")
     assert post.params["channel"] == "C0ANN"
     assert_valid_blocks(post.params["blocks"])
@@ -167,6 +174,7 @@ def test_a_change_at_the_source_is_imported_and_announced(ob, slack, site):
     assert talk_rooms(ob.store)["demo-keynote"] == "Hall C"
     (changes,) = second.results[0].events
     assert len(changes.changed) == 1 and "Opening Remarks" in changes.changed[0]
+    deliver(ob, clock)
     posts = slack.wait_for("chat.postMessage", count=2)
     assert "✏️" in all_text(posts[1].params["blocks"])
     assert "1 changed" in posts[1].params["text"]
@@ -179,6 +187,7 @@ def test_an_unchanged_feed_costs_one_conditional_request_and_no_write(ob, slack,
     feeds.add(ob.store, site.url(), every=EVERY, announce_to="C0ANN", now=clock())
     check = checker(ob, clock)
     check.tick()
+    deliver(ob, clock)
     writes = Writes(ob.store)
     for _ in range(3):
         clock.advance(seconds=EVERY)

@@ -219,3 +219,20 @@ def test_a_tick_anywhere_updates_the_dm_and_the_home(ob, slack):
     assert (dm_state["meeting"], dm_state["introduced"]) == (True, True)
     ob.settle()
     assert len(slack.calls_to("chat.update")) == 2  # one message each time, never doubled
+
+
+def test_a_step_removed_from_the_content_is_skipped_at_once_not_retried(ob, slack):
+    """Removed between being owed and falling due: it cannot succeed, so it is not tried for
+    hours; the steps still in the content go out."""
+    content = default_content()
+    welcomed(ob, slack, tz=LONDON)
+    ob.feature.owe_journey_steps()
+    gone = content.journey[0].id
+    fewer = content.model_copy(update={"journey": content.journey[1:]})
+    ob.feature.content = ob.feature.dms.content = lambda: fewer
+    ob.clock.now = at(2026, 11, 29, 10)  # day 4: day 2's step and day 4's are due
+    ob.drain()
+    row = ob.row("U0EVE", kind="step", scope=gone)
+    assert (row.state, row.attempts, row.last_error) == ("skipped", 1, "no longer in the content")
+    assert ob.drain() == 0
+    assert len(slack.calls_to("chat.postMessage")) == 2  # the welcome and day 4's step

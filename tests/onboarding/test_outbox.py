@@ -9,8 +9,9 @@ import threading
 import pytest
 from sqlalchemy import update
 
-from bot.onboarding.outbox import BACKOFF_CAP, MAX_ATTEMPTS
-from bot.store.models import OutboxMessage
+from bot.delivery.outbox import MAX_ATTEMPTS
+from bot.delivery.slack_calls import BACKOFF_CAP
+from bot.store.models import Journey, OutboxMessage
 from tests.onboarding.conftest import T0, dm_of
 
 
@@ -128,14 +129,66 @@ def test_network_errors_before_posting_are_retried_later(ob, slack):
     assert len(slack.calls_to("chat.postMessage")) == 1
 
 
-def test_a_lost_answer_to_chat_post_message_is_never_posted_again(ob, slack):
+def test_a_lost_answer_to_chat_post_message_is_found_in_the_dm_and_never_posted_again(ob, slack):
     ob.join("U0EVE", "Eve")
     slack.fail("chat.postMessage", 0, applied=True)  # Slack posted; the answer was lost
     ob.drain()
     ob.clock.advance(days=1)
     ob.drain()
+    (post,) = slack.calls_to("chat.postMessage")
+    (look,) = slack.calls_to("conversations.history")
+    assert look.params["channel"] == dm_of("U0EVE")
+    row = ob.row("U0EVE")
+    # recorded as the message that is there, and the journey begins as after any welcome
+    assert (row.state, row.message_ts) == ("sent", post.ts)
+    assert post.params["metadata"]["event_payload"] == {"key": f"dm:{row.id}"}
+    with ob.store.session() as s:
+        assert s.get(Journey, (row.team_id, "U0EVE")) is not None
+
+
+def test_a_dm_whose_post_never_reached_slack_is_looked_for_then_sent_once(ob, slack):
+    ob.join("U0EVE", "Eve")
+    slack.fail("chat.postMessage", 0)  # the connection dropped before Slack posted anything
+    ob.drain()
+    ob.drain()
+    assert len(slack.calls_to("conversations.history")) == 1
     assert len(slack.calls_to("chat.postMessage")) == 1
-    assert ob.row("U0EVE").state == "unknown"
+    assert ob.row("U0EVE").state == "sent"
+
+
+def test_a_dm_left_posting_by_a_dead_sender_is_checked_then_sent_once(ob, slack):
+    """Two of fifty newcomers got nothing when their sender died mid-post: the row is now
+    looked for in the DM channel and sent when it is not there, by whichever sender takes it."""
+    ob.join("U0POST", "Posting")
+    claim = T0 + dt.timedelta(minutes=2)
+    with ob.store.session() as s:
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.user_id == "U0POST")
+            .values(state="posting", claimed_until=claim, attempts=1, channel_id=dm_of("U0POST"))
+        )
+    assert ob.drain() == 0  # its sender may still be at it
+    ob.clock.now = claim + dt.timedelta(seconds=1)
+    assert ob.drain() == 1
+    ob.clock.advance(days=1)
+    assert ob.drain() == 0
+    (look,) = slack.calls_to("conversations.history")
+    assert look.params["channel"] == dm_of("U0POST")
+    assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == [dm_of("U0POST")]
+    assert ob.row("U0POST").state == "sent"
+
+
+def test_a_failed_look_for_a_lost_dm_is_tried_again_without_sending(ob, slack):
+    ob.join("U0EVE", "Eve")
+    slack.fail("chat.postMessage", 0, applied=True)
+    slack.fail("conversations.history", 500)
+    ob.drain()
+    row = ob.row("U0EVE")
+    assert row.state == "unknown" and row.due_at > T0
+    ob.clock.now = row.due_at
+    ob.drain()
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert ob.row("U0EVE").state == "sent"
 
 
 def test_a_sender_that_died_before_posting_is_replaced_and_one_that_died_posting_is_not(ob, slack):
@@ -183,3 +236,19 @@ def test_drain_in_two_threads_of_one_process_sends_once(ob, slack):
         t.join(timeout=10)
     assert sum(results) == 5
     assert len(slack.calls_to("chat.postMessage")) == 5
+
+
+def test_a_dm_left_unknown_before_dms_carried_metadata_is_found_by_its_text(ob, slack):
+    """A DM lost mid-post by an older version (no metadata on it) that did arrive is not sent
+    again: its exact text in the DM channel is taken as proof."""
+    ob.join("U0OLD", "Old")
+    slack.fail("chat.postMessage", 0, applied=True)
+    slack.fail("conversations.history", 500)  # not looked for yet
+    ob.drain()
+    (post,) = slack.calls_to("chat.postMessage")
+    del post.params["metadata"]  # as an older version posted it
+    row = ob.row("U0OLD")
+    ob.clock.now = row.due_at
+    ob.drain()
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert (ob.row("U0OLD").state, ob.row("U0OLD").message_ts) == ("sent", post.ts)

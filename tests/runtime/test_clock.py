@@ -114,7 +114,8 @@ def test_a_long_drain_does_not_make_the_scheduler_warn(ob: Onboarding, caplog):
     """While a drain waits on a slow Slack, the ticks and nudges that fall due are answered by
     the drain in progress, without APScheduler's "maximum number of running instances" warning."""
     caplog.set_level(logging.WARNING, logger="apscheduler")
-    ob.slack.fail("chat.postMessage", 500, delay=2.0, applied=True)  # Slack stalls on the DM
+    stalled = threading.Event()
+    ob.slack.fail("chat.postMessage", 500, applied=True, hold=stalled)  # Slack stalls on the DM
     clock = Clock(lease_for(ob.store), ob.feature)
     clock.campaign()  # this process holds the lease
     runs: queue.Queue[JobEvent] = queue.Queue()
@@ -133,5 +134,27 @@ def test_a_long_drain_does_not_make_the_scheduler_warn(ob: Onboarding, caplog):
             event = runs.get(timeout=30)
             assert event.code == EVENT_JOB_EXECUTED, event
     finally:
+        stalled.set()
         clock.stop()
     assert [r.getMessage() for r in caplog.records if r.name.startswith("apscheduler")] == []
+
+
+def test_the_clock_purges_delivered_dms_past_the_retention_but_keeps_who_was_welcomed(
+    ob: Onboarding,
+):
+    ob.join("U0OLD", "Old")
+    ob.feature.owe_answer("T0001", "U0OLD", "D0OLD")  # an answer in the Messages tab
+    ob.feature.resend("T0001", "U0OLD")  # /welcome: the welcome again
+    ob.drain()
+    assert {r.state for r in ob.rows()} == {"sent"}
+    clock = _clock(ob)
+    assert clock.purge() == 0  # within the retention: nothing goes
+    ob.clock.advance(days=ob.feature.settings.outbox_retention_days + 1)
+    ob.join("U0NEW", "New")  # owed, not sent: never purged
+    assert clock.purge() == 2
+    # the first welcome stays: it is what keeps a second one from being owed
+    assert sorted((r.user_id, r.kind, r.scope) for r in ob.rows()) == [
+        ("U0NEW", "welcome", "first"),
+        ("U0OLD", "welcome", "first"),
+    ]
+    assert ob.feature.owe_welcome("T0001", "U0OLD", "workspace") is False

@@ -58,15 +58,16 @@ def test_shutdown_says_so_when_work_outlives_its_timeout():
     assert pool.wait_idle(10) is True
 
 
-def test_the_app_and_its_features_share_one_pool(settings, seeded, background):
-    """Lazy listeners, vote notes and apologies all wait on the same pool: draining it drains
-    everything an ack promised."""
+def test_lazy_listeners_share_one_pool_and_notes_have_their_own(settings, seeded, background):
+    """Lazy listeners (organisers' commands, modals) wait on one pool; notes through a
+    response_url on another, so a slow response_url never holds up a transition or a modal."""
     features = background.track(Features(settings, seeded))
     app = build_app(settings, seeded, features=features)
     runner = app.listener_runner
     assert runner.listener_executor is features.after_ack
     assert runner.lazy_listener_runner.executor is features.after_ack
-    assert features.coffee.after_ack is features.after_ack
+    assert features.coffee.after_ack is features.notes
+    assert features.notes is not features.after_ack
     assert features.onboarding.catalog is features.talks.cache
     assert features.onboarding.organisers is features.coffee.organisers
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 from bot.app import Features
 from bot.cli import main
 from bot.importers.pipeline import import_files
-from bot.store.models import OutboxMessage, Talk, TalkFollow
+from bot.store import Store
+from bot.store.models import ChannelMessage, OutboxMessage, Talk, TalkFollow
 from bot.talks import views
 from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
@@ -177,3 +179,41 @@ def test_import_announces_the_changes_in_a_channel(slack, db_url, tmp_path, monk
     again = runner.invoke(main, ["import", str(changed), "--announce", "C0ANN"])
     assert "nothing changed: no announcement" in again.output
     assert len(slack.calls_to("chat.postMessage")) == 1
+
+
+def test_an_announcement_slack_refuses_is_owed_and_posted_later_once(
+    slack, db_url, settings, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SLACK_API_URL", slack.api_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", str(CATALOG)]).exit_code == 0
+
+    def edit(talks):
+        talks.append({**talks[1], "id": "NEW1", "title": "A brand new talk", "url": None})
+
+    slack.fail("chat.postMessage", 500, times=2)
+    done = runner.invoke(main, ["import", str(_edited(tmp_path, edit)), "--announce", "C0ANN"])
+    assert done.exit_code == 0, done.output
+    assert "Slack did not take its announcement yet" in done.output
+    assert slack.calls_to("chat.postMessage") == []
+    # the running bot drains what is owed as its clock passes the back-off
+    store = Store(db_url)
+    try:
+        with store.session() as db:
+            owed = db.scalars(select(ChannelMessage)).one()
+            assert (owed.state, owed.attempts) == ("pending", 1)
+        now = [owed.due_at]
+        features = Features(settings, store, lambda: now[0])
+        for _ in range(3):
+            now[0] += dt.timedelta(minutes=1)
+            features.courier.drain()
+        (post,) = slack.calls_to("chat.postMessage")
+        assert post.params["channel"] == "C0ANN"
+        assert "A brand new talk" in all_text(post.params["blocks"])
+        features.courier.drain()
+        assert len(slack.calls_to("chat.postMessage")) == 1
+    finally:
+        store.dispose()

@@ -1,0 +1,242 @@
+"""What a meetup owes its channel, and how each of those messages is drawn.
+
+Each transition owes its posts in its own transaction (bot.delivery.channel.owe), and every
+change to what a meetup's messages show bumps their version (`changed`); the courier draws
+each message from the database when it sends it, through the drawers registered here:
+
+- the call for topics (collect), redrawn as topics arrive, then pointing on to the vote;
+- the voting message, redrawn as votes arrive, and with the results once voting closes;
+- the agenda, in as many messages as it takes; its first becomes the board when the meeting
+  begins, redrawn as the meeting goes;
+- reminders before the meetup;
+- each timebox's Roman vote, in the board's thread, redrawn as thumbs change;
+- the summary, in the board's thread, in as many messages as it takes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.coffee import board_state, meeting_views, topics, views
+from bot.coffee.names import Names
+from bot.coffee.service import CoffeeError, meetup, series_of, settings_of
+from bot.delivery import channel
+from bot.delivery.channel import Courier, Drawing
+from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTimebox, CoffeeTopic
+
+COLLECT = "coffee.collect"
+VOTING = "coffee.voting"
+AGENDA = "coffee.agenda"  # the agenda; its first message becomes the board
+REMINDER = "coffee.reminder"
+ROMAN = "coffee.roman"
+SUMMARY = "coffee.summary"
+POINTER = "Topic collection has closed; voting is open below."
+
+
+def group(session_id: int) -> str:
+    """Every message of a meetup that is redrawn in place: one change bumps them all."""
+    return f"coffee:{session_id}"
+
+
+def agenda_key(session_id: int) -> str:
+    return f"{AGENDA}:{session_id}"
+
+
+# ---- owing, in the transaction of the change -------------------------------------------------
+def owe_move(db: Session, session_id: int, to: str, now: dt.datetime) -> None:
+    """A meetup moved to `to`: what it shows changes, and a new message may be owed."""
+    g = group(session_id)
+    channel.changed(db, g)
+    kind = {"collecting": COLLECT, "voting": VOTING, "closed": AGENDA}.get(to)
+    if kind is not None:
+        channel.owe(
+            db, key=f"{kind}:{session_id}", kind=kind, ref=str(session_id), group=g, now=now
+        )
+
+
+def owe_reminder(db: Session, session_id: int, minutes: int, now: dt.datetime) -> None:
+    channel.owe(
+        db,
+        key=f"{REMINDER}:{session_id}:{minutes}",
+        kind=REMINDER,
+        ref=f"{session_id}:{minutes}",
+        now=now,
+    )
+
+
+def owe_roman(db: Session, box_id: int, now: dt.datetime) -> None:
+    session_id = _session_of_box(db, box_id)
+    if session_id is None:
+        return
+    channel.owe(
+        db,
+        key=f"{ROMAN}:{box_id}",
+        kind=ROMAN,
+        ref=str(box_id),
+        group=group(session_id),
+        thread=agenda_key(session_id),
+        now=now,
+    )
+    channel.changed(db, group(session_id))
+
+
+def owe_summary(db: Session, session_id: int, now: dt.datetime) -> None:
+    channel.owe(
+        db,
+        key=f"{SUMMARY}:{session_id}",
+        kind=SUMMARY,
+        ref=str(session_id),
+        thread=agenda_key(session_id),
+        now=now,
+    )
+    channel.changed(db, group(session_id))
+
+
+# ---- drawing, at send time -------------------------------------------------------------------
+class MeetupPosts:
+    def __init__(self, names: Names) -> None:
+        self.names = names
+
+    def register(self, courier: Courier) -> None:
+        courier.register(COLLECT, _gone_is_none(self.collect), _set_message_ts)
+        courier.register(VOTING, _gone_is_none(self.voting), _set_message_ts)
+        courier.register(AGENDA, _gone_is_none(self.agenda), _set_agenda_ts)
+        courier.register(REMINDER, _gone_is_none(self.reminder))
+        courier.register(ROMAN, _gone_is_none(self.roman), _set_vote_ts)
+        courier.register(SUMMARY, _gone_is_none(self.summary))
+
+    def _message(self, db: Session, s: CoffeeMeetup, series: CoffeeSeries) -> Drawing:
+        lines = topics.topics(db, s.id)
+        hidden = s.state == "voting" and series.hide_proposers
+        names = None if hidden else self.names.of(t.user_id for t in lines)
+        reply = views.session_message(
+            s, series.timezone, lines, names, series.link or "", voters=topics.voters(db, s.id)
+        )
+        return Drawing(series.channel_id, reply)
+
+    def collect(self, db: Session, ref: str, ts: str) -> Drawing | None:
+        s, series = _meetup(db, int(ref))
+        if not ts and s.state != "collecting":
+            return None  # collection closed before its call could be posted
+        if s.state == "collecting" or (s.state == "cancelled" and s.message_ts == ts):
+            return self._message(db, s, series)
+        return Drawing(series.channel_id, views.plain(POINTER))
+
+    def voting(self, db: Session, ref: str, ts: str) -> Drawing | None:
+        s, series = _meetup(db, int(ref))
+        return self._message(db, s, series)
+
+    def agenda(self, db: Session, ref: str, ts: str) -> Drawing | None:
+        session_id, part = _part(ref)
+        s, series = _meetup(db, session_id)
+        if part == 0 and s.meeting:  # the meeting has begun: the first message is the board
+            b = board_state.board(db, session_id)
+            settings = settings_of(series)
+            reply = meeting_views.board(
+                b, series.timezone, self._board_names(b), settings.link, settings.extensions
+            )
+            return Drawing(series.channel_id, reply)
+        lines = topics.topics(db, session_id)
+        names = self.names.of(t.user_id for t in lines)
+        pages = views.agenda(s, series.timezone, lines, names, series.link or "")
+        if part >= len(pages):
+            return None
+        return Drawing(series.channel_id, pages[part], parts=len(pages))
+
+    def reminder(self, db: Session, ref: str, ts: str) -> Drawing | None:
+        session, _, minutes = ref.partition(":")
+        s, series = _meetup(db, int(session))
+        lines = topics.topics(db, s.id)
+        reply = views.reminder(s, series.timezone, int(minutes), len(lines), series.link or "")
+        return Drawing(series.channel_id, reply)
+
+    def roman(self, db: Session, ref: str, ts: str) -> Drawing | None:
+        box_id = int(ref)
+        session_id = _session_of_box(db, box_id)
+        if session_id is None:
+            return None
+        b = board_state.board(db, session_id)
+        s, series = _meetup(db, session_id)
+        extensions = settings_of(series).extensions
+        if not ts:  # posted only while its timebox is the one under discussion
+            if b.current is None or b.box is None or b.box.id != box_id:
+                return None
+            reply = meeting_views.roman_vote(
+                session_id, b.box, b.current, b.next_extension(extensions)
+            )
+            return Drawing(series.channel_id, reply)
+        lines = {
+            t.id: t for t in [*b.to_discuss, *b.discussed, *([b.current] if b.current else [])]
+        }
+        for topic_id, boxes in b.boxes.items():
+            for box in boxes:
+                if box.id == box_id and topic_id in lines:
+                    more = board_state.extension(extensions, box.round)
+                    reply = meeting_views.roman_vote(s.id, box, lines[topic_id], more)
+                    return Drawing(series.channel_id, reply)
+        return None
+
+    def summary(self, db: Session, ref: str, ts: str) -> Drawing | None:
+        session_id, part = _part(ref)
+        _, series = _meetup(db, session_id)
+        b = board_state.board(db, session_id)
+        pages = meeting_views.summary(b, series.timezone, self._board_names(b), series.link or "")
+        if part >= len(pages):
+            return None
+        return Drawing(series.channel_id, pages[part], parts=len(pages))
+
+    def _board_names(self, b: board_state.Board) -> dict[str, str]:
+        people = {t.user_id for t in [*b.to_discuss, *b.discussed]}
+        people |= {n.owner for n in b.notes if n.owner}
+        if b.current:
+            people.add(b.current.user_id)
+        if b.facilitator:
+            people.add(b.facilitator)
+        return self.names.of(people)
+
+
+def _gone_is_none(draw: channel.Draw) -> channel.Draw:
+    """A meetup deleted with its series since the post was owed: nothing to send, not an
+    error to retry for hours."""
+
+    def drawn(db: Session, ref: str, ts: str) -> Drawing | None:
+        try:
+            return draw(db, ref, ts)
+        except CoffeeError:
+            return None
+
+    return drawn
+
+
+# ---- what the feature keeps of a sent post -----------------------------------------------------
+def _set_message_ts(db: Session, ref: str, ts: str) -> None:
+    db.execute(update(CoffeeMeetup).where(CoffeeMeetup.id == int(ref)).values(message_ts=ts))
+
+
+def _set_agenda_ts(db: Session, ref: str, ts: str) -> None:
+    session_id, part = _part(ref)
+    if part == 0:
+        db.execute(update(CoffeeMeetup).where(CoffeeMeetup.id == session_id).values(agenda_ts=ts))
+
+
+def _set_vote_ts(db: Session, ref: str, ts: str) -> None:
+    db.execute(update(CoffeeTimebox).where(CoffeeTimebox.id == int(ref)).values(vote_ts=ts))
+
+
+def _part(ref: str) -> tuple[int, int]:
+    session, _, part = ref.partition(channel.PART)
+    return int(session), int(part or 0)
+
+
+def _meetup(db: Session, session_id: int) -> tuple[CoffeeMeetup, CoffeeSeries]:
+    s = meetup(db, session_id)
+    return s, series_of(db, s)
+
+
+def _session_of_box(db: Session, box_id: int) -> int | None:
+    box = db.get(CoffeeTimebox, box_id)
+    topic = db.get(CoffeeTopic, box.topic_id) if box is not None else None
+    return topic.session_id if topic is not None else None

@@ -1,0 +1,321 @@
+"""Two apps on one database, as two `wgbot serve` replicas are, with a Slack that fails and
+stalls on demand: every post the group relies on is delivered once, however often Slack
+refuses it first; what a message shows is what the database holds, whichever app changed it;
+a slow response_url holds up no transition."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from bot.coffee import meeting_views as mv
+from bot.coffee import views
+from bot.delivery.channel import Courier
+from bot.runtime import metrics
+from bot.store import Store
+from bot.store.models import ChannelMessage
+from bot.testing.fake_slack import Call
+from tests.coffee.conftest import (
+    CHANNEL,
+    COLLECT,
+    MEETUP,
+    ORGANISER,
+    SCHEDULE,
+    VOTE,
+    Bot,
+    build,
+    shown,
+)
+from tests.coffee.meeting_helpers import board, boxes, facilitate, thread, vote_message
+from tests.conftest import DB_TIMEOUT
+
+TITLES = ["Golden paths at scale", "Platform as a product"]
+
+
+@pytest.fixture
+def second_store(db_url):
+    """Another connection pool on the same database, as a second process would have."""
+    s = Store(db_url, timeout=DB_TIMEOUT)
+    yield s
+    s.dispose()
+
+
+def other_app(bot: Bot, settings, second_store, **kw) -> Bot:
+    app, coffee = build(settings, second_store, bot.clock, bot.background, **kw)
+    return Bot(app, coffee, bot.slack, second_store, bot.clock, bot.background)
+
+
+def courier(bot: Bot) -> Courier:
+    return bot.coffee.meetup_runner.courier
+
+
+def keys_posted(bot: Bot) -> list[str]:
+    return [c.params["metadata"]["event_payload"]["key"] for c in bot.posts()]
+
+
+def later(bot: Bot, clock_holder: Bot) -> None:
+    """Time passes and the elected clock (the other app) drains, as it does every second:
+    the back-off after each refusal runs out."""
+    bot.settle()
+    for _ in range(3):
+        bot.clock.now += dt.timedelta(seconds=30)
+        courier(clock_holder).drain()
+
+
+def refuse_next_post(bot: Bot) -> None:
+    """Two 500s in a row: the answer a transition's post meets (the client once retried a
+    5xx, so two lost it for good)."""
+    bot.slack.fail("chat.postMessage", 500, times=2)
+
+
+def test_a_post_slack_refuses_at_every_transition_is_delivered_later_once(
+    bot, coffee_settings, second_store
+):
+    clock_holder = other_app(bot, coffee_settings, second_store)
+    bot.schedule(SCHEDULE + " remind 1h")
+
+    # ---- the call for topics ---------------------------------------------------------------
+    refuse_next_post(bot)
+    bot.clock.now = COLLECT + dt.timedelta(minutes=1)
+    assert bot.coffee.meetup_runner.tick() == 1
+    assert bot.posts() == []
+    later(bot, clock_holder)
+    (collect,) = bot.posts()
+    assert "Topic collection is open" in shown(collect)
+    session_id = bot.session_id()
+    assert bot.sessions()[0].message_ts == collect.answer["ts"]
+    for n, title in enumerate(TITLES, start=1):
+        assert bot.command(f"propose {title}", user=f"UPROP{n}")[0] == 200
+
+    # ---- the voting message ----------------------------------------------------------------
+    refuse_next_post(bot)
+    bot.clock.now = VOTE + dt.timedelta(minutes=1)
+    assert bot.coffee.meetup_runner.tick() == 1
+    assert len(bot.posts()) == 1
+    later(bot, clock_holder)
+    voting = bot.posts()[-1]
+    assert views.VOTE in str(voting.params["blocks"])
+    # the call for topics now points on to the vote
+    pointer = [c for c in bot.updates() if c.params["ts"] == collect.answer["ts"]][-1]
+    assert "voting is open below" in shown(pointer)
+    bot.vote(bot.topics(session_id)[1].id, "U1")
+
+    # ---- the reminder ------------------------------------------------------------------------
+    refuse_next_post(bot)
+    bot.clock.now = MEETUP - dt.timedelta(minutes=59)
+    assert bot.coffee.meetup_runner.tick() == 0
+    assert len(bot.posts()) == 2
+    later(bot, clock_holder)
+    assert len(bot.posts()) == 3
+    assert bot.posts()[-1].params["metadata"]["event_payload"]["key"].startswith("coffee.reminder")
+
+    # ---- the agenda: the meeting begins on it once it is in the channel -------------------------
+    refuse_next_post(bot)
+    bot.clock.now = MEETUP + dt.timedelta(minutes=1)
+    assert bot.coffee.meetup_runner.tick() == 1
+    assert len(bot.posts()) == 3
+    assert bot.sessions()[0].meeting == ""  # no board without its agenda
+    later(bot, clock_holder)
+    agenda = bot.posts()[-1]
+    assert agenda.params["text"].startswith("Lean coffee agenda")
+    assert bot.coffee.meetup_runner.tick() == 0  # the meeting begins: the agenda is the board
+    assert "The meeting is on." in shown(board(bot, session_id))
+
+    # ---- the Roman vote, in the board's thread -----------------------------------------------
+    facilitate(bot, session_id, mv.NEXT)
+    refuse_next_post(bot)
+    bot.clock.now += dt.timedelta(minutes=8, seconds=5)
+    bot.coffee.meetup_runner.tick()
+    assert thread(bot, session_id) == []
+    later(bot, clock_holder)
+    (vote,) = thread(bot, session_id)
+    assert vote.params["text"].startswith("Time is up for topic")
+    (box,) = boxes(bot)
+    assert box.vote_ts == vote.answer["ts"]
+
+    # ---- the summary, in the thread ------------------------------------------------------------
+    refuse_next_post(bot)
+    bot.organise("end")
+    assert len(thread(bot, session_id)) == 1
+    later(bot, clock_holder)
+    summary = thread(bot, session_id)[-1]
+    assert summary.params["text"].startswith("Lean coffee summary")
+
+    # each post once, whatever drained, however often
+    later(bot, clock_holder)
+    bot.coffee.meetup_runner.tick()
+    clock_holder.coffee.meetup_runner.tick()
+    keys = keys_posted(bot)
+    assert [k for k, n in Counter(keys).items() if n > 1] == []
+    assert len(keys) == 6
+    assert len(bot.slack.refused) == 12  # two refusals each
+    with bot.store.session() as db:
+        states = set(db.scalars(select(ChannelMessage.state)).all())
+    assert states == {"sent"}
+
+
+def test_a_refusal_that_cannot_succeed_fails_at_once(bot):
+    bot.schedule()
+    bot.slack.answer("chat.postMessage", {"ok": False, "error": "not_in_channel"})
+    bot.clock.now = COLLECT + dt.timedelta(minutes=1)
+    assert bot.coffee.meetup_runner.tick() == 1
+    bot.slack.answer("chat.postMessage", None)
+    later(bot, bot)
+    (tried,) = bot.posts()  # tried once, never again
+    assert tried.answer == {"ok": False, "error": "not_in_channel"}
+    with bot.store.session() as db:
+        row = db.scalars(select(ChannelMessage)).one()
+    assert (row.state, row.attempts, row.last_error) == ("failed", 1, "not_in_channel")
+    # and an operator sees it
+    metrics.watch_outbox(bot.store, bot.clock)
+    assert 'wgbot_channel_messages{state="failed"} 1.0' in metrics.exposition().decode()
+
+
+def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_again(bot):
+    bot.schedule()
+    bot.slack.fail("chat.postMessage", 0, applied=True)  # Slack posted; the answer was lost
+    bot.clock.now = COLLECT + dt.timedelta(minutes=1)
+    assert bot.coffee.meetup_runner.tick() == 1
+    later(bot, bot)
+    (collect,) = bot.slack.calls_to("chat.postMessage")
+    (look,) = bot.slack.calls_to("conversations.history")
+    assert look.params["channel"] == collect.params["channel"]
+    assert bot.sessions()[0].message_ts == collect.ts  # recorded as the message that is there
+
+
+def test_a_post_left_posting_by_a_process_that_died_is_checked_then_posted_once(
+    bot, coffee_settings, second_store
+):
+    other = other_app(bot, coffee_settings, second_store)
+    bot.schedule()
+    bot.slack.fail("chat.postMessage", 500)  # the post stays owed
+    bot.clock.now = COLLECT + dt.timedelta(minutes=1)
+    assert bot.coffee.meetup_runner.tick() == 1
+    bot.settle()
+    with bot.store.session() as db:  # as a process killed inside chat.postMessage leaves it
+        row = db.scalars(select(ChannelMessage)).one()
+        row.state, row.claimed_until = "posting", bot.clock.now + dt.timedelta(minutes=1)
+        row.channel_id = "C0WGPLAT"
+    assert courier(other).drain() == 0  # its claim still holds
+    bot.clock.now += dt.timedelta(minutes=2)
+    courier(other).drain()
+    courier(bot).drain()
+    assert len(bot.slack.calls_to("conversations.history")) == 1
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+    assert bot.sessions()[0].message_ts == bot.slack.calls_to("chat.postMessage")[0].ts
+
+
+def caught_up(bot: Bot) -> None:
+    """What a throttle held back, drawn by the clock's drain once it has passed."""
+    bot.settle()
+    bot.clock.now += dt.timedelta(seconds=2)
+    courier(bot).drain()
+
+
+def _roman_vote_open(bot: Bot) -> tuple[int, int]:
+    session_id, ids = bot.to_voting(TITLES)
+    bot.vote(ids[0], "U1")
+    bot.clock.now = MEETUP + dt.timedelta(minutes=1)
+    bot.coffee.meetup_runner.tick()
+    caught_up(bot)
+    facilitate(bot, session_id, mv.NEXT)
+    caught_up(bot)
+    bot.clock.now += dt.timedelta(minutes=8, seconds=5)
+    bot.coffee.meetup_runner.tick()
+    caught_up(bot)
+    (box,) = boxes(bot)
+    assert box.vote_ts
+    return session_id, box.id
+
+
+def test_thumbs_changed_through_alternating_apps_end_drawn_as_stored(
+    bot, coffee_settings, second_store
+):
+    other = other_app(bot, coffee_settings, second_store)
+    session_id, box_id = _roman_vote_open(bot)
+    for n, (app, choice) in enumerate([(bot, "up"), (other, "down"), (bot, "up")] * 3):
+        assert app.click(mv.ROMAN, f"{session_id}:{box_id}:{choice}", user="U1") == 200
+        if n % 2:
+            other.settle()
+    bot.settle()
+    (box,) = boxes(bot)
+    assert "👍 1  👎 0" in vote_message(bot, box.vote_ts)
+    with bot.store.session() as db:
+        rows = db.scalars(select(ChannelMessage).where(ChannelMessage.group_key != "")).all()
+        assert [(r.key, r.wanted) for r in rows if r.drawn != r.wanted] == []
+
+
+def test_two_apps_send_no_more_redraws_than_one(bot, coffee_settings, second_store):
+    """The throttle is decided in the database: clicks through both apps within it become one
+    chat.update, sent by whichever drains once it has passed, showing the last click."""
+    bot = other_app(bot, coffee_settings, bot.store, redraw_delay=1.5)
+    other = other_app(bot, coffee_settings, second_store, redraw_delay=1.5)
+    session_id, box_id = _roman_vote_open(bot)
+    (box,) = boxes(bot)
+    before = len(bot.updates())
+    choices = ["up", "down", "side", "up", "down", "up"]
+    for n, choice in enumerate(choices):
+        app = (bot, other)[n % 2]
+        assert app.click(mv.ROMAN, f"{session_id}:{box_id}:{choice}", user=f"U{n}") == 200
+    bot.settle()
+    drawn = len(bot.updates()) - before
+    assert drawn <= 1  # the first click may be drawn at once; the rest wait for the throttle
+    bot.clock.now += dt.timedelta(seconds=2)
+    courier(other).drain()
+    courier(bot).drain()
+    assert len(bot.updates()) - before - drawn <= 2  # the vote and the board, once each
+    assert "👍 3  👎 2  ✋ 1" in vote_message(bot, box.vote_ts)
+
+
+def wait_for_board(bot: Bot) -> Call:
+    """The first drawing of the board (the agenda redrawn, or posted as the board when the
+    meeting began first), waiting on the calls as they reach Slack."""
+
+    def board_in(calls: list[Call]) -> Call | None:
+        for call in calls:
+            if call.method in ("chat.postMessage", "chat.update") and "The meeting is on." in (
+                shown(call)
+            ):
+                return call
+        return None
+
+    found = bot.slack.wait_until(board_in, timeout=60)
+    assert found is not None, "the board was never drawn"
+    return found
+
+
+def test_a_slow_response_url_does_not_hold_up_a_transition(bot):
+    """Sixty vote notes wait on a response_url that does not answer: `/coffee start` still
+    posts the board, and the notes go out once Slack answers."""
+    _, ids = bot.to_voting(TITLES)
+    stall = threading.Event()
+    bot.slack.fail("response_url", 500, times=1000, hold=stall)
+    try:
+        for n in range(60):
+            assert bot.vote(ids[n % 2], f"UV{n:02d}") == 200
+        status, _ = bot.command("start", user=ORGANISER)
+        assert status == 200
+        # the board reaches the channel while every note is still stalled
+        board_drawn = wait_for_board(bot)
+        assert not stall.is_set()
+        assert board_drawn.params["channel"] == CHANNEL
+    finally:
+        stall.set()
+    bot.settle()
+    assert len(bot.slack.refused) >= 60  # every note did reach the (stalled) response_url
+
+
+def test_delivered_posts_are_purged_after_the_retention_period(bot):
+    bot.schedule()
+    bot.clock.now = COLLECT + dt.timedelta(minutes=1)
+    assert bot.coffee.meetup_runner.tick() == 1
+    bot.settle()
+    c = courier(bot)
+    assert c.purge(dt.timedelta(days=30)) == 0
+    bot.clock.now += dt.timedelta(days=31)
+    assert c.purge(dt.timedelta(days=30)) == 1
+    assert bot.count(ChannelMessage) == 0
