@@ -257,7 +257,7 @@ class Sandbox:
     def ahead(self) -> dict[str, list[dict[str, str]]]:
         """What each of the page's clock buttons would jump over."""
         with self.bot.store.session() as db:
-            return skipped(db, self.clock(), STEPS)
+            return skipped(db, self.clock(), STEPS, self.bot.onboarding.content().journey)
 
     def state(self) -> dict[str, Any]:
         people = [p for p in self.workspace.people.values() if p.id != BOT]
