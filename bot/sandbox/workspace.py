@@ -134,11 +134,15 @@ class Workspace:
             self._lock.wait_for(lambda: self.seq > since, timeout)
             return self.seq
 
-    def changes(self, user: str, since: int, notices_since: int | None = None) -> dict[str, Any]:
-        """Everything this person would see that changed after `since`; notices only after
-        `notices_since` (a page that switches person redraws everything, but a notice is news:
-        it is shown once)."""
-        notices_since = since if notices_since is None else max(since, notices_since)
+    def changes(
+        self, user: str, since: int, notices_since: int = 0, own_since: int | None = None
+    ) -> dict[str, Any]:
+        """Everything this person would see that changed after `since`. A page that switches
+        person redraws everything, but a notice is news, shown once: notices for everyone only
+        after `notices_since` (what the page has shown), this person's own only after
+        `own_since` (what it showed while following them)."""
+        everyone = max(since, notices_since)
+        own = max(since, notices_since if own_since is None else own_since)
         with self._lock:
             messages = []
             for key in reversed(self._latest):
@@ -156,8 +160,14 @@ class Workspace:
                 out["home"] = self._view_json(home.id)
             if self.clock_seq > since:
                 out["now"] = self.clock().isoformat()
-            recent = itertools.takewhile(lambda n: n.seq > notices_since, reversed(self.notices))
-            out["notices"] = [n.text for n in recent if n.user in (None, user)][::-1]
+            recent = itertools.takewhile(
+                lambda n: n.seq > min(everyone, own), reversed(self.notices)
+            )
+            out["notices"] = [
+                n.text
+                for n in recent
+                if (n.user is None and n.seq > everyone) or (n.user == user and n.seq > own)
+            ][::-1]
             return out
 
     def _view_json(self, view_id: str) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def test_a_page_that_follows_someone_afresh_is_not_shown_old_notices_again() -> 
     seen = ws.seq
     ws.notice("for Max", user="UMEMBER")
     # switching person redraws everything from the start, but a notice is news: once only
-    again = ws.changes("UMEMBER", 0, notices_since=seen)
+    again = ws.changes("UMEMBER", 0, notices_since=seen, own_since=0)
     assert [m["text"] for m in again["messages"]] == ["one"]
     assert again["notices"] == ["for Max"]
     assert ws.changes("UORGANISER", 0, notices_since=seen)["notices"] == []
@@ -104,3 +104,15 @@ def test_a_reply_to_a_reply_goes_under_the_threads_parent_as_in_slack() -> None:
     assert shown["a Roman vote"]["thread_ts"] == parent.ts
     assert shown["a Roman vote"]["broadcast"] is False
     assert shown["the summary"]["thread_ts"] == parent.ts and shown["the summary"]["broadcast"]
+
+
+def test_a_persons_own_notice_waits_for_a_page_that_was_following_someone_else() -> None:
+    ws = Workspace()
+    loaded = ws.seq
+    ws.notice("for Olu", user="UORGANISER")
+    ws.notice("for everyone")
+    # the page followed Max meanwhile and showed everything up to now
+    shown = ws.seq
+    olu = ws.changes("UORGANISER", 0, notices_since=shown, own_since=loaded)
+    assert olu["notices"] == ["for Olu"]
+    assert ws.changes("UORGANISER", 0, notices_since=shown, own_since=shown)["notices"] == []

@@ -8,7 +8,8 @@ const sandbox = (() => {
   const S = {
     me: null, people: [], names: {}, channel: null, surface: "channel",
     seq: 0, offsetMs: 0,
-    noticeSeq: 0, // notices up to this change have been shown: each is shown once
+    loadSeq: 0, noticeSeq: 0, // notices up to this change have been shown: each is shown once
+    seenAs: new Map(), // person -> the change up to which their own notices were shown
     messages: new Map(), // "channel/ts" -> message (replies too)
     threads: new Map(), // "channel/ts" of a parent -> the keys of its replies
     thread: null, // the parent whose thread the side panel shows
@@ -93,7 +94,8 @@ const sandbox = (() => {
     line.url = `ws://${location.hostname}:${state.socket.port}/`;
     S.people = state.people; S.names = state.names; S.channel = state.channel;
     S.offsetMs = new Date(state.now) - Date.now();
-    S.noticeSeq = state.seq; // what happened before the page looked is not news to it
+    S.noticeSeq = S.loadSeq = state.seq; // what happened before the page looked is not news
+    S.seenAs.clear();
     const people = state.people.filter((p) => p.joined).map((p) => ({ id: p.id, name: p.name }));
     BlockKit.configure({ names: S.names, channels: { [state.channel.id]: state.channel.name }, people, now: sandboxNow });
     const select = $("#person");
@@ -136,7 +138,7 @@ const sandbox = (() => {
     $("#ahead").textContent = next ? `Next: ${line(next)}` : "";
   }
   async function refreshAhead() {
-    const answer = await ask("ahead", {});
+    const answer = await post("ahead", {});
     if (answer && answer.ahead) showAhead(answer.ahead);
   }
 
@@ -172,17 +174,17 @@ const sandbox = (() => {
   // ---- following changes ----
   // from the sandbox's first change to the last, then each one as it is posted
   async function follow() {
-    const changes = await ask("follow", { as: S.me, since: S.seq, notices_since: S.noticeSeq });
+    const own = S.seenAs.has(S.me) ? S.seenAs.get(S.me) : S.loadSeq;
+    const changes = await ask("follow", { as: S.me, since: S.seq, notices_since: S.noticeSeq, own_since: own });
     if (changes && !changes.error) apply(changes);
   }
 
   function apply(changes) {
     if (changes.seq < S.seq) return; // older than what is drawn already
     S.seq = changes.seq;
-    if (changes.seq > S.noticeSeq) {
-      (changes.notices || []).forEach(notice);
-      S.noticeSeq = changes.seq;
-    }
+    (changes.notices || []).forEach(notice); // only what this page has not shown yet
+    S.noticeSeq = Math.max(S.noticeSeq, changes.seq);
+    S.seenAs.set(S.me, changes.seq);
     if (changes.now) { clockMoved(changes.now); refreshAhead(); }
     for (const m of changes.messages || []) drawMessage(m);
     if (changes.modals) drawModals(changes.modals);
