@@ -38,6 +38,19 @@ def _replies(page: Page) -> str:
     return str(link.text)
 
 
+def _next(page: Page) -> str:
+    """What the page should say comes next, from the store."""
+    week = page.box.ahead()["week"]
+    if not week:
+        return ""
+    at = page.js(
+        "return new Intl.DateTimeFormat('en-GB', {weekday: 'short', day: 'numeric',"
+        " month: 'short', hour: '2-digit', minute: '2-digit'}).format(new Date(arguments[0]))",
+        week[0]["at"],
+    )
+    return f"Next: {week[0]['what']} ({at})"
+
+
 def _overlaps(page: Page, a: Any, b: Any) -> bool:
     return bool(
         page.js(
@@ -215,3 +228,52 @@ def test_each_clock_button_says_what_it_jumps_over(page: Page) -> None:
     expected = "; ".join(e["what"] for e in after) if after else "Nothing scheduled"
     page.until(lambda d: all(w in d.find_element(By.CSS_SELECTOR, "[data-step='week']")
                              .get_attribute("title") for w in expected.split("; ")))  # fmt: skip
+
+
+def test_a_meeting_takes_an_action_with_its_owner_and_its_summary_is_under_the_board(
+    page: Page,
+) -> None:
+    """The real bot: the takeaway modal's owner picker, and the board's thread."""
+    page.open("UORGANISER")
+    for _ in range(20):
+        if any("Propose a topic" in m.text for m in page.messages() if "Lean coffee ·" in m.text):
+            break
+        page.advance("day")
+    page.type("/coffee propose Golden paths")
+    page.until(lambda d: "Golden paths" in page.message_with("Lean coffee ·").text)
+    page.type("/coffee start")
+    add = ".//button[normalize-space()='Add takeaway']"
+    page.until(lambda d: [m for m in page.messages() if m.find_elements(By.XPATH, add)])
+    page.click(lambda: [m for m in page.messages() if m.find_elements(By.XPATH, add)][-1]
+               .find_element(By.XPATH, add))  # fmt: skip
+    modal = page.until(lambda d: d.find_element(By.CSS_SELECTOR, ".modal"))
+    assert not modal.find_elements(By.CSS_SELECTOR, ".unsupported")
+    modal.find_element(By.CSS_SELECTOR, "[data-action-id='text']").send_keys("Write the guide")
+    modal.find_element(By.CSS_SELECTOR, "[data-action-id='kind'] input[value='action']").click()
+    modal.find_element(By.CSS_SELECTOR, "button.bk-menu[data-action-id='owner']").click()
+    modal.find_element(By.XPATH, ".//*[@role='option'][normalize-space()='Max Member']").click()
+    page.save("takeaway-owner")
+    modal.find_element(By.CSS_SELECTOR, "[data-modal='submit']").click()
+    page.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".modal"))
+    board = page.until(lambda d: [m for m in page.messages() if "Write the guide" in m.text])[-1]
+    assert "Max Member" in board.text  # the owner, as the app stored it from selected_user
+
+    page.type("/coffee end")
+    # the summary is a reply under the board: "N replies", not a message in the channel
+    links = ".thread-link"
+    page.until(
+        lambda d: [e for m in page.messages() for e in m.find_elements(By.CSS_SELECTOR, links)]
+    )
+    link = [e for m in page.messages() for e in m.find_elements(By.CSS_SELECTOR, links)][-1]
+    assert re.fullmatch(r"\d+ repl(y|ies)", link.text)
+    replies = [m.ts for m in page.box.workspace.all_messages() if m.thread_ts]
+    assert replies and not [m for m in page.messages() if m.get_attribute("data-ts") in replies]
+    page.click(
+        lambda: [e for m in page.messages() for e in m.find_elements(By.CSS_SELECTOR, links)][-1]
+    )
+    panel = page.until(lambda d: d.find_element(By.ID, "thread") if d.find_element(
+        By.ID, "thread").is_displayed() else False)  # fmt: skip
+    page.until(lambda d: "summary" in panel.text.lower())
+    # the meetup started by hand is no longer ahead of the clock
+    page.until(lambda d: d.find_element(By.ID, "ahead").text == _next(page))
+    page.save("board-thread")

@@ -433,6 +433,8 @@ const sandbox = (() => {
       const answer = await post("command", { channel: currentChannel(), text });
       command.ack_seconds = answer.ack_seconds;
       command.clear();
+      // an organiser's /coffee or /welcome may change what lies ahead of the clock
+      if (/^\/(coffee|welcome)\b/.test(text)) refreshAhead();
     });
     $("#person").addEventListener("change", (ev) => become(ev.target.value));
     $("#join").addEventListener("click", async () => {
