@@ -174,7 +174,6 @@ def test_replies_stay_in_their_thread_and_quotes_are_drawn_as_quotes(page: Page)
     # a reply redrawn (chat.update) is redrawn in the open thread
     client.chat_update(channel=CHANNEL, ts=vote["ts"], text="Roman vote: closed")
     page.until(lambda d: "Roman vote: closed" in d.find_element(By.ID, "thread").text)
-    page.save("thread")
     page.driver.find_element(By.ID, "thread-close").click()
     assert not page.driver.find_element(By.ID, "thread").is_displayed()
     assert board.is_displayed() or page.message_with("The board")
@@ -252,7 +251,6 @@ def test_a_meeting_takes_an_action_with_its_owner_and_its_summary_is_under_the_b
     modal.find_element(By.CSS_SELECTOR, "[data-action-id='kind'] input[value='action']").click()
     modal.find_element(By.CSS_SELECTOR, "button.bk-menu[data-action-id='owner']").click()
     modal.find_element(By.XPATH, ".//*[@role='option'][normalize-space()='Max Member']").click()
-    page.save("takeaway-owner")
     modal.find_element(By.CSS_SELECTOR, "[data-modal='submit']").click()
     page.until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".modal"))
     board = page.until(lambda d: [m for m in page.messages() if "Write the guide" in m.text])[-1]
