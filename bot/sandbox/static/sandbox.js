@@ -235,6 +235,7 @@ const sandbox = (() => {
     if (m.deleted) {
       S.messages.delete(key);
       if (old) { const next = nextOfChannel(old); old.remove(); markDay(next); }
+      if (S.thread === key) closeThread(); // its thread goes with it
       return;
     }
     S.messages.set(key, m);
