@@ -8,6 +8,8 @@ a fraction of one, so the page draws an answer about as fast as the app gives it
     page -> sandbox   {"id": 7, "route": "command", "body": {"as": "U1", "text": "/talks"}}
     sandbox -> page   {"id": 7, "answer": {...}}  or  {"id": 7, "error": "...", "status": 400}
     sandbox -> page   {"as": "U1", "changes": {...}}   (after a "follow" request, as they come)
+
+A follow's body: {"as": person, "since": n, "notices_since": m, "own_since": k}.
 """
 
 from __future__ import annotations
@@ -95,7 +97,13 @@ class Live:
             return _refused(ask_id, "the body is a JSON object, please", 400)
         try:
             if name == "follow":
-                page.follow(ask_id, str(body.get("as", "")), _count(body.get("since")))
+                page.follow(
+                    ask_id,
+                    str(body.get("as", "")),
+                    _count(body.get("since")),
+                    _count(body.get("notices_since")),
+                    _count(body.get("own_since")) if "own_since" in body else None,
+                )
                 return None
             answer = self.route(name, body)
         except KeyError as exc:
@@ -123,15 +131,18 @@ class _Page:
         with self._lock:
             self.conn.send(json.dumps(message))
 
-    def follow(self, ask_id: Any, person: str, since: int) -> None:
-        """Answer with what changed for `person` after `since`, and from then on send each
+    def follow(
+        self, ask_id: Any, person: str, since: int, notices_since: int = 0, own: int | None = None
+    ) -> None:
+        """Answer with what changed for `person` after `since` (notices only those the page
+        has not shown: Workspace.changes says which), and from then on send each
         change as it comes. The answer goes out under the same lock that orders the pushes, so
         no later change can reach the page before it (the page drops what is older than what
         it has drawn)."""
         if self.workspace.person(person) is None:
             raise LookupError(f"nobody is called {person!r} here")
         with self._lock:
-            changes = self.workspace.changes(person, since)
+            changes = self.workspace.changes(person, since, notices_since, own)
             self._person, self._since = person, changes["seq"]
             self.conn.send(json.dumps({"id": ask_id, "answer": changes}))
 
@@ -155,7 +166,11 @@ def _refused(ask_id: Any, reason: str, status: int) -> dict[str, Any]:
 
 def _shows_something(changes: dict[str, Any]) -> bool:
     return bool(
-        changes["messages"] or changes["notices"] or "modals" in changes or "home" in changes
+        changes["messages"]
+        or changes["notices"]
+        or "modals" in changes
+        or "home" in changes
+        or "now" in changes
     )
 
 

@@ -26,6 +26,7 @@ from waitress import create_server, wasyncore
 
 from bot.config import Settings
 from bot.runtime.process import Bot
+from bot.sandbox.ahead import skipped
 from bot.sandbox.clock import MovableClock
 from bot.sandbox.deliver import Deliver
 from bot.sandbox.live import Live
@@ -68,9 +69,9 @@ class Sandbox:
     def __init__(
         self, settings: Settings, host: str = "127.0.0.1", port: int = 0, socket_port: int = 0
     ) -> None:
-        self.workspace = Workspace()
-        self.api = WebApi(self.workspace)
         self.clock = MovableClock()
+        self.workspace = Workspace(clock=self.clock)
+        self.api = WebApi(self.workspace)
         self._joined = itertools.count(2)
         self._bot: Bot | None = None
         self._handler: Callable[..., Iterable[bytes]] | None = None
@@ -218,7 +219,9 @@ class Sandbox:
             if step is None:
                 raise ValueError(f"step is one of {', '.join(STEPS)}")
             self.advance(step)
-            return {"ok": True, "now": self.clock().isoformat()}
+            return {"ok": True, "now": self.clock().isoformat(), "ahead": self.ahead()}
+        if name == "ahead":
+            return {"ahead": self.ahead()}
         raise LookupError(f"no route {name}")
 
     # ---- what the page asks ----------------------------------------------------------------
@@ -249,7 +252,12 @@ class Sandbox:
         self.clock.advance(step)
         self.bot.clock.run_due()
         self.settle()
-        self.workspace.notice(f"The clock moved forward {_words(step)}.")
+        self.workspace.clock_moved(f"The clock moved forward {_words(step)}.")
+
+    def ahead(self) -> dict[str, list[dict[str, str]]]:
+        """What each of the page's clock buttons would jump over."""
+        with self.bot.store.session() as db:
+            return skipped(db, self.clock(), STEPS, self.bot.onboarding.content().journey)
 
     def state(self) -> dict[str, Any]:
         people = [p for p in self.workspace.people.values() if p.id != BOT]

@@ -125,13 +125,28 @@ class WebApi:
 
     def m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(str(params.get("channel", "")))
-        m = self.workspace.post(channel, BOT, params.get("text") or "", params.get("blocks"))
-        return {"ok": True, "channel": channel, "ts": m.ts, "message": {"ts": m.ts}}
+        m = self.workspace.post(
+            channel,
+            BOT,
+            params.get("text") or "",
+            params.get("blocks"),
+            thread_ts=str(params.get("thread_ts") or "") or None,
+            broadcast=_truthy(params.get("reply_broadcast")),
+        )
+        message = {"ts": m.ts, **({"thread_ts": m.thread_ts} if m.thread_ts else {})}
+        return {"ok": True, "channel": channel, "ts": m.ts, "message": message}
 
     def m_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(str(params.get("channel", "")))
         user = str(params.get("user", ""))
-        m = self.workspace.post(channel, BOT, params.get("text") or "", params.get("blocks"), user)
+        m = self.workspace.post(
+            channel,
+            BOT,
+            params.get("text") or "",
+            params.get("blocks"),
+            user,
+            thread_ts=str(params.get("thread_ts") or "") or None,
+        )
         return {"ok": True, "message_ts": m.ts}
 
     def m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ and each person's App Home, with a change counter the page follows to redraw onl
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 import threading
@@ -30,6 +31,8 @@ class Message:
     edited: int = 0  # how many times chat.update or replace_original redrew it
     seq: int = 0  # the change that last touched it
     refused: list[str] = field(default_factory=list)  # why Slack would not have shown it
+    thread_ts: str | None = None  # a reply: the ts of the message it is under
+    broadcast: bool = False  # a reply also sent to the channel (reply_broadcast)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -44,6 +47,8 @@ class Message:
             "edited": self.edited,
             "seq": self.seq,
             "refused": self.refused,
+            "thread_ts": self.thread_ts,
+            "broadcast": self.broadcast,
         }
 
 
@@ -81,6 +86,9 @@ class Workspace:
     notices: list[Notice] = field(default_factory=list)
     triggers: dict[str, str] = field(default_factory=dict)  # trigger_id -> user
     seq: int = 0
+    # the sandbox's clock: messages are stamped with its time, as Slack stamps them with its own
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    clock_seq: int = 0  # the change that last moved the clock
     _lock: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _listeners: list[Callable[[], None]] = field(default_factory=list)
@@ -126,8 +134,15 @@ class Workspace:
             self._lock.wait_for(lambda: self.seq > since, timeout)
             return self.seq
 
-    def changes(self, user: str, since: int) -> dict[str, Any]:
-        """Everything this person would see that changed after `since`."""
+    def changes(
+        self, user: str, since: int, notices_since: int = 0, own_since: int | None = None
+    ) -> dict[str, Any]:
+        """Everything this person would see that changed after `since`. A page that switches
+        person redraws everything, but a notice is news, shown once: notices for everyone only
+        after `notices_since` (what the page has shown), this person's own only after
+        `own_since` (what it showed while following them)."""
+        everyone = max(since, notices_since)
+        own = max(since, notices_since if own_since is None else own_since)
         with self._lock:
             messages = []
             for key in reversed(self._latest):
@@ -143,8 +158,16 @@ class Workspace:
             home = self.views.get(self.homes.get(user, ""))
             if home is not None and home.seq > since:
                 out["home"] = self._view_json(home.id)
-            recent = itertools.takewhile(lambda n: n.seq > since, reversed(self.notices))
-            out["notices"] = [n.text for n in recent if n.user in (None, user)][::-1]
+            if self.clock_seq > since:
+                out["now"] = self.clock().isoformat()
+            recent = itertools.takewhile(
+                lambda n: n.seq > min(everyone, own), reversed(self.notices)
+            )
+            out["notices"] = [
+                n.text
+                for n in recent
+                if (n.user is None and n.seq > everyone) or (n.user == user and n.seq > own)
+            ][::-1]
             return out
 
     def _view_json(self, view_id: str) -> dict[str, Any]:
@@ -154,6 +177,12 @@ class Workspace:
     def notice(self, text: str, user: str | None = None) -> None:
         with self._changing():
             self.notices.append(Notice(user, text, self._touch()))
+
+    def clock_moved(self, text: str) -> None:
+        """The clock moved: every page is told the new time (and why, once)."""
+        with self._changing():
+            self.clock_seq = self._touch()
+            self.notices.append(Notice(None, text, self.clock_seq))
 
     # ---- people --------------------------------------------------------------------------
     def person(self, user_id: str) -> Person | None:
@@ -172,7 +201,7 @@ class Workspace:
 
     # ---- messages ------------------------------------------------------------------------
     def _next_ts(self) -> str:
-        return f"{time.time():.0f}.{next(self._ids):06d}"
+        return f"{self.clock().timestamp():.0f}.{next(self._ids):06d}"
 
     def post(
         self,
@@ -181,9 +210,15 @@ class Workspace:
         text: str,
         blocks: list[dict[str, Any]] | None,
         visible_to: str | None = None,
+        thread_ts: str | None = None,
+        broadcast: bool = False,
     ) -> Message:
         with self._changing():
+            if thread_ts:  # a reply to a reply goes under the thread's parent, as in Slack
+                parent = self.messages.get((channel, thread_ts))
+                thread_ts = (parent.thread_ts or thread_ts) if parent else thread_ts
             message = Message(channel, self._next_ts(), user, text, blocks, visible_to)
+            message.thread_ts, message.broadcast = thread_ts or None, bool(thread_ts and broadcast)
             self.messages[(channel, message.ts)] = message
             self._touch_message(message)
             return message

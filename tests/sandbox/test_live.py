@@ -157,8 +157,8 @@ def test_a_follow_is_answered_before_any_later_change_reaches_the_page(
     workspace, original = sandbox.workspace, sandbox.workspace.changes
     later: list[threading.Thread] = []
 
-    def changes_then_a_post(user: str, since: int) -> dict[str, Any]:
-        result = original(user, since)
+    def changes_then_a_post(user: str, since: int, *more: Any) -> dict[str, Any]:
+        result = original(user, since, *more)
         if not later:  # the follow's own read: another thread changes the workspace now
             seq = workspace.seq
             poster = threading.Thread(

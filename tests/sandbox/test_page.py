@@ -180,7 +180,10 @@ def test_mrkdwn_and_blocks_are_drawn_as_slack_draws_them(page: Page) -> None:
     assert date.text.startswith(expected + " at ")
     assert shown.find_element(By.CSS_SELECTOR, ".bk-header").text == "A *plain* header"
     unsupported = [e.text for e in shown.find_elements(By.CSS_SELECTOR, ".unsupported")]
-    assert unsupported == ["unsupported block: rich_text", "unsupported element: users_select"]
+    assert unsupported == ["unsupported block: rich_text"]
+    # a users_select is Slack's picker of the workspace's people
+    picker = shown.find_element(By.CSS_SELECTOR, "button.bk-menu[data-type='users_select']")
+    assert picker.text == "Someone"
 
 
 def test_a_page_of_200_messages_redraws_only_the_one_that_changed(page: Page) -> None:

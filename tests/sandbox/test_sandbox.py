@@ -3,6 +3,7 @@ included), people's actions reach the real app signed, and the clock moves every
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from icalendar import Calendar
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
@@ -25,6 +27,7 @@ from bot.config import IsolatedSettings
 from bot.sandbox.people import CHANNEL, dm_of
 from bot.sandbox.server import Sandbox, sandbox_settings
 from bot.sandbox.web_api import Reply
+from bot.store.models import CoffeeMeetup
 from bot.web.server import wsgi_app
 from tests.conftest import SIGNING_SECRET
 from tests.web.test_health import call
@@ -226,3 +229,41 @@ def test_cross_site_writes_to_its_web_api_are_refused(box: Sandbox) -> None:
     assert bot_posts(box, "from the page") and bot_posts(box, "from the app")
     # reading the page from a link on another site is fine: reading changes nothing
     assert http(box, "/", None, {"Sec-Fetch-Site": "cross-site"})[0] == 200
+
+
+def test_each_clock_button_says_what_it_would_jump_over(box: Sandbox) -> None:
+    """The lean coffee set up on start: +1 week must name its openings before they pass."""
+    with box.bot.store.session() as db:
+        meetup = db.scalars(select(CoffeeMeetup)).one()
+        collect, vote, starts = meetup.collect_at, meetup.vote_at, meetup.starts_at
+    now = box.clock()
+    ahead = act(box, "ahead", **{"as": "UMEMBER"})["ahead"]
+    expected = [
+        (at.isoformat(), what)
+        for at, what in (
+            (collect, "lean coffee opens for topics"),
+            (vote, "lean coffee voting opens"),
+            (starts, "lean coffee meets"),
+        )
+        if now < at <= now + dt.timedelta(weeks=1)
+    ]
+    assert [(e["at"], e["what"]) for e in ahead["week"]] == expected
+    assert all(e["at"] <= (now + dt.timedelta(days=1)).isoformat() for e in ahead["day"])
+    # a newcomer's journey: their steps are named by the buttons that would pass them
+    joined = act(box, "join", **{"as": "UMEMBER"})["person"]
+    assert until_seen(box, joined["id"], dm_of(joined["id"]), "Welcome")
+    box.settle()
+    week = act(box, "ahead", **{"as": "UMEMBER"})["ahead"]["week"]
+    assert any("Nia Newcomer's onboarding step" in e["what"] for e in week)
+    # the clock's answer says what lies ahead of the new time
+    moved = act(box, "clock", **{"as": "UMEMBER", "step": "week"})
+    assert all(e["at"] > moved["now"] for e in moved["ahead"]["week"])
+
+
+def test_a_thread_reply_is_kept_under_its_parent(box: Sandbox) -> None:
+    client = WebClient(base_url=box.url + "/api/", token="xoxb-sandbox")
+    parent = client.chat_postMessage(channel=CHANNEL, text="the board")["ts"]
+    reply = client.chat_postMessage(channel=CHANNEL, text="a vote", thread_ts=parent)
+    assert reply["message"]["thread_ts"] == parent
+    shown = {m["text"]: m for m in changes(box, "UMEMBER")["messages"]}
+    assert shown["a vote"]["thread_ts"] == parent and shown["the board"]["thread_ts"] is None

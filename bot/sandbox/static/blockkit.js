@@ -22,7 +22,7 @@ const BlockKit = (() => {
   const unslack = (s) => String(s).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   const emoji = (html) => html.replace(/:([a-z0-9_+\-]+):/g, (m, name) => EMOJI[name] || m);
 
-  let ctx = { names: {}, channels: {}, now: () => new Date() };
+  let ctx = { names: {}, channels: {}, people: [], now: () => new Date() };
   function configure(options) { ctx = { ...ctx, ...options }; }
 
   // ---- dates: <!date^ts^format^link|fallback> in the reader's own zone ----
@@ -69,6 +69,17 @@ const BlockKit = (() => {
     const d = new Date(Number(seconds) * 1000);
     return format.replace(/\{(\w+)\}/g, (m, k) => (Object.hasOwn(PARTS, k) ? PARTS[k](d) : m));
   }
+  // a day divider as Slack draws it: "Today", "Yesterday", "Tuesday, December 8th"
+  function dayDivider(seconds) {
+    const d = new Date(Number(seconds) * 1000), now = ctx.now();
+    const yesterday = new Date(now); yesterday.setDate(now.getDate() - 1);
+    if (sameDay(d, now)) return "Today";
+    if (sameDay(d, yesterday)) return "Yesterday";
+    const n = d.getDate(), tens = n % 100;
+    const th = tens >= 11 && tens <= 13 ? "th" : { 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th";
+    const day = `${fmt("date", { weekday: "long" }).format(d)}, ${fmt("date", { month: "long" }).format(d)} ${n}${th}`;
+    return d.getFullYear() === now.getFullYear() ? day : `${day}, ${d.getFullYear()}`;
+  }
   function relative(d) {
     const minutes = Math.round((d - ctx.now()) / 60000);
     const rtf = fmt("relative", { numeric: "auto" });
@@ -92,7 +103,8 @@ const BlockKit = (() => {
     if (target.startsWith("!date^")) {
       const [, seconds, format, link] = target.split("^");
       const shown = esc(formatDate(seconds, unslack(format || "{date}")));
-      const title = `title="${esc(unslack(label))}" data-date="${esc(seconds)}"`;
+      // the format is kept, so a date is drawn again when the sandbox's clock moves
+      const title = `title="${esc(unslack(label))}" data-date="${esc(seconds)}" data-format="${esc(unslack(format || "{date}"))}"`;
       return link && /^https?:/.test(link)
         ? `<a class="date" ${title} href="${esc(unslack(link))}" target="_blank" rel="noopener">${shown}</a>`
         : `<time class="date" ${title}>${shown}</time>`;
@@ -135,8 +147,11 @@ const BlockKit = (() => {
       if (part.startsWith("`") && part.endsWith("`") && part.length >= 2) return `<code>${esc(unslack(part.slice(1, -1)))}</code>`;
       return inline(part);
     }).join("");
-    // quotes: lines starting with "> " (escaped by now)
-    html = html.split("\n").map((line) => (line.startsWith("&gt; ") ? `<blockquote>${line.slice(5)}</blockquote>` : line)).join("\n");
+    // quotes: lines starting with ">" (sent as "&gt;" or ">", escaped alike by now), never
+    // inside a code block, nor a line that begins inside one
+    html = html.split(/(<pre>[\s\S]*?<\/pre>)/).map((segment, n) => (segment.startsWith("<pre>") ? segment
+      : segment.split("\n").map((line, i) => ((n === 0 || i > 0) && line.startsWith("&gt;")
+        ? `<blockquote>${line.replace(/^&gt; ?/, "")}</blockquote>` : line)).join("\n"))).join("");
     return html.replace(/\n/g, "<br>").replace(/<\/blockquote><br><blockquote>/g, "<br>");
   }
 
@@ -183,6 +198,14 @@ const BlockKit = (() => {
         const choices = el.option_groups ? { option_groups: el.option_groups } : { options: el.options || [] };
         const label = el.type === "overflow" ? "⋯" : text(el.initial_option ? el.initial_option.text : el.placeholder || "Select an item");
         return `<span class="bk-menu-wrap"><button type="button" class="bk-menu${el.type === "overflow" ? " overflow" : ""}" ${attrs(el, blockId)} aria-haspopup="listbox" aria-expanded="false" data-choices="${esc(JSON.stringify(choices))}"${chosen}>${label}</button></span>`;
+      }
+      case "users_select": {
+        // Slack's picker of the workspace's people; its value is the person's id
+        const person = ctx.people.find((p) => p.id === el.initial_user);
+        const options = ctx.people.map((p) => ({ text: { type: "plain_text", text: p.name }, value: p.id }));
+        const chosen = person ? ` data-selected="${esc(JSON.stringify({ text: { type: "plain_text", text: person.name }, value: person.id }))}"` : "";
+        const label = person ? esc(person.name) : text(el.placeholder || { type: "plain_text", text: "Select a person" });
+        return `<span class="bk-menu-wrap"><button type="button" class="bk-menu users" ${attrs(el, blockId)} aria-haspopup="listbox" aria-expanded="false" data-choices="${esc(JSON.stringify({ options }))}"${chosen}>${label}</button></span>`;
       }
       case "multi_static_select": {
         const initial = (el.initial_options || []).map((o) => o.value);
@@ -255,6 +278,7 @@ const BlockKit = (() => {
       let value = null;
       if (type === "plain_text_input") value = { type, value: node.value === "" ? null : node.value };
       else if (type === "static_select") value = { type, selected_option: chosen(node) };
+      else if (type === "users_select") value = { type, selected_user: (chosen(node) || {}).value || null };
       else if (type === "multi_static_select") value = { type, selected_options: [...node.selectedOptions].map(option) };
       else if (type === "checkboxes") value = { type, selected_options: [...node.querySelectorAll("input:checked")].map(option) };
       else if (type === "radio_buttons") {
@@ -318,9 +342,10 @@ const BlockKit = (() => {
     if (node.dataset.type === "static_select" || node.dataset.type === "overflow") {
       return { ...base, selected_option: chosen(node) };
     }
+    if (node.dataset.type === "users_select") return { ...base, selected_user: (chosen(node) || {}).value || null };
     if (node.dataset.type === "multi_static_select") return { ...base, selected_options: [...node.selectedOptions].map(option) };
     return base;
   }
 
-  return { configure, mrkdwn, text, blocks, block, element, state, action, esc, formatDate, openMenu, closeMenus, pick };
+  return { configure, mrkdwn, text, blocks, block, element, state, action, esc, formatDate, dayDivider, openMenu, closeMenus, pick };
 })();

@@ -8,7 +8,12 @@ const sandbox = (() => {
   const S = {
     me: null, people: [], names: {}, channel: null, surface: "channel",
     seq: 0, offsetMs: 0,
-    messages: new Map(), // "channel/ts" -> message
+    loadSeq: 0, noticeSeq: 0, // notices up to this change have been shown: each is shown once
+    seenAs: new Map(), // person -> the change up to which their own notices were shown
+    messages: new Map(), // "channel/ts" -> message (replies too)
+    threads: new Map(), // "channel/ts" of a parent -> the keys of its replies
+    thread: null, // the parent whose thread the side panel shows
+    ahead: null, // what each clock button would jump over
     modals: [], home: null,
     redraws: 0, // message elements replaced in place (the benchmark reads it)
     lastCommand: null, // {sent, received, drawn, painted, ack_seconds}: the benchmark reads it
@@ -64,12 +69,19 @@ const sandbox = (() => {
 
   const post = (route, body) => ask(route, { as: S.me, ...body });
 
+  // a toast: at most two at a time (the newest replaces the oldest), a few seconds each, in a
+  // corner of the messages that covers no control (and lets clicks through)
+  const TOASTS = 2, TOAST_MS = 6000;
   function notice(text) {
+    const root = $("#notices");
+    const same = [...root.children].find((el) => el.textContent === text);
+    if (same) same.remove(); // the same news again: shown once, as the newest
+    while (root.children.length >= TOASTS) root.firstElementChild.remove();
     const el = document.createElement("div");
     el.className = "notice";
     el.textContent = text;
-    $("#notices").append(el);
-    setTimeout(() => el.remove(), 15000);
+    root.append(el);
+    setTimeout(() => el.remove(), TOAST_MS);
   }
 
   const sandboxNow = () => new Date(Date.now() + S.offsetMs);
@@ -82,7 +94,10 @@ const sandbox = (() => {
     line.url = `ws://${location.hostname}:${state.socket.port}/`;
     S.people = state.people; S.names = state.names; S.channel = state.channel;
     S.offsetMs = new Date(state.now) - Date.now();
-    BlockKit.configure({ names: S.names, channels: { [state.channel.id]: state.channel.name }, now: sandboxNow });
+    S.noticeSeq = S.loadSeq = state.seq; // what happened before the page looked is not news
+    S.seenAs.clear();
+    const people = state.people.filter((p) => p.joined).map((p) => ({ id: p.id, name: p.name }));
+    BlockKit.configure({ names: S.names, channels: { [state.channel.id]: state.channel.name }, people, now: sandboxNow });
     const select = $("#person");
     const known = state.people.some((p) => p.id === S.me);
     const keep = known ? S.me : (state.people.find((p) => p.role === "member") || state.people[0]).id;
@@ -93,15 +108,44 @@ const sandbox = (() => {
     showClock(state.now);
   }
 
+  const WHEN = new Intl.DateTimeFormat("en-GB", {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  });
   function showClock(iso) {
-    $("#now").textContent = new Date(iso).toLocaleString("en-GB", {
-      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+    $("#now").textContent = WHEN.format(new Date(iso));
+  }
+
+  // the sandbox's clock moved (here or on another page): dates and days read from it again
+  function clockMoved(iso) {
+    S.offsetMs = new Date(iso) - Date.now();
+    showClock(iso);
+    document.querySelectorAll(".date[data-format]").forEach((el) => {
+      el.textContent = BlockKit.formatDate(el.dataset.date, el.dataset.format);
     });
+    document.querySelectorAll(".msg[data-day]").forEach((el) => { el.dataset.day = BlockKit.dayDivider(el.dataset.ts.split(".")[0]); });
+  }
+
+  // what each clock button jumps over, on the button itself and the next thing beside them
+  function showAhead(ahead) {
+    S.ahead = ahead;
+    const line = (e) => `${e.what} (${WHEN.format(new Date(e.at))})`;
+    document.querySelectorAll("[data-step]").forEach((b) => {
+      const skipped = ahead[b.dataset.step] || [];
+      b.title = skipped.length ? `Runs at once, skipping the wait: ${skipped.map(line).join("; ")}` : "Nothing scheduled falls in that time";
+      b.dataset.skips = skipped.length;
+    });
+    const next = (ahead.week || [])[0];
+    $("#ahead").textContent = next ? `Next: ${line(next)}` : "";
+  }
+  async function refreshAhead() {
+    const answer = await post("ahead", {});
+    if (answer && answer.ahead) showAhead(answer.ahead);
   }
 
   function become(id) {
     S.me = id;
-    S.messages.clear(); S.modals = []; S.home = null; S.seq = 0;
+    S.messages.clear(); S.threads.clear(); S.modals = []; S.home = null; S.seq = 0;
+    closeThread();
     $("#messages").replaceChildren();
     $("#home").replaceChildren();
     $("#modals").replaceChildren();
@@ -118,6 +162,7 @@ const sandbox = (() => {
     $("#home").hidden = !home;
     $("#title").textContent = home ? "wgbot · Home" : surface === "dm" ? "wgbot · Messages" : `# ${S.channel.name}`;
     document.body.dataset.surface = surface;
+    if (S.thread && !S.thread.startsWith(`${currentChannel()}/`)) closeThread();
     if (home) post("home", {}); // Slack tells the app the Home was opened
     else {
       const channel = currentChannel();
@@ -129,14 +174,18 @@ const sandbox = (() => {
   // ---- following changes ----
   // from the sandbox's first change to the last, then each one as it is posted
   async function follow() {
-    const changes = await ask("follow", { as: S.me, since: S.seq });
+    const own = S.seenAs.has(S.me) ? S.seenAs.get(S.me) : S.loadSeq;
+    const changes = await ask("follow", { as: S.me, since: S.seq, notices_since: S.noticeSeq, own_since: own });
     if (changes && !changes.error) apply(changes);
   }
 
   function apply(changes) {
     if (changes.seq < S.seq) return; // older than what is drawn already
     S.seq = changes.seq;
-    (changes.notices || []).forEach(notice);
+    (changes.notices || []).forEach(notice); // only what this page has not shown yet
+    S.noticeSeq = Math.max(S.noticeSeq, changes.seq);
+    S.seenAs.set(S.me, changes.seq);
+    if (changes.now) { clockMoved(changes.now); refreshAhead(); }
     for (const m of changes.messages || []) drawMessage(m);
     if (changes.modals) drawModals(changes.modals);
     if (changes.home) drawHome(changes.home);
@@ -162,27 +211,42 @@ const sandbox = (() => {
     return `${eph}<div class="meta"><span class="who${m.user === "UWGBOT" ? " app" : ""}">${BlockKit.esc(who)}</span>${m.user === "UWGBOT" ? '<span class="app-tag">APP</span>' : ""}<span class="time">${time}</span>${m.edited ? '<span class="edited">(edited)</span>' : ""}</div><div class="content">${body}</div>`;
   }
 
+  const isReply = (m) => Boolean(m.thread_ts) && m.thread_ts !== m.ts;
+
+  function article(m) {
+    const el = document.createElement("article");
+    el.className = "msg" + (m.ephemeral ? " ephemeral" : "");
+    el.dataset.key = `${m.channel}/${m.ts}`; el.dataset.channel = m.channel; el.dataset.ts = m.ts;
+    el.dataset.edited = m.edited;
+    el.innerHTML = messageHtml(m);
+    return el;
+  }
+
   function drawMessage(m) {
     const key = `${m.channel}/${m.ts}`;
-    const list = $("#messages");
     const known = S.messages.get(key);
     if (known && known.seq >= m.seq) return; // drawn already (a command's answer, then the poll)
+    if (isReply(m)) {
+      drawReply(m, key);
+      if (!m.broadcast) return; // a reply stays in its thread unless also sent to the channel
+    }
+    const list = $("#messages");
     const old = list.querySelector(`.msg[data-key="${CSS.escape(key)}"]`);
     if (m.deleted) {
       S.messages.delete(key);
-      if (old) old.remove();
+      if (old) { const next = nextOfChannel(old); old.remove(); markDay(next); }
+      if (S.thread === key) closeThread(); // its thread goes with it
       return;
     }
     S.messages.set(key, m);
-    const el = document.createElement("article");
-    el.className = "msg" + (m.ephemeral ? " ephemeral" : "");
-    el.dataset.key = key; el.dataset.channel = m.channel; el.dataset.ts = m.ts;
-    el.dataset.edited = m.edited;
-    el.innerHTML = messageHtml(m);
+    const el = article(m);
     el.hidden = S.surface === "home" || m.channel !== currentChannel();
+    drawReplies(el);
     if (old) {
+      if (old.dataset.day) el.dataset.day = old.dataset.day;
       old.replaceWith(el);
       S.redraws += 1;
+      if (S.thread === key) drawThread();
       return;
     }
     // in order of ts; new ones almost always go last
@@ -191,7 +255,71 @@ const sandbox = (() => {
       if (node.dataset.ts <= m.ts) { after = node; break; }
     }
     if (after) after.after(el); else list.prepend(el);
+    markDay(el);
+    markDay(nextOfChannel(el));
     scrollDown();
+  }
+
+  // ---- days: a divider above a channel's first message of each day, as Slack draws it ----
+  const dayOf = (ts) => new Date(Number(ts.split(".")[0]) * 1000).toDateString();
+  function ofChannel(el, step) {
+    let node = el && el[step];
+    while (node && node.dataset.channel !== el.dataset.channel) node = node[step];
+    return node;
+  }
+  const nextOfChannel = (el) => ofChannel(el, "nextElementSibling");
+  function markDay(el) {
+    if (!el) return;
+    const before = ofChannel(el, "previousElementSibling");
+    if (before && dayOf(before.dataset.ts) === dayOf(el.dataset.ts)) delete el.dataset.day;
+    else el.dataset.day = BlockKit.dayDivider(el.dataset.ts.split(".")[0]);
+  }
+
+  // ---- threads: replies under their parent as "N replies", opened in a side panel ----
+  function drawReply(m, key) {
+    const parent = `${m.channel}/${m.thread_ts}`;
+    if (!S.threads.has(parent)) S.threads.set(parent, new Set());
+    const replies = S.threads.get(parent);
+    if (m.deleted) { S.messages.delete(key); replies.delete(key); } else { S.messages.set(key, m); replies.add(key); }
+    const shown = $("#messages").querySelector(`.msg[data-key="${CSS.escape(parent)}"]`);
+    if (shown) drawReplies(shown);
+    if (S.thread === parent) drawThread();
+  }
+
+  function drawReplies(el) {
+    const count = (S.threads.get(el.dataset.key) || new Set()).size;
+    let line = el.querySelector(":scope > .replies");
+    if (!count) { if (line) line.remove(); return; }
+    if (!line) {
+      line = document.createElement("div");
+      line.className = "replies";
+      line.innerHTML = `<a href="#" class="thread-link" data-thread="${BlockKit.esc(el.dataset.key)}"></a>`;
+      el.append(line);
+    }
+    line.firstElementChild.textContent = `${count} ${count === 1 ? "reply" : "replies"}`;
+  }
+
+  function openThread(key) {
+    S.thread = key;
+    $("#thread").hidden = false;
+    drawThread();
+  }
+
+  function closeThread() {
+    S.thread = null;
+    $("#thread").hidden = true;
+    $("#thread-body").replaceChildren();
+  }
+
+  function drawThread() {
+    const parent = S.messages.get(S.thread);
+    if (!parent) { closeThread(); return; }
+    const replies = [...(S.threads.get(S.thread) || [])].map((k) => S.messages.get(k)).filter(Boolean)
+      .sort((a, b) => (a.ts < b.ts ? -1 : 1));
+    const count = document.createElement("div");
+    count.className = "thread-count";
+    count.textContent = `${replies.length} ${replies.length === 1 ? "reply" : "replies"}`;
+    $("#thread-body").replaceChildren(article(parent), count, ...replies.map(article));
   }
 
   function scrollDown() { const list = $("#messages"); list.scrollTop = list.scrollHeight; }
@@ -258,6 +386,9 @@ const sandbox = (() => {
 
   function wire() {
     document.addEventListener("click", (ev) => {
+      const thread = ev.target.closest(".thread-link");
+      if (thread) { ev.preventDefault(); openThread(thread.dataset.thread); return; }
+      if (ev.target.closest("#thread-close")) { closeThread(); return; }
       const surface = ev.target.closest(".surface");
       if (surface) { ev.preventDefault(); show(surface.dataset.surface); return; }
       const modalButton = ev.target.closest("[data-modal]");
@@ -303,18 +434,24 @@ const sandbox = (() => {
       const answer = await post("command", { channel: currentChannel(), text });
       command.ack_seconds = answer.ack_seconds;
       command.clear();
+      // an organiser's /coffee or /welcome may change what lies ahead of the clock
+      if (/^\/(coffee|welcome)\b/.test(text)) refreshAhead();
     });
     $("#person").addEventListener("change", (ev) => become(ev.target.value));
     $("#join").addEventListener("click", async () => {
       const answer = await post("join", {});
       await loadState();
       if (answer.person) { $("#person").value = answer.person.id; become(answer.person.id); show("dm"); }
+      refreshAhead(); // the newcomer's journey has steps ahead now
     });
+    // what the buttons skip is read again whenever someone is about to press one
+    $("#top .clock").addEventListener("mouseenter", refreshAhead);
     document.querySelectorAll("[data-step]").forEach((b) => b.addEventListener("click", async () => {
       b.disabled = true;
       try {
         const answer = await post("clock", { step: b.dataset.step });
-        if (answer.now) { S.offsetMs = new Date(answer.now) - Date.now(); showClock(answer.now); }
+        if (answer.now) clockMoved(answer.now);
+        if (answer.ahead) showAhead(answer.ahead);
       } finally { b.disabled = false; }
     }));
   }
@@ -326,6 +463,7 @@ const sandbox = (() => {
     if (wanted.get("as")) { $("#person").value = wanted.get("as"); S.me = wanted.get("as"); }
     become(S.me);
     show(wanted.get("surface") || "channel");
+    await refreshAhead();
     document.body.dataset.ready = "1";
   }
 
