@@ -10,9 +10,10 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.onboarding import funnel, service, views
+from bot.onboarding import buddies, funnel, service, views
 from bot.onboarding.content import Content
 from bot.onboarding.outbox import Sender
 from bot.slack.organisers import Organisers
@@ -55,6 +56,7 @@ class OnboardingFeature:
         welcome owed already but waiting for an invited person to join goes now (in the same
         transaction: one commit per join)."""
         # a wave of joins: queue here rather than in SQLite's sleep-and-poll (see Store.writing)
+        now = self.clock()
         with self.store.writing(), self.store.session() as s:
             owed = service.owe_first_welcome(
                 s,
@@ -63,9 +65,11 @@ class OnboardingFeature:
                 via=via,
                 name=name,
                 tz=tz,
-                now=self.clock(),
+                now=now,
                 due=due,
             )
+            if owed:  # the buddy is decided with the welcome: one pairing, whatever the retries
+                self._pair(s, team_id, user_id, now, due)
             woken = (
                 not owed
                 and wake
@@ -81,6 +85,23 @@ class OnboardingFeature:
         if (owed and due is None) or woken:
             self.sender.nudge()
         return owed
+
+    def _pair(
+        self, s: Session, team_id: str, user_id: str, now: dt.datetime, due: dt.datetime | None
+    ) -> None:
+        buddy = buddies.pair(s, team_id, user_id, now)
+        if buddy:
+            service.owe(
+                s,
+                team_id=team_id,
+                user_id=buddy,
+                kind=buddies.INTRO,
+                scope=f"buddy:{user_id}",
+                name="-",  # greets nobody by name: no users.info needed
+                now=now,
+                due=due,
+                body=buddies.intro_text(self.content().group, user_id),
+            )
 
     def resend(self, team_id: str, user_id: str) -> dt.datetime | None:
         """/welcome: None when the welcome is owed again, else when it may next be asked for."""
@@ -151,7 +172,7 @@ class OnboardingFeature:
             )
             glance = funnel.funnel(s, team_id, now) if organiser else None
         events = [(e.slug, e.name) for e in index.events.values() if e.talks]
-        return views.home(self.content(), done, events, coffee, glance)
+        return views.home(self.content(), done, events, coffee, glance, now)
 
     def publish_home(self, client: WebClient, team_id: str, user_id: str) -> None:
         """The Home as this person sees it: organisers (only) see how onboarding goes."""
@@ -171,6 +192,7 @@ class OnboardingFeature:
                 s, team_id, self.coffee_channels, now, self.settings.public_url
             )
             fallback_name = service.greeted_as(s, team_id, user_id)
+            buddy = views.buddy_of(s, team_id, user_id)
         targets: dict[tuple[str, str], Reply] = {}
         by_place = {(r.channel_id, r.message_ts): r for r in rows}
         if clicked is not None:  # first: the one the person is looking at
@@ -180,16 +202,16 @@ class OnboardingFeature:
             # a message of ours we know by its row; else the welcome opens with a header
             is_welcome = row.kind == service.WELCOME if row else clicked["is_welcome"]
             if is_welcome:
-                targets[place] = views.welcome(content, name, done, coffee)
+                targets[place] = views.welcome(content, name, done, coffee, now, buddy)
             else:
-                targets[place] = views.follow_up(content, name, done)
+                targets[place] = views.follow_up(content, name, done, now)
         for row in rows:
             place = (row.channel_id, row.message_ts)
             if place not in targets:
                 targets[place] = (
-                    views.welcome(content, row.name, done, coffee)
+                    views.welcome(content, row.name, done, coffee, now, buddy)
                     if row.kind == service.WELCOME
-                    else views.follow_up(content, row.name, done)
+                    else views.follow_up(content, row.name, done, now)
                 )
         for (channel, ts), reply in targets.items():
             try:

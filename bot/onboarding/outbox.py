@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 NOTICE = OutboxKind.TALK_NOTICE  # made by bot.talks.follows; its text travels in the row
 REMINDER = OutboxKind.TALK_REMINDER  # made by bot.talks.reminders; expires when the talk begins
 COFFEE = OutboxKind.COFFEE_NOTICE  # made by bot.coffee.notices; its text travels in the row
+BUDDY = OutboxKind.BUDDY_INTRO  # made by bot.onboarding.buddies; its text travels in the row
 
 CLAIM = dt.timedelta(minutes=2)  # a sender holds a row this long before others may retry it
 MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
@@ -253,7 +254,7 @@ class Sender:
                 self._retry(row, None, str(exc))
 
     def _reply(self, row: OutboxMessage, name: str) -> Reply:
-        if row.kind in (NOTICE, REMINDER, COFFEE):  # the text was made when the DM was owed
+        if row.kind in (NOTICE, REMINDER, COFFEE, BUDDY):  # the text was made when the DM was owed
             return Reply(row.body, [section(row.body)])
         if row.kind == service.DM_ANSWER:
             return views.dm_answer(self.content())
@@ -271,9 +272,9 @@ class Sender:
                 coffee = views.group_coffee(
                     s, row.team_id, self.coffee_channels, now, self.public_url
                 )
-                return views.step(content, step, coffee)
+                return views.step(content, step, coffee, now)
             done = service.ticks(s, row.team_id, row.user_id)
-        return views.follow_up(content, name, done)
+        return views.follow_up(content, name, done, now)
 
     def _failed(self, row: OutboxMessage, exc: SlackApiError, step: str) -> None:
         status = exc.response.status_code

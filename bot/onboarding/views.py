@@ -14,6 +14,7 @@ from bot.coffee.feed import feed_url
 from bot.coffee.schedule import next_start
 from bot.coffee.service import ACTIVE
 from bot.coffee.views import PROPOSE
+from bot.onboarding.buddies import buddy_of
 from bot.onboarding.content import Content, Step
 from bot.onboarding.funnel import Funnel
 from bot.onboarding.service import ticks
@@ -39,11 +40,23 @@ PREVIEW_NOTE = (
 )
 
 
-def _checklist(content: Content, done: set[str]) -> list[dict[str, Any]]:
+def call_when(content: Content, now: dt.datetime) -> str:
+    """The working group's next call as a date token: each reader sees their own zone."""
+    m = content.meetings
+    return date_token(m.next_call(now), m.timezone)
+
+
+def _checklist(
+    content: Content, done: set[str], now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     blocks = [section(f"*Getting started* ({len(done & _keys(content))}/{len(content.checklist)})")]
     for item in content.checklist:
         ticked = item.key in done
         label = f"{':white_check_mark:' if ticked else ':white_large_square:'} {item.label}"
+        if item.link is not None:  # what the item asks for, one click away
+            label += f" · {link(item.link.url, item.link.title)}"
+        if item.next_call and now is not None:
+            label += f" · next call {call_when(content, now)}"
         block = section(label)
         block["block_id"] = f"check_{item.key}"
         block["accessory"] = button(
@@ -60,10 +73,28 @@ def _keys(content: Content) -> set[str]:
     return {i.key for i in content.checklist}
 
 
-def welcome(content: Content, name: str, done: set[str], coffee: CoffeeNext | None = None) -> Reply:
-    """The first DM, short: who we are, the one next step, lean coffee, the checklist. The rest
-    comes as the journey's steps. /welcome preview shows exactly this."""
+def welcome(
+    content: Content,
+    name: str,
+    done: set[str],
+    coffee: CoffeeNext | None = None,
+    now: dt.datetime | None = None,
+    buddy: str = "",
+) -> Reply:
+    """The first DM, short: who we are, the one next step, the buddy (when there is one), lean
+    coffee, the checklist. The rest comes as the journey's steps. /welcome preview shows
+    exactly this."""
     who = escape(name) or "there"
+    buddy_blocks = (
+        [
+            section(
+                f"*Your buddy:* <@{buddy}> volunteered to help newcomers find their way: "
+                "ask them anything, from where to start to who works on what."
+            )
+        ]
+        if buddy
+        else []
+    )
     blocks = [
         header(f"Welcome to {content.group}!"),
         section(f"Hi {who}! {content.group} is {content.about}"),
@@ -71,8 +102,9 @@ def welcome(content: Content, name: str, done: set[str], coffee: CoffeeNext | No
             f"*Your next step:* {content.next_step}\n"
             f"{link(content.channel.url, content.channel.name)}"
         ),
+        *buddy_blocks,
         coffee_section(content, coffee),
-        *_checklist(content, done),
+        *_checklist(content, done, now),
         context(
             (
                 "Over the next weeks I will send a few short tips, one at a time. "
@@ -98,10 +130,13 @@ def welcome_for(
     """The welcome exactly as this person gets it (their ticks, the group's lean coffee): the
     sender, a redraw after a tick and /welcome preview all draw it here."""
     done = ticks(db, team_id, user_id)
-    return welcome(content, name, done, group_coffee(db, team_id, channels, now, public_url))
+    coffee = group_coffee(db, team_id, channels, now, public_url)
+    return welcome(content, name, done, coffee, now, buddy_of(db, team_id, user_id))
 
 
-def step(content: Content, step: Step, coffee: CoffeeNext | None = None) -> Reply:
+def step(
+    content: Content, step: Step, coffee: CoffeeNext | None = None, now: dt.datetime | None = None
+) -> Reply:
     """One DM of the journey: its words, the parts of the content it shows, and a way out."""
     blocks = [section(step.text)]
     m, p = content.meetings, content.proposals
@@ -109,7 +144,9 @@ def step(content: Content, step: Step, coffee: CoffeeNext | None = None) -> Repl
         if part == "meetings":
             blocks.append(
                 section(
-                    f"*When we meet:* {m.when}. {link(m.join_url, 'Join on Zoom')}. {m.how}\n"
+                    f"*When we meet:* {m.cadence()}"
+                    + (f"; the next call is {call_when(content, now)}" if now else "")
+                    + f". {link(m.join_url, 'Join on Zoom')}. {m.how}\n"
                     f"{link(m.notes_url, 'Agendas and notes')} · "
                     f"{link(m.recordings_url, 'Recordings')}"
                 )
@@ -141,9 +178,9 @@ def stopped(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*kept, context(STOP_NOTE)]
 
 
-def follow_up(content: Content, name: str, done: set[str]) -> Reply:
+def follow_up(content: Content, name: str, done: set[str], now: dt.datetime | None = None) -> Reply:
     who = escape(name) or "there"
-    blocks = [section(f"Hi {who}! {content.follow_up}"), *_checklist(content, done)]
+    blocks = [section(f"Hi {who}! {content.follow_up}"), *_checklist(content, done, now)]
     return Reply(f"Hi {who}, a short follow-up from {content.group}", blocks)
 
 
@@ -170,6 +207,7 @@ def home(
     events: list[tuple[str, str]],
     coffee: CoffeeNext | None = None,
     organiser: Funnel | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The App Home: the checklist, lean coffee, quick links and the talks catalog's entry
     points; for organisers (only), how onboarding is going."""
@@ -182,11 +220,12 @@ def home(
         section(f"{content.group} is {content.about}"),
         section(
             f"*Channel:* {link(content.channel.url, content.channel.name)}\n"
-            f"*Meetings:* {content.meetings.when}, "
-            f"{link(content.meetings.join_url, 'join on Zoom')}"
+            f"*Meetings:* {content.meetings.cadence()}"
+            + (f", next {call_when(content, now)}" if now else "")
+            + f", {link(content.meetings.join_url, 'join on Zoom')}"
         ),
         coffee_section(content, coffee),
-        *_checklist(content, done),
+        *_checklist(content, done, now),
         section(f"*Quick links*\n{links}"),
         section(
             "*Conference talks*\n`/talks help` shows what the catalog holds. Try "
