@@ -103,6 +103,36 @@ class OnboardingFeature:
                 body=buddies.intro_text(self.content().group, user_id),
             )
 
+    def buddies(self, team_id: str, by: str, verb: str, named: list[str]) -> str:
+        """`/welcome buddies add|remove|list`: the answer to show the person who asked (the
+        organiser check is the caller's)."""
+        now, lines = self.clock(), []
+        with self.store.session() as s:
+            for user_id in named if verb in ("add", "remove") else []:
+                if verb == "add":
+                    done = buddies.add(s, team_id, user_id, by, now)
+                    lines.append(
+                        f"<@{user_id}> " + ("is now a buddy." if done else "was one already.")
+                    )
+                else:
+                    done = buddies.remove(s, team_id, user_id)
+                    lines.append(
+                        f"<@{user_id}> is no longer a buddy; their newcomers keep them."
+                        if done
+                        else f"<@{user_id}> was not a buddy."
+                    )
+            found = buddies.listed(s, team_id)
+        if found:
+            who = ", ".join(f"<@{b}> ({n} newcomer{'' if n == 1 else 's'})" for b, n in found[:50])
+            more = f" and {len(found) - 50} more" if len(found) > 50 else ""
+            lines.append(f"*Buddies*, next in turn first: {who}{more}.")
+        else:
+            lines.append(
+                "No buddies yet, so newcomers are not paired. Organisers add one with "
+                "`/welcome buddies add @someone`."
+            )
+        return "\n".join(lines)
+
     def resend(self, team_id: str, user_id: str) -> dt.datetime | None:
         """/welcome: None when the welcome is owed again, else when it may next be asked for."""
         with self.store.session() as s:

@@ -1,0 +1,182 @@
+"""Volunteer buddies: organisers keep the list with `/welcome buddies add|remove|list` (people
+arrive escaped, as `<@U…|name>`, since the command's should_escape is on); each newcomer is
+paired with the next buddy in turn when their welcome is owed, named in the welcome, and the
+buddy gets one DM introducing them. With no buddies nothing changes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+from sqlalchemy import select
+
+from bot.store import Store
+from bot.store.models import BuddyPair
+from tests.blocks import all_text, assert_valid_blocks
+from tests.conftest import DB_TIMEOUT
+from tests.onboarding.conftest import CHANNEL, ORGANISER, Onboarding, channel_join, dm_of, joined
+
+ANN, BOB = "U0ANN", "U0BOB"  # volunteers
+
+
+def buddies_command(ob: Onboarding, slack, text: str, user_id: str = ORGANISER, name: str = "r"):
+    """`/welcome <text>` with `text` exactly as Slack sends it when should_escape is on;
+    returns the ack's body and the answer that followed through response_url (or None)."""
+    before = len(slack.calls_to("response_url"))
+    response, ack = ob.command(
+        text, user_id=user_id, response_url=slack.response_url(name), as_typed=False
+    )
+    assert response.status == 200
+    ob.settle()
+    answers = slack.calls_to("response_url")[before:]
+    return ack, (answers[0].params["text"] if answers else None)
+
+
+def pairs(ob: Onboarding) -> dict[str, str]:
+    with ob.store.session() as s:
+        return {p.newcomer_id: p.buddy_id for p in s.scalars(select(BuddyPair))}
+
+
+def intros(slack) -> list[tuple[str, str]]:
+    """(DM channel, text) of each buddy introduction that reached Slack."""
+    return [
+        (c.params["channel"], c.params["text"])
+        for c in slack.calls_to("chat.postMessage")
+        if "you are their buddy" in c.params["text"]
+    ]
+
+
+def test_without_buddies_nobody_is_paired_and_the_welcome_names_no_buddy(ob, slack):
+    ack, answer = buddies_command(ob, slack, "buddies list")
+    assert ack == {}  # nothing left behind: the answer follows
+    assert answer is not None and "No buddies yet" in answer
+    ob.join("U0NEW", "New")
+    ob.drain()
+    (post,) = slack.calls_to("chat.postMessage")
+    assert "buddy" not in all_text(post.params["blocks"]).lower()
+    assert pairs(ob) == {} and ob.rows(kind="buddy_intro") == []
+
+
+def test_newcomers_are_paired_in_turn_named_in_the_welcome_and_each_buddy_is_introduced_once(
+    ob, slack
+):
+    _, answer = buddies_command(ob, slack, f"buddies add <@{ANN}|ann> <@{BOB}>")
+    assert answer is not None
+    assert f"<@{ANN}> is now a buddy." in answer and f"<@{BOB}> is now a buddy." in answer
+    _, again = buddies_command(ob, slack, f"buddies add <@{ANN}|ann>", name="r2")
+    assert again is not None and f"<@{ANN}> was one already." in again
+
+    for user in ("U0N1", "U0N2", "U0N3"):
+        ob.join(user, f"Newcomer {user}")
+    # duplicates and the other trigger pair nobody again
+    ob.join("U0N1", "Newcomer U0N1")
+    ob.event(channel_join("U0N2", CHANNEL))
+    assert pairs(ob) == {"U0N1": ANN, "U0N2": BOB, "U0N3": ANN}
+    assert [(r.user_id, r.scope) for r in ob.rows(kind="buddy_intro")] == [
+        (ANN, "buddy:U0N1"),
+        (BOB, "buddy:U0N2"),
+        (ANN, "buddy:U0N3"),
+    ]
+
+    ob.drain()
+    ob.drain()  # nothing more
+    welcomes = {
+        c.params["channel"]: all_text(c.params["blocks"])
+        for c in slack.calls_to("chat.postMessage")
+        if c.params.get("blocks") and c.params["blocks"][0]["type"] == "header"
+    }
+    assert f"*Your buddy:* <@{ANN}>" in welcomes[dm_of("U0N1")]
+    assert f"*Your buddy:* <@{BOB}>" in welcomes[dm_of("U0N2")]
+    for post in slack.calls_to("chat.postMessage"):
+        assert_valid_blocks(post.params["blocks"])
+    # one introduction per newcomer, to their own buddy
+    assert sorted((ch, text.split(" ", 1)[0]) for ch, text in intros(slack)) == [
+        (dm_of(ANN), "<@U0N1>"),
+        (dm_of(ANN), "<@U0N3>"),
+        (dm_of(BOB), "<@U0N2>"),
+    ]
+    assert all("has just joined WG-Platforms" in text for _, text in intros(slack))
+
+    _, listed = buddies_command(ob, slack, "buddies list", user_id="U0N1", name="r3")
+    assert listed is not None
+    assert f"<@{BOB}> (1 newcomer), <@{ANN}> (2 newcomers)" in listed
+
+
+def test_a_removed_buddy_gets_no_more_newcomers_and_theirs_keep_them(ob, slack):
+    buddies_command(ob, slack, f"buddies add <@{ANN}|ann> <@{BOB}|bob>")
+    ob.join("U0N1", "One")
+    _, answer = buddies_command(ob, slack, f"buddies remove <@{ANN}|ann>", name="r2")
+    assert answer is not None and f"<@{ANN}> is no longer a buddy" in answer
+    ob.join("U0N2", "Two")
+    ob.join("U0N3", "Three")
+    assert pairs(ob) == {"U0N1": ANN, "U0N2": BOB, "U0N3": BOB}
+    _, gone = buddies_command(ob, slack, f"buddies remove <@{ANN}|ann>", name="r3")
+    assert gone is not None and f"<@{ANN}> was not a buddy." in gone
+
+
+def test_only_organisers_add_or_remove_but_anyone_lists(ob, slack):
+    slack.users["U0EVE"] = {"is_admin": False, "is_owner": False}
+    _, refused = buddies_command(ob, slack, f"buddies add <@{ANN}|ann>", user_id="U0EVE")
+    assert refused is not None and refused.startswith("Only organisers can add or remove")
+    _, listed = buddies_command(ob, slack, "buddies list", user_id="U0EVE", name="r2")
+    assert listed is not None and "No buddies yet" in listed
+    ob.join("U0NEW", "New")
+    assert pairs(ob) == {}
+
+
+def test_escaped_things_that_are_not_people_are_named_plainly_and_ping_nobody(ob, slack):
+    for text in (
+        "buddies add <!here>",
+        "buddies add <#C0GEN|general>",
+        "buddies add <https://example.org/x?a=1&amp;b=2|my page>",
+        "buddies add <!subteam^S0OPS|@ops>",
+        "buddies add",
+    ):
+        ack, answer = buddies_command(ob, slack, text)
+        assert answer is None  # answered at once, nothing stored
+        said = ack["text"]
+        assert "needs a person" in said
+        assert "<!" not in said and "<#" not in said and "<https" not in said, said
+    ack, _ = buddies_command(ob, slack, "buddies add <!here>")
+    assert "“@here” is not a person" in ack["text"]
+    ack, _ = buddies_command(ob, slack, "buddies add <#C0GEN|general> &lt;b&gt;")
+    assert "“#general &lt;b&gt;” is not a person" in ack["text"]
+    ack, _ = buddies_command(ob, slack, "buddies hire <!channel>")
+    assert ack["text"].startswith("I don't know `buddies hire`")
+    assert pairs(ob) == {}
+    # the other /welcome words still work with escaping on
+    ack, _ = buddies_command(ob, slack, "<!here>")
+    assert "<!here>" not in json.dumps(ack) and "buddies list" in ack["text"]
+
+
+def test_two_processes_racing_on_the_same_joins_pair_each_newcomer_once_and_in_turn(
+    ob, make_onboarding_app, db_url, slack
+):
+    buddies_command(ob, slack, f"buddies add <@{ANN}|ann> <@{BOB}|bob>")
+    other_store = Store(db_url, timeout=DB_TIMEOUT)
+    try:
+        other = make_onboarding_app(on=other_store, clock=ob.clock)
+        users = [f"U0RACE{i:02d}" for i in range(8)]
+        bodies = [joined(u, f"Racer {u}") for u in users]
+        barrier = threading.Barrier(2)
+
+        def deliver(app_index: int) -> None:
+            target = (ob, other)[app_index]
+            for body in bodies:
+                barrier.wait(timeout=10)
+                assert target.post_event(body).status == 200
+
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(deliver, [0, 1]))
+        paired = pairs(ob)
+        assert sorted(paired) == users
+        assert Counter(paired.values()) == {ANN: 4, BOB: 4}
+        rows = ob.rows(kind="buddy_intro")
+        assert sorted(r.scope for r in rows) == [f"buddy:{u}" for u in users]
+        assert {(r.scope, r.user_id) for r in rows} == {
+            (f"buddy:{u}", b) for u, b in paired.items()
+        }
+    finally:
+        other_store.dispose()
