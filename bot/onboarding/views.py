@@ -16,13 +16,13 @@ from bot.coffee.service import ACTIVE
 from bot.coffee.views import PROPOSE
 from bot.onboarding.buddies import buddy_of
 from bot.onboarding.content import Content, Step
-from bot.onboarding.funnel import Funnel
+from bot.onboarding.funnel import Funnel, Newcomer
 from bot.onboarding.service import ticks
 from bot.slack.blocks import actions, button, context, header, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
-from bot.store.models import CoffeeMeetup, CoffeeSeries
+from bot.store.models import CoffeeMeetup, CoffeeSeries, OutboxMessage
 
 TICK = "onboarding_tick"  # value "tick:<key>" or "untick:<key>": saying it twice is harmless
 # The buttons of /welcome previews shown before previews were byte-for-byte the DM (a preview
@@ -258,6 +258,9 @@ def organiser_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
         ),
         section(f"*Outbox:* {states or 'empty'}{waiting}"),
     ]
+    if f.skipped:
+        blocks.append(skipped_section(content, f))
+    blocks += newcomer_blocks(content, f)
     if f.failing_feeds:
         blocks.append(failing_feeds_section(f))
     if not f.trouble:
@@ -281,6 +284,84 @@ def organiser_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
 
 
 FEEDS_SHOWN = 5
+PER_SECTION = 5  # newcomers per section: a few blocks for twenty people, far below 3000 chars
+
+
+def _why(content: Content, reason: str) -> str:
+    """A skip's stored reason in words an organiser reads at a glance."""
+    key = reason.removeprefix("already done: ")
+    item = content.item(key) if key != reason else None
+    if item is not None:
+        return f"they had ticked “{escape(item.label)}” already"
+    return escape(reason) or "no reason recorded"
+
+
+_KIND_NAMES = {"step": "tip", "follow_up": "follow-up", "dm_answer": "answer in Messages"}
+
+
+def skipped_section(content: Content, f: Funnel) -> dict[str, Any]:
+    """What the outbox skipped and why: "skipped 3" alone says nothing."""
+    lines = [
+        f"• {escape(_KIND_NAMES.get(kind, kind.replace('_', ' ')))}"
+        + (f" `{escape(scope)}`" if scope else "")
+        + f" ×{count}: {_why(content, reason)}"
+        for (kind, scope, reason), count in sorted(f.skipped.items(), key=lambda kv: -kv[1])[:10]
+    ]
+    if len(f.skipped) > 10:
+        lines.append("…and other reasons")
+    return section(clip("*Skipped, and why*\n" + "\n".join(lines), 3000))
+
+
+def _journey(content: Content, steps: list[OutboxMessage]) -> str:
+    if not steps:
+        return "no tips owed yet" if content.journey else "no journey"
+    sent = [r for r in steps if r.state == "sent"]
+    ahead = [r for r in steps if r.state in ("pending", "sending", "posting")]
+    text = f"tips {len(sent)}/{len(steps)} sent"
+    if sent:
+        text += f" (last `{escape(sent[-1].scope)}`)"
+    if ahead:
+        text += f", next `{escape(ahead[0].scope)}` {date_token(ahead[0].due_at, 'UTC')}"
+    skipped = [
+        f"`{escape(r.scope)}` ({_why(content, r.last_error)})"
+        for r in steps
+        if r.state == "skipped"
+    ]
+    if skipped:
+        text += ", skipped " + ", ".join(skipped)
+    failed = [f"`{escape(r.scope)}` {r.state}" for r in steps if r.state in ("failed", "unknown")]
+    if failed:
+        text += ", " + ", ".join(failed)
+    return text
+
+
+def newcomer_line(content: Content, n: Newcomer) -> str:
+    """Name (as greeted, escaped: nothing in a name can ping), when welcomed, ticks, the
+    journey, and whether they asked for no more tips."""
+    who = f"*{escape(clip(n.name, 80))}*" if n.name and n.name != "-" else f"<@{n.user_id}>"
+    opted = (
+        f"asked for no more tips {date_token(n.stopped_at, 'UTC')}"
+        if n.stopped_at is not None
+        else "getting tips"
+    )
+    return (
+        f"• {who} · welcomed {date_token(n.welcomed_at, 'UTC')} · "
+        f"{n.ticked}/{len(content.checklist)} ticked · {_journey(content, n.steps)} · {opted}"
+    )
+
+
+def newcomer_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
+    """Each recent newcomer on a line, newest first; beyond the last twenty, a count."""
+    if not f.newcomers:
+        return [context("No newcomer was welcomed in the last 30 days.")]
+    lines = [newcomer_line(content, n) for n in f.newcomers]
+    blocks = []
+    for start in range(0, len(lines), PER_SECTION):
+        title = "*Recent newcomers*, newest first\n" if start == 0 else ""
+        blocks.append(section(clip(title + "\n".join(lines[start : start + PER_SECTION]), 3000)))
+    if f.newcomers_more:
+        blocks.append(context(f"…and {f.newcomers_more} more welcomed in the last 30 days."))
+    return blocks
 
 
 def failing_feeds_section(f: Funnel) -> dict[str, Any]:
