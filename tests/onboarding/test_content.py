@@ -199,6 +199,19 @@ def test_a_missing_content_file_is_refused(tmp_path):
         ),
         ("    day: 4\n", "    day: 4\n    hour: 3\n", "journey.1.hour"),
         ("    show: [reading]", "    show: [gossip]", "journey.1.show"),
+        # the call's recurrence
+        ("  weekday: tuesday", "  weekday: tusday", "weekday 'tusday' is not one of"),
+        ('  at: "16:00"', '  at: "4pm"', "at '4pm' is not a time like 16:00"),
+        ("  timezone: Europe/London", "  timezone: Europe/Londn", "'Europe/Londn' is not an IANA"),
+        ("  every_weeks: 2", "  every_weeks: 0", "meetings.every_weeks"),
+        ("  start: 2024-05-14", "  start: someday", "meetings.start"),
+        ("  every_weeks: 2\n", "", "meetings.every_weeks"),
+        ("    next_call: true", "    next_call: maybe", "checklist.2.next_call"),
+        (
+            "      title: Read the paper\n      url: https://",
+            "      title: Read the paper\n      url: http://",
+            "checklist.1.link.url",
+        ),
     ],
 )
 def test_the_content_check_refuses_a_broken_journey_naming_it(tmp_path, old, new, named):
@@ -214,6 +227,7 @@ def test_the_content_check_refuses_a_broken_journey_naming_it(tmp_path, old, new
 def test_the_content_check_passes_the_shipped_file_without_network():
     result = CliRunner().invoke(main, ["content", "check", str(CONTENT_FILE)])
     assert result.exit_code == 0, result.output
+    assert "The call: every 2 weeks on Tuesday at 16:00 Europe/London; next Tue " in result.output
     assert "OK. 4 checklist items; journey steps: day 2 propose_an_idea, day 4 read_first" in (
         result.output
     )
