@@ -13,10 +13,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.store import dialect_of, rowcount
-from bot.store.models import Buddy, BuddyPair
-from bot.store.states import OutboxKind
+from bot.store.models import Buddy, BuddyPair, Journey
 
-INTRO = OutboxKind.BUDDY_INTRO
 TRIES = 5  # another process took the same turn at the same moment: look again
 
 
@@ -54,10 +52,15 @@ def remove(session: Session, team_id: str, user_id: str) -> bool:
 
 
 def listed(session: Session, team_id: str) -> list[tuple[str, int]]:
-    """(buddy, how many newcomers they were paired with), in the order of their next turn."""
+    """(buddy, how many newcomers they were paired with), in the order of their next turn.
+    Only newcomers whose welcome went out count (a channel joiner may have been a bot)."""
     counts = dict(
         session.execute(
             select(BuddyPair.buddy_id, func.count())
+            .join(
+                Journey,
+                (Journey.team_id == BuddyPair.team_id) & (Journey.user_id == BuddyPair.newcomer_id),
+            )
             .where(BuddyPair.team_id == team_id)
             .group_by(BuddyPair.buddy_id)
         ).all()

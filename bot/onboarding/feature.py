@@ -69,7 +69,7 @@ class OnboardingFeature:
                 due=due,
             )
             if owed:  # the buddy is decided with the welcome: one pairing, whatever the retries
-                self._pair(s, team_id, user_id, now, due)
+                self._pair(s, team_id, user_id, now)
             woken = (
                 not owed
                 and wake
@@ -86,20 +86,23 @@ class OnboardingFeature:
             self.sender.nudge()
         return owed
 
-    def _pair(
-        self, s: Session, team_id: str, user_id: str, now: dt.datetime, due: dt.datetime | None
-    ) -> None:
+    def _pair(self, s: Session, team_id: str, user_id: str, now: dt.datetime) -> None:
         buddy = buddies.pair(s, team_id, user_id, now)
         if buddy:
+            # waits for the welcome: a channel joiner may turn out to be a bot or a guest, and
+            # an invited person may never join; the welcome going out makes it due (the
+            # journey's start), and past BUDDY_WAIT it expires unsent
+            wait = now + service.BUDDY_WAIT
             service.owe(
                 s,
                 team_id=team_id,
                 user_id=buddy,
-                kind=buddies.INTRO,
-                scope=f"buddy:{user_id}",
+                kind=service.BUDDY_INTRO,
+                scope=service.buddy_scope(user_id),
                 name="-",  # greets nobody by name: no users.info needed
                 now=now,
-                due=due,
+                due=wait,
+                expires=wait,
                 body=buddies.intro_text(self.content().group, user_id),
             )
 

@@ -180,3 +180,25 @@ def test_two_processes_racing_on_the_same_joins_pair_each_newcomer_once_and_in_t
         }
     finally:
         other_store.dispose()
+
+
+def test_a_buddy_hears_of_a_newcomer_only_once_their_welcome_went_out(ob, slack):
+    """A channel joiner is known only at delivery: one that turns out to be a bot gets no
+    welcome, and its buddy no introduction (it expires unsent); a real person's comes after
+    their welcome."""
+    buddies_command(ob, slack, f"buddies add <@{ANN}|ann>")
+    slack.users["U0BOT"] = {"is_bot": True}
+    ob.event(channel_join("U0BOT", CHANNEL))
+    ob.event(channel_join("U0PAT", CHANNEL))
+    assert pairs(ob) == {"U0BOT": ANN, "U0PAT": ANN}
+    ob.drain()
+    assert ob.row("U0BOT").state == "skipped"  # a bot: no welcome
+    assert [text.split(" ", 1)[0] for _, text in intros(slack)] == ["<@U0PAT>"]
+    (waiting,) = [r for r in ob.rows(kind="buddy_intro") if r.state == "pending"]
+    assert waiting.scope == "buddy:U0BOT"
+    ob.clock.advance(days=31)
+    ob.drain()
+    assert ob.row(ANN, scope="buddy:U0BOT").state == "skipped"
+    assert len(intros(slack)) == 1
+    _, listed = buddies_command(ob, slack, "buddies list", name="r2")
+    assert listed is not None and f"<@{ANN}> (1 newcomer)" in listed
