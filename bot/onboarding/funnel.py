@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.onboarding.service import FIRST, STEP, WELCOME, start_journey
-from bot.store.models import ChecklistTick, Journey, OutboxMessage, ScheduleFeed
+from bot.store.models import BuddyPair, ChecklistTick, Journey, OutboxMessage, ScheduleFeed
 from bot.store.states import OutboxKind, OutboxState
 
 
@@ -26,6 +26,7 @@ class Newcomer:
     ticked: int
     stopped_at: dt.datetime | None
     steps: list[OutboxMessage] = field(default_factory=list)  # their journey's rows, by due
+    buddy: str = ""  # the buddy they were paired with, if any
 
 
 @dataclass
@@ -156,6 +157,13 @@ def _newcomers(
     ):
         session.expunge(row)
         steps.setdefault(row.user_id, []).append(row)
+    paired = dict(
+        session.execute(
+            select(BuddyPair.newcomer_id, BuddyPair.buddy_id).where(
+                BuddyPair.team_id == team_id, BuddyPair.newcomer_id.in_(users)
+            )
+        ).all()
+    )
     shown = [
         Newcomer(
             user,
@@ -164,6 +172,7 @@ def _newcomers(
             ticked.get(user, 0),
             stopped,
             steps.get(user, []),
+            paired.get(user, ""),
         )
         for user, started, stopped in recent
     ]

@@ -347,6 +347,8 @@ def newcomer_line(content: Content, n: Newcomer) -> str:
     return (
         f"• {who} · welcomed {date_token(n.welcomed_at, 'UTC')} · "
         f"{n.ticked}/{len(content.checklist)} ticked · {_journey(content, n.steps)} · {opted}"
+        # a mention in a Home view notifies nobody; it shows the buddy's current name
+        + (f" · buddy <@{n.buddy}>" if n.buddy else "")
     )
 
 

@@ -99,6 +99,17 @@ def test_newcomers_are_paired_in_turn_named_in_the_welcome_and_each_buddy_is_int
     ]
     assert all("has just joined WG-Platforms" in text for _, text in intros(slack))
 
+    # organisers see each newcomer's buddy on the Home
+    ob.event({"type": "app_home_opened", "user": ORGANISER, "channel": dm_of(ORGANISER)})
+    (publish,) = slack.wait_for("views.publish")
+    home = all_text(publish.params["view"]["blocks"])
+    assert "• *Newcomer U0N2* · welcomed <!date^" in home
+    assert [line.rsplit(" · ", 1)[1] for line in home.splitlines() if "*Newcomer" in line] == [
+        f"buddy <@{ANN}>",
+        f"buddy <@{BOB}>",
+        f"buddy <@{ANN}>",
+    ]
+
     _, listed = buddies_command(ob, slack, "buddies list", user_id="U0N1", name="r3")
     assert listed is not None
     assert f"<@{BOB}> (1 newcomer), <@{ANN}> (2 newcomers)" in listed
