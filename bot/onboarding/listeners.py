@@ -249,7 +249,31 @@ def register(app: App, feature: OnboardingFeature) -> None:
             )
             return
         answer = feature.buddies(team_id, user_id, verb, people(raw))
-        respond(response_type="ephemeral", text=answer)
+        reply = views.buddies_answer(answer, feature.is_organiser(client, user_id))
+        respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+
+    def buddy_pick(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        user_id, picked = body["user"]["id"], action.get("selected_user") or ""
+        if not picked:
+            return
+        if not feature.is_organiser(client, user_id):
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="Only organisers can add or remove buddies.",
+            )
+            return
+        answer = feature.buddies(_team(body, context), user_id, "add", [picked])
+        reply = views.buddies_answer(answer, True)
+        respond(replace_original=True, text=reply.text, blocks=reply.blocks)
+
+    app.action(views.BUDDY_PICK)(ack=lambda ack: ack(), lazy=[buddy_pick])
 
     def welcome_preview(
         command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext

@@ -34,6 +34,7 @@ STOP_NOTE = "No more of these: no more tips from me. `/welcome` shows the welcom
 COFFEE_LINK = "onboarding_coffee_link"  # a link button; Slack still sends the click
 ORGANISER_RETRY = "onboarding_outbox_retry"  # value: the outbox row's id
 ORGANISER_MARK_SENT = "onboarding_outbox_mark_sent"
+BUDDY_PICK = "onboarding_buddy_pick"  # organisers add a buddy with a user picker
 PREVIEW_NOTE = (
     "This is only a preview: its buttons change nothing. "
     "A newcomer's own welcome keeps their ticks."
@@ -170,6 +171,19 @@ def step(
     blocks.append(actions(button("No more of these", JOURNEY_STOP, step.id), block_id=STOP_BLOCK))
     first = step.text.split("\n", 1)[0]
     return Reply(clip(f"{content.group}: {first}", 300), blocks)
+
+
+def buddies_answer(answer: str, organiser: bool) -> Reply:
+    """The answer to `/welcome buddies …`; organisers also get a picker to add one more."""
+    blocks = [section(clip(answer, 3000))]
+    if organiser:
+        picker = {
+            "type": "users_select",
+            "action_id": BUDDY_PICK,
+            "placeholder": {"type": "plain_text", "text": "Add a buddy"},
+        }
+        blocks.append(actions(picker, block_id="buddy_pick"))
+    return Reply(answer, blocks)
 
 
 def stopped(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,14 +9,25 @@ import json
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 
+from bot.onboarding import views
 from bot.store import Store
 from bot.store.models import BuddyPair
+from bot.testing.requests import bolt_request
 from tests.blocks import all_text, assert_valid_blocks
-from tests.conftest import DB_TIMEOUT
-from tests.onboarding.conftest import CHANNEL, ORGANISER, Onboarding, channel_join, dm_of, joined
+from tests.conftest import DB_TIMEOUT, SIGNING_SECRET
+from tests.onboarding.conftest import (
+    CHANNEL,
+    ORGANISER,
+    TEAM,
+    Onboarding,
+    channel_join,
+    dm_of,
+    joined,
+)
 
 ANN, BOB = "U0ANN", "U0BOB"  # volunteers
 
@@ -213,3 +224,68 @@ def test_a_buddy_hears_of_a_newcomer_only_once_their_welcome_went_out(ob, slack)
     assert len(intros(slack)) == 1
     _, listed = buddies_command(ob, slack, "buddies list", name="r2")
     assert listed is not None and f"<@{ANN}> (1 newcomer)" in listed
+
+
+def pick_body(user_id: str, picked: str, response_url: str) -> str:
+    """A users_select choice in the ephemeral answer to /welcome buddies, as Slack sends it."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower()},
+        "api_app_id": "A0WGBOT",
+        "token": "legacy-unused",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000100",
+            "channel_id": "C0WGPLAT",
+            "is_ephemeral": True,
+        },
+        "trigger_id": "1337.42.pick",
+        "team": {"id": TEAM, "domain": "cloud-native"},
+        "channel": {"id": "C0WGPLAT", "name": "wg-platforms"},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "users_select",
+                "action_id": views.BUDDY_PICK,
+                "block_id": "buddy_pick",
+                "selected_user": picked,
+                "action_ts": "1700000001.000200",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def test_organisers_may_pick_a_buddy_with_a_user_picker(ob, slack):
+    before = len(slack.calls_to("response_url"))
+    ob.command("buddies list", user_id=ORGANISER, response_url=slack.response_url("l"))
+    (answer,) = slack.wait_for("response_url", before + 1)[before:]
+    assert_valid_blocks(answer.params["blocks"])
+    (picker,) = answer.params["blocks"][-1]["elements"]
+    assert (picker["type"], picker["action_id"]) == ("users_select", views.BUDDY_PICK)
+
+    response = ob.app.dispatch(
+        bolt_request(SIGNING_SECRET, pick_body(ORGANISER, ANN, slack.response_url("p")))
+    )
+    assert response.status == 200
+    (shown,) = slack.wait_for("response_url", before + 2)[before + 1 :]
+    assert shown.params["replace_original"] is True
+    assert f"<@{ANN}> is now a buddy." in shown.params["text"]
+    ob.join("U0NEW", "New")
+    assert pairs(ob) == {"U0NEW": ANN}
+
+
+def test_anyone_else_gets_no_picker_and_a_pick_changes_nothing(ob, slack):
+    slack.users["U0EVE"] = {"is_admin": False, "is_owner": False}
+    _, listed = buddies_command(ob, slack, "buddies list", user_id="U0EVE")
+    assert listed is not None and "No buddies yet" in listed
+    (answer,) = slack.calls_to("response_url")
+    assert all(b["type"] != "actions" for b in answer.params["blocks"])
+    response = ob.app.dispatch(
+        bolt_request(SIGNING_SECRET, pick_body("U0EVE", ANN, slack.response_url("p")))
+    )
+    assert response.status == 200
+    refused = slack.wait_for("response_url", 2)[1]
+    assert refused.params["text"] == "Only organisers can add or remove buddies."
+    ob.join("U0NEW", "New")
+    assert pairs(ob) == {}
