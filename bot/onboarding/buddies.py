@@ -24,8 +24,8 @@ def _insert(session: Session, model: type, **values: object):
 
 
 def add(session: Session, team_id: str, user_id: str, by: str, now: dt.datetime) -> bool:
-    """False when they are a buddy already. A new buddy takes their first turn next: they
-    start level with whoever had the last turn, never owed a backlog of turns."""
+    """False when they are a buddy already. A new buddy joins the round just before whoever
+    had the last turn: after those waiting longer, and never owed a backlog of turns."""
     level = session.scalar(
         select(func.coalesce(func.max(Buddy.last_turn), 0)).where(Buddy.team_id == team_id)
     )
