@@ -289,3 +289,21 @@ def test_anyone_else_gets_no_picker_and_a_pick_changes_nothing(ob, slack):
     assert refused.params["text"] == "Only organisers can add or remove buddies."
     ob.join("U0NEW", "New")
     assert pairs(ob) == {}
+
+
+def test_a_new_buddy_joins_the_round_without_a_backlog_of_turns(ob, slack):
+    buddies_command(ob, slack, f"buddies add <@{ANN}|ann> <@{BOB}|bob>")
+    ob.join("U0N1", "One")
+    ob.join("U0N2", "Two")
+    ob.clock.advance(minutes=1)
+    buddies_command(ob, slack, "buddies add <@U0CAT|cat>", name="r2")
+    for user in ("U0N3", "U0N4", "U0N5", "U0N6"):
+        ob.join(user, user)
+    assert [pairs(ob)[u] for u in ("U0N1", "U0N2", "U0N3", "U0N4", "U0N5", "U0N6")] == [
+        ANN,
+        BOB,
+        ANN,
+        "U0CAT",
+        BOB,
+        ANN,
+    ]
