@@ -255,8 +255,13 @@ def content_check(path: Path | None) -> None:
         found = load_content(path)
     except ContentError as exc:
         raise click.ClickException(f"{exc}\nFix the file and run the check again.") from None
+    from bot.slack.dates import local
+    from bot.times import utcnow
+
     steps = ", ".join(f"day {s.day} {s.id}" for s in found.journey) or "none"
     click.echo(f"{path}: OK. {len(found.checklist)} checklist items; journey steps: {steps}.")
+    m = found.meetings
+    click.echo(f"The call: {m.cadence()}; next {local(m.next_call(utcnow()), m.timezone)}.")
 
 
 @main.group()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
@@ -19,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.coffee.schedule import next_start
 from bot.config import shipped_data_dir
 
 CONTENT_FILE = shipped_data_dir() / "onboarding" / "welcome.yaml"  # the shipped welcome
@@ -30,6 +33,8 @@ def _https(url: str) -> str:
         raise ValueError(f"{url!r} is not a well-formed https URL")
     return url
 
+
+_HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 HttpsUrl = Annotated[str, AfterValidator(_https)]
 
@@ -61,12 +66,63 @@ class Channel(_Strict):
     url: HttpsUrl
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 class Meetings(_Strict):
-    when: str
+    """The working group's own call, as a recurrence: every `every_weeks` weeks on `weekday`
+    at `at` in `timezone`, counted from `start` (the first call). Shown as a date token of the
+    next call, so each reader sees it in their own zone."""
+
+    every_weeks: int = Field(ge=1, le=8)
+    weekday: str
+    at: str
+    timezone: str
+    start: dt.date
+    length_minutes: int = Field(60, ge=5, le=240)  # a call under way is still "the next"
     join_url: HttpsUrl
     how: str
     notes_url: HttpsUrl
     recordings_url: HttpsUrl
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        if value.lower() not in WEEKDAYS:
+            raise ValueError(f"weekday {value!r} is not one of {', '.join(WEEKDAYS)}")
+        return value.lower()
+
+    @field_validator("at")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not _HH_MM.match(value):
+            raise ValueError(f"at {value!r} is not a time like 16:00")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone {value!r} is not an IANA zone like Europe/London") from None
+        return value
+
+    def next_call(self, now: dt.datetime) -> dt.datetime:
+        """The call under way, or else the next one; in UTC."""
+        return next_start(
+            WEEKDAYS.index(self.weekday),
+            self.at,
+            self.timezone,
+            self.every_weeks,
+            self.start,
+            now - dt.timedelta(minutes=self.length_minutes),
+        )
+
+    def cadence(self) -> str:
+        """'every 2 weeks on Tuesday at 16:00 Europe/London': the rule, for the fallback."""
+        every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
+        return f"{every} on {self.weekday.title()} at {self.at} {self.timezone}"
 
 
 class Proposals(_Strict):
@@ -79,6 +135,9 @@ class Proposals(_Strict):
 class ChecklistItem(_Strict):
     key: str
     label: str
+    # what the item asks for, linked beside it wherever the checklist is shown
+    link: Link | None = None
+    next_call: bool = False  # shows the next working-group call's date beside it
 
 
 # The parts of the content a journey step may carry below its own words.

@@ -10,10 +10,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.delivery.outbox import Sender
-from bot.onboarding import funnel, service, views
+from bot.onboarding import buddies, funnel, service, views
 from bot.onboarding.content import Content
 from bot.onboarding.outbox import OnboardingDms
 from bot.slack.organisers import Organisers
@@ -57,6 +58,7 @@ class OnboardingFeature:
         welcome owed already but waiting for an invited person to join goes now (in the same
         transaction: one commit per join)."""
         # a wave of joins: queue here rather than in SQLite's sleep-and-poll (see Store.writing)
+        now = self.clock()
         with self.store.writing(), self.store.session() as s:
             owed = service.owe_first_welcome(
                 s,
@@ -65,9 +67,11 @@ class OnboardingFeature:
                 via=via,
                 name=name,
                 tz=tz,
-                now=self.clock(),
+                now=now,
                 due=due,
             )
+            if owed:  # the buddy is decided with the welcome: one pairing, whatever the retries
+                self._pair(s, team_id, user_id, now)
             woken = (
                 not owed
                 and wake
@@ -83,6 +87,56 @@ class OnboardingFeature:
         if (owed and due is None) or woken:
             self.sender.nudge()
         return owed
+
+    def _pair(self, s: Session, team_id: str, user_id: str, now: dt.datetime) -> None:
+        buddy = buddies.pair(s, team_id, user_id, now)
+        if buddy:
+            # waits for the welcome: a channel joiner may turn out to be a bot or a guest, and
+            # an invited person may never join; the welcome going out makes it due (the
+            # journey's start), and past BUDDY_WAIT it expires unsent
+            wait = now + service.BUDDY_WAIT
+            service.owe(
+                s,
+                team_id=team_id,
+                user_id=buddy,
+                kind=service.BUDDY_INTRO,
+                scope=service.buddy_scope(user_id),
+                name="-",  # greets nobody by name: no users.info needed
+                now=now,
+                due=wait,
+                expires=wait,
+                body=buddies.intro_text(self.content().group, user_id),
+            )
+
+    def buddies(self, team_id: str, by: str, verb: str, named: list[str]) -> str:
+        """`/welcome buddies add|remove|list`: the answer to show the person who asked (the
+        organiser check is the caller's)."""
+        now, lines = self.clock(), []
+        with self.store.session() as s:
+            for user_id in named if verb in ("add", "remove") else []:
+                if verb == "add":
+                    done = buddies.add(s, team_id, user_id, by, now)
+                    lines.append(
+                        f"<@{user_id}> " + ("is now a buddy." if done else "was one already.")
+                    )
+                else:
+                    done = buddies.remove(s, team_id, user_id)
+                    lines.append(
+                        f"<@{user_id}> is no longer a buddy; their newcomers keep them."
+                        if done
+                        else f"<@{user_id}> was not a buddy."
+                    )
+            found = buddies.listed(s, team_id)
+        if found:
+            who = ", ".join(f"<@{b}> ({n} newcomer{'' if n == 1 else 's'})" for b, n in found[:50])
+            more = f" and {len(found) - 50} more" if len(found) > 50 else ""
+            lines.append(f"*Buddies*, next in turn first: {who}{more}.")
+        else:
+            lines.append(
+                "No buddies yet, so newcomers are not paired. Organisers add one with "
+                "`/welcome buddies add @someone`."
+            )
+        return "\n".join(lines)
 
     def resend(self, team_id: str, user_id: str) -> dt.datetime | None:
         """/welcome: None when the welcome is owed again, else when it may next be asked for."""
@@ -153,7 +207,7 @@ class OnboardingFeature:
             )
             glance = funnel.funnel(s, team_id, now) if organiser else None
         events = [(e.slug, e.name) for e in index.events.values() if e.talks]
-        return views.home(self.content(), done, events, coffee, glance)
+        return views.home(self.content(), done, events, coffee, glance, now)
 
     def publish_home(self, client: WebClient, team_id: str, user_id: str) -> None:
         """The Home as this person sees it: organisers (only) see how onboarding goes."""
@@ -173,6 +227,7 @@ class OnboardingFeature:
                 s, team_id, self.coffee_channels, now, self.settings.public_url
             )
             fallback_name = service.greeted_as(s, team_id, user_id)
+            buddy = views.buddy_of(s, team_id, user_id)
         targets: dict[tuple[str, str], Reply] = {}
         by_place = {(r.channel_id, r.message_ts): r for r in rows}
         if clicked is not None:  # first: the one the person is looking at
@@ -182,16 +237,16 @@ class OnboardingFeature:
             # a message of ours we know by its row; else the welcome opens with a header
             is_welcome = row.kind == service.WELCOME if row else clicked["is_welcome"]
             if is_welcome:
-                targets[place] = views.welcome(content, name, done, coffee)
+                targets[place] = views.welcome(content, name, done, coffee, now, buddy)
             else:
-                targets[place] = views.follow_up(content, name, done)
+                targets[place] = views.follow_up(content, name, done, now)
         for row in rows:
             place = (row.channel_id, row.message_ts)
             if place not in targets:
                 targets[place] = (
-                    views.welcome(content, row.name, done, coffee)
+                    views.welcome(content, row.name, done, coffee, now, buddy)
                     if row.kind == service.WELCOME
-                    else views.follow_up(content, row.name, done)
+                    else views.follow_up(content, row.name, done, now)
                 )
         for (channel, ts), reply in targets.items():
             try:

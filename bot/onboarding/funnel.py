@@ -5,14 +5,28 @@ retry or mark as sent."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.onboarding.service import FIRST, WELCOME, start_journey
-from bot.store.models import ChecklistTick, Journey, OutboxMessage, ScheduleFeed
-from bot.store.states import OutboxState
+from bot.onboarding.service import FIRST, STEP, WELCOME, start_journey
+from bot.store.models import BuddyPair, ChecklistTick, Journey, OutboxMessage, ScheduleFeed
+from bot.store.states import OutboxKind, OutboxState
+
+
+@dataclass
+class Newcomer:
+    """One recent newcomer as organisers see them."""
+
+    user_id: str
+    name: str  # as the welcome greeted them, unescaped; "" when not known
+    welcomed_at: dt.datetime
+    ticked: int
+    stopped_at: dt.datetime | None
+    steps: list[OutboxMessage] = field(default_factory=list)  # their journey's rows, by due
+    buddy: str = ""  # the buddy they were paired with, if any
 
 
 @dataclass
@@ -29,9 +43,15 @@ class Funnel:
     trouble: list[OutboxMessage] = field(default_factory=list)  # failed or unknown, newest first
     # schedule feeds whose last check failed (wgbot feeds): the workspace's catalog is shared
     failing_feeds: list[ScheduleFeed] = field(default_factory=list)
+    # the most recent of the month's newcomers, newest first, and how many more there are
+    newcomers: list[Newcomer] = field(default_factory=list)
+    newcomers_more: int = 0
+    # what was skipped and why: (kind, scope, reason) -> rows
+    skipped: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 TROUBLE_SHOWN = 10
+NEWCOMERS_SHOWN = 20  # a Home holds 100 blocks: the rest are counted, not listed
 
 
 def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
@@ -55,6 +75,17 @@ def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
             per_person[user] += 1
     for n in per_person.values():
         f.progress[n] = f.progress.get(n, 0) + 1
+    f.newcomers, f.newcomers_more = _newcomers(
+        session, team_id, [(u, started, stopped) for u, started, stopped in people], per_person
+    )
+    f.skipped = {
+        (str(kind), scope if kind == OutboxKind.STEP else "", reason): count
+        for kind, scope, reason, count in session.execute(
+            select(OutboxMessage.kind, OutboxMessage.scope, OutboxMessage.last_error, func.count())
+            .where(OutboxMessage.team_id == team_id, OutboxMessage.state == OutboxState.SKIPPED)
+            .group_by(OutboxMessage.kind, OutboxMessage.scope, OutboxMessage.last_error)
+        )
+    }
     f.outbox = dict(
         session.execute(
             select(OutboxMessage.state, func.count())
@@ -94,6 +125,58 @@ def funnel(session: Session, team_id: str, now: dt.datetime) -> Funnel:
     for feed in f.failing_feeds:
         session.expunge(feed)
     return f
+
+
+def _newcomers(
+    session: Session,
+    team_id: str,
+    people: Sequence[tuple[str, dt.datetime, dt.datetime | None]],
+    ticked: dict[str, int],
+) -> tuple[list[Newcomer], int]:
+    recent = sorted(people, key=lambda p: (p[1], p[0]), reverse=True)[:NEWCOMERS_SHOWN]
+    users = [user for user, *_ in recent]
+    names = dict(
+        session.execute(
+            select(OutboxMessage.user_id, OutboxMessage.name).where(
+                OutboxMessage.team_id == team_id,
+                OutboxMessage.user_id.in_(users),
+                OutboxMessage.kind == WELCOME,
+                OutboxMessage.scope == FIRST,
+            )
+        ).all()
+    )
+    steps: dict[str, list[OutboxMessage]] = {}
+    for row in session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.user_id.in_(users),
+            OutboxMessage.kind == STEP,
+        )
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+    ):
+        session.expunge(row)
+        steps.setdefault(row.user_id, []).append(row)
+    paired = dict(
+        session.execute(
+            select(BuddyPair.newcomer_id, BuddyPair.buddy_id).where(
+                BuddyPair.team_id == team_id, BuddyPair.newcomer_id.in_(users)
+            )
+        ).all()
+    )
+    shown = [
+        Newcomer(
+            user,
+            names.get(user, ""),
+            started,
+            ticked.get(user, 0),
+            stopped,
+            steps.get(user, []),
+            paired.get(user, ""),
+        )
+        for user, started, stopped in recent
+    ]
+    return shown, len(people) - len(shown)
 
 
 def retry(session: Session, team_id: str, row_id: int, now: dt.datetime) -> bool:

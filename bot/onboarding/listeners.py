@@ -23,8 +23,9 @@ from bot.onboarding.newcomers import INVITED, Home
 from bot.onboarding.outbox import INVITE_RECHECK, display_name
 from bot.slack.blocks import context as context_block
 from bot.slack.blocks import fit
+from bot.slack.command_text import people, readable
 from bot.slack.dates import date_token
-from bot.slack.incoming import slack_text
+from bot.slack.mrkdwn import clip, escape
 from bot.slack.replies import SORRY
 
 log = logging.getLogger(__name__)
@@ -204,16 +205,20 @@ def register(app: App, feature: OnboardingFeature) -> None:
 
     # ---- /welcome ----------------------------------------------------------------------------
     def welcome_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-        text = slack_text(command.get("text")).strip().lower()
+        # should_escape is on: people arrive as <@U…|name>, and nothing else may ping
+        text = readable(command.get("text")).strip().lower()
         if text == "preview":
             ack(response_type="ephemeral", text="Preparing the preview…")
             return
+        if text.split()[:1] == ["buddies"]:
+            problem = buddies_problem(command.get("text") or "")
+            if problem:
+                ack(response_type="ephemeral", text=problem)
+            else:
+                ack()  # the answer follows: adding and removing need an organiser check
+            return
         if text not in ("", "me", "again"):
-            ack(
-                response_type="ephemeral",
-                text="`/welcome` sends you the welcome DM again; organisers can see it with "
-                "`/welcome preview`.",
-            )
+            ack(response_type="ephemeral", text=WELCOME_USAGE)
             return
         try:
             refused_until = feature.resend(command.get("team_id", ""), command["user_id"])
@@ -226,10 +231,54 @@ def register(app: App, feature: OnboardingFeature) -> None:
             return
         ack(response_type="ephemeral", text="On its way: look for a DM from me in a moment.")
 
+    def welcome_buddies(
+        command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        raw = command.get("text") or ""
+        words = readable(raw).strip().lower().split()
+        if words[:1] != ["buddies"] or buddies_problem(raw):
+            return
+        verb = words[1] if len(words) > 1 else "list"
+        user_id = command["user_id"]
+        team_id = command.get("team_id") or context.team_id or ""
+        if verb in ("add", "remove") and not feature.is_organiser(client, user_id):
+            respond(
+                response_type="ephemeral",
+                text="Only organisers can add or remove buddies. `/welcome buddies list` shows "
+                "who they are.",
+            )
+            return
+        answer = feature.buddies(team_id, user_id, verb, people(raw))
+        reply = views.buddies_answer(answer, feature.is_organiser(client, user_id))
+        respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+
+    def buddy_pick(
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
+    ) -> None:
+        user_id, picked = body["user"]["id"], action.get("selected_user") or ""
+        if not picked:
+            return
+        if not feature.is_organiser(client, user_id):
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="Only organisers can add or remove buddies.",
+            )
+            return
+        answer = feature.buddies(_team(body, context), user_id, "add", [picked])
+        reply = views.buddies_answer(answer, True)
+        respond(replace_original=True, text=reply.text, blocks=reply.blocks)
+
+    app.action(views.BUDDY_PICK)(ack=lambda ack: ack(), lazy=[buddy_pick])
+
     def welcome_preview(
         command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
-        if slack_text(command.get("text")).strip().lower() != "preview":
+        if readable(command.get("text")).strip().lower() != "preview":
             return
         user_id = command["user_id"]
         # one users.info: who may preview, and the display name the DM would greet
@@ -247,7 +296,30 @@ def register(app: App, feature: OnboardingFeature) -> None:
         note = context_block("Preview: this is what a newcomer gets, with their own name.")
         respond(response_type="ephemeral", text=reply.text, blocks=fit([note, *reply.blocks]))
 
-    app.command("/welcome")(ack=welcome_ack, lazy=[welcome_preview])
+    app.command("/welcome")(ack=welcome_ack, lazy=[welcome_preview, welcome_buddies])
+
+
+WELCOME_USAGE = (
+    "`/welcome` sends you the welcome DM again; organisers can see it with `/welcome preview`. "
+    "`/welcome buddies list` shows the volunteer buddies, and organisers add or remove one "
+    "with `/welcome buddies add @someone` or `remove @someone`."
+)
+
+
+def buddies_problem(raw: str) -> str:
+    """What is wrong with a `/welcome buddies …` command, answered at once; "" when fine."""
+    words = readable(raw).strip().split()
+    verb = words[1].lower() if len(words) > 1 else "list"
+    if verb == "list":
+        return ""
+    if verb not in ("add", "remove"):
+        return f"I don't know `buddies {escape(clip(verb, 40))}`. {WELCOME_USAGE}"
+    if not people(raw):
+        given = escape(clip(" ".join(words[2:]), 80))
+        return f"`/welcome buddies {verb}` needs a person: type @ and pick them from the list" + (
+            f" (“{given}” is not a person)." if given else "."
+        )
+    return ""
 
 
 def resend_refused(until: dt.datetime) -> str:

@@ -81,8 +81,8 @@ class OnboardingDms:
             if step is None:  # removed from the content since it was owed: cannot succeed
                 return None
             coffee = views.group_coffee(db, row.team_id, self.coffee_channels, now, self.public_url)
-            return views.step(content, step, coffee)
-        return views.follow_up(content, name, service.ticks(db, row.team_id, row.user_id))
+            return views.step(content, step, coffee, now)
+        return views.follow_up(content, name, service.ticks(db, row.team_id, row.user_id), now)
 
     def sent(
         self, db: Session, row: OutboxMessage, tz: str, channel: str, now: dt.datetime

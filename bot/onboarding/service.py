@@ -23,6 +23,9 @@ STEP = OutboxKind.STEP  # one DM of the journey; its scope is the step's id
 FOLLOW_UP = OutboxKind.FOLLOW_UP
 # the short answer to someone writing to the bot in its Messages tab
 DM_ANSWER = OutboxKind.DM_ANSWER
+# a buddy's introduction to their newcomer: owed with the welcome, sent once the welcome is out
+BUDDY_INTRO = OutboxKind.BUDDY_INTRO
+BUDDY_WAIT = dt.timedelta(days=30)  # a welcome not out by then (never joined): no introduction
 
 FIRST = "first"  # the scope of the one first welcome per person, whatever the trigger
 RESEND_EVERY = dt.timedelta(hours=1)  # /welcome sends the welcome again at most this often
@@ -208,7 +211,23 @@ def start_journey(
         .on_conflict_do_nothing(index_elements=["team_id", "user_id"])
         .returning(Journey.user_id)
     ).first()
+    if started is not None:  # their buddy's introduction waited for a welcome that went out
+        session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.team_id == row.team_id,
+                OutboxMessage.kind == BUDDY_INTRO,
+                OutboxMessage.scope == buddy_scope(row.user_id),
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+            .values(due_at=now, expires_at=None)
+        )
     return started is not None
+
+
+def buddy_scope(newcomer_id: str) -> str:
+    """The key of a buddy's one introduction to a newcomer."""
+    return f"buddy:{newcomer_id}"
 
 
 LATE = dt.timedelta(hours=12)  # a step due this long ago is still sent (the bot was down)

@@ -14,14 +14,15 @@ from bot.coffee.feed import feed_url
 from bot.coffee.schedule import next_start
 from bot.coffee.service import ACTIVE
 from bot.coffee.views import PROPOSE
+from bot.onboarding.buddies import buddy_of
 from bot.onboarding.content import Content, Step
-from bot.onboarding.funnel import Funnel
+from bot.onboarding.funnel import Funnel, Newcomer
 from bot.onboarding.service import ticks
 from bot.slack.blocks import actions, button, context, header, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
-from bot.store.models import CoffeeMeetup, CoffeeSeries
+from bot.store.models import CoffeeMeetup, CoffeeSeries, OutboxMessage
 
 TICK = "onboarding_tick"  # value "tick:<key>" or "untick:<key>": saying it twice is harmless
 # The buttons of /welcome previews shown before previews were byte-for-byte the DM (a preview
@@ -33,17 +34,30 @@ STOP_NOTE = "No more of these: no more tips from me. `/welcome` shows the welcom
 COFFEE_LINK = "onboarding_coffee_link"  # a link button; Slack still sends the click
 ORGANISER_RETRY = "onboarding_outbox_retry"  # value: the outbox row's id
 ORGANISER_MARK_SENT = "onboarding_outbox_mark_sent"
+BUDDY_PICK = "onboarding_buddy_pick"  # organisers add a buddy with a user picker
 PREVIEW_NOTE = (
     "This is only a preview: its buttons change nothing. "
     "A newcomer's own welcome keeps their ticks."
 )
 
 
-def _checklist(content: Content, done: set[str]) -> list[dict[str, Any]]:
+def call_when(content: Content, now: dt.datetime) -> str:
+    """The working group's next call as a date token: each reader sees their own zone."""
+    m = content.meetings
+    return date_token(m.next_call(now), m.timezone)
+
+
+def _checklist(
+    content: Content, done: set[str], now: dt.datetime | None = None
+) -> list[dict[str, Any]]:
     blocks = [section(f"*Getting started* ({len(done & _keys(content))}/{len(content.checklist)})")]
     for item in content.checklist:
         ticked = item.key in done
         label = f"{':white_check_mark:' if ticked else ':white_large_square:'} {item.label}"
+        if item.link is not None:  # what the item asks for, one click away
+            label += f" · {link(item.link.url, item.link.title)}"
+        if item.next_call and now is not None:
+            label += f" · next call {call_when(content, now)}"
         block = section(label)
         block["block_id"] = f"check_{item.key}"
         block["accessory"] = button(
@@ -60,10 +74,28 @@ def _keys(content: Content) -> set[str]:
     return {i.key for i in content.checklist}
 
 
-def welcome(content: Content, name: str, done: set[str], coffee: CoffeeNext | None = None) -> Reply:
-    """The first DM, short: who we are, the one next step, lean coffee, the checklist. The rest
-    comes as the journey's steps. /welcome preview shows exactly this."""
+def welcome(
+    content: Content,
+    name: str,
+    done: set[str],
+    coffee: CoffeeNext | None = None,
+    now: dt.datetime | None = None,
+    buddy: str = "",
+) -> Reply:
+    """The first DM, short: who we are, the one next step, the buddy (when there is one), lean
+    coffee, the checklist. The rest comes as the journey's steps. /welcome preview shows
+    exactly this."""
     who = escape(name) or "there"
+    buddy_blocks = (
+        [
+            section(
+                f"*Your buddy:* <@{buddy}> volunteered to help newcomers find their way: "
+                "ask them anything, from where to start to who works on what."
+            )
+        ]
+        if buddy
+        else []
+    )
     blocks = [
         header(f"Welcome to {content.group}!"),
         section(f"Hi {who}! {content.group} is {content.about}"),
@@ -71,8 +103,9 @@ def welcome(content: Content, name: str, done: set[str], coffee: CoffeeNext | No
             f"*Your next step:* {content.next_step}\n"
             f"{link(content.channel.url, content.channel.name)}"
         ),
+        *buddy_blocks,
         coffee_section(content, coffee),
-        *_checklist(content, done),
+        *_checklist(content, done, now),
         context(
             (
                 "Over the next weeks I will send a few short tips, one at a time. "
@@ -98,10 +131,13 @@ def welcome_for(
     """The welcome exactly as this person gets it (their ticks, the group's lean coffee): the
     sender, a redraw after a tick and /welcome preview all draw it here."""
     done = ticks(db, team_id, user_id)
-    return welcome(content, name, done, group_coffee(db, team_id, channels, now, public_url))
+    coffee = group_coffee(db, team_id, channels, now, public_url)
+    return welcome(content, name, done, coffee, now, buddy_of(db, team_id, user_id))
 
 
-def step(content: Content, step: Step, coffee: CoffeeNext | None = None) -> Reply:
+def step(
+    content: Content, step: Step, coffee: CoffeeNext | None = None, now: dt.datetime | None = None
+) -> Reply:
     """One DM of the journey: its words, the parts of the content it shows, and a way out."""
     blocks = [section(step.text)]
     m, p = content.meetings, content.proposals
@@ -109,7 +145,9 @@ def step(content: Content, step: Step, coffee: CoffeeNext | None = None) -> Repl
         if part == "meetings":
             blocks.append(
                 section(
-                    f"*When we meet:* {m.when}. {link(m.join_url, 'Join on Zoom')}. {m.how}\n"
+                    f"*When we meet:* {m.cadence()}"
+                    + (f"; the next call is {call_when(content, now)}" if now else "")
+                    + f". {link(m.join_url, 'Join on Zoom')}. {m.how}\n"
                     f"{link(m.notes_url, 'Agendas and notes')} · "
                     f"{link(m.recordings_url, 'Recordings')}"
                 )
@@ -135,15 +173,28 @@ def step(content: Content, step: Step, coffee: CoffeeNext | None = None) -> Repl
     return Reply(clip(f"{content.group}: {first}", 300), blocks)
 
 
+def buddies_answer(answer: str, organiser: bool) -> Reply:
+    """The answer to `/welcome buddies …`; organisers also get a picker to add one more."""
+    blocks = [section(clip(answer, 3000))]
+    if organiser:
+        picker = {
+            "type": "users_select",
+            "action_id": BUDDY_PICK,
+            "placeholder": {"type": "plain_text", "text": "Add a buddy"},
+        }
+        blocks.append(actions(picker, block_id="buddy_pick"))
+    return Reply(answer, blocks)
+
+
 def stopped(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A step message once its reader asked for no more: the same words, the button gone."""
     kept = [b for b in blocks if b.get("block_id") != STOP_BLOCK]
     return [*kept, context(STOP_NOTE)]
 
 
-def follow_up(content: Content, name: str, done: set[str]) -> Reply:
+def follow_up(content: Content, name: str, done: set[str], now: dt.datetime | None = None) -> Reply:
     who = escape(name) or "there"
-    blocks = [section(f"Hi {who}! {content.follow_up}"), *_checklist(content, done)]
+    blocks = [section(f"Hi {who}! {content.follow_up}"), *_checklist(content, done, now)]
     return Reply(f"Hi {who}, a short follow-up from {content.group}", blocks)
 
 
@@ -170,6 +221,7 @@ def home(
     events: list[tuple[str, str]],
     coffee: CoffeeNext | None = None,
     organiser: Funnel | None = None,
+    now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """The App Home: the checklist, lean coffee, quick links and the talks catalog's entry
     points; for organisers (only), how onboarding is going."""
@@ -182,11 +234,12 @@ def home(
         section(f"{content.group} is {content.about}"),
         section(
             f"*Channel:* {link(content.channel.url, content.channel.name)}\n"
-            f"*Meetings:* {content.meetings.when}, "
-            f"{link(content.meetings.join_url, 'join on Zoom')}"
+            f"*Meetings:* {content.meetings.cadence()}"
+            + (f", next {call_when(content, now)}" if now else "")
+            + f", {link(content.meetings.join_url, 'join on Zoom')}"
         ),
         coffee_section(content, coffee),
-        *_checklist(content, done),
+        *_checklist(content, done, now),
         section(f"*Quick links*\n{links}"),
         section(
             "*Conference talks*\n`/talks help` shows what the catalog holds. Try "
@@ -219,6 +272,9 @@ def organiser_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
         ),
         section(f"*Outbox:* {states or 'empty'}{waiting}"),
     ]
+    if f.skipped:
+        blocks.append(skipped_section(content, f))
+    blocks += newcomer_blocks(content, f)
     if f.failing_feeds:
         blocks.append(failing_feeds_section(f))
     if not f.trouble:
@@ -242,6 +298,86 @@ def organiser_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
 
 
 FEEDS_SHOWN = 5
+PER_SECTION = 5  # newcomers per section: a few blocks for twenty people, far below 3000 chars
+
+
+def _why(content: Content, reason: str) -> str:
+    """A skip's stored reason in words an organiser reads at a glance."""
+    key = reason.removeprefix("already done: ")
+    item = content.item(key) if key != reason else None
+    if item is not None:
+        return f"they had ticked “{escape(item.label)}” already"
+    return escape(reason) or "no reason recorded"
+
+
+_KIND_NAMES = {"step": "tip", "follow_up": "follow-up", "dm_answer": "answer in Messages"}
+
+
+def skipped_section(content: Content, f: Funnel) -> dict[str, Any]:
+    """What the outbox skipped and why: "skipped 3" alone says nothing."""
+    lines = [
+        f"• {escape(_KIND_NAMES.get(kind, kind.replace('_', ' ')))}"
+        + (f" `{escape(scope)}`" if scope else "")
+        + f" ×{count}: {_why(content, reason)}"
+        for (kind, scope, reason), count in sorted(f.skipped.items(), key=lambda kv: -kv[1])[:10]
+    ]
+    if len(f.skipped) > 10:
+        lines.append("…and other reasons")
+    return section(clip("*Skipped, and why*\n" + "\n".join(lines), 3000))
+
+
+def _journey(content: Content, steps: list[OutboxMessage]) -> str:
+    if not steps:
+        return "no tips owed yet" if content.journey else "no journey"
+    sent = [r for r in steps if r.state == "sent"]
+    ahead = [r for r in steps if r.state in ("pending", "sending", "posting")]
+    text = f"tips {len(sent)}/{len(steps)} sent"
+    if sent:
+        text += f" (last `{escape(sent[-1].scope)}`)"
+    if ahead:
+        text += f", next `{escape(ahead[0].scope)}` {date_token(ahead[0].due_at, 'UTC')}"
+    skipped = [
+        f"`{escape(r.scope)}` ({_why(content, r.last_error)})"
+        for r in steps
+        if r.state == "skipped"
+    ]
+    if skipped:
+        text += ", skipped " + ", ".join(skipped)
+    failed = [f"`{escape(r.scope)}` {r.state}" for r in steps if r.state in ("failed", "unknown")]
+    if failed:
+        text += ", " + ", ".join(failed)
+    return text
+
+
+def newcomer_line(content: Content, n: Newcomer) -> str:
+    """Name (as greeted, escaped: nothing in a name can ping), when welcomed, ticks, the
+    journey, and whether they asked for no more tips."""
+    who = f"*{escape(clip(n.name, 80))}*" if n.name and n.name != "-" else f"<@{n.user_id}>"
+    opted = (
+        f"asked for no more tips {date_token(n.stopped_at, 'UTC')}"
+        if n.stopped_at is not None
+        else "getting tips"
+    )
+    return (
+        f"• {who} · welcomed {date_token(n.welcomed_at, 'UTC')} · "
+        f"{n.ticked}/{len(content.checklist)} ticked · {_journey(content, n.steps)} · {opted}"
+        # a mention in a Home view notifies nobody; it shows the buddy's current name
+        + (f" · buddy <@{n.buddy}>" if n.buddy else "")
+    )
+
+
+def newcomer_blocks(content: Content, f: Funnel) -> list[dict[str, Any]]:
+    """Each recent newcomer on a line, newest first; beyond the last twenty, a count."""
+    if not f.newcomers:
+        return [context("No newcomer was welcomed in the last 30 days.")]
+    lines = [newcomer_line(content, n) for n in f.newcomers]
+    blocks = []
+    for start in range(0, len(lines), PER_SECTION):
+        title = "*Recent newcomers*, newest first\n" if start == 0 else ""
+        blocks.append(section(clip(title + "\n".join(lines[start : start + PER_SECTION]), 3000)))
+    if f.newcomers_more:
+        blocks.append(context(f"…and {f.newcomers_more} more welcomed in the last 30 days."))
+    return blocks
 
 
 def failing_feeds_section(f: Funnel) -> dict[str, Any]:

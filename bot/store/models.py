@@ -266,6 +266,29 @@ class Journey(Base):
     stopped_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
 
+class Buddy(Base):
+    """A volunteer who is paired with newcomers in turn (`/welcome buddies add`). `last_turn`
+    is the pairing count at their last turn (0: never): the lowest goes next."""
+
+    __tablename__ = "onboarding_buddies"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(32), default="")
+    added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    last_turn: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BuddyPair(Base):
+    """A newcomer and the buddy they were paired with; one per newcomer, ever."""
+
+    __tablename__ = "onboarding_buddy_pairs"
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    newcomer_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    buddy_id: Mapped[str] = mapped_column(String(32))
+    turn: Mapped[int] = mapped_column(Integer)
+    paired_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
 class ChecklistTick(Base):
     """A newcomer ticked one item of the onboarding checklist."""
 

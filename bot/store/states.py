@@ -39,6 +39,7 @@ class OutboxKind(StrEnum):
     TALK_REMINDER = "talk_reminder"  # a followed talk begins soon; expires when it does
     # a proposer's lean-coffee topic was carried, merged, removed or discussed; text in the row
     COFFEE_NOTICE = "coffee_notice"
+    BUDDY_INTRO = "buddy_intro"  # a buddy meets the newcomer they were paired with; text in the row
 
 
 class MeetupState(StrEnum):

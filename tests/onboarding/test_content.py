@@ -107,7 +107,8 @@ def test_the_first_dm_is_short_and_the_rest_comes_as_steps():
     assert_valid_blocks(reply.blocks)
     assert len(reply.blocks) <= 10
     assert len(all_text(reply.blocks).split()) <= 150
-    assert all_text(reply.blocks).count("<https://") <= 2
+    # the channel, and what the checklist asks for: the paper and the call
+    assert all_text(reply.blocks).count("<https://") <= 3
     assert [(s.id, s.day) for s in content.journey] == [
         ("propose_an_idea", 2),
         ("read_first", 4),
@@ -198,6 +199,19 @@ def test_a_missing_content_file_is_refused(tmp_path):
         ),
         ("    day: 4\n", "    day: 4\n    hour: 3\n", "journey.1.hour"),
         ("    show: [reading]", "    show: [gossip]", "journey.1.show"),
+        # the call's recurrence
+        ("  weekday: tuesday", "  weekday: tusday", "weekday 'tusday' is not one of"),
+        ('  at: "16:00"', '  at: "4pm"', "at '4pm' is not a time like 16:00"),
+        ("  timezone: Europe/London", "  timezone: Europe/Londn", "'Europe/Londn' is not an IANA"),
+        ("  every_weeks: 2", "  every_weeks: 0", "meetings.every_weeks"),
+        ("  start: 2024-05-14", "  start: someday", "meetings.start"),
+        ("  every_weeks: 2\n", "", "meetings.every_weeks"),
+        ("    next_call: true", "    next_call: maybe", "checklist.2.next_call"),
+        (
+            "      title: Read the paper\n      url: https://",
+            "      title: Read the paper\n      url: http://",
+            "checklist.1.link.url",
+        ),
     ],
 )
 def test_the_content_check_refuses_a_broken_journey_naming_it(tmp_path, old, new, named):
@@ -213,6 +227,7 @@ def test_the_content_check_refuses_a_broken_journey_naming_it(tmp_path, old, new
 def test_the_content_check_passes_the_shipped_file_without_network():
     result = CliRunner().invoke(main, ["content", "check", str(CONTENT_FILE)])
     assert result.exit_code == 0, result.output
+    assert "The call: every 2 weeks on Tuesday at 16:00 Europe/London; next Tue " in result.output
     assert "OK. 4 checklist items; journey steps: day 2 propose_an_idea, day 4 read_first" in (
         result.output
     )

@@ -124,3 +124,78 @@ def test_the_buttons_do_nothing_for_anyone_else(ob, slack):
     assert ob.row(FAIL).state == "failed"
     assert ob.drain() == 0
     assert slack.calls_to("chat.postMessage") == []
+
+
+def organiser_home(ob, slack, count: int = 1) -> dict:
+    ob.event(home_opened(ORGANISER))
+    publish = slack.wait_for("views.publish", count)[count - 1]
+    view = publish.params["view"]
+    assert_valid_view(view)
+    return view
+
+
+def newcomer_lines(view: dict) -> list[str]:
+    text = all_text(organiser_part(view))
+    return [
+        line for line in text.splitlines() if line.startswith("• ") and "welcomed <!date^" in line
+    ]
+
+
+def test_organisers_see_each_newcomer_by_name_with_ticks_tips_and_who_opted_out(ob, slack):
+    ob.join(ANN, "Ann <!here>")
+    ob.drain()
+    ob.clock.advance(hours=1)
+    ob.join(BEN, "Ben")
+    ob.drain()
+    assert ob.feature.owe_journey_steps() == 6
+    ob.click(ANN, "tick:whitepaper", home=True)
+    ob.click(ANN, "tick:introduced", home=True)
+    ob.settle()
+    ob.clock.advance(days=2, hours=1)  # day 2's tip goes out to both
+    assert ob.drain() == 2
+    ben_tip = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == dm_of(BEN)][
+        -1
+    ]
+    ob.click(
+        BEN,
+        "propose_an_idea",
+        action_id=views.JOURNEY_STOP,
+        channel=dm_of(BEN),
+        ts=ben_tip.answer["ts"],
+        blocks=ben_tip.params["blocks"],
+    )
+    ob.clock.advance(days=2)  # day 4: Ann's reading tip is skipped, she ticked the paper
+    ob.drain()
+    slack.reset()
+
+    view = organiser_home(ob, slack)
+    ben, ann = newcomer_lines(view)  # newest first
+    # names as greeted, escaped: nothing in a name pings anyone
+    assert ann.startswith("• *Ann &lt;!here&gt;* · welcomed <!date^")
+    assert "<!here>" not in str(view)
+    assert "2/4 ticked" in ann and "getting tips" in ann
+    assert "tips 1/3 sent (last `propose_an_idea`)" in ann
+    assert "next `next_meeting` <!date^" in ann
+    assert "skipped `read_first` (they had ticked “Read the Platforms white paper” already)" in ann
+    assert ben.startswith("• *Ben* · welcomed <!date^")
+    assert "0/4 ticked" in ben and "asked for no more tips <!date^" in ben
+    assert "skipped `read_first` (asked for no more), `next_meeting` (asked for no more)" in ben
+    # "skipped 3" in the outbox line comes with what and why
+    text = all_text(organiser_part(view))
+    assert "skipped *3*" in text
+    assert "*Skipped, and why*" in text
+    assert "• tip `read_first` ×1: they had ticked “Read the Platforms white paper” already" in text
+    assert "• tip `next_meeting` ×1: asked for no more" in text
+
+
+def test_the_newcomer_list_is_bounded_and_counts_the_rest(ob, slack):
+    for i in range(27):
+        ob.join(f"U0N{i:02d}", f"Newcomer {i:02d}")
+        ob.clock.advance(minutes=1)
+    ob.drain()
+    view = organiser_home(ob, slack)
+    lines = newcomer_lines(view)
+    assert len(lines) == 20
+    assert lines[0].startswith("• *Newcomer 26*") and lines[-1].startswith("• *Newcomer 07*")
+    assert "…and 7 more welcomed in the last 30 days." in all_text(organiser_part(view))
+    assert len(view["blocks"]) <= 100
