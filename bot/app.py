@@ -15,6 +15,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.coffee import listeners as coffee
+from bot.coffee import vote_listeners
 from bot.coffee.listeners import CoffeeFeature
 from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
@@ -170,6 +171,9 @@ def build_app(
     )
     errors.register(app, features.after_ack)
     app.use(Provide({talks.FEATURE: features.talks, onboarding.FEATURE: features.onboarding}))
+    # the vote click first: Bolt tries listeners in the order they were registered, and it is
+    # the busiest request (the 900-vote burst of a lean coffee)
+    vote_listeners.register(app, features.coffee)
     talks.register(app)
     onboarding.register(app)
     coffee.register(app, features.coffee)
