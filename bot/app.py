@@ -102,12 +102,8 @@ class MeasuredApp(App):
         outcome = "error"
         try:
             response = super().dispatch(req)
-            if req.context.get(errors.FAILED):
-                outcome = "error"
-            elif response.status < 400:
-                outcome = "ok"
-            else:
-                outcome = f"http_{response.status}"
+            if not req.context.get(errors.FAILED):  # else a listener failed and was apologised for
+                outcome = "ok" if response.status < 400 else f"http_{response.status}"
             return response
         finally:
             body = req.body if isinstance(req.body, dict) else {}
