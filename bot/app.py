@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.coffee import listeners as coffee
+from bot.coffee import vote_listeners
 from bot.coffee.listeners import CoffeeFeature
 from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
@@ -90,6 +94,47 @@ class Features:
         )
 
 
+class MeasuredApp(App):
+    """Bolt's App, counting and timing every request it answers (over HTTP and Socket Mode
+    alike) for /metrics.
+
+    Not a global middleware: Bolt runs its middleware one after another before any listener,
+    and a middleware's next() returns before the listener has run, so no middleware can see
+    when, or with what, a request was answered. Errors are marked by the app.error handler.
+    """
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            response = super().dispatch(req)
+            if not req.context.get(errors.FAILED):  # else a listener failed and was apologised for
+                outcome = "ok" if response.status < 400 else f"http_{response.status}"
+            return response
+        finally:
+            body = req.body if isinstance(req.body, dict) else {}
+            metrics.observe_request(body, outcome, time.perf_counter() - started)
+
+
+class Provide(Middleware):
+    """Puts what the listeners need into each request's context, where Bolt hands it to them.
+    A Middleware subclass rather than a function: Bolt builds a function's arguments by
+    introspection on every request, and this one sees every request."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = dict(values)
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],  # Bolt passes it by this name
+    ) -> BoltResponse | None:
+        req.context.update(self._values)
+        return next()
+
+
 def build_app(
     settings: Settings,
     store: Store,
@@ -114,7 +159,7 @@ def build_app(
             return known
 
     requests.token = None  # the authorize callback hands the token to each request's client
-    app = App(
+    app = MeasuredApp(
         client=requests,
         authorize=authorize,
         signing_secret=settings.slack_signing_secret,
@@ -126,10 +171,13 @@ def build_app(
         # right after the signature check: a malformed payload reaches nothing else
         before_authorize=payloads.RefuseMalformed(),
     )
-    metrics.instrument(app)
     errors.register(app, features.after_ack)
-    talks.register(app, features.talks)
-    onboarding.register(app, features.onboarding)
+    app.use(Provide({talks.FEATURE: features.talks, onboarding.FEATURE: features.onboarding}))
+    # the vote click first: Bolt tries listeners in the order they were registered, and it is
+    # the busiest request (the 900-vote burst of a lean coffee)
+    vote_listeners.register(app, features.coffee)
+    talks.register(app)
+    onboarding.register(app)
     coffee.register(app, features.coffee)
     ignored.register(app)  # last: it acks whatever no feature handles
     return app

@@ -26,7 +26,6 @@ from bot.coffee import (
     topic_listeners,
     topics,
     views,
-    vote_listeners,
 )
 from bot.coffee.runner import MeetupRunner
 from bot.coffee.schedule import ScheduleError
@@ -128,9 +127,6 @@ class CoffeeFeature:
 
 def register(app: App, feature: CoffeeFeature) -> None:
     store, coffee = feature.store, feature.meetup_runner
-
-    # the vote click first: Bolt tries listeners in order, and it is the hottest request
-    vote_listeners.register(app, feature)
 
     # ---- /coffee ---------------------------------------------------------------------------
     # everyone's words answer in the ack; LATER's and organisers' words after it (they may

@@ -1,18 +1,16 @@
 """The vote buttons: a dot is recorded before the ack (one statement on PostgreSQL), so a click
 that got its ack is a click that counted; the private "votes left" answer and the redraw follow
-on a small thread pool. Clicks take the fast lane (bot/slack/fast_lane.py): the hottest request
-the app gets skips Bolt's listener-by-listener matching."""
+on a small thread pool."""
 
 from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 from slack_sdk.webhook import WebhookClient
 
 from bot.coffee import dots, views
-from bot.slack.fast_lane import fast_actions
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
 
@@ -32,7 +30,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
     store, coffee = feature.store, feature.meetup_runner
 
     def vote_click(body: dict[str, Any], action: dict[str, Any]) -> None:
-        # recorded before the lane acks: a click that was acknowledged is a click that counted
+        # recorded before the ack: a click that was acknowledged is a click that counted
         parsed = _session_topic(action.get("value", ""))
         if parsed is None:
             feature.after_ack.submit(
@@ -66,4 +64,9 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 blocks=reply.blocks,
             )
 
-    fast_actions(app, {views.VOTE: vote_click, views.UNVOTE: vote_click})
+    def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        vote_click(body, action)
+        ack()  # an empty 200, after the click is recorded
+
+    app.action(views.VOTE)(vote)
+    app.action(views.UNVOTE)(vote)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -42,6 +42,11 @@ class OnboardingFeature:
         self.content, self.clock = content, clock
         self.organisers, self.catalog = organisers, catalog
         self.coffee_channels = settings.group_coffee_channels
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        # Bolt hands lazy listeners a deep copy of the request's context, where the app puts
+        # this feature: it is shared by every request, never copied
+        return self
 
     def owe_welcome(
         self,

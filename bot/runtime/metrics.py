@@ -7,14 +7,12 @@ scrape time, so every replica reports the same, whole picture.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
-from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy import func, select
 
 from bot.store import Store
@@ -94,29 +92,11 @@ def refused(status: str) -> None:
     REQUESTS.labels("unverified", f"http_{status.split()[0]}").inc()
 
 
-def instrument(app: App) -> None:
-    """Count and time every request the app dispatches (over HTTP and Socket Mode alike).
-
-    Bolt's middleware cannot see a listener's outcome (its `next` returns nothing), so the
-    app's dispatch is wrapped instead.
-    """
-    dispatch = app.dispatch
-
-    def measured(req: BoltRequest) -> BoltResponse:
-        started = time.perf_counter()
-        outcome = "error"
-        try:
-            response = dispatch(req)
-            outcome = "ok" if response.status < 400 else f"http_{response.status}"
-            return response
-        finally:
-            kind = request_kind(req.body if isinstance(req.body, dict) else {})
-            REQUESTS.labels(kind, outcome).inc()
-            LATENCY.labels(kind).observe(time.perf_counter() - started)
-
-    # Bolt has no hook around a whole dispatch (middleware misses refused requests), so the
-    # method itself is wrapped
-    app.dispatch = measured  # type: ignore[method-assign]
+def observe_request(body: dict[str, Any], outcome: str, seconds: float) -> None:
+    """Count one request the app answered, and how long it took to answer."""
+    kind = request_kind(body)
+    REQUESTS.labels(kind, outcome).inc()
+    LATENCY.labels(kind).observe(seconds)
 
 
 class OutboxCollector(Collector):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
@@ -17,6 +17,9 @@ from bot.slack.replies import SORRY
 
 log = logging.getLogger(__name__)
 
+# set in a request's context when it failed, so the app's metrics count it as an error
+FAILED = "failed"
+
 SORRY_SHORT = "Sorry, something went wrong on my side. Please try again in a moment."  # ≤150
 
 
@@ -25,7 +28,8 @@ def register(app: App, apologies: AfterAck) -> None:
     never delays the answer."""
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
+        context[FAILED] = True
         kind = kind_of(body)
         log.error("unhandled error answering a %s payload", kind, exc_info=error)
         return apology(body, kind, apologies)

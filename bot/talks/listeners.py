@@ -3,20 +3,22 @@
 Commands answer inside ack(): the answer is one indexed query, well under Slack's 3 seconds,
 and needs no Web API call. Buttons ack at once and reply through response_url in a lazy
 listener, so a slow Slack never delays the ack.
+
+Listeners are plain functions: the app's TalksFeature reaches them through Bolt's context
+(under FEATURE, put there by the app's assembly), so each can be called alone in a test.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, Self, cast
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy import Connection, Engine
 
-from bot.slack.fast_lane import fast_commands
 from bot.slack.incoming import slack_text
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import Reply, safely
@@ -88,6 +90,11 @@ class TalksFeature:
         postgres = engine.dialect.name == "postgresql"
         self.reads = engine.execution_options(isolation_level="AUTOCOMMIT") if postgres else engine
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        # Bolt hands lazy listeners a deep copy of the request's context, where the app puts
+        # this feature: it is shared by every request, never copied
+        return self
+
     def talks(
         self,
         text: str,
@@ -129,8 +136,11 @@ class TalksFeature:
         return safely(build, "/speakers")
 
 
-def _ack_only(ack: Ack) -> None:
-    ack()
+FEATURE = "talks"  # the context key the app's assembly puts the TalksFeature under
+
+
+def _feature(context: BoltContext) -> TalksFeature:
+    return cast(TalksFeature, context[FEATURE])
 
 
 def _talk_id(action: dict[str, Any]) -> int:
@@ -154,89 +164,113 @@ def _sharer(body: dict[str, Any], client: WebClient) -> str:
     return name or user.get("name") or user.get("username") or "someone"
 
 
-def register(app: App, feature: TalksFeature) -> None:
-    def talks_command(command: dict[str, Any]) -> dict[str, Any]:
-        who = (command.get("team_id") or "", command.get("user_id") or "")
-        reply = feature.talks(slack_text(command.get("text")), user=who)
-        return {"response_type": "ephemeral", "text": reply.text, "blocks": reply.blocks}
+def _answer(ack: Ack, reply: Reply) -> None:
+    ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
 
-    def speakers_command(command: dict[str, Any]) -> dict[str, Any]:
-        reply = feature.speakers(slack_text(command.get("text")))
-        return {"response_type": "ephemeral", "text": reply.text, "blocks": reply.blocks}
 
-    # answered inside the ack, from the fast lane: no listener matching on the hottest reads
-    fast_commands(app, {"/talks": talks_command, "/speakers": speakers_command})
+def ack_only(ack: Ack) -> None:
+    ack()
 
-    def paged(answer: Callable[..., Reply]) -> Callable[..., None]:
-        def more(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-            text, offset = views.read_state(action.get("value", ""))
-            if answer == feature.talks:
-                reply = feature.talks(text, offset, user=(_team(body), body["user"]["id"]))
-            else:
-                reply = answer(text, offset)
-            respond(replace_original=True, text=reply.text, blocks=reply.blocks)
 
-        return more
+def talks_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    """/talks, answered inside the ack."""
+    who = (command.get("team_id") or "", command.get("user_id") or "")
+    _answer(ack, _feature(context).talks(slack_text(command.get("text")), user=who))
 
-    def shared(answer: Callable[..., Reply]) -> Callable[..., None]:
-        def share(
-            body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-        ) -> None:
-            text, offset = views.read_state(action.get("value", ""))
-            reply = answer(text, offset, shared_by=_sharer(body, client))
-            if reply.failed:
-                respond(replace_original=False, text=reply.text, blocks=reply.blocks)
-                return
-            respond(
-                response_type="in_channel",
-                replace_original=False,
-                text=reply.text,
-                blocks=reply.blocks,
-            )
-            respond(delete_original=True)
 
-        return share
+def speakers_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    """/speakers, answered inside the ack."""
+    _answer(ack, _feature(context).speakers(slack_text(command.get("text"))))
 
-    def follow_ack(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        ack()  # the HTTP answer goes out after this function: the follow is stored first
-        adding = action.get("action_id") == views.FOLLOW
-        talk_id = _talk_id(action)
-        with feature.store.session() as s:
-            if adding:
-                follows.follow(s, _team(body), body["user"]["id"], talk_id, feature.clock())
-            else:
-                follows.unfollow(s, _team(body), body["user"]["id"], talk_id)
 
-    def follow_answer(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        talk_id = _talk_id(action)
-        with feature.store.session() as s:
-            title, following = follows.state(s, _team(body), body["user"]["id"], talk_id)
-        reply = views.follow_reply(title, talk_id, following)
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=reply.text,
-            blocks=reply.blocks,
-        )
+def more_talks(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    text, offset = views.read_state(action.get("value", ""))
+    reply = _feature(context).talks(text, offset, user=(_team(body), body["user"]["id"]))
+    respond(replace_original=True, text=reply.text, blocks=reply.blocks)
 
-    def details(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        """A talk picked in the Details menu, in full, below the list (which stays)."""
-        picked = str((action.get("selected_option") or {}).get("value") or "")
-        reply = feature.talks(picked if picked.isdigit() else "#0")
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=reply.text,
-            blocks=reply.blocks,
-        )
 
-    app.action(views.DETAILS)(ack=_ack_only, lazy=[details])
+def more_speakers(action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    text, offset = views.read_state(action.get("value", ""))
+    reply = _feature(context).speakers(text, offset)
+    respond(replace_original=True, text=reply.text, blocks=reply.blocks)
+
+
+def _share(reply: Reply, respond: Respond) -> None:
+    """In the channel under the sharer's name, then the private copy removed."""
+    if reply.failed:
+        respond(replace_original=False, text=reply.text, blocks=reply.blocks)
+        return
+    respond(
+        response_type="in_channel", replace_original=False, text=reply.text, blocks=reply.blocks
+    )
+    respond(delete_original=True)
+
+
+def share_talks(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    text, offset = views.read_state(action.get("value", ""))
+    _share(_feature(context).talks(text, offset, shared_by=_sharer(body, client)), respond)
+
+
+def share_speakers(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    text, offset = views.read_state(action.get("value", ""))
+    _share(_feature(context).speakers(text, offset, shared_by=_sharer(body, client)), respond)
+
+
+def follow_ack(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext
+) -> None:
+    ack()  # the HTTP answer goes out after this function: the follow is stored first
+    feature = _feature(context)
+    adding = action.get("action_id") == views.FOLLOW
+    talk_id = _talk_id(action)
+    with feature.store.session() as s:
+        if adding:
+            follows.follow(s, _team(body), body["user"]["id"], talk_id, feature.clock())
+        else:
+            follows.unfollow(s, _team(body), body["user"]["id"], talk_id)
+
+
+def follow_answer(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    talk_id = _talk_id(action)
+    with _feature(context).store.session() as s:
+        title, following = follows.state(s, _team(body), body["user"]["id"], talk_id)
+    reply = views.follow_reply(title, talk_id, following)
+    respond(response_type="ephemeral", replace_original=False, text=reply.text, blocks=reply.blocks)
+
+
+def details(action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """A talk picked in the Details menu, in full, below the list (which stays)."""
+    picked = str((action.get("selected_option") or {}).get("value") or "")
+    reply = _feature(context).talks(picked if picked.isdigit() else "#0")
+    respond(response_type="ephemeral", replace_original=False, text=reply.text, blocks=reply.blocks)
+
+
+def register(app: App) -> None:
+    app.command("/talks")(talks_command)
+    app.command("/speakers")(speakers_command)
+    app.action(views.DETAILS)(ack=ack_only, lazy=[details])
     # link buttons: Slack opens the URL; the action still arrives and must be acknowledged
-    app.action(views.VIDEO)(_ack_only)
-    app.action(views.SLIDES)(_ack_only)
+    app.action(views.VIDEO)(ack_only)
+    app.action(views.SLIDES)(ack_only)
     app.action(views.FOLLOW)(ack=follow_ack, lazy=[follow_answer])
     app.action(views.UNFOLLOW)(ack=follow_ack, lazy=[follow_answer])
-    app.action(views.MORE_TALKS)(ack=_ack_only, lazy=[paged(feature.talks)])
-    app.action(views.SHARE_TALKS)(ack=_ack_only, lazy=[shared(feature.talks)])
-    app.action(views.MORE_SPEAKERS)(ack=_ack_only, lazy=[paged(feature.speakers)])
-    app.action(views.SHARE_SPEAKERS)(ack=_ack_only, lazy=[shared(feature.speakers)])
+    app.action(views.MORE_TALKS)(ack=ack_only, lazy=[more_talks])
+    app.action(views.SHARE_TALKS)(ack=ack_only, lazy=[share_talks])
+    app.action(views.MORE_SPEAKERS)(ack=ack_only, lazy=[more_speakers])
+    app.action(views.SHARE_SPEAKERS)(ack=ack_only, lazy=[share_speakers])

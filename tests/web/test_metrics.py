@@ -107,3 +107,22 @@ def test_the_labels_are_the_manifests_commands_and_event_types():
     assert {e.split(".")[0] for e in subscribed} == metrics.EVENT_TYPES
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert commands == metrics.COMMANDS
+
+
+def test_a_listener_that_fails_is_counted_as_an_error_and_still_answered(app, seeded, monkeypatch):
+    def boom(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database on fire")
+
+    # below the catalog's own apology: the failure reaches Bolt's app.error handler
+    monkeypatch.setattr("bot.talks.listeners.slack_text", boom)
+    application = wsgi_app(app, seeded, SIGNING_SECRET)
+    name = 'wgbot_requests_total{kind="command:/talks",outcome="error"}'
+    timed = 'wgbot_request_seconds_count{kind="command:/talks"}'
+    before = scrape(application)
+    body = command_body("/talks", "platform-day")
+    status, answer = call(application, environ(body, sign(SIGNING_SECRET, body)))
+    assert status == 200
+    assert "something went wrong on my side" in json.loads(answer)["text"]
+    after = scrape(application)
+    assert after[name] == before.get(name, 0) + 1
+    assert after[timed] == before.get(timed, 0) + 1
