@@ -253,6 +253,15 @@ class Bot:
             ).all()
             return dict(rows)
 
+    # ---- time ----------------------------------------------------------------------------------
+    def move_to(self, moment: dt.datetime) -> None:
+        """Move the clock once the work after acks is done. A drain still running would read
+        the new time before the database has what the move leads to (a transition): it draws
+        the message as it was, stamps the drawing with the new time, and the throttle then
+        holds back the redraw the transition owes."""
+        self.settle()
+        self.clock.now = moment
+
     # ---- getting a meetup to a state ----------------------------------------------------------
     def schedule(self, text: str = SCHEDULE) -> Call:
         answer = self.organise(text)
@@ -261,7 +270,7 @@ class Bot:
 
     def to_collecting(self, text: str = SCHEDULE) -> int:
         self.schedule(text)
-        self.clock.now = COLLECT + dt.timedelta(minutes=1)
+        self.move_to(COLLECT + dt.timedelta(minutes=1))
         assert self.coffee.meetup_runner.tick() == 1
         return self.session_id()
 
@@ -271,7 +280,7 @@ class Bot:
         for n, title in enumerate(titles, start=1):
             status, ack = self.command(f"propose {title}", user=f"UPROP{n}")
             assert status == 200 and ack["text"].startswith("Added"), ack
-        self.clock.now = VOTE + dt.timedelta(minutes=1)
+        self.move_to(VOTE + dt.timedelta(minutes=1))
         assert self.coffee.meetup_runner.tick() == 1
         return session_id, [t.id for t in self.topics(session_id)]
 

@@ -7,11 +7,11 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
-from bot.coffee import dots, views
+from bot.coffee import dots, posts, views
 from bot.store import Store
-from bot.store.models import CoffeeVote
+from bot.store.models import ChannelMessage, CoffeeVote
 from tests.coffee.conftest import (
     SCHEDULE,
     Bot,
@@ -206,24 +206,37 @@ def test_forged_or_stray_vote_values_count_for_nothing(bot):
     assert bot.count(CoffeeVote) == 0
 
 
+def owing(bot: Bot) -> list[str]:
+    """The channel messages that owe a redraw (a change they do not show yet)."""
+    m = ChannelMessage
+    with bot.store.session() as db:
+        return sorted(db.scalars(select(m.key).where(m.wanted > m.drawn)).all())
+
+
 def test_a_redraw_the_throttle_holds_back_is_sent_by_the_clock_once_it_has_passed(busy_bot):
     """The throttle is decided in the database (when the message was last drawn): a vote just
     after a drawing is not drawn by the voter's process; the elected clock's drain draws it
     once the throttle has passed, showing the vote."""
     bot = busy_bot
     session_id, (a, _) = bot.to_voting(TITLES[:2], text=SCHEDULE + " shown")
+    assert owing(bot) == []  # the channel shows what the database holds
     drawn = len(bot.updates())
     assert bot.vote(a, "U1") == 200
     bot.settle()
     assert len(bot.updates()) == drawn  # the voting message was posted a moment ago
+    held = [f"{posts.COLLECT}:{session_id}", f"{posts.VOTING}:{session_id}"]
+    assert owing(bot) == held  # the vote bumped the meetup's messages; both are held back
     courier = bot.coffee.meetup_runner.courier
     assert courier.drain() == 0
+    assert owing(bot) == held
     bot.clock.now += dt.timedelta(seconds=0.2)
-    courier.drain()  # the voting message, and the call for topics (unchanged: not sent)
+    # the voting message, and the call for topics (drawn the same: no chat.update)
+    assert courier.drain() == 2
     (redraw,) = bot.updates()[drawn:]
     assert "*1.* Golden paths  ·  *1* vote" in shown(redraw)
     assert redraw.params["ts"] == bot.sessions()[0].message_ts
     assert session_id == bot.sessions()[0].id
+    assert owing(bot) == []
     assert courier.drain() == 0  # drawn as stored: nothing more owed
 
 
