@@ -142,7 +142,10 @@ class CatalogIndex:
             return postings
         with self._lock:
             if self._postings is None:
-                self._postings = WordIndex.load(db)
+                table = self._table or TalkTable.load(db)
+                self._table = table
+                slugs = {e.id: e.slug for e in self.events.values()}
+                self._postings = WordIndex.load(db, table, slugs)
             return self._postings
 
     def terms(self, db: Db) -> list[str]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import itertools
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
 
 from bot.store import Db
 from bot.store.models import Event, Talk, TalkSpeaker
+from bot.talks.talk_table import TalkTable
 from bot.text import fold
 
 # Terms this short match whole words only: "ai" is not "airlines", "na" not "native"
@@ -52,10 +53,14 @@ class WordIndex:
         return cls({w: (array("i", ids), bytearray(bits)) for w, (ids, bits) in postings.items()})
 
     @classmethod
-    def load(cls, db: Db) -> WordIndex:
+    def load(
+        cls, db: Db, table: TalkTable | None = None, slugs: dict[int, str] | None = None
+    ) -> WordIndex:
+        """From the database, or from the talks' rows already in memory (`table`, with the
+        events' slugs by id), which spares reading every summary twice."""
         # built straight into arrays: lists of ints would cost four times as much at the peak
         postings: dict[str, tuple[array[int], bytearray]] = {}
-        for talk_id, *texts in documents(db):
+        for talk_id, *texts in documents(db, table, slugs):
             held: dict[str, int] = {}  # this talk's words -> the columns holding them
             for bit, text in zip(BITS, texts, strict=True):
                 for word in text.split():
@@ -134,14 +139,27 @@ class WordIndex:
         return total
 
 
-def documents(db: Db) -> Iterator[tuple[int, str, str, str, str]]:
+def documents(
+    db: Db, table: TalkTable | None = None, slugs: dict[int, str] | None = None
+) -> Iterator[tuple[int, str, str, str, str]]:
     """Each talk's words by column, folded: (talk id, title, people, companies, the rest),
     in talk id order."""
-    talks = db.execute(
-        select(Talk.id, Talk.title, Talk.summary, Event.name, Event.slug, Talk.format, Talk.room)
-        .join(Event, Event.id == Talk.event_id)
-        .order_by(Talk.id)
-    )
+    talks: Iterable[tuple[int, str, str, str, str, str, str | None]]
+    if table is None or slugs is None:
+        talks = db.execute(
+            select(
+                Talk.id, Talk.title, Talk.summary, Event.name, Event.slug, Talk.format, Talk.room
+            )
+            .join(Event, Event.id == Talk.event_id)
+            .order_by(Talk.id)
+        )
+    else:
+        rows, event_of = table.rows, table.event_of
+        talks = (
+            (r.id, r.title, r.summary, r.event_name, slugs[event_of[n]], r.format, r.room)
+            for _, n in sorted(table.place.items())
+            for r in (rows[n],)
+        )
     links = db.execute(
         select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name).order_by(
             TalkSpeaker.talk_id, TalkSpeaker.position

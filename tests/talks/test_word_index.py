@@ -76,6 +76,14 @@ def test_the_word_index_finds_the_talks_holding_every_term(seeded: Store) -> Non
         assert index.holds_all(terms) == bool(expected) or len(terms) > 1, terms
         if expected:
             assert index.holds_all(terms), terms
+    # built from the rows already in memory, it is the same index
+    with seeded.session() as session:
+        slugs = {i: slug for i, slug in session.execute(select(Event.id, Event.slug))}
+        from_rows = WordIndex.load(session, TalkTable.load(session), slugs)
+    for terms in queries:
+        assert from_rows.matching(terms) == index.matching(terms), terms
+        found = index.matching(terms)
+        assert from_rows.scores(terms, found) == index.scores(terms, found), terms
     # the cases above mean something: some match many talks, some one, some none
     sizes = [len(holding(held, t)) for t in QUERIES]
     assert max(sizes) > 10 and 1 in sizes and 0 in sizes
