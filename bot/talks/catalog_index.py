@@ -281,6 +281,7 @@ class CatalogCache:
         self._run(functools.partial(self._load_whole, engine, revision))
 
     def _load_whole(self, engine: Engine, revision: int) -> None:
+        index: CatalogIndex | None = None
         try:
             with engine.connect() as conn:
                 index = _load(conn, revision)
@@ -288,12 +289,12 @@ class CatalogCache:
                 index.postings(conn)
                 index.directory(conn)
                 index.terms(conn)
-            with self._lock:
-                self._index = index
         except Exception:
             log.exception("could not load catalog revision %s; answering from the last", revision)
-        finally:
-            with self._lock:
-                if self._loading == revision:
-                    self._loading = None
+        with self._lock:
+            if self._loading != revision:  # a newer revision's load began meanwhile: it swaps
+                return
+            if index is not None:
+                self._index = index
+            self._loading = None  # a failed load is tried again on the next check
             self.loaded.set()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import Features, build_app
 from bot.bootstrap import import_file
+from bot.store.models import CatalogState
 from bot.talks.catalog_index import CatalogCache
 from bot.testing.requests import bolt_request, command_body
 from tests.blocks import all_text
@@ -82,3 +83,32 @@ def test_a_new_catalog_comes_whole_rows_words_and_names(seeded, tmp_path: Path):
     (talk,) = [table.rows[table.place[i]] for i in postings.matching(["zeppelin"])]
     assert talk.title == NEW_TITLE
     assert directory.speakers.find(["abby"]) and "zeppelin" in terms
+
+
+def bump_revision(store) -> None:
+    """What an import elsewhere does to the catalog's revision."""
+    with store.session() as session:
+        state = session.get(CatalogState, 1)
+        assert state is not None
+        state.revision += 1
+        session.commit()
+
+
+def test_an_older_load_finishing_last_never_replaces_a_newer_one(seeded):
+    loads: list[Callable[[], None]] = []
+    cache = CatalogCache(run=loads.append)
+    with seeded.session() as session:
+        first = cache.get(session)
+    bump_revision(seeded)
+    with seeded.session() as session:
+        assert cache.get(session) is first
+    bump_revision(seeded)  # a second import before the first one's catalog is loaded
+    with seeded.session() as session:
+        assert cache.get(session) is first
+    older, newer = loads
+    newer()
+    assert cache.loaded.is_set()
+    swapped = cache.index
+    assert swapped is not None and swapped.revision == first.revision + 2
+    older()  # finishes last: thrown away
+    assert cache.index is swapped
