@@ -116,9 +116,11 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
     if q.words:
         key = _ranked_key(q)
         known = table.ranked.get(key)
-        if known is not None and len(known[1]) >= offset + limit:  # a very common query
+        if known is not None:  # a very common query, ranked already
             total, ranked_ids = known
-            return Page(table.talks(ranked_ids[offset : offset + limit]), total, offset, table)
+            if len(ranked_ids) >= min(offset + limit, total):
+                page = ranked_ids[offset : offset + limit]
+                return Page(table.talks(page), total, offset, table)
         postings = index.postings(db)
         if not postings.holds_all(q.words):  # most near misses end here
             return Page([], 0, offset, table)

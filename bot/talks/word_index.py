@@ -93,11 +93,6 @@ class WordIndex:
         """Whether every term starts a word of some talk (a cheap no for most near misses)."""
         return all(self._starting(t) for t in terms)
 
-    def at_most(self, terms: list[str]) -> int:
-        """How many talks can match at most: the rarest term's."""
-        ids = self._ids
-        return min((sum(len(ids[k]) for k in self._starting(t)) for t in terms), default=0)
-
     def matching(self, terms: list[str]) -> set[int]:
         """Talks with, for every term, a word starting with it."""
         spans = sorted(

@@ -13,7 +13,8 @@ from bot.store import Store
 from bot.store.models import CatalogState, Event, Talk, TalkSpeaker
 from bot.talks.catalog_index import CatalogCache
 from bot.talks.listeners import TalksFeature
-from bot.talks.search import COUNT_CAP, talks_by_id
+from bot.talks.query import parse
+from bot.talks.search import COUNT_CAP, find_talks, talks_by_id
 from bot.talks.talk_table import RANKED, TalkTable
 from bot.talks.word_index import WordIndex, as_prefix
 from bot.text import words
@@ -220,3 +221,24 @@ def test_warming_ranks_the_commonest_words_before_their_first_ask(
     assert any(
         (word,) in remembered for word in common
     )  # the words the parser reads as words alone (others name an event, say)
+
+
+def test_a_kept_ranking_answers_every_page_as_ranking_afresh_would(
+    seeded: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    offsets = (0, 4, 8, 12, 16, 20)
+    with seeded.session() as session:
+        index = CatalogCache().get(session)
+        q = parse("platform", index, NOW)
+        fresh = [find_talks(session, index, q, offset, 4) for offset in offsets]
+        assert not index.table(session).ranked  # too few hits to keep
+        # on the seed catalog no word is in over 1,000 talks: count "very common" from 5
+        monkeypatch.setattr("bot.talks.search.COUNT_CAP", 5)
+        index = CatalogCache().get(session)
+        kept = [find_talks(session, index, q, offset, 4) for offset in offsets]
+        assert [key[0] for key in index.table(session).ranked] == [("platform",)]
+    for a, b in zip(fresh, kept, strict=True):
+        assert [r.id for r in a.rows] == [r.id for r in b.rows]
+        assert a.total == b.total > 5
+    ids = [r.id for page in kept for r in page.rows]
+    assert len(ids) == len(set(ids)) == min(24, kept[0].total)
