@@ -33,7 +33,7 @@ from bot.slack.identity import verify_token
 from bot.slack.organisers import Organisers
 from bot.store import Store
 from bot.talks import listeners as talks
-from bot.talks.catalog_index import catalog_cache
+from bot.talks.catalog_index import CatalogCache, catalog_cache
 from bot.talks.listeners import TalksFeature
 from bot.times import Clock, utcnow
 
@@ -58,13 +58,14 @@ class Features:
         client: WebClient | None = None,
         content: Callable[[], Content] | None = None,
         redraw_delay: float = 1.5,
+        catalog: CatalogCache | None = None,
     ) -> None:
         self.settings, self.store, self.clock = settings, store, clock
         self.after_ack = AfterAck(AFTER_ACK_WORKERS)
         self.notes = AfterAck(NOTES_WORKERS, name="notes")
         self.clients = SlackClients.for_settings(settings, client)
         self.organisers = Organisers(settings.organiser_ids)
-        self.catalog = catalog_cache()
+        self.catalog = catalog or catalog_cache()
         self.talks = TalksFeature(store, clock, self.catalog)
         content = content or functools.partial(content_at, settings.welcome_file)
         sender = Sender(store, self.clients.outbox, clock, per_minute=settings.dms_per_minute)

@@ -17,6 +17,8 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of a text, in order."""
+    if text.isascii():  # most text: nothing to spell out, and the pattern splits the rest
+        return _WORD.findall(text.lower())
     return _WORD.findall(anyascii(_NOT_WORD.sub(" ", text)).lower())
 
 

@@ -24,7 +24,6 @@ from bot.store.models import (
     Event,
     Speaker,
     Talk,
-    TalkSearch,
     TalkSpeaker,
 )
 from bot.text import fold
@@ -273,7 +272,6 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
     new, changed, gone = planned.new, planned.changed, planned.gone
     report = ImportReport(conference=catalog.conference.slug, unchanged=planned.unchanged)
     conference_id, event_ids = _upsert_conference(session, catalog)
-    event_names = {e.slug: e.name for e in catalog.events}
 
     identities = speaker_keys(catalog)
     speaker_names = dict(
@@ -307,7 +305,7 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
             "sort_key": sort_key(rec),
         }
 
-    def dependents(talk_id: int, rec: TalkRecord) -> tuple[list[dict], dict]:
+    def links_of(talk_id: int, rec: TalkRecord) -> list[dict]:
         links = []
         for pos, s in enumerate(rec.speakers):
             sid = speaker_ids[identities[_identity(s)][0]]
@@ -323,17 +321,7 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
                     "person_id": s.person_id,
                 }
             )
-        body = " ".join(
-            [rec.summary, event_names.get(rec.event, ""), rec.event, rec.format, rec.room or ""]
-        )
-        doc = {
-            "talk_id": talk_id,
-            "title": fold(rec.title),
-            "people": fold(" ".join(s.name for s in rec.speakers)),
-            "companies": fold(" ".join(s.company or "" for s in rec.speakers)),
-            "body": fold(body),
-        }
-        return links, doc
+        return links
 
     if gone:
         ids = list(gone.values())
@@ -343,7 +331,6 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
     if changed:
         ids = [tid for tid, _ in changed]
         session.execute(delete(TalkSpeaker).where(TalkSpeaker.talk_id.in_(ids)))
-        session.execute(delete(TalkSearch).where(TalkSearch.talk_id.in_(ids)))
         for tid, rec in changed:
             session.execute(update(Talk).where(Talk.id == tid).values(**talk_values(rec)))
         report.changed = [rec.title for _, rec in changed]
@@ -352,15 +339,11 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
         stmt = insert(Talk).returning(Talk.id, sort_by_parameter_order=True)
         new_ids = list(session.scalars(stmt, [talk_values(r) for r in new]).all())
         report.added = [r.title for r in new]
-    links, docs = [], []
+    links = []
     for tid, rec in [*changed, *zip(new_ids, new, strict=True)]:
-        talk_links, doc = dependents(tid, rec)
-        links.extend(talk_links)
-        docs.append(doc)
+        links.extend(links_of(tid, rec))
     if links:
         session.execute(insert(TalkSpeaker), links)
-    if docs:
-        session.execute(insert(TalkSearch), docs)
     if report.touched:
         session.execute(update(CatalogState).values(revision=CatalogState.revision + 1))
     return report

@@ -155,23 +155,6 @@ class TalkSpeaker(Base):
     company: Mapped[Company | None] = relationship()
 
 
-class TalkSearch(Base):
-    """The talk's search document, accent-folded, one column per weight.
-
-    SQLite indexes it with an FTS5 table kept in step by triggers; PostgreSQL with a generated,
-    weighted tsvector column and a GIN index (both made by the migration).
-    """
-
-    __tablename__ = "talk_search"
-    talk_id: Mapped[int] = mapped_column(
-        ForeignKey("talks.id", ondelete="CASCADE"), primary_key=True
-    )
-    title: Mapped[str] = mapped_column(Text, default="")
-    people: Mapped[str] = mapped_column(Text, default="")
-    companies: Mapped[str] = mapped_column(Text, default="")
-    body: Mapped[str] = mapped_column(Text, default="")
-
-
 class OutboxMessage(Base):
     """A DM the bot owes a person: a welcome, a journey step, the one follow-up, an answer in
     the Messages tab, or a notice about a followed talk. The rows are the delivery outbox.

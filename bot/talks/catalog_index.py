@@ -1,21 +1,25 @@
-"""What the query parser needs to know about the catalog, cached per catalog revision.
+"""The catalog in memory, per catalog revision: what the query parser needs to know, and the
+rows, words and names every answer comes from.
 
-Events and conferences are few, so they live in memory. Speaker and company names are loaded on
-the first query that needs them, title words for "did you mean" on the first miss; all of it is
-cached until the next import bumps the revision.
+Events and conferences are few, so they are read first. The first revision's rows, words and
+names are loaded on the first query that needs them; each later revision's all at once, in
+the background, while answers come from the one before (CatalogCache).
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
+import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from bot.store import Db
 from bot.store.models import CatalogState, Conference, Event, Talk
@@ -23,6 +27,8 @@ from bot.talks.directory import Directory, load_directory
 from bot.talks.talk_table import TalkTable
 from bot.talks.word_index import WordIndex
 from bot.text import words
+
+log = logging.getLogger(__name__)
 
 
 def key_of(text: str) -> str:
@@ -136,7 +142,10 @@ class CatalogIndex:
             return postings
         with self._lock:
             if self._postings is None:
-                self._postings = WordIndex.load(db)
+                table = self._table or TalkTable.load(db)
+                self._table = table
+                slugs = {e.id: e.slug for e in self.events.values()}
+                self._postings = WordIndex.load(db, table, slugs)
             return self._postings
 
     def terms(self, db: Db) -> list[str]:
@@ -208,19 +217,44 @@ def catalog_cache() -> CatalogCache:
     return CatalogCache(recheck=1.0)
 
 
+def in_a_thread(load: Callable[[], None]) -> None:
+    threading.Thread(target=load, name="catalog-load", daemon=True).start()
+
+
+def engine_of(db: Db) -> Engine:
+    """Where a load in the background takes a connection of its own."""
+    bind = db if isinstance(db, Connection) else db.get_bind()
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
 class CatalogCache:
     """Hands out the index for the current revision.
 
     With `recheck` > 0 the revision is read at most that often (seconds): an import (made by
     `wgbot import`, another process) shows within that time, and a busy bot saves a query per
     answer.
+
+    Only the very first index is loaded by the answer that needs it. A new revision is loaded
+    whole (rows, words, names) by `run` (a thread of its own) on a connection of its own,
+    while answers keep coming from the previous index; then it takes that one's place in one
+    assignment, and `loaded` is set.
     """
 
-    def __init__(self, recheck: float = 0.0) -> None:
+    def __init__(
+        self, recheck: float = 0.0, run: Callable[[Callable[[], None]], None] = in_a_thread
+    ) -> None:
         self._index: CatalogIndex | None = None
         self._lock = threading.Lock()
         self.recheck = recheck
         self._checked = 0.0
+        self._run = run
+        self._loading: int | None = None  # the revision being loaded
+        self.loaded = threading.Event()  # set when the last load started has finished
+
+    @property
+    def index(self) -> CatalogIndex | None:
+        """The index answers come from now (None before the first)."""
+        return self._index
 
     def get(self, db: Db) -> CatalogIndex:
         index = self._index
@@ -229,9 +263,38 @@ class CatalogCache:
             return index
         revision = db.scalar(REVISION) or 0
         self._checked = time.monotonic()
-        if index is None or index.revision != revision:
-            with self._lock:
-                index = self._index
-                if index is None or index.revision != revision:
-                    index = self._index = _load(db, revision)
-        return index
+        if index is None:
+            with self._lock:  # nothing older to answer from
+                if self._index is None:
+                    self._index = _load(db, revision)
+                return self._index
+        if index.revision != revision:
+            self._load_later(engine_of(db), revision)
+        return self._index or index  # the new one only if `run` has loaded it already
+
+    def _load_later(self, engine: Engine, revision: int) -> None:
+        with self._lock:
+            if self._loading == revision:
+                return
+            self._loading = revision
+            self.loaded.clear()
+        self._run(functools.partial(self._load_whole, engine, revision))
+
+    def _load_whole(self, engine: Engine, revision: int) -> None:
+        index: CatalogIndex | None = None
+        try:
+            with engine.connect() as conn:
+                index = _load(conn, revision)
+                index.table(conn)
+                index.postings(conn)
+                index.directory(conn)
+                index.terms(conn)
+        except Exception:
+            log.exception("could not load catalog revision %s; answering from the last", revision)
+        with self._lock:
+            if self._loading != revision:  # a newer revision's load began meanwhile: it swaps
+                return
+            if index is not None:
+                self._index = index
+            self._loading = None  # a failed load is tried again on the next check
+            self.loaded.set()

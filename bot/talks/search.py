@@ -1,4 +1,6 @@
-"""Catalog queries, built once per shape and reused, so a page costs one indexed statement.
+"""Catalog queries: /talks and /speakers answered from the catalog in memory (one engine on
+every database); the database is read for what memory does not keep (a talk by id, talks
+under way, a person's followed talks, a speaker's talks).
 
 Functions take a Connection (the fast path the listeners use) or a Session (scripts, tests).
 """
@@ -6,24 +8,22 @@ Functions take a Connection (the fast path the listeners use) or a Session (scri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import Select, and_, bindparam, func, literal, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from bot.store import Db, dialect_of
-from bot.store.fulltext import Term, fts_param, match
 from bot.store.models import Conference, Event, Talk, TalkFollow, TalkSpeaker
 from bot.store.value_lists import in_list, list_param
 from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
 from bot.talks.talk_table import ROW_COLUMNS, TalkTable
 from bot.talks.talk_table import TalkRow as TalkRow
-from bot.talks.word_index import as_prefix
 from bot.text import fold
 
-COUNT_CAP = 1000  # beyond this an answer says "1000+": counting every hit of a common word costs
-NARROW = 1000  # this many full-text hits or fewer are ranked here (words alone), not in SQL
+COUNT_CAP = 1000  # beyond this an answer says "1000+", and its ranking is kept for the revision
 MAX_SPEAKERS = 200  # speaker cards one answer holds; /speakers pages through them
 
 
@@ -37,57 +37,6 @@ class Page:
     @property
     def capped(self) -> bool:
         return self.total > COUNT_CAP
-
-
-@cache
-def _statements(
-    dialect: str,
-    ranked: bool,
-    conf: bool,
-    events: bool,
-    days: bool,
-    formats: bool,
-    talks: bool,
-) -> tuple[Select, Select | None]:
-    """(page of ids, capped count) for one combination of filters; values bound at execution.
-
-    The page holds talk ids only: their rows are in memory (talk_table.py).
-    Hits reached by id (full-text matches, the talks of a speaker or company) must all be read
-    and sorted anyway, so their ids come back whole, up to the page's end and at least
-    COUNT_CAP+1 of them, to be sliced and counted here.
-    Hits reached through a schedule-ordered index (event, day, format) stop after one page;
-    their count is a second, index-only statement, run only when the page is full.
-    """
-    ids = select(Talk.id, Talk.sort_key)
-    if ranked:  # free words: full-text hits, best first
-        hits = match(dialect)
-        ids = ids.join(hits, hits.c.talk_id == Talk.id)
-    for on, column, param in (
-        (conf, Talk.conference_id, "conf"),
-        (events, Talk.event_id, "events"),
-        (days, Talk.day, "days"),
-        (formats, Talk.format, "formats"),
-    ):
-        if on:
-            ids = ids.where(in_list(column, param, dialect))
-    if talks:
-        ids = ids.where(in_list(Talk.id, "talks", dialect))
-    if ranked or talks:
-        rank = hits.c.rank if ranked else literal(0)
-        window = (
-            ids.with_only_columns(Talk.id)
-            .order_by(rank, Talk.sort_key, Talk.id)
-            .limit(bindparam("window"))
-        )
-        return window, None
-    page = (
-        ids.with_only_columns(Talk.id)
-        .order_by(Talk.sort_key, Talk.id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    hits = ids.with_only_columns(Talk.id).limit(COUNT_CAP + 1).subquery("capped")
-    return page, select(func.count()).select_from(hits)
 
 
 @cache
@@ -148,93 +97,83 @@ def followed_talks(db: Db, team_id: str, user_id: str) -> list[TalkRow]:
 
 
 def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit: int = 10) -> Page:
-    """A page of the talks q asks for, with their total (capped past COUNT_CAP).
+    """A page of the talks q asks for, with their total.
 
-    The rows come from the catalog's table in memory; SQL, when a query needs it, only finds
-    the page's ids (and counts).
+    Answered from the catalog in memory, the same way on every database: names narrow to
+    their talks (the directory), free words find and rank theirs (the word index), and the
+    other filters keep the talks they allow; without free words the order is the schedule's.
     """
     if q.days is not None and not q.days:
         return Page([], 0, offset)
     table = index.table(db)
-    dialect = dialect_of(db)
-    window = max(offset + limit, COUNT_CAP + 1)  # ranked hits are read up to here
-    params: dict[str, object] = {"limit": limit, "offset": offset, "window": window}
-    others = bool(q.words or q.days is not None or q.formats)
     among: set[int] | None = None  # the talks the answer is among, when known
     if q.speaker or q.company:
         directory = index.directory(db)
         among = directory.talks_by(q.speaker, q.company)
         if not among:
             return Page([], 0, offset, table)
-        if not (others or q.conference_ids or q.event_ids):
-            # names alone: the directory has the whole answer
-            page_ids = directory.in_schedule_order(among)[offset : offset + limit]
-            return Page(table.talks(page_ids), len(among), offset, table)
-    elif not others and (places := table.of_events(q.event_ids, q.conference_ids)) is not None:
-        # events or conferences alone: their talks are lists in schedule order already
-        rows = table.rows
-        return Page([rows[p] for p in places[offset : offset + limit]], len(places), offset, table)
+    others = bool(q.words or q.days is not None or q.formats)
     if q.words:
-        known = table.ranked.get(_ranked_key(q))
-        if known is not None and len(known) >= offset + limit:  # a very common word
-            return Page(table.talks(known[offset : offset + limit]), len(known), offset, table)
-        # words no talk holds: the database is spared the search (near misses start so)
+        key = _ranked_key(q)
+        known = table.ranked.get(key)
+        if known is not None:  # a very common query, ranked already
+            total, ranked_ids = known
+            if len(ranked_ids) >= min(offset + limit, total):
+                page = ranked_ids[offset : offset + limit]
+                return Page(table.talks(page), total, offset, table)
         postings = index.postings(db)
-        if not postings.holds_all(q.words):
+        if not postings.holds_all(q.words):  # most near misses end here
             return Page([], 0, offset, table)
-        alone = not (q.conference_ids or q.event_ids or q.days is not None or q.formats)
-        found: set[int] | None = None
-        # on SQLite only when the rarest word is rare: a common word's set would cost more
-        # than the database's own search
-        if dialect != "sqlite" or (alone and postings.at_most(q.words) <= NARROW):
-            found = postings.matching(q.words)
-            if among is not None:
-                found &= among
-            if not found:
-                return Page([], 0, offset, table)
-        if alone and found is not None and len(found) <= NARROW:
-            # a few hits of words (and names) alone: ranked here by the columns holding
-            # the words, ties in schedule order; no SQL at all
-            place = table.place
-            order = sorted((-s, place[i], i) for i, s in postings.scores(q.words, found).items()
-                           if i in place)  # fmt: skip
-            ranked = [i for _, _, i in order]
-            return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
-        if found is not None and len(found) <= NARROW:
-            among = found  # PostgreSQL ranks these few by key, not by a scan of its index
-        params["fts_query"] = fts_param(dialect, [Term(w, prefix=as_prefix(w)) for w in q.words])
-    if among is not None:
-        params["talks"] = list_param(dialect, among)
-    for key, value in (
-        ("conf", q.conference_ids),
-        ("events", q.event_ids),
-        ("days", q.days),
-        ("formats", q.formats),
-    ):
-        if value:
-            params[key] = list_param(dialect, value)
-    page_stmt, count_stmt = _statements(
-        dialect,
-        bool(q.words),
-        bool(q.conference_ids),
-        bool(q.event_ids),
-        q.days is not None,
-        bool(q.formats),
-        "talks" in params,
-    )
-    if count_stmt is None:
-        ranked = [r[0] for r in db.execute(page_stmt, params)]
-        if len(ranked) > COUNT_CAP:  # a very common word: rank its hits once a revision
-            table.remember(_ranked_key(q), ranked)
+        found = postings.matching(q.words)
+        if among is not None:
+            found &= among
+        found = _allowed(table, found, q)
+        # best columns first, ties in schedule order
+        place = table.place
+        order = sorted((-s, place[i], i) for i, s in postings.scores(q.words, found).items())
+        ranked = [i for _, _, i in order]
+        if len(ranked) > COUNT_CAP:  # ranking this many costs: once a revision
+            table.remember(key, ranked, max(offset + limit, COUNT_CAP + 1))
         return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
-    hits = db.execute(page_stmt, params).all()
-    talks = table.talks(r[0] for r in hits)
-    # when the whole answer fits on the first page there is nothing left to count
-    fits = offset == 0 and len(hits) < limit
-    total = len(hits) if fits else _known_total(index, q)
-    if total is None:
-        total = db.scalar(count_stmt, params) or 0
-    return Page(talks, total, offset, table)
+    if among is not None:
+        if not (others or q.conference_ids or q.event_ids):
+            # names alone: the directory has the whole answer in schedule order
+            page_ids = index.directory(db).in_schedule_order(among)[offset : offset + limit]
+            return Page(table.talks(page_ids), len(among), offset, table)
+        places = sorted(table.place[i] for i in _allowed(table, among, q))
+    else:
+        # an event's or a conference's talks are in schedule order already
+        named = table.of_events(q.event_ids, q.conference_ids)
+        if named is None or not (q.event_ids or q.conference_ids):  # both kinds, or neither
+            places = _allowed_places(table, range(len(table.rows)), q)
+        else:
+            places = _allowed_places(table, named, q) if others else named
+    rows = table.rows
+    return Page([rows[p] for p in places[offset : offset + limit]], len(places), offset, table)
+
+
+def _allowed_places(table: TalkTable, places: Iterable[int], q: TalkQuery) -> list[int]:
+    """The places (schedule order) of these talks that q's events, conferences, days and
+    formats allow."""
+    rows, events, conferences = table.rows, table.event_of, table.conference_of
+    return [
+        p
+        for p in places
+        if (not q.event_ids or events[p] in q.event_ids)
+        and (not q.conference_ids or conferences[p] in q.conference_ids)
+        and (q.days is None or rows[p].day in q.days)
+        and (not q.formats or rows[p].format in q.formats)
+    ]
+
+
+def _allowed(table: TalkTable, talk_ids: set[int], q: TalkQuery) -> set[int]:
+    """These talks, less those q's events, conferences, days and formats leave out."""
+    if not (q.event_ids or q.conference_ids or q.days is not None or q.formats):
+        return {i for i in talk_ids if i in table.place}
+    place = table.place
+    allowed = _allowed_places(table, (place[i] for i in talk_ids if i in place), q)
+    rows = table.rows
+    return {rows[p].id for p in allowed}
 
 
 def _ranked_key(q: TalkQuery) -> tuple[object, ...]:
@@ -248,17 +187,6 @@ def _ranked_key(q: TalkQuery) -> tuple[object, ...]:
         None if q.days is None else frozenset(q.days),
         frozenset(q.formats),
     )
-
-
-def _known_total(index: CatalogIndex, q: TalkQuery) -> int | None:
-    """An event's or a conference's talks alone: the catalog index has counted them already."""
-    if q.days is not None or q.formats or q.words or q.speaker or q.company:
-        return None
-    if q.event_ids and not q.conference_ids:
-        return sum(index.events[e].talks for e in q.event_ids)
-    if q.conference_ids and not q.event_ids:
-        return sum(index.conferences[c].talks for c in q.conference_ids)
-    return None
 
 
 @dataclass(frozen=True)

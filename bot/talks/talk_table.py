@@ -25,7 +25,7 @@ URL_ID = re.compile(
     r"(?:/(?:event|events|talk|talks|session|sessions)/|//sched\.co/)"
     r"([A-Za-z0-9_-]{3,64})(?:[./?#]|$)"
 )
-RANKED = 256  # very common queries whose ranked hits are kept: about 8 KB each
+RANKED = 256  # very common queries whose first ranked hits are kept: about 8 KB each
 
 
 class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times faster
@@ -82,9 +82,11 @@ class TalkTable:
         self.by_event: dict[int, list[int]] = {}  # event id -> places, in order
         self.by_conference: dict[int, list[int]] = {}
         self.by_url_id: dict[str, list[int]] = {}  # URL_ID's id -> talk ids
+        self.event_of: array[int] = array("i")  # place -> the talk's event id
+        self.conference_of: array[int] = array("i")  # place -> its conference id
         self._lines: list[str | None] = []
-        # the first COUNT_CAP+1 ranked ids of queries matching more talks than that, by query
-        self.ranked: dict[tuple[object, ...], array[int]] = {}
+        # queries matching more than COUNT_CAP talks: their total and first ranked ids
+        self.ranked: dict[tuple[object, ...], tuple[int, array[int]]] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -116,6 +118,8 @@ class TalkTable:
             table.place[row.id] = n
             table.by_event.setdefault(r[13], []).append(n)
             table.by_conference.setdefault(r[14], []).append(n)
+            table.event_of.append(r[13])
+            table.conference_of.append(r[14])
             if row.url and (m := URL_ID.search(row.url)):
                 table.by_url_id.setdefault(m.group(1), []).append(row.id)
         table._lines = [None] * len(table.rows)
@@ -136,12 +140,13 @@ class TalkTable:
             return chosen[0]
         return sorted(p for places in chosen for p in places)
 
-    def remember(self, key: tuple[object, ...], ranked: list[int]) -> None:
-        """Keep a very common query's ranked hits, for the revision (the oldest of RANKED go)."""
+    def remember(self, key: tuple[object, ...], ranked: list[int], keep: int) -> None:
+        """Keep a very common query's total and its first `keep` ranked hits, for the revision
+        (the oldest of RANKED go)."""
         with self._lock:
             if len(self.ranked) >= RANKED:
                 self.ranked.pop(next(iter(self.ranked)), None)
-            self.ranked[key] = array("l", ranked)
+            self.ranked[key] = (len(ranked), array("l", ranked[:keep]))
 
     def line(self, row: TalkRow, render: Callable[[TalkRow], str]) -> str:
         """The talk's one-line form, rendered once per revision (rows not from this table

@@ -172,7 +172,7 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
         return none_view(answer)
     page = answer.page
     first, last = page.offset + 1, page.offset + len(page.rows)
-    # the count query stops past COUNT_CAP; say so rather than print a made-up 1001
+    # past COUNT_CAP the exact number tells a reader nothing: say "1,000+"
     shown = f"{COUNT_CAP:,}+" if page.capped else str(page.total)
     count = f"*{shown} talk{'s' if page.total != 1 else ''}* for {_describe(answer)}"
     if page.total > len(page.rows):

@@ -1,21 +1,24 @@
-"""Which talks hold which words, and in which of their columns, in memory, per catalog revision.
+"""The catalog's search engine: which talks hold which words, and in which of their columns,
+in memory, built once per catalog revision from the talks themselves.
 
-The search documents are already folded words ([a-z0-9]+ separated by spaces), and a query's
-terms match word prefixes, so the full-text indexes of both databases match exactly the talks
-found here. Asking here first spares the database the search when nothing matches (every
-near miss asks that first), and a query that only a few talks match is ranked here, by the
-columns its words are in, the same way on both databases.
+A talk's words are its folded title, speakers' names, their companies, and the rest (summary,
+event, format, room); a query's terms match word prefixes. Every free-word answer is found and
+ranked here, by the columns its words are in, the same way on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import select
 
 from bot.store import Db
-from bot.store.models import TalkSearch
+from bot.store.models import Event, Talk, TalkSpeaker
+from bot.talks.talk_table import TalkTable
+from bot.text import fold
 
 # Terms this short match whole words only: "ai" is not "airlines", "na" not "native"
 # (as a prefix they would match far too much to mean anything).
@@ -28,7 +31,6 @@ def as_prefix(term: str) -> bool:
 
 
 # a word in a talk's title weighs most, then in its speakers' names, their companies, the rest
-COLUMNS = (TalkSearch.title, TalkSearch.people, TalkSearch.companies, TalkSearch.body)
 BITS = (1, 2, 4, 8)
 WEIGHTS = (10, 6, 4, 1)
 # the weight of the best column in a set of them (a bit mask)
@@ -51,14 +53,17 @@ class WordIndex:
         return cls({w: (array("i", ids), bytearray(bits)) for w, (ids, bits) in postings.items()})
 
     @classmethod
-    def load(cls, db: Db) -> WordIndex:
+    def load(
+        cls, db: Db, table: TalkTable | None = None, slugs: dict[int, str] | None = None
+    ) -> WordIndex:
+        """From the database, or from the talks' rows already in memory (`table`, with the
+        events' slugs by id), which spares reading every summary twice."""
         # built straight into arrays: lists of ints would cost four times as much at the peak
         postings: dict[str, tuple[array[int], bytearray]] = {}
-        rows = db.execute(select(TalkSearch.talk_id, *COLUMNS).order_by(TalkSearch.talk_id))
-        for talk_id, *texts in rows:
+        for talk_id, *texts in documents(db, table, slugs):
             held: dict[str, int] = {}  # this talk's words -> the columns holding them
             for bit, text in zip(BITS, texts, strict=True):
-                for word in (text or "").split():
+                for word in text.split():
                     held[word] = held.get(word, 0) | bit
             for word, mask in held.items():
                 found = postings.get(word)
@@ -87,11 +92,6 @@ class WordIndex:
     def holds_all(self, terms: list[str]) -> bool:
         """Whether every term starts a word of some talk (a cheap no for most near misses)."""
         return all(self._starting(t) for t in terms)
-
-    def at_most(self, terms: list[str]) -> int:
-        """How many talks can match at most: the rarest term's."""
-        ids = self._ids
-        return min((sum(len(ids[k]) for k in self._starting(t)) for t in terms), default=0)
 
     def matching(self, terms: list[str]) -> set[int]:
         """Talks with, for every term, a word starting with it."""
@@ -132,3 +132,46 @@ class WordIndex:
             for talk_id, weight in best.items():
                 total[talk_id] += weight
         return total
+
+
+def documents(
+    db: Db, table: TalkTable | None = None, slugs: dict[int, str] | None = None
+) -> Iterator[tuple[int, str, str, str, str]]:
+    """Each talk's words by column, folded: (talk id, title, people, companies, the rest),
+    in talk id order."""
+    talks: Iterable[tuple[int, str, str, str, str, str, str | None]]
+    if table is None or slugs is None:
+        talks = db.execute(
+            select(
+                Talk.id, Talk.title, Talk.summary, Event.name, Event.slug, Talk.format, Talk.room
+            )
+            .join(Event, Event.id == Talk.event_id)
+            .order_by(Talk.id)
+        )
+    else:
+        rows, event_of = table.rows, table.event_of
+        talks = (
+            (r.id, r.title, r.summary, r.event_name, slugs[event_of[n]], r.format, r.room)
+            for _, n in sorted(table.place.items())
+            for r in (rows[n],)
+        )
+    links = db.execute(
+        select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name).order_by(
+            TalkSpeaker.talk_id, TalkSpeaker.position
+        )
+    )
+    # both in talk id order: each talk takes its speakers as the two advance together
+    speakers = itertools.groupby(links, key=lambda r: r[0])
+    talk_id, given = next(speakers, (None, iter(())))
+    for tid, title, summary, event_name, event_slug, format_, room in talks:
+        while talk_id is not None and talk_id < tid:  # a link to no talk: none, but be safe
+            talk_id, given = next(speakers, (None, iter(())))
+        names: list[str] = []
+        companies: list[str] = []
+        if talk_id == tid:
+            for _, name, company in given:
+                names.append(name)
+                companies.append(company or "")
+            talk_id, given = next(speakers, (None, iter(())))
+        body = " ".join([summary, event_name, event_slug, format_, room or ""])
+        yield tid, fold(title), fold(" ".join(names)), fold(" ".join(companies)), fold(body)

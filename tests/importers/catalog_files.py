@@ -18,9 +18,9 @@ from bot.store.models import (
     Event,
     Speaker,
     Talk,
-    TalkSearch,
     TalkSpeaker,
 )
+from bot.talks.word_index import documents
 from tests.conftest import CATALOG
 
 SEED_TEXT = CATALOG.read_text(encoding="utf-8")
@@ -65,7 +65,5 @@ def snapshot(store: Store) -> dict[str, Any]:
             ).all(),
             "speakers": s.execute(select(Speaker.id, Speaker.name).order_by(Speaker.id)).all(),
             "companies": s.execute(select(Company.id, Company.name).order_by(Company.id)).all(),
-            "search": s.execute(
-                select(TalkSearch.talk_id, TalkSearch.title).order_by(TalkSearch.talk_id)
-            ).all(),
+            "search": list(documents(s)),
         }

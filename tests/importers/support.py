@@ -18,7 +18,6 @@ from bot.store.models import (
     Event,
     Speaker,
     Talk,
-    TalkSearch,
     TalkSpeaker,
 )
 from tests.conftest import SAMPLES
@@ -42,7 +41,7 @@ def run(store: Store, *paths: Path, dry_run: bool = False, **options: Any) -> Im
     return result
 
 
-TABLES = (CatalogState, Conference, Event, Talk, TalkSpeaker, Speaker, Company, TalkSearch)
+TABLES = (CatalogState, Conference, Event, Talk, TalkSpeaker, Speaker, Company)
 
 
 def counts(store: Store) -> dict[str, int]:

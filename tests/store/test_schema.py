@@ -9,13 +9,10 @@ from alembic.migration import MigrationContext
 
 from bot.store import Store
 from bot.store.models import Base
-from bot.store.schema import include_object
 
 
 def test_migrations_build_exactly_what_the_models_declare(store: Store):
     with store.engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"include_object": include_object, "compare_type": True}
-        )
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
