@@ -132,7 +132,13 @@ class Server:
     """
 
     def __init__(
-        self, signing_secret: str, host: str, port: int, *, stop_within: float = 10.0
+        self,
+        signing_secret: str,
+        host: str,
+        port: int,
+        *,
+        stop_within: float = 10.0,
+        most_at_once: int = MOST_AT_ONCE,
     ) -> None:
         self.stopping = threading.Event()
         self._attaching = threading.Lock()  # a bot attached as the stop begins is stopped too
@@ -141,7 +147,7 @@ class Server:
         self.waiting_for = "starting"  # why /readyz says no before the bot is attached
         self.failure: str | None = None  # why the bot could not start, if it could not
         self._served: Callable[..., Iterable[bytes]] | None = None
-        self._slots = threading.BoundedSemaphore(MOST_AT_ONCE)
+        self._slots = threading.BoundedSemaphore(most_at_once)
         self.server = _ThreadedServer((host, port), _Handler)
         self.server.set_app(self._application)
         self.stopped = threading.Event()
