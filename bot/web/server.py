@@ -104,7 +104,11 @@ class _Handler(WSGIRequestHandler):
         return  # a line per request is noise: /metrics counts them
 
 
-class _ThreadedServer(ThreadingMixIn, WSGIServer):
+class ThreadedServer(ThreadingMixIn, WSGIServer):
+    """The standard library's WSGI server, a thread per connection, quiet per request.
+    Stop it with `shutdown()` (from another thread than the loop's), then `server_close()`,
+    which waits for the requests in flight."""
+
     # request threads are joined by server_close(): the drain on the way out
     daemon_threads = False
     block_on_close = True
@@ -117,6 +121,18 @@ class _ThreadedServer(ThreadingMixIn, WSGIServer):
         host, port = self.server_address[:2]
         self.server_name, self.server_port = str(host), int(port)
         self.setup_environ()
+
+    @classmethod
+    def serving(
+        cls, application: Callable[..., Iterable[bytes]], host: str, port: int
+    ) -> ThreadedServer:
+        server = cls((host, port), _Handler)
+        server.set_app(application)
+        return server
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # a client that hung up or stopped sending: one quiet line, not a traceback
@@ -148,8 +164,7 @@ class Server:
         self.failure: str | None = None  # why the bot could not start, if it could not
         self._served: Callable[..., Iterable[bytes]] | None = None
         self._slots = threading.BoundedSemaphore(most_at_once)
-        self.server = _ThreadedServer((host, port), _Handler)
-        self.server.set_app(self._application)
+        self.server = ThreadedServer.serving(self._application, host, port)
         self.stopped = threading.Event()
 
     @property
