@@ -5,7 +5,7 @@
 1. From pressing Enter in the page's composer to the answer drawn (in the DOM and laid out;
    the paint on the next frame is reported too), as the page itself times it from its form's
    submission, against the bot's own answer time for the same command in the same round: a
-   signed request POSTed over HTTP to the app served by waitress exactly as `wgbot serve`
+   signed request POSTed over HTTP to the app served exactly as `wgbot serve`
    serves it, timed until its answer is read, as Slack times it. The median ratio (target:
    under 3x), for `/talks platform-day` and `/speakers abby bangser`. The time inside the
    app's handler alone (no HTTP) is reported as well. The command is typed through WebDriver
@@ -41,13 +41,12 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from slack_sdk import WebClient
-from waitress import create_server
 
 from bot.config import IsolatedSettings
 from bot.sandbox.people import CHANNEL
 from bot.sandbox.server import Sandbox, sandbox_settings
 from bot.testing.requests import command_body
-from bot.web.server import EVENTS_PATH, wsgi_app
+from bot.web.server import EVENTS_PATH, ThreadedServer, wsgi_app
 
 COMMANDS = ("/talks platform-day", "/speakers abby bangser")
 
@@ -62,15 +61,15 @@ def browser() -> webdriver.Chrome:
 
 
 class Served:
-    """The sandbox's app served by waitress as `wgbot serve` serves it, and a client that times
+    """The sandbox's app served as `wgbot serve` serves it, and a client that times
     a signed command the way Slack does: from sending the request to reading the answer."""
 
     def __init__(self, box: Sandbox) -> None:
         self.secret = box.settings.slack_signing_secret
         app = wsgi_app(box.bot.app, box.bot.store, self.secret)
-        self.server = create_server(app, host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=self.server.run, daemon=True).start()
-        self.connection = http.client.HTTPConnection("127.0.0.1", self.server.effective_port)
+        self.server = ThreadedServer.serving(app, "127.0.0.1", 0)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.connection = http.client.HTTPConnection("127.0.0.1", self.server.port)
 
     def ask(self, line: str) -> float:
         command, _, text = line.partition(" ")

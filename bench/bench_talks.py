@@ -9,7 +9,7 @@ Reports the median and p99 of each, their ratio, and the process's peak RSS. The
 Bolt app with process_before_response=True whose handler only acks.
 
 Over HTTP: both apps are served by `wgbot serve`'s server (bot/web/server.py: the same WSGI
-routes, waitress and thread count) on a catalog of about 1,700 talks, and receive signed
+routes and server) on a catalog of about 1,700 talks, and receive signed
 /talks commands from `--concurrency` clients at once, alternating between the two servers in
 blocks. Reports each one's median and p99 and the ratio of the medians.
 """
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import functools
 import http.client
-import logging
 import multiprocessing
 import random
 import resource
@@ -137,11 +136,10 @@ def serve(app: App, store: Store) -> tuple[str, int]:
     """The app behind `wgbot serve`'s server, in a thread; (host, port)."""
     from bot.web.server import Server
 
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" on every burst
     server = Server(SECRET, "127.0.0.1", 0)
     server.attach(app, store, lambda _budget: None)
-    threading.Thread(target=server.server.run, name="bench-server", daemon=True).start()
-    return server.server.effective_host, server.server.effective_port
+    threading.Thread(target=server.server.serve_forever, name="bench-server", daemon=True).start()
+    return server.address
 
 
 def http_round(

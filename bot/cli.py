@@ -355,15 +355,7 @@ def clock() -> None:
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", type=int, default=None, help="Defaults to $PORT or 3000.")
-@click.option(
-    "--health-port",
-    type=int,
-    default=None,
-    envvar="WGBOT_HEALTH_PORT",
-    help="Also answer /healthz here, from a thread of its own: a liveness probe that never "
-    "waits behind requests [env WGBOT_HEALTH_PORT].",
-)
-def serve(host: str, port: int | None, health_port: int | None) -> None:
+def serve(host: str, port: int | None) -> None:
     """Serve Slack's HTTP requests on /slack/events, with /healthz, /readyz and /metrics.
 
     Run as many as you like on one PostgreSQL database: they elect one to run the schedule.
@@ -379,9 +371,7 @@ def serve(host: str, port: int | None, health_port: int | None) -> None:
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     _logging(settings)
-    server = Server(
-        settings.slack_signing_secret, host, port or settings.port, health_port=health_port
-    )
+    server = Server(settings.slack_signing_secret, host, port or settings.port)
 
     def start() -> None:
         try:

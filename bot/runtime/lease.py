@@ -16,12 +16,11 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import socket
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -30,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from bot.store import Store
 from bot.store.engine import REQUEST_TIMEOUT, make_engine
+from bot.store.watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 
@@ -192,30 +192,14 @@ class PostgresLease:
 
 @contextmanager
 def _answered_within(conn: Connection, seconds: float) -> Iterator[None]:
-    """End the block's wait on the server after `seconds` by shutting the connection's socket
-    down: the driver then fails as when the server hangs up. A server cut off behind a relay
-    that holds the connection open would otherwise keep the lease's thread waiting for good,
-    as TCP sees nothing wrong. (The socket is a duplicate: shutting it down ends the shared
-    connection, closing it closes only the duplicate.)"""
+    """End the block's wait on the server after `seconds` (bot/store/watchdog.py): a server
+    cut off behind a relay that holds the connection open would otherwise keep the lease's
+    thread waiting for good, as TCP sees nothing wrong."""
     raw = conn.connection.dbapi_connection
     if raw is None:
         raise ConnectionError("the lease's connection is closed")
-    sock = socket.socket(fileno=os.dup(raw.fileno()))
-    timer = threading.Timer(seconds, _shut_down, args=(sock,))
-    timer.daemon = True
-    timer.start()
-    try:
+    with WATCHDOG.within(raw, seconds):
         yield
-    finally:
-        timer.cancel()
-        timer.join()
-        sock.close()
-
-
-def _shut_down(sock: socket.socket) -> None:
-    log.warning("the database did not answer the clock lease: giving up its connection")
-    with suppress(OSError):  # already closed by the server
-        sock.shutdown(socket.SHUT_RDWR)
 
 
 class FileLease:

@@ -68,7 +68,5 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
-    # waitress warns once per queued request under a burst: the metrics show queueing instead
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     # APScheduler logs every run of every job: the lease job alone would write a line every 5 s
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)

@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from waitress import create_server, wasyncore
-
 from bot.config import Settings
 from bot.runtime.process import Bot
 from bot.sandbox.ahead import skipped
@@ -34,7 +32,7 @@ from bot.sandbox.origin import Own
 from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, PEOPLE, TEAM, Person, dm_of
 from bot.sandbox.web_api import API, RESPONSE, WebApi
 from bot.sandbox.workspace import Workspace
-from bot.web.server import EVENTS_PATH, wsgi_app
+from bot.web.server import EVENTS_PATH, ThreadedServer, wsgi_app
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +41,6 @@ SCHEDULE = (
     "schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h votes 3 "
     "link https://zoom.us/j/1234567890"
 )
-THREADS = 8  # the page, its state and the app's own Web API calls; pages talk on their socket
 STEPS = {"hour": dt.timedelta(hours=1), "day": dt.timedelta(days=1), "week": dt.timedelta(weeks=1)}
 
 
@@ -75,12 +72,12 @@ class Sandbox:
         self._joined = itertools.count(2)
         self._bot: Bot | None = None
         self._handler: Callable[..., Iterable[bytes]] | None = None
-        # waitress, as `wgbot serve` serves: HTTP/1.1, so the page keeps its connection
-        self.server: Any = create_server(
-            self.wsgi, host=host, port=port, threads=THREADS, ident="wgbot-sandbox"
-        )
-        self.url = f"http://{host}:{self.server.effective_port}"
-        self.own = Own(host, self.server.effective_port)
+        # the server `wgbot serve` runs: the page, its state and the app's own Web API calls
+        # each have a thread; pages talk on their socket
+        self.server = ThreadedServer.serving(self.wsgi, host, port)
+        self._thread: threading.Thread | None = None  # the server's loop, once started
+        self.url = f"http://{host}:{self.server.port}"
+        self.own = Own(host, self.server.port)
         self.live = Live(self.workspace, self.handle, host, socket_port, self.own)
         self.api.base_url = self.url
         # the lean-coffee calendar feed is served here too, so /coffee and the welcome offer it
@@ -98,7 +95,9 @@ class Sandbox:
         # the workspace lives in memory, so the store starts afresh with it each time
         for stale in state.glob("wgbot.db*"):
             stale.unlink()
-        self._thread = threading.Thread(target=self.server.run, name="sandbox-http", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="sandbox-http", daemon=True
+        )
         self._thread.start()
         self.live.start()
         bot = Bot.start(self.settings, now=self.clock)
@@ -145,13 +144,9 @@ class Sandbox:
         if self._bot is not None:
             self._bot.stop()
         self.live.stop()  # each page sees its socket close and says the sandbox has gone
-        # ends the server's loop from its own thread: closing every channel empties its map
-        try:
-            self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
-        except OSError:  # its trigger is gone already: the loop ends with the process
-            log.warning("the sandbox's server could not be woken to stop")
-        self._thread.join(5)
-        self.server.task_dispatcher.shutdown(timeout=1)
+        if self._thread is not None:  # shutdown() waits for a loop that must be running
+            self.server.shutdown()
+        self.server.server_close()  # the port closes; requests in flight finish
         if self.deliver is not None:
             self.deliver.shutdown()
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import fcntl
-import inspect
 import logging
 import select
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -19,8 +18,7 @@ from sqlalchemy.engine import CursorResult, Result, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-if TYPE_CHECKING:
-    import psycopg
+from bot.store.watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 
@@ -165,37 +163,43 @@ def _postgres_engine(
     )
     event.listen(engine, "checkout", _drop_if_closed)
     if timeout is not None:
-        bounded = _bounded_connection(timeout + CLIENT_GRACE)
-        event.listen(engine, "do_connect", lambda _d, _r, cargs, kw: bounded.connect(*cargs, **kw))
+        _watch_each_wait(engine, timeout + CLIENT_GRACE)
     return engine
 
 
-def _bounded_connection(seconds: float) -> type[psycopg.Connection[Any]]:
-    """A psycopg connection that gives up on a server that stopped answering altogether
-    (frozen, or its host gone with the socket still open), where statement_timeout cannot
-    fire because the server does not run. Each wait on the server is bounded; a connection
-    whose wait ran out is closed, since nobody knows what state it is in."""
-    import psycopg
+def _watch_each_wait(engine: Engine, seconds: float) -> None:
+    """Bound each wait on the server (a statement, a commit, a rollback, the pool's reset of
+    a returned connection) by `seconds` through the watchdog (bot/store/watchdog.py), armed
+    and disarmed by SQLAlchemy's public connection and pool events. This replaces a
+    subclass of psycopg's connection that overrode its private `wait`. Connecting is bounded
+    by libpq's connect_timeout."""
 
-    if "timeout" not in inspect.signature(psycopg.Connection.wait).parameters:
-        log.warning(
-            "psycopg %s cannot bound a wait on the server: 3.3 or later can", psycopg.__version__
-        )
-        return psycopg.Connection
+    def arm(conn: Connection, *_args: Any) -> None:
+        if not (conn.closed or conn.invalidated):  # else asking for it would reconnect
+            WATCHDOG.arm(conn.connection.dbapi_connection, seconds)
 
-    class BoundedConnection(psycopg.Connection):
-        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
-            try:
-                return super().wait(gen, interval, timeout=timeout or seconds)
-            except psycopg.errors.OperationalError as exc:
-                if type(exc).__name__ != "_WaitTimeout":
-                    raise
-                self.close()  # the pool sees a closed connection and throws it away
-                raise psycopg.OperationalError(
-                    f"the database did not answer within {seconds:g} s"
-                ) from exc
+    def disarm(conn: Connection, *_args: Any) -> None:
+        if not (conn.closed or conn.invalidated):
+            WATCHDOG.disarm(conn.connection.dbapi_connection)
 
-    return BoundedConnection
+    def disarm_raw(dbapi_conn: Any, *_args: Any) -> None:
+        if dbapi_conn is not None:
+            WATCHDOG.disarm(dbapi_conn)
+
+    def failed(context: Any) -> None:
+        if context.connection is not None:
+            disarm(context.connection)
+
+    for name in ("before_cursor_execute", "commit", "rollback"):
+        event.listen(engine, name, arm)
+    event.listen(engine, "after_cursor_execute", disarm)
+    event.listen(engine, "handle_error", failed)
+    # a checkout arms it too, for code that talks to the driver's connection itself (its
+    # statements fire no SQLAlchemy event); SQLAlchemy's own statements move the deadline on
+    for name in ("checkout", "reset"):
+        event.listen(engine, name, lambda dbapi_conn, *_a: WATCHDOG.arm(dbapi_conn, seconds))
+    for name in ("checkin", "invalidate", "close"):
+        event.listen(engine, name, disarm_raw)
 
 
 class DatabaseBusy(Exception):
