@@ -9,6 +9,7 @@ import bot
 
 BOT = Path(bot.__file__).parent
 
+
 def test_no_assert_as_a_runtime_check():
     """`python -O` strips asserts, so a check that must hold in production raises explicitly."""
     found = []
