@@ -95,7 +95,8 @@ def _other(label: str) -> bool:
 _GENERIC = {
     "slides", "slide", "deck", "slide deck", "the slides", "pdf", "presentation",
     "video", "videos", "recording", "recordings", "the video", "the recording", "watch",
-    "link", "download", "attachment", "file",
+    "link", "download", "attachment", "file", "talk slides", "talk video", "talk recording",
+    "slides pdf", "slides (pdf)",
 }  # fmt: skip
 
 

@@ -147,6 +147,7 @@ def test_catalog_yaml_takes_optional_link_titles(store, tmp_path: Path):
         ("Slides", "https://example.org/a.pdf", ""),
         (" video: ", "https://youtu.be/x", ""),
         ("RECORDING", "https://youtu.be/x", ""),
+        ("Talk sLiDeS", "https://example.org/a.pdf", ""),
         ("www.youtu.be/x/", "https://youtu.be/x", ""),  # the address itself
         ("Keynote, full version", None, ""),  # no link, no title
         ("Keynote,\u202e full version", "https://youtu.be/x", "Keynote, full version"),
