@@ -78,6 +78,8 @@ def fingerprint(t: TalkRecord) -> tuple:
         t.url,
         t.video_url,
         t.slides_url,
+        t.recording_title,
+        t.slides_title,
         tuple((s.name, s.company, s.person_id) for s in t.speakers),
     )
 
@@ -163,6 +165,8 @@ def current_talks(session: Session, conference_id: int) -> dict[str, tuple[int, 
             Talk.url,
             Talk.video_url,
             Talk.slides_url,
+            Talk.recording_title,
+            Talk.slides_title,
         )
         .join(Event, Event.id == Talk.event_id)
         .where(Talk.conference_id == conference_id)
@@ -183,6 +187,8 @@ def current_talks(session: Session, conference_id: int) -> dict[str, tuple[int, 
             speakers=tuple(people.get(row.id, ())),
             video_url=row.video_url,
             slides_url=row.slides_url,
+            recording_title=row.recording_title,
+            slides_title=row.slides_title,
         )
         out[row.source_id] = (row.id, stored)
     return out
@@ -301,6 +307,8 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
             "url": rec.url,
             "video_url": rec.video_url,
             "slides_url": rec.slides_url,
+            "recording_title": rec.recording_title,
+            "slides_title": rec.slides_title,
             "speakers_line": speakers_line(rec.speakers),
             "sort_key": sort_key(rec),
         }

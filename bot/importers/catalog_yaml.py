@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from bot.importers.links import kind_of
+from bot.importers.links import kind_of, link_title
 from bot.importers.records import (
     FORMATS,
     Catalog,
@@ -112,6 +112,7 @@ def _talk(raw: Any, where: str, events: set[str]) -> TalkRecord:
     url = _url(raw, "url", where)
     # a recording named as such, or a talk whose only link is its recording (the seed's YouTube)
     video = _url(raw, "video", where) or (url if url and kind_of(url) == "video" else None)
+    slides = _url(raw, "slides", where)
     return TalkRecord(
         source_id=_text(raw, "id", where) or "",
         title=_text(raw, "title", where) or "",
@@ -123,7 +124,9 @@ def _talk(raw: Any, where: str, events: set[str]) -> TalkRecord:
         summary=_text(raw, "summary", where, required=False) or "",
         speakers=tuple(people),
         video_url=video,
-        slides_url=_url(raw, "slides", where),
+        slides_url=slides,
+        recording_title=link_title(_text(raw, "video_title", where, required=False), video),
+        slides_title=link_title(_text(raw, "slides_title", where, required=False), slides),
     )
 
 

@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
+from bot.importers.links import link_title
 from bot.importers.records import FORMATS, CatalogFileError, SpeakerRecord, TalkRecord
 from bot.importers.text import clean_text
 from bot.importers.zones import utc
@@ -57,6 +58,8 @@ def make_talk(
     speakers: list[SpeakerRecord] | tuple[SpeakerRecord, ...] = (),
     video_url: str | None = None,
     slides_url: str | None = None,
+    recording_title: str = "",
+    slides_title: str = "",
 ) -> TalkRecord:
     """A talk whose every field fits the store; times in UTC and its day in the local zone."""
     sid = str(source_id).strip() if source_id is not None else ""
@@ -88,6 +91,8 @@ def make_talk(
     room = clean_text(room) or None
     if room:
         clip_name(room, f"{where}: room")
+    video_url = checked_url(video_url, f"{where}: recording")
+    slides_url = checked_url(slides_url, f"{where}: slides")
     return TalkRecord(
         source_id=sid,
         title=title,
@@ -100,8 +105,10 @@ def make_talk(
         url=checked_url(url, where),
         summary=summary,
         speakers=tuple(people),
-        video_url=checked_url(video_url, f"{where}: recording"),
-        slides_url=checked_url(slides_url, f"{where}: slides"),
+        video_url=video_url,
+        slides_url=slides_url,
+        recording_title=link_title(recording_title, video_url),
+        slides_title=link_title(slides_title, slides_url),
     )
 
 

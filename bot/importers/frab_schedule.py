@@ -12,7 +12,7 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from bot.importers.checks import check_unique, checked_url, days_of, make_talk
-from bot.importers.links import recording_and_slides
+from bot.importers.links import Link, recording_and_slides
 from bot.importers.naming import choose_slug, main_event, track_event
 from bot.importers.records import (
     Catalog,
@@ -220,7 +220,10 @@ def read_schedule(
         links = _urls(ev.get("links"), f"{place}: links", base_url)
         attachments = _urls(ev.get("attachments"), f"{place}: attachments", base_url)
         video, slides = recording_and_slides(links, attachments)
-        video = as_str(ev.get("recording_url") or ev.get("video_url")).strip() or video
+        # a recording the file names as such wins, untitled unless it is the link found
+        named_video = as_str(ev.get("recording_url") or ev.get("video_url")).strip()
+        if named_video and (video is None or video.url != named_video):
+            video = Link(named_video, "")
         persons = as_list(ev.get("persons"), f"{place}: persons")
         people = [
             SpeakerRecord(
@@ -242,8 +245,10 @@ def read_schedule(
                 url=url,
                 summary=summary,
                 speakers=people,
-                video_url=video,
-                slides_url=slides,
+                video_url=video.url if video else None,
+                slides_url=slides.url if slides else None,
+                recording_title=video.title if video else "",
+                slides_title=slides.title if slides else "",
             )
         )
     options.progress.finish()

@@ -3,14 +3,26 @@
 A link is judged by its host and its file type, never made one by its label: schedules label
 another event's video, an older deck or a data archive "Video" or "Slides". A label may only
 say a link is something else (a paper, a numbered reference, a talk given elsewhere). The
-store keeps one recording and one slides link per talk, so a link's own title is not kept.
+store keeps one recording and one slides link per talk, each with its title where the source
+gives one that says more than "Slides" or the address itself.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import NamedTuple
 from urllib.parse import urlsplit
+
+from bot.importers.text import clean_text
+
+MAX_LINK_TITLE = 300  # the store's column
+
+
+class Link(NamedTuple):
+    url: str
+    title: str  # "" where the source's label says nothing the button does not
+
 
 # Hosts whose pages are recordings, and hosts whose pages are decks ("www." and subdomains
 # of these count too).
@@ -79,15 +91,42 @@ def _other(label: str) -> bool:
     return bool(_NOT_THIS_TALK.search(label))
 
 
+# Labels that only say what the button already says: not worth a line of their own.
+_GENERIC = {
+    "slides", "slide", "deck", "slide deck", "the slides", "pdf", "presentation",
+    "video", "videos", "recording", "recordings", "the video", "the recording", "watch",
+    "link", "download", "attachment", "file", "talk slides", "talk video", "talk recording",
+    "slides pdf", "slides (pdf)",
+}  # fmt: skip
+
+
+def _bare(url: str) -> str:
+    return url.strip().casefold().split("://", 1)[-1].removeprefix("www.").rstrip("/")
+
+
+def link_title(label: str | None, url: str | None) -> str:
+    """A link's title worth keeping: its label cleaned, "" when there is no link or the label
+    is generic ("Slides", "Video") or the address itself; clipped to the store's column."""
+    title = clean_text(label or "")
+    if not url or not title:
+        return ""
+    if title.strip(" .:-–—()[]").casefold() in _GENERIC or _bare(title) == _bare(url):
+        return ""
+    if len(title) > MAX_LINK_TITLE:
+        title = title[: MAX_LINK_TITLE - 1].rstrip() + "…"
+    return title
+
+
 def recording_and_slides(
     links: Sequence[tuple[str, str]], attachments: Sequence[tuple[str, str]] = ()
-) -> tuple[str | None, str | None]:
+) -> tuple[Link | None, Link | None]:
     """The first recording and the first slides among a talk's (url, label) links and
-    attachments.
+    attachments, each with its title (see link_title).
 
     An attachment is a file uploaded with the talk: slides, unless it is a video or an
     archive or data file. Slides attached win over slides linked."""
-    video = slides = None
+    video: Link | None = None
+    slides: Link | None = None
     pairs = [*((u, t, True) for u, t in attachments), *((u, t, False) for u, t in links)]
     for url, label, attached in pairs:
         kind = kind_of(url)
@@ -96,7 +135,7 @@ def recording_and_slides(
         if _other(label):
             continue
         if kind == "video" and video is None:
-            video = url
+            video = Link(url, link_title(label, url))
         elif kind == "slides" and slides is None:
-            slides = url
+            slides = Link(url, link_title(label, url))
     return video, slides

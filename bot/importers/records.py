@@ -42,6 +42,9 @@ class TalkRecord:
     speakers: tuple[SpeakerRecord, ...] = ()
     video_url: str | None = None  # the recording
     slides_url: str | None = None
+    # the links' own titles ("Keynote at FOSDEM, full version"), "" where none says more
+    recording_title: str = ""
+    slides_title: str = ""
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,9 @@ class Talk(Base):
     url: Mapped[str | None] = mapped_column(String(1000))
     video_url: Mapped[str | None] = mapped_column(String(1000))  # the recording
     slides_url: Mapped[str | None] = mapped_column(String(1000))
+    # each link's title where the source gives one worth showing; "" where none
+    recording_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    slides_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # Denormalised "Name (Company), Name (Company)" so an answer needs one query, not one per talk.
     speakers_line: Mapped[str] = mapped_column(Text, default="")
     # "day start title" as one string: schedule order that an index serves on every database

@@ -9,7 +9,7 @@ import datetime as dt
 from functools import lru_cache
 from typing import Any
 
-from bot.slack.blocks import actions, button, context, link_button, section
+from bot.slack.blocks import Block, actions, button, context, link_button, section
 from bot.slack.dates import date_token, day_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
@@ -28,6 +28,7 @@ DETAILS = "talks_details"  # a static select; the chosen option's value is a tal
 VIDEO = "talks_video"  # link buttons: Slack opens the URL, the bot only acks
 SLIDES = "talks_slides"
 UNFOLLOW = "talks_unfollow"
+LINK_TITLE = 200  # characters of a link's title shown under its button
 
 
 @lru_cache(maxsize=4096)  # a schedule has few distinct slots, and every answer formats them
@@ -92,13 +93,44 @@ def day_heading(day: dt.date | None, timezone: str) -> str:
     return f"*{day_token(day, timezone)}*"
 
 
+def _link(label: str, name: str, action_id: str, url: str, title: str, talk_id: int) -> Block:
+    b = link_button(label, action_id, url, str(talk_id))
+    if title:  # what a screen reader says instead of the short label (75 characters at most)
+        b["accessibility_label"] = clip(f"{name}: {title}", 75)
+    return b
+
+
 def link_buttons(row: TalkRow) -> list[dict[str, Any]]:
-    """Buttons to the recording and the slides, where the source has them."""
+    """Buttons to the recording and the slides, where the source has them: short labels, the
+    links' titles said by link_titles beside them."""
     out = []
     if row.video_url:
-        out.append(link_button("▶ Recording", VIDEO, row.video_url, str(row.id)))
+        video, title = row.video_url, row.recording_title
+        out.append(_link("▶ Recording", "Recording", VIDEO, video, title, row.id))
     if row.slides_url:
-        out.append(link_button("Slides", SLIDES, row.slides_url, str(row.id)))
+        out.append(_link("Slides", "Slides", SLIDES, row.slides_url, row.slides_title, row.id))
+    return out
+
+
+def link_titles(row: TalkRow) -> list[str]:
+    """'Recording: <title>', 'Slides: <title>' for the links whose source gave a title that says
+    more than the button (the importer keeps no generic one); imported text, so escaped."""
+    parts = []
+    if row.video_url and row.recording_title:
+        parts.append(f"Recording: {escape(clip(row.recording_title, LINK_TITLE))}")
+    if row.slides_url and row.slides_title:
+        parts.append(f"Slides: {escape(clip(row.slides_title, LINK_TITLE))}")
+    return parts
+
+
+def link_blocks(row: TalkRow) -> list[dict[str, Any]]:
+    """The link buttons of a talk shown in full, and their titles under them."""
+    buttons = link_buttons(row)
+    if not buttons:
+        return []
+    out = [actions(*buttons)]
+    if titles := link_titles(row):  # one element each: escaped, each stays under 3000
+        out.append(context(*titles))
     return out
 
 
@@ -131,7 +163,6 @@ def details_view(row: TalkRow | None) -> Reply:
         text = "That talk is not in the catalog (any more). `/talks help` shows what it holds."
         return Reply(text, [section(text)])
     blocks = [with_follow(section(talk_text(row, summary=1500)), row.id)]
-    if buttons := link_buttons(row):
-        blocks.append(actions(*buttons))
+    blocks.extend(link_blocks(row))
     blocks.append(context(f"`/talks {row.id}` shows this talk again"))
     return Reply(row.title, blocks)

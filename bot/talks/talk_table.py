@@ -42,6 +42,8 @@ class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times
     timezone: str
     video_url: str | None
     slides_url: str | None
+    recording_title: str
+    slides_title: str
 
 
 # the columns of TalkRow, in its order (search reads the same ones)
@@ -59,6 +61,8 @@ ROW_COLUMNS = (
     Conference.timezone,
     Talk.video_url,
     Talk.slides_url,
+    Talk.recording_title,
+    Talk.slides_title,
 )
 # then the talk's event and conference, for the per-event lists
 _COLUMNS = (*ROW_COLUMNS, Talk.event_id, Talk.conference_id)
@@ -113,13 +117,15 @@ class TalkTable:
                 one(r[10]),  # type: ignore[arg-type]
                 r[11],
                 r[12],
+                r[13],
+                r[14],
             )
             table.rows.append(row)
             table.place[row.id] = n
-            table.by_event.setdefault(r[13], []).append(n)
-            table.by_conference.setdefault(r[14], []).append(n)
-            table.event_of.append(r[13])
-            table.conference_of.append(r[14])
+            table.by_event.setdefault(r[15], []).append(n)
+            table.by_conference.setdefault(r[16], []).append(n)
+            table.event_of.append(r[15])
+            table.conference_of.append(r[16])
             if row.url and (m := URL_ID.search(row.url)):
                 table.by_url_id.setdefault(m.group(1), []).append(row.id)
         table._lines = [None] * len(table.rows)

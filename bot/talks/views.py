@@ -37,7 +37,7 @@ from bot.talks.talk_blocks import (
     details_menu,
     details_view,
     facts,
-    link_buttons,
+    link_blocks,
     talk_line,
     talk_text,
     with_follow,
@@ -189,8 +189,7 @@ def talks_view(answer: TalksAnswer, *, shared_by: str | None = None) -> Reply:
     if len(page.rows) <= DETAILED:  # a few talks: each in full, with its Follow button
         for row in page.rows:
             blocks.append(with_follow(section(talk_text(row)), row.id))
-            if buttons := link_buttons(row):
-                blocks.append(actions(*buttons))
+            blocks.extend(link_blocks(row))
             blocks.append(context(f"`/talks {row.id}` shows this talk again"))
     else:  # many: one line a talk, grouped by day; details on demand
         by_day: dict[tuple[dt.date | None, str], list[str]] = {}
