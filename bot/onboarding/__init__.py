@@ -1,0 +1,1 @@
+"""Newcomers: the welcome DM, the journey of tips, the checklist, buddies and the App Home."""
