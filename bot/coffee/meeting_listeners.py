@@ -74,9 +74,10 @@ def register(app: App, feature: CoffeeFeature) -> None:
                     over = False
                 else:
                     over = meeting.move_on(db, session_id, other or 0, now) is None
+                coffee.changed(db, session_id)
             if over:
                 coffee.desk.finish(session_id)
-            coffee.redraw(session_id)
+            coffee.nudge()
         except CoffeeError as exc:
             say(respond, escape(str(exc)))
         except Exception:
@@ -101,6 +102,8 @@ def register(app: App, feature: CoffeeFeature) -> None:
                     counted = voices.roman(
                         db, box_id, body["user"]["id"], parts[2], feature.clock()
                     )
+                    if counted:
+                        coffee.changed(db, session_id)
                 if not counted:
                     answer = "That vote is over; the board shows where the meeting is."
         except CoffeeError as exc:
@@ -112,7 +115,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         if answer:
             feature.after_ack.submit(feature.answer, body.get("response_url"), answer, False, None)
         elif session_id:
-            coffee.redraw(session_id)
+            coffee.nudge()
 
     app.action(mv.ROMAN)(thumb)
 
@@ -149,10 +152,11 @@ def register(app: App, feature: CoffeeFeature) -> None:
                     db, parsed[0], parsed[1], body["user"]["id"], str(kind), text,
                     str(owner)[:32], feature.clock(),
                 )  # fmt: skip
+                coffee.changed(db, parsed[0])
         except CoffeeError as exc:
             ack(response_action="errors", errors={"text": str(exc)[:150]})
             return
         ack()
-        coffee.redraw(parsed[0])
+        coffee.nudge()
 
     app.view(mv.NOTE_MODAL)(note_submit)

@@ -87,7 +87,8 @@ def remove(ask: Ask) -> str:
         topics.withdraw(db, topic.id, ask.user, organiser=True)
         if topic.user_id != ask.user:  # told by DM: they may not be looking at the channel
             notices.removed(db, _series(db, m), topic, ask.now)
-    clock.redraw(m.session_id)
+        clock.changed(db, m.session_id)
+    clock.nudge()
     return f"Removed topic {n}."
 
 
@@ -103,7 +104,8 @@ def merge(ask: Ask) -> str:
             notices.merged(
                 db, _series(db, m), topics.topic(db, dropped), topics.topic(db, kept), ask.now
             )
-    clock.redraw(m.session_id)
+        clock.changed(db, m.session_id)
+    clock.nudge()
     return (
         f"Merged topic {drop} into {keep}; their votes now count once for {keep}, and "
         f"topic {drop}'s words are in its description."
@@ -120,10 +122,11 @@ def done(ask: Ask) -> str:
         numbered = {n: t for t, n in views.numbers(topics.topics(db, s.id)).items()}
         last = meeting.done(db, s.id, topic_id(numbered, n), ask.now)
         session_id = s.id
+        ask.feature.meetup_runner.changed(db, session_id)
     desk = ask.feature.meetup_runner.desk
     if last:
         desk.finish(session_id)
-    ask.feature.meetup_runner.redraw(session_id)
+    ask.feature.meetup_runner.nudge()
     if last:
         return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
     return f"Topic {n} is marked as discussed; `carry` leaves it behind."
@@ -150,10 +153,11 @@ def start(ask: Ask) -> str:
         s = db.get(CoffeeMeetup, session_id)
         first = s is not None and s.meeting == meeting.RUNNING and s.current_topic_id is None
         nothing = first and meeting.start_next(db, session_id, ask.now, None) is None
+        clock.changed(db, session_id)
     if nothing:
         clock.desk.finish(session_id)
         return "There were no topics to discuss, so the meeting has ended."
-    clock.redraw(session_id)
+    clock.nudge()
     return "The meeting is on: the agenda in the channel is now the board."
 
 
@@ -181,7 +185,8 @@ def carry(ask: Ask) -> str:
         into = service.meetup(db, m.session_id)
         carried = topics.carry_over(db, last, into, ask.now)
         notices.carried(db, service.series_of(db, into), into, carried.topic_ids, ask.now)
-    clock.redraw(m.session_id)
+        clock.changed(db, m.session_id)
+    clock.nudge()
     moved = len(carried.moved)
     answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
     if carried.left:

@@ -16,10 +16,12 @@ import threading
 
 from slack_sdk import WebClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.coffee import posts, service
 from bot.coffee.board import MeetingDesk
 from bot.coffee.names import Names
+from bot.delivery import channel
 from bot.delivery.channel import Courier
 from bot.runtime import metrics
 from bot.store import Store
@@ -106,7 +108,12 @@ class MeetupRunner:
             log.exception("could not tell %s about lean coffee %s", user_id, session_id)
 
     # ---- the channel's messages ------------------------------------------------------------------
-    def redraw(self, session_id: int) -> None:
+    def changed(self, db: Session, session_id: int) -> None:
         """What the meetup's messages show has changed (a vote, a topic, a thumb): each owes a
-        redraw, which the courier sends at most once per throttle, whichever process asks."""
-        self.courier.mark([posts.group(session_id)])
+        redraw, in the change's own transaction, so a process killed right after the commit
+        still leaves it owed. The courier sends it at most once per throttle, whichever
+        process asks; `nudge()` after the commit asks this process's courier at once."""
+        channel.changed(db, posts.group(session_id))
+
+    def nudge(self) -> None:
+        self.courier.nudge()

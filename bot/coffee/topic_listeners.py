@@ -89,6 +89,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                         db, s, user, text, feature.clock(), description=details or ""
                     )
                     confirm = feature.confirmation(db, session_id, topic_id)
+                coffee.changed(db, session_id)
         except topics.NotTakingTopics as refusal:
             ack(
                 response_action="errors",
@@ -102,7 +103,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         ack()
         if confirm is not None:  # the same private confirmation as `/coffee propose`
             feature.after_ack.submit(coffee.tell, session_id, user, confirm.text, confirm.blocks)
-        coffee.redraw(session_id)
+        coffee.nudge()
 
     app.view(views.PROPOSE_MODAL)(modal_submit)
 
@@ -117,6 +118,8 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 topic = db.get(CoffeeTopic, topic_id)
                 session_id = topic.session_id if topic else None
                 topics.withdraw(db, topic_id, body["user"]["id"])
+                if session_id:
+                    coffee.changed(db, session_id)
         except service.CoffeeError as exc:
             session_id, answer, replace = None, escape(str(exc)), False
         except Exception:  # the database did not answer in time, or went away

@@ -259,10 +259,11 @@ def test_a_vote_on_postgresql_is_one_round_trip(bot, tmp_path):
     try:
         # psycopg prepares a statement it has run a few times: one extra round trip, once
         for n in range(8):
-            dots.vote(traced, session_id, (a, b)[n % 2], "U1", bot.clock(), add=True)
+            dots.vote(traced, session_id, (a, b)[n % 2], "U1", bot.clock(), add=True, group=group)
         for topic, done in ((a, "added"), (a, "removed"), (b, "added"), (b, "removed")):
             before = answers()
-            assert dots.vote(traced, session_id, topic, "U2", bot.clock(), add=True).done == done
+            done_now = dots.vote(traced, session_id, topic, "U2", bot.clock(), add=True, group=group)
+            assert done_now.done == done
             assert answers() - before == 1, done
     finally:
         traced.dispose()
