@@ -88,8 +88,8 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, list[int]]:
             ChannelMessage(
                 key=f"coffee.voting:{s.id}", kind="coffee.voting", ref=str(s.id),
                 group_key=f"coffee:{s.id}", thread_key="", channel_id=series.channel_id,
-                ts="1700000000.000100", state=OutboxState.SENT, attempts=1, due_at=now, last_error="",
-                created_at=now, sent_at=now, wanted=0, drawn=0, shape="", body="",
+                ts="1700000000.000100", state=OutboxState.SENT, attempts=1, due_at=now,
+                last_error="", created_at=now, sent_at=now, wanted=0, drawn=0, shape="", body="",
             )
         )  # fmt: skip
         db.flush()

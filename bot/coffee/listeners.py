@@ -107,8 +107,8 @@ class CoffeeFeature:
             if s is None:
                 return views.plain("No lean coffee is set up in this channel yet."), None
             try:
-                topic_id = topics.propose(db, s, user_id, text, self.clock())
                 self.meetup_runner.changed(db, s.id)
+                topic_id = topics.propose(db, s, user_id, text, self.clock())
             except service.CoffeeError as exc:
                 return views.plain(escape(str(exc))), None
             return self.confirmation(db, s.id, topic_id), s.id

@@ -65,6 +65,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 return
             now = feature.clock()
             with store.session() as db:
+                coffee.changed(db, session_id)  # first: see MeetupRunner.changed
                 if kind == mv.NEXT:
                     over = meeting.start_next(db, session_id, now, other) is None
                 elif kind == mv.DONE:
@@ -74,7 +75,6 @@ def register(app: App, feature: CoffeeFeature) -> None:
                     over = False
                 else:
                     over = meeting.move_on(db, session_id, other or 0, now) is None
-                coffee.changed(db, session_id)
             if over:
                 coffee.desk.finish(session_id)
             coffee.nudge()
@@ -99,11 +99,10 @@ def register(app: App, feature: CoffeeFeature) -> None:
             else:
                 # SQLite: queue on the process's write lock rather than poll for the file's
                 with store.writing(), store.session() as db:
+                    coffee.changed(db, session_id)  # a thumb too late is drawn the same
                     counted = voices.roman(
                         db, box_id, body["user"]["id"], parts[2], feature.clock()
                     )
-                    if counted:
-                        coffee.changed(db, session_id)
                 if not counted:
                     answer = "That vote is over; the board shows where the meeting is."
         except CoffeeError as exc:
@@ -148,11 +147,11 @@ def register(app: App, feature: CoffeeFeature) -> None:
             if parsed is None or parsed[1] is None:
                 raise CoffeeError("This form is out of date; please open it again.")
             with store.writing(), store.session() as db:
+                coffee.changed(db, parsed[0])
                 voices.add_note(
                     db, parsed[0], parsed[1], body["user"]["id"], str(kind), text,
                     str(owner)[:32], feature.clock(),
                 )  # fmt: skip
-                coffee.changed(db, parsed[0])
         except CoffeeError as exc:
             ack(response_action="errors", errors={"text": str(exc)[:150]})
             return

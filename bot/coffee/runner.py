@@ -112,7 +112,11 @@ class MeetupRunner:
         """What the meetup's messages show has changed (a vote, a topic, a thumb): each owes a
         redraw, in the change's own transaction, so a process killed right after the commit
         still leaves it owed. The courier sends it at most once per throttle, whichever
-        process asks; `nudge()` after the commit asks this process's courier at once."""
+        process asks; `nudge()` after the commit asks this process's courier at once.
+
+        Call it first in the transaction, before the change: a courier recording a post
+        locks its channel_messages row, then the meetup's (its ts); locking in the same
+        order keeps PostgreSQL from finding the two deadlocked."""
         channel.changed(db, posts.group(session_id))
 
     def nudge(self) -> None:

@@ -80,16 +80,17 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 if s is None:
                     raise service.CoffeeError("That meetup is gone.")
                 if topic_id:  # the proposer's edit of their own topic
+                    coffee.changed(db, session_id)
                     topics.edit(db, topic_id, user, text, description=details or "")
                     confirm = None
                 else:  # to the meetup taking topics now, if the form's has closed since
                     s = topics.proposing_to(db, session_id, feature.clock())
                     session_id = s.id
+                    coffee.changed(db, session_id)
                     topic_id = topics.propose(
                         db, s, user, text, feature.clock(), description=details or ""
                     )
                     confirm = feature.confirmation(db, session_id, topic_id)
-                coffee.changed(db, session_id)
         except topics.NotTakingTopics as refusal:
             ack(
                 response_action="errors",
@@ -117,9 +118,9 @@ def register(app: App, feature: CoffeeFeature) -> None:
             with store.session() as db:
                 topic = db.get(CoffeeTopic, topic_id)
                 session_id = topic.session_id if topic else None
-                topics.withdraw(db, topic_id, body["user"]["id"])
                 if session_id:
                     coffee.changed(db, session_id)
+                topics.withdraw(db, topic_id, body["user"]["id"])
         except service.CoffeeError as exc:
             session_id, answer, replace = None, escape(str(exc)), False
         except Exception:  # the database did not answer in time, or went away
