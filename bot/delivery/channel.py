@@ -15,7 +15,7 @@ metadata every post carries, recording the message found or posting it if it is 
 
 A message kept up to date in place (a board, a voting message) has versions. Every change to
 what it shows bumps `wanted` (`changed()`, all the messages of a group at once, in the change's
-own transaction where it can); `drawn` is the version the channel shows. A drain claims a sent
+own transaction); `drawn` is the version the channel shows. A drain claims a sent
 message whose wanted > drawn (no other claim, not redrawn within the throttle), reads `wanted`,
 draws from the database, sends chat.update (only when the drawing differs from what the
 message shows, kept as a hash), then records the version with a conditional update (drawn <
