@@ -152,11 +152,13 @@ def changed(db: Session, group: str) -> int:
     """What the messages of `group` show has changed: each owes a redraw (in the caller's
     transaction: the change and the debt commit together).
 
-    Read first, so a burst of changes on SQLite (one writer at a time) does not write for
-    nothing."""
-    owing = text("SELECT 1 FROM channel_messages WHERE " + _OWING.format(group=":g") + " LIMIT 1")
-    if db.execute(owing, {"g": group}).first() is None:
-        return 0
+    The group's rows are locked first (on SQLite the UPDATE takes the write lock): a drain
+    that would claim one of them waits for this transaction's commit, so it draws the change
+    even when no bump was needed. Call it before the change's own writes: a courier recording
+    a post locks its row, then the meetup's, and the same order keeps the two from
+    deadlocking on PostgreSQL."""
+    m = ChannelMessage
+    db.execute(select(m.id).where(m.group_key == group).order_by(m.id).with_for_update()).all()
     return rowcount(db.execute(text(bump_sql(":g")), {"g": group}))
 
 
