@@ -69,6 +69,7 @@ class MeetupRunner:
                     posts.owe_reminder(db, session_id, reminder, now)
                     metrics.COFFEE_TRANSITIONS.labels("reminded").inc()
             else:
+                self.changed(db, s.id)  # before the move: the courier's lock order
                 moved = service.move(db, s.id, target)
                 if moved:
                     posts.owe_move(db, session_id, target, now)
@@ -80,6 +81,7 @@ class MeetupRunner:
         """An organiser opens, starts voting, closes or cancels early. The clock only moves
         meetups forward, so it never undoes this."""
         with self.store.session() as db:
+            self.changed(db, session_id)  # before the move: the courier's lock order
             moved = service.move(db, session_id, to, by_hand=True)
             series_id = service.meetup(db, session_id).series_id if moved else 0
             if moved:
