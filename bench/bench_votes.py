@@ -35,7 +35,8 @@ from bot.app import Features, build_app
 from bot.coffee.dots import BUSY
 from bot.config import Settings
 from bot.store import Store
-from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
+from bot.store.models import ChannelMessage, CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
+from bot.store.states import OutboxState
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.requests import action_body, bolt_request
 
@@ -81,6 +82,16 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, list[int]]:
             for n in range(12)
         ]  # fmt: skip
         db.add_all(topics)
+        db.flush()
+        # the voting message, in the channel: each click owes it a redraw
+        db.add(
+            ChannelMessage(
+                key=f"coffee.voting:{s.id}", kind="coffee.voting", ref=str(s.id),
+                group_key=f"coffee:{s.id}", thread_key="", channel_id=series.channel_id,
+                ts="1700000000.000100", state=OutboxState.SENT, attempts=1, due_at=now,
+                last_error="", created_at=now, sent_at=now, wanted=0, drawn=0, shape="", body="",
+            )
+        )  # fmt: skip
         db.flush()
         return s.id, [t.id for t in topics]
 

@@ -53,9 +53,10 @@ class MeetingDesk:
         for old in older:  # the series' previous meeting, still on: it ends first
             self.finish(old)
         with self.clock.store.session() as db:
-            began = meeting.begin(db, session_id, by, self.clock.clock())
-            # the agenda becomes the board (and a facilitator taken on shows)
+            # the agenda becomes the board (and a facilitator taken on shows); owed first,
+            # in the lock order of a courier recording a post
             channel.changed(db, posts.group(session_id))
+            began = meeting.begin(db, session_id, by, self.clock.clock())
         if began:
             metrics.COFFEE_TRANSITIONS.labels("meeting").inc()
         self.clock.courier.nudge()

@@ -7,9 +7,14 @@ cannot both win, and the loser reads again and is told. The rules are decided on
 
 - PostgreSQL: one statement in its own transaction (one round trip, no BEGIN or COMMIT): a CTE
   reads the meetup, the topic and this person's dots, then inserts into the lowest free slot
-  or deletes the highest dot on this topic, and returns what it saw and whether it wrote.
-- SQLite (in this process, a file): a read, then a conditional write, under the store's write
-  lock, so clicks queue in the process instead of polling for SQLite's file lock.
+  or deletes the highest dot on this topic, owes the meetup's messages their redraw when it
+  wrote, and returns what it saw and whether it wrote.
+- SQLite (in this process, a file): a read, then a conditional write and the redraw owed,
+  under the store's write lock, so clicks queue in the process instead of polling for
+  SQLite's file lock.
+
+Either way the click and the redraw it owes commit together (`channel.bump_sql`, the condition
+of `channel.changed`): a process killed right after the ack leaves the count owed to the channel.
 
 Both run on the pool's raw DB-API connection: on a path this short, SQLAlchemy's own
 per-statement work costs more than the statement itself.
@@ -29,6 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError as WrappedOperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from bot.delivery.channel import bump_sql
 from bot.store import DatabaseBusy, Store
 from bot.store.models import CoffeeVote
 
@@ -100,15 +106,23 @@ def _written(seen: _Seen, add: bool) -> VoteResult:
 
 
 def vote(
-    store: Store, session_id: int, topic_id: int, user_id: str, now: dt.datetime, *, add: bool
+    store: Store,
+    session_id: int,
+    topic_id: int,
+    user_id: str,
+    now: dt.datetime,
+    *,
+    add: bool,
+    group: str,
 ) -> VoteResult:
-    """Add a dot (or, with add=False, take one back).
+    """Add a dot (or, with add=False, take one back); a click that changed something owes a
+    redraw of the channel messages of `group` in its own transaction.
 
     A database that does not answer in time, has no connection to spare, or drops one
     mid-click gets the voter a "try again" (BUSY): the click is one statement or one
     transaction, so it never leaves half a click behind.
     """
-    key = {"session_id": session_id, "topic_id": topic_id, "user": user_id}
+    key = {"session_id": session_id, "topic_id": topic_id, "user": user_id, "group": group}
     click = _click_postgres if store.dialect == "postgresql" else _click_sqlite
     dbapi = store.engine.dialect.loaded_dbapi
     try:
@@ -148,7 +162,10 @@ def _connection(store: Store) -> Iterator[Any]:
 # `go` holds the click only when it should write; `added` takes the lowest free slot (a race
 # lost on the primary key inserts nothing), `removed` the highest dot on this topic (a race
 # lost finds it gone). `wrote` = 0 while the rest says "write" sends the click round again.
-_CLICK_POSTGRES = """
+# `bumped` owes the redraw only when one of them wrote (PostgreSQL runs every data-modifying
+# member of a WITH, read or not).
+_CLICK_POSTGRES = (
+    """
 WITH s AS (
     SELECT state, votes_per_person AS budget, multi_dots AS multi
     FROM coffee_sessions WHERE id = %(session_id)s
@@ -179,10 +196,17 @@ WITH s AS (
     WHERE go.taking AND v.session_id = %(session_id)s AND v.user_id = %(user)s
         AND v.slot = go.last
     RETURNING v.slot
+), bumped AS (
+    """
+    + bump_sql("%(group)s")
+    + """
+        AND EXISTS (SELECT 1 FROM added UNION ALL SELECT 1 FROM removed)
+    RETURNING 1
 )
 SELECT seen.*, (SELECT count(*) FROM added) + (SELECT count(*) FROM removed) AS wrote
 FROM seen
 """
+)
 
 
 def _click_postgres(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
@@ -224,6 +248,7 @@ RETURNING slot
 _TAKE_BACK_SQLITE = """
 DELETE FROM coffee_votes WHERE session_id = :session_id AND user_id = :user AND slot = :slot
 """
+_BUMP_SQLITE = bump_sql(":group")  # in the click's transaction, which already writes
 
 
 @cache
@@ -262,6 +287,8 @@ def _click_sqlite(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteR
                 if not wrote:  # closed, or the topic withdrawn, since the read
                     conn.rollback()
                     return VoteResult("refused", 0, budget, "Voting has closed for this meetup.")
+            if wrote:
+                conn.execute(_BUMP_SQLITE, key)
             conn.commit()
         except store.engine.dialect.loaded_dbapi.IntegrityError:
             conn.rollback()

@@ -72,8 +72,8 @@ class CoffeeFeature:
     def answer(self, url: str | None, text: str, replace: bool, session_id: int | None) -> None:
         """The meetup's messages owe a redraw, and a private answer goes through response_url
         (a slow one holds up only other notes)."""
-        if session_id:
-            self.meetup_runner.redraw(session_id)
+        if session_id:  # its redraw was owed with the change
+            self.meetup_runner.nudge()
         if url:
             WebhookClient(url, timeout=10).send(
                 response_type="ephemeral", replace_original=replace, text=text
@@ -107,6 +107,7 @@ class CoffeeFeature:
             if s is None:
                 return views.plain("No lean coffee is set up in this channel yet."), None
             try:
+                self.meetup_runner.changed(db, s.id)
                 topic_id = topics.propose(db, s, user_id, text, self.clock())
             except service.CoffeeError as exc:
                 return views.plain(escape(str(exc))), None
@@ -156,8 +157,8 @@ def register(app: App, feature: CoffeeFeature) -> None:
             elif word in everyone:
                 reply, session_id = everyone[word](channel, user, rest)
                 ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
-                if session_id:
-                    coffee.redraw(session_id)
+                if session_id:  # its redraw was owed with the change
+                    coffee.nudge()
             else:
                 ack(response_type="ephemeral", text=HELP)
         except Exception:

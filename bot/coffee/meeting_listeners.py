@@ -65,6 +65,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 return
             now = feature.clock()
             with store.session() as db:
+                coffee.changed(db, session_id)  # first: see MeetupRunner.changed
                 if kind == mv.NEXT:
                     over = meeting.start_next(db, session_id, now, other) is None
                 elif kind == mv.DONE:
@@ -76,7 +77,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                     over = meeting.move_on(db, session_id, other or 0, now) is None
             if over:
                 coffee.desk.finish(session_id)
-            coffee.redraw(session_id)
+            coffee.nudge()
         except CoffeeError as exc:
             say(respond, escape(str(exc)))
         except Exception:
@@ -98,6 +99,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             else:
                 # SQLite: queue on the process's write lock rather than poll for the file's
                 with store.writing(), store.session() as db:
+                    coffee.changed(db, session_id)  # a thumb too late is drawn the same
                     counted = voices.roman(
                         db, box_id, body["user"]["id"], parts[2], feature.clock()
                     )
@@ -112,7 +114,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         if answer:
             feature.after_ack.submit(feature.answer, body.get("response_url"), answer, False, None)
         elif session_id:
-            coffee.redraw(session_id)
+            coffee.nudge()
 
     app.action(mv.ROMAN)(thumb)
 
@@ -145,6 +147,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
             if parsed is None or parsed[1] is None:
                 raise CoffeeError("This form is out of date; please open it again.")
             with store.writing(), store.session() as db:
+                coffee.changed(db, parsed[0])
                 voices.add_note(
                     db, parsed[0], parsed[1], body["user"]["id"], str(kind), text,
                     str(owner)[:32], feature.clock(),
@@ -153,6 +156,6 @@ def register(app: App, feature: CoffeeFeature) -> None:
             ack(response_action="errors", errors={"text": str(exc)[:150]})
             return
         ack()
-        coffee.redraw(parsed[0])
+        coffee.nudge()
 
     app.view(mv.NOTE_MODAL)(note_submit)

@@ -83,11 +83,12 @@ def remove(ask: Ask) -> str:
     m, n = _meetup(ask), number(ask.rest)
     clock = ask.feature.meetup_runner
     with ask.feature.store.session() as db:
+        clock.changed(db, m.session_id)
         topic = topics.topic(db, topic_id(m.numbers, n))
         topics.withdraw(db, topic.id, ask.user, organiser=True)
         if topic.user_id != ask.user:  # told by DM: they may not be looking at the channel
             notices.removed(db, _series(db, m), topic, ask.now)
-    clock.redraw(m.session_id)
+    clock.nudge()
     return f"Removed topic {n}."
 
 
@@ -98,12 +99,13 @@ def merge(ask: Ask) -> str:
     m, clock = _meetup(ask), ask.feature.meetup_runner
     drop, keep = int(found.group(1)), int(found.group(2))
     with ask.feature.store.session() as db:
+        clock.changed(db, m.session_id)
         kept, dropped = topic_id(m.numbers, keep), topic_id(m.numbers, drop)
         if topics.merge(db, kept, dropped) != ask.user:  # told by DM, wherever they are
             notices.merged(
                 db, _series(db, m), topics.topic(db, dropped), topics.topic(db, kept), ask.now
             )
-    clock.redraw(m.session_id)
+    clock.nudge()
     return (
         f"Merged topic {drop} into {keep}; their votes now count once for {keep}, and "
         f"topic {drop}'s words are in its description."
@@ -117,13 +119,14 @@ def done(ask: Ask) -> str:
         s = meeting.live(db, m.series_id, ask.now) or topics.last_finished(db, m.series_id)
         if s is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
+        ask.feature.meetup_runner.changed(db, s.id)
         numbered = {n: t for t, n in views.numbers(topics.topics(db, s.id)).items()}
         last = meeting.done(db, s.id, topic_id(numbered, n), ask.now)
         session_id = s.id
     desk = ask.feature.meetup_runner.desk
     if last:
         desk.finish(session_id)
-    ask.feature.meetup_runner.redraw(session_id)
+    ask.feature.meetup_runner.nudge()
     if last:
         return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
     return f"Topic {n} is marked as discussed; `carry` leaves it behind."
@@ -147,13 +150,14 @@ def start(ask: Ask) -> str:
         )
     clock.desk.begin(session_id, ask.user)
     with ask.feature.store.session() as db:
+        clock.changed(db, session_id)
         s = db.get(CoffeeMeetup, session_id)
         first = s is not None and s.meeting == meeting.RUNNING and s.current_topic_id is None
         nothing = first and meeting.start_next(db, session_id, ask.now, None) is None
     if nothing:
         clock.desk.finish(session_id)
         return "There were no topics to discuss, so the meeting has ended."
-    clock.redraw(session_id)
+    clock.nudge()
     return "The meeting is on: the agenda in the channel is now the board."
 
 
@@ -175,13 +179,14 @@ def end(ask: Ask) -> str:
 def carry(ask: Ask) -> str:
     m, clock = _meetup(ask), ask.feature.meetup_runner
     with ask.feature.store.session() as db:
+        clock.changed(db, m.session_id)
         last = topics.last_finished(db, m.series_id)
         if last is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
         into = service.meetup(db, m.session_id)
         carried = topics.carry_over(db, last, into, ask.now)
         notices.carried(db, service.series_of(db, into), into, carried.topic_ids, ask.now)
-    clock.redraw(m.session_id)
+    clock.nudge()
     moved = len(carried.moved)
     answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
     if carried.left:

@@ -16,10 +16,12 @@ import threading
 
 from slack_sdk import WebClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.coffee import posts, service
 from bot.coffee.board import MeetingDesk
 from bot.coffee.names import Names
+from bot.delivery import channel
 from bot.delivery.channel import Courier
 from bot.runtime import metrics
 from bot.store import Store
@@ -67,6 +69,7 @@ class MeetupRunner:
                     posts.owe_reminder(db, session_id, reminder, now)
                     metrics.COFFEE_TRANSITIONS.labels("reminded").inc()
             else:
+                self.changed(db, s.id)  # before the move: the courier's lock order
                 moved = service.move(db, s.id, target)
                 if moved:
                     posts.owe_move(db, session_id, target, now)
@@ -78,6 +81,7 @@ class MeetupRunner:
         """An organiser opens, starts voting, closes or cancels early. The clock only moves
         meetups forward, so it never undoes this."""
         with self.store.session() as db:
+            self.changed(db, session_id)  # before the move: the courier's lock order
             moved = service.move(db, session_id, to, by_hand=True)
             series_id = service.meetup(db, session_id).series_id if moved else 0
             if moved:
@@ -106,7 +110,16 @@ class MeetupRunner:
             log.exception("could not tell %s about lean coffee %s", user_id, session_id)
 
     # ---- the channel's messages ------------------------------------------------------------------
-    def redraw(self, session_id: int) -> None:
+    def changed(self, db: Session, session_id: int) -> None:
         """What the meetup's messages show has changed (a vote, a topic, a thumb): each owes a
-        redraw, which the courier sends at most once per throttle, whichever process asks."""
-        self.courier.mark([posts.group(session_id)])
+        redraw, in the change's own transaction, so a process killed right after the commit
+        still leaves it owed. The courier sends it at most once per throttle, whichever
+        process asks; `nudge()` after the commit asks this process's courier at once.
+
+        Call it first in the transaction, before the change: a courier recording a post
+        locks its channel_messages row, then the meetup's (its ts); locking in the same
+        order keeps PostgreSQL from finding the two deadlocked."""
+        channel.changed(db, posts.group(session_id))
+
+    def nudge(self) -> None:
+        self.courier.nudge()

@@ -80,11 +80,13 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 if s is None:
                     raise service.CoffeeError("That meetup is gone.")
                 if topic_id:  # the proposer's edit of their own topic
+                    coffee.changed(db, session_id)
                     topics.edit(db, topic_id, user, text, description=details or "")
                     confirm = None
                 else:  # to the meetup taking topics now, if the form's has closed since
                     s = topics.proposing_to(db, session_id, feature.clock())
                     session_id = s.id
+                    coffee.changed(db, session_id)
                     topic_id = topics.propose(
                         db, s, user, text, feature.clock(), description=details or ""
                     )
@@ -102,7 +104,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         ack()
         if confirm is not None:  # the same private confirmation as `/coffee propose`
             feature.after_ack.submit(coffee.tell, session_id, user, confirm.text, confirm.blocks)
-        coffee.redraw(session_id)
+        coffee.nudge()
 
     app.view(views.PROPOSE_MODAL)(modal_submit)
 
@@ -116,6 +118,8 @@ def register(app: App, feature: CoffeeFeature) -> None:
             with store.session() as db:
                 topic = db.get(CoffeeTopic, topic_id)
                 session_id = topic.session_id if topic else None
+                if session_id:
+                    coffee.changed(db, session_id)
                 topics.withdraw(db, topic_id, body["user"]["id"])
         except service.CoffeeError as exc:
             session_id, answer, replace = None, escape(str(exc)), False

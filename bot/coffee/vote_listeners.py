@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk.webhook import WebhookClient
 
-from bot.coffee import dots, views
+from bot.coffee import dots, posts, views
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
 
@@ -41,13 +41,19 @@ def register(app: App, feature: CoffeeFeature) -> None:
         add = action.get("action_id") == views.VOTE
         try:
             result = dots.vote(
-                store, session_id, topic_id, body["user"]["id"], feature.clock(), add=add
+                store,
+                session_id,
+                topic_id,
+                body["user"]["id"],
+                feature.clock(),
+                add=add,
+                group=posts.group(session_id),
             )
         except Exception:
             log.exception("vote on %s failed", action.get("value"))
             result = dots.VoteResult("refused", 0, 0, SORRY)
-        if result.done != "refused":  # the channel's count, never behind the voter's note
-            coffee.redraw(session_id)
+        if result.done != "refused":  # owed with the click; sent before the voter's note
+            coffee.nudge()
         feature.after_ack.submit(
             _tell_voter, body.get("response_url"), session_id, topic_id, result
         )

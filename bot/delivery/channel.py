@@ -15,7 +15,7 @@ metadata every post carries, recording the message found or posting it if it is 
 
 A message kept up to date in place (a board, a voting message) has versions. Every change to
 what it shows bumps `wanted` (`changed()`, all the messages of a group at once, in the change's
-own transaction where it can); `drawn` is the version the channel shows. A drain claims a sent
+own transaction); `drawn` is the version the channel shows. A drain claims a sent
 message whose wanted > drawn (no other claim, not redrawn within the throttle), reads `wanted`,
 draws from the database, sends chat.update (only when the drawing differs from what the
 message shows, kept as a hash), then records the version with a conditional update (drawn <
@@ -34,12 +34,12 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -135,18 +135,31 @@ def states(db: Session, keys: list[str]) -> dict[str, tuple[str, str]]:
     return {key: (str(state), error) for key, state, error in rows}
 
 
+# A message that owes a redraw already and that nobody is drawing needs no bump: whoever draws
+# it next reads the database after this change. The one condition, for changed() and for a
+# path that runs its own SQL (the vote click), given the group's bound parameter.
+_OWING = "group_key = {group} AND (wanted <= drawn OR claimed_until IS NOT NULL)"
+
+
+def bump_sql(group_param: str) -> str:
+    """changed()'s write as SQL text, the group given as a bound parameter (":g", "%(g)s")."""
+    return "UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING.format(
+        group=group_param
+    )
+
+
 def changed(db: Session, group: str) -> int:
     """What the messages of `group` show has changed: each owes a redraw (in the caller's
     transaction: the change and the debt commit together).
 
-    A message that owes a redraw already and that nobody is drawing needs no bump: whoever
-    draws it next reads the database after this change. Read first, so a burst of votes on
-    SQLite (one writer at a time) does not write for nothing."""
+    The group's rows are locked first (on SQLite the UPDATE takes the write lock): a drain
+    that would claim one of them waits for this transaction's commit, so it draws the change
+    even when no bump was needed. Call it before the change's own writes: a courier recording
+    a post locks its row, then the meetup's, and the same order keeps the two from
+    deadlocking on PostgreSQL."""
     m = ChannelMessage
-    owing = and_(m.group_key == group, or_(m.wanted <= m.drawn, m.claimed_until.is_not(None)))
-    if db.scalar(select(m.id).where(owing).limit(1)) is None:
-        return 0
-    return rowcount(db.execute(update(m).where(owing).values(wanted=m.wanted + 1)))
+    db.execute(select(m.id).where(m.group_key == group).order_by(m.id).with_for_update()).all()
+    return rowcount(db.execute(text(bump_sql(":g")), {"g": group}))
 
 
 def posted_ts(db: Session, key: str) -> str:
@@ -194,7 +207,7 @@ def _stale(now: dt.datetime, throttle: dt.timedelta) -> ColumnElement[bool]:
 
 class Courier:
     """Delivers channel_messages: drain() from any thread; nudge() to drain soon on the
-    courier's own thread; mark() to owe a group's redraw from a path too hot for a write."""
+    courier's own thread."""
 
     def __init__(
         self, store: Store, client: WebClient, clock: Clock, *, throttle: float = 1.5
@@ -208,20 +221,12 @@ class Courier:
         self._asked = False  # a nudge since the thread last began a drain
         self._busy = False  # the thread has a drain to do or is doing one
         self._closed = False
-        self._marks: set[str] = set()
         self._thread: threading.Thread | None = None
 
     def register(self, kind: str, draw: Draw, sent: Sent | None = None) -> None:
         self.kinds[kind] = Kind(draw, sent)
 
     # ---- the courier's thread ------------------------------------------------------------
-    def mark(self, groups: Iterable[str]) -> None:
-        """Owe these groups' redraws, written by the courier's thread (a vote's hot path does
-        not wait for it), then drain."""
-        with self._cond:
-            self._marks.update(groups)
-        self.nudge()
-
     def nudge(self) -> None:
         with self._cond:
             if self._closed:
@@ -239,12 +244,7 @@ class Courier:
                 if not self._asked:
                     return
                 self._asked = False
-                marks, self._marks = self._marks, set()
             try:
-                if marks:  # queued with the votes' own writes on SQLite, not polling for it
-                    with self.store.writing(), self.store.session() as db:
-                        for group in sorted(marks):
-                            changed(db, group)
                 self.drain(wait=True)
             except Exception:  # the clock's next drain tries again
                 log.exception("delivery to channels failed")

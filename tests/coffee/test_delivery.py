@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.coffee import meeting_views as mv
-from bot.coffee import views
+from bot.coffee import posts, views
 from bot.delivery.channel import Courier
 from bot.runtime import metrics
 from bot.store import Store
@@ -324,3 +324,66 @@ def test_delivered_posts_are_purged_after_the_retention_period(bot):
     bot.clock.now += dt.timedelta(days=31)
     assert c.purge(dt.timedelta(days=30)) == 1
     assert bot.count(ChannelMessage) == 0
+
+
+# ---- a change and the redraw it owes commit together -------------------------------------------
+def owed(bot: Bot) -> list[str]:
+    """The channel messages that owe a redraw (a change they do not show yet)."""
+    m = ChannelMessage
+    with bot.store.session() as db:
+        return sorted(db.scalars(select(m.key).where(m.wanted > m.drawn)).all())
+
+
+def dies_after_the_ack(bot: Bot) -> None:
+    """From here on this app's courier never runs: as if its process were killed the moment
+    a request's ack went out."""
+    bot.settle()
+    assert courier(bot).close()
+
+
+def drawn_by_another(bot: Bot, coffee_settings, second_store, ts: str) -> str:
+    """Another process drains what the first one owed; what the message at `ts` shows now."""
+    other = other_app(bot, coffee_settings, second_store)
+    before = len(bot.updates())
+    assert courier(other).drain() >= 1
+    assert owed(bot) == []
+    (update,) = [c for c in bot.updates()[before:] if c.params["ts"] == ts]
+    return shown(update)
+
+
+def test_a_vote_owes_its_redraw_with_the_click(bot, coffee_settings, second_store):
+    session_id, ids = bot.to_voting(TITLES, text=SCHEDULE + " shown")
+    caught_up(bot)
+    assert owed(bot) == []
+    dies_after_the_ack(bot)
+    assert bot.vote(ids[0], "U1") == 200
+    assert f"{posts.VOTING}:{session_id}" in owed(bot)
+    ts = bot.sessions()[0].message_ts
+    assert "*1* vote" in drawn_by_another(bot, coffee_settings, second_store, ts)
+
+
+def test_a_thumb_owes_its_redraw_with_the_click(bot, coffee_settings, second_store):
+    session_id, box_id = _roman_vote_open(bot)
+    (box,) = boxes(bot)
+    assert owed(bot) == []
+    dies_after_the_ack(bot)
+    assert bot.click(mv.ROMAN, f"{session_id}:{box_id}:up", user="U7") == 200
+    assert f"{posts.ROMAN}:{box_id}" in owed(bot)
+    assert "👍 1  👎 0" in drawn_by_another(bot, coffee_settings, second_store, box.vote_ts)
+
+
+def test_a_proposal_owes_its_redraw_with_the_topic(bot, coffee_settings, second_store):
+    session_id = bot.to_collecting()
+    bot.command("propose Golden paths at scale", user="UPROP1")
+    caught_up(bot)
+    assert owed(bot) == []
+    with bot.store.session() as db:
+        ts = db.scalar(
+            select(ChannelMessage.ts).where(ChannelMessage.key == f"{posts.COLLECT}:{session_id}")
+        )
+    assert ts
+    dies_after_the_ack(bot)
+    status, ack = bot.command("propose Platform as a product", user="UPROP2")
+    assert status == 200 and ack["text"].startswith("Added"), ack
+    assert f"{posts.COLLECT}:{session_id}" in owed(bot)
+    assert "Platform as a product" in drawn_by_another(bot, coffee_settings, second_store, ts)

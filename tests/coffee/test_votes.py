@@ -246,6 +246,9 @@ def test_a_vote_on_postgresql_is_one_round_trip(bot, tmp_path):
     if bot.store.dialect != "postgresql":
         pytest.skip("round trips are a PostgreSQL matter")
     session_id, (a, b) = bot.to_voting(TITLES[:2])
+    group = posts.group(session_id)
+    bot.settle()
+    assert owing(bot) == []
     traced = Store(bot.store.url)
     path = tmp_path / "libpq.trace"
     trace = path.open("w")
@@ -259,12 +262,17 @@ def test_a_vote_on_postgresql_is_one_round_trip(bot, tmp_path):
     try:
         # psycopg prepares a statement it has run a few times: one extra round trip, once
         for n in range(8):
-            dots.vote(traced, session_id, (a, b)[n % 2], "U1", bot.clock(), add=True)
+            dots.vote(traced, session_id, (a, b)[n % 2], "U1", bot.clock(), add=True, group=group)
         for topic, done in ((a, "added"), (a, "removed"), (b, "added"), (b, "removed")):
             before = answers()
-            assert dots.vote(traced, session_id, topic, "U2", bot.clock(), add=True).done == done
+            done_now = dots.vote(
+                traced, session_id, topic, "U2", bot.clock(), add=True, group=group
+            )
+            assert done_now.done == done
             assert answers() - before == 1, done
     finally:
         traced.dispose()
         trace.close()
     assert bot.votes_by_user() == {}  # each dot added was taken back again
+    # and the same statement owed the voting message its redraw (nothing nudged a courier)
+    assert f"{posts.VOTING}:{session_id}" in owing(bot)
