@@ -24,19 +24,16 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, cast
 
-from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import OperationalError as WrappedOperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.delivery.channel import bump_sql
 from bot.store import DatabaseBusy, Store
-from bot.store.models import CoffeeVote
 
 log = logging.getLogger(__name__)
 
@@ -251,11 +248,10 @@ DELETE FROM coffee_votes WHERE session_id = :session_id AND user_id = :user AND 
 _BUMP_SQLITE = bump_sql(":group")  # in the click's transaction, which already writes
 
 
-@cache
-def _stored_time(dialect: Dialect) -> Callable[[dt.datetime], Any]:
-    """cast_at as the models store it on this database (SQLite keeps text)."""
-    processor = CoffeeVote.__table__.c.cast_at.type.dialect_impl(dialect).bind_processor(dialect)
-    return processor or (lambda value: value)
+def _sqlite_time(now: dt.datetime) -> str:
+    """cast_at as the models store it on SQLite: UTC text in SQLAlchemy's documented default
+    DATETIME storage format, so the ORM reads the click's row back like any other."""
+    return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _click_sqlite(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
@@ -281,7 +277,7 @@ def _click_sqlite(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteR
             if seen.taking(add):
                 wrote = conn.execute(_TAKE_BACK_SQLITE, {**key, "slot": seen.last}).rowcount == 1
             else:
-                slot, when = seen.free, _stored_time(store.engine.dialect)(now)
+                slot, when = seen.free, _sqlite_time(now)
                 params = {**key, "slot": slot, "repeat": slot if seen.multi else 0, "now": when}
                 wrote = conn.execute(_ADD_SQLITE, params).fetchone() is not None
                 if not wrote:  # closed, or the topic withdrawn, since the read
