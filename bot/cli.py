@@ -15,6 +15,7 @@ import click
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.importers.pipeline import ImportResult
     from bot.runtime.process import Bot
     from bot.store import Store
 
@@ -149,7 +150,7 @@ def import_(
         _announce(settings, store, announce, results)
 
 
-def _announce(settings: Settings, store: Store, channel: str, results: list) -> None:
+def _announce(settings: Settings, store: Store, channel: str, results: list[ImportResult]) -> None:
     """Owe the import's announcements, and post them now; what Slack refuses now stays owed
     for the running bot to post, once."""
     from bot.delivery.channel import Courier, states
@@ -331,9 +332,10 @@ def run() -> None:
     settings = _settings()
     bot = _bot(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     handler = SocketModeHandler(bot.app, settings.slack_app_token)
-    handler.connect()
+    # Bolt's Socket Mode handler leaves these two methods unannotated
+    handler.connect()  # type: ignore[no-untyped-call]
     _until_signal()
-    handler.close()  # no new requests; then finish what was acknowledged
+    handler.close()  # type: ignore[no-untyped-call]  # no new requests; then finish what was acknowledged
     bot.stop()
 
 

@@ -47,9 +47,10 @@ class UtcDateTime(TypeDecorator[dt.datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:  # SQLite: stored as UTC, read back naive
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+        stamp: dt.datetime = value  # the DateTime column hands back a datetime
+        if stamp.tzinfo is None:  # SQLite: stored as UTC, read back naive
+            return stamp.replace(tzinfo=dt.UTC)
+        return stamp.astimezone(dt.UTC)
 
 
 def local_format(value: dt.date, fmt: str) -> str:

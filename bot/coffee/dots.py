@@ -206,7 +206,9 @@ FROM seen
 )
 
 
-def _click_postgres(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
+def _click_postgres(
+    store: Store, key: dict[str, Any], now: dt.datetime, add: bool
+) -> VoteResult | None:
     """One attempt at a click; None when a race was lost and it should be tried again."""
     with _connection(store) as conn:
         conn.autocommit = True  # the statement commits itself: no BEGIN, no COMMIT
@@ -254,7 +256,9 @@ def _sqlite_time(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _click_sqlite(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
+def _click_sqlite(
+    store: Store, key: dict[str, Any], now: dt.datetime, add: bool
+) -> VoteResult | None:
     """One attempt at a click; None when a race was lost and it should be read again. A click
     of another process on the same file is caught by the primary key."""
     with store.writing(), _connection(store) as conn:

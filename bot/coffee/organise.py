@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from bot.coffee import meeting, notices, service, topics, views
+from bot.coffee import meeting, notices, service, topics, views, voices
 from bot.coffee.schedule import parse_schedule
 from bot.slack.mrkdwn import escape
 from bot.store.models import CoffeeMeetup, CoffeeSeries
@@ -152,7 +152,7 @@ def start(ask: Ask) -> str:
     with ask.feature.store.session() as db:
         clock.changed(db, session_id)
         s = db.get(CoffeeMeetup, session_id)
-        first = s is not None and s.meeting == meeting.RUNNING and s.current_topic_id is None
+        first = s is not None and s.meeting == voices.RUNNING and s.current_topic_id is None
         nothing = first and meeting.start_next(db, session_id, ask.now, None) is None
     if nothing:
         clock.desk.finish(session_id)

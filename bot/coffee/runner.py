@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import select
@@ -100,7 +101,9 @@ class MeetupRunner:
                 service.next_after_finish(db, series_id, self.clock())
 
     # ---- notes ------------------------------------------------------------------------------
-    def tell(self, session_id: int, user_id: str, text: str, blocks: list | None = None) -> None:
+    def tell(
+        self, session_id: int, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
         """A private note in the meetup's channel to one person (a proposer, about their topic)."""
         try:
             with self.store.session() as db:

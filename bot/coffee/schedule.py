@@ -305,7 +305,8 @@ def next_start(
     trigger = CalendarIntervalTrigger(
         weeks=every_weeks, hour=hour, minute=minute, timezone=ZoneInfo(timezone), start_date=start
     )
-    fire = trigger.get_next_fire_time(None, after)
+    # the trigger's library publishes no types: say what it hands back
+    fire: dt.datetime | None = trigger.get_next_fire_time(None, after)
     # skip whole periods first: an anchor years back should not cost a loop per meetup
     period = dt.timedelta(weeks=every_weeks)
     while fire is not None and fire <= after:

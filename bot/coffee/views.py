@@ -207,7 +207,7 @@ def _agenda_blocks(
 
 def propose_modal(
     session_id: int, initial: str = "", topic_id: int | None = None, description: str = ""
-) -> dict:
+) -> dict[str, Any]:
     """The topic modal: a new topic, or (with topic_id) the proposer's edit of theirs."""
     element: dict[str, Any] = {
         "type": "plain_text_input",

@@ -32,7 +32,7 @@ def retry_after(exc: SlackApiError) -> tuple[bool, float | None]:
 
 
 def backoff(attempts: int) -> float:
-    return min(BACKOFF_CAP, 5.0 * 2 ** max(attempts - 1, 0))
+    return min(BACKOFF_CAP, 5.0 * 2.0 ** max(attempts - 1, 0))
 
 
 def find_posted(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -65,7 +66,7 @@ def _utc(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat()
 
 
-def fingerprint(t: TalkRecord) -> tuple:
+def fingerprint(t: TalkRecord) -> tuple[object, ...]:
     return (
         t.event,
         t.title,
@@ -292,7 +293,7 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
     speaker_ids = _upsert_by_key(session, Speaker, speaker_names)
     company_ids = _upsert_by_key(session, Company, company_names)
 
-    def talk_values(rec: TalkRecord) -> dict:
+    def talk_values(rec: TalkRecord) -> dict[str, Any]:
         return {
             "conference_id": conference_id,
             "event_id": event_ids[rec.event],
@@ -313,7 +314,7 @@ def apply_plan(session: Session, planned: Plan) -> ImportReport:
             "sort_key": sort_key(rec),
         }
 
-    def links_of(talk_id: int, rec: TalkRecord) -> list[dict]:
+    def links_of(talk_id: int, rec: TalkRecord) -> list[dict[str, Any]]:
         links = []
         for pos, s in enumerate(rec.speakers):
             sid = speaker_ids[identities[_identity(s)][0]]

@@ -184,8 +184,9 @@ def _read(kind: str, data: bytes, path: str, options: Options) -> Parsed:
             return sched_ics.read(decode(data, path), path, options)
         if kind == "json":
             tree = load_json(decode(data, path), path)
-            reader = pretalx_json if json_kind(tree, path) == "pretalx-json" else sessionize_json
-            return reader.read(tree, path, options)
+            if json_kind(tree, path) == "pretalx-json":
+                return pretalx_json.read(tree, path, options)
+            return sessionize_json.read(tree, path, options)
         return _yaml(decode(data, path), path, options)
     except RecursionError:
         raise CatalogFileError(f"{path}: nested too deeply to be a schedule") from None

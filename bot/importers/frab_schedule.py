@@ -66,8 +66,9 @@ def person_name(person: Any, where: str) -> str:
         return person
     person = mapping(person, where)
     for key in ("public_name", "full_public_name", "name"):
-        if isinstance(person.get(key), str) and person[key].strip():
-            return person[key]
+        name = person.get(key)
+        if isinstance(name, str) and name.strip():
+            return name
     raise CatalogFileError(f"{where}: a person without a name ('public_name')")
 
 

@@ -38,7 +38,8 @@ _FIELDS = (
 
 def parse_xml(data: bytes, path: str) -> Element:
     try:
-        return SafeET.fromstring(data)
+        root: Element = SafeET.fromstring(data)  # defusedxml publishes no types
+        return root
     except DefusedXmlException as exc:
         raise CatalogFileError(
             f"{path}: refused: the XML declares entities or external references "

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from bot.store.models import Buddy, BuddyPair, Journey
 TRIES = 5  # another process took the same turn at the same moment: look again
 
 
-def _insert(session: Session, model: type, **values: object):
+def _insert(session: Session, model: type, **values: object) -> SqliteInsert | PgInsert:
     insert = sqlite_insert if dialect_of(session) == "sqlite" else pg_insert
     return insert(model).values(**values)
 

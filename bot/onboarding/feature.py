@@ -232,7 +232,7 @@ class OnboardingFeature:
                 s, team_id, self.coffee_channels, now, self.settings.public_url
             )
             fallback_name = service.greeted_as(s, team_id, user_id)
-            buddy = views.buddy_of(s, team_id, user_id)
+            buddy = buddies.buddy_of(s, team_id, user_id)
         targets: dict[tuple[str, str], Reply] = {}
         by_place = {(r.channel_id, r.message_ts): r for r in rows}
         if clicked is not None:  # first: the one the person is looking at

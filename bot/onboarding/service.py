@@ -7,7 +7,9 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -34,7 +36,7 @@ STOPPED = "asked for no more"
 __all__ = ["owe"]  # owed through the delivery outbox; kept here for onboarding's callers
 
 
-def _insert(session: Session, model: type, **values: Any):
+def _insert(session: Session, model: type, **values: Any) -> SqliteInsert | PgInsert:
     insert = sqlite_insert if dialect_of(session) == "sqlite" else pg_insert
     return insert(model).values(**values)
 

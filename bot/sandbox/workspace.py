@@ -90,7 +90,7 @@ class Workspace:
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     clock_seq: int = 0  # the change that last moved the clock
     _lock: threading.Condition = field(default_factory=threading.Condition)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _listeners: list[Callable[[], None]] = field(default_factory=list)
 
     # ---- changes -------------------------------------------------------------------------

@@ -34,12 +34,12 @@ class AfterAck(Executor):
                 self._busy += 1
                 return self._pool.submit(self._run, fn, args, kwargs)
         # after shutdown the work still happens, on the caller's thread, rather than being lost
-        done: Future = Future()
+        done: Future[Any] = Future()
         _run_logged(fn, args, kwargs)
         done.set_result(None)
         return done
 
-    def _run(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         try:
             _run_logged(fn, args, kwargs)
         finally:
@@ -77,7 +77,7 @@ class AfterAck(Executor):
         return idle
 
 
-def _run_logged(fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+def _run_logged(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     try:
         fn(*args, **kwargs)
     except Exception:

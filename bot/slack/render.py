@@ -122,4 +122,5 @@ def _controls(elements: list[dict[str, Any]], styled: bool) -> str:
 def _label(element: dict[str, Any]) -> str:
     """A button's text, or for a menu the text Block Kit's `placeholder` field gives it (what
     Slack shows on a menu before anything is chosen)."""
-    return (element.get("text") or element.get("placeholder") or {}).get("text", "")
+    text: dict[str, Any] = element.get("text") or element.get("placeholder") or {}
+    return str(text.get("text", ""))

@@ -9,14 +9,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import CursorResult, Result, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from bot.store.watchdog import WATCHDOG
 
@@ -69,7 +71,7 @@ CLIENT_GRACE = 0.5
 
 
 def _sqlite_pragmas(busy_ms: int) -> Callable[..., None]:
-    def pragmas(dbapi_conn, _record) -> None:
+    def pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={busy_ms}")
@@ -79,7 +81,15 @@ def _sqlite_pragmas(busy_ms: int) -> Callable[..., None]:
     return pragmas
 
 
-def _drop_if_closed(dbapi_conn, _record, _proxy) -> None:
+class _Socket(Protocol):
+    """What a psycopg connection offers here: the number of its socket."""
+
+    def fileno(self) -> int: ...
+
+
+def _drop_if_closed(
+    dbapi_conn: _Socket, _record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
     """Spot a pooled connection the server has closed (restart, failover, a killed backend)
     without a round trip: an idle connection has nothing to read unless the server said
     goodbye. Raising DisconnectionError makes the pool discard it and hand out another.

@@ -148,7 +148,8 @@ def _talk_id(action: dict[str, Any]) -> int:
 
 
 def _team(body: dict[str, Any]) -> str:
-    return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id", "")
+    team = (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id")
+    return team if isinstance(team, str) else ""
 
 
 def _sharer(body: dict[str, Any], client: WebClient) -> str:

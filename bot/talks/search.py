@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 
@@ -40,7 +41,7 @@ class Page:
 
 
 @cache
-def _rows_statement(dialect: str) -> Select:
+def _rows_statement(dialect: str) -> Select[*tuple[Any, ...]]:
     """The rows of the talks whose ids are bound to :ids, in schedule order."""
     return (
         select(*ROW_COLUMNS)
@@ -209,7 +210,7 @@ def _talks_of(db: Db, speaker_ids: list[int]) -> dict[int, list[tuple[TalkRow, s
 
 
 @cache
-def _talks_of_statement(dialect: str) -> Select:
+def _talks_of_statement(dialect: str) -> Select[*tuple[Any, ...]]:
     return (
         select(TalkSpeaker.speaker_id, TalkSpeaker.company_name, *ROW_COLUMNS)
         .join(Talk, Talk.id == TalkSpeaker.talk_id)

@@ -12,7 +12,7 @@ import re
 import threading
 from array import array
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select
 
@@ -68,7 +68,7 @@ ROW_COLUMNS = (
 _COLUMNS = (*ROW_COLUMNS, Talk.event_id, Talk.conference_id)
 
 
-def _statement() -> Select:
+def _statement() -> Select[*tuple[Any, ...]]:
     return (
         select(*_COLUMNS)
         .join(Event, Event.id == Talk.event_id)

@@ -32,7 +32,6 @@ from bot.talks.talk_blocks import (
 )
 from bot.talks.talk_blocks import (
     FORMAT_LABELS,
-    UNFOLLOW,
     day_heading,
     details_menu,
     details_view,
@@ -44,6 +43,9 @@ from bot.talks.talk_blocks import (
 )
 from bot.talks.talk_blocks import (
     SLIDES as SLIDES,
+)
+from bot.talks.talk_blocks import (
+    UNFOLLOW as UNFOLLOW,
 )
 from bot.talks.talk_blocks import (
     VIDEO as VIDEO,
@@ -216,7 +218,7 @@ def plural_talks(total: int, shown: str) -> str:
 
 def _buttons(
     text: str, offset: int, more: bool, shared_by: str | None, *, talks: bool
-) -> dict | None:
+) -> dict[str, Any] | None:
     if shared_by:  # a shared copy is read by many; paging it would change it for everyone
         return None
     more_id, share_id = (MORE_TALKS, SHARE_TALKS) if talks else (MORE_SPEAKERS, SHARE_SPEAKERS)

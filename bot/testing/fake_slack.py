@@ -69,7 +69,7 @@ class FakeSlack:
     _faults: dict[str, list[_Fault]] = field(default_factory=dict)
     _answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Condition = field(default_factory=threading.Condition)
-    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     # ---- control -------------------------------------------------------------------------
     def __enter__(self) -> FakeSlack:

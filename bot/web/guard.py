@@ -86,7 +86,7 @@ def read_body(environ: dict[str, Any], max_body: int) -> bytes:
             raise Refused("413 Content Too Large", "body over the cap", length)
         return stream.read(length) if stream is not None and length else b""
     if stream is not None and environ.get("wsgi.input_terminated"):
-        body = stream.read(max_body + 1)  # no length given: read one byte past the cap at most
+        body: bytes = stream.read(max_body + 1)  # no length given: one byte past the cap at most
         if len(body) > max_body:
             raise Refused("413 Content Too Large", "body over the cap", len(body))
         return body
