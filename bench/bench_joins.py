@@ -31,7 +31,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bench.floor import SECRET, bare_bolt
+from bench.baseline import SECRET, bare_bolt
 from bot.app import Features, build_app
 from bot.config import IsolatedSettings
 from bot.store import Store

@@ -36,7 +36,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bench.floor import clock_drains, held_back
+from bench.baseline import clock_drains, held_back
 from bot.app import Features, build_app
 from bot.coffee import meeting_views as mv
 from bot.coffee import posts

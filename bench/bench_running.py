@@ -27,7 +27,7 @@ from bot.app import Features, build_app
 from bot.bootstrap import open_store
 from bot.config import Settings
 from bot.runtime.lease import lease_for
-from bot.runtime.scheduler import Clock
+from bot.runtime.scheduler import LeasedScheduler
 from bot.testing.fake_slack import FakeSlack
 from bot.testing.requests import bolt_request, command_body
 
@@ -88,26 +88,26 @@ def main() -> None:
         apps = {"bare": bare, "no metrics": unmeasured, "as served": measured}
         rounds(apps)  # warm every cache alike
         alone = rounds(apps)
-        clock = Clock(lease_for(store), features.onboarding, features.coffee).start()
+        scheduler = LeasedScheduler(lease_for(store), features.onboarding, features.coffee).start()
         try:
-            if not clock.holds:
-                clock.campaign()
-            held = clock.holds
-            with_clock = rounds({"bare": bare, "as served, clock held": measured})
+            if not scheduler.holds:
+                scheduler.campaign()
+            held = scheduler.holds
+            with_lease = rounds({"bare": bare, "as served, lease held": measured})
         finally:
-            clock.stop()
+            scheduler.stop()
 
-    floor = statistics.median(alone["bare"])
-    floor_clocked = statistics.median(with_clock["bare"])
+    baseline = statistics.median(alone["bare"])
+    baseline_leased = statistics.median(with_lease["bare"])
     print(f"/talks on the shipped catalog ({store.dialect}), {args.rounds} rounds of {QUERIES}")
-    print(f"  bare Bolt median {floor * 1e3:.3f} ms")
+    print(f"  bare Bolt median {baseline * 1e3:.3f} ms")
     for name in ("no metrics", "as served"):
         med = statistics.median(alone[name])
-        print(f"  {name:<22} median {med * 1e3:.3f} ms  {med / floor:.2f}x bare Bolt")
-    med = statistics.median(with_clock["as served, clock held"])
+        print(f"  {name:<22} median {med * 1e3:.3f} ms  {med / baseline:.2f}x bare Bolt")
+    med = statistics.median(with_lease["as served, lease held"])
     print(
-        f"  {'as served, clock held':<22} median {med * 1e3:.3f} ms  "
-        f"{med / floor_clocked:.2f}x bare Bolt (its own bare run: {floor_clocked * 1e3:.3f} ms)"
+        f"  {'as served, lease held':<22} median {med * 1e3:.3f} ms  "
+        f"{med / baseline_leased:.2f}x bare Bolt (its own bare run: {baseline_leased * 1e3:.3f} ms)"
     )
     print(f"  the clock's lease was {'held' if held else 'NOT held'} while measuring")
 

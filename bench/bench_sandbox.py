@@ -11,7 +11,7 @@
    app's handler alone (no HTTP) is reported as well. The command is typed through WebDriver
    and submitted as Enter submits a form; the harness then waits inside the page for the
    answer, since each WebDriver poll would take the page's main thread from the very drawing
-   it times. Beside it, the floor under any page: the bot's answer, plus a bare request on
+   it times. Beside it, the baseline of any page: the bot's answer, plus a bare request on
    the page's socket, plus Chromium drawing the same answer again from memory with nothing
    else to do.
 2. A channel holding 200 messages; one of them is redrawn by chat.update, as the app redraws
@@ -90,7 +90,7 @@ class Served:
 
 
 def answer_times(
-    driver: webdriver.Chrome, served: Served, command: str, rounds: int, socket_floor: float
+    driver: webdriver.Chrome, served: Served, command: str, rounds: int, socket_baseline: float
 ) -> list[float]:
     ratios, pages, bots, painted, inside, arrived = [], [], [], [], [], []
     for n in range(rounds + 3):  # the first three warm up
@@ -115,7 +115,7 @@ def answer_times(
         # clear the channel view now and then so the page stays the same size each round
         if n % 10 == 9:
             driver.execute_script("document.getElementById('messages').replaceChildren()")
-    # the floor: Chromium drawing this very answer again, from memory, with nothing else to do
+    # the baseline: Chromium drawing this very answer again, from memory, with nothing else to do
     drawing = driver.execute_script(
         "const last = [...sandbox.messages.values()].pop(), list = document.getElementById("
         "  'messages'), out = [];"
@@ -126,7 +126,7 @@ def answer_times(
         "  out.push(performance.now() - t); el.remove(); }"
         "return out.slice(5).sort((a, b) => a - b)[10];"
     )
-    floor = statistics.median(bots) + socket_floor + drawing
+    baseline = statistics.median(bots) + socket_baseline + drawing
     print(
         f"{command}: page (Enter to drawn) median {statistics.median(pages):.1f} ms, "
         f"p90 {sorted(pages)[int(len(pages) * 0.9)]:.1f} ms (the answer reached the page after "
@@ -137,9 +137,10 @@ def answer_times(
         f"{statistics.median(ratios):.2f}x (max {max(ratios):.2f}x) over {len(ratios)} rounds"
     )
     print(
-        f"  the floor: the bot's answer + a bare request on the socket ({socket_floor:.1f} ms) "
-        f"+ drawing the same answer again alone ({drawing:.1f} ms) = {floor:.1f} ms, "
-        f"{floor / statistics.median(bots):.2f}x the bot's answer"
+        f"  the baseline: the bot's answer + a bare request on the socket "
+        f"({socket_baseline:.1f} ms) + drawing the same answer again alone ({drawing:.1f} ms) "
+        f"= {baseline:.1f} ms, "
+        f"{baseline / statistics.median(bots):.2f}x the bot's answer"
     )
     return ratios
 
@@ -215,7 +216,7 @@ def main() -> None:
             WebDriverWait(driver, 30).until(
                 lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready")
             )
-            floor = driver.execute_async_script(
+            baseline = driver.execute_async_script(
                 "const done = arguments[0]; (async () => { const out = [];"
                 "  const state = await (await fetch('/sandbox/state')).json();"
                 "  const ws = new WebSocket(`ws://${location.hostname}:${state.socket.port}/`);"
@@ -229,12 +230,12 @@ def main() -> None:
             )
             print(
                 f"a bare request on the page's socket (nothing new to follow): median "
-                f"{statistics.median(floor):.2f} ms: the floor under any answer drawn"
+                f"{statistics.median(baseline):.2f} ms: the baseline of any answer drawn"
             )
             served = Served(box)
             worst = max(
                 statistics.median(
-                    answer_times(driver, served, c, args.rounds, statistics.median(floor))
+                    answer_times(driver, served, c, args.rounds, statistics.median(baseline))
                 )
                 for c in COMMANDS
             )

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_bolt import App
 
-from bench.floor import SECRET, clock_drains
+from bench.baseline import SECRET, clock_drains
 from bot.app import Features, build_app
 from bot.config import Settings
 from bot.store import Store

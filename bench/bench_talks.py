@@ -5,7 +5,7 @@
 
 In-process: both apps receive the same signed slash commands, dispatched in interleaved blocks,
 so the machine's noise hits both alike; each kind of query cycles through 20 different queries.
-Reports the median and p99 of each, their ratio, and the process's peak RSS. The floor is a
+Reports the median and p99 of each, their ratio, and the process's peak RSS. The baseline is a
 Bolt app with process_before_response=True whose handler only acks.
 
 Over HTTP: both apps are served by `wgbot serve`'s server (bot/web/server.py: the same WSGI
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
-from bench.floor import SECRET, bare_bolt
+from bench.baseline import SECRET, bare_bolt
 from bench.synthetic_catalog import HEAD, people, synthetic, vocabulary
 from bot.app import build_app
 from bot.config import Settings
@@ -78,7 +78,7 @@ def bot_app(store: Store, url: str) -> App:
 
 
 def bare_app() -> App:
-    """The floor: Bolt whose /talks handler only acks."""
+    """The baseline: Bolt whose /talks handler only acks."""
     bare = bare_bolt(authorize=authorize)
 
     @bare.command("/talks")

@@ -4,7 +4,7 @@
 
 A meetup in its voting phase with 12 topics. First, signed vote clicks one after the other,
 interleaved with the same clicks to a bare Bolt app whose handler only acks: the median ratio
-(target: under 5x), and beside it the floor: one plain statement writing a vote row and
+(target: under 5x), and beside it the baseline: one plain statement writing a vote row and
 committing, which no click that records its vote durably can beat.
 
 Then a burst: every voter spends 3 votes at once from a pool of threads
@@ -30,7 +30,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
-from bench.floor import SECRET, bare_bolt, held_back
+from bench.baseline import SECRET, bare_bolt, held_back
 from bot.app import Features, build_app
 from bot.coffee.dots import BUSY
 from bot.config import Settings
@@ -175,7 +175,7 @@ def main() -> None:
         for b in singles:
             click(bare, b)
             click(bot, b)
-        bare_t, bot_t, floor_t = [], [], []
+        bare_t, bot_t, baseline_t = [], [], []
         for _ in range(10):
             for b in singles:
                 bare_t.append(click(bare, b))
@@ -183,19 +183,19 @@ def main() -> None:
                 # let the click's follow-up (the voter's note, sent to the fake Slack in this
                 # same process) finish, so each click is timed alone, as people click
                 coffee.after_ack.wait_idle(10)
-                floor_t.append(  # alone too, after that follow-up
-                    durable_write(store, session_id, topic_ids[0], len(floor_t) % 2 == 0)
+                baseline_t.append(  # alone too, after that follow-up
+                    durable_write(store, session_id, topic_ids[0], len(baseline_t) % 2 == 0)
                 )
         med_bare, med_bot = statistics.median(bare_t), statistics.median(bot_t)
         print(f"vote click, one at a time ({store.dialect}, {len(bot_t)} clicks):")
         print(f"  bare Bolt median {med_bare * 1e3:.3f} ms, bot median {med_bot * 1e3:.3f} ms")
         print(f"  ratio {med_bot / med_bare:.1f}x (target: under 5x)")
-        med_floor = statistics.median(floor_t)
+        med_baseline = statistics.median(baseline_t)
         print(
-            f"  the floor: one plain insert or delete of a vote row, committed, alone: "
-            f"{med_floor * 1e3:.3f} ms ({med_floor / med_bare:.1f}x bare Bolt); a click that "
+            f"  the baseline: one plain insert or delete of a vote row, committed, alone: "
+            f"{med_baseline * 1e3:.3f} ms ({med_baseline / med_bare:.1f}x bare Bolt); a click that "
             f"records a vote cannot take less than bare Bolt plus this: "
-            f"{(med_bare + med_floor) / med_bare:.1f}x\n"
+            f"{(med_bare + med_baseline) / med_bare:.1f}x\n"
         )
         held_back(features)
 

@@ -76,7 +76,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
                 else:
                     over = meeting.move_on(db, session_id, other or 0, now) is None
             if over:
-                coffee.desk.finish(session_id)
+                coffee.channel_meeting.finish(session_id)
             coffee.nudge()
         except CoffeeError as exc:
             say(respond, escape(str(exc)))

@@ -81,14 +81,14 @@ def peek(ask: Ask) -> str:
 
 def remove(ask: Ask) -> str:
     m, n = _meetup(ask), number(ask.rest)
-    clock = ask.feature.meetup_runner
+    runner = ask.feature.meetup_runner
     with ask.feature.store.session() as db:
-        clock.changed(db, m.session_id)
+        runner.changed(db, m.session_id)
         topic = topics.topic(db, topic_id(m.numbers, n))
         topics.withdraw(db, topic.id, ask.user, organiser=True)
         if topic.user_id != ask.user:  # told by DM: they may not be looking at the channel
             notices.removed(db, _series(db, m), topic, ask.now)
-    clock.nudge()
+    runner.nudge()
     return f"Removed topic {n}."
 
 
@@ -96,16 +96,16 @@ def merge(ask: Ask) -> str:
     found = re.fullmatch(r"([0-9]{1,9})\s+(?:into|in|to)\s+([0-9]{1,9})", ask.rest)
     if not found:
         raise service.CoffeeError("Write it as `/coffee merge 4 into 2`.")
-    m, clock = _meetup(ask), ask.feature.meetup_runner
+    m, runner = _meetup(ask), ask.feature.meetup_runner
     drop, keep = int(found.group(1)), int(found.group(2))
     with ask.feature.store.session() as db:
-        clock.changed(db, m.session_id)
+        runner.changed(db, m.session_id)
         kept, dropped = topic_id(m.numbers, keep), topic_id(m.numbers, drop)
         if topics.merge(db, kept, dropped) != ask.user:  # told by DM, wherever they are
             notices.merged(
                 db, _series(db, m), topics.topic(db, dropped), topics.topic(db, kept), ask.now
             )
-    clock.nudge()
+    runner.nudge()
     return (
         f"Merged topic {drop} into {keep}; their votes now count once for {keep}, and "
         f"topic {drop}'s words are in its description."
@@ -123,9 +123,9 @@ def done(ask: Ask) -> str:
         numbered = {n: t for t, n in views.numbers(topics.topics(db, s.id)).items()}
         last = meeting.done(db, s.id, topic_id(numbered, n), ask.now)
         session_id = s.id
-    desk = ask.feature.meetup_runner.desk
+    channel_meeting = ask.feature.meetup_runner.channel_meeting
     if last:
-        desk.finish(session_id)
+        channel_meeting.finish(session_id)
     ask.feature.meetup_runner.nudge()
     if last:
         return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
@@ -135,10 +135,10 @@ def done(ask: Ask) -> str:
 def start(ask: Ask) -> str:
     """Begin the meeting now (closing voting if it is still open), with the asker as the
     facilitator, and its first topic."""
-    m, clock = _meetup(ask), ask.feature.meetup_runner
+    m, runner = _meetup(ask), ask.feature.meetup_runner
     session_id: int | None = None
     if m.state in ("collecting", "voting"):
-        clock.move_by_hand(m.session_id, "closed")  # the agenda, and the next meetup made
+        runner.move_by_hand(m.session_id, "closed")  # the agenda, and the next meetup made
         session_id = m.session_id
     else:
         with ask.feature.store.session() as db:
@@ -148,16 +148,16 @@ def start(ask: Ask) -> str:
         raise service.CoffeeError(
             "There is no meeting to start yet: topics are not open. `/coffee` shows when."
         )
-    clock.desk.begin(session_id, ask.user)
+    runner.channel_meeting.begin(session_id, ask.user)
     with ask.feature.store.session() as db:
-        clock.changed(db, session_id)
+        runner.changed(db, session_id)
         s = db.get(CoffeeMeetup, session_id)
         first = s is not None and s.meeting == voices.RUNNING and s.current_topic_id is None
         nothing = first and meeting.start_next(db, session_id, ask.now, None) is None
     if nothing:
-        clock.desk.finish(session_id)
+        runner.channel_meeting.finish(session_id)
         return "There were no topics to discuss, so the meeting has ended."
-    clock.nudge()
+    runner.nudge()
     return "The meeting is on: the agenda in the channel is now the board."
 
 
@@ -168,7 +168,9 @@ def end(ask: Ask) -> str:
         running = meeting.running(db, m.series_id)
     if not running:
         raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")
-    ended = sum(ask.feature.meetup_runner.desk.finish(session_id) for session_id in running)
+    ended = sum(
+        ask.feature.meetup_runner.channel_meeting.finish(session_id) for session_id in running
+    )
     if not ended:
         return "The meeting had ended already."
     if ended > 1:
@@ -177,16 +179,16 @@ def end(ask: Ask) -> str:
 
 
 def carry(ask: Ask) -> str:
-    m, clock = _meetup(ask), ask.feature.meetup_runner
+    m, runner = _meetup(ask), ask.feature.meetup_runner
     with ask.feature.store.session() as db:
-        clock.changed(db, m.session_id)
+        runner.changed(db, m.session_id)
         last = topics.last_finished(db, m.series_id)
         if last is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
         into = service.meetup(db, m.session_id)
         carried = topics.carry_over(db, last, into, ask.now)
         notices.carried(db, service.series_of(db, into), into, carried.topic_ids, ask.now)
-    clock.nudge()
+    runner.nudge()
     moved = len(carried.moved)
     answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
     if carried.left:

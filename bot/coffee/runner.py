@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.coffee import posts, service
-from bot.coffee.board import MeetingDesk
+from bot.coffee.board import ChannelMeeting
 from bot.coffee.names import Names
 from bot.delivery import channel
 from bot.delivery.channel import Courier
@@ -38,7 +38,7 @@ class MeetupRunner:
         self.names = Names(client)
         posts.MeetupPosts(self.names).register(courier)
         self._tick_lock = threading.Lock()
-        self.desk = MeetingDesk(self)  # the meeting: board, Roman votes, summary
+        self.channel_meeting = ChannelMeeting(self)  # the meeting: board, Roman votes, summary
 
     # ---- the schedule ----------------------------------------------------------------------
     def tick(self) -> int:
@@ -51,7 +51,7 @@ class MeetupRunner:
             moved = sum(self.advance(series_id) for series_id in ids)
             # an agenda just owed is in the channel before its meeting may begin on it
             self.courier.drain(wait=True)
-            if self.desk.tick():
+            if self.channel_meeting.tick():
                 self.courier.drain(wait=True)
             return moved
 

@@ -20,11 +20,10 @@ from bot.importers.feeds import FeedChecker
 from bot.onboarding.feature import OnboardingFeature
 from bot.runtime import metrics
 from bot.runtime.lease import lease_for
-from bot.runtime.scheduler import Clock
+from bot.runtime.scheduler import LeasedScheduler
 from bot.slack.identity import verify_token
 from bot.store import Store
-from bot.times import Clock as TimeClock
-from bot.times import utcnow
+from bot.times import Clock, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,7 @@ class Bot:
     store: Store
     app: App
     features: Features
-    clock: Clock
+    scheduler: LeasedScheduler
 
     @property
     def onboarding(self) -> OnboardingFeature:
@@ -52,7 +51,7 @@ class Bot:
     def start(
         cls,
         settings: Settings,
-        now: TimeClock = utcnow,
+        now: Clock = utcnow,
         *,
         stop: threading.Event | None = None,
         waiting: Callable[[str], None] = lambda _why: None,
@@ -68,7 +67,7 @@ class Bot:
         app = build_app(settings, store, identity=identity, features=features)
         metrics.watch_outbox(store, utcnow)
         metrics.watch_feeds(store)
-        clock = Clock(
+        scheduler = LeasedScheduler(
             lease_for(store),
             features.onboarding,
             features.coffee,
@@ -76,7 +75,7 @@ class Bot:
             feeds=FeedChecker(store, now),
             courier=features.courier,
         ).start()
-        return cls(settings, store, app, features, clock)
+        return cls(settings, store, app, features, scheduler)
 
     def stop(self, budget: float = 8.0) -> None:
         """Finish the work acks promised (lazy listeners, vote notes, redraws), then free the
@@ -91,7 +90,7 @@ class Bot:
         # what was nudged goes out now; anything left is owed in the database, for the next
         # clock holder
         _within(self.features.courier.close, left(), "channel posts")
-        _within(self.clock.stop, left(), "the clock")
+        _within(self.scheduler.stop, left(), "the scheduler")
         self.store.dispose()
         log.info("stopped")
 

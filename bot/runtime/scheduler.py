@@ -51,7 +51,9 @@ LEASE_EVERY = 5.0  # seconds: how soon a replica takes over from a holder that d
 DRAIN_INSTANCES = 4  # the long drain and the quick returns of ticks and nudges meanwhile
 
 
-class Clock:
+class LeasedScheduler:
+    """The process's scheduler: the lease job always, the work jobs while it holds the lease."""
+
     def __init__(
         self,
         lease: Lease,
@@ -83,7 +85,7 @@ class Clock:
     def holds(self) -> bool:
         return self.lease.held
 
-    def start(self) -> Clock:
+    def start(self) -> LeasedScheduler:
         now = utcnow()
         add = self.scheduler.add_job
         add(self.campaign, "interval", seconds=self.lease_every, id=LEASE_JOB,

@@ -116,7 +116,7 @@ class Sandbox:
                 m.text.startswith("Lean coffee here") for m in self.workspace.all_messages()
             )
         )
-        bot.clock.run_due()
+        bot.scheduler.run_due()
         self.settle()
         return self
 
@@ -245,7 +245,7 @@ class Sandbox:
     def advance(self, step: dt.timedelta) -> None:
         """Move the clock, then run what fell due (the scheduler's own jobs), and wait for it."""
         self.clock.advance(step)
-        self.bot.clock.run_due()
+        self.bot.scheduler.run_due()
         self.settle()
         self.workspace.clock_moved(f"The clock moved forward {_words(step)}.")
 

@@ -47,7 +47,7 @@ SCHEDULE = "schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 2
 _seq = itertools.count(1)
 
 
-class Clock:
+class ManualClock:
     """`now` moves only when the test says so: no test sleeps for a schedule time."""
 
     def __init__(self, start: dt.datetime = T0) -> None:
@@ -63,8 +63,8 @@ def token(moment: dt.datetime, fallback: str) -> str:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def coffee_settings(settings: Settings) -> Settings:
 
 
 def build(
-    settings: Settings, store: Store, clock: Clock, background: Background, **kw: Any
+    settings: Settings, store: Store, clock: ManualClock, background: Background, **kw: Any
 ) -> tuple[App, CoffeeFeature]:
     """A fresh app and coffee feature over the same database: what a restart makes. Its work
     after acks joins `background`, to be settled before a test reads the fake Slack."""
@@ -92,7 +92,7 @@ class Bot:
     coffee: CoffeeFeature
     slack: FakeSlack
     store: Store
-    clock: Clock
+    clock: ManualClock
     background: Background
 
     # ---- requests ------------------------------------------------------------------------
@@ -287,7 +287,11 @@ class Bot:
 
 @pytest.fixture
 def bot(
-    coffee_settings: Settings, store: Store, slack: FakeSlack, clock: Clock, background: Background
+    coffee_settings: Settings,
+    store: Store,
+    slack: FakeSlack,
+    clock: ManualClock,
+    background: Background,
 ) -> Bot:
     app, coffee = build(coffee_settings, store, clock, background)
     return Bot(app, coffee, slack, store, clock, background)

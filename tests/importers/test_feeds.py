@@ -21,7 +21,7 @@ from bot.importers.feeds import FeedChecker, backoff
 from bot.importers.fetch import FetchError, check_url, fetch
 from bot.runtime import metrics
 from bot.runtime.lease import lease_for
-from bot.runtime.scheduler import FEEDS_JOB, Clock
+from bot.runtime.scheduler import FEEDS_JOB, LeasedScheduler
 from bot.slack.clients import make_client
 from bot.store import Store
 from bot.store.models import OutboxMessage, ScheduleFeed, Talk
@@ -36,8 +36,14 @@ from tests.importers.schedule_server import (
     SCHEDULE,
     ScheduleServer,
 )
-from tests.onboarding.conftest import ORGANISER, Onboarding, dm_of, make_onboarding_app, ob  # noqa: F401 - fixtures
-from tests.onboarding.conftest import Clock as ManualClock
+from tests.onboarding.conftest import (  # noqa: F401 - fixtures
+    ORGANISER,
+    ManualClock,
+    Onboarding,
+    dm_of,
+    make_onboarding_app,
+    ob,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sched-small.ics"
 EVERY = 60  # seconds
@@ -301,8 +307,8 @@ def changed_checks() -> float:
 def test_the_clock_checks_feeds_only_while_it_holds_the_lease(ob, slack, site):
     clock = ManualClock()
     feeds.add(ob.store, site.url(), every=EVERY, now=clock())
-    holder = Clock(lease_for(ob.store), ob.feature, feeds=checker(ob, clock))
-    other = Clock(lease_for(ob.store), ob.feature, feeds=checker(ob, clock))
+    holder = LeasedScheduler(lease_for(ob.store), ob.feature, feeds=checker(ob, clock))
+    other = LeasedScheduler(lease_for(ob.store), ob.feature, feeds=checker(ob, clock))
     holder.campaign()
     other.campaign()
     assert (holder.holds, other.holds) == (True, False)

@@ -40,7 +40,7 @@ SENDS = ("users.info", "conversations.open", "chat.postMessage", "chat.update", 
 _event_ids = itertools.count(1)
 
 
-class Clock:
+class ManualClock:
     """`now` only moves when the test says so: retries fall due without sleeping."""
 
     def __init__(self, start: dt.datetime = T0) -> None:
@@ -197,7 +197,7 @@ def checklist_state(blocks: list[dict[str, Any]]) -> dict[str, bool]:
 class Onboarding:
     app: App
     feature: OnboardingFeature
-    clock: Clock
+    clock: ManualClock
     store: Store
     slack: FakeSlack
     settings: Settings
@@ -282,7 +282,7 @@ def transport(request: pytest.FixtureRequest) -> str:
 def make_onboarding_app(
     settings: Settings, store: Store, slack: FakeSlack, background: Background
 ) -> Callable[..., Onboarding]:
-    def make(*, on: Store | None = None, clock: Clock | None = None, **overrides: Any):
+    def make(*, on: Store | None = None, clock: ManualClock | None = None, **overrides: Any):
         values = {
             "dms_per_minute": 6000,  # pacing would only slow the tests down
             "welcome_channels": CHANNEL,
@@ -290,7 +290,7 @@ def make_onboarding_app(
             **overrides,
         }
         s = settings.model_copy(update=values)
-        clock = clock or Clock()
+        clock = clock or ManualClock()
         db = on or store
         features = background.track(Features(s, db, clock))
         app = build_app(s, db, features=features)

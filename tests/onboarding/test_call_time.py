@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.onboarding import views
 from tests.blocks import all_text, assert_valid_blocks, assert_valid_view
-from tests.onboarding.conftest import Clock, dm_of
+from tests.onboarding.conftest import ManualClock, dm_of
 
 LONDON = ZoneInfo("Europe/London")
 FIRST_CALL = dt.date(2024, 5, 14)  # the working group's README: its first call on this cadence
@@ -89,7 +89,7 @@ def test_the_call_keeps_its_london_hour_across_summer_time_and_one_under_way_is_
     make_onboarding_app, slack
 ):
     # 8 Jun 2027, 16:30 in London: a call day, half an hour in; 16:00 BST is 15:00 UTC
-    ob = make_onboarding_app(clock=Clock(dt.datetime(2027, 6, 8, 15, 30, tzinfo=dt.UTC)))
+    ob = make_onboarding_app(clock=ManualClock(dt.datetime(2027, 6, 8, 15, 30, tzinfo=dt.UTC)))
     ob.event({"type": "app_home_opened", "user": "U0ANN", "channel": dm_of("U0ANN"), "tab": "home"})
     (publish,) = slack.wait_for("views.publish")
     text = all_text(publish.params["view"]["blocks"])

@@ -13,7 +13,7 @@ from bot.onboarding.journey import due_at, tz_of
 from tests.blocks import all_text, assert_valid_blocks
 from tests.onboarding.conftest import (
     CHANNEL,
-    Clock,
+    ManualClock,
     channel_join,
     checklist_state,
     dm_of,
@@ -150,7 +150,7 @@ def test_no_more_of_these_is_honoured_at_once(ob, slack):
 
 def test_due_times_keep_the_local_hour_across_a_dst_change(make_onboarding_app, slack):
     """London moves to BST on 28 March 2027: 10:00 local is 10:00 UTC before, 09:00 after."""
-    ob = make_onboarding_app(clock=Clock(at(2027, 3, 26, 12)))
+    ob = make_onboarding_app(clock=ManualClock(at(2027, 3, 26, 12)))
     welcomed(ob, slack, "U0LDN", tz=LONDON)
     slack.users["U0IND"] = {"tz": "", "tz_offset": 19800}  # only an offset: India, +5:30
     ob.event(channel_join("U0IND"))

@@ -17,13 +17,13 @@ from apscheduler.events import (
 from sqlalchemy import select, update
 
 from bot.runtime.lease import lease_for
-from bot.runtime.scheduler import OUTBOX_JOB, Clock
+from bot.runtime.scheduler import OUTBOX_JOB, LeasedScheduler
 from bot.store.models import OutboxMessage
 from tests.onboarding.conftest import Onboarding
 
 
-def _clock(bot: Onboarding) -> Clock:
-    return Clock(lease_for(bot.store), bot.feature)
+def _clock(bot: Onboarding) -> LeasedScheduler:
+    return LeasedScheduler(lease_for(bot.store), bot.feature)
 
 
 def test_only_the_holder_delivers(ob: Onboarding):
@@ -101,7 +101,7 @@ def test_a_process_without_the_lease_still_warms_its_own_catalog(ob: Onboarding)
     holder = _clock(ob)
     holder.campaign()
     warmed = threading.Event()
-    other = Clock(lease_for(ob.store), ob.feature, warm=warmed.set).start()
+    other = LeasedScheduler(lease_for(ob.store), ob.feature, warm=warmed.set).start()
     try:
         assert warmed.wait(30), "the warm job ran at start"
         assert not other.holds  # it is every process's job, not the holder's
@@ -116,7 +116,7 @@ def test_a_long_drain_does_not_make_the_scheduler_warn(ob: Onboarding, caplog):
     caplog.set_level(logging.WARNING, logger="apscheduler")
     stalled = threading.Event()
     ob.slack.fail("chat.postMessage", 500, applied=True, hold=stalled)  # Slack stalls on the DM
-    clock = Clock(lease_for(ob.store), ob.feature)
+    clock = LeasedScheduler(lease_for(ob.store), ob.feature)
     clock.campaign()  # this process holds the lease
     runs: queue.Queue[JobEvent] = queue.Queue()
     clock.scheduler.add_listener(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.runtime.lease import FileLease, PostgresLease, lease_for, session_limits
-from bot.runtime.scheduler import LEASE_EVERY, Clock
+from bot.runtime.scheduler import LEASE_EVERY, LeasedScheduler
 from bot.store import Store
 from tests.db_faults import Proxy
 from tests.onboarding.conftest import Onboarding
@@ -77,9 +77,9 @@ def proxy(pg_url: str) -> Iterator[Proxy]:
     relay.close()
 
 
-def _on(lease: PostgresLease, ob: Onboarding, every: float) -> Clock:
+def _on(lease: PostgresLease, ob: Onboarding, every: float) -> LeasedScheduler:
     """The clock a process runs, campaigning for `lease` every `every` seconds."""
-    return Clock(lease, ob.feature, lease_every=every).start()
+    return LeasedScheduler(lease, ob.feature, lease_every=every).start()
 
 
 def test_a_holder_cut_off_loses_the_lock_to_another_within_a_minute(

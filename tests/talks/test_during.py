@@ -10,15 +10,14 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.runtime.lease import lease_for
-from bot.runtime.scheduler import REMINDERS_JOB, Clock
+from bot.runtime.scheduler import REMINDERS_JOB, LeasedScheduler
 from bot.store.models import CatalogState, Conference, Talk
 from bot.talks import views
 from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import SIGNING_SECRET
 from tests.importers.support import FIXTURES, run
-from tests.onboarding.conftest import Clock as FixedClock
-from tests.onboarding.conftest import Onboarding
+from tests.onboarding.conftest import ManualClock, Onboarding
 
 SHAPES = FIXTURES / "sched-shapes.ics"  # 24 March 2026, times in UTC
 BANKING = "Banking on Kubernetes"  # 10:00Z
@@ -28,7 +27,7 @@ OPERATOR = "Maintaining the Operator"  # 09:00Z, till 09:30Z
 @pytest.fixture
 def during(make_onboarding_app, store) -> Onboarding:
     run(store, SHAPES)
-    return make_onboarding_app(clock=FixedClock(dt.datetime(2026, 3, 24, 9, 5, tzinfo=dt.UTC)))
+    return make_onboarding_app(clock=ManualClock(dt.datetime(2026, 3, 24, 9, 5, tzinfo=dt.UTC)))
 
 
 def talks(bot: Onboarding, text: str, user: str = "U0ADA") -> str:
@@ -108,7 +107,7 @@ def _reminders(bot: Onboarding) -> list:
 
 def test_a_followed_talk_sends_one_dm_ten_minutes_before(during: Onboarding):
     follow(during, BANKING)
-    clock = Clock(lease_for(during.store), during.feature)
+    clock = LeasedScheduler(lease_for(during.store), during.feature)
     clock.campaign()  # the elected holder
     tick = clock._held(clock.reminders.tick)
     during.clock.now = dt.datetime(2026, 3, 24, 9, 45, tzinfo=dt.UTC)
@@ -133,7 +132,7 @@ def test_a_followed_talk_sends_one_dm_ten_minutes_before(during: Onboarding):
 
 def test_a_reminder_is_never_sent_once_the_talk_has_begun(during: Onboarding):
     follow(during, BANKING)
-    clock = Clock(lease_for(during.store), during.feature)
+    clock = LeasedScheduler(lease_for(during.store), during.feature)
     clock.campaign()
     during.clock.now = dt.datetime(2026, 3, 24, 9, 55, tzinfo=dt.UTC)
     clock._held(clock.reminders.tick)()
@@ -147,8 +146,8 @@ def test_a_reminder_is_never_sent_once_the_talk_has_begun(during: Onboarding):
 def test_only_the_clock_holder_owes_reminders(during: Onboarding):
     follow(during, BANKING)
     during.clock.now = dt.datetime(2026, 3, 24, 9, 52, tzinfo=dt.UTC)
-    holder = Clock(lease_for(during.store), during.feature)
-    other = Clock(lease_for(during.store), during.feature)
+    holder = LeasedScheduler(lease_for(during.store), during.feature)
+    other = LeasedScheduler(lease_for(during.store), during.feature)
     holder.campaign()
     other.campaign()
     other._held(other.reminders.tick)()
