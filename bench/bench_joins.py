@@ -34,10 +34,10 @@ from sqlalchemy import func, select
 from bench.floor import SECRET, bare_bolt
 from bot.app import Features, build_app
 from bot.config import IsolatedSettings
+from bot.sandbox.web_api import WebApi
 from bot.store import Store
 from bot.store.models import OutboxMessage
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.requests import bolt_request
+from tests.support.requests import bolt_request
 
 CHANNEL = "C0WGPLAT"
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
@@ -120,7 +120,7 @@ def main() -> None:
     store.upgrade()
     events = [e for n in range(args.joins) for e in joins(n)]
     random.Random(7).shuffle(events)
-    with FakeSlack() as slack:
+    with WebApi() as slack:
         settings = IsolatedSettings(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_BOT_TOKEN="xoxb-bench",

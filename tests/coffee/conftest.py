@@ -24,13 +24,13 @@ from bot.coffee import views
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
 from bot.delivery.outbox import Sender
+from bot.sandbox.web_api import Call, WebApi
 from bot.store import Store
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote, OutboxMessage
-from bot.testing.fake_slack import Call, FakeSlack
-from bot.testing.requests import action_body, bolt_request, command_body
 from tests.background import Background
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.requests import action_body, bolt_request, command_body
 
 TEAM = "T0001"
 CHANNEL = "C0WGPLAT"
@@ -90,7 +90,7 @@ class Bot:
 
     app: App
     coffee: CoffeeFeature
-    slack: FakeSlack
+    slack: WebApi
     store: Store
     clock: Clock
     background: Background
@@ -287,7 +287,7 @@ class Bot:
 
 @pytest.fixture
 def bot(
-    coffee_settings: Settings, store: Store, slack: FakeSlack, clock: Clock, background: Background
+    coffee_settings: Settings, store: Store, slack: WebApi, clock: Clock, background: Background
 ) -> Bot:
     app, coffee = build(coffee_settings, store, clock, background)
     return Bot(app, coffee, slack, store, clock, background)

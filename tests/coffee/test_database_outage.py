@@ -19,10 +19,10 @@ from bot.slack.errors import SORRY_SHORT
 from bot.slack.replies import SORRY
 from bot.store import Store
 from bot.store.models import CoffeeTopic, CoffeeVote
-from bot.testing.requests import bolt_request, command_body
 from tests.coffee.conftest import CHANNEL, ORGANISER, TEAM, Bot, build
 from tests.conftest import SIGNING_SECRET
 from tests.db_faults import Proxy, kill_bot_connections, tables_locked
+from tests.support.requests import bolt_request, command_body
 
 HUNG = 60.0  # seconds
 TITLES = ["Golden paths", "Platform as a product", "Developer portals", "Team topologies"]

@@ -12,9 +12,9 @@ from bot.coffee import topics, views
 from bot.coffee.service import MAX_TOPICS, CoffeeError
 from bot.slack.incoming import slack_text
 from bot.store.models import CoffeeTopic
-from bot.testing.requests import command_body
 from tests.blocks import all_text
 from tests.coffee.conftest import CHANNEL, MEETUP, VOTE, button_ids, shown
+from tests.support.requests import command_body
 
 
 def ephemerals(bot, user: str) -> list:

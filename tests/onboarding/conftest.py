@@ -22,13 +22,13 @@ from bot.coffee.schedule import SeriesSettings
 from bot.config import Settings
 from bot.onboarding import views
 from bot.onboarding.feature import OnboardingFeature
+from bot.sandbox.web_api import Call, WebApi
 from bot.store import Store
 from bot.store.models import ChecklistTick, OutboxMessage
-from bot.testing.fake_slack import Call, FakeSlack
-from bot.testing.requests import bolt_request, command_body
 from tests.background import Background
 from tests.conftest import SIGNING_SECRET
 from tests.payloads import TRANSPORTS, Payload
+from tests.support.requests import bolt_request, command_body
 
 TEAM = "T0001"
 CHANNEL = "C0WGPLAT"  # the channel whose joiners are welcomed
@@ -199,7 +199,7 @@ class Onboarding:
     feature: OnboardingFeature
     clock: Clock
     store: Store
-    slack: FakeSlack
+    slack: WebApi
     settings: Settings
     background: Background
 
@@ -280,7 +280,7 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def make_onboarding_app(
-    settings: Settings, store: Store, slack: FakeSlack, background: Background
+    settings: Settings, store: Store, slack: WebApi, background: Background
 ) -> Callable[..., Onboarding]:
     def make(*, on: Store | None = None, clock: Clock | None = None, **overrides: Any):
         values = {

@@ -13,12 +13,12 @@ from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import REMINDERS_JOB, Clock
 from bot.store.models import CatalogState, Conference, Talk
 from bot.talks import views
-from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import SIGNING_SECRET
 from tests.importers.support import FIXTURES, run
 from tests.onboarding.conftest import Clock as FixedClock
 from tests.onboarding.conftest import Onboarding
+from tests.support.requests import action_body, bolt_request, command_body
 
 SHAPES = FIXTURES / "sched-shapes.ics"  # 24 March 2026, times in UTC
 BANKING = "Banking on Kubernetes"  # 10:00Z

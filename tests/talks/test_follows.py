@@ -17,9 +17,9 @@ from bot.importers.pipeline import import_files
 from bot.store import Store
 from bot.store.models import ChannelMessage, OutboxMessage, Talk, TalkFollow
 from bot.talks import views
-from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import CATALOG, SIGNING_SECRET
+from tests.support.requests import action_body, bolt_request, command_body
 
 KCP = "Building a Platform Engineering API Layer with kcp"
 LEGO = (

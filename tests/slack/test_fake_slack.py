@@ -12,18 +12,18 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.testing.fake_slack import FakeSlack
+from bot.sandbox.web_api import WebApi
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
+def fake() -> Iterator[WebApi]:
     """A fake of its own, outside the check that fails a test on any refused payload: these
     tests send bad payloads on purpose."""
-    with FakeSlack() as f:
+    with WebApi() as f:
         yield f
 
 
-def client(fake: FakeSlack) -> WebClient:
+def client(fake: WebApi) -> WebClient:
     return WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
 
 
@@ -40,7 +40,7 @@ def modal(blocks: list[dict[str, Any]], title: str = "Lean coffee topic") -> dic
     }
 
 
-def refused(fake: FakeSlack, call: Any) -> str:
+def refused(fake: WebApi, call: Any) -> str:
     with pytest.raises(SlackApiError) as err:
         call()
     assert err.value.response["error"] == "invalid_blocks"
