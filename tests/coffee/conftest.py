@@ -30,6 +30,7 @@ from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from tests.background import Background
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.pacing import PacingClock
 from tests.support.requests import action_body, bolt_request, command_body
 
 TEAM = "T0001"
@@ -194,7 +195,7 @@ class Bot:
         """Deliver the DMs owed now, as the clock's outbox sender does, and return every DM
         sent so far: person -> what each DM showed, in order."""
         client = WebClient(token=BOT_TOKEN, base_url=self.slack.api_url)
-        Sender(self.store, client, self.clock, per_minute=6000).drain()
+        Sender(self.store, client, self.clock, pacer=PacingClock()).drain()
         with self.store.session() as db:
             sent = dict(
                 db.execute(

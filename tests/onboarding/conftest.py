@@ -28,6 +28,7 @@ from bot.store.models import ChecklistTick, OutboxMessage
 from tests.background import Background
 from tests.conftest import SIGNING_SECRET
 from tests.payloads import TRANSPORTS, Payload
+from tests.support.pacing import PacingClock
 from tests.support.requests import bolt_request, command_body
 
 TEAM = "T0001"
@@ -284,7 +285,6 @@ def make_onboarding_app(
 ) -> Callable[..., Onboarding]:
     def make(*, on: Store | None = None, clock: Clock | None = None, **overrides: Any):
         values = {
-            "dms_per_minute": 6000,  # pacing would only slow the tests down
             "welcome_channels": CHANNEL,
             "organisers": ORGANISER,
             **overrides,
@@ -292,7 +292,9 @@ def make_onboarding_app(
         s = settings.model_copy(update=values)
         clock = clock or Clock()
         db = on or store
-        features = background.track(Features(s, db, clock))
+        # paced as configured (40 DMs a minute by default) on a clock of the test's own
+        pacer = PacingClock(lambda: len(slack.calls_to("conversations.open")))
+        features = background.track(Features(s, db, clock, pacer=pacer))
         app = build_app(s, db, features=features)
         return Onboarding(app, features.onboarding, clock, db, slack, s, background)
 
