@@ -74,6 +74,9 @@ class Fault:
     delay: float = 0.0
     applied: bool = False
     hold: threading.Event | None = None
+    met: threading.Event = field(
+        default_factory=threading.Event
+    )  # set once a call has met this fault
 
 
 @dataclass
@@ -192,16 +195,19 @@ class WebApi:
         delay: float = 0.0,
         applied: bool = False,
         hold: threading.Event | None = None,
-    ) -> None:
+    ) -> Fault:
         """Answer the next `times` calls of `method` with an HTTP error (429, 500, ...).
 
         status=0 closes the connection without an answer: the caller sees a network error.
+        status=200 answers as usual, only late (with `delay` or `hold`): a stall.
         applied=True: Slack did what was asked (the call is in `calls`) but the answer was lost.
         hold: the answer waits until the caller sets this event (a Slack that stalls).
+        The fault's `met` is set once a call has met it: the caller is inside the stall.
         """
         with self._lock:
             fault = Fault(status, retry_after, times, delay, applied, hold)
             self._faults.setdefault(method, []).append(fault)
+        return fault
 
     def answer(self, method: str, body: dict[str, Any] | None) -> None:
         """Answer every call of `method` with this body (HTTP 200), or as usual again with None:
@@ -313,7 +319,12 @@ class WebApi:
                 fault.times -= 1
                 if fault.times <= 0:
                     faults.pop(0)
+        if fault and fault.status == 200:
+            fault.met.set()
+            self._stall(fault)
+            fault = None  # then answered as usual
         if fault:
+            fault.met.set()
             if fault.applied:  # done, as Slack did it; only the answer is lost
                 call.answer = self._answer(call)
             with self._lock:
@@ -348,11 +359,15 @@ class WebApi:
             return _json(call.answer, 404)
         return _json(call.answer)
 
-    def _misbehave(self, fault: Fault) -> Answer:
+    @staticmethod
+    def _stall(fault: Fault) -> None:
         if fault.delay:
             time.sleep(fault.delay)  # Slack being slow: the caller's time, never a test's wait
         if fault.hold is not None:
             fault.hold.wait()
+
+    def _misbehave(self, fault: Fault) -> Answer:
+        self._stall(fault)
         if fault.status == 0:
             return Answer(0, b"")
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}

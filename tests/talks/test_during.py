@@ -110,7 +110,7 @@ def test_a_followed_talk_sends_one_dm_ten_minutes_before(during: Onboarding):
     follow(during, BANKING)
     clock = Clock(lease_for(during.store), during.feature)
     clock.campaign()  # the elected holder
-    tick = clock._held(clock.reminders.tick)
+    tick = clock.held(clock.reminders.tick)
     during.clock.now = dt.datetime(2026, 3, 24, 9, 45, tzinfo=dt.UTC)
     tick()
     during.drain()
@@ -136,7 +136,7 @@ def test_a_reminder_is_never_sent_once_the_talk_has_begun(during: Onboarding):
     clock = Clock(lease_for(during.store), during.feature)
     clock.campaign()
     during.clock.now = dt.datetime(2026, 3, 24, 9, 55, tzinfo=dt.UTC)
-    clock._held(clock.reminders.tick)()
+    clock.held(clock.reminders.tick)()
     during.clock.now = dt.datetime(2026, 3, 24, 10, 0, tzinfo=dt.UTC)  # the sender was late
     during.drain()
     assert _reminders(during) == []
@@ -151,9 +151,9 @@ def test_only_the_clock_holder_owes_reminders(during: Onboarding):
     other = Clock(lease_for(during.store), during.feature)
     holder.campaign()
     other.campaign()
-    other._held(other.reminders.tick)()
+    other.held(other.reminders.tick)()
     assert during.rows(kind="talk_reminder") == []
-    holder._held(holder.reminders.tick)()
+    holder.held(holder.reminders.tick)()
     assert len(during.rows(kind="talk_reminder")) == 1
     assert REMINDERS_JOB == "talk-reminders"
     holder.lease.release()
