@@ -31,6 +31,27 @@ TEST_DATABASE_URL = os.environ.get("WGBOT_TEST_DATABASE_URL", "")
 BOT_SETTINGS = ("SLACK_", "WGBOT_", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "PORT")
 
 
+# Tests that use these fixtures are marked for them, wherever they live: the browser's are the
+# sandbox page's, the others' need PostgreSQL (skipped on SQLite, saying so)
+MARKED_BY_FIXTURE = {
+    "browser": "browser",
+    "pg_url": "postgres",
+    "postgres_url": "postgres",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in MARKED_BY_FIXTURE:
+                item.add_marker(MARKED_BY_FIXTURE[fixture])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and not TEST_DATABASE_URL:
+        pytest.skip("needs PostgreSQL: set WGBOT_TEST_DATABASE_URL")
+
+
 @pytest.fixture(autouse=True)
 def hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never see the shell's bot settings, nor a .env in the working directory."""

@@ -240,11 +240,10 @@ def test_a_redraw_the_throttle_holds_back_is_sent_by_the_clock_once_it_has_passe
     assert courier.drain() == 0  # drawn as stored: nothing more owed
 
 
+@pytest.mark.postgres  # round trips are a PostgreSQL matter
 def test_a_vote_on_postgresql_is_one_round_trip(bot, tmp_path):
     """No liveness ping, no BEGIN or COMMIT of its own: one statement reads, decides and
     writes, and the server answers once (libpq's own trace of the wire protocol counts it)."""
-    if bot.store.dialect != "postgresql":
-        pytest.skip("round trips are a PostgreSQL matter")
     session_id, (a, b) = bot.to_voting(TITLES[:2])
     group = posts.group(session_id)
     bot.settle()

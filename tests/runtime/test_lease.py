@@ -49,11 +49,10 @@ def test_a_file_lease_is_the_file_beside_the_database(tmp_path):
     b.release()
 
 
+@pytest.mark.postgres  # advisory locks are PostgreSQL's
 def test_a_holder_whose_connection_dies_loses_the_lease_and_another_takes_it(
     store: Store, db_url: str
 ):
-    if store.dialect != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
     other = Store(db_url)
     holder, waiting = PostgresLease(store), PostgresLease(other)
     assert holder.acquire() and not waiting.acquire()
