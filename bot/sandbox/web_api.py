@@ -447,7 +447,8 @@ class WebApi:
 
     @property
     def _space(self) -> Workspace:
-        assert self.workspace is not None  # only the played methods reach here
+        if self.workspace is None:  # only the played methods reach here, and only over one
+            raise LookupError("no workspace to play the method over")
         return self.workspace
 
     def _channel(self, channel: str) -> str:
