@@ -17,6 +17,8 @@ import pytest
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.support.requests import command_body, sign
 
+pytestmark = pytest.mark.slow  # each test starts `wgbot serve` as a process
+
 
 def _free_port() -> int:
     with socket.socket() as s:

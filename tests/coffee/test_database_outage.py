@@ -62,6 +62,7 @@ def test_a_vote_stuck_behind_a_lock_is_answered_try_again_and_writes_nothing(hur
     assert bot.votes_by_topic() == {a: 1, b: 1}
 
 
+@pytest.mark.slow
 def test_proposals_and_withdrawals_stuck_behind_a_lock_apologise_and_change_nothing(
     hurried, db_url
 ):

@@ -162,6 +162,7 @@ def test_proposers_are_named_on_the_voting_message_and_the_agenda_never_pinged(b
     assert "<@" not in str(agenda.params) and "<@" not in str(vote_post.params)
 
 
+@pytest.mark.slow
 def test_carry_counts_toward_the_cap_and_says_what_did_not_fit(bot):
     first = bot.to_collecting()
     for n in range(MAX_TOPICS):

@@ -42,6 +42,7 @@ def counts_shown(text: str) -> dict[str, int]:
     return {title: int(n) for title, n in re.findall(r"\*\d+\.\* (.+?)  ·  \*(\d+)\* votes?", text)}
 
 
+@pytest.mark.slow
 def test_a_burst_of_900_votes_counts_exactly_and_nobody_overspends(busy_bot):
     bot = busy_bot
     _, topic_ids = bot.to_voting(TITLES, text=SCHEDULE + " shown")
@@ -107,6 +108,7 @@ def test_each_counted_vote_is_confirmed_and_the_message_catches_up(busy_bot):
     # drawing and the clock's one
 
 
+@pytest.mark.slow
 def test_six_clicks_at_once_on_a_budget_of_three_leave_exactly_three(busy_bot):
     bot = busy_bot
     _, topic_ids = bot.to_voting(TITLES)

@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.onboarding.conftest import dm_of, envelope, newcomer, team_join
 
 JOINS = 200
 
 
+@pytest.mark.slow
 def test_two_hundred_concurrent_joins_make_two_hundred_dms(ob, slack):
     users = [f"U0LOAD{i:03d}" for i in range(JOINS)]
     bodies = [envelope(team_join(newcomer(u, f"Newcomer {u}"))) for u in users]

@@ -19,6 +19,8 @@ from bot.store.models import CoffeeMeetup, CoffeeSeries, OutboxMessage
 from tests.onboarding.conftest import envelope, newcomer, team_join
 from tests.processes import bot_env, serve, wait_for, wait_until_up
 
+pytestmark = pytest.mark.slow  # several replicas as processes
+
 COFFEE_CHANNEL = "C0COFFEE"
 
 

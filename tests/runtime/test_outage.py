@@ -17,6 +17,8 @@ from tests.onboarding.conftest import joined
 from tests.processes import Served, bot_env, free_port, serve, wait_for, wait_until_up
 from tests.support.requests import command_body
 
+pytestmark = pytest.mark.slow  # processes, and a database that goes away
+
 
 @pytest.fixture
 def pg_url(db_url: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
@@ -25,6 +26,8 @@ from bot.slack.block_kit import payload_problems
 from tests.onboarding.conftest import envelope, newcomer, team_join
 from tests.processes import bot_env, wait_for
 from tests.support.requests import command_body
+
+pytestmark = pytest.mark.slow  # `wgbot run` as a process, over a real socket
 
 
 class SlackSocket:

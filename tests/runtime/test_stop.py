@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.sandbox.web_api import WebApi
@@ -14,6 +15,8 @@ from bot.store import Store
 from bot.store.models import CoffeeMeetup
 from tests.processes import bot_env, serve, wait_for, wait_until_up
 from tests.support.requests import command_body
+
+pytestmark = pytest.mark.slow  # each test starts and stops the bot as a process
 
 CHANNEL = "C0STOP"
 
