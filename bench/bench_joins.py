@@ -6,9 +6,11 @@ Each newcomer joins the workspace (team_join) and the group's channel (member_jo
 and one event in ten arrives twice more (Slack's retry, and a second delivery under a new
 event id), all shuffled and dispatched in-process from a pool of threads, as a WSGI server
 would. The bot only records the owed DM before acking; delivery happens after, from the outbox.
-Prints the ack latency distribution of both, then drains the outbox into a fake Slack (paced
-at a fast test rate, to show the spacing holds) and checks that every newcomer got exactly one
-first DM, then runs the journey job and checks the day-2 step is scheduled for each.
+Prints the ack latency distribution of both, and the slowest ack as a share of the 3 s Slack
+waits (the figure the test suite leaves to this benchmark: tests/onboarding/test_load.py only
+checks that every ack is answered and every DM owed once), then drains the outbox into a fake
+Slack (paced at a fast test rate, to show the spacing holds) and checks that every newcomer got
+exactly one first DM, then runs the journey job and checks the day-2 step is scheduled for each.
 """
 
 from __future__ import annotations
@@ -34,12 +36,13 @@ from sqlalchemy import func, select
 from bench.baseline import SECRET, bare_bolt
 from bot.app import Features, build_app
 from bot.config import IsolatedSettings
+from bot.sandbox.web_api import WebApi
 from bot.store import Store
 from bot.store.models import OutboxMessage
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.requests import bolt_request
+from tests.support.requests import bolt_request
 
 CHANNEL = "C0WGPLAT"
+SLACK_ACK = 3.0  # seconds Slack waits for an ack before it retries and the person sees a failure
 RETRY = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
 
 
@@ -120,7 +123,7 @@ def main() -> None:
     store.upgrade()
     events = [e for n in range(args.joins) for e in joins(n)]
     random.Random(7).shuffle(events)
-    with FakeSlack() as slack:
+    with WebApi() as slack:
         settings = IsolatedSettings(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_BOT_TOKEN="xoxb-bench",
@@ -156,7 +159,8 @@ def main() -> None:
         slow = sum(1 for t in bot_t if t >= 1.0)
         print(
             f"\nmedian ratio {statistics.median(bot_t) / statistics.median(bare_t):.1f}x; "
-            f"slowest ack {max(bot_t) * 1e3:.0f} ms; acks of 1 s or more: {slow}"
+            f"slowest ack {max(bot_t) * 1e3:.0f} ms, {max(bot_t) / SLACK_ACK:.0%} of the "
+            f"{SLACK_ACK:.0f} s Slack waits for an ack; acks of 1 s or more: {slow}"
         )
         before = len(slack.calls_to("chat.postMessage"))
         opened: list[float] = []

@@ -41,6 +41,7 @@ from bot.app import Features, build_app
 from bot.coffee import meeting_views as mv
 from bot.coffee import posts
 from bot.config import Settings
+from bot.sandbox.web_api import WebApi
 from bot.store import Store
 from bot.store.models import (
     ChannelMessage,
@@ -51,8 +52,7 @@ from bot.store.models import (
     CoffeeTimebox,
     CoffeeTopic,
 )
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.requests import action_body, bolt_request
+from tests.support.requests import action_body, bolt_request
 
 SECRET = "bench-signing-secret-0123456789abcdef"
 FORM = "application/x-www-form-urlencoded"
@@ -185,7 +185,7 @@ def main() -> None:
     store.upgrade()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     session_id, topic_id, box_id = setup(store, now)
-    with FakeSlack(check_blocks=False) as slack:
+    with WebApi(check_blocks=False) as slack:
         settings = Settings(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_BOT_TOKEN="xoxb-bench",

@@ -28,8 +28,8 @@ from bot.bootstrap import open_store
 from bot.config import Settings
 from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import LeasedScheduler
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.requests import bolt_request, command_body
+from bot.sandbox.web_api import WebApi
+from tests.support.requests import bolt_request, command_body
 
 SECRET = "bench-signing-secret-0123456789abcdef"
 QUERIES = ["platform-day", "day 1", "speaker abby", "company syntasso", "platform engineering"]
@@ -55,7 +55,7 @@ def main() -> None:
 
     tmp = tempfile.TemporaryDirectory()
     url = args.database_url or f"sqlite:///{tmp.name}/running.db"
-    with FakeSlack(check_blocks=False) as slack:
+    with WebApi(check_blocks=False) as slack:
         settings = Settings(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_BOT_TOKEN="xoxb-bench",

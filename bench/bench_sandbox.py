@@ -45,8 +45,8 @@ from slack_sdk import WebClient
 from bot.config import IsolatedSettings
 from bot.sandbox.people import CHANNEL
 from bot.sandbox.server import Sandbox, sandbox_settings
-from bot.testing.requests import command_body
 from bot.web.server import EVENTS_PATH, ThreadedServer, wsgi_app
+from tests.support.requests import command_body
 
 COMMANDS = ("/talks platform-day", "/speakers abby bangser")
 

@@ -33,10 +33,10 @@ from slack_bolt import App
 from bench.baseline import SECRET, clock_drains
 from bot.app import Features, build_app
 from bot.config import Settings
+from bot.sandbox.web_api import Call, WebApi
 from bot.store import Store
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic
-from bot.testing.fake_slack import Call, FakeSlack
-from bot.testing.requests import action_body, bolt_request, command_body
+from tests.support.requests import action_body, bolt_request, command_body
 
 FORM = "application/x-www-form-urlencoded"
 ORGANISER = "UORG"
@@ -103,7 +103,7 @@ def main() -> None:
     stall = threading.Event()
     # every answer of the response_url waits until `stall` is set: after --stall seconds
     release = threading.Timer(args.stall, stall.set)
-    with FakeSlack(check_blocks=False) as slack:
+    with WebApi(check_blocks=False) as slack:
         settings = Settings(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_BOT_TOKEN="xoxb-bench",

@@ -47,7 +47,7 @@ from bot.importers.records import (
     SpeakerRecord,
 )
 from bot.store import Store
-from bot.testing.requests import bolt_request, command_body, sign
+from tests.support.requests import bolt_request, command_body, sign
 
 T = TypeVar("T")
 

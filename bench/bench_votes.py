@@ -34,11 +34,11 @@ from bench.baseline import SECRET, bare_bolt, held_back
 from bot.app import Features, build_app
 from bot.coffee.dots import BUSY
 from bot.config import Settings
+from bot.sandbox.web_api import WebApi
 from bot.store import Store
 from bot.store.models import ChannelMessage, CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from bot.store.states import OutboxState
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.requests import action_body, bolt_request
+from tests.support.requests import action_body, bolt_request
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -146,7 +146,7 @@ def main() -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     session_id, topic_ids = setup(store, now)
     # the fake runs in this process: its Block Kit checks would take the GIL from the app
-    with FakeSlack(check_blocks=False) as slack:
+    with WebApi(check_blocks=False) as slack:
         settings = Settings(
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_BOT_TOKEN="xoxb-bench",

@@ -21,6 +21,7 @@ from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
 from bot.delivery.channel import Courier
 from bot.delivery.outbox import Sender
+from bot.delivery.pacing import Pacer
 from bot.onboarding import listeners as onboarding
 from bot.onboarding.content import Content, content_at
 from bot.onboarding.feature import OnboardingFeature
@@ -59,6 +60,7 @@ class Features:
         content: Callable[[], Content] | None = None,
         redraw_delay: float = 1.5,
         catalog: CatalogCache | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.settings, self.store, self.clock = settings, store, clock
         self.after_ack = AfterAck(AFTER_ACK_WORKERS)
@@ -68,7 +70,9 @@ class Features:
         self.catalog = catalog or catalog_cache()
         self.talks = TalksFeature(store, clock, self.catalog)
         content = content or functools.partial(content_at, settings.welcome_file)
-        sender = Sender(store, self.clients.outbox, clock, per_minute=settings.dms_per_minute)
+        sender = Sender(
+            store, self.clients.outbox, clock, per_minute=settings.dms_per_minute, pacer=pacer
+        )
         dms = OnboardingDms(
             self.clients.outbox,
             content,

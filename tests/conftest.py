@@ -13,8 +13,8 @@ import pytest
 from bot.app import build_app
 from bot.bootstrap import import_file
 from bot.config import IsolatedSettings, Settings, shipped_data_dir
+from bot.sandbox.web_api import WebApi
 from bot.store import Store
-from bot.testing.fake_slack import FakeSlack
 from tests.background import Background
 from tests.databases import Kind, PostgresResets, SqliteCopies
 
@@ -29,6 +29,27 @@ NOW = dt.datetime(2024, 3, 21, 9, 0, tzinfo=dt.UTC)
 # once here, before every test clears the bot's settings from the environment.
 TEST_DATABASE_URL = os.environ.get("WGBOT_TEST_DATABASE_URL", "")
 BOT_SETTINGS = ("SLACK_", "WGBOT_", "DATABASE_URL", "LOG_LEVEL", "LOG_FORMAT", "PORT")
+
+
+# Tests that use these fixtures are marked for them, wherever they live: the browser's are the
+# sandbox page's, the others' need PostgreSQL (skipped on SQLite, saying so)
+MARKED_BY_FIXTURE = {
+    "browser": "browser",
+    "pg_url": "postgres",
+    "postgres_url": "postgres",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in MARKED_BY_FIXTURE:
+                item.add_marker(MARKED_BY_FIXTURE[fixture])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and not TEST_DATABASE_URL:
+        pytest.skip("needs PostgreSQL: set WGBOT_TEST_DATABASE_URL")
 
 
 @pytest.fixture(autouse=True)
@@ -85,10 +106,10 @@ def seeded(store: Store) -> Store:
 
 
 @pytest.fixture(autouse=True)
-def slack_refused_nothing() -> Iterator[list[FakeSlack]]:
+def slack_refused_nothing() -> Iterator[list[WebApi]]:
     """Fail any test whose fake Slack was sent a payload the real Slack would refuse (the
     fake answers `invalid_blocks`, as Slack does, and keeps the reason)."""
-    fakes: list[FakeSlack] = []
+    fakes: list[WebApi] = []
     yield fakes
     refused = [str(v) for fake in fakes for v in fake.invalid]
     if refused:
@@ -96,14 +117,14 @@ def slack_refused_nothing() -> Iterator[list[FakeSlack]]:
 
 
 @pytest.fixture
-def slack(slack_refused_nothing: list[FakeSlack]) -> Iterator[FakeSlack]:
-    with FakeSlack() as fake:
+def slack(slack_refused_nothing: list[WebApi]) -> Iterator[WebApi]:
+    with WebApi() as fake:
         slack_refused_nothing.append(fake)
         yield fake
 
 
 @pytest.fixture
-def background(slack: FakeSlack) -> Iterator[Background]:
+def background(slack: WebApi) -> Iterator[Background]:
     """The work after acks of the apps a test builds; finished before the fake Slack stops."""
     work = Background()
     yield work
@@ -112,7 +133,7 @@ def background(slack: FakeSlack) -> Iterator[Background]:
 
 
 @pytest.fixture
-def settings(slack: FakeSlack, db_url: str, tmp_path: Path) -> Settings:
+def settings(slack: WebApi, db_url: str, tmp_path: Path) -> Settings:
     return IsolatedSettings(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,

@@ -16,8 +16,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.testing.requests import sign
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.requests import sign
 
 
 def free_port() -> int:

@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.testing.requests import FORM, bolt_request, command_body, sign
 from bot.web.guard import EVENTS_PATH, MAX_BODY, guard
 from bot.web.server import wsgi_app
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import FORM, bolt_request, command_body, sign
 
 JSON = "application/json"
 # what a refused body carries, and must never be logged: a marker and a live response_url

@@ -18,9 +18,9 @@ from bot.slack.payloads import NUL_IN_TEXT
 from bot.slack.replies import SORRY
 from bot.store.models import OutboxMessage, TalkFollow
 from bot.talks import views
-from bot.testing.requests import FORM, action_body, bolt_request, command_body
 from tests.conftest import SIGNING_SECRET
 from tests.db_snapshot import snapshot
+from tests.support.requests import FORM, action_body, bolt_request, command_body
 
 JSON = "application/json"
 LONG_ID = "U" + "X" * 39  # 40 characters: the id columns hold 32

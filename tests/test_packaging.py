@@ -6,8 +6,12 @@ directory; these tests keep the pieces that make that work from drifting.)
 
 from __future__ import annotations
 
+import ast
 import shutil
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +35,62 @@ def test_every_package_under_bot_is_listed_for_the_wheel():
     # package-data entries
     data = {"bot.data"} | set(config["tool"]["setuptools"]["package-data"])
     assert listed == on_disk | data
+
+
+def _module(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """The bot's modules a file imports, at its top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name == "bot" or name.startswith("bot.")}
+
+
+def shipped_for_use() -> set[str]:
+    """The modules under bot/ the product reaches from what starts it (the `wgbot` command,
+    `python -m bot`) and from the migrations Alembic loads by path, with their packages."""
+    files = {_module(f): f for f in (ROOT / "bot").rglob("*.py")}
+    seen: set[str] = set()
+    todo = ["bot.cli", "bot.__main__"] + [m for m in files if m.startswith("bot.store.migrations.")]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in files:
+            continue
+        seen.add(name)
+        parents = [".".join(name.split(".")[:n]) for n in range(1, name.count(".") + 1)]
+        todo += [*parents, *_imports(files[name])]
+    return seen
+
+
+def test_every_module_in_the_package_is_there_for_the_product():
+    """Nothing only the tests or the benchmarks use ships: such helpers live under tests/."""
+    modules = {_module(f) for f in (ROOT / "bot").rglob("*.py")}
+    assert modules - shipped_for_use() == set()
+
+
+@pytest.mark.slow
+def test_the_wheel_holds_the_product_and_nothing_of_the_tests(tmp_path: Path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("wgbot-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    modules = {
+        _module(ROOT / n) for n in names if n.endswith(".py") and not n.startswith("bot/data/")
+    }
+    assert modules == shipped_for_use()
+    assert not [n for n in names if n.startswith(("tests/", "bench/"))]
+    assert "bot/data/onboarding/welcome.yaml" in names
 
 
 def test_the_shipped_data_is_the_repositorys_data_folder():

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.requests import command_body, sign
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.requests import command_body, sign
+
+pytestmark = pytest.mark.slow  # each test starts `wgbot serve` as a process
 
 
 def _free_port() -> int:

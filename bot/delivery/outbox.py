@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol
 
@@ -36,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.delivery import slack_calls
+from bot.delivery.pacing import Pacer, RealPacer
 from bot.slack.blocks import section
 from bot.slack.replies import Reply
 from bot.store import Store, dialect_of, rowcount
@@ -152,6 +152,7 @@ class Sender:
         clock: Clock,
         *,
         per_minute: int = 40,
+        pacer: Pacer | None = None,
     ) -> None:
         self.store, self.client, self.clock = store, client, clock
         self.interval = 60.0 / per_minute
@@ -161,6 +162,7 @@ class Sender:
         self._lock = threading.Lock()  # one drain at a time in this process
         self.nudge: Callable[[], None] = lambda: None  # the scheduler sets: "drain now"
         self.stop = threading.Event()  # set on shutdown: finish the DM in hand, take no more
+        self.pacer = pacer or RealPacer(self.stop)  # tests pass a clock of their own
 
     def register(self, kinds: Iterable[str], kind: DmKind) -> None:
         for name in kinds:
@@ -189,10 +191,10 @@ class Sender:
 
     def _pace(self) -> None:
         """Stay under conversations.open's tier-3 limit instead of bouncing off it."""
-        wait = self._last_send + self.interval - time.monotonic()
+        wait = self._last_send + self.interval - self.pacer.monotonic()
         if wait > 0:
-            self.stop.wait(wait)
-        self._last_send = time.monotonic()
+            self.pacer.sleep(wait)
+        self._last_send = self.pacer.monotonic()
 
     def recover(self) -> int:
         """Taking over from a clock holder that died: what it was posting may have gone out

@@ -93,24 +93,24 @@ class LeasedScheduler:
         # a drain paces DMs and may run for minutes: the ticks and nudges meanwhile start and
         # return at once (the drain takes one caller at a time and sees their rows too), rather
         # than APScheduler warning that the job is still running on each of them
-        add(self._held(self.onboarding.sender.drain), "interval", seconds=5, id=OUTBOX_JOB,
+        add(self.held(self.onboarding.sender.drain), "interval", seconds=5, id=OUTBOX_JOB,
             replace_existing=True, max_instances=DRAIN_INSTANCES)  # fmt: skip
         if self.onboarding.settings.follow_up_days:
-            add(self._held(self.onboarding.owe_follow_ups), "interval", hours=1,
+            add(self.held(self.onboarding.owe_follow_ups), "interval", hours=1,
                 id=FOLLOW_UP_JOB, replace_existing=True)  # fmt: skip
-        add(self._held(self.onboarding.owe_journey_steps), "interval", minutes=10, id=JOURNEY_JOB,
+        add(self.held(self.onboarding.owe_journey_steps), "interval", minutes=10, id=JOURNEY_JOB,
             replace_existing=True)  # fmt: skip
         if self.courier is not None:
-            add(self._held(self.courier.drain), "interval", seconds=CHANNEL_EVERY, id=CHANNEL_JOB,
+            add(self.held(self.courier.drain), "interval", seconds=CHANNEL_EVERY, id=CHANNEL_JOB,
                 replace_existing=True)  # fmt: skip
-        add(self._held(self.purge), "interval", hours=1, id=PURGE_JOB, replace_existing=True)
+        add(self.held(self.purge), "interval", hours=1, id=PURGE_JOB, replace_existing=True)
         if self.coffee is not None:
-            add(self._held(self.coffee.meetup_runner.tick), "interval", seconds=5, id=COFFEE_JOB,
+            add(self.held(self.coffee.meetup_runner.tick), "interval", seconds=5, id=COFFEE_JOB,
                 replace_existing=True)  # fmt: skip
-        add(self._held(self.reminders.tick), "interval", minutes=1, id=REMINDERS_JOB,
+        add(self.held(self.reminders.tick), "interval", minutes=1, id=REMINDERS_JOB,
             replace_existing=True)  # fmt: skip
         if self.feeds is not None:
-            add(self._held(self.check_feeds), "interval", seconds=FEEDS_EVERY, id=FEEDS_JOB,
+            add(self.held(self.check_feeds), "interval", seconds=FEEDS_EVERY, id=FEEDS_JOB,
                 replace_existing=True)  # fmt: skip
         if self.warm is not None:
             add(self._logged(self.warm), "interval", seconds=WARM_EVERY, id=WARM_JOB,
@@ -171,7 +171,9 @@ class LeasedScheduler:
             if job.id != LEASE_JOB:
                 job.func()
 
-    def _held(self, work: Callable[[], object]) -> Callable[[], None]:
+    def held(self, work: Callable[[], object]) -> Callable[[], None]:
+        """`work` as the scheduler runs it: only while this process holds the clock's lease."""
+
         def job() -> None:
             if self.lease.held:
                 work()

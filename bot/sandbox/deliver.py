@@ -21,6 +21,7 @@ from wsgiref.util import setup_testing_defaults
 from bot.sandbox.people import BOT, CHANNEL, CHANNEL_NAME, TEAM, Person, dm_of
 from bot.sandbox.web_api import Reply, WebApi
 from bot.sandbox.workspace import Message, Workspace
+from bot.slack.block_kit import payload_problems
 from bot.web.server import EVENTS_PATH
 
 APP_ID = "A0WGBOT"
@@ -110,7 +111,7 @@ class Deliver:
         self._checks.submit(self._check, posted, answer)
 
     def _check(self, posted: Message, answer: dict[str, Any]) -> None:
-        problems = self.api.problems("chat.postMessage", answer)
+        problems = payload_problems("chat.postMessage", answer)
         if problems:
             self.workspace.refuse(posted, problems)
 

@@ -1,9 +1,9 @@
 """Block Kit checked the way Slack checks it, through slack_sdk's models.
 
 The bot builds its blocks as plain dicts (see bot/slack/blocks.py), which nothing checks on the
-way out; the test suite's fake Slack and the sandbox run every `blocks` and `view` they receive
-through here and refuse what Slack would refuse, so no test passes, and no sandbox page shows, a
-payload the real Slack would turn away.
+way out; the fake Slack Web API (bot/sandbox/web_api.py, which the sandbox and the test suite
+share) runs every payload it receives through `payload_problems` and refuses what Slack would
+refuse, so no test passes, and no sandbox page shows, a payload the real Slack would turn away.
 """
 
 from __future__ import annotations
@@ -19,6 +19,23 @@ from bot.slack.blocks import BLOCKS_TEXT, text_length
 MESSAGE_BLOCKS = 50  # a message (chat.postMessage, chat.update, an ephemeral, a response_url post)
 VIEW_BLOCKS = 100  # a modal or the App Home tab (checked by slack_sdk's View)
 MESSAGE_TEXT = 40_000  # Slack cuts a message's text past this
+
+# the calls that carry a message (its text and blocks); "response_url" is a post to a response
+# URL, and a Socket Mode ack answering a command is checked as one
+MESSAGES = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+
+
+def payload_problems(method: str, params: dict[str, Any]) -> list[str]:
+    """Block Kit's limits, as Slack applies them to what a Web API method or a response URL is
+    sent; empty when Slack would take it. The one place every fake of Slack checks payloads."""
+    problems: list[str] = []
+    if "view" in params:
+        problems += view_problems(params["view"])
+    if "blocks" in params:
+        problems += message_problems(params["blocks"])
+    if method in MESSAGES and not params.get("delete_original"):
+        problems += message_text_problems(params.get("text"))
+    return problems
 
 
 def message_problems(blocks: Any) -> list[str]:

@@ -24,13 +24,14 @@ from bot.coffee import views
 from bot.coffee.listeners import CoffeeFeature
 from bot.config import Settings
 from bot.delivery.outbox import Sender
+from bot.sandbox.web_api import Call, WebApi
 from bot.store import Store
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote, OutboxMessage
-from bot.testing.fake_slack import Call, FakeSlack
-from bot.testing.requests import action_body, bolt_request, command_body
 from tests.background import Background
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.support.pacing import PacingClock
+from tests.support.requests import action_body, bolt_request, command_body
 
 TEAM = "T0001"
 CHANNEL = "C0WGPLAT"
@@ -90,7 +91,7 @@ class Bot:
 
     app: App
     coffee: CoffeeFeature
-    slack: FakeSlack
+    slack: WebApi
     store: Store
     clock: ManualClock
     background: Background
@@ -194,7 +195,7 @@ class Bot:
         """Deliver the DMs owed now, as the clock's outbox sender does, and return every DM
         sent so far: person -> what each DM showed, in order."""
         client = WebClient(token=BOT_TOKEN, base_url=self.slack.api_url)
-        Sender(self.store, client, self.clock, per_minute=6000).drain()
+        Sender(self.store, client, self.clock, pacer=PacingClock()).drain()
         with self.store.session() as db:
             sent = dict(
                 db.execute(
@@ -289,7 +290,7 @@ class Bot:
 def bot(
     coffee_settings: Settings,
     store: Store,
-    slack: FakeSlack,
+    slack: WebApi,
     clock: ManualClock,
     background: Background,
 ) -> Bot:

@@ -8,11 +8,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bot.coffee import meeting_views as mv
+from bot.sandbox.web_api import Call
 from bot.store.models import CoffeeMeetup, CoffeeTimebox
-from bot.testing.fake_slack import Call
-from bot.testing.requests import bolt_request
 from tests.coffee.conftest import ORGANISER, TEAM, Bot, shown
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import bolt_request
 
 
 def board_ts(bot: Bot, session_id: int) -> str:

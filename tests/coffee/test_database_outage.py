@@ -19,10 +19,10 @@ from bot.slack.errors import SORRY_SHORT
 from bot.slack.replies import SORRY
 from bot.store import Store
 from bot.store.models import CoffeeTopic, CoffeeVote
-from bot.testing.requests import bolt_request, command_body
 from tests.coffee.conftest import CHANNEL, ORGANISER, TEAM, Bot, build
 from tests.conftest import SIGNING_SECRET
 from tests.db_faults import Proxy, kill_bot_connections, tables_locked
+from tests.support.requests import bolt_request, command_body
 
 HUNG = 60.0  # seconds
 TITLES = ["Golden paths", "Platform as a product", "Developer portals", "Team topologies"]
@@ -62,6 +62,7 @@ def test_a_vote_stuck_behind_a_lock_is_answered_try_again_and_writes_nothing(hur
     assert bot.votes_by_topic() == {a: 1, b: 1}
 
 
+@pytest.mark.slow
 def test_proposals_and_withdrawals_stuck_behind_a_lock_apologise_and_change_nothing(
     hurried, db_url
 ):

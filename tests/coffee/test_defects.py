@@ -12,9 +12,9 @@ from bot.coffee import topics, views
 from bot.coffee.service import MAX_TOPICS, CoffeeError
 from bot.slack.incoming import slack_text
 from bot.store.models import CoffeeTopic
-from bot.testing.requests import command_body
 from tests.blocks import all_text
 from tests.coffee.conftest import CHANNEL, MEETUP, VOTE, button_ids, shown
+from tests.support.requests import command_body
 
 
 def ephemerals(bot, user: str) -> list:
@@ -162,6 +162,7 @@ def test_proposers_are_named_on_the_voting_message_and_the_agenda_never_pinged(b
     assert "<@" not in str(agenda.params) and "<@" not in str(vote_post.params)
 
 
+@pytest.mark.slow
 def test_carry_counts_toward_the_cap_and_says_what_did_not_fit(bot):
     first = bot.to_collecting()
     for n in range(MAX_TOPICS):

@@ -16,9 +16,9 @@ from bot.coffee import meeting_views as mv
 from bot.coffee import posts, views
 from bot.delivery.channel import Courier
 from bot.runtime import metrics
+from bot.sandbox.web_api import Call
 from bot.store import Store
 from bot.store.models import ChannelMessage
-from bot.testing.fake_slack import Call
 from tests.coffee.conftest import (
     CHANNEL,
     COLLECT,

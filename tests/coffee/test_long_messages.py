@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.coffee import meeting_views as mv
 from bot.coffee.service import MAX_TOPIC, MAX_TOPICS
 from bot.coffee.voices import MAX_TAKEAWAY
@@ -49,6 +51,7 @@ def test_a_meetup_of_long_described_topics_shows_every_topic_in_one_message(bot)
     assert not bot.slack.invalid
 
 
+@pytest.mark.slow
 def test_a_summary_of_many_long_takeaways_is_split_over_messages_in_the_thread(bot):
     session_id = bot.to_voting(["Golden paths", "Platform as a product"])[0]
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)

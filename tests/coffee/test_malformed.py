@@ -17,10 +17,10 @@ from bot.coffee.views import OUT_OF_DATE
 from bot.slack.errors import SORRY_SHORT
 from bot.slack.payloads import NUL_IN_FIELD, NUL_IN_TEXT
 from bot.slack.replies import SORRY
-from bot.testing.requests import action_body, bolt_request
 from tests.coffee.conftest import TEAM, Bot
 from tests.conftest import SIGNING_SECRET
 from tests.db_snapshot import snapshot
+from tests.support.requests import action_body, bolt_request
 
 LONG_ID = "U" + "X" * 39
 THIRTY_DIGITS = "123456789012345678901234567890"

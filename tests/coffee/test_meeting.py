@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -52,6 +53,7 @@ def _meeting_begins(bot) -> tuple[int, list[int]]:
     return session_id, ids
 
 
+@pytest.mark.slow
 def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_url, monkeypatch):
     session_id, (golden, product, portals, roads) = _meeting_begins(bot)
     # ---- the agenda became the board: nothing posted but the agenda, drawn in place ------------
@@ -283,6 +285,7 @@ def test_a_timebox_runs_out_once_across_two_clocks_and_a_restart(
     assert len(thread(bot, session_id)) == 1
 
 
+@pytest.mark.slow
 def test_racing_thumbs_count_once_a_person(bot):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -357,6 +360,7 @@ def test_a_series_can_set_its_timebox_and_extensions_and_keep_topics_behind(bot)
     assert "*Not discussed (1):*\n    2. Two" in shown(thread(bot, session_id)[-1])
 
 
+@pytest.mark.slow
 def test_every_board_fits_block_kit_with_forty_long_topics(bot):
     session_id = bot.to_collecting()
     title = ("Dev & Ops <&> " * 20)[:200]
@@ -435,6 +439,7 @@ def test_stale_or_forged_meeting_buttons_change_nothing_and_say_so(bot):
     assert "errors" in bad.body and bot.count(CoffeeTakeaway) == 0
 
 
+@pytest.mark.slow
 def test_coffee_says_the_meeting_is_on(bot):
     session_id, _ = _meeting_begins(bot)
     _, ack = bot.command("", user="U1")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.coffee import meeting_views as mv
 from bot.store.models import CoffeeRomanVote
 from tests.coffee.conftest import CHANNEL, MEETUP, SCHEDULE, build, shown
@@ -32,6 +34,7 @@ def _summaries(bot, session_id: int) -> list:
     ]
 
 
+@pytest.mark.slow
 def test_a_meeting_nobody_ends_ends_at_its_length_once_with_its_votes_closed(
     bot, coffee_settings, store, background
 ):
@@ -203,6 +206,7 @@ def test_a_roman_vote_closes_when_done_moves_the_topic_on(bot):
     assert bot.slack.calls_to("response_url")[-1].params["text"] == OVER
 
 
+@pytest.mark.slow
 def test_an_open_vote_closes_at_the_end_even_after_another_topic_was_marked_done(bot):
     session_id, _ = bot.to_voting(TITLES, text=f"{SCHEDULE} timebox 1")
     bot.clock.now = MEETUP

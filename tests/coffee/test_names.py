@@ -7,8 +7,8 @@ import pytest
 
 from bot.coffee.names import KEPT, RETRY, Names
 from bot.config import IsolatedSettings
+from bot.sandbox.web_api import WebApi
 from bot.slack.clients import make_client
-from bot.testing.fake_slack import FakeSlack
 from tests.conftest import BOT_TOKEN
 
 
@@ -27,13 +27,13 @@ def ticks() -> Ticks:
     return Ticks()
 
 
-def names_for(slack: FakeSlack, ticks: Ticks, **kw: int) -> Names:
+def names_for(slack: WebApi, ticks: Ticks, **kw: int) -> Names:
     """Names as the bot's own client asks them (429s waited out, a 5xx retried once)."""
     client = make_client(IsolatedSettings(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=slack.api_url))
     return Names(client, clock=ticks, **kw)
 
 
-def asked(slack: FakeSlack) -> list[str]:
+def asked(slack: WebApi) -> list[str]:
     return sorted(c.params["user"] for c in slack.calls_to("users.info"))
 
 

@@ -80,6 +80,7 @@ def test_a_real_zone_is_taken_in_any_case_and_stored_as_the_tz_database_spells_i
     assert stored.lower() == zone.lower() and stored in ("Europe/London", "UTC", zone)
 
 
+@pytest.mark.slow
 def test_odd_topic_numbers_for_organisers_are_answered_with_the_usage(bot, caplog):
     caplog.set_level(logging.INFO)
     bot.to_voting(["Golden paths", "Platform as a product"])

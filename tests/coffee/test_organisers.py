@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 from bot.coffee import views
 from bot.store.models import CoffeeMeetup, CoffeeTopic, CoffeeVote
 from tests.coffee.conftest import COLLECT, MEETUP, NEXT_MEETUP, VOTE, Bot, shown, vote_buttons
@@ -17,6 +19,7 @@ def agendas(bot: Bot) -> list:
     return [c for c in bot.posts() if c.params["text"].startswith("Lean coffee agenda")]
 
 
+@pytest.mark.slow
 def test_merge_combines_votes_and_counts_a_voter_of_both_once(bot):
     session_id, (golden, dup, product, portals) = bot.to_voting(TITLES)
     for user, topic in [
@@ -144,6 +147,7 @@ def test_a_proposer_withdraws_their_own_topic_and_nobody_else_can(bot):
     assert [t.id for t in bot.topics(session_id)] == [dup, product, portals]
 
 
+@pytest.mark.slow
 def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
     _, (golden, dup, product, portals) = bot.to_voting(TITLES)
     bot.vote(golden, "U1")
@@ -202,6 +206,7 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
     assert bot.count(CoffeeVote, CoffeeVote.session_id == upcoming.id) == 1
 
 
+@pytest.mark.slow
 def test_done_marks_the_topic_the_agenda_numbered_even_after_a_late_withdrawal(bot):
     _, (_, dup, product, portals) = bot.to_voting(TITLES)
     bot.vote(product, "U1")

@@ -9,9 +9,9 @@ import json
 from urllib.parse import parse_qs, urlencode
 
 from bot.coffee import views
-from bot.testing.requests import action_body, bolt_request
 from tests.coffee.conftest import MEETUP, NEXT_MEETUP, TEAM, token
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import action_body, bolt_request
 
 # the next meetup's topics open three days before it: Saturday 4 April, 16:00 in London
 OPENS = NEXT_MEETUP - dt.timedelta(days=3)

@@ -63,6 +63,7 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
     assert len(bot.sessions()) == 2
 
 
+@pytest.mark.slow
 def test_two_clocks_ticking_at_once_announce_each_step_once(bot, coffee_settings, second_store):
     bot.schedule()
     _, other = build(coffee_settings, second_store, bot.clock, bot.background)

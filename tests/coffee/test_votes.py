@@ -42,6 +42,7 @@ def counts_shown(text: str) -> dict[str, int]:
     return {title: int(n) for title, n in re.findall(r"\*\d+\.\* (.+?)  ·  \*(\d+)\* votes?", text)}
 
 
+@pytest.mark.slow
 def test_a_burst_of_900_votes_counts_exactly_and_nobody_overspends(busy_bot):
     bot = busy_bot
     _, topic_ids = bot.to_voting(TITLES, text=SCHEDULE + " shown")
@@ -107,6 +108,7 @@ def test_each_counted_vote_is_confirmed_and_the_message_catches_up(busy_bot):
     # drawing and the clock's one
 
 
+@pytest.mark.slow
 def test_six_clicks_at_once_on_a_budget_of_three_leave_exactly_three(busy_bot):
     bot = busy_bot
     _, topic_ids = bot.to_voting(TITLES)
@@ -240,11 +242,10 @@ def test_a_redraw_the_throttle_holds_back_is_sent_by_the_clock_once_it_has_passe
     assert courier.drain() == 0  # drawn as stored: nothing more owed
 
 
+@pytest.mark.postgres  # round trips are a PostgreSQL matter
 def test_a_vote_on_postgresql_is_one_round_trip(bot, tmp_path):
     """No liveness ping, no BEGIN or COMMIT of its own: one statement reads, decides and
     writes, and the server answers once (libpq's own trace of the wire protocol counts it)."""
-    if bot.store.dialect != "postgresql":
-        pytest.skip("round trips are a PostgreSQL matter")
     session_id, (a, b) = bot.to_voting(TITLES[:2])
     group = posts.group(session_id)
     bot.settle()

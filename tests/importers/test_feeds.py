@@ -313,10 +313,10 @@ def test_the_clock_checks_feeds_only_while_it_holds_the_lease(ob, slack, site):
     other.campaign()
     assert (holder.holds, other.holds) == (True, False)
     try:
-        other._held(other.check_feeds)()
+        other.held(other.check_feeds)()
         assert site.gets() == []
         before = changed_checks()
-        holder._held(holder.check_feeds)()
+        holder.held(holder.check_feeds)()
         assert len(site.gets()) == 1
         assert changed_checks() == before + 1
         holder.start()

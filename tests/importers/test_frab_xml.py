@@ -7,6 +7,8 @@ import re
 from collections import Counter
 from html import unescape
 
+import pytest
+
 from tests.importers.support import (
     FIXTURES,
     FRAB,
@@ -21,6 +23,7 @@ SMALL = FIXTURES / "frab-small.xml"
 EVENT = re.compile(r"<event guid='(?P<guid>[^']+)' id='(?P<id>\d+)'>.*?</event>", re.S)
 
 
+@pytest.mark.slow
 def test_the_sample_imports_every_event(store):
     text = sample(FRAB).read_text(encoding="utf-8")
     count = len(re.findall(r"<event ", text))

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from bot.importers.links import link_title
 from bot.store.models import Talk
-from bot.testing.requests import bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import CATALOG, SIGNING_SECRET
 from tests.importers.support import FIXTURES, run, snapshot
+from tests.support.requests import bolt_request, command_body
 
 FIRST = "f0a3e7c2-0000-4000-8000-000000000001"  # frab-small.xml's first talk
 

@@ -11,6 +11,8 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.importers import detect
 from bot.importers.records import Options
 from tests.importers.support import (
@@ -131,6 +133,7 @@ def _block(text: str, uid: str) -> str:
     return block
 
 
+@pytest.mark.slow
 def test_a_newer_export_with_one_talk_moved_renamed_removed_and_added(store, tmp_path):
     text = sample(SCHED).read_text(encoding="utf-8")
     run(store, SCHED)

@@ -205,6 +205,7 @@ def test_the_table_is_hand_checked_against_the_file():
             assert uid in TITLES
 
 
+@pytest.mark.slow
 def test_speakers_and_companies_are_split_as_the_summary_says(store):
     run(store, sample(SCHED))
     for uid, people in SPEAKERS.items():

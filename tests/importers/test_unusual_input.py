@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.store.models import Talk, TalkSpeaker
@@ -72,6 +73,7 @@ def test_bidirectional_controls_are_removed_from_imported_text(store, tmp_path: 
     assert not any(ch in shown for ch in "\u202e\u202c\u2067\u2069\u200f")
 
 
+@pytest.mark.slow
 def test_ten_thousand_speakers_are_noted_and_kept_to_a_hundred(store, tmp_path: Path, cli):
     def crowd(conference, talk):
         talk["persons"] = [{"id": n, "public_name": f"Person Number{n}"} for n in range(10_000)]

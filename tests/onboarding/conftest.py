@@ -22,13 +22,14 @@ from bot.coffee.schedule import SeriesSettings
 from bot.config import Settings
 from bot.onboarding import views
 from bot.onboarding.feature import OnboardingFeature
+from bot.sandbox.web_api import Call, WebApi
 from bot.store import Store
 from bot.store.models import ChecklistTick, OutboxMessage
-from bot.testing.fake_slack import Call, FakeSlack
-from bot.testing.requests import bolt_request, command_body
 from tests.background import Background
 from tests.conftest import SIGNING_SECRET
 from tests.payloads import TRANSPORTS, Payload
+from tests.support.pacing import PacingClock
+from tests.support.requests import bolt_request, command_body
 
 TEAM = "T0001"
 CHANNEL = "C0WGPLAT"  # the channel whose joiners are welcomed
@@ -199,7 +200,7 @@ class Onboarding:
     feature: OnboardingFeature
     clock: ManualClock
     store: Store
-    slack: FakeSlack
+    slack: WebApi
     settings: Settings
     background: Background
 
@@ -280,11 +281,10 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def make_onboarding_app(
-    settings: Settings, store: Store, slack: FakeSlack, background: Background
+    settings: Settings, store: Store, slack: WebApi, background: Background
 ) -> Callable[..., Onboarding]:
     def make(*, on: Store | None = None, clock: ManualClock | None = None, **overrides: Any):
         values = {
-            "dms_per_minute": 6000,  # pacing would only slow the tests down
             "welcome_channels": CHANNEL,
             "organisers": ORGANISER,
             **overrides,
@@ -292,7 +292,9 @@ def make_onboarding_app(
         s = settings.model_copy(update=values)
         clock = clock or ManualClock()
         db = on or store
-        features = background.track(Features(s, db, clock))
+        # paced as configured (40 DMs a minute by default) on a clock of the test's own
+        pacer = PacingClock(lambda: len(slack.calls_to("conversations.open")))
+        features = background.track(Features(s, db, clock, pacer=pacer))
         app = build_app(s, db, features=features)
         return Onboarding(app, features.onboarding, clock, db, slack, s, background)
 

@@ -16,7 +16,6 @@ from sqlalchemy import select
 from bot.onboarding import views
 from bot.store import Store
 from bot.store.models import BuddyPair
-from bot.testing.requests import bolt_request
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import DB_TIMEOUT, SIGNING_SECRET
 from tests.onboarding.conftest import (
@@ -28,6 +27,7 @@ from tests.onboarding.conftest import (
     dm_of,
     joined,
 )
+from tests.support.requests import bolt_request
 
 ANN, BOB = "U0ANN", "U0BOB"  # volunteers
 

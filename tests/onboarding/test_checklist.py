@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.onboarding import service, views
 from bot.onboarding.content import default_content
-from bot.testing.fake_slack import Call
+from bot.sandbox.web_api import Call
 from tests.blocks import all_text, assert_valid_blocks, assert_valid_view
 from tests.onboarding.conftest import TEAM, checklist_state, dm_of
 

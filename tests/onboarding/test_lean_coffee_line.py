@@ -7,10 +7,10 @@ import json
 from urllib.parse import urlencode
 
 from bot.coffee.views import PROPOSE, PROPOSE_MODAL
-from bot.testing.requests import bolt_request
 from tests.blocks import all_text, assert_valid_view
 from tests.conftest import SIGNING_SECRET
 from tests.onboarding.conftest import CHANNEL, TEAM, dm_of
+from tests.support.requests import bolt_request
 
 OTHER = "C0OTHERS"  # another channel's lean coffee, sooner
 # T0 is Wed 25 Nov 2026; the series meets on Tuesdays at 16:00 London, every two weeks

@@ -1,32 +1,27 @@
-"""A burst of joins (a conference day, an invite wave): every ack is quick and sends nothing,
-and the outbox then delivers exactly one DM to each person."""
+"""A burst of joins (a conference day, an invite wave): every ack is answered and sends
+nothing, and the outbox then delivers exactly one DM to each person. How quick the acks are is
+measured by bench/bench_joins.py, not here: a test passes or fails on behaviour, not on the
+machine's speed."""
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+
+import pytest
 
 from tests.onboarding.conftest import dm_of, envelope, newcomer, team_join
 
 JOINS = 200
 
 
+@pytest.mark.slow
 def test_two_hundred_concurrent_joins_make_two_hundred_dms(ob, slack):
     users = [f"U0LOAD{i:03d}" for i in range(JOINS)]
     bodies = [envelope(team_join(newcomer(u, f"Newcomer {u}"))) for u in users]
-    ob.post_event(bodies[0])  # Bolt's first request runs auth.test; keep it out of the timing
-
-    def deliver(body: str) -> tuple[int, float]:
-        start = time.perf_counter()
-        status = ob.post_event(body).status
-        return status, time.perf_counter() - start
-
     with ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(deliver, bodies))
-    assert [status for status, _ in results] == [200] * JOINS
-    # Slack wants an ack within 3 s; recording a join must stay far below that
-    assert max(elapsed for _, elapsed in results) < 2.5
+        statuses = list(pool.map(lambda body: ob.post_event(body).status, bodies))
+    assert statuses == [200] * JOINS  # every ack answered, none refused or lost
     assert ob.sent() == []  # nothing reached Slack before the drain
     rows = ob.rows()
     assert len(rows) == JOINS and {r.state for r in rows} == {"pending"}

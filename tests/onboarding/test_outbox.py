@@ -252,3 +252,20 @@ def test_a_dm_left_unknown_before_dms_carried_metadata_is_found_by_its_text(ob, 
     ob.drain()
     assert len(slack.calls_to("chat.postMessage")) == 1
     assert (ob.row("U0OLD").state, ob.row("U0OLD").message_ts) == ("sent", post.ts)
+
+
+@pytest.mark.parametrize(("per_minute", "gap"), [(None, 1.5), (120, 0.5)])
+def test_dms_keep_their_pace_on_the_senders_clock(make_onboarding_app, slack, per_minute, gap):
+    """40 DMs a minute by default (under conversations.open's tier-3 limit), or as set: each
+    DM after the first waits its gap on the sender's clock before its conversations.open."""
+    ob = make_onboarding_app(**({"dms_per_minute": per_minute} if per_minute else {}))
+    for n in range(3):
+        ob.join(f"U0PACE{n}", f"Pace {n}")
+    assert ob.drain() == 3
+    # each wait, with the DMs opened when it began: one gap before the second and the third
+    assert ob.feature.sender.pacer.waits == [(gap, 1), (gap, 2)]
+    assert len(slack.calls_to("chat.postMessage")) == 3
+    # the next one owed later still keeps its distance from the last
+    ob.join("U0PACE3", "Pace 3")
+    assert ob.drain() == 1
+    assert ob.feature.sender.pacer.waits[-1] == (gap, 3)

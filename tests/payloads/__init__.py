@@ -17,8 +17,8 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app
 from slack_sdk.socket_mode.request import SocketModeRequest
 
-from bot.testing.requests import FORM, bolt_request
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import FORM, bolt_request
 
 FOLDER = Path(__file__).parent
 _envelopes = itertools.count(1)

@@ -32,9 +32,9 @@ def test_only_the_holder_delivers(ob: Onboarding):
     b.campaign()
     assert (a.holds, b.holds) == (True, False)
     ob.join("U0ONE")
-    b._held(ob.feature.sender.drain)()  # a job on the process without the lease
+    b.held(ob.feature.sender.drain)()  # a job on the process without the lease
     assert ob.slack.calls_to("chat.postMessage") == []
-    a._held(ob.feature.sender.drain)()
+    a.held(ob.feature.sender.drain)()
     assert len(ob.slack.calls_to("chat.postMessage")) == 1
     a.lease.release()
     b.campaign()
@@ -65,13 +65,17 @@ def test_a_new_holder_recovers_what_the_dead_one_left(ob: Onboarding):
 
 def test_a_sender_that_lost_its_row_to_a_new_holder_does_not_post_it(ob: Onboarding):
     ob.join("U0RACE")
-    sender = ob.feature.sender
-    row = sender._claim(ob.clock())
-    assert row is not None
-    with ob.store.session() as s:  # meanwhile a new holder took over and re-queued it
+    release = threading.Event()
+    stall = ob.slack.fail("conversations.open", 200, hold=release)  # Slack stalls, then answers
+    old = threading.Thread(target=ob.feature.sender.drain, kwargs={"limit": 1})
+    old.start()
+    assert stall.met.wait(10), "the sender never reached conversations.open"
+    with ob.store.session() as s:  # the old sender holds the row, stuck in Slack's call
         assert s.scalar(select(OutboxMessage.state)) == "sending"
-    sender.recover()
-    sender._deliver(row)  # the old sender carries on with what it had in hand
+    ob.feature.sender.recover()  # meanwhile a new holder took over and re-queued it
+    release.set()  # the old sender carries on with what it had in hand
+    old.join(10)
+    assert not old.is_alive()
     assert ob.slack.calls_to("chat.postMessage") == []
     assert ob.row("U0RACE").state == "pending"
     ob.drain()
@@ -85,10 +89,10 @@ def test_the_journey_job_is_scheduled_and_only_the_holder_owes_steps(ob: Onboard
     b.campaign()
     ob.join("U0ONE", "One")
     ob.drain()
-    b._held(ob.feature.owe_journey_steps)()
+    b.held(ob.feature.owe_journey_steps)()
     assert ob.rows(kind="step") == []
-    a._held(ob.feature.owe_journey_steps)()
-    a._held(ob.feature.owe_journey_steps)()  # every ten minutes: still one row per step
+    a.held(ob.feature.owe_journey_steps)()
+    a.held(ob.feature.owe_journey_steps)()  # every ten minutes: still one row per step
     assert [r.scope for r in ob.rows(kind="step")] == [
         "propose_an_idea",
         "read_first",

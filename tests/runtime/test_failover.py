@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from bot.sandbox.web_api import WebApi
 from bot.store import Store
 from bot.store.models import CoffeeMeetup, CoffeeSeries, OutboxMessage
-from bot.testing.fake_slack import FakeSlack
 from tests.onboarding.conftest import envelope, newcomer, team_join
 from tests.processes import bot_env, serve, wait_for, wait_until_up
+
+pytestmark = pytest.mark.slow  # several replicas as processes
 
 COFFEE_CHANNEL = "C0COFFEE"
 
@@ -50,7 +52,7 @@ def _voting_meetup(store: Store, closes_at: dt.datetime) -> int:
 
 
 def test_three_replicas_fail_over_without_loss_or_doubles(
-    pg_url: str, slack: FakeSlack, tmp_path: Path
+    pg_url: str, slack: WebApi, tmp_path: Path
 ):
     env = bot_env(slack.api_url, pg_url, tmp_path, WGBOT_DMS_PER_MINUTE="600")
     replicas = [serve(env, tmp_path / f"serve-{i}.log") for i in range(3)]

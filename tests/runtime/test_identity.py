@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from slack_sdk import WebClient
 
+from bot.sandbox.web_api import WebApi
 from bot.slack.identity import TokenRefused, verify_token
-from bot.testing.fake_slack import FakeSlack
 from tests.conftest import BOT_TOKEN
 
 
-def test_retries_429_and_5xx_then_knows_who_it_is(slack: FakeSlack):
+def test_retries_429_and_5xx_then_knows_who_it_is(slack: WebApi):
     slack.fail("auth.test", 429, retry_after=3)
     slack.fail("auth.test", 503)
     waits: list[float] = []
@@ -22,7 +22,7 @@ def test_retries_429_and_5xx_then_knows_who_it_is(slack: FakeSlack):
     assert len(slack.calls_to("auth.test")) == 1
 
 
-def test_a_refused_token_fails_at_once_and_an_outage_after_the_last_try(slack: FakeSlack):
+def test_a_refused_token_fails_at_once_and_an_outage_after_the_last_try(slack: WebApi):
     slack.answer("auth.test", {"ok": False, "error": "invalid_auth"})
     client = WebClient(token="xoxb-wrong", base_url=slack.api_url, retry_handlers=[])
     with pytest.raises(TokenRefused, match=r"refused SLACK_BOT_TOKEN \(invalid_auth\)"):

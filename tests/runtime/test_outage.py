@@ -11,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.requests import command_body
+from bot.sandbox.web_api import WebApi
 from tests.db_faults import Proxy
 from tests.onboarding.conftest import joined
 from tests.processes import Served, bot_env, free_port, serve, wait_for, wait_until_up
+from tests.support.requests import command_body
+
+pytestmark = pytest.mark.slow  # processes, and a database that goes away
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def _stopped_cleanly(served: Served) -> None:
 
 
 def test_a_serve_started_while_the_database_cannot_be_reached_waits_unready(
-    pg_url: str, proxy: Proxy, slack: FakeSlack, tmp_path: Path
+    pg_url: str, proxy: Proxy, slack: WebApi, tmp_path: Path
 ):
     proxy.frozen.set()  # connections are accepted and never answered
     env = bot_env(slack.api_url, proxy.url(pg_url), tmp_path)
@@ -64,7 +66,7 @@ def test_a_serve_started_while_the_database_cannot_be_reached_waits_unready(
 
 
 def test_healthz_answers_while_every_request_waits_on_a_silent_database(
-    pg_url: str, proxy: Proxy, slack: FakeSlack, tmp_path: Path
+    pg_url: str, proxy: Proxy, slack: WebApi, tmp_path: Path
 ):
     env = bot_env(slack.api_url, proxy.url(pg_url), tmp_path)
     served = serve(env, tmp_path / "serve.log")
@@ -98,9 +100,7 @@ def test_healthz_answers_while_every_request_waits_on_a_silent_database(
             served.proc.wait()
 
 
-def test_a_serve_waiting_for_the_database_stops_at_once_on_sigterm(
-    slack: FakeSlack, tmp_path: Path
-):
+def test_a_serve_waiting_for_the_database_stops_at_once_on_sigterm(slack: WebApi, tmp_path: Path):
     nobody_listens = f"postgresql://postgres@127.0.0.1:{free_port()}/none"
     env = bot_env(slack.api_url, nobody_listens, tmp_path)
     served = serve(env, tmp_path / "serve.log")

@@ -17,13 +17,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.requests import command_body
+from bot.sandbox.web_api import WebApi
+from bot.slack.block_kit import payload_problems
 from tests.onboarding.conftest import envelope, newcomer, team_join
 from tests.processes import bot_env, wait_for
+from tests.support.requests import command_body
+
+pytestmark = pytest.mark.slow  # `wgbot run` as a process, over a real socket
 
 
 class SlackSocket:
@@ -80,7 +84,7 @@ class SlackSocket:
 
 
 def test_wgbot_run_answers_and_welcomes_over_a_real_socket_and_stops_on_sigterm(
-    slack: FakeSlack, db_url: str, tmp_path: Path
+    slack: WebApi, db_url: str, tmp_path: Path
 ):
     socket = SlackSocket()
     slack.answer("apps.connections.open", {"ok": True, "url": socket.url})
@@ -101,7 +105,7 @@ def test_wgbot_run_answers_and_welcomes_over_a_real_socket_and_stops_on_sigterm(
         socket.send("env-talks", "slash_commands", command)
         ack = wait_for(lambda: socket.ack("env-talks"), 30, "the ack of /talks")
         answer = ack["payload"]
-        assert FakeSlack.problems("response_url", answer) == []
+        assert payload_problems("response_url", answer) == []
         shown = json.dumps(answer)
         assert "Platform Engineering Day" in shown and "14 talks" in shown
 

@@ -7,19 +7,22 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
+from bot.sandbox.web_api import WebApi
 from bot.store import Store
 from bot.store.models import CoffeeMeetup
-from bot.testing.fake_slack import FakeSlack
-from bot.testing.requests import command_body
 from tests.processes import bot_env, serve, wait_for, wait_until_up
+from tests.support.requests import command_body
+
+pytestmark = pytest.mark.slow  # each test starts and stops the bot as a process
 
 CHANNEL = "C0STOP"
 
 
 def test_sigterm_right_after_an_ack_finishes_the_promised_work(
-    slack: FakeSlack, db_url: str, tmp_path: Path
+    slack: WebApi, db_url: str, tmp_path: Path
 ):
     env = bot_env(slack.api_url, db_url, tmp_path, WGBOT_ORGANISERS="U123")
     bot = serve(env, tmp_path / "serve.log")

@@ -20,6 +20,8 @@ from websockets.typing import Origin
 from bot.sandbox.people import BOT, CHANNEL
 from bot.sandbox.server import Sandbox
 
+pytestmark = pytest.mark.slow  # each test starts a whole sandbox
+
 WAIT = 30.0  # a ceiling for a loaded machine: each recv returns as soon as a message comes
 
 

@@ -265,7 +265,12 @@ def test_a_meeting_takes_an_action_with_its_owner_and_its_summary_is_under_the_b
     link = [e for m in page.messages() for e in m.find_elements(By.CSS_SELECTOR, links)][-1]
     assert re.fullmatch(r"\d+ repl(y|ies)", link.text)
     replies = [m.ts for m in page.box.workspace.all_messages() if m.thread_ts]
-    assert replies and not [m for m in page.messages() if m.get_attribute("data-ts") in replies]
+    # read in one go in the page: a redraw between a look-up and a read would leave it stale
+    in_channel = page.js(
+        "return [...document.querySelectorAll('#messages > .msg')]"
+        ".filter(m => m.offsetParent !== null).map(m => m.dataset.ts)"
+    )
+    assert replies and not set(in_channel) & set(replies)
     page.click(
         lambda: [e for m in page.messages() for e in m.find_elements(By.CSS_SELECTOR, links)][-1]
     )

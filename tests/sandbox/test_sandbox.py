@@ -32,6 +32,8 @@ from bot.web.server import wsgi_app
 from tests.conftest import SIGNING_SECRET
 from tests.web.test_health import call
 
+pytestmark = pytest.mark.slow  # each test starts a whole sandbox
+
 
 @pytest.fixture
 def box(tmp_path: Path) -> Iterator[Sandbox]:

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
@@ -57,6 +58,7 @@ def test_wgbot_ask_in_a_pipe_prints_plain_lines(seeded, db_url, monkeypatch, tmp
     assert max(len(line) for line in result.output.split("\n")) < 240
 
 
+@pytest.mark.slow
 def test_wgbot_ask_on_a_terminal_styles_and_wraps(seeded, db_url, tmp_path):
     leader, follower = pty.openpty()
     env = {**os.environ, "DATABASE_URL": db_url, "COLUMNS": "70", "LINES": "40"}

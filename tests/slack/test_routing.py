@@ -14,9 +14,9 @@ from slack_bolt.authorization import AuthorizeResult
 from bot.app import Provide
 from bot.talks import listeners as talks
 from bot.talks.listeners import TalksFeature
-from bot.testing.requests import bolt_request, command_body
 from tests.blocks import all_text
 from tests.conftest import NOW
+from tests.support.requests import bolt_request, command_body
 
 SECRET = "routing-signing-secret"
 

@@ -47,9 +47,8 @@ def test_migrations_run_without_the_request_timeout(request_store):
         assert db.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
 
 
+@pytest.mark.postgres  # a SQLite connection cannot be closed by a server
 def test_a_pooled_connection_the_server_closed_is_replaced_without_an_error(db_url, request_store):
-    if request_store.dialect == "sqlite":
-        pytest.skip("a SQLite connection cannot be closed by a server")
     with request_store.engine.connect() as db:  # one connection, back in the pool afterwards
         first = db.execute(text("SELECT pg_backend_pid()")).scalar()
     assert kill_bot_connections(db_url) >= 1

@@ -7,6 +7,7 @@ import multiprocessing
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from bot.store import Store
@@ -19,6 +20,7 @@ def _upgrade(url: str, start: Barrier) -> None:
     store.dispose()
 
 
+@pytest.mark.slow
 def test_processes_migrating_one_fresh_sqlite_file_at_once_all_succeed(tmp_path: Path):
     processes = 3  # serve, clock, and one more
     url = f"sqlite:///{tmp_path / 'wgbot.db'}"

@@ -12,9 +12,9 @@ from bot.app import Features, build_app
 from bot.bootstrap import import_file
 from bot.store.models import CatalogState
 from bot.talks.catalog_index import CatalogCache
-from bot.testing.requests import bolt_request, command_body
 from tests.blocks import all_text
 from tests.conftest import CATALOG, NOW, SIGNING_SECRET
+from tests.support.requests import bolt_request, command_body
 
 OLD_TITLE = "Boosting Developer Platform Teams with Product Thinking"
 NEW_TITLE = "Boosting Developer Platform Teams with Zeppelin Thinking"

@@ -13,11 +13,11 @@ from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import REMINDERS_JOB, LeasedScheduler
 from bot.store.models import CatalogState, Conference, Talk
 from bot.talks import views
-from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import SIGNING_SECRET
 from tests.importers.support import FIXTURES, run
 from tests.onboarding.conftest import ManualClock, Onboarding
+from tests.support.requests import action_body, bolt_request, command_body
 
 SHAPES = FIXTURES / "sched-shapes.ics"  # 24 March 2026, times in UTC
 BANKING = "Banking on Kubernetes"  # 10:00Z
@@ -109,7 +109,7 @@ def test_a_followed_talk_sends_one_dm_ten_minutes_before(during: Onboarding):
     follow(during, BANKING)
     clock = LeasedScheduler(lease_for(during.store), during.feature)
     clock.campaign()  # the elected holder
-    tick = clock._held(clock.reminders.tick)
+    tick = clock.held(clock.reminders.tick)
     during.clock.now = dt.datetime(2026, 3, 24, 9, 45, tzinfo=dt.UTC)
     tick()
     during.drain()
@@ -135,7 +135,7 @@ def test_a_reminder_is_never_sent_once_the_talk_has_begun(during: Onboarding):
     clock = LeasedScheduler(lease_for(during.store), during.feature)
     clock.campaign()
     during.clock.now = dt.datetime(2026, 3, 24, 9, 55, tzinfo=dt.UTC)
-    clock._held(clock.reminders.tick)()
+    clock.held(clock.reminders.tick)()
     during.clock.now = dt.datetime(2026, 3, 24, 10, 0, tzinfo=dt.UTC)  # the sender was late
     during.drain()
     assert _reminders(during) == []
@@ -150,9 +150,9 @@ def test_only_the_clock_holder_owes_reminders(during: Onboarding):
     other = LeasedScheduler(lease_for(during.store), during.feature)
     holder.campaign()
     other.campaign()
-    other._held(other.reminders.tick)()
+    other.held(other.reminders.tick)()
     assert during.rows(kind="talk_reminder") == []
-    holder._held(holder.reminders.tick)()
+    holder.held(holder.reminders.tick)()
     assert len(during.rows(kind="talk_reminder")) == 1
     assert REMINDERS_JOB == "talk-reminders"
     holder.lease.release()

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from sqlalchemy import func, select
@@ -17,9 +18,9 @@ from bot.importers.pipeline import import_files
 from bot.store import Store
 from bot.store.models import ChannelMessage, OutboxMessage, Talk, TalkFollow
 from bot.talks import views
-from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import CATALOG, SIGNING_SECRET
+from tests.support.requests import action_body, bolt_request, command_body
 
 KCP = "Building a Platform Engineering API Layer with kcp"
 LEGO = (
@@ -144,6 +145,7 @@ def test_a_dry_run_owes_nothing(app, slack, seeded, tmp_path):
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
 
+@pytest.mark.slow
 def test_import_announces_the_changes_in_a_channel(slack, db_url, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", db_url)

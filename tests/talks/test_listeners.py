@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from bot.store.models import Talk
 from bot.talks import views
-from bot.testing.requests import action_body, bolt_request, command_body
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import action_body, bolt_request, command_body
 
 
 def run_command(app, command: str, text: str, **kw):

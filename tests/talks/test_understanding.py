@@ -14,9 +14,9 @@ from bot.onboarding import views as onboarding_views
 from bot.onboarding.content import content_at
 from bot.talks import views
 from bot.talks.catalog_index import CatalogCache
-from bot.testing.requests import action_body, bolt_request
 from tests.blocks import all_text, assert_valid_blocks
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import action_body, bolt_request
 from tests.talks.test_listeners import run_command
 
 ROOT = Path(__file__).resolve().parents[2]

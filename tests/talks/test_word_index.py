@@ -6,12 +6,15 @@ for very short terms), and the talk table hands out the rows SQL would.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from bot.store import Store
 from bot.store.models import CatalogState, Event, Talk, TalkSpeaker
-from bot.talks.catalog_index import CatalogCache
+from bot.talks.catalog_index import CatalogCache, CatalogIndex
 from bot.talks.listeners import TalksFeature
 from bot.talks.query import parse
 from bot.talks.search import COUNT_CAP, find_talks, talks_by_id
@@ -166,16 +169,36 @@ def test_a_title_holding_every_word_scores_highest(seeded: Store) -> None:
     assert max(scores.values()) == 20  # both words in some title
 
 
+def _queries(store: Store, work: Callable[[Session], object]) -> int:
+    """How many SQL statements `work` sends to the database."""
+    sent: list[str] = []
+
+    def seen(*args: object) -> None:
+        sent.append(str(args[2]))
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    try:
+        with store.session() as session:
+            work(session)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", seen)
+    return len(sent)
+
+
+def _everything(index: CatalogIndex) -> Callable[[Session], object]:
+    """What answers read from the index: talks, words, names and suggestions."""
+    return lambda s: (index.table(s), index.postings(s), index.directory(s), index.terms(s))
+
+
 def test_warming_loads_a_new_revision_before_any_answer_needs_it(seeded: Store) -> None:
     cache = CatalogCache()  # rechecks the revision on every call
     feature = TalksFeature(seeded, lambda: NOW, cache)
     feature.warm()
-    first = cache._index
-    assert first is not None and first._table is not None
-    assert first._postings is not None and first._directory is not None
-    assert first._terms is not None
+    first = cache.index
+    assert first is not None
+    assert _queries(seeded, _everything(first)) == 0  # loaded whole: no answer waits for it
     feature.warm()
-    assert cache._index is first  # nothing changed: nothing reloaded
+    assert cache.index is first  # nothing changed: nothing reloaded
     with seeded.session() as session:  # an import elsewhere bumps the revision
         state = session.get(CatalogState, 1)
         assert state is not None
@@ -185,8 +208,7 @@ def test_warming_loads_a_new_revision_before_any_answer_needs_it(seeded: Store) 
     cache.loaded.wait()
     warmed = cache.index
     assert warmed is not first and warmed is not None
-    assert warmed._table is not None and warmed._postings is not None
-    assert warmed._directory is not None and warmed._terms is not None
+    assert _queries(seeded, _everything(warmed)) == 0
 
 
 def test_common_lists_the_words_most_talks_hold_commonest_first() -> None:
@@ -213,11 +235,12 @@ def test_warming_ranks_the_commonest_words_before_their_first_ask(
     cache = CatalogCache()
     feature = TalksFeature(seeded, lambda: NOW, cache)
     feature.warm()
-    index = cache._index
-    assert index is not None and index._table is not None and index._postings is not None
-    common = index._postings.common(5, most=32)
+    index = cache.index
+    assert index is not None
+    with seeded.session() as session:
+        common = index.postings(session).common(5, most=32)
+        remembered = {key[0] for key in index.table(session).ranked}
     assert common
-    remembered = {key[0] for key in index._table.ranked}
     assert any(
         (word,) in remembered for word in common
     )  # the words the parser reads as words alone (others name an event, say)

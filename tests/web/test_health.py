@@ -11,9 +11,9 @@ from sqlalchemy import text
 from bot.app import build_app
 from bot.runtime import metrics
 from bot.store import Store
-from bot.testing.requests import command_body, sign
 from bot.web.server import wsgi_app
 from tests.conftest import NOW, SIGNING_SECRET
+from tests.support.requests import command_body, sign
 
 
 def call(application: Any, path: str, body: str = "", headers: dict[str, str] | None = None):

@@ -12,9 +12,9 @@ from typing import Any
 import yaml
 
 from bot.runtime import metrics
-from bot.testing.requests import command_body, sign
 from bot.web.server import wsgi_app
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import command_body, sign
 from tests.test_guard import JSON, call, environ
 
 ROOT = Path(__file__).resolve().parent.parent.parent  # the repository: its manifest

@@ -14,9 +14,9 @@ from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.store import Store
-from bot.testing.requests import command_body, sign
 from bot.web.server import EVENTS_PATH, Server
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import command_body, sign
 
 SAFETY = 60  # seconds: only so a broken server fails the test instead of hanging it
 

@@ -4,6 +4,7 @@ in views, answered `invalid_blocks` and kept, so the suite fails on a payload Sl
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,18 +13,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.testing.fake_slack import FakeSlack
+from bot.sandbox.people import CHANNEL
+from bot.sandbox.web_api import WebApi
+from bot.sandbox.workspace import Workspace
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlack]:
+def fake() -> Iterator[WebApi]:
     """A fake of its own, outside the check that fails a test on any refused payload: these
     tests send bad payloads on purpose."""
-    with FakeSlack() as f:
+    with WebApi() as f:
         yield f
 
 
-def client(fake: FakeSlack) -> WebClient:
+def client(fake: WebApi) -> WebClient:
     return WebClient(token="xoxb-test", base_url=fake.api_url, retry_handlers=[])
 
 
@@ -40,7 +43,7 @@ def modal(blocks: list[dict[str, Any]], title: str = "Lean coffee topic") -> dic
     }
 
 
-def refused(fake: FakeSlack, call: Any) -> str:
+def refused(fake: WebApi, call: Any) -> str:
     with pytest.raises(SlackApiError) as err:
         call()
     assert err.value.response["error"] == "invalid_blocks"
@@ -155,3 +158,44 @@ def test_a_test_whose_fake_slack_was_sent_invalid_blocks_fails(pytester):
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2, errors=1)
     result.stdout.fnmatch_lines(["*Slack would have refused:*", "*a message takes 1 to 50 blocks*"])
+
+
+def test_a_stall_answers_as_usual_once_released(fake):
+    """status 200 with `hold`: Slack is slow, not failing; the caller waits, then succeeds."""
+    release = threading.Event()
+    stall = fake.fail("chat.postMessage", 200, hold=release)
+    answers: list[Any] = []
+    caller = threading.Thread(
+        target=lambda: answers.append(client(fake).chat_postMessage(channel="C1", text="late"))
+    )
+    caller.start()
+    assert stall.met.wait(10)
+    assert fake.calls_to("chat.postMessage") == [] and answers == []  # still inside the stall
+    release.set()
+    caller.join(10)
+    assert answers and answers[0]["ok"]
+    assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["late"]
+    assert fake.refused == []
+
+
+def test_the_sandbox_plays_slack_with_the_same_checks_and_faults():
+    """Over a workspace (the sandbox), the one fake refuses what Slack refuses, showing why on
+    the page, and misbehaves on demand, as it does for the tests."""
+    workspace = Workspace()
+    with WebApi(workspace) as api:
+        web = client(api)
+        with pytest.raises(SlackApiError) as err:
+            web.chat_postMessage(channel=CHANNEL, text="x", blocks=sections(51))
+        assert err.value.response["error"] == "invalid_blocks"
+        assert "1 to 50 blocks, not 51" in workspace.notices[-1].text
+
+        api.fail("chat.postMessage", 429, retry_after=7)
+        with pytest.raises(SlackApiError) as err:
+            web.chat_postMessage(channel=CHANNEL, text="too soon")
+        assert err.value.response.status_code == 429
+        assert err.value.response.headers["Retry-After"] == "7"
+
+        web.chat_postMessage(channel=CHANNEL, text="on time")
+    assert [m.text for m in workspace.all_messages()] == ["on time"]
+    assert [v.call.method for v in api.invalid] == ["chat.postMessage"]
+    assert [c.params["text"] for c in api.refused] == ["too soon"]
