@@ -32,7 +32,7 @@ from bot.coffee.schedule import ScheduleError
 from bot.coffee.voices import RUNNING
 from bot.slack.after_ack import AfterAck
 from bot.slack.blocks import section
-from bot.slack.incoming import slack_text
+from bot.slack.incoming import slack_text, spelled_out
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY, Reply
@@ -147,7 +147,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         return repr(word) if word in everyone or word in later or word in organise.WORDS else "?"
 
     def command_ack(ack: Ack, command: dict[str, Any]) -> None:
-        text = slack_text(command.get("text")).strip()
+        text = slack_text(spelled_out(command.get("text") or "")).strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
         channel, user = command.get("channel_id", ""), command.get("user_id", "")
@@ -180,7 +180,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
     def command_later(
         command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
-        text = slack_text(command.get("text")).strip()
+        text = slack_text(spelled_out(command.get("text") or "")).strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
         if word in later:

@@ -16,11 +16,12 @@ each message from the database when it sends it, through the drawers registered 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.coffee import board_state, meeting_views, topics, views
+from bot.coffee import board_state, meeting_views, taking_part, topics, views
 from bot.coffee.names import Names
 from bot.coffee.service import CoffeeError, meetup, series_of, settings_of
 from bot.delivery import channel
@@ -183,13 +184,15 @@ class MeetupPosts:
         session_id, part = _part(ref)
         _, series = _meetup(db, session_id)
         b = board_state.board(db, session_id)
-        pages = meeting_views.summary(b, series.timezone, self._board_names(b), series.link or "")
+        taking = taking_part.people(db, session_id)
+        names = self._board_names(b, taking)
+        pages = meeting_views.summary(b, series.timezone, names, series.link or "", taking)
         if part >= len(pages):
             return None
         return Drawing(series.channel_id, pages[part], parts=len(pages))
 
-    def _board_names(self, b: board_state.Board) -> dict[str, str]:
-        people = {t.user_id for t in [*b.to_discuss, *b.discussed]}
+    def _board_names(self, b: board_state.Board, also: Iterable[str] = ()) -> dict[str, str]:
+        people = {t.user_id for t in [*b.to_discuss, *b.discussed]} | set(also)
         people |= {n.owner for n in b.notes if n.owner}
         if b.current:
             people.add(b.current.user_id)
