@@ -184,8 +184,9 @@ def _agenda_blocks(
     url: str,
     title: int,
 ) -> list[dict[str, Any]]:
+    most = max((t.votes for t in lines), default=0)
     text = [
-        f"*{t.number}.* {escape(clip(t.title, title))} · *{t.votes}* "
+        f"*{t.number}.* {escape(clip(t.title, title))} · {bar(t.votes, most)}*{t.votes}* "
         f"vote{'s' if t.votes != 1 else ''} · _{escape(names.get(t.user_id, t.user_id))}_"
         for t in lines
     ]
@@ -203,6 +204,19 @@ def _agenda_blocks(
     blocks.append(context(f"Ranked by votes; topics keep their numbers. {TIE_BREAK}"))
     blocks += join(url)
     return blocks
+
+
+BAR = "▇"
+BAR_WIDTH = 10  # the longest bar: past 10 votes the bars are drawn to scale
+
+
+def bar(votes: int, most: int) -> str:
+    """A topic's votes as a bar before its count ("▇▇▇▇ *4* votes"), the longest topic's
+    at most BAR_WIDTH blocks; a topic with votes always shows one."""
+    if votes <= 0 or most <= 0:
+        return ""
+    width = votes if most <= BAR_WIDTH else max(1, round(votes * BAR_WIDTH / most))
+    return BAR * width + " "
 
 
 def propose_modal(
