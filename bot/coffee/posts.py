@@ -8,7 +8,7 @@ each message from the database when it sends it, through the drawers registered 
 - the voting message, redrawn as votes arrive, and with the results once voting closes;
 - the agenda, in as many messages as it takes; its first becomes the board when the meeting
   begins, redrawn as the meeting goes;
-- reminders before the meetup;
+- reminders before the meetup, and voting's last call (closing.py);
 - each timebox's Roman vote, in the board's thread, redrawn as thumbs change;
 - the summary, in the board's thread, in as many messages as it takes.
 """
@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.coffee import board_state, meeting_views, taking_part, topics, views
+from bot.coffee import board_state, closing, meeting_views, taking_part, topics, views
 from bot.coffee.names import Names
 from bot.coffee.service import CoffeeError, meetup, series_of, settings_of
 from bot.delivery import channel
@@ -32,6 +32,7 @@ COLLECT = "coffee.collect"
 VOTING = "coffee.voting"
 AGENDA = "coffee.agenda"  # the agenda; its first message becomes the board
 REMINDER = "coffee.reminder"
+CLOSING = "coffee.closing"  # voting's last call, an hour before it closes
 ROMAN = "coffee.roman"
 SUMMARY = "coffee.summary"
 POINTER = "Topic collection has closed; voting is open below."
@@ -65,6 +66,12 @@ def owe_reminder(db: Session, session_id: int, minutes: int, now: dt.datetime) -
         kind=REMINDER,
         ref=f"{session_id}:{minutes}",
         now=now,
+    )
+
+
+def owe_closing(db: Session, session_id: int, minutes: int, now: dt.datetime) -> None:
+    channel.owe(
+        db, key=f"{CLOSING}:{session_id}", kind=CLOSING, ref=f"{session_id}:{minutes}", now=now
     )
 
 
@@ -106,6 +113,7 @@ class MeetupPosts:
         courier.register(VOTING, _gone_is_none(self.voting), _set_message_ts)
         courier.register(AGENDA, _gone_is_none(self.agenda), _set_agenda_ts)
         courier.register(REMINDER, _gone_is_none(self.reminder))
+        courier.register(CLOSING, _gone_is_none(self.closing))
         courier.register(ROMAN, _gone_is_none(self.roman), _set_vote_ts)
         courier.register(SUMMARY, _gone_is_none(self.summary))
 
@@ -152,6 +160,14 @@ class MeetupPosts:
         s, series = _meetup(db, int(session))
         lines = topics.topics(db, s.id)
         reply = views.reminder(s, series.timezone, int(minutes), len(lines), series.link or "")
+        return Drawing(series.channel_id, reply)
+
+    def closing(self, db: Session, ref: str, ts: str) -> Drawing | None:
+        session, _, minutes = ref.partition(":")
+        s, series = _meetup(db, int(session))
+        if s.state != "voting":  # voting closed before the call could go: it is too late
+            return None
+        reply = closing.message(s, series.timezone, int(minutes), topics.voters(db, s.id))
         return Drawing(series.channel_id, reply)
 
     def roman(self, db: Session, ref: str, ts: str) -> Drawing | None:

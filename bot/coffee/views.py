@@ -215,7 +215,7 @@ def bar(votes: int, most: int) -> str:
     at most BAR_WIDTH blocks; a topic with votes always shows one."""
     if votes <= 0 or most <= 0:
         return ""
-    width = votes if most <= BAR_WIDTH else max(1, round(votes * BAR_WIDTH / most))
+    width = votes if most <= BAR_WIDTH else max(1, int(votes * BAR_WIDTH / most + 0.5))
     return BAR * width + " "
 
 
