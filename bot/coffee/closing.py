@@ -3,8 +3,9 @@ have voted so far ("Voting closes in 1 hour: 7 people have voted so far"). No DM
 
 It goes only when voting has been open at least that long by then (a meetup whose voting
 lasts two hours or more), and is claimed by one conditional update on the meetup, owed in
-the same transaction: whatever clocks run, it is posted once. A bot down for the whole last
-hour posts nothing; one back within it posts with the minutes actually left.
+the same transaction: whatever clocks run, it is posted once. A series whose own reminders
+(`remind`) include one in that last hour gets that one instead, with the same count. A bot
+down for the whole last hour posts nothing; one back within it says the minutes left.
 """
 
 from __future__ import annotations
@@ -25,20 +26,23 @@ from bot.store.models import CoffeeMeetup
 BEFORE = dt.timedelta(hours=1)  # when the post goes, before voting closes
 
 
-def due(s: CoffeeMeetup, now: dt.datetime) -> bool:
+def due(s: CoffeeMeetup, reminders: tuple[int, ...], now: dt.datetime) -> bool:
+    """`reminders`: the series' own, in minutes before the start; one in the last hour stands
+    in for the last call (a reminder during voting says the count too)."""
     starts, opens = aware(s.starts_at), aware(s.vote_at)
     return (
         s.state == "voting"
+        and not any(m <= BEFORE.total_seconds() // 60 for m in reminders)
         and not s.closing_reminded
         and starts - opens >= 2 * BEFORE  # open at least an hour before the call
         and starts - BEFORE <= now < starts
     )
 
 
-def claim(db: Session, s: CoffeeMeetup, now: dt.datetime) -> int | None:
+def claim(db: Session, s: CoffeeMeetup, reminders: tuple[int, ...], now: dt.datetime) -> int | None:
     """The minutes left when this caller claimed the last call, or None (not due, or
     another caller claimed it)."""
-    if not due(s, now):
+    if not due(s, reminders, now):
         return None
     claimed = db.execute(
         update(CoffeeMeetup)

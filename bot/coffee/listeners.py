@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 HELP = (
     "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic "
     "(the Propose button also takes details); `/coffee mine` lists yours; "
-    "`/coffee summary [YYYY-MM-DD]` shows a past meeting's summary. Organisers: "
+    "`/coffee summary [last | 24 march]` shows a past meeting's summary (`summary markdown` "
+    "for the notes); `/coffee actions` lists open actions. Organisers: "
     "`/coffee schedule …`, `open`, `vote`, `close`, `cancel`, `remove <n>`, "
     "`merge <n> into <m>`, `start` (the meeting, now), `done <n>` (discussed), `end`, `carry`, "
     "`peek` (the hidden counts, privately)."

@@ -159,7 +159,10 @@ class MeetupPosts:
         session, _, minutes = ref.partition(":")
         s, series = _meetup(db, int(session))
         lines = topics.topics(db, s.id)
-        reply = views.reminder(s, series.timezone, int(minutes), len(lines), series.link or "")
+        reply = views.reminder(
+            s, series.timezone, int(minutes), len(lines), series.link or "",
+            voters=topics.voters(db, s.id),
+        )  # fmt: skip
         return Drawing(series.channel_id, reply)
 
     def closing(self, db: Session, ref: str, ts: str) -> Drawing | None:

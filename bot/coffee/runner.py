@@ -68,7 +68,7 @@ class MeetupRunner:
                 if reminder is not None:  # this caller's update claimed it: owed once
                     posts.owe_reminder(db, session_id, reminder, now)
                     metrics.COFFEE_TRANSITIONS.labels("reminded").inc()
-                last_call = closing.claim(db, s, now)
+                last_call = closing.claim(db, s, service.reminders_of(series), now)
                 if last_call is not None:  # claimed by this caller's update: owed once
                     posts.owe_closing(db, session_id, last_call, now)
             else:

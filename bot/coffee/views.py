@@ -329,7 +329,8 @@ def status(
         ),
         context(f"Series: {escape(settings.describe())}"),
         context(
-            "`/coffee propose <topic>` · `/coffee mine` · `/coffee summary [date]` · "
+            "`/coffee propose <topic>` · `/coffee mine` · `/coffee summary [last|24 march]` · "
+            "`/coffee actions` · "
             "organisers: `/coffee schedule …`, `open`, `vote`, `close`, `cancel`, `remove <n>`, "
             "`merge <n> into <m>`, `start`, `done <n>`, `end`, `carry`"
         ),
@@ -337,12 +338,16 @@ def status(
     return Reply(f"Next lean coffee: {when(s.starts_at, tz)}", blocks)
 
 
-def reminder(s: CoffeeMeetup, tz: str, minutes: int, topics: int, url: str = "") -> Reply:
+def reminder(
+    s: CoffeeMeetup, tz: str, minutes: int, topics: int, url: str = "", voters: int = 0
+) -> Reply:
     """The channel's reminder before a meetup: what to do now, and when it starts."""
     at = when(s.starts_at, tz)
     if s.state == "voting":
+        people = f"{voters} {'person has' if voters == 1 else 'people have'} voted so far"
         text = (
-            f"Lean coffee starts {at}; voting closes then: {topics} topics, cast your votes above."
+            f"Lean coffee starts {at}; voting closes then: {topics} topics, cast your votes "
+            f"above ({people})."
         )
     else:
         text = (

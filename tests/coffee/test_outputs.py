@@ -318,3 +318,14 @@ def test_people_channels_links_and_specials_picked_in_a_topic_show_as_words_neve
         assert ping not in drawn.replace("<!date^", "")
     with bot.store.session() as db:
         assert db.scalar(select(CoffeeTopic.title)) == topic.title
+
+
+def test_a_series_reminder_in_the_last_hour_stands_in_for_the_last_call_with_the_count(bot):
+    _, (golden,) = bot.to_voting(["Golden paths"], text=SCHEDULE + " remind 1h")
+    bot.vote(golden, "U1")
+    bot.move_to(MEETUP - dt.timedelta(minutes=59))
+    bot.coffee.meetup_runner.tick()
+    bot.coffee.meetup_runner.tick()
+    assert _last_calls(bot) == []
+    (reminder,) = [p for p in bot.posts() if p.params["text"].startswith("Lean coffee starts")]
+    assert "cast your votes above (1 person has voted so far)." in reminder.params["text"]
