@@ -9,7 +9,9 @@ import datetime as dt
 import html
 import json
 import re
+from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from sqlalchemy import select
@@ -18,7 +20,7 @@ from bot.cli import main
 from bot.coffee import actions
 from bot.coffee import meeting_views as mv
 from bot.slack.blocks import SECTION_TEXT
-from bot.store.models import CoffeeTakeaway, CoffeeTopic
+from bot.store.models import CoffeeSeries, CoffeeTakeaway, CoffeeTopic
 from bot.testing.requests import bolt_request, command_body
 from tests.coffee.conftest import CHANNEL, MEETUP, ORGANISER, SCHEDULE, TEAM, VOTE, build, shown
 from tests.coffee.meeting_helpers import board, boxes, buttons, facilitate, submit_note, thumb
@@ -329,3 +331,19 @@ def test_a_series_reminder_in_the_last_hour_stands_in_for_the_last_call_with_the
     assert _last_calls(bot) == []
     (reminder,) = [p for p in bot.posts() if p.params["text"].startswith("Lean coffee starts")]
     assert "cast your votes above (1 person has voted so far)." in reminder.params["text"]
+
+
+def test_the_manifest_asks_slack_to_escape_coffee_and_a_picked_meeting_link_still_reads(bot):
+    manifest = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
+    (coffee,) = [c for c in manifest["features"]["slash_commands"] if c["command"] == "/coffee"]
+    assert coffee["should_escape"] is True
+    # a link typed in `/coffee schedule` arrives in Slack's brackets, and is the link
+    raw = SCHEDULE + " link <https://zoom.us/j/123?pwd=a&amp;b=c>"
+    body = command_body(
+        "/coffee", raw, user_id=ORGANISER, team_id=TEAM, as_typed=False,
+        response_url=bot.slack.response_url("link"),
+    )  # fmt: skip
+    assert bot.app.dispatch(bolt_request(SIGNING_SECRET, body)).status == 200
+    assert "meeting link https://zoom.us/j/123?pwd=a&amp;b=c" in bot.reply("link").params["text"]
+    with bot.store.session() as db:
+        assert db.scalar(select(CoffeeSeries.link)) == "https://zoom.us/j/123?pwd=a&b=c"
