@@ -288,9 +288,16 @@ def taking_part(people: list[str], names: dict[str, str]) -> str:
     """Everyone who proposed, voted, thumbed or noted something, by name (a name is not a
     mention: nobody is pinged), sorted; a long list says how many more."""
     shown = sorted((names.get(u, u) for u in people), key=str.casefold)
-    text = ", ".join(escape(name) for name in shown[:TAKING_PART])
-    if len(shown) > TAKING_PART:
-        text += f" and {len(shown) - TAKING_PART} more"
+    kept: list[str] = []
+    size = 0
+    for name in shown[:TAKING_PART]:  # long names: as many as one section holds
+        size += len(escape(clip(name, 80))) + 2
+        if size > SECTION_CHARS - 100:
+            break
+        kept.append(escape(clip(name, 80)))
+    text = ", ".join(kept)
+    if len(shown) > len(kept):
+        text += f" and {len(shown) - len(kept)} more"
     return f"*Taking part ({len(shown)}):* {text}" if shown else "*Taking part:* nobody"
 
 
