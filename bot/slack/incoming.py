@@ -42,6 +42,8 @@ def spelled_out(text: str) -> str:
             if target in _SPECIAL:
                 return target
             return (label or target.partition("^")[0]).lstrip("@")
+        if target.startswith("mailto:"):  # an address Slack linked: the address itself
+            return label or target[len("mailto:") :]
         if not label or label == target or target.split("://", 1)[-1] == label:
             return target
         return f"{label} ({target})"

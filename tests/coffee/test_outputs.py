@@ -300,7 +300,8 @@ def test_people_channels_links_and_specials_picked_in_a_topic_show_as_words_neve
     raw = (
         "propose Ask <@U123|alice> and <@U456> in <#C999|ops> about "
         "<https://x.org/a?b=1&amp;c=2|the doc> and <https://y.org> <!here> <!channel> "
-        "<!subteam^S1|@platform> by <!date^1774368000^{date_short}|24 Mar> &lt;!channel&gt;"
+        "<!subteam^S1|@platform> by <!date^1774368000^{date_short}|24 Mar> &lt;!channel&gt; "
+        "<mailto:wg@example.org|wg@example.org>"
     )
     body = command_body(
         "/coffee", raw, user_id="UPROP1", team_id=TEAM, as_typed=False,
@@ -312,7 +313,7 @@ def test_people_channels_links_and_specials_picked_in_a_topic_show_as_words_neve
     (topic,) = bot.topics()
     assert topic.title == (
         "Ask @alice and @U456 in #ops about the doc (https://x.org/a?b=1&c=2) and https://y.org "
-        "here channel platform by 24 Mar <!channel>"
+        "here channel platform by 24 Mar <!channel> wg@example.org"
     )
     drawn = shown(bot.updates()[-1])
     assert "the doc (https://x.org/a?b=1&amp;c=2)" in drawn and "&lt;!channel&gt;" in drawn
