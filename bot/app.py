@@ -15,7 +15,7 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.coffee import listeners as coffee
-from bot.coffee import vote_listeners
+from bot.coffee import summary_listeners, vote_listeners
 from bot.coffee.listeners import CoffeeFeature
 from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
@@ -177,12 +177,24 @@ def build_app(
         before_authorize=payloads.RefuseMalformed(),
     )
     errors.register(app, features.after_ack)
-    app.use(Provide({talks.FEATURE: features.talks, onboarding.FEATURE: features.onboarding}))
+    outputs = summary_listeners.Outputs(
+        store, features.clock, features.coffee.meetup_runner.names, features.organisers
+    )
+    app.use(
+        Provide(
+            {
+                talks.FEATURE: features.talks,
+                onboarding.FEATURE: features.onboarding,
+                summary_listeners.FEATURE: outputs,
+            }
+        )
+    )
     # the vote click first: Bolt tries listeners in the order they were registered, and it is
     # the busiest request (the 900-vote burst of a lean coffee)
     vote_listeners.register(app, features.coffee)
     talks.register(app)
     onboarding.register(app)
+    summary_listeners.register(app)  # its /coffee words before the rest of /coffee's
     coffee.register(app, features.coffee)
     ignored.register(app)  # last: it acks whatever no feature handles
     return app

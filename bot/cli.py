@@ -272,7 +272,12 @@ def coffee() -> None:
 
 @coffee.command("export")
 @click.argument("channel")
-@click.option("--date", "on", default="", help="The meeting's day, YYYY-MM-DD (default: latest).")
+@click.option(
+    "--date",
+    "on",
+    default="",
+    help="The meeting's day: 2026-03-24, 24 march or last (default: the latest that ended).",
+)
 @click.option("--format", "fmt", type=click.Choice(["markdown"]), default="markdown")
 def coffee_export(channel: str, on: str, fmt: str) -> None:
     """Print a lean-coffee meeting's summary (CHANNEL: its channel id) for the meeting notes."""

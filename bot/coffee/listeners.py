@@ -32,7 +32,7 @@ from bot.coffee.schedule import ScheduleError
 from bot.coffee.voices import RUNNING
 from bot.slack.after_ack import AfterAck
 from bot.slack.blocks import section
-from bot.slack.incoming import slack_text
+from bot.slack.incoming import slack_text, spelled_out
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
 from bot.slack.replies import SORRY, Reply
@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 HELP = (
     "`/coffee` shows the next lean coffee; `/coffee propose <topic>` adds a topic "
     "(the Propose button also takes details); `/coffee mine` lists yours; "
-    "`/coffee summary [YYYY-MM-DD]` shows a past meeting's summary. Organisers: "
+    "`/coffee summary [last | 24 march]` shows a past meeting's summary (`summary markdown` "
+    "for the notes); `/coffee actions` lists open actions. Organisers: "
     "`/coffee schedule …`, `open`, `vote`, `close`, `cancel`, `remove <n>`, "
     "`merge <n> into <m>`, `start` (the meeting, now), `done <n>` (discussed), `end`, `carry`, "
     "`peek` (the hidden counts, privately)."
@@ -147,7 +148,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
         return repr(word) if word in everyone or word in later or word in organise.WORDS else "?"
 
     def command_ack(ack: Ack, command: dict[str, Any]) -> None:
-        text = slack_text(command.get("text")).strip()
+        text = slack_text(spelled_out(command.get("text") or "")).strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
         channel, user = command.get("channel_id", ""), command.get("user_id", "")
@@ -180,7 +181,7 @@ def register(app: App, feature: CoffeeFeature) -> None:
     def command_later(
         command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
-        text = slack_text(command.get("text")).strip()
+        text = slack_text(spelled_out(command.get("text") or "")).strip()
         word, _, rest = text.partition(" ")
         word = word.lower()
         if word in later:

@@ -241,59 +241,78 @@ def _option(value: str, text: str) -> dict[str, Any]:
 # ---- the summary ----------------------------------------------------------------------------
 
 
-def summary_lines(b: Board, names: dict[str, str], *, markdown: bool = False) -> list[str]:
-    """The summary, a line each: topics discussed (votes, minutes, Roman votes, takeaways and
-    actions), then the topics that carry over. mrkdwn for Slack, or Markdown for the notes."""
-    bold, em = ("**", "_") if markdown else ("*", "_")
-    esc = _md if markdown else escape
-    out: list[str] = []
+TAKING_PART = 80  # people named under "Taking part"; past this, how many more
+
+
+def roman_outcome(box: Box) -> str:
+    """How a Roman vote ended, in words that stand alone in the summary."""
+    if box.outcome == ENDED:
+        return "the meeting ended first"
+    if box.outcome:
+        return SETTLED.get(box.outcome, box.outcome)
+    return "no decision yet: the vote is still open"
+
+
+def summary_lines(b: Board, names: dict[str, str]) -> list[str]:
+    """The summary as Slack shows it, a line each: the topics discussed (votes, minutes,
+    Roman votes, takeaways and actions), then the topics that carry over. Lists are drawn
+    with the bullets Slack itself draws (mrkdwn has no list syntax: "- " stays a hyphen)."""
+    out: list[str] = ["*Discussed*"]
     for t in b.discussed:
-        by = esc(names.get(t.user_id, t.user_id))
+        by = _name(names, t.user_id)
         out.append(
-            f"{bold}{t.number}. {esc(t.title)}{bold} · {em}{by}{em} · {_votes(t)} · "
+            f"• *{t.number}. {escape(t.title)}* · _{by}_ · {_votes(t)} · "
             f"{b.minutes.get(t.id, 0)} min"
         )
         for box in b.boxes.get(t.id, []):
             if box.expired and (box.votes or box.outcome):
-                said = box.outcome or "no decision"
-                out.append(f"    Roman vote {box.round + 1}: {_thumbs(box.votes)} → {said}")
+                out.append(
+                    f"      ◦ Roman vote {box.round + 1}: {_thumbs(box.votes)} → "
+                    f"{roman_outcome(box)}"
+                )
         for n in (n for n in b.notes if n.topic_id == t.id):
-            owner = f" (owner: {esc(names.get(n.owner, n.owner))})" if n.owner else ""
+            owner = f" (owner: {_name(names, n.owner)})" if n.owner else ""
             label = "Action" if n.kind == "action" else "Takeaway"
-            out.append(f"    - {em}{label}:{em} {esc(n.text)}{owner}")
+            out.append(f"      ◦ _{label}:_ {escape(n.text)}{owner}")
     if not b.discussed:
         out.append("No topic was discussed.")
     left = [*([b.current] if b.current else []), *b.to_discuss]
     if left:
         verb = ", carried over to the next meetup" if b.carried else ""
-        out.append(f"{bold}Not discussed ({len(left)}){verb}:{bold}")
-        out += [f"    {t.number}. {esc(t.title)}" for t in left]
+        out.append(f"*Not discussed ({len(left)}){verb}*")
+        out += [f"• {t.number}. {escape(t.title)}" for t in left]
     return out
 
 
-def summary(b: Board, tz: str, names: dict[str, str], url: str = "") -> list[Reply]:
+def taking_part(people: list[str], names: dict[str, str]) -> str:
+    """Everyone who proposed, voted, thumbed or noted something, by name (a name is not a
+    mention: nobody is pinged), sorted; a long list says how many more."""
+    shown = sorted((names.get(u, u) for u in people), key=str.casefold)
+    kept: list[str] = []
+    size = 0
+    for name in shown[:TAKING_PART]:  # long names: as many as one section holds
+        size += len(escape(clip(name, 80))) + 2
+        if size > SECTION_CHARS - 100:
+            break
+        kept.append(escape(clip(name, 80)))
+    text = ", ".join(kept)
+    if len(shown) > len(kept):
+        text += f" and {len(shown) - len(kept)} more"
+    return f"*Taking part ({len(shown)}):* {text}" if shown else "*Taking part:* nobody"
+
+
+def summary(
+    b: Board, tz: str, names: dict[str, str], url: str = "", people: list[str] | None = None
+) -> list[Reply]:
     """The summary posted in the board's thread, in as many messages as it takes."""
     head = section(f"*Lean coffee summary · {date_token(b.starts_at, tz)}*")
     blocks = [head, *_sections(summary_lines(b, names))]
+    if people is not None:
+        blocks.append(section(taking_part(people, names)))
     if url:
         blocks.append(context(f"Meeting link: {link(url, url)}"))
     text = f"Lean coffee summary for {date_token(b.starts_at, tz)}"
     return [Reply(text, page) for page in pages(blocks)]
-
-
-def markdown(b: Board, names: dict[str, str], local_start: str) -> str:
-    """The summary for the group's meeting notes."""
-    return "\n".join(
-        [f"## Lean coffee, {local_start}", "", *summary_lines(b, names, markdown=True), ""]
-    )
-
-
-def _md(text: str) -> str:
-    """Markdown's own specials escaped, so a topic cannot become a heading, link or list."""
-    out = text.replace("\\", "\\\\")
-    for c in "*_`[]<>#|":
-        out = out.replace(c, "\\" + c)
-    return " ".join(out.split())
 
 
 def plain_reply(text: str) -> Reply:

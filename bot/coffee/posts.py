@@ -8,7 +8,7 @@ each message from the database when it sends it, through the drawers registered 
 - the voting message, redrawn as votes arrive, and with the results once voting closes;
 - the agenda, in as many messages as it takes; its first becomes the board when the meeting
   begins, redrawn as the meeting goes;
-- reminders before the meetup;
+- reminders before the meetup, and voting's last call (closing.py);
 - each timebox's Roman vote, in the board's thread, redrawn as thumbs change;
 - the summary, in the board's thread, in as many messages as it takes.
 """
@@ -16,11 +16,12 @@ each message from the database when it sends it, through the drawers registered 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from bot.coffee import board_state, meeting_views, topics, views
+from bot.coffee import board_state, closing, meeting_views, taking_part, topics, views
 from bot.coffee.names import Names
 from bot.coffee.service import CoffeeError, meetup, series_of, settings_of
 from bot.delivery import channel
@@ -31,6 +32,7 @@ COLLECT = "coffee.collect"
 VOTING = "coffee.voting"
 AGENDA = "coffee.agenda"  # the agenda; its first message becomes the board
 REMINDER = "coffee.reminder"
+CLOSING = "coffee.closing"  # voting's last call, an hour before it closes
 ROMAN = "coffee.roman"
 SUMMARY = "coffee.summary"
 POINTER = "Topic collection has closed; voting is open below."
@@ -64,6 +66,12 @@ def owe_reminder(db: Session, session_id: int, minutes: int, now: dt.datetime) -
         kind=REMINDER,
         ref=f"{session_id}:{minutes}",
         now=now,
+    )
+
+
+def owe_closing(db: Session, session_id: int, minutes: int, now: dt.datetime) -> None:
+    channel.owe(
+        db, key=f"{CLOSING}:{session_id}", kind=CLOSING, ref=f"{session_id}:{minutes}", now=now
     )
 
 
@@ -105,6 +113,7 @@ class MeetupPosts:
         courier.register(VOTING, _gone_is_none(self.voting), _set_message_ts)
         courier.register(AGENDA, _gone_is_none(self.agenda), _set_agenda_ts)
         courier.register(REMINDER, _gone_is_none(self.reminder))
+        courier.register(CLOSING, _gone_is_none(self.closing))
         courier.register(ROMAN, _gone_is_none(self.roman), _set_vote_ts)
         courier.register(SUMMARY, _gone_is_none(self.summary))
 
@@ -150,7 +159,18 @@ class MeetupPosts:
         session, _, minutes = ref.partition(":")
         s, series = _meetup(db, int(session))
         lines = topics.topics(db, s.id)
-        reply = views.reminder(s, series.timezone, int(minutes), len(lines), series.link or "")
+        reply = views.reminder(
+            s, series.timezone, int(minutes), len(lines), series.link or "",
+            voters=topics.voters(db, s.id),
+        )  # fmt: skip
+        return Drawing(series.channel_id, reply)
+
+    def closing(self, db: Session, ref: str, ts: str) -> Drawing | None:
+        session, _, minutes = ref.partition(":")
+        s, series = _meetup(db, int(session))
+        if s.state != "voting":  # voting closed before the call could go: it is too late
+            return None
+        reply = closing.message(s, series.timezone, int(minutes), topics.voters(db, s.id))
         return Drawing(series.channel_id, reply)
 
     def roman(self, db: Session, ref: str, ts: str) -> Drawing | None:
@@ -183,13 +203,15 @@ class MeetupPosts:
         session_id, part = _part(ref)
         _, series = _meetup(db, session_id)
         b = board_state.board(db, session_id)
-        pages = meeting_views.summary(b, series.timezone, self._board_names(b), series.link or "")
+        taking = taking_part.people(db, session_id)
+        names = self._board_names(b, taking)
+        pages = meeting_views.summary(b, series.timezone, names, series.link or "", taking)
         if part >= len(pages):
             return None
         return Drawing(series.channel_id, pages[part], parts=len(pages))
 
-    def _board_names(self, b: board_state.Board) -> dict[str, str]:
-        people = {t.user_id for t in [*b.to_discuss, *b.discussed]}
+    def _board_names(self, b: board_state.Board, also: Iterable[str] = ()) -> dict[str, str]:
+        people = {t.user_id for t in [*b.to_discuss, *b.discussed]} | set(also)
         people |= {n.owner for n in b.notes if n.owner}
         if b.current:
             people.add(b.current.user_id)

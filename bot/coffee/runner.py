@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.coffee import posts, service
+from bot.coffee import closing, posts, service
 from bot.coffee.board import ChannelMeeting
 from bot.coffee.names import Names
 from bot.delivery import channel
@@ -69,6 +69,9 @@ class MeetupRunner:
                 if reminder is not None:  # this caller's update claimed it: owed once
                     posts.owe_reminder(db, session_id, reminder, now)
                     metrics.COFFEE_TRANSITIONS.labels("reminded").inc()
+                last_call = closing.claim(db, s, service.reminders_of(series), now)
+                if last_call is not None:  # claimed by this caller's update: owed once
+                    posts.owe_closing(db, session_id, last_call, now)
             else:
                 self.changed(db, s.id)  # before the move: the courier's lock order
                 moved = service.move(db, s.id, target)

@@ -184,8 +184,9 @@ def _agenda_blocks(
     url: str,
     title: int,
 ) -> list[dict[str, Any]]:
+    most = max((t.votes for t in lines), default=0)
     text = [
-        f"*{t.number}.* {escape(clip(t.title, title))} · *{t.votes}* "
+        f"*{t.number}.* {escape(clip(t.title, title))} · {bar(t.votes, most)}*{t.votes}* "
         f"vote{'s' if t.votes != 1 else ''} · _{escape(names.get(t.user_id, t.user_id))}_"
         for t in lines
     ]
@@ -203,6 +204,19 @@ def _agenda_blocks(
     blocks.append(context(f"Ranked by votes; topics keep their numbers. {TIE_BREAK}"))
     blocks += join(url)
     return blocks
+
+
+BAR = "▇"
+BAR_WIDTH = 10  # the longest bar: past 10 votes the bars are drawn to scale
+
+
+def bar(votes: int, most: int) -> str:
+    """A topic's votes as a bar before its count ("▇▇▇▇ *4* votes"), the longest topic's
+    at most BAR_WIDTH blocks; a topic with votes always shows one."""
+    if votes <= 0 or most <= 0:
+        return ""
+    width = votes if most <= BAR_WIDTH else max(1, int(votes * BAR_WIDTH / most + 0.5))
+    return BAR * width + " "
 
 
 def propose_modal(
@@ -315,7 +329,8 @@ def status(
         ),
         context(f"Series: {escape(settings.describe())}"),
         context(
-            "`/coffee propose <topic>` · `/coffee mine` · `/coffee summary [date]` · "
+            "`/coffee propose <topic>` · `/coffee mine` · `/coffee summary [last|24 march]` · "
+            "`/coffee actions` · "
             "organisers: `/coffee schedule …`, `open`, `vote`, `close`, `cancel`, `remove <n>`, "
             "`merge <n> into <m>`, `start`, `done <n>`, `end`, `carry`"
         ),
@@ -323,12 +338,16 @@ def status(
     return Reply(f"Next lean coffee: {when(s.starts_at, tz)}", blocks)
 
 
-def reminder(s: CoffeeMeetup, tz: str, minutes: int, topics: int, url: str = "") -> Reply:
+def reminder(
+    s: CoffeeMeetup, tz: str, minutes: int, topics: int, url: str = "", voters: int = 0
+) -> Reply:
     """The channel's reminder before a meetup: what to do now, and when it starts."""
     at = when(s.starts_at, tz)
     if s.state == "voting":
+        people = f"{voters} {'person has' if voters == 1 else 'people have'} voted so far"
         text = (
-            f"Lean coffee starts {at}; voting closes then: {topics} topics, cast your votes above."
+            f"Lean coffee starts {at}; voting closes then: {topics} topics, cast your votes "
+            f"above ({people})."
         )
     else:
         text = (

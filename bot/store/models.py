@@ -358,6 +358,8 @@ class CoffeeMeetup(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # bumped when the meetup moves or is cancelled: calendars take the change (iCalendar SEQUENCE)
     sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the "voting closes in 1 hour" post is owed: set once, by a conditional update
+    closing_reminded: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CoffeeTopic(Base):
@@ -442,6 +444,9 @@ class CoffeeTakeaway(Base):
     text: Mapped[str] = mapped_column(Text)
     owner: Mapped[str] = mapped_column(String(32), default="")  # an action's owner, a user id
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # an action marked done after the meeting (`/coffee actions`), and who marked it
+    done_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    done_by: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class TalkFollow(Base):

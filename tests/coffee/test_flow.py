@@ -229,9 +229,9 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert agenda.params["text"] == f"Lean coffee agenda for {at}: 3 topics"
     assert agenda.params["blocks"][0]["text"]["text"] == (f"*Agenda · {at}*")
     assert agenda.params["blocks"][1]["text"]["text"] == (
-        "*2.* Platform as a product · *3* votes · _User U2_\n"
-        "*1.* Golden paths at scale · *1* vote · _User U1_\n"
-        "*3.* Developer portals nobody opens · *1* vote · _User U3_"
+        "*2.* Platform as a product · ▇▇▇ *3* votes · _User U2_\n"
+        "*1.* Golden paths at scale · ▇ *1* vote · _User U1_\n"
+        "*3.* Developer portals nobody opens · ▇ *1* vote · _User U3_"
     )
     assert agenda.params["blocks"][-1]["elements"][0]["text"] == (
         "Ranked by votes; topics keep their numbers. Ties go to the topic proposed first."

@@ -193,15 +193,16 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     summary = thread(bot, session_id)[-1]
     text = shown(summary)
     assert "*Lean coffee summary · " + token(MEETUP, "Tue 24 Mar, 16:00 GMT") + "*" in text
-    assert "*2. Platform as a product* · _User UPROP2_ · 3 votes · 13 min" in text
-    assert "Roman vote 1: 👍 1  👎 1  ✋ 1 → extended" in text
+    assert "• *2. Platform as a product* · _User UPROP2_ · 3 votes · 13 min" in text
+    assert "◦ Roman vote 1: 👍 1  👎 1  ✋ 1 → extended" in text
     assert "Roman vote 2: 👍 0  👎 2  ✋ 0 → moved on" in text
-    assert "_Takeaway:_ &lt;!channel&gt; ping &amp; &lt;@U123&gt; too" in text
+    assert "◦ _Takeaway:_ &lt;!channel&gt; ping &amp; &lt;@U123&gt; too" in text
+    assert "- " not in text  # Slack shows a hyphen as a hyphen: lists are drawn with bullets
     assert "_Action:_ Write the product brief (owner: User U6)" in text
     assert "*1. Golden paths at scale* · _User UPROP1_ · 2 votes · 3 min" in text
     assert "*3. Developer portals nobody opens*" in text
-    assert "*Not discussed (1), carried over to the next meetup:*" in text
-    assert "4. Paved roads &amp; guard rails" in text
+    assert "*Not discussed (1), carried over to the next meetup*" in text
+    assert "• 4. Paved roads &amp; guard rails" in text
     assert "The meeting has ended" in shown(board(bot, session_id))
     assert buttons(board(bot, session_id)) == {}
     closed, upcoming = bot.sessions()
@@ -237,7 +238,9 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     bot.command("summary 2026-03-10", user="U8", reply="sum3")
     assert bot.reply("sum3").params["text"] == "No lean coffee meeting was held here on 2026-03-10."
     bot.command("summary yesterday", user="U8", reply="sum4")
-    assert "is not a date" in bot.reply("sum4").params["text"]
+    assert bot.reply("sum4").params["text"] == (
+        "I could not read “yesterday” as a date; try `/coffee summary 24 march` (or `last`)."
+    )
 
     # ---- wgbot coffee export: Markdown for the meeting notes ---------------------------------
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
@@ -246,9 +249,9 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     result = CliRunner().invoke(main, ["coffee", "export", CHANNEL, "--date", "2026-03-24"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("## Lean coffee, Tue 24 Mar, 16:00 GMT\n")
-    assert "**2. Platform as a product** · _UPROP2_ · 3 votes · 13 min" in result.output
-    assert "\\<!channel\\> ping & \\<@U123\\> too" in result.output
-    assert "4. Paved roads & guard rails" in result.output
+    assert "- **2\\. Platform as a product** · *member UPROP2* · 3 votes · 13 min" in result.output
+    assert "  - *Takeaway:* \\<\\!channel\\> ping \\& \\<@U123\\> too" in result.output
+    assert "- 4\\. Paved roads \\& guard rails" in result.output
     missing = CliRunner().invoke(main, ["coffee", "export", "CNOPE"])
     assert missing.exit_code != 0 and "No lean coffee is set up" in missing.output
 
@@ -357,7 +360,7 @@ def test_a_series_can_set_its_timebox_and_extensions_and_keep_topics_behind(bot)
     bot.organise("end")
     closed, upcoming = bot.sessions()
     assert closed.meeting == "ended" and bot.topics(upcoming.id) == []
-    assert "*Not discussed (1):*\n    2. Two" in shown(thread(bot, session_id)[-1])
+    assert "*Not discussed (1)*\n• 2. Two" in shown(thread(bot, session_id)[-1])
 
 
 @pytest.mark.slow
@@ -389,8 +392,8 @@ def test_every_board_fits_block_kit_with_forty_long_topics(bot):
     for page in thread(bot, session_id):
         assert len(page.params["blocks"]) <= 50
     summary = "\n".join(shown(page) for page in thread(bot, session_id))
-    assert "*Not discussed (37), carried over to the next meetup:*" in summary
-    assert "    40. 39 Dev &amp; Ops &lt;&amp;&gt;" in summary
+    assert "*Not discussed (37), carried over to the next meetup*" in summary
+    assert "• 40. 39 Dev &amp; Ops &lt;&amp;&gt;" in summary
 
 
 def test_two_facilitators_clicking_next_at_once_move_the_meeting_one_step(bot):

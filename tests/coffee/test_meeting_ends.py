@@ -92,9 +92,9 @@ def test_a_meeting_nobody_ends_ends_at_its_length_once_with_its_votes_closed(
     (summary,) = _summaries(bot, session_id)
     text = shown(summary)
     assert "Roman vote 1: 👍 0  👎 1  ✋ 0 → moved on" in text
-    assert "Roman vote 1: 👍 1  👎 0  ✋ 0 → ended" in text
+    assert "Roman vote 1: 👍 1  👎 0  ✋ 0 → the meeting ended first" in text
     assert "no decision" not in text
-    assert "*Not discussed (1), carried over to the next meetup:*" in text
+    assert "*Not discussed (1), carried over to the next meetup*" in text
     assert [t.title for t in bot.topics(upcoming.id)] == ["Paved roads & guard rails"]
     assert "The meeting has ended" in shown(board(bot, session_id))
     assert buttons(board(bot, session_id)) == {}

@@ -67,7 +67,7 @@ def test_merge_combines_votes_and_counts_a_voter_of_both_once(bot):
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
     (agenda,) = agendas(bot)
-    assert "*1.* Golden paths · *4* votes · _User UPROP1_" in shown(agenda)
+    assert "*1.* Golden paths · ▇▇▇▇ *4* votes · _User UPROP1_" in shown(agenda)
     assert "Golden path adoption ·" not in shown(agenda)
 
 
@@ -162,7 +162,7 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
     closed, upcoming = bot.sessions()
     assert (closed.state, upcoming.state) == ("closed", "scheduled")
     (agenda,) = agendas(bot)
-    assert "*1.* Golden paths · *1* vote · _User UPROP1_" in shown(agenda)
+    assert "*1.* Golden paths · ▇ *1* vote · _User UPROP1_" in shown(agenda)
 
     # during the meeting, topic #1 of the agenda was discussed; the others were not
     assert bot.organise("done 1", user="U9").params["text"].startswith("Only organisers")
@@ -213,7 +213,7 @@ def test_done_marks_the_topic_the_agenda_numbered_even_after_a_late_withdrawal(b
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
     (agenda,) = agendas(bot)
-    assert "*3.* Platform as a product · *1* vote · _User UPROP3_" in shown(agenda)
+    assert "*3.* Platform as a product · ▇ *1* vote · _User UPROP3_" in shown(agenda)
     # after the agenda is out, the proposer of #2 clicks Withdraw on their old confirmation
     bot.click(views.WITHDRAW, str(dup), user="UPROP2", reply="late-withdraw")
     bot.reply("late-withdraw")
@@ -258,7 +258,7 @@ def test_close_early_posts_the_agenda_once_and_the_clock_does_not_repeat_it(bot)
     answer = bot.organise("close")
     assert answer.params["text"] == "Done: this meetup is now closed."
     (agenda,) = agendas(bot)
-    assert "*2.* Golden path adoption · *1* vote · _User UPROP2_" in shown(agenda)
+    assert "*2.* Golden path adoption · ▇ *1* vote · _User UPROP2_" in shown(agenda)
     first, second = bot.sessions()
     assert (first.id, first.state) == (session_id, "closed")
     assert (second.state, second.starts_at) == ("scheduled", NEXT_MEETUP)

@@ -46,8 +46,8 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
     (agenda,) = agendas(bot)
     assert len(bot.posts()) == posts_before + 1
     assert (
-        "*2.* Platform as a product · *2* votes · _User UPROP2_\n"
-        "*1.* Golden paths · *1* vote · _User UPROP1_"
+        "*2.* Platform as a product · ▇▇ *2* votes · _User UPROP2_\n"
+        "*1.* Golden paths · ▇ *1* vote · _User UPROP1_"
     ) in shown(agenda)
     assert bot.updates()[-1].params["ts"] == vote_ts  # the vote message says voting closed
     first, second = bot.sessions()

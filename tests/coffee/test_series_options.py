@@ -54,7 +54,8 @@ def test_reminders_are_posted_once_each_whoever_ticks(bot, coffee_settings, stor
     (first,) = reminders(bot)
     at = token(MEETUP, "Tue 24 Mar, 16:00 GMT")
     assert first.params["text"] == (
-        f"Lean coffee starts {at}; voting closes then: 2 topics, cast your votes above."
+        f"Lean coffee starts {at}; voting closes then: 2 topics, cast your votes above "
+        "(0 people have voted so far)."
     )
     bot.clock.now = MEETUP - dt.timedelta(minutes=10)
     other.meetup_runner.tick()

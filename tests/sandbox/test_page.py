@@ -136,8 +136,8 @@ def test_two_people_propose_and_vote_and_the_agenda_counts_their_votes(page: Pag
     page.advance("day")
     agenda = page.message_with("Agenda ·")
     lines = agenda.text
-    assert "Golden paths & <paved> roads · 2 votes" in lines
-    assert "Platform maturity models · 1 vote" in lines
+    assert "Golden paths & <paved> roads · ▇▇ 2 votes" in lines
+    assert "Platform maturity models · ▇ 1 vote" in lines
     assert lines.index("Golden") < lines.index("Platform")
 
 
