@@ -21,10 +21,10 @@ from bot.coffee import actions
 from bot.coffee import meeting_views as mv
 from bot.slack.blocks import SECTION_TEXT
 from bot.store.models import CoffeeSeries, CoffeeTakeaway, CoffeeTopic
-from tests.support.requests import bolt_request, command_body
 from tests.coffee.conftest import CHANNEL, MEETUP, ORGANISER, SCHEDULE, TEAM, build, shown
 from tests.coffee.meeting_helpers import board, boxes, buttons, facilitate, submit_note, thumb
 from tests.conftest import SIGNING_SECRET
+from tests.support.requests import bolt_request, command_body
 
 HOSTILE = "<!channel> *bold* [x](https://e.org) # h & 1. list <b>hi</b>"
 
