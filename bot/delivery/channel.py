@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session
 
 from bot.delivery import slack_calls
 from bot.slack.replies import Reply
-from bot.store import Store, dialect_of, rowcount
+from bot.store import Db, Store, dialect_of, rowcount
 from bot.store.models import ChannelMessage
 from bot.store.states import OutboxState
 from bot.times import Clock
@@ -136,30 +136,36 @@ def states(db: Session, keys: list[str]) -> dict[str, tuple[str, str]]:
 
 
 # A message that owes a redraw already and that nobody is drawing needs no bump: whoever draws
-# it next reads the database after this change. The one condition, for changed() and for a
-# path that runs its own SQL (the vote click), given the group's bound parameter.
-_OWING = "group_key = {group} AND (wanted <= drawn OR claimed_until IS NOT NULL)"
+# it next reads the database after this change.
+_OWING = "group_key = :g AND (wanted <= drawn OR claimed_until IS NOT NULL)"
+_BUMP = text("UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING)
 
 
-def bump_sql(group_param: str) -> str:
-    """changed()'s write as SQL text, the group given as a bound parameter (":g", "%(g)s")."""
-    return "UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING.format(
-        group=group_param
-    )
+def lock_group(db: Db, group: str) -> None:
+    """Lock the messages of `group` (in id order) until the caller's transaction ends: a drain
+    that would claim or record one of them waits for the commit, so whatever the caller
+    decides about owing a redraw still holds when the change lands. On SQLite the caller's
+    write takes the database's one write lock, which serialises the same way."""
+    m = ChannelMessage
+    db.execute(select(m.id).where(m.group_key == group).order_by(m.id).with_for_update()).all()
 
 
-def changed(db: Session, group: str) -> int:
+def bump(db: Db, group: str) -> int:
+    """Owe the messages of `group` a redraw; call it under `lock_group` of the same
+    transaction."""
+    return rowcount(db.execute(_BUMP, {"g": group}))
+
+
+def changed(db: Db, group: str) -> int:
     """What the messages of `group` show has changed: each owes a redraw (in the caller's
     transaction: the change and the debt commit together).
 
-    The group's rows are locked first (on SQLite the UPDATE takes the write lock): a drain
-    that would claim one of them waits for this transaction's commit, so it draws the change
-    even when no bump was needed. Call it before the change's own writes: a courier recording
-    a post locks its row, then the meetup's, and the same order keeps the two from
-    deadlocking on PostgreSQL."""
-    m = ChannelMessage
-    db.execute(select(m.id).where(m.group_key == group).order_by(m.id).with_for_update()).all()
-    return rowcount(db.execute(text(bump_sql(":g")), {"g": group}))
+    The group's rows are locked first, so no drain draws between the decision and the change's
+    commit. Call it before the change's own writes: a courier recording a post locks its
+    row, then the meetup's, and the same order keeps the two from deadlocking on PostgreSQL
+    (the vote click, bot/coffee/dots.py, locks in this order too)."""
+    lock_group(db, group)
+    return bump(db, group)
 
 
 def posted_ts(db: Session, key: str) -> str:
