@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement, and_, delete, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -146,8 +146,16 @@ def lock_group(db: Db, group: str) -> None:
     that would claim or record one of them waits for the commit, so whatever the caller
     decides about owing a redraw still holds when the change lands. On SQLite the caller's
     write takes the database's one write lock, which serialises the same way."""
-    m = ChannelMessage
-    db.execute(select(m.id).where(m.group_key == group).order_by(m.id).with_for_update()).all()
+    db.execute(_LOCK, {"g": group}).all()
+
+
+# built once: the vote click runs it on every click
+_LOCK = (
+    select(ChannelMessage.id)
+    .where(ChannelMessage.group_key == bindparam("g"))
+    .order_by(ChannelMessage.id)
+    .with_for_update()
+)
 
 
 def bump(db: Db, group: str) -> int:
