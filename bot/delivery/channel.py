@@ -44,7 +44,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.delivery import slack_calls
+from bot.delivery import slack_calls, steps
 from bot.slack.replies import Reply
 from bot.store import Db, Store, dialect_of, rowcount
 from bot.store.models import ChannelMessage
@@ -54,7 +54,7 @@ from bot.times import Clock
 log = logging.getLogger(__name__)
 
 CLAIM = dt.timedelta(minutes=1)  # far longer than one Web API call may take
-MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
+MAX_ATTEMPTS = steps.MAX_ATTEMPTS
 PARENT_WAIT = dt.timedelta(seconds=2)  # a reply whose thread is not posted yet looks again
 PART = "/"  # the ref of a post's further part: "<ref>/<n>"
 STORED = "stored"  # a post whose words were made when it was owed (an import's announcement)
@@ -208,7 +208,9 @@ def _postable(now: dt.datetime) -> ColumnElement[bool]:
 
 
 def _stale(now: dt.datetime, throttle: dt.timedelta) -> ColumnElement[bool]:
-    """A message in the channel that owes a redraw, free to be redrawn now."""
+    """A message in the channel that owes a redraw, free to be redrawn now: at once when it
+    was not redrawn within the throttle (or since it was posted), else once the throttle has
+    passed since its last redraw, so a burst of changes is a redraw per throttle."""
     m = ChannelMessage
     return and_(
         m.state == OutboxState.SENT,
@@ -229,6 +231,7 @@ class Courier:
         self.store, self.client, self.clock = store, client, clock
         self.throttle = dt.timedelta(seconds=throttle)
         self.kinds: dict[str, Kind] = {}
+        self.steps = steps.Steps(store, ChannelMessage, clock, CLAIM)
         self._paused_until: dt.datetime | None = None
         self._drain_lock = threading.Lock()
         self._cond = threading.Condition()
@@ -313,39 +316,8 @@ class Courier:
         return ChannelMessage.kind.in_([STORED, *self.kinds])
 
     def _claim_post(self, now: dt.datetime) -> ChannelMessage | None:
-        m = ChannelMessage
-        died = and_(m.state == OutboxState.POSTING, m.claimed_until < now)
-        with self.store.session() as db:
-            # a sender that died mid-post: never guess; its post is looked for first (read
-            # before written: this runs every second, and SQLite has one writer at a time)
-            if db.scalar(select(m.id).where(died).limit(1)) is not None:
-                db.execute(
-                    update(m)
-                    .where(died)
-                    .values(
-                        state=OutboxState.UNKNOWN, due_at=now, last_error="stopped while posting"
-                    )
-                )
-            candidates = db.execute(
-                select(m.id, m.state).where(_postable(now), self._known()).order_by(m.id).limit(5)
-            ).all()
-        for id_, state in candidates:
-            checking = state in (OutboxState.UNKNOWN, OutboxState.CHECKING)
-            with self.store.session() as db:
-                claim = db.execute(
-                    update(m)
-                    .where(m.id == id_, _postable(now))
-                    .values(
-                        state=OutboxState.CHECKING if checking else OutboxState.SENDING,
-                        claimed_until=now + CLAIM,
-                        attempts=m.attempts + 1,
-                    )
-                )
-                if rowcount(claim):
-                    row = db.get(m, id_)
-                    db.expunge(row)
-                    return row
-        return None
+        due = and_(_postable(now), self._known())
+        return self.steps.claim(due, now, ChannelMessage.id, lost="stopped while posting")
 
     def _claim_redraw(self, now: dt.datetime) -> tuple[ChannelMessage, int] | None:
         m = ChannelMessage
@@ -369,8 +341,7 @@ class Courier:
         return None
 
     def _set(self, row_id: int, **values: object) -> None:
-        with self.store.session() as db:
-            db.execute(update(ChannelMessage).where(ChannelMessage.id == row_id).values(**values))
+        self.steps.set(row_id, **values)
 
     def _draw(self, row: ChannelMessage, ts: str) -> tuple[Drawing | None, int]:
         """The drawing, and the version it shows (read before drawing: a change committed
@@ -428,19 +399,7 @@ class Courier:
                     log.info("post %s had reached the channel after all", row.key)
                     self._sent(row, found, drawing, version)
                     return
-            # from here a crash leaves it unknown whether Slack posted it
-            with self.store.session() as db:
-                mine = db.execute(
-                    update(ChannelMessage)
-                    .where(
-                        ChannelMessage.id == row.id,
-                        ChannelMessage.state == row.state,
-                        ChannelMessage.attempts == row.attempts,
-                    )
-                    .values(state=OutboxState.POSTING, channel_id=drawing.channel)
-                    .returning(ChannelMessage.id)
-                ).first()
-            if mine is None:
+            if not self.steps.mark_posting(row, channel_id=drawing.channel):
                 log.info("post %s was taken over; not posting it", row.key)
                 return
             step = "posting"
@@ -454,25 +413,16 @@ class Courier:
             )
             self._sent(row, str(answer.get("ts") or ""), drawing, version)
         except SlackApiError as exc:
-            again, delay = slack_calls.retry_after(exc)
-            error = str(exc.response.get("error") or exc.response.status_code)
+            again, delay, error = steps.refusal(exc)
             if not again:
                 log.error("post %s refused: %s", row.key, error)
-                self._set(
-                    row.id, state=OutboxState.FAILED, last_error=error[:300], claimed_until=None
-                )
+                self.steps.failed(row, error)
                 return
             self._retry(row, delay, error, exc.response.status_code == 429)
         except Exception as exc:  # network errors, timeouts; a drawer that failed
             log.warning("post %s: %s", row.key, exc, exc_info=step == "drawing")
             if step == "posting":  # Slack may have it: looked for before posting again
-                self._set(
-                    row.id,
-                    state=OutboxState.UNKNOWN,
-                    due_at=self.clock(),
-                    claimed_until=None,
-                    last_error=str(exc)[:300],
-                )
+                self.steps.unknown(row, str(exc))
             else:
                 self._retry(row, None, str(exc), False)
 
@@ -492,7 +442,9 @@ class Courier:
                     last_error="",
                     attempts=0,
                     drawn=version,
-                    drawn_at=now,
+                    # not a redraw: the first change after a post is drawn at once, the
+                    # throttle only holds back a burst of redraws
+                    drawn_at=None,
                     shape=_shape(drawing.reply),
                 )
             )
@@ -514,20 +466,7 @@ class Courier:
     def _retry(self, row: ChannelMessage, delay: float | None, error: str, limited: bool) -> None:
         if limited and delay is not None:  # Slack asked for quiet: the whole drain waits
             self._paused_until = self.clock() + dt.timedelta(seconds=delay)
-        if row.attempts >= MAX_ATTEMPTS:
-            log.error("giving up post %s: %s", row.key, error)
-            self._set(row.id, state=OutboxState.FAILED, last_error=error[:300], claimed_until=None)
-            return
-        if delay is None:
-            delay = slack_calls.backoff(row.attempts)
-        self._set(
-            row.id,
-            # a post being checked is checked again: it may still have arrived
-            state=OutboxState.UNKNOWN if row.state == OutboxState.CHECKING else OutboxState.PENDING,
-            due_at=self.clock() + dt.timedelta(seconds=delay),
-            claimed_until=None,
-            last_error=error[:300],
-        )
+        self.steps.retry(row, delay, error, f"post {row.key}")
 
     # ---- one redraw --------------------------------------------------------------------------
     def _redraw(self, row: ChannelMessage, version: int) -> None:
@@ -545,8 +484,7 @@ class Courier:
                 sent, shape = True, _shape(drawing.reply)
             self._drawn(row, version, shape, sent)
         except SlackApiError as exc:
-            again, delay = slack_calls.retry_after(exc)
-            error = str(exc.response.get("error") or exc.response.status_code)
+            again, delay, error = steps.refusal(exc)
             if again and row.attempts < MAX_ATTEMPTS:
                 if exc.response.status_code == 429 and delay is not None:
                     self._paused_until = self.clock() + dt.timedelta(seconds=delay)
