@@ -5,17 +5,21 @@ no burst of clicks can overspend a budget or lose a vote: two clicks racing for 
 cannot both win, and the loser reads again and is told. The rules are written once, for both
 databases (`_refusal`, `_Seen.taking`), and carried out by the same statements:
 
-    lock the group's channel messages (channel.lock_group: changed()'s lock, in its order),
+    lock the meetup's channel messages (channel.lock_group, in changed()'s order),
     read the meetup (FOR SHARE: a close waits for the click), the topic and this person's dots,
     insert into the lowest free slot or delete the highest dot on this topic,
     owe the meetup's messages their redraw (channel.bump), commit.
 
-The click and the redraw it owes commit together, and no drain can draw between the click's
-decision and its commit: a vote is never counted without its redraw owed, and a process
-killed right after the ack leaves the count owed to the channel. PostgreSQL serialises the
-clicks of one meetup on the lock of its messages; SQLite ignores FOR UPDATE and has one writer
-anyway, and clicks queue on the store's write lock in this process instead of polling for
-SQLite's file lock.
+The click and the redraw it owes commit together, and no drain can claim or record a message
+between the click's decision and its commit: a vote is never counted without its redraw owed,
+and a process killed right after the ack leaves the count owed to the channel.
+
+On PostgreSQL the messages are first locked FOR SHARE: while they owe a redraw already and
+nobody is drawing them (most of a burst), clicks need no bump and run side by side. A click
+that finds a bump needed starts again under the exclusive lock (as changed() takes it), so
+two clicks never wait for each other's shared lock. SQLite ignores FOR UPDATE and has one
+writer at a time: the bump's own condition decides inside the write, and clicks queue on the
+store's write lock in this process instead of polling for SQLite's file lock.
 """
 
 from __future__ import annotations
@@ -173,22 +177,32 @@ _TAKE_BACK = delete(CoffeeVote).where(
 )
 
 
+class _Exclusive(Exception):
+    """The click would owe a redraw: it starts again under the exclusive lock."""
+
+
 def _click(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
     """One attempt at a click; None when a race was lost (the same person's click in another
     process took the slot first) and it should be read again."""
-    with store.writing(), store.engine.connect() as conn:
-        try:
-            with conn.begin():
-                outcome = _decide_and_write(conn, key, now, add)
-        except IntegrityError:
-            return None
-    return outcome
+    shared = store.dialect == "postgresql"
+    while True:
+        with store.writing(), store.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    needs = channel.lock_group(conn, key["group"], shared=shared)
+                    if needs and shared:
+                        raise _Exclusive
+                    # under the shared lock nothing can come to need a bump before the commit
+                    return _decide_and_write(conn, key, now, add, owe=not shared)
+            except _Exclusive:
+                shared = False  # rolled back: no lock of this click is held any more
+            except IntegrityError:
+                return None
 
 
 def _decide_and_write(
-    conn: Connection, key: dict, now: dt.datetime, add: bool
+    conn: Connection, key: dict, now: dt.datetime, add: bool, *, owe: bool
 ) -> VoteResult | None:
-    channel.lock_group(conn, key["group"])
     rows = conn.execute(_READ, key).all()
     if not rows:
         return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
@@ -212,5 +226,6 @@ def _decide_and_write(
         wrote = True
     if not wrote:  # the same person's click in another process took it back first
         return None
-    channel.bump(conn, key["group"])
+    if owe:
+        channel.bump(conn, key["group"])
     return _written(seen, add)

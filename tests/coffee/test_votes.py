@@ -258,9 +258,10 @@ def test_the_first_redraw_after_a_post_goes_at_once_and_a_burst_waits_for_the_th
 
 
 def test_a_vote_on_postgresql_is_one_short_transaction(bot, tmp_path):
-    """No liveness ping: BEGIN, the lock of the meetup's messages, one read, one write, the
-    redraw owed and COMMIT, six answers from the server (libpq's own trace of the wire
-    protocol counts them), so the locks are held for as short a time as can be."""
+    """No liveness ping: BEGIN, the shared lock of the meetup's messages (which owe their
+    redraw already), one read, one write and COMMIT, five answers from the server (libpq's
+    own trace of the wire protocol counts them), so the locks are held for as short a time
+    as can be."""
     if bot.store.dialect != "postgresql":
         pytest.skip("round trips are a PostgreSQL matter")
     session_id, (a, b) = bot.to_voting(TITLES[:2])
@@ -287,7 +288,7 @@ def test_a_vote_on_postgresql_is_one_short_transaction(bot, tmp_path):
                 traced, session_id, topic, "U2", bot.clock(), add=True, group=group
             )
             assert done_now.done == done
-            assert answers() - before == 6, done
+            assert answers() - before == 5, done
     finally:
         traced.dispose()
         trace.close()
