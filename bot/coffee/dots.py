@@ -181,15 +181,25 @@ class _Exclusive(Exception):
     """The click would owe a redraw: it starts again under the exclusive lock."""
 
 
+# group -> whether its last click in this process found a message being drawn: the next
+# click would need the exclusive lock too, so it takes it at once (only a hint: a wrong guess
+# costs a wait or a second try, never a lost redraw)
+_DRAWING: dict[str, bool] = {}
+
+
 def _click(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
     """One attempt at a click; None when a race was lost (the same person's click in another
     process took the slot first) and it should be read again."""
-    shared = store.dialect == "postgresql"
+    group = key["group"]
+    shared = store.dialect == "postgresql" and not _DRAWING.get(group, False)
     while True:
         with store.writing(), store.engine.connect() as conn:
             try:
                 with conn.begin():
-                    needs = channel.lock_group(conn, key["group"], shared=shared)
+                    needs, drawing = channel.lock_group(conn, group, shared=shared)
+                    if len(_DRAWING) > 1000:
+                        _DRAWING.clear()
+                    _DRAWING[group] = drawing
                     if needs and shared:
                         raise _Exclusive
                     # under the shared lock nothing can come to need a bump before the commit

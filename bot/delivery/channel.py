@@ -141,11 +141,11 @@ _OWING = "group_key = :g AND (wanted <= drawn OR claimed_until IS NOT NULL)"
 _BUMP = text("UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING)
 
 
-def lock_group(db: Db, group: str, *, shared: bool = False) -> bool:
-    """Lock the messages of `group` (in id order) until the caller's transaction ends, and say
-    whether a change would owe any of them a bump. A drain that would claim or record one
-    waits for the commit, so whatever the caller decides about owing a redraw still holds
-    when the change lands.
+def lock_group(db: Db, group: str, *, shared: bool = False) -> tuple[bool, bool]:
+    """Lock the messages of `group` (in id order) until the caller's transaction ends; say
+    whether a change would owe any of them a bump, and whether one is being drawn. A drain
+    that would claim or record one waits for the commit, so whatever the caller decides about
+    owing a redraw still holds when the change lands.
 
     `shared` (FOR SHARE): changes that need no bump (every message owes a redraw already and
     nobody is drawing it) go on side by side; a caller that finds a bump needed must not bump
@@ -153,14 +153,17 @@ def lock_group(db: Db, group: str, *, shared: bool = False) -> bool:
     the exclusive lock. On SQLite the caller's write takes the database's one write lock,
     which serialises the same way; the bump's own condition decides there."""
     rows = db.execute(_LOCK_SHARED if shared else _LOCK, {"g": group}).all()
-    return any(needs for _, needs in rows)
+    return any(needs for _, needs, _ in rows), any(drawing for *_, drawing in rows)
 
 
 # built once: the vote click runs them on every click
 _NEEDS = or_(
     ChannelMessage.wanted <= ChannelMessage.drawn, ChannelMessage.claimed_until.is_not(None)
 )
-_GROUP = select(ChannelMessage.id, _NEEDS).where(ChannelMessage.group_key == bindparam("g"))
+_DRAWING = ChannelMessage.claimed_until.is_not(None)
+_GROUP = select(ChannelMessage.id, _NEEDS, _DRAWING).where(
+    ChannelMessage.group_key == bindparam("g")
+)
 _LOCK = _GROUP.order_by(ChannelMessage.id).with_for_update()
 _LOCK_SHARED = _GROUP.order_by(ChannelMessage.id).with_for_update(read=True)
 
