@@ -81,6 +81,7 @@ Sent = Callable[[Session, str, str], None]
 class Kind:
     draw: Draw
     sent: Sent | None = None
+    throttled: bool = True  # False: one person's message, redrawn at each change
 
 
 def owe(
@@ -116,6 +117,47 @@ def owe(
             drawn=0,
             shape="",
             body=body,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return db.execute(stmt.returning(ChannelMessage.id)).first() is not None
+
+
+def track(
+    db: Session,
+    *,
+    key: str,
+    kind: str,
+    ref: str,
+    group: str,
+    channel: str,
+    ts: str,
+    now: dt.datetime,
+) -> bool:
+    """Keep a message that is in Slack already (posted by other means: a DM the outbox sent)
+    up to date from now on: a row, `sent`, that `changed(db, group)` bumps like any other.
+    False when it is kept already."""
+    insert = sqlite_insert if dialect_of(db) == "sqlite" else pg_insert
+    stmt = (
+        insert(ChannelMessage)
+        .values(
+            key=key[:160],
+            kind=kind,
+            ref=ref[:80],
+            group_key=group[:80],
+            thread_key="",
+            channel_id=channel,
+            ts=ts,
+            state=OutboxState.SENT,
+            attempts=0,
+            due_at=now,
+            last_error="",
+            created_at=now,
+            sent_at=now,
+            wanted=0,
+            drawn=0,
+            shape="",  # what it shows is not known: its first redraw is sent
+            body="",
         )
         .on_conflict_do_nothing(index_elements=["key"])
     )
@@ -217,7 +259,7 @@ def _postable(now: dt.datetime) -> ColumnElement[bool]:
     )
 
 
-def _stale(now: dt.datetime, throttle: dt.timedelta) -> ColumnElement[bool]:
+def _stale(now: dt.datetime, throttle: dt.timedelta, unthrottled: list[str]) -> ColumnElement[bool]:
     """A message in the channel that owes a redraw, free to be redrawn now: at once when it
     was not redrawn within the throttle (or since it was posted), else once the throttle has
     passed since its last redraw, so a burst of changes is a redraw per throttle."""
@@ -227,7 +269,7 @@ def _stale(now: dt.datetime, throttle: dt.timedelta) -> ColumnElement[bool]:
         m.wanted > m.drawn,
         m.due_at <= now,
         or_(m.claimed_until.is_(None), m.claimed_until < now),
-        or_(m.drawn_at.is_(None), m.drawn_at <= now - throttle),
+        or_(m.drawn_at.is_(None), m.drawn_at <= now - throttle, m.kind.in_(unthrottled)),
     )
 
 
@@ -250,8 +292,10 @@ class Courier:
         self._closed = False
         self._thread: threading.Thread | None = None
 
-    def register(self, kind: str, draw: Draw, sent: Sent | None = None) -> None:
-        self.kinds[kind] = Kind(draw, sent)
+    def register(
+        self, kind: str, draw: Draw, sent: Sent | None = None, *, throttled: bool = True
+    ) -> None:
+        self.kinds[kind] = Kind(draw, sent, throttled)
 
     # ---- the courier's thread ------------------------------------------------------------
     def nudge(self) -> None:
@@ -331,7 +375,8 @@ class Courier:
 
     def _claim_redraw(self, now: dt.datetime) -> tuple[ChannelMessage, int] | None:
         m = ChannelMessage
-        stale = _stale(now, self.throttle)
+        unthrottled = [name for name, kind in self.kinds.items() if not kind.throttled]
+        stale = _stale(now, self.throttle, unthrottled)
         with self.store.session() as db:
             candidates = db.scalars(
                 select(m.id).where(stale, self._known()).order_by(m.id).limit(5)
