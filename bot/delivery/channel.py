@@ -448,7 +448,11 @@ class Courier:
             if row.state == OutboxState.CHECKING:
                 step = "checking"
                 found = slack_calls.find_posted(
-                    self.client, row.channel_id or drawing.channel, row.key, thread=thread
+                    self.client,
+                    row.channel_id or drawing.channel,
+                    row.key,
+                    since=row.created_at,
+                    thread=thread,
                 )
                 if found:
                     log.info("post %s had reached the channel after all", row.key)

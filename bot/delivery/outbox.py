@@ -270,7 +270,9 @@ class Sender:
                 return
             key = f"dm:{row.id}"
             if row.state == OutboxState.CHECKING:
-                ts = slack_calls.find_posted(self.client, channel, key, legacy_text=reply.text)
+                ts = slack_calls.find_posted(
+                    self.client, channel, key, since=row.created_at, legacy_text=reply.text
+                )
                 if ts:
                     log.info("DM %s to %s had arrived after all", row.kind, row.user_id)
                     self._sent(row, kind, ts, tz, channel)

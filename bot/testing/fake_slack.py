@@ -66,6 +66,8 @@ class FakeSlack:
     # refuse invalid Block Kit as Slack does; a benchmark turns it off, since the real Slack
     # does not check payloads on the bot's own CPU
     check_blocks: bool = True
+    # messages people wrote in a channel (channel, ts, text), beside the bot's in its history
+    said: list[tuple[str, str, str]] = field(default_factory=list)
     _faults: dict[str, list[_Fault]] = field(default_factory=dict)
     _answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     _lock: threading.Condition = field(default_factory=threading.Condition)
@@ -244,6 +246,13 @@ class FakeSlack:
             problems += message_text_problems(params.get("text"))
         return problems
 
+    def say(self, channel: str, text: str) -> str:
+        """A person writes in `channel` (not the bot): its history shows it; returns its ts."""
+        ts = self._next_ts()
+        with self._lock:
+            self.said.append((channel, ts, text))
+        return ts
+
     def _next_ts(self) -> str:
         return f"{int(time.time())}.{next(self._ts):06d}"
 
@@ -274,6 +283,13 @@ class FakeSlack:
             if c.params.get("metadata"):
                 message["metadata"] = c.params["metadata"]
             messages.append(message)
+        if not thread:
+            with self._lock:
+                theirs = [(ts, text) for where, ts, text in self.said if where == channel]
+            messages += [{"type": "message", "user": "UPERSON", "ts": ts, "text": text}
+                         for ts, text in theirs]  # fmt: skip
+        # newest first, as Slack answers (ts: seconds, then the order they were made)
+        messages.sort(key=lambda m: tuple(int(p) for p in m["ts"].split(".")), reverse=True)
         return messages
 
     def _answer(self, method: str, params: dict[str, Any], posted: str = "") -> dict[str, Any]:
@@ -284,7 +300,15 @@ class FakeSlack:
             channel = str(params.get("channel") or "")
             thread = str(params.get("ts") or "") if method == "conversations.replies" else ""
             limit = int(params.get("limit") or 100)
-            return {"ok": True, "messages": self.history(channel, thread)[:limit]}
+            messages = self.history(channel, thread)
+            if params.get("oldest"):  # Slack's own: only messages after that time
+                messages = [m for m in messages if float(m["ts"]) > float(params["oldest"])]
+            start = int(params.get("cursor") or 0)  # a page's cursor: where it starts
+            page, rest = messages[start : start + limit], messages[start + limit :]
+            answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": bool(rest)}
+            if rest:
+                answer["response_metadata"] = {"next_cursor": str(start + limit)}
+            return answer
         if method == "auth.test":
             answer = {
                 "ok": True,
