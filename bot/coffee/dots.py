@@ -162,13 +162,29 @@ _READ = (
     .where(CoffeeMeetup.id == bindparam("session_id"))
     .with_for_update(read=True, of=CoffeeMeetup)
 )
-_ADD = insert(CoffeeVote).values(
-    session_id=bindparam("session_id"),
-    user_id=bindparam("user"),
-    slot=bindparam("slot"),
-    topic_id=bindparam("topic_id"),
-    repeat=bindparam("repeat"),
-    cast_at=bindparam("now"),
+# the insert checks again, as it runs, that voting is open and the topic still there: on
+# SQLite the read above is not yet in the write's transaction
+_ADD = (
+    insert(CoffeeVote)
+    .from_select(
+        ["session_id", "user_id", "slot", "topic_id", "repeat", "cast_at"],
+        select(
+            CoffeeTopic.session_id,
+            bindparam("user", type_=CoffeeVote.user_id.type),
+            bindparam("slot", type_=CoffeeVote.slot.type),
+            CoffeeTopic.id,
+            bindparam("repeat", type_=CoffeeVote.repeat.type),
+            bindparam("now", type_=CoffeeVote.cast_at.type),
+        )
+        .join(CoffeeMeetup, CoffeeMeetup.id == CoffeeTopic.session_id)
+        .where(
+            CoffeeTopic.id == bindparam("topic_id"),
+            CoffeeTopic.session_id == bindparam("session_id"),
+            CoffeeTopic.state == "open",
+            CoffeeMeetup.state == "voting",
+        ),
+    )
+    .returning(CoffeeVote.slot)
 )
 _TAKE_BACK = delete(CoffeeVote).where(
     CoffeeVote.session_id == bindparam("session_id"),
@@ -232,7 +248,9 @@ def _decide_and_write(
         wrote = rowcount(conn.execute(_TAKE_BACK, {**key, "slot": seen.last})) == 1
     else:
         slot = seen.free
-        conn.execute(_ADD, {**key, "slot": slot, "repeat": slot if seen.multi else 0, "now": now})
+        params = {**key, "slot": slot, "repeat": slot if seen.multi else 0, "now": now}
+        if conn.execute(_ADD, params).first() is None:  # closed, or withdrawn, since the read
+            return VoteResult("refused", 0, seen.budget, "Voting has closed for this meetup.")
         wrote = True
     if not wrote:  # the same person's click in another process took it back first
         return None

@@ -148,3 +148,32 @@ def test_votes_racing_drains_of_two_processes_are_all_drawn(
     with store.session() as db:
         m = ChannelMessage
         assert db.scalars(select(m.key).where(m.claimed_until.is_not(None))).all() == []
+
+
+def test_a_vote_whose_meetup_closed_after_its_read_is_refused_and_writes_nothing(bot):
+    """SQLite: the click's read is not yet in its write's transaction, so the insert checks
+    again, as it runs, that voting is open. (PostgreSQL holds the meetup's row shared from
+    the read on: a close waits for the click.)"""
+    if bot.store.dialect != "sqlite":
+        pytest.skip("on PostgreSQL the read locks the meetup's row")
+    session_id, (a, _) = bot.to_voting(TITLES[:2])
+    bot.settle()
+    side = Store(bot.store.url)
+
+    def close_first(_conn, _cursor, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO COFFEE_VOTES"):
+            with bot.store.session() as db:  # another connection closes the voting
+                db.execute(
+                    text("UPDATE coffee_sessions SET state = 'closed' WHERE id = :id"),
+                    {"id": session_id},
+                )
+
+    event.listen(side.engine, "before_cursor_execute", close_first)
+    try:
+        result = dots.vote(
+            side, session_id, a, "U1", bot.clock(), add=True, group=posts.group(session_id)
+        )
+    finally:
+        side.dispose()
+    assert (result.done, result.message) == ("refused", "Voting has closed for this meetup.")
+    assert bot.votes_by_user() == {}
