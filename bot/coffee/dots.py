@@ -5,7 +5,7 @@ no burst of clicks can overspend a budget or lose a vote: two clicks racing for 
 cannot both win, and the loser reads again and is told. The rules are written once, for both
 databases (`_refusal`, `_Seen.taking`), and carried out by the same statements:
 
-    lock the meetup's channel messages (channel.lock_group, in changed()'s order),
+    lock the meetup's channel messages (channel.lock_group, in changed()'s order; PostgreSQL),
     read the meetup (FOR SHARE: a close waits for the click), the topic and this person's dots,
     insert into the lowest free slot or delete the highest dot on this topic,
     owe the meetup's messages their redraw (channel.bump), commit.
@@ -206,18 +206,21 @@ _DRAWING: dict[str, bool] = {}
 def _click(store: Store, key: dict, now: dt.datetime, add: bool) -> VoteResult | None:
     """One attempt at a click; None when a race was lost (the same person's click in another
     process took the slot first) and it should be read again."""
-    group = key["group"]
-    shared = store.dialect == "postgresql" and not _DRAWING.get(group, False)
+    group, postgres = key["group"], store.dialect == "postgresql"
+    shared = postgres and not _DRAWING.get(group, False)
     while True:
         with store.writing(), store.engine.connect() as conn:
             try:
                 with conn.begin():
-                    needs, drawing = channel.lock_group(conn, group, shared=shared)
-                    if len(_DRAWING) > 1000:
-                        _DRAWING.clear()
-                    _DRAWING[group] = drawing
-                    if needs and shared:
-                        raise _Exclusive
+                    # (SQLite has no row locks: its one writer, and the bump's own condition
+                    # in the write, do the lock's work there)
+                    if postgres:
+                        needs, drawing = channel.lock_group(conn, group, shared=shared)
+                        if len(_DRAWING) > 1000:
+                            _DRAWING.clear()
+                        _DRAWING[group] = drawing
+                        if needs and shared:
+                            raise _Exclusive
                     # under the shared lock nothing can come to need a bump before the commit
                     return _decide_and_write(conn, key, now, add, owe=not shared)
             except _Exclusive:
