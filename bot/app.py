@@ -88,6 +88,7 @@ class Features:
         # channel posts and redraws: owed in the database, delivered on the courier's thread
         # (and by the elected clock), with the outbox's client, which never retries in a call
         self.courier = Courier(store, self.clients.outbox, clock, throttle=redraw_delay)
+        self.onboarding.attach(self.courier)
         meetup_runner = MeetupRunner(store, self.clients.calls, clock, self.courier)
         self.coffee = CoffeeFeature(
             store,

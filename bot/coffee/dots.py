@@ -1,39 +1,43 @@
-"""Dots: a voter's click, the hottest request the bot gets, in one trip to the database.
+"""Dots: a voter's click, the hottest request the bot gets, in one short transaction.
 
 A person's dots fill numbered slots 1..budget under the primary key (session, user, slot), so
 no burst of clicks can overspend a budget or lose a vote: two clicks racing for the same slot
-cannot both win, and the loser reads again and is told. The rules are decided once, in Python
-(`_refusal`, `_Seen.taking`); each database gets the statements that carry them out fastest:
+cannot both win, and the loser reads again and is told. The rules are written once, for both
+databases (`_refusal`, `_Seen.taking`), and carried out by the same statements:
 
-- PostgreSQL: one statement in its own transaction (one round trip, no BEGIN or COMMIT): a CTE
-  reads the meetup, the topic and this person's dots, then inserts into the lowest free slot
-  or deletes the highest dot on this topic, owes the meetup's messages their redraw when it
-  wrote, and returns what it saw and whether it wrote.
-- SQLite (in this process, a file): a read, then a conditional write and the redraw owed,
-  under the store's write lock, so clicks queue in the process instead of polling for
-  SQLite's file lock.
+    lock the meetup's channel messages (channel.lock_group, in changed()'s order; PostgreSQL),
+    read the meetup (FOR SHARE: a close waits for the click), the topic and this person's dots,
+    insert into the lowest free slot or delete the highest dot on this topic,
+    owe the meetup's messages their redraw (channel.bump), commit.
 
-Either way the click and the redraw it owes commit together (`channel.bump_sql`, the condition
-of `channel.changed`): a process killed right after the ack leaves the count owed to the channel.
+The click and the redraw it owes commit together, and no drain can claim or record a message
+between the click's decision and its commit: a vote is never counted without its redraw owed,
+and a process killed right after the ack leaves the count owed to the channel.
 
-Both run on the pool's raw DB-API connection: on a path this short, SQLAlchemy's own
-per-statement work costs more than the statement itself.
+On PostgreSQL the messages are first locked FOR SHARE: while they owe a redraw already and
+nobody is drawing them (most of a burst), clicks need no bump and run side by side. A click
+that finds a bump needed starts again under the exclusive lock (as changed() takes it), so
+two clicks never wait for each other's shared lock. SQLite ignores FOR UPDATE and has one
+writer at a time: the bump's own condition decides inside the write, and clicks queue on the
+store's write lock in this process instead of polling for SQLite's file lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
+from sqlalchemy import Connection, and_, bindparam, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import InterfaceError as WrappedInterfaceError
 from sqlalchemy.exc import OperationalError as WrappedOperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.delivery.channel import bump_sql
-from bot.store import DatabaseBusy, Store
+from bot.delivery import channel
+from bot.store import DatabaseBusy, Store, rowcount
+from bot.store.models import CoffeeMeetup, CoffeeTopic, CoffeeVote
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +71,7 @@ class _Seen:
 
     def taking(self, add: bool) -> bool:
         """A take-back click, or a Vote click on a topic that takes one dot per person and
-        already has this person's: both take a dot back (_CLICK_POSTGRES says the same)."""
+        already has this person's: both take a dot back."""
         return not add or (self.mine > 0 and not self.multi)
 
 
@@ -116,21 +120,21 @@ def vote(
     redraw of the channel messages of `group` in its own transaction.
 
     A database that does not answer in time, has no connection to spare, or drops one
-    mid-click gets the voter a "try again" (BUSY): the click is one statement or one
-    transaction, so it never leaves half a click behind.
+    mid-click gets the voter a "try again" (BUSY): the click is one transaction, so it never
+    leaves half a click behind.
     """
     key = {"session_id": session_id, "topic_id": topic_id, "user": user_id, "group": group}
-    click = _click_postgres if store.dialect == "postgresql" else _click_sqlite
     dbapi = store.engine.dialect.loaded_dbapi
     try:
         for _ in range(RACES):
-            outcome = click(store, key, now, add)
+            outcome = _click(store, key, now, add)
             if outcome is not None:
                 return outcome
     except (
         dbapi.OperationalError,
         dbapi.InterfaceError,
-        WrappedOperationalError,  # the same, as SQLAlchemy wraps it on connecting
+        WrappedOperationalError,  # the same, as SQLAlchemy wraps them
+        WrappedInterfaceError,
         PoolTimeout,
         DatabaseBusy,
     ) as exc:
@@ -139,158 +143,121 @@ def vote(
     return VoteResult("refused", 0, 0, "Too many clicks at once; please try again.")
 
 
-@contextmanager
-def _connection(store: Store) -> Iterator[Any]:
-    """A DB-API connection from the store's pool; one the server dropped mid-click is
-    thrown away, not handed to the next click."""
-    conn = store.engine.raw_connection()
-    try:
-        yield conn.driver_connection
-    except Exception as exc:
-        # typed for DB-API errors only; any other exception simply is not a disconnect
-        if store.engine.dialect.is_disconnect(cast(Any, exc), conn.driver_connection, None):
-            conn.invalidate(exc)
-        raise
-    finally:
-        conn.close()
-
-
-# ---- PostgreSQL: the whole click in one statement ---------------------------------------------
-# `go` holds the click only when it should write; `added` takes the lowest free slot (a race
-# lost on the primary key inserts nothing), `removed` the highest dot on this topic (a race
-# lost finds it gone). `wrote` = 0 while the rest says "write" sends the click round again.
-# `bumped` owes the redraw only when one of them wrote (PostgreSQL runs every data-modifying
-# member of a WITH, read or not).
-_CLICK_POSTGRES = (
-    """
-WITH s AS (
-    SELECT state, votes_per_person AS budget, multi_dots AS multi
-    FROM coffee_sessions WHERE id = %(session_id)s
-), used AS (
-    SELECT slot, topic_id FROM coffee_votes
-    WHERE session_id = %(session_id)s AND user_id = %(user)s
-), seen AS (
-    SELECT s.state, s.budget, s.multi, t.title, t.state AS topic_state,
-        (SELECT count(*) FROM used) AS used,
-        (SELECT count(*) FROM used WHERE topic_id = %(topic_id)s) AS mine,
-        (SELECT max(slot) FROM used WHERE topic_id = %(topic_id)s) AS last,
-        (SELECT min(n) FROM generate_series(1, s.budget) AS n
-            WHERE n NOT IN (SELECT slot FROM used)) AS free
-    FROM s LEFT JOIN coffee_topics AS t
-        ON t.id = %(topic_id)s AND t.session_id = %(session_id)s
-), go AS (
-    SELECT seen.*, (NOT %(add)s OR (seen.mine > 0 AND NOT seen.multi)) AS taking
-    FROM seen WHERE seen.state = 'voting' AND seen.topic_state = 'open'
-), added AS (
-    INSERT INTO coffee_votes (session_id, user_id, slot, topic_id, repeat, cast_at)
-    SELECT %(session_id)s, %(user)s, go.free, %(topic_id)s,
-        CASE WHEN go.multi THEN go.free ELSE 0 END, %(now)s
-    FROM go WHERE NOT go.taking AND go.free IS NOT NULL
-    ON CONFLICT DO NOTHING
-    RETURNING slot
-), removed AS (
-    DELETE FROM coffee_votes AS v USING go
-    WHERE go.taking AND v.session_id = %(session_id)s AND v.user_id = %(user)s
-        AND v.slot = go.last
-    RETURNING v.slot
-), bumped AS (
-    """
-    + bump_sql("%(group)s")
-    + """
-        AND EXISTS (SELECT 1 FROM added UNION ALL SELECT 1 FROM removed)
-    RETURNING 1
+# the meetup, the topic and this person's dots, in one read; the meetup's row is shared-locked
+# (FOR SHARE OF it alone: the topic and the dots are the nullable side of outer joins), so a
+# transition (close, cancel) waits for the click's commit
+_T, _V = CoffeeTopic.__table__.alias("t"), CoffeeVote.__table__.alias("v")
+_READ = (
+    select(
+        CoffeeMeetup.state,
+        CoffeeMeetup.votes_per_person,
+        CoffeeMeetup.multi_dots,
+        _T.c.title,
+        _T.c.state,
+        _V.c.slot,
+        _V.c.topic_id,
+    )
+    .select_from(CoffeeMeetup)
+    .outerjoin(_T, and_(_T.c.id == bindparam("topic_id"), _T.c.session_id == CoffeeMeetup.id))
+    .outerjoin(_V, and_(_V.c.session_id == CoffeeMeetup.id, _V.c.user_id == bindparam("user")))
+    .where(CoffeeMeetup.id == bindparam("session_id"))
+    .with_for_update(read=True, of=CoffeeMeetup)
 )
-SELECT seen.*, (SELECT count(*) FROM added) + (SELECT count(*) FROM removed) AS wrote
-FROM seen
-"""
+# the insert checks again, as it runs, that voting is open and the topic still there: on
+# SQLite the read above is not yet in the write's transaction
+_ADD = (
+    insert(CoffeeVote)
+    .from_select(
+        ["session_id", "user_id", "slot", "topic_id", "repeat", "cast_at"],
+        select(
+            CoffeeTopic.session_id,
+            bindparam("user", type_=CoffeeVote.user_id.type),
+            bindparam("slot", type_=CoffeeVote.slot.type),
+            CoffeeTopic.id,
+            bindparam("repeat", type_=CoffeeVote.repeat.type),
+            bindparam("now", type_=CoffeeVote.cast_at.type),
+        )
+        .join(CoffeeMeetup, CoffeeMeetup.id == CoffeeTopic.session_id)
+        .where(
+            CoffeeTopic.id == bindparam("topic_id"),
+            CoffeeTopic.session_id == bindparam("session_id"),
+            CoffeeTopic.state == "open",
+            CoffeeMeetup.state == "voting",
+        ),
+    )
+    .returning(CoffeeVote.slot)
+)
+_TAKE_BACK = delete(CoffeeVote).where(
+    CoffeeVote.session_id == bindparam("session_id"),
+    CoffeeVote.user_id == bindparam("user"),
+    CoffeeVote.slot == bindparam("slot"),
 )
 
 
-def _click_postgres(
-    store: Store, key: dict[str, Any], now: dt.datetime, add: bool
+class _Exclusive(Exception):
+    """The click would owe a redraw: it starts again under the exclusive lock."""
+
+
+# group -> whether its last click in this process found a message being drawn: the next
+# click would need the exclusive lock too, so it takes it at once (only a hint: a wrong guess
+# costs a wait or a second try, never a lost redraw)
+_DRAWING: dict[str, bool] = {}
+
+
+def _click(store: Store, key: dict[str, Any], now: dt.datetime, add: bool) -> VoteResult | None:
+    """One attempt at a click; None when a race was lost (the same person's click in another
+    process took the slot first) and it should be read again."""
+    group, postgres = key["group"], store.dialect == "postgresql"
+    shared = postgres and not _DRAWING.get(group, False)
+    while True:
+        with store.writing(), store.engine.connect() as conn:
+            try:
+                with conn.begin():
+                    # (SQLite has no row locks: its one writer, and the bump's own condition
+                    # in the write, do the lock's work there)
+                    if postgres:
+                        needs, drawing = channel.lock_group(conn, group, shared=shared)
+                        if len(_DRAWING) > 1000:
+                            _DRAWING.clear()
+                        _DRAWING[group] = drawing
+                        if needs and shared:
+                            raise _Exclusive
+                    # under the shared lock nothing can come to need a bump before the commit
+                    return _decide_and_write(conn, key, now, add, owe=not shared)
+            except _Exclusive:
+                shared = False  # rolled back: no lock of this click is held any more
+            except IntegrityError:
+                return None
+
+
+def _decide_and_write(
+    conn: Connection, key: dict[str, Any], now: dt.datetime, add: bool, *, owe: bool
 ) -> VoteResult | None:
-    """One attempt at a click; None when a race was lost and it should be tried again."""
-    with _connection(store) as conn:
-        conn.autocommit = True  # the statement commits itself: no BEGIN, no COMMIT
-        try:
-            row = conn.execute(_CLICK_POSTGRES, {**key, "now": now, "add": add}).fetchone()
-        finally:
-            if not conn.closed and not conn.broken:
-                conn.autocommit = False  # as the pool hands connections out
-    if row is None:
+    rows = conn.execute(_READ, key).all()
+    if not rows:
         return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
-    *fields, wrote = row
-    seen = _Seen(*fields)
+    state, budget, multi, title, topic_state, _, _ = rows[0]
+    dots = [(slot, topic_id) for *_, slot, topic_id in rows if slot is not None]
+    mine = [slot for slot, topic_id in dots if topic_id == key["topic_id"]]
+    taken = {slot for slot, _ in dots}
+    free = [n for n in range(1, budget + 1) if n not in taken]
+    seen = _Seen(
+        state, budget, bool(multi), title, topic_state, len(dots), len(mine),
+        max(mine, default=None), free[0] if free else None,
+    )  # fmt: skip
     refused = _refusal(seen, add)
     if refused is not None:
         return refused
-    return _written(seen, add) if wrote else None
-
-
-# ---- SQLite: a read and a conditional write, under the store's write lock -----------------------
-_READ_SQLITE = """
-SELECT s.state, s.votes_per_person, s.multi_dots, t.title, t.state, v.slot, v.topic_id
-FROM coffee_sessions AS s
-LEFT JOIN coffee_topics AS t ON t.id = :topic_id AND t.session_id = s.id
-LEFT JOIN coffee_votes AS v ON v.session_id = s.id AND v.user_id = :user
-WHERE s.id = :session_id
-"""
-# the insert re-checks, at the moment it runs, that voting is open and the topic still there
-_ADD_SQLITE = """
-INSERT INTO coffee_votes (session_id, user_id, slot, topic_id, repeat, cast_at)
-SELECT :session_id, :user, :slot, t.id, :repeat, :now
-FROM coffee_topics AS t JOIN coffee_sessions AS s ON s.id = t.session_id
-WHERE t.id = :topic_id AND t.session_id = :session_id AND t.state = 'open'
-    AND s.state = 'voting'
-RETURNING slot
-"""
-_TAKE_BACK_SQLITE = """
-DELETE FROM coffee_votes WHERE session_id = :session_id AND user_id = :user AND slot = :slot
-"""
-_BUMP_SQLITE = bump_sql(":group")  # in the click's transaction, which already writes
-
-
-def _sqlite_time(now: dt.datetime) -> str:
-    """cast_at as the models store it on SQLite: UTC text in SQLAlchemy's documented default
-    DATETIME storage format, so the ORM reads the click's row back like any other."""
-    return now.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _click_sqlite(
-    store: Store, key: dict[str, Any], now: dt.datetime, add: bool
-) -> VoteResult | None:
-    """One attempt at a click; None when a race was lost and it should be read again. A click
-    of another process on the same file is caught by the primary key."""
-    with store.writing(), _connection(store) as conn:
-        rows = conn.execute(_READ_SQLITE, key).fetchall()
-        if not rows:
-            return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
-        state, budget, multi, title, topic_state, _, _ = rows[0]
-        dots = [(slot, topic) for *_, slot, topic in rows if slot is not None]
-        mine = [slot for slot, topic in dots if topic == key["topic_id"]]
-        taken = {slot for slot, _ in dots}
-        free = [n for n in range(1, budget + 1) if n not in taken]
-        seen = _Seen(
-            state, budget, bool(multi), title, topic_state, len(dots), len(mine),
-            max(mine, default=None), free[0] if free else None,
-        )  # fmt: skip
-        refused = _refusal(seen, add)
-        if refused is not None:
-            return refused
-        try:
-            if seen.taking(add):
-                wrote = conn.execute(_TAKE_BACK_SQLITE, {**key, "slot": seen.last}).rowcount == 1
-            else:
-                slot, when = seen.free, _sqlite_time(now)
-                params = {**key, "slot": slot, "repeat": slot if seen.multi else 0, "now": when}
-                wrote = conn.execute(_ADD_SQLITE, params).fetchone() is not None
-                if not wrote:  # closed, or the topic withdrawn, since the read
-                    conn.rollback()
-                    return VoteResult("refused", 0, budget, "Voting has closed for this meetup.")
-            if wrote:
-                conn.execute(_BUMP_SQLITE, key)
-            conn.commit()
-        except store.engine.dialect.loaded_dbapi.IntegrityError:
-            conn.rollback()
-            return None  # the same person's click in another process took this slot or topic
-    return _written(seen, add) if wrote else None
+    if seen.taking(add):
+        wrote = rowcount(conn.execute(_TAKE_BACK, {**key, "slot": seen.last})) == 1
+    else:
+        slot = seen.free
+        params = {**key, "slot": slot, "repeat": slot if seen.multi else 0, "now": now}
+        if conn.execute(_ADD, params).first() is None:  # closed, or withdrawn, since the read
+            return VoteResult("refused", 0, seen.budget, "Voting has closed for this meetup.")
+        wrote = True
+    if not wrote:  # the same person's click in another process took it back first
+        return None
+    if owe:
+        channel.bump(conn, key["group"])
+    return _written(seen, add)

@@ -39,14 +39,14 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement, and_, delete, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.delivery import slack_calls
+from bot.delivery import slack_calls, steps
 from bot.slack.replies import Reply
-from bot.store import Store, dialect_of, rowcount
+from bot.store import Db, Store, dialect_of, rowcount
 from bot.store.models import ChannelMessage
 from bot.store.states import OutboxState
 from bot.times import Clock
@@ -54,7 +54,7 @@ from bot.times import Clock
 log = logging.getLogger(__name__)
 
 CLAIM = dt.timedelta(minutes=1)  # far longer than one Web API call may take
-MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
+MAX_ATTEMPTS = steps.MAX_ATTEMPTS
 PARENT_WAIT = dt.timedelta(seconds=2)  # a reply whose thread is not posted yet looks again
 PART = "/"  # the ref of a post's further part: "<ref>/<n>"
 STORED = "stored"  # a post whose words were made when it was owed (an import's announcement)
@@ -81,6 +81,7 @@ Sent = Callable[[Session, str, str], None]
 class Kind:
     draw: Draw
     sent: Sent | None = None
+    throttled: bool = True  # False: one person's message, redrawn at each change
 
 
 def owe(
@@ -122,6 +123,47 @@ def owe(
     return db.execute(stmt.returning(ChannelMessage.id)).first() is not None
 
 
+def track(
+    db: Session,
+    *,
+    key: str,
+    kind: str,
+    ref: str,
+    group: str,
+    channel: str,
+    ts: str,
+    now: dt.datetime,
+) -> bool:
+    """Keep a message that is in Slack already (posted by other means: a DM the outbox sent)
+    up to date from now on: a row, `sent`, that `changed(db, group)` bumps like any other.
+    False when it is kept already."""
+    insert = sqlite_insert if dialect_of(db) == "sqlite" else pg_insert
+    stmt = (
+        insert(ChannelMessage)
+        .values(
+            key=key[:160],
+            kind=kind,
+            ref=ref[:80],
+            group_key=group[:80],
+            thread_key="",
+            channel_id=channel,
+            ts=ts,
+            state=OutboxState.SENT,
+            attempts=0,
+            due_at=now,
+            last_error="",
+            created_at=now,
+            sent_at=now,
+            wanted=0,
+            drawn=0,
+            shape="",  # what it shows is not known: its first redraw is sent
+            body="",
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return db.execute(stmt.returning(ChannelMessage.id)).first() is not None
+
+
 def owe_stored(db: Session, *, key: str, channel: str, reply: Reply, now: dt.datetime) -> bool:
     """Owe a post whose words are fixed now (nothing in the database draws them later)."""
     body = json.dumps({"channel": channel, "text": reply.text, "blocks": reply.blocks})
@@ -136,30 +178,54 @@ def states(db: Session, keys: list[str]) -> dict[str, tuple[str, str]]:
 
 
 # A message that owes a redraw already and that nobody is drawing needs no bump: whoever draws
-# it next reads the database after this change. The one condition, for changed() and for a
-# path that runs its own SQL (the vote click), given the group's bound parameter.
-_OWING = "group_key = {group} AND (wanted <= drawn OR claimed_until IS NOT NULL)"
+# it next reads the database after this change.
+_OWING = "group_key = :g AND (wanted <= drawn OR claimed_until IS NOT NULL)"
+_BUMP = text("UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING)
 
 
-def bump_sql(group_param: str) -> str:
-    """changed()'s write as SQL text, the group given as a bound parameter (":g", "%(g)s")."""
-    return "UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING.format(
-        group=group_param
-    )
+def lock_group(db: Db, group: str, *, shared: bool = False) -> tuple[bool, bool]:
+    """Lock the messages of `group` (in id order) until the caller's transaction ends; say
+    whether a change would owe any of them a bump, and whether one is being drawn. A drain
+    that would claim or record one waits for the commit, so whatever the caller decides about
+    owing a redraw still holds when the change lands.
+
+    `shared` (FOR SHARE): changes that need no bump (every message owes a redraw already and
+    nobody is drawing it) go on side by side; a caller that finds a bump needed must not bump
+    under a shared lock (two of them would each wait for the other's), but start again with
+    the exclusive lock. On SQLite the caller's write takes the database's one write lock,
+    which serialises the same way; the bump's own condition decides there."""
+    rows = db.execute(_LOCK_SHARED if shared else _LOCK, {"g": group}).all()
+    return any(needs for _, needs, _ in rows), any(drawing for *_, drawing in rows)
 
 
-def changed(db: Session, group: str) -> int:
+# built once: the vote click runs them on every click
+_NEEDS = or_(
+    ChannelMessage.wanted <= ChannelMessage.drawn, ChannelMessage.claimed_until.is_not(None)
+)
+_DRAWING = ChannelMessage.claimed_until.is_not(None)
+_GROUP = select(ChannelMessage.id, _NEEDS, _DRAWING).where(
+    ChannelMessage.group_key == bindparam("g")
+)
+_LOCK = _GROUP.order_by(ChannelMessage.id).with_for_update()
+_LOCK_SHARED = _GROUP.order_by(ChannelMessage.id).with_for_update(read=True)
+
+
+def bump(db: Db, group: str) -> int:
+    """Owe the messages of `group` a redraw; call it under `lock_group` of the same
+    transaction."""
+    return rowcount(db.execute(_BUMP, {"g": group}))
+
+
+def changed(db: Db, group: str) -> int:
     """What the messages of `group` show has changed: each owes a redraw (in the caller's
     transaction: the change and the debt commit together).
 
-    The group's rows are locked first (on SQLite the UPDATE takes the write lock): a drain
-    that would claim one of them waits for this transaction's commit, so it draws the change
-    even when no bump was needed. Call it before the change's own writes: a courier recording
-    a post locks its row, then the meetup's, and the same order keeps the two from
-    deadlocking on PostgreSQL."""
-    m = ChannelMessage
-    db.execute(select(m.id).where(m.group_key == group).order_by(m.id).with_for_update()).all()
-    return rowcount(db.execute(text(bump_sql(":g")), {"g": group}))
+    The group's rows are locked first, so no drain draws between the decision and the change's
+    commit. Call it before the change's own writes: a courier recording a post locks its
+    row, then the meetup's, and the same order keeps the two from deadlocking on PostgreSQL
+    (the vote click, bot/coffee/dots.py, locks in this order too)."""
+    lock_group(db, group)
+    return bump(db, group)
 
 
 def posted_ts(db: Session, key: str) -> str:
@@ -193,15 +259,17 @@ def _postable(now: dt.datetime) -> ColumnElement[bool]:
     )
 
 
-def _stale(now: dt.datetime, throttle: dt.timedelta) -> ColumnElement[bool]:
-    """A message in the channel that owes a redraw, free to be redrawn now."""
+def _stale(now: dt.datetime, throttle: dt.timedelta, unthrottled: list[str]) -> ColumnElement[bool]:
+    """A message in the channel that owes a redraw, free to be redrawn now: at once when it
+    was not redrawn within the throttle (or since it was posted), else once the throttle has
+    passed since its last redraw, so a burst of changes is a redraw per throttle."""
     m = ChannelMessage
     return and_(
         m.state == OutboxState.SENT,
         m.wanted > m.drawn,
         m.due_at <= now,
         or_(m.claimed_until.is_(None), m.claimed_until < now),
-        or_(m.drawn_at.is_(None), m.drawn_at <= now - throttle),
+        or_(m.drawn_at.is_(None), m.drawn_at <= now - throttle, m.kind.in_(unthrottled)),
     )
 
 
@@ -215,6 +283,7 @@ class Courier:
         self.store, self.client, self.clock = store, client, clock
         self.throttle = dt.timedelta(seconds=throttle)
         self.kinds: dict[str, Kind] = {}
+        self.steps = steps.Steps(store, ChannelMessage, clock, CLAIM)
         self._paused_until: dt.datetime | None = None
         self._drain_lock = threading.Lock()
         self._cond = threading.Condition()
@@ -223,8 +292,10 @@ class Courier:
         self._closed = False
         self._thread: threading.Thread | None = None
 
-    def register(self, kind: str, draw: Draw, sent: Sent | None = None) -> None:
-        self.kinds[kind] = Kind(draw, sent)
+    def register(
+        self, kind: str, draw: Draw, sent: Sent | None = None, *, throttled: bool = True
+    ) -> None:
+        self.kinds[kind] = Kind(draw, sent, throttled)
 
     # ---- the courier's thread ------------------------------------------------------------
     def nudge(self) -> None:
@@ -299,43 +370,13 @@ class Courier:
         return ChannelMessage.kind.in_([STORED, *self.kinds])
 
     def _claim_post(self, now: dt.datetime) -> ChannelMessage | None:
-        m = ChannelMessage
-        died = and_(m.state == OutboxState.POSTING, m.claimed_until < now)
-        with self.store.session() as db:
-            # a sender that died mid-post: never guess; its post is looked for first (read
-            # before written: this runs every second, and SQLite has one writer at a time)
-            if db.scalar(select(m.id).where(died).limit(1)) is not None:
-                db.execute(
-                    update(m)
-                    .where(died)
-                    .values(
-                        state=OutboxState.UNKNOWN, due_at=now, last_error="stopped while posting"
-                    )
-                )
-            candidates = db.execute(
-                select(m.id, m.state).where(_postable(now), self._known()).order_by(m.id).limit(5)
-            ).all()
-        for id_, state in candidates:
-            checking = state in (OutboxState.UNKNOWN, OutboxState.CHECKING)
-            with self.store.session() as db:
-                claim = db.execute(
-                    update(m)
-                    .where(m.id == id_, _postable(now))
-                    .values(
-                        state=OutboxState.CHECKING if checking else OutboxState.SENDING,
-                        claimed_until=now + CLAIM,
-                        attempts=m.attempts + 1,
-                    )
-                )
-                if rowcount(claim):
-                    row = db.get(m, id_)
-                    db.expunge(row)
-                    return row
-        return None
+        due = and_(_postable(now), self._known())
+        return self.steps.claim(due, now, ChannelMessage.id, lost="stopped while posting")
 
     def _claim_redraw(self, now: dt.datetime) -> tuple[ChannelMessage, int] | None:
         m = ChannelMessage
-        stale = _stale(now, self.throttle)
+        unthrottled = [name for name, kind in self.kinds.items() if not kind.throttled]
+        stale = _stale(now, self.throttle, unthrottled)
         with self.store.session() as db:
             candidates = db.scalars(
                 select(m.id).where(stale, self._known()).order_by(m.id).limit(5)
@@ -355,8 +396,7 @@ class Courier:
         return None
 
     def _set(self, row_id: int, **values: object) -> None:
-        with self.store.session() as db:
-            db.execute(update(ChannelMessage).where(ChannelMessage.id == row_id).values(**values))
+        self.steps.set(row_id, **values)
 
     def _draw(self, row: ChannelMessage, ts: str) -> tuple[Drawing | None, int]:
         """The drawing, and the version it shows (read before drawing: a change committed
@@ -408,25 +448,17 @@ class Courier:
             if row.state == OutboxState.CHECKING:
                 step = "checking"
                 found = slack_calls.find_posted(
-                    self.client, row.channel_id or drawing.channel, row.key, thread=thread
+                    self.client,
+                    row.channel_id or drawing.channel,
+                    row.key,
+                    since=row.created_at,
+                    thread=thread,
                 )
                 if found:
                     log.info("post %s had reached the channel after all", row.key)
                     self._sent(row, found, drawing, version)
                     return
-            # from here a crash leaves it unknown whether Slack posted it
-            with self.store.session() as db:
-                mine = db.execute(
-                    update(ChannelMessage)
-                    .where(
-                        ChannelMessage.id == row.id,
-                        ChannelMessage.state == row.state,
-                        ChannelMessage.attempts == row.attempts,
-                    )
-                    .values(state=OutboxState.POSTING, channel_id=drawing.channel)
-                    .returning(ChannelMessage.id)
-                ).first()
-            if mine is None:
+            if not self.steps.mark_posting(row, channel_id=drawing.channel):
                 log.info("post %s was taken over; not posting it", row.key)
                 return
             step = "posting"
@@ -440,25 +472,16 @@ class Courier:
             )
             self._sent(row, str(answer.get("ts") or ""), drawing, version)
         except SlackApiError as exc:
-            again, delay = slack_calls.retry_after(exc)
-            error = str(exc.response.get("error") or exc.response.status_code)
+            again, delay, error = steps.refusal(exc)
             if not again:
                 log.error("post %s refused: %s", row.key, error)
-                self._set(
-                    row.id, state=OutboxState.FAILED, last_error=error[:300], claimed_until=None
-                )
+                self.steps.failed(row, error)
                 return
             self._retry(row, delay, error, exc.response.status_code == 429)
         except Exception as exc:  # network errors, timeouts; a drawer that failed
             log.warning("post %s: %s", row.key, exc, exc_info=step == "drawing")
             if step == "posting":  # Slack may have it: looked for before posting again
-                self._set(
-                    row.id,
-                    state=OutboxState.UNKNOWN,
-                    due_at=self.clock(),
-                    claimed_until=None,
-                    last_error=str(exc)[:300],
-                )
+                self.steps.unknown(row, str(exc))
             else:
                 self._retry(row, None, str(exc), False)
 
@@ -478,7 +501,9 @@ class Courier:
                     last_error="",
                     attempts=0,
                     drawn=version,
-                    drawn_at=now,
+                    # not a redraw: the first change after a post is drawn at once, the
+                    # throttle only holds back a burst of redraws
+                    drawn_at=None,
                     shape=_shape(drawing.reply),
                 )
             )
@@ -500,20 +525,7 @@ class Courier:
     def _retry(self, row: ChannelMessage, delay: float | None, error: str, limited: bool) -> None:
         if limited and delay is not None:  # Slack asked for quiet: the whole drain waits
             self._paused_until = self.clock() + dt.timedelta(seconds=delay)
-        if row.attempts >= MAX_ATTEMPTS:
-            log.error("giving up post %s: %s", row.key, error)
-            self._set(row.id, state=OutboxState.FAILED, last_error=error[:300], claimed_until=None)
-            return
-        if delay is None:
-            delay = slack_calls.backoff(row.attempts)
-        self._set(
-            row.id,
-            # a post being checked is checked again: it may still have arrived
-            state=OutboxState.UNKNOWN if row.state == OutboxState.CHECKING else OutboxState.PENDING,
-            due_at=self.clock() + dt.timedelta(seconds=delay),
-            claimed_until=None,
-            last_error=error[:300],
-        )
+        self.steps.retry(row, delay, error, f"post {row.key}")
 
     # ---- one redraw --------------------------------------------------------------------------
     def _redraw(self, row: ChannelMessage, version: int) -> None:
@@ -531,8 +543,7 @@ class Courier:
                 sent, shape = True, _shape(drawing.reply)
             self._drawn(row, version, shape, sent)
         except SlackApiError as exc:
-            again, delay = slack_calls.retry_after(exc)
-            error = str(exc.response.get("error") or exc.response.status_code)
+            again, delay, error = steps.refusal(exc)
             if again and row.attempts < MAX_ATTEMPTS:
                 if exc.response.status_code == 429 and delay is not None:
                     self._paused_until = self.clock() + dt.timedelta(seconds=delay)

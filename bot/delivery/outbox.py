@@ -29,12 +29,12 @@ from typing import Any, NamedTuple, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import ColumnElement, and_, delete, not_, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, not_, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.delivery import slack_calls
+from bot.delivery import slack_calls, steps
 from bot.delivery.pacing import Pacer, RealPacer
 from bot.slack.blocks import section
 from bot.slack.replies import Reply
@@ -49,7 +49,8 @@ NOTICE = OutboxKind.TALK_NOTICE  # made by bot.talks.follows; its text travels i
 REMINDER = OutboxKind.TALK_REMINDER  # made by bot.talks.reminders; expires when the talk begins
 
 CLAIM = dt.timedelta(minutes=2)  # a sender holds a row this long before others may retry it
-MAX_ATTEMPTS = 12  # with back-off capped at 30 min: about four hours of trying
+MAX_ATTEMPTS = steps.MAX_ATTEMPTS
+LOST = "the sender stopped while posting"
 # kept whatever their age: each is the one record that a person was welcomed or followed up,
 # and owing them again would send them again
 KEPT = ((OutboxKind.WELCOME, "first"), (OutboxKind.FOLLOW_UP, "once"))
@@ -159,6 +160,7 @@ class Sender:
         self.kinds: dict[str, DmKind] = {}
         self._last_send = 0.0
         self._paused_until: dt.datetime | None = None
+        self.steps = steps.Steps(store, OutboxMessage, clock, CLAIM)
         self._lock = threading.Lock()  # one drain at a time in this process
         self.nudge: Callable[[], None] = lambda: None  # the scheduler sets: "drain now"
         self.stop = threading.Event()  # set on shutdown: finish the DM in hand, take no more
@@ -207,7 +209,7 @@ class Sender:
                 .values(
                     state=OutboxState.UNKNOWN,
                     due_at=now,
-                    last_error="the sender stopped while posting",
+                    last_error=LOST,
                 )
                 .returning(OutboxMessage.id)
             ).all()
@@ -224,47 +226,11 @@ class Sender:
             return purge(s, self.clock() - keep)
 
     def _claim(self, now: dt.datetime) -> OutboxMessage | None:
-        with self.store.session() as s:
-            # a sender that died mid-post: never guess; its row is looked for before it is sent
-            s.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.state == OutboxState.POSTING, OutboxMessage.claimed_until < now
-                )
-                .values(
-                    state=OutboxState.UNKNOWN,
-                    due_at=now,
-                    last_error="the sender stopped while posting",
-                )
-            )
-            candidates = s.execute(
-                select(OutboxMessage.id, OutboxMessage.state)
-                .where(_takeable(now))
-                .order_by(OutboxMessage.due_at, OutboxMessage.id)
-                .limit(5)
-            ).all()
-        for id_, state in candidates:
-            # a row of unknown fate is checked, under the same claim as a send
-            checking = state in (OutboxState.UNKNOWN, OutboxState.CHECKING)
-            with self.store.session() as s:
-                claim = s.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == id_, _takeable(now))
-                    .values(
-                        state=OutboxState.CHECKING if checking else OutboxState.SENDING,
-                        claimed_until=now + CLAIM,
-                        attempts=OutboxMessage.attempts + 1,
-                    )
-                )
-                if rowcount(claim):
-                    row = s.get(OutboxMessage, id_)
-                    s.expunge(row)
-                    return row
-        return None
+        m = OutboxMessage
+        return self.steps.claim(_takeable(now), now, m.due_at, m.id, lost=LOST)
 
     def _set(self, row_id: int, **values: Any) -> None:
-        with self.store.session() as s:
-            s.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))
+        self.steps.set(row_id, **values)
 
     def _skip(self, row: OutboxMessage, why: str) -> None:
         self._set(row.id, state=OutboxState.SKIPPED, last_error=why[:300], claimed_until=None)
@@ -306,27 +272,15 @@ class Sender:
                 return
             key = f"dm:{row.id}"
             if row.state == OutboxState.CHECKING:
-                ts = slack_calls.find_posted(self.client, channel, key, legacy_text=reply.text)
+                ts = slack_calls.find_posted(
+                    self.client, channel, key, since=row.created_at, legacy_text=reply.text
+                )
                 if ts:
                     log.info("DM %s to %s had arrived after all", row.kind, row.user_id)
                     self._sent(row, kind, ts, tz, channel)
                     return
-            # from here a crash leaves it unknown whether the DM went out; the claim is checked
-            # so a sender that lost its row to a new clock holder never posts it as well
-            with self.store.session() as s:
-                still_mine = s.execute(
-                    update(OutboxMessage)
-                    .where(
-                        OutboxMessage.id == row.id,
-                        OutboxMessage.state == row.state,
-                        OutboxMessage.attempts == row.attempts,
-                    )
-                    .values(
-                        state=OutboxState.POSTING, channel_id=channel, name=name[:200], tz=tz[:64]
-                    )
-                    .returning(OutboxMessage.id)
-                ).first()
-            if still_mine is None:
+            # a sender that lost its row to a new clock holder never posts it as well
+            if not self.steps.mark_posting(row, channel_id=channel, name=name[:200], tz=tz[:64]):
                 log.info("DM %s to %s was taken over; not posting it", row.kind, row.user_id)
                 return
             step = "posting"
@@ -343,13 +297,7 @@ class Sender:
         except Exception as exc:  # network errors, timeouts: Slack may or may not have it
             log.warning("DM %s to %s: %s", row.kind, row.user_id, exc)
             if step == "posting":  # looked for in the channel on the next drain
-                self._set(
-                    row.id,
-                    state=OutboxState.UNKNOWN,
-                    due_at=self.clock(),
-                    claimed_until=None,
-                    last_error=str(exc)[:300],
-                )
+                self.steps.unknown(row, str(exc))
             else:
                 self._retry(row, None, str(exc))
 
@@ -380,15 +328,14 @@ class Sender:
                 kind.sent(s, row, tz, channel, now)
 
     def _failed(self, row: OutboxMessage, exc: SlackApiError) -> None:
-        again, delay = slack_calls.retry_after(exc)
-        error = str(exc.response.get("error") or exc.response.status_code)
+        again, delay, error = steps.refusal(exc)
         if again:  # Slack answered and did not post: safe to try again later
             if exc.response.status_code == 429 and delay is not None:
                 self._paused_until = self.clock() + dt.timedelta(seconds=delay)
             self._retry(row, delay, error)
             return
         log.warning("DM %s to %s failed: %s", row.kind, row.user_id, error)
-        self._set(row.id, state=OutboxState.FAILED, last_error=error[:300], claimed_until=None)
+        self.steps.failed(row, error)
 
     def _wait(self, row: OutboxMessage, why: str, wait: dt.timedelta) -> None:
         """Not yet: look again later, without counting it as a failed attempt."""
@@ -402,20 +349,7 @@ class Sender:
         )
 
     def _retry(self, row: OutboxMessage, delay: float | None, error: str) -> None:
-        if row.attempts >= MAX_ATTEMPTS:
-            log.error("giving up DM %s to %s: %s", row.kind, row.user_id, error)
-            self._set(row.id, state=OutboxState.FAILED, last_error=error[:300], claimed_until=None)
-            return
-        if delay is None:
-            delay = slack_calls.backoff(row.attempts)
-        self._set(
-            row.id,
-            # a row that was being checked is checked again: it may still have arrived
-            state=OutboxState.UNKNOWN if row.state == OutboxState.CHECKING else OutboxState.PENDING,
-            due_at=self.clock() + dt.timedelta(seconds=delay),
-            claimed_until=None,
-            last_error=error[:300],
-        )
+        self.steps.retry(row, delay, error, f"DM {row.kind} to {row.user_id}")
 
 
 def display_name(user: dict[str, Any]) -> str:

@@ -3,14 +3,23 @@ and whether a post whose answer was lost reached the channel after all."""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+log = logging.getLogger(__name__)
+
 EVENT = "wgbot_owed"  # the metadata event type every owed post carries, naming its row
 BACKOFF_CAP = 1800.0
-HISTORY = 100  # how far back a lost post is looked for: the bot's posts are few and recent
+# A lost post is looked for among the messages since it was owed (Slack's `oldest`), page by
+# page: most channels hold few messages since, so it is one call, rarely two; PAGES bounds a
+# channel that talks a lot (conversations.history is tier 3, about 50 calls a minute).
+PAGE = 200
+PAGES = 10
+SKEW = dt.timedelta(minutes=5)  # Slack's clock and ours may differ a little
 
 
 def metadata(key: str) -> dict[str, Any]:
@@ -36,25 +45,42 @@ def backoff(attempts: int) -> float:
 
 
 def find_posted(
-    client: WebClient, channel: str, key: str, *, thread: str = "", legacy_text: str = ""
+    client: WebClient,
+    channel: str,
+    key: str,
+    *,
+    since: dt.datetime,
+    thread: str = "",
+    legacy_text: str = "",
 ) -> str:
-    """The ts of the bot's post carrying `key` in its metadata among the channel's or thread's
-    recent messages; "" when it is not there. `legacy_text`: a message with no metadata at all
-    (posted before posts carried it) and exactly this text counts too. Text is weaker proof (a
-    welcome sent again reads as the first did), so it is only for those, and errs towards
-    "arrived": never twice."""
-    if thread:
-        answer = client.conversations_replies(
-            channel=channel, ts=thread, limit=HISTORY, include_all_metadata=True
-        )
-    else:
-        answer = client.conversations_history(
-            channel=channel, limit=HISTORY, include_all_metadata=True
-        )
-    for message in answer.get("messages") or []:
-        meta = message.get("metadata") or {}
-        if meta.get("event_type") == EVENT and (meta.get("event_payload") or {}).get("key") == key:
-            return str(message.get("ts") or "")
-        if legacy_text and not meta and message.get("text") == legacy_text:
-            return str(message.get("ts") or "")
+    """The ts of the bot's post carrying `key` in its metadata among the channel's (or
+    thread's) messages since `since` (when it was owed: it cannot be older); "" when it is not
+    there. `legacy_text`: a message with no metadata at all (posted before posts carried it)
+    and exactly this text counts too. Text is weaker proof (a welcome sent again reads as the
+    first did), so it is only for those, and errs towards "arrived": never twice."""
+    args: dict[str, Any] = {
+        "channel": channel,
+        "limit": PAGE,
+        "oldest": f"{(since - SKEW).timestamp():.6f}",
+        "include_all_metadata": True,
+    }
+    cursor = ""
+    for _ in range(PAGES):
+        if cursor:
+            args["cursor"] = cursor
+        if thread:
+            answer = client.conversations_replies(ts=thread, **args)
+        else:
+            answer = client.conversations_history(**args)
+        for message in answer.get("messages") or []:
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == EVENT and payload.get("key") == key:
+                return str(message.get("ts") or "")
+            if legacy_text and not meta and message.get("text") == legacy_text:
+                return str(message.get("ts") or "")
+        cursor = (answer.get("response_metadata") or {}).get("next_cursor") or ""
+        if not cursor:
+            return ""
+    log.warning("post %s not found in the %d messages read of %s", key, PAGE * PAGES, channel)
     return ""

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any, Self
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.delivery import channel
+from bot.delivery.channel import Courier, Drawing
 from bot.delivery.outbox import Sender
 from bot.onboarding import buddies, funnel, service, views
 from bot.onboarding.content import Content
@@ -24,6 +25,12 @@ from bot.talks.catalog_index import CatalogCache
 from bot.times import Clock
 
 log = logging.getLogger(__name__)
+
+CHECKLIST = "onboarding.checklist"  # the kind of channel_messages row a DM's redraw is
+
+
+def _group(team_id: str, user_id: str) -> str:
+    return f"{CHECKLIST}:{team_id}:{user_id}"
 
 
 class OnboardingFeature:
@@ -42,6 +49,7 @@ class OnboardingFeature:
         self.content, self.clock = content, clock
         self.organisers, self.catalog = organisers, catalog
         self.coffee_channels = settings.group_coffee_channels
+        self.courier: Courier | None = None  # attach() hands it
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         # Bolt hands lazy listeners a deep copy of the request's context, where the app puts
@@ -219,46 +227,67 @@ class OnboardingFeature:
         organiser = self.is_organiser(client, user_id)
         client.views_publish(user_id=user_id, view=self.home_view(team_id, user_id, organiser))
 
-    def redraw_everywhere(
-        self, client: WebClient, team_id: str, user_id: str, clicked: dict[str, Any] | None
+    # ---- the checklist in the person's DMs: updates owed like every other ------------------
+    def nudge(self) -> None:
+        if self.courier is not None:
+            self.courier.nudge()
+
+    def attach(self, courier: Courier) -> None:
+        """Hand the courier that delivers the checklist's redraws, and tell it how to draw
+        them. Unthrottled: one person's DM, redrawn at each of their clicks."""
+        self.courier = courier
+        courier.register(CHECKLIST, self.draw_checklist, throttled=False)
+
+    def owe_redraws(
+        self, s: Session, team_id: str, user_id: str, clicked: dict[str, Any] | None
     ) -> None:
-        """After a tick: the message clicked, every welcome and follow-up in the person's DM,
-        and their Home all show the same checklist."""
+        """In a tick's transaction, before the tick is written: the message clicked (first)
+        and every welcome and follow-up in the person's DM owe a redraw, drawn from the
+        database when the courier sends it (bot.delivery.channel)."""
+        now = self.clock()
+        places: dict[tuple[str, str], str] = {}
+        if clicked is not None and clicked["channel"] and clicked["ts"]:
+            # a message of ours we know by its row; else the welcome opens with a header
+            flag = "w" if clicked["is_welcome"] else "f"
+            places[(clicked["channel"], clicked["ts"])] = f"{flag}:{clicked['user_name']}"
+        for row in service.sent_messages(s, team_id, user_id):
+            places.setdefault((row.channel_id, row.message_ts), "")
+        group = _group(team_id, user_id)
+        for (channel_id, ts), hint in places.items():
+            channel.track(
+                s,
+                key=f"{CHECKLIST}:{channel_id}:{ts}",
+                kind=CHECKLIST,
+                ref=f"{team_id}:{user_id}:{hint}",
+                group=group,
+                channel=channel_id,
+                ts=ts,
+                now=now,
+            )
+        channel.changed(s, group)
+
+    def draw_checklist(self, s: Session, ref: str, ts: str) -> Drawing | None:
+        """A welcome or follow-up in a person's DM as it should read now: the name it was sent
+        with, the person's ticks."""
+        team_id, user_id, hint = [*ref.split(":", 2), "", ""][:3]
+        row = service.sent_message_at(s, team_id, user_id, ts)
+        flag, _, clicked_name = hint.partition(":")
+        if row is not None:
+            is_welcome, name = row.kind == service.WELCOME, row.name
+        else:
+            is_welcome = flag == "w"
+            name = service.greeted_as(s, team_id, user_id) or clicked_name
         content, now = self.content(), self.clock()
-        with self.store.session() as s:
-            rows = service.sent_messages(s, team_id, user_id)
-            done = service.ticks(s, team_id, user_id)
+        done = service.ticks(s, team_id, user_id)
+        if is_welcome:
             coffee = views.group_coffee(
                 s, team_id, self.coffee_channels, now, self.settings.public_url
             )
-            fallback_name = service.greeted_as(s, team_id, user_id)
             buddy = buddies.buddy_of(s, team_id, user_id)
-        targets: dict[tuple[str, str], Reply] = {}
-        by_place = {(r.channel_id, r.message_ts): r for r in rows}
-        if clicked is not None:  # first: the one the person is looking at
-            place = (clicked["channel"], clicked["ts"])
-            row = by_place.get(place)
-            name = row.name if row else fallback_name or clicked["user_name"]
-            # a message of ours we know by its row; else the welcome opens with a header
-            is_welcome = row.kind == service.WELCOME if row else clicked["is_welcome"]
-            if is_welcome:
-                targets[place] = views.welcome(content, name, done, coffee, now, buddy)
-            else:
-                targets[place] = views.follow_up(content, name, done, now)
-        for row in rows:
-            place = (row.channel_id, row.message_ts)
-            if place not in targets:
-                targets[place] = (
-                    views.welcome(content, row.name, done, coffee, now, buddy)
-                    if row.kind == service.WELCOME
-                    else views.follow_up(content, row.name, done, now)
-                )
-        for (channel, ts), reply in targets.items():
-            try:
-                client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.blocks)
-            except SlackApiError as exc:  # a message deleted by its reader, say: the rest stand
-                log.info("could not redraw %s/%s: %s", channel, ts, exc.response.get("error"))
-        self.publish_home(client, team_id, user_id)
+            reply = views.welcome(content, name, done, coffee, now, buddy)
+        else:
+            reply = views.follow_up(content, name, done, now)
+        return Drawing("", reply)
 
     def is_organiser(self, client: WebClient, user_id: str) -> bool:
         return self.organisers.check(client, user_id)

@@ -136,12 +136,30 @@ def tick(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltCo
         return  # a click in /welcome preview: shown, never recorded
     feature = _feature(context)
     verb, _, key = str(action.get("value", "")).partition(":")
-    if verb not in ("tick", "untick") or feature.content().item(key) is None:
-        return  # a button from an older checklist: nothing to record
+    # a button from an older checklist records nothing, but its message is redrawn as the
+    # checklist reads now
+    known = verb in ("tick", "untick") and feature.content().item(key) is not None
+    team_id, user_id = _team(body, context), body["user"]["id"]
     with feature.store.session() as s:
-        service.set_tick(
-            s, _team(body, context), body["user"]["id"], key, verb == "tick", feature.clock()
-        )
+        # owed first (the courier's lock order), in the tick's own transaction
+        feature.owe_redraws(s, team_id, user_id, _clicked(body))
+        if known:
+            service.set_tick(s, team_id, user_id, key, verb == "tick", feature.clock())
+    feature.nudge()
+
+
+def _clicked(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The message the button was in, when it was a message (not the Home)."""
+    container = body.get("container") or {}
+    if container.get("type") != "message":
+        return None
+    blocks = (body.get("message") or {}).get("blocks") or []
+    return {
+        "channel": container.get("channel_id") or "",
+        "ts": container.get("message_ts") or "",
+        "is_welcome": any(b.get("type") == "header" for b in blocks),
+        "user_name": body["user"].get("name", ""),
+    }
 
 
 def refresh(
@@ -150,17 +168,8 @@ def refresh(
     if _is_preview(body):
         preview_note(respond)
         return
-    container = body.get("container") or {}
-    clicked = None
-    if container.get("type") == "message":
-        blocks = (body.get("message") or {}).get("blocks") or []
-        clicked = {
-            "channel": container.get("channel_id") or "",
-            "ts": container.get("message_ts") or "",
-            "is_welcome": any(b.get("type") == "header" for b in blocks),
-            "user_name": body["user"].get("name", ""),
-        }
-    _feature(context).redraw_everywhere(client, _team(body, context), body["user"]["id"], clicked)
+    # the DMs are redrawn by the courier; the Home is a view, published as it stands now
+    _feature(context).publish_home(client, _team(body, context), body["user"]["id"])
 
 
 def preview_note(respond: Respond) -> None:

@@ -325,6 +325,20 @@ def step_skipped(session: Session, content: Content, row: OutboxMessage) -> str:
     return ""
 
 
+def sent_message_at(session: Session, team_id: str, user_id: str, ts: str) -> OutboxMessage | None:
+    """The person's welcome or follow-up sent as the message `ts`, if a row still knows it."""
+    return session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.team_id == team_id,
+            OutboxMessage.user_id == user_id,
+            OutboxMessage.kind.in_((WELCOME, FOLLOW_UP)),
+            OutboxMessage.message_ts == ts,
+        )
+        .limit(1)
+    ).first()
+
+
 def sent_messages(session: Session, team_id: str, user_id: str) -> list[OutboxMessage]:
     """The person's welcomes and follow-up as they sit in their DM: what a tick redraws."""
     rows = session.scalars(

@@ -117,6 +117,8 @@ class WebApi:
         self.invalid: list[Violation] = []
         # users.info answers without a workspace: fields merged over the default user for an id
         self.users: dict[str, dict[str, Any]] = {}
+        # messages people wrote in a channel (channel, ts, text), beside the bot's in its history
+        self.said: list[tuple[str, str, str]] = []
         self.base_url = ""  # set once a server knows its port
         self._faults: dict[str, list[Fault]] = {}
         self._answers: dict[str, dict[str, Any]] = {}
@@ -275,7 +277,21 @@ class WebApi:
             if c.params.get("metadata"):
                 message["metadata"] = c.params["metadata"]
             messages.append(message)
+        if not thread:
+            with self._lock:
+                theirs = [(ts, text) for where, ts, text in self.said if where == channel]
+            messages += [{"type": "message", "user": "UPERSON", "ts": ts, "text": text}
+                         for ts, text in theirs]  # fmt: skip
+        # newest first, as Slack answers (ts: seconds, then the order they were made)
+        messages.sort(key=lambda m: tuple(int(p) for p in m["ts"].split(".")), reverse=True)
         return messages
+
+    def say(self, channel: str, text: str) -> str:
+        """A person writes in `channel` (not the bot): its history shows it; returns its ts."""
+        ts = self._next_ts()
+        with self._lock:
+            self.said.append((channel, ts, text))
+        return ts
 
     # ---- serving ---------------------------------------------------------------------------
     def __call__(
@@ -391,7 +407,15 @@ class WebApi:
             channel = str(params.get("channel") or "")
             thread = str(params.get("ts") or "") if method == "conversations.replies" else ""
             limit = int(params.get("limit") or 100)
-            return {"ok": True, "messages": self.history(channel, thread)[:limit]}
+            messages = self.history(channel, thread)
+            if params.get("oldest"):  # Slack's own: only messages after that time
+                messages = [m for m in messages if float(m["ts"]) > float(params["oldest"])]
+            start = int(params.get("cursor") or 0)  # a page's cursor: where it starts
+            page, rest = messages[start : start + limit], messages[start + limit :]
+            answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": bool(rest)}
+            if rest:
+                answer["response_metadata"] = {"next_cursor": str(start + limit)}
+            return answer
         if method == "auth.test":
             answer = {
                 "ok": True,

@@ -58,12 +58,17 @@ def normalize_url(url: str) -> str:
 REQUEST_TIMEOUT = 2.0
 CONNECT_TIMEOUT = 2  # seconds; libpq counts whole seconds and takes 2 as its least
 RECYCLE = 300  # seconds: a connection is renewed before idle-killing middleboxes cut it
-# The connections a process may open (WGBOT_DB_POOL_SIZE, WGBOT_DB_MAX_OVERFLOW): the server
-# threads (8) and the after-ack pool (8, lazy listeners included) fit in the pool; the clock
-# lease, the scheduler's jobs and redraws borrow overflow. 20 a process, so three replicas and a
-# clock (80) fit PostgreSQL's default max_connections of 100 with room for a migration at start
-# (two more for a moment), `wgbot import` and an operator's psql.
+# The connections a process may open (WGBOT_DB_POOL_SIZE, WGBOT_DB_MAX_OVERFLOW). The web
+# server admits more requests at once (bot/web/server.py, 64) than the pool holds: a request
+# beyond the pool waits for a connection at most the request's timeout, then is answered "try
+# again" (a vote's note, or the app's apology), never a trace. Per process: the pool (16 + 4),
+# and the clock lease's own connection; starting, each waits its turn at the migration lock on
+# one more, and the one migrating uses another. Three replicas and a clock: 4 x 22 + 1 = 89,
+# under PostgreSQL's default max_connections of 100 less the 3 kept for superusers, with room
+# for `wgbot import` and an operator's psql.
 POOL_SIZE, POOL_OVERFLOW = 16, 4
+CONNECTIONS_PER_PROCESS = POOL_SIZE + POOL_OVERFLOW + 1  # the lease's (bot/runtime/lease.py)
+CONNECTIONS_AT_START = CONNECTIONS_PER_PROCESS + 1  # the migration lock's guard
 APPLICATION_NAME = "wgbot"
 # the server's statement_timeout fires first and keeps the connection; this much later the
 # client gives up on a server that does not answer at all

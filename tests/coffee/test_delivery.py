@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.coffee import meeting_views as mv
 from bot.coffee import posts, views
+from bot.delivery import slack_calls
 from bot.delivery.channel import Courier
 from bot.runtime import metrics
 from bot.sandbox.web_api import Call
@@ -185,6 +186,33 @@ def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_again(b
     (look,) = bot.slack.calls_to("conversations.history")
     assert look.params["channel"] == collect.params["channel"]
     assert bot.sessions()[0].message_ts == collect.ts  # recorded as the message that is there
+
+
+def test_a_lost_post_is_looked_for_page_by_page_since_it_was_owed(bot):
+    """The channel talked a lot while the answer to a post was being lost: the post is found
+    on the second page of the messages since it was owed (Slack's `oldest`), not posted
+    again."""
+    bot.schedule()
+    answer = threading.Event()
+    # Slack posts it; the answer is held, then lost
+    bot.slack.fail("chat.postMessage", 0, applied=True, hold=answer)
+    bot.move_to(COLLECT + dt.timedelta(minutes=1))
+    # the tick posts what its transition owes before it returns
+    ticking = threading.Thread(target=bot.coffee.meetup_runner.tick)
+    ticking.start()
+    (collect,) = bot.slack.wait_for("chat.postMessage")
+    for n in range(slack_calls.PAGE + 50):  # meanwhile the channel goes on talking
+        bot.slack.say(collect.params["channel"], f"message {n}")
+    answer.set()
+    ticking.join()
+    later(bot, bot)
+    first, second = bot.slack.calls_to("conversations.history")
+    with bot.store.session() as db:
+        owed_at = db.scalars(select(ChannelMessage.created_at)).one()
+    assert float(first.params["oldest"]) == (owed_at - slack_calls.SKEW).timestamp()
+    assert "cursor" not in first.params and second.params["cursor"]
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1  # not again
+    assert bot.sessions()[0].message_ts == collect.ts
 
 
 def test_a_post_left_posting_by_a_process_that_died_is_checked_then_posted_once(

@@ -1,0 +1,179 @@
+"""No vote is counted without its redraw owed: a drain racing a vote either draws after the
+vote's commit or leaves the redraw owed, however the two interleave, and votes, drains and a
+transition take their locks in one order (no deadlock on PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import event, select, text
+
+from bot.coffee import dots, posts
+from bot.store import Store
+from bot.store.models import ChannelMessage, CoffeeVote
+from tests.coffee.conftest import SCHEDULE, Bot, build, shown
+from tests.coffee.test_votes import TITLES, counts_shown, owing
+
+WAIT = 30  # seconds: only a broken test waits this long; a passing one never does
+
+
+def voting_shows(bot: Bot, session_id: int) -> dict[str, int]:
+    """The counts the voting message shows now: its last update, else its post."""
+    ts = bot.sessions()[0].message_ts
+    drawn = [c for c in bot.calls() if c.method in ("chat.postMessage", "chat.update")]
+    mine = [c for c in drawn if c.params.get("ts") == ts or c.ts == ts]
+    return counts_shown(shown(mine[-1]))
+
+
+def stored_counts(bot: Bot, session_id: int, titles: dict[int, str]) -> dict[str, int]:
+    with bot.store.session() as db:
+        topics = db.scalars(select(CoffeeVote.topic_id).where(CoffeeVote.session_id == session_id))
+        counts: dict[str, int] = {}
+        for topic in topics:
+            counts[titles[topic]] = counts.get(titles[topic], 0) + 1
+    return counts
+
+
+def waiting_on_a_lock(store: Store) -> bool:
+    with store.engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()"
+                )
+            )
+        )
+
+
+def test_a_drain_that_comes_while_a_vote_commits_waits_for_it_and_draws_it(bot):
+    """The vote finds the voting message owing a redraw already, unclaimed, so it owes no more;
+    a drain that claims the message between that decision and the vote's commit would draw
+    without the vote and record it drawn. The vote holds the message's lock until its commit:
+    the drain waits on it (seen in pg_stat_activity), then draws the vote."""
+    if bot.store.dialect != "postgresql":
+        pytest.skip("SQLite has one writer: the drain cannot claim while the vote writes")
+    session_id, (a, _) = bot.to_voting(TITLES[:2], text=SCHEDULE + " shown")
+    group = posts.group(session_id)
+    bot.settle()
+    voting = f"{posts.VOTING}:{session_id}"
+    assert voting not in owing(bot)
+    side, paused = Store(bot.store.url), Store(bot.store.url)
+    decided, go = threading.Event(), threading.Event()
+
+    def hold_commit(_conn: object) -> None:  # the vote has decided and written, not committed
+        decided.set()
+        go.wait(WAIT)
+
+    event.listen(paused.engine, "commit", hold_commit)
+    try:
+        # a first vote owes the redraw (no courier is nudged: dots alone)
+        first = dots.vote(side, session_id, a, "U1", bot.clock(), add=True, group=group)
+        assert first.done == "added"
+        assert voting in owing(bot)
+        with ThreadPoolExecutor(2) as pool:
+            second = pool.submit(
+                dots.vote, paused, session_id, a, "U2", bot.clock(), add=True, group=group
+            )
+            assert decided.wait(WAIT)
+            courier = bot.coffee.meetup_runner.courier
+            drained = pool.submit(courier.drain, wait=True)
+            for _ in range(WAIT * 100):  # until the drain waits on the vote's lock
+                if waiting_on_a_lock(bot.store) or drained.done():
+                    break
+                threading.Event().wait(0.01)
+            assert not drained.done()  # it could not claim the message while the vote held it
+            assert waiting_on_a_lock(bot.store)
+            go.set()
+            assert second.result(WAIT).done == "added"
+            assert drained.result(WAIT) >= 1
+    finally:
+        go.set()
+        side.dispose()
+        paused.dispose()
+    bot.settle()
+    # drawn after the vote's commit: both votes shown, nothing owed
+    assert voting_shows(bot, session_id)[TITLES[0]] == 2
+    assert voting not in owing(bot)
+
+
+def test_votes_racing_drains_of_two_processes_are_all_drawn(
+    bot, coffee_settings, store, clock, background
+):
+    """Voters, two processes' couriers draining, all released together by a barrier: every
+    vote is recorded (no deadlock answered "try again"), and at every end either the voting
+    message shows what the database holds or its redraw is owed."""
+    session_id, topic_ids = bot.to_voting(TITLES[:3], text=SCHEDULE + " shown")
+    titles = dict(zip(topic_ids, TITLES[:3], strict=True))
+    group = posts.group(session_id)
+    bot.settle()
+    _, other = build(coffee_settings, store, clock, background)  # a second process
+    couriers = [bot.coffee.meetup_runner.courier, other.meetup_runner.courier]
+    voters = [f"UR{n:02d}" for n in range(24)]
+    start = threading.Barrier(len(voters) + len(couriers))
+    votes_done = threading.Event()
+
+    def vote(n: int) -> str:
+        start.wait(WAIT)
+        topic = topic_ids[n % 3]
+        return dots.vote(store, session_id, topic, voters[n], clock(), add=True, group=group).done
+
+    def drain(courier) -> int:
+        start.wait(WAIT)
+        drawn = 0
+        while not votes_done.is_set():
+            drawn += courier.drain(wait=True)
+        return drawn
+
+    with ThreadPoolExecutor(len(voters) + len(couriers)) as pool:
+        drains = [pool.submit(drain, c) for c in couriers]
+        results = list(pool.map(vote, range(len(voters))))
+        votes_done.set()
+        for d in drains:
+            d.result(WAIT)
+    assert results == ["added"] * len(voters)
+    bot.settle()
+    held = stored_counts(bot, session_id, titles)
+    assert held == {TITLES[0]: 8, TITLES[1]: 8, TITLES[2]: 8}
+    voting = f"{posts.VOTING}:{session_id}"
+    if voting not in owing(bot):  # drawn: then what it shows is the database's
+        assert voting_shows(bot, session_id) == held
+    couriers[0].drain(wait=True)
+    bot.settle()
+    assert voting not in owing(bot)
+    assert voting_shows(bot, session_id) == held
+    # and no message was left claimed by a drain that lost a race
+    with store.session() as db:
+        m = ChannelMessage
+        assert db.scalars(select(m.key).where(m.claimed_until.is_not(None))).all() == []
+
+
+def test_a_vote_whose_meetup_closed_after_its_read_is_refused_and_writes_nothing(bot):
+    """SQLite: the click's read is not yet in its write's transaction, so the insert checks
+    again, as it runs, that voting is open. (PostgreSQL holds the meetup's row shared from
+    the read on: a close waits for the click.)"""
+    if bot.store.dialect != "sqlite":
+        pytest.skip("on PostgreSQL the read locks the meetup's row")
+    session_id, (a, _) = bot.to_voting(TITLES[:2])
+    bot.settle()
+    side = Store(bot.store.url)
+
+    def close_first(_conn, _cursor, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO COFFEE_VOTES"):
+            with bot.store.session() as db:  # another connection closes the voting
+                db.execute(
+                    text("UPDATE coffee_sessions SET state = 'closed' WHERE id = :id"),
+                    {"id": session_id},
+                )
+
+    event.listen(side.engine, "before_cursor_execute", close_first)
+    try:
+        result = dots.vote(
+            side, session_id, a, "U1", bot.clock(), add=True, group=posts.group(session_id)
+        )
+    finally:
+        side.dispose()
+    assert (result.done, result.message) == ("refused", "Voting has closed for this meetup.")
+    assert bot.votes_by_user() == {}
