@@ -9,17 +9,14 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.coffee import meeting, notices, service, topics, views
+from bot.coffee.feature import CoffeeFeature
 from bot.coffee.schedule import parse_schedule
 from bot.slack.mrkdwn import escape
 from bot.store.models import CoffeeMeetup, CoffeeSeries
-
-if TYPE_CHECKING:
-    from bot.coffee.listeners import CoffeeFeature
 
 
 @dataclass(frozen=True)

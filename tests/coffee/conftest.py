@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from bot.app import Features, build_app
 from bot.coffee import views
-from bot.coffee.listeners import CoffeeFeature
+from bot.coffee.feature import CoffeeFeature
 from bot.config import Settings
 from bot.delivery.outbox import Sender
 from bot.store import Store
