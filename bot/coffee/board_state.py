@@ -4,7 +4,6 @@ discussion, discussed), its timeboxes with their Roman votes, minutes spent and 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -63,7 +62,7 @@ class Board:
     current: topics.TopicLine | None
     box: Box | None  # the current topic's latest timebox
     discussed: list[topics.TopicLine]  # in the order they were discussed
-    minutes: dict[int, int]  # topic id -> minutes spent
+    minutes: dict[int, int]  # topic id -> minutes spent, to the nearest (0: under a minute)
     boxes: dict[int, list[Box]]  # topic id -> its timeboxes, with their Roman votes
     notes: list[Note]
     carried: bool  # whether undiscussed topics move to the next meetup
@@ -74,9 +73,9 @@ class Board:
 
 def extension(extensions: tuple[int, ...], done: int) -> int:
     """Minutes the next extension adds after `done` extensions: they shrink (4, then 2) and
-    the last repeats."""
+    the last repeats. 0: the series has extensions off."""
     if not extensions:
-        return 2
+        return 0
     return extensions[min(done, len(extensions) - 1)]
 
 
@@ -90,7 +89,7 @@ def board(db: Session, session_id: int) -> Board:
     ).all()
     began = {tid: aware(at) for tid, at, _ in rows if at is not None}
     minutes = {
-        tid: max(1, math.ceil((aware(end_at) - began[tid]).total_seconds() / 60))
+        tid: round((aware(end_at) - began[tid]).total_seconds() / 60)
         for tid, _, end_at in rows
         if end_at is not None and tid in began
     }

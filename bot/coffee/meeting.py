@@ -246,6 +246,8 @@ def extend(db: Session, session_id: int, box_id: int, now: dt.datetime) -> int:
     one round: the second insert breaks the unique (topic, round)."""
     s, box = _open_box(db, session_id, box_id)
     minutes = extension(_extensions(series_of(db, s)), box.round)
+    if not minutes:
+        raise CoffeeError("This series has extensions off: move on, or mark the topic done.")
     starts = max(now, aware(box.ends_at))
     try:
         with db.begin_nested():

@@ -54,6 +54,11 @@ def _votes(t: TopicLine) -> str:
     return f"{t.votes} vote{'s' if t.votes != 1 else ''}"
 
 
+def spent(minutes: int) -> str:
+    """Minutes a discussed topic took, to the nearest minute; never "0 min"."""
+    return f"{minutes} min" if minutes > 0 else "under a minute"
+
+
 def _thumbs(votes: dict[str, int]) -> str:
     return "  ".join(f"{THUMBS[c].split()[0]} {votes.get(c, 0)}" for c in CHOICES)
 
@@ -92,8 +97,8 @@ def board(b: Board, tz: str, names: dict[str, str], url: str, extensions: tuple[
             *blocks[: MAX_BLOCKS - 1],
             context("More topics than fit: the summary lists all."),
         ]
-    state = "ended" if b.meeting == ENDED else "on"
-    return Reply(f"Lean coffee {date_token(b.starts_at, tz)}: the meeting is {state}", blocks)
+    state = "has ended" if b.meeting == ENDED else "is on"
+    return Reply(f"Lean coffee {date_token(b.starts_at, tz)}: the meeting {state}", blocks)
 
 
 def _board_blocks(
@@ -117,20 +122,24 @@ def _board_blocks(
         buttons = [button("Start next topic", NEXT, f"{b.session_id}:{waiting}", style="primary")]
         if b.current is not None and b.box is not None:
             more = b.next_extension(extensions)
+            if more:  # no Extend button when the series has extensions off
+                buttons.append(button(f"Extend +{more} min", EXTEND, f"{b.session_id}:{b.box.id}"))
             buttons += [
-                button(f"Extend +{more} min", EXTEND, f"{b.session_id}:{b.box.id}"),
                 button("Done", DONE, f"{b.session_id}:{b.current.id}"),
                 button("Add takeaway", NOTE, f"{b.session_id}:{b.current.id}"),
             ]
         blocks.append(actions(*buttons))
-    blocks.append(section(f"*To discuss* ({len(b.to_discuss)})"))
-    blocks += _sections(f"{_topic(t, names, limit)} · {_votes(t)}" for t in b.to_discuss) or [
-        context("Nothing left to discuss.")
-    ]
+    # once the meeting has ended nothing is "to discuss": what is left was not discussed
+    left = "Not discussed" if b.meeting == ENDED else "To discuss"
+    if b.meeting != ENDED or b.to_discuss:
+        blocks.append(section(f"*{left}* ({len(b.to_discuss)})"))
+        blocks += _sections(f"{_topic(t, names, limit)} · {_votes(t)}" for t in b.to_discuss) or [
+            context("Nothing left to discuss.")
+        ]
     if b.discussed:
         blocks.append(section(f"*Discussed* ({len(b.discussed)})"))
         blocks += _sections(
-            f"{_topic(t, names, limit)} · {b.minutes.get(t.id, 0)} min" for t in b.discussed
+            f"{_topic(t, names, limit)} · {spent(b.minutes.get(t.id, 0))}" for t in b.discussed
         )
     if b.meeting == RUNNING:
         blocks.append(context("Only the facilitator or an organiser moves the meeting on."))
@@ -174,16 +183,20 @@ def roman_vote(session_id: int, box: Box, topic: TopicLine, extend_by: int) -> R
         f"Time is up for *{topic.number}.* {title}. Keep going? One vote each, change it "
         f"any time.\n{counts}"
     )
+    decide = [button("Move on", MOVE_ON, f"{session_id}:{box.id}", style="primary")]
+    if extend_by:  # 0: the series has extensions off
+        decide.insert(0, button(f"Extend +{extend_by} min", EXTEND, f"{session_id}:{box.id}"))
     return Reply(
         f"Time is up for topic {topic.number}: keep going?",
         [
             section(text),
             actions(*(button(THUMBS[c], ROMAN, f"{session_id}:{box.id}:{c}") for c in CHOICES)),
-            actions(
-                button(f"Extend +{extend_by} min", EXTEND, f"{session_id}:{box.id}"),
-                button("Move on", MOVE_ON, f"{session_id}:{box.id}", style="primary"),
+            actions(*decide),
+            context(
+                "The facilitator (or an organiser) extends or moves on."
+                if extend_by
+                else "The facilitator (or an organiser) moves on."
             ),
-            context("The facilitator (or an organiser) extends or moves on."),
         ],
     )
 
@@ -251,7 +264,7 @@ def summary_lines(b: Board, names: dict[str, str], *, markdown: bool = False) ->
         by = esc(names.get(t.user_id, t.user_id))
         out.append(
             f"{bold}{t.number}. {esc(t.title)}{bold} · {em}{by}{em} · {_votes(t)} · "
-            f"{b.minutes.get(t.id, 0)} min"
+            f"{spent(b.minutes.get(t.id, 0))}"
         )
         for box in b.boxes.get(t.id, []):
             if box.expired and (box.votes or box.outcome):

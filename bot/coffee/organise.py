@@ -126,7 +126,7 @@ def done(ask: Ask) -> str:
     ask.feature.meetup_runner.nudge()
     if last:
         return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
-    return f"Topic {n} is marked as discussed; `carry` leaves it behind."
+    return f"Topic {n} is marked as discussed; it will not be carried over to the next meetup."
 
 
 def start(ask: Ask) -> str:
@@ -185,7 +185,11 @@ def carry(ask: Ask) -> str:
         notices.carried(db, service.series_of(db, into), into, carried.topic_ids, ask.now)
     clock.nudge()
     moved = len(carried.moved)
-    answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
+    answer = (
+        "No undiscussed topic to carry over."
+        if not moved and not carried.left
+        else f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
+    )
     if carried.left:
         answer += (
             f" {carried.left} more did not fit: a meetup takes at most {service.MAX_TOPICS} topics."

@@ -74,8 +74,12 @@ class SeriesSettings:
         """The meeting's rules, said when they differ from the defaults."""
         if (self.timebox, self.extensions, self.carry) == (8, (4, 2), True):
             return ""
-        ext = " then ".join(f"{m}" for m in self.extensions) or "none"
-        return f"; topics get {self.timebox} minutes, extensions {ext} minutes" + (
+        ext = (
+            f"extensions {' then '.join(f'{m}' for m in self.extensions)} minutes"
+            if self.extensions
+            else "no extensions"
+        )
+        return f"; topics get {self.timebox} minutes, {ext}" + (
             "" if self.carry else "; undiscussed topics are not carried over"
         )
 

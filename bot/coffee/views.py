@@ -97,7 +97,7 @@ def session_message(
         blocks = _session_blocks(s, tz, lines, names, url, voters, lengths)
         if text_length(blocks) <= BLOCKS_TEXT:
             break
-    return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
+    return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {count_topics(len(lines))}", blocks)
 
 
 def _session_blocks(
@@ -172,7 +172,7 @@ def agenda(
         blocks = _agenda_blocks(s, tz, lines, names or {}, url, title)
         if len(blocks) <= MAX_BLOCKS and text_length(blocks) <= BLOCKS_TEXT:
             break
-    summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics"
+    summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {count_topics(len(lines))}"
     return [Reply(summary, page) for page in pages(blocks)]
 
 
@@ -280,6 +280,11 @@ def proposed(n: int, title: str, topic_id: int, verb: str = "Added") -> Reply:
     return Reply(text, [section(text), buttons])
 
 
+def count_topics(n: int) -> str:
+    """ "no topics", "1 topic", "5 topics"."""
+    return "no topics" if n == 0 else f"{n} topic{'s' if n != 1 else ''}"
+
+
 def mine(own: list[TopicLine]) -> Reply:
     """A person's own topics, each under its number with Edit and Withdraw."""
     count = f"{len(own)} topics" if len(own) != 1 else "topic"
@@ -311,7 +316,7 @@ def status(
     blocks = [
         section(
             f"*Next lean coffee:* {when(s.starts_at, tz)}\n{states.get(s.state, '')}\n"
-            f"{len(lines)} topic{'s' if len(lines) != 1 else ''} so far."
+            f"{count_topics(len(lines)).capitalize()} so far."
         ),
         context(f"Series: {escape(settings.describe())}"),
         context(
@@ -328,7 +333,8 @@ def reminder(s: CoffeeMeetup, tz: str, minutes: int, topics: int, url: str = "")
     at = when(s.starts_at, tz)
     if s.state == "voting":
         text = (
-            f"Lean coffee starts {at}; voting closes then: {topics} topics, cast your votes above."
+            f"Lean coffee starts {at}; voting closes then: {count_topics(topics)}, cast your "
+            "votes above."
         )
     else:
         text = (
@@ -352,7 +358,7 @@ def my_votes(session_id: int, b: Ballot) -> Reply:
         block = section(f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))}{times}")
         block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{t.id}")
         blocks.append(block)
-    return Reply(f"Your votes: {len(b.mine)} topics. {head}", blocks)
+    return Reply(f"Your votes: {count_topics(len(b.mine))}. {head}", blocks)
 
 
 def peek(lines: list[TopicLine], voters: int) -> str:

@@ -165,13 +165,16 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     assert bot.sessions()[0].current_topic_id == golden
     text = shown(board(bot, session_id))
     assert (
-        "*Discussed* (1)" in text and "*2.* Platform as a product · _User UPROP2_ · 13 min" in text
+        "*Discussed* (1)" in text and "*2.* Platform as a product · _User UPROP2_ · 12 min" in text
     )
 
     # ---- `done <n>` uses the same numbers and redraws the board -----------------------------
     bot.clock.now = moved_at + dt.timedelta(minutes=3)
     answer = bot.organise("done 1")
-    assert answer.params["text"] == "Topic 1 is marked as discussed; `carry` leaves it behind."
+    assert (
+        answer.params["text"]
+        == "Topic 1 is marked as discussed; it will not be carried over to the next meetup."
+    )
     text = shown(board(bot, session_id))
     assert (
         "*Discussed* (2)" in text and "*1.* Golden paths at scale · _User UPROP1_ · 3 min" in text
@@ -191,7 +194,7 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     summary = thread(bot, session_id)[-1]
     text = shown(summary)
     assert "*Lean coffee summary · " + token(MEETUP, "Tue 24 Mar, 16:00 GMT") + "*" in text
-    assert "*2. Platform as a product* · _User UPROP2_ · 3 votes · 13 min" in text
+    assert "*2. Platform as a product* · _User UPROP2_ · 3 votes · 12 min" in text
     assert "Roman vote 1: 👍 1  👎 1  ✋ 1 → extended" in text
     assert "Roman vote 2: 👍 0  👎 2  ✋ 0 → moved on" in text
     assert "_Takeaway:_ &lt;!channel&gt; ping &amp; &lt;@U123&gt; too" in text
@@ -244,7 +247,7 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     result = CliRunner().invoke(main, ["coffee", "export", CHANNEL, "--date", "2026-03-24"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("## Lean coffee, Tue 24 Mar, 16:00 GMT\n")
-    assert "**2. Platform as a product** · _UPROP2_ · 3 votes · 13 min" in result.output
+    assert "**2. Platform as a product** · _UPROP2_ · 3 votes · 12 min" in result.output
     assert "\\<!channel\\> ping & \\<@U123\\> too" in result.output
     assert "4. Paved roads & guard rails" in result.output
     missing = CliRunner().invoke(main, ["coffee", "export", "CNOPE"])

@@ -163,7 +163,10 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
     # during the meeting, topic #1 of the agenda was discussed; the others were not
     assert bot.organise("done 1", user="U9").params["text"].startswith("Only organisers")
     answer = bot.organise("done 1")
-    assert answer.params["text"] == "Topic 1 is marked as discussed; `carry` leaves it behind."
+    assert (
+        answer.params["text"]
+        == "Topic 1 is marked as discussed; it will not be carried over to the next meetup."
+    )
     assert bot.organise("done 9").params["text"] == "There is no topic 9 on the list."
     assert bot.organise("done first").params["text"].startswith("Give the topic's number")
     with bot.store.session() as db:
