@@ -84,6 +84,11 @@ def _words(command: dict[str, Any]) -> tuple[str, str]:
     return word.lower(), rest
 
 
+def _outcome(text: str) -> dict[str, Any]:
+    """The answer takes the place of the ack's "Working on it…", so no stale line stays."""
+    return {"response_type": "ephemeral", "replace_original": True, "text": text}
+
+
 def command_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     feature = feature_of(context)
     word, rest = _words(command)
@@ -115,16 +120,13 @@ def command_later(
             user, channel = command.get("user_id"), command.get("channel_id")
             log.exception("/coffee %s failed for %s in %s", _said(word), user, channel)
             reply = views.plain(SORRY)
-        respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+        respond(**_outcome(reply.text), blocks=reply.blocks)
         return
     if word not in organise.WORDS:
         return
     try:
         if not feature.organisers.check(client, command["user_id"]):
-            respond(
-                response_type="ephemeral",
-                text="Only organisers can do that. `/coffee` shows what everyone can.",
-            )
+            respond(**_outcome("Only organisers can do that. `/coffee` shows what everyone can."))
             return
         team = context.team_id or command.get("team_id", "")
         ask = organise.Ask(
@@ -138,7 +140,7 @@ def command_later(
         user, channel = command.get("user_id"), command.get("channel_id")
         log.exception("/coffee %s failed for %s in %s", _said(word), user, channel)
         answer = SORRY
-    respond(response_type="ephemeral", text=answer)
+    respond(**_outcome(answer))
 
 
 def register(app: App) -> None:

@@ -68,3 +68,17 @@ def test_with_extensions_off_there_is_no_extend_button_and_the_series_says_so(bo
     assert bot.click(mv.EXTEND, f"{session_id}:{box.id}", user=ORGANISER, reply="ext") == 200
     assert "extensions off" in bot.reply("ext").params["text"]
     assert len(boxes(bot)) == 1
+
+
+def test_an_organiser_command_replaces_its_working_on_it_line_with_the_outcome(bot):
+    status, ack = bot.command("schedule tuesday 16:00", user=ORGANISER, reply="sched")
+    assert status == 200 and ack["text"] == "Working on it…"
+    answer = bot.reply("sched")
+    assert answer.params["replace_original"] is True
+    assert answer.params["text"].startswith("Lean coffee here:")
+    bot.command("end", user="U5", reply="refused")  # not an organiser: refused, in place too
+    refused = bot.reply("refused")
+    assert refused.params["replace_original"] is True
+    assert refused.params["text"].startswith("Only organisers can do that.")
+    bot.command("summary", user="U5", reply="summary")
+    assert bot.reply("summary").params["replace_original"] is True

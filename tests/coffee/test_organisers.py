@@ -189,7 +189,7 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
     assert bot.count(CoffeeVote, CoffeeVote.session_id == upcoming.id) == 0
     assert bot.votes_by_topic() == {golden: 1, product: 2}  # the old meetup's record stays
     assert len(bot.topics(closed.id)) == 3
-    assert bot.organise("carry").params["text"] == "Carried 0 undiscussed topics over."
+    assert bot.organise("carry").params["text"] == "No undiscussed topic to carry over."
     assert len(bot.topics(upcoming.id)) == 2
 
     # they are on the next collection message, with no votes
