@@ -58,6 +58,7 @@ class Board:
     starts_at: dt.datetime
     meeting: str
     facilitator: str
+    host: str  # the member named to run this meeting ("" for none)
     to_discuss: list[topics.TopicLine]  # ranked
     current: topics.TopicLine | None
     box: Box | None  # the current topic's latest timebox
@@ -121,6 +122,7 @@ def board(db: Session, session_id: int) -> Board:
         starts_at=aware(s.starts_at),
         meeting=s.meeting,
         facilitator=s.facilitator,
+        host=s.host,
         to_discuss=[t for t in lines if not t.discussed and t.id != s.current_topic_id],
         current=current,
         box=boxes.get(current.id, [None])[-1] if current else None,

@@ -13,11 +13,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.coffee import organise, service, topics, views
+from bot.coffee import meeting, organise, service, topics, views
 from bot.coffee.feature import CoffeeFeature as CoffeeFeature  # where callers found it before
 from bot.coffee.feature import feature_of
 from bot.coffee.schedule import ScheduleError
-from bot.slack.incoming import slack_text
+from bot.slack.command_text import readable
 from bot.slack.mrkdwn import escape
 from bot.slack.replies import SORRY, Reply
 
@@ -28,8 +28,9 @@ HELP = (
     "(the Propose button also takes details); `/coffee mine` lists yours; "
     "`/coffee summary [YYYY-MM-DD]` shows a past meeting's summary. Organisers: "
     "`/coffee schedule …`, `open`, `vote`, `close`, `cancel`, `remove <n>`, "
-    "`merge <n> into <m>`, `start` (the meeting, now), `done <n>` (discussed), `end`, `carry`, "
-    "`peek` (the hidden counts, privately)."
+    "`merge <n> into <m>`, `host @someone`, `start` (the meeting, now), `next <n>` (which "
+    "topic comes next), `done <n>` (discussed), `end`, `carry`, `peek` (the hidden counts, "
+    "privately). A meetup's host may `start`, `next`, `done` and `end` it."
 )
 
 
@@ -78,10 +79,15 @@ def _said(word: str) -> str:
     return repr(word) if word in EVERYONE or word in LATER or word in organise.WORDS else "?"
 
 
-def _words(command: dict[str, Any]) -> tuple[str, str]:
-    text = slack_text(command.get("text")).strip()
-    word, _, rest = text.partition(" ")
-    return word.lower(), rest
+def _words(command: dict[str, Any]) -> tuple[str, str, str]:
+    """The command word, the rest as plain words (a mention as @name, never a ping when shown
+    again), and the rest as Slack sent it (for the ids of the people it names)."""
+    raw = str(command.get("text") or "").strip()
+    word, _, rest_raw = raw.partition(" ")
+    word, rest = readable(word).lower(), readable(rest_raw)
+    if word == "next" and rest.strip():  # `/coffee next 3`: the facilitator's pick
+        word = "pick"
+    return word, rest, rest_raw
 
 
 def _outcome(text: str) -> dict[str, Any]:
@@ -91,7 +97,7 @@ def _outcome(text: str) -> dict[str, Any]:
 
 def command_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
     feature = feature_of(context)
-    word, rest = _words(command)
+    word, rest, _ = _words(command)
     channel, user = command.get("channel_id", ""), command.get("user_id", "")
     try:
         if word in organise.WORDS or word in LATER:
@@ -112,7 +118,7 @@ def command_later(
     command: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     feature = feature_of(context)
-    word, rest = _words(command)
+    word, rest, raw = _words(command)
     if word in LATER:
         try:
             reply = LATER[word](feature, command.get("channel_id", ""), rest.strip())
@@ -125,13 +131,14 @@ def command_later(
     if word not in organise.WORDS:
         return
     try:
-        if not feature.organisers.check(client, command["user_id"]):
+        user, channel = command["user_id"], command.get("channel_id", "")
+        if not _hosts(feature, word, channel, user) and not feature.organisers.check(client, user):
             respond(**_outcome("Only organisers can do that. `/coffee` shows what everyone can."))
             return
         team = context.team_id or command.get("team_id", "")
         ask = organise.Ask(
             feature, team, command.get("channel_id", ""), command["user_id"], rest.strip(),
-            feature.clock(),
+            feature.clock(), raw=raw.strip(),
         )  # fmt: skip
         answer = organise.WORDS[word](ask)
     except (service.CoffeeError, ScheduleError) as exc:
@@ -141,6 +148,15 @@ def command_later(
         log.exception("/coffee %s failed for %s in %s", _said(word), user, channel)
         answer = SORRY
     respond(**_outcome(answer))
+
+
+def _hosts(feature: CoffeeFeature, word: str, channel: str, user: str) -> bool:
+    """Whether the asker hosts the channel's meetup and the word is one a host may use."""
+    if word not in organise.HOST_WORDS:
+        return False
+    with feature.store.session() as db:
+        series = service.series_for(db, channel)
+        return series is not None and meeting.hosts(db, series, user, feature.clock())
 
 
 def register(app: App) -> None:

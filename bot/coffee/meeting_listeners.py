@@ -28,7 +28,16 @@ from bot.store.models import CoffeeMeetup
 
 log = logging.getLogger(__name__)
 
-ONLY_FACILITATOR = "Only the facilitator or an organiser moves the meeting on."
+ONLY_FACILITATOR = "Only the host, the facilitator or an organiser moves the meeting on."
+
+
+def _picked(value: object) -> tuple[int, int | None, int] | None:
+    """ "session:current:topic" from the Pick next select; current may be empty."""
+    first, second, third = [*str(value or "").split(":"), "", "", ""][:3]
+    session_id, current, topic_id = parse_row_id(first), parse_row_id(second), parse_row_id(third)
+    if session_id is None or topic_id is None or (second and current is None):
+        return None
+    return session_id, current, topic_id
 
 
 def _pair(value: object) -> tuple[int, int | None] | None:
@@ -54,22 +63,28 @@ def facilitate(
 ) -> None:
     feature = feature_of(context)
     kind, user = action.get("action_id"), body["user"]["id"]
-    parsed = _pair(action.get("value"))
+    pick: int | None = None
+    if kind == mv.PICK:  # a select: the value is the chosen option's
+        picked = _picked((action.get("selected_option") or {}).get("value"))
+        parsed = (picked[0], picked[1]) if picked else None
+        pick = picked[2] if picked else None
+    else:
+        parsed = _pair(action.get("value"))
     try:
-        if parsed is None or (kind != mv.NEXT and parsed[1] is None):
+        if parsed is None or (kind not in (mv.NEXT, mv.PICK) and parsed[1] is None):
             raise CoffeeError(OUT_OF_DATE)
         session_id, other = parsed
         with feature.store.session() as db:
             s = db.get(CoffeeMeetup, session_id)
-            facilitator = s.facilitator if s is not None else ""
-        if user != facilitator and not feature.organisers.check(client, user):
+            runs = {s.facilitator, s.host} - {""} if s is not None else set()
+        if user not in runs and not feature.organisers.check(client, user):
             say(respond, ONLY_FACILITATOR)
             return
         now = feature.clock()
         with feature.store.session() as db:
             feature.meetup_runner.changed(db, session_id)  # first: see MeetupRunner.changed
-            if kind == mv.NEXT:
-                over = meeting.start_next(db, session_id, now, other) is None
+            if kind in (mv.NEXT, mv.PICK):
+                over = meeting.start_next(db, session_id, now, other, pick) is None
             elif kind == mv.DONE:
                 over = meeting.done(db, session_id, other or 0, now)
             elif kind == mv.EXTEND:
@@ -85,6 +100,34 @@ def facilitate(
     except Exception:
         log.exception("meeting button %s %r failed", kind, action.get("value"))
         say(respond, SORRY)
+
+
+# ---- "I'll host" ------------------------------------------------------------------------------
+def volunteer(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+    # recorded before the ack (one conditional update); the answer and the redraw follow
+    feature = feature_of(context)
+    session_id, user = parse_row_id(action.get("value")), body["user"]["id"]
+    owed: int | None = None
+    try:
+        if session_id is None:
+            raise CoffeeError(OUT_OF_DATE)
+        with feature.store.session() as db:
+            feature.meetup_runner.changed(db, session_id)  # first: see MeetupRunner.changed
+            host = meeting.volunteer(db, session_id, user)
+        owed = session_id
+        answer = (
+            "You are hosting this lean coffee: you can start it, move it on and end it, as "
+            "an organiser would."
+            if host == user
+            else f"<@{host}> offered to host first."
+        )
+    except CoffeeError as exc:
+        answer = escape(str(exc))
+    except Exception:
+        log.exception("volunteering to host %r failed", action.get("value"))
+        answer = SORRY
+    ack()
+    feature.after_ack.submit(feature.answer, body.get("response_url"), answer, False, owed)
 
 
 # ---- the Roman vote ---------------------------------------------------------------------
@@ -171,8 +214,9 @@ def ack_only(ack: Ack) -> None:
 
 
 def register(app: App) -> None:
-    for action_id in (mv.NEXT, mv.DONE, mv.EXTEND, mv.MOVE_ON):
+    for action_id in (mv.NEXT, mv.PICK, mv.DONE, mv.EXTEND, mv.MOVE_ON):
         app.action(action_id)(ack=ack_only, lazy=[facilitate])
     app.action(mv.ROMAN)(thumb)
+    app.action(mv.HOST)(volunteer)
     app.action(mv.NOTE)(opens_at_once(open_note, _notes))
     app.view(mv.NOTE_MODAL)(note_submit)

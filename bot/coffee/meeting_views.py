@@ -18,6 +18,7 @@ from bot.coffee.voices import CHOICES, MAX_TAKEAWAY, RUNNING
 from bot.slack.blocks import (
     BLOCKS_TEXT,
     MAX_BLOCKS,
+    Block,
     actions,
     button,
     context,
@@ -30,9 +31,11 @@ from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 
 NEXT = "coffee_meet_next"  # value: session id:current topic id ("" for none)
+PICK = "coffee_meet_pick"  # a select; each option's value: session id:current topic id:topic id
 EXTEND = "coffee_meet_extend"  # value: session id:timebox id
 MOVE_ON = "coffee_meet_move_on"  # value: session id:timebox id
 DONE = "coffee_meet_done"  # value: session id:topic id
+HOST = "coffee_meet_host"  # value: session id; "I'll host" on the agenda
 NOTE = "coffee_meet_note"  # value: session id:topic id; opens the takeaway modal
 NOTE_MODAL = "coffee_meet_note_modal"
 ROMAN = "coffee_roman"  # value: session id:timebox id:choice
@@ -105,6 +108,8 @@ def _board_blocks(
     b: Board, tz: str, names: dict[str, str], url: str, extensions: tuple[int, ...], limit: int
 ) -> list[dict[str, Any]]:
     who = f" Facilitator: {_name(names, b.facilitator)}." if b.facilitator else ""
+    if b.host and b.host != b.facilitator:
+        who += f" Host: {_name(names, b.host)}."
     if b.meeting == ENDED:
         head = "The meeting has ended; the summary is in the thread."
     else:
@@ -128,6 +133,8 @@ def _board_blocks(
                 button("Done", DONE, f"{b.session_id}:{b.current.id}"),
                 button("Add takeaway", NOTE, f"{b.session_id}:{b.current.id}"),
             ]
+        if b.to_discuss:  # the facilitator may take any waiting topic next, not only the top
+            buttons.append(_pick(b, waiting, limit))
         blocks.append(actions(*buttons))
     # once the meeting has ended nothing is "to discuss": what is left was not discussed
     left = "Not discussed" if b.meeting == ENDED else "To discuss"
@@ -142,10 +149,44 @@ def _board_blocks(
             f"{_topic(t, names, limit)} · {spent(b.minutes.get(t.id, 0))}" for t in b.discussed
         )
     if b.meeting == RUNNING:
-        blocks.append(context("Only the facilitator or an organiser moves the meeting on."))
+        blocks.append(
+            context("Only the host, the facilitator or an organiser moves the meeting on.")
+        )
     if url:
         blocks.append(context(f"Meeting link: {link(url, url)}"))
     return blocks
+
+
+def _pick(b: Board, waiting: str, limit: int) -> dict[str, Any]:
+    options = [
+        {
+            # an option's text is plain text of at most 75 characters
+            "text": {"type": "plain_text", "text": clip(f"{t.number}. {t.title}", 75)},
+            "value": f"{b.session_id}:{waiting}:{t.id}",
+        }
+        for t in b.to_discuss[:100]  # Slack's limit on a select's options
+    ]
+    return {
+        "type": "static_select",
+        "action_id": PICK,
+        "placeholder": {"type": "plain_text", "text": "Pick next topic"},
+        "options": options,
+    }
+
+
+def hosting(session_id: int, host: str, names: dict[str, str], volunteers: bool) -> list[Block]:
+    """Who hosts the meetup, named (never pinged: the agenda is a channel message); with no
+    host yet and a series that lets anyone host, the "I'll host" button."""
+    if host:
+        return [context(f"Host: {_name(names, host)}")]
+    if volunteers:
+        return [
+            actions(button("I'll host", HOST, str(session_id))),
+            context(
+                "Anyone may host this meetup: the host runs the meeting as an organiser would."
+            ),
+        ]
+    return []
 
 
 def _discussing(

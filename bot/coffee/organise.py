@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.coffee import meeting, notices, service, topics, views
 from bot.coffee.feature import CoffeeFeature
 from bot.coffee.schedule import parse_schedule
+from bot.slack.command_text import people
 from bot.slack.mrkdwn import escape
 from bot.store.models import CoffeeMeetup, CoffeeSeries
 
@@ -25,8 +26,9 @@ class Ask:
     team: str
     channel: str
     user: str
-    rest: str  # the words after the first
+    rest: str  # the words after the first, mentions and links as plain words
     now: dt.datetime
+    raw: str = ""  # the words after the first as Slack sent them (mentions as <@U123|name>)
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,66 @@ def done(ask: Ask) -> str:
     return f"Topic {n} is marked as discussed; it will not be carried over to the next meetup."
 
 
+def host(ask: Ask) -> str:
+    """`/coffee host @someone`: they run the meetup's meeting as an organiser would
+    (`host off`: nobody does)."""
+    named = people(ask.raw)
+    off = ask.rest.strip().lower() in ("off", "none", "nobody")
+    if len(named) != 1 and not off:
+        raise service.CoffeeError("Name one person, e.g. `/coffee host @alex`.")
+    clock = ask.feature.meetup_runner
+    with ask.feature.store.session() as db:
+        series = service.series_for(db, ask.channel)
+        if series is None:
+            raise service.CoffeeError("No lean coffee is set up in this channel yet.")
+        s = meeting.host_target(db, series, ask.now)
+        clock.changed(db, s.id)  # first: see MeetupRunner.changed
+        meeting.name_host(db, s.id, "" if off else named[0])
+        when = views.when(s.starts_at, series.timezone)
+    clock.nudge()
+    if off:
+        return f"The lean coffee on {when} has no host now; organisers run it."
+    return f"<@{named[0]}> hosts the lean coffee on {when}: they can start, run and end it."
+
+
+def pick(ask: Ask) -> str:
+    """`/coffee next <number or words>`: that topic is discussed next, whatever its rank."""
+    wanted = ask.rest.strip()
+    with ask.feature.store.session() as db:
+        series = service.series_for(db, ask.channel)
+        s = meeting.live(db, series.id, ask.now) if series is not None else None
+        if s is None or s.meeting != meeting.RUNNING:
+            raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")
+        waiting = [
+            t for t in topics.topics(db, s.id) if not t.discussed and t.id != s.current_topic_id
+        ]
+        chosen = _choose(waiting, wanted)
+        ask.feature.meetup_runner.changed(db, s.id)
+        over = meeting.start_next(db, s.id, ask.now, s.current_topic_id, chosen.id) is None
+        session_id = s.id
+    if over:  # not reached: a chosen topic was waiting
+        ask.feature.meetup_runner.desk.finish(session_id)
+    ask.feature.meetup_runner.nudge()
+    return f"Next: topic {chosen.number}, {escape(chosen.title)}."
+
+
+def _choose(waiting: list[topics.TopicLine], wanted: str) -> topics.TopicLine:
+    """A waiting topic by its number, or by words of its title (one match only)."""
+    if not waiting:
+        raise service.CoffeeError("No topic is left to discuss; `/coffee end` ends the meeting.")
+    if re.fullmatch(r"[0-9]{1,9}", wanted):
+        found = [t for t in waiting if t.number == int(wanted)]
+        if not found:
+            raise service.CoffeeError(f"Topic {wanted} is not waiting to be discussed.")
+        return found[0]
+    key = topics.topic_key(wanted)
+    found = [t for t in waiting if key and key in topics.topic_key(t.title)]
+    if len(found) != 1:
+        which = "No waiting topic says that" if not found else "Several waiting topics say that"
+        raise service.CoffeeError(f"{which}; give its number, e.g. `/coffee next 3`.")
+    return found[0]
+
+
 def start(ask: Ask) -> str:
     """Begin the meeting now (closing voting if it is still open), with the asker as the
     facilitator, and its first topic."""
@@ -210,7 +272,11 @@ WORDS: dict[str, Callable[[Ask], str]] = {
     "peek": peek,
     "start": start,
     "end": end,
+    "host": host,
+    "pick": pick,
 }
+# what a meetup's host may do as an organiser would (for the meetup they host)
+HOST_WORDS = ("start", "end", "done", "pick")
 
 
 def number(text: str) -> int:

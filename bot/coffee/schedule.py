@@ -47,6 +47,7 @@ class SeriesSettings:
     extensions: tuple[int, ...] = (4, 2)  # each extension's minutes; the last repeats
     carry: bool = True  # undiscussed topics move to the next meetup when a meeting ends
     length: int = 60  # minutes a meeting lasts: then it ends, if nobody ended it
+    volunteer_hosts: bool = False  # any member may offer to host ("I'll host")
 
     def describe(self) -> str:
         every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
@@ -68,6 +69,7 @@ class SeriesSettings:
                 else ""
             )
             + self._meeting()
+            + ("; anyone may volunteer to host" if self.volunteer_hosts else "")
         )
 
     def _meeting(self) -> str:
@@ -265,6 +267,10 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
             s = replace(s, carry=True)
         elif low in ("no-carry", "nocarry"):
             s = replace(s, carry=False)
+        elif low in ("volunteer-hosts", "volunteers"):
+            s = replace(s, volunteer_hosts=True)
+        elif low in ("no-volunteer-hosts", "no-volunteers"):
+            s = replace(s, volunteer_hosts=False)
         elif low in ("proposals", "per-person") and nxt:
             s = replace(s, topics_per_person=_count(nxt, "proposals 3"))
             i += 1

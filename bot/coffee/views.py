@@ -164,12 +164,14 @@ def agenda(
     lines: list[TopicLine],
     names: dict[str, str] | None = None,
     url: str = "",
+    hosting: list[dict[str, Any]] | None = None,  # who hosts, or "I'll host"
 ) -> list[Reply]:
     """The ranked agenda: most votes first, each topic under its one number, with who proposed
     it; titles shortened when all at length would not fit one message, and as many messages
     as it takes past that, no topic left out."""
     for title, _ in SHORTER[2:]:
         blocks = _agenda_blocks(s, tz, lines, names or {}, url, title)
+        blocks[1:1] = hosting or []
         if len(blocks) <= MAX_BLOCKS and text_length(blocks) <= BLOCKS_TEXT:
             break
     summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {count_topics(len(lines))}"

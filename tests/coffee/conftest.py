@@ -96,20 +96,25 @@ class Bot:
     background: Background
 
     # ---- requests ------------------------------------------------------------------------
-    def command(self, text: str, user: str = "U1", reply: str | None = None) -> tuple[int, dict]:
-        """/coffee <text>; returns the HTTP status and the ack's JSON body."""
+    def command(
+        self, text: str, user: str = "U1", reply: str | None = None, as_typed: bool = True
+    ) -> tuple[int, dict]:
+        """/coffee <text>; returns the HTTP status and the ack's JSON body. With
+        as_typed=False the text is sent exactly as given (a mention as `<@U123|name>`)."""
         url = self.slack.response_url(reply or f"cmd{next(_seq)}")
-        body = command_body("/coffee", text, user_id=user, response_url=url, team_id=TEAM)
+        body = command_body(
+            "/coffee", text, user_id=user, response_url=url, team_id=TEAM, as_typed=as_typed
+        )
         response = self.app.dispatch(bolt_request(SIGNING_SECRET, body))
         ack = json.loads(response.body) if response.body else {}
         if ack.get("blocks"):  # an ack never passes through the fake Slack: check it here
             assert_valid_blocks(ack["blocks"])
         return response.status, ack
 
-    def organise(self, text: str, user: str = ORGANISER) -> Call:
+    def organise(self, text: str, user: str = ORGANISER, as_typed: bool = True) -> Call:
         """An organiser command: acked at once, answered later through response_url."""
         name = f"org{next(_seq)}"
-        status, ack = self.command(text, user=user, reply=name)
+        status, ack = self.command(text, user=user, reply=name, as_typed=as_typed)
         assert status == 200
         assert ack["response_type"] == "ephemeral"
         return self.reply(name)

@@ -5,10 +5,14 @@ organisers' answers say."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from urllib.parse import parse_qs, urlencode
 
 from bot.coffee import meeting_views as mv
-from tests.coffee.conftest import MEETUP, ORGANISER, Bot, button_ids, shown
+from bot.testing.requests import action_body, bolt_request
+from tests.coffee.conftest import MEETUP, ORGANISER, TEAM, Bot, button_ids, shown
 from tests.coffee.meeting_helpers import board, boxes, buttons, facilitate, thread
+from tests.conftest import SIGNING_SECRET
 
 TITLES = ["Golden paths", "Platform as a product", "Portals nobody opens"]
 
@@ -82,3 +86,123 @@ def test_an_organiser_command_replaces_its_working_on_it_line_with_the_outcome(b
     assert refused.params["text"].startswith("Only organisers can do that.")
     bot.command("summary", user="U5", reply="summary")
     assert bot.reply("summary").params["replace_original"] is True
+
+
+def _select(bot: Bot, action_id: str, value: str, user: str, reply: str) -> int:
+    """A choice in a static select, as Slack posts it: the value is the selected option's."""
+    raw = action_body(action_id, "", user_id=user, response_url=bot.slack.response_url(reply))
+    payload = json.loads(parse_qs(raw)["payload"][0])
+    payload["team"]["id"] = payload["user"]["team_id"] = TEAM
+    chosen = {"text": {"type": "plain_text", "text": "3. x"}, "value": value}
+    payload["actions"][0] = {
+        "action_id": action_id, "block_id": "b1", "type": "static_select",
+        "selected_option": chosen, "action_ts": "1700000000.000200",
+    }  # fmt: skip
+    body = urlencode({"payload": json.dumps(payload)})
+    status = bot.app.dispatch(bolt_request(SIGNING_SECRET, body)).status
+    bot.settle()
+    return status
+
+
+def _options(call) -> dict[str, str]:
+    """The Pick next select's options on the board: text -> value."""
+    for block in call.params.get("blocks") or []:
+        for element in block.get("elements", []) if block["type"] == "actions" else []:
+            if element["action_id"] == mv.PICK:
+                return {o["text"]["text"]: o["value"] for o in element["options"]}
+    return {}
+
+
+def test_the_facilitator_picks_which_topic_comes_next(bot):
+    session_id, (golden, product, portals) = _running(bot)
+    options = _options(board(bot, session_id))
+    assert list(options) == [
+        "1. Golden paths",
+        "2. Platform as a product",
+        "3. Portals nobody opens",
+    ]
+    # not the top-ranked: the third, from the select on the board
+    assert _select(bot, mv.PICK, options["3. Portals nobody opens"], "U5", "nope") == 200
+    assert "Only the host" in bot.reply("nope").params["text"]
+    assert bot.sessions()[0].current_topic_id is None
+    _select(bot, mv.PICK, options["3. Portals nobody opens"], ORGANISER, "pick")
+    assert bot.sessions()[0].current_topic_id == portals
+    assert list(_options(board(bot, session_id))) == ["1. Golden paths", "2. Platform as a product"]
+    # a stale option (drawn before that move) is refused and changes nothing
+    _select(bot, mv.PICK, options["2. Platform as a product"], ORGANISER, "stale")
+    assert "moved the meeting on already" in bot.reply("stale").params["text"]
+    assert bot.sessions()[0].current_topic_id == portals
+    # by command: a number, then words of a title
+    assert bot.organise("next 2").params["text"] == "Next: topic 2, Platform as a product."
+    assert bot.sessions()[0].current_topic_id == product
+    assert "not waiting" in bot.organise("next 3").params["text"]  # discussed already
+    assert "give its number" in bot.organise("next nothing like it").params["text"]
+    assert bot.organise("next golden").params["text"] == "Next: topic 1, Golden paths."
+    assert bot.sessions()[0].current_topic_id == golden
+    status, ack = bot.command("next", user="U5")  # without words: the status, for everyone
+    assert status == 200 and "Working on it" not in ack.get("text", "")
+
+
+def test_an_organiser_names_a_host_who_runs_the_meeting_and_nobody_else_can(bot):
+    session_id, (golden, _, _) = _running(bot)
+    answer = bot.organise("host <@U7|alex>", as_typed=False)
+    assert answer.params["text"].startswith("<@U7> hosts the lean coffee on ")
+    assert bot.sessions()[0].host == "U7"
+    text = shown(board(bot, session_id))
+    assert "Host: User U7" in text and "<@U7>" not in text  # named, never pinged
+    # the host moves the meeting on; another member cannot
+    assert facilitate(bot, session_id, mv.NEXT, user="U8") == 200
+    assert bot.sessions()[0].current_topic_id is None
+    facilitate(bot, session_id, mv.NEXT, user="U7")
+    assert bot.sessions()[0].current_topic_id == golden
+    facilitate(bot, session_id, mv.EXTEND, user="U7")
+    assert len(boxes(bot)) == 2
+    # and uses the organisers' meeting words; the other words stay the organisers'
+    bot.command("next 2", user="U7", reply="h1")
+    assert bot.reply("h1").params["text"] == "Next: topic 2, Platform as a product."
+    bot.command("done 2", user="U7", reply="h2")
+    assert bot.reply("h2").params["text"].startswith("Topic 2 is marked as discussed")
+    for word in ("next 3", "end", "host <@U8>", "peek"):
+        bot.command(word, user="U8", reply="x", as_typed=False)
+        assert bot.reply("x").params["text"].startswith("Only organisers can do that.")
+    bot.command("peek", user="U7", reply="h3")  # not a meeting word: organisers only
+    assert bot.reply("h3").params["text"].startswith("Only organisers can do that.")
+    # a bare mention names a host too; `host off` leaves it to the organisers
+    assert bot.organise("host <@U9>", as_typed=False).params["text"].startswith("<@U9> hosts")
+    bot.command("end", user="U7", reply="h4")
+    assert bot.reply("h4").params["text"].startswith("Only organisers can do that.")
+    assert "Name one person" in bot.organise("host alex").params["text"]
+    assert "has no host now" in bot.organise("host off").params["text"]
+    assert bot.sessions()[0].host == ""
+
+
+def test_a_host_starts_the_meeting_they_host(bot):
+    bot.to_voting(TITLES)
+    bot.organise("host <@U7|alex>", as_typed=False)
+    bot.command("start", user="U7", reply="go")
+    assert bot.reply("go").params["text"].startswith("The meeting is on")
+    s = bot.sessions()[0]
+    assert s.meeting == "running" and s.facilitator == "U7" and s.host == "U7"
+    bot.command("end", user="U7", reply="end")
+    assert bot.reply("end").params["text"].startswith("The meeting has ended")
+
+
+def test_with_volunteer_hosts_anyone_can_offer_to_host_on_the_agenda(bot):
+    answer = bot.organise("schedule every 2 weeks tuesday 16:00 Europe/London volunteer-hosts")
+    assert answer.params["text"].endswith("; anyone may volunteer to host.")
+    session_id, _ = bot.to_voting(TITLES)
+    bot.move_to(MEETUP - dt.timedelta(minutes=1))
+    bot.organise("close")
+    agenda = board(bot, session_id)
+    assert buttons(agenda)[mv.HOST] == str(session_id)
+    assert bot.click(mv.HOST, str(session_id), user="U5", reply="me") == 200
+    assert bot.reply("me").params["text"].startswith("You are hosting this lean coffee")
+    bot.click(mv.HOST, str(session_id), user="U6", reply="late")
+    assert bot.reply("late").params["text"] == "<@U5> offered to host first."
+    assert bot.sessions()[0].host == "U5"
+    agenda = board(bot, session_id)
+    assert mv.HOST not in buttons(agenda) and "Host: User U5" in shown(agenda)
+    # off by default: the button is not drawn, and a forged click is refused
+    bot.organise("schedule no-volunteer-hosts")
+    bot.click(mv.HOST, str(session_id), user="U6", reply="off")
+    assert "Organisers name" in bot.reply("off").params["text"]
