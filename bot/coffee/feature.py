@@ -80,9 +80,12 @@ class CoffeeFeature:
 
     def propose(self, channel_id: str, user_id: str, text: str) -> tuple[Reply, int | None]:
         with self.store.session() as db:
-            _, s = self.current(db, channel_id)
-            if s is None:
+            series, s = self.current(db, channel_id)
+            if s is None or series is None:
                 return views.plain("No lean coffee is set up in this channel yet."), None
+            live = meeting.live(db, series.id, self.clock())
+            if live is not None and live.meeting == RUNNING:  # squeezed into the meeting
+                s = live
             try:
                 self.meetup_runner.changed(db, s.id)
                 topic_id = topics.propose(db, s, user_id, text, self.clock())
@@ -100,6 +103,13 @@ class CoffeeFeature:
     def confirmation(self, db: Any, session_id: int, topic_id: int) -> Reply:
         """What a proposer alone sees: their topic's number, with Edit and Withdraw."""
         line = next(t for t in topics.topics(db, session_id) if t.id == topic_id)
+        s = db.get(CoffeeMeetup, session_id)
+        if s is not None and s.state == "closed":  # the meeting under way: no more edits
+            text = (
+                f"Added *{line.number}.* {escape(line.title)} to the meeting under way: it joins "
+                "the end of the list on the board."
+            )
+            return Reply(text, [section(text)])
         return views.proposed(line.number, line.title, topic_id)
 
 

@@ -20,6 +20,7 @@ from bot.coffee.service import (
     meetup,
     series_of,
 )
+from bot.coffee.voices import RUNNING
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from bot.store.states import TopicState
 
@@ -63,7 +64,8 @@ def propose(
 ) -> int:
     title = clean_topic(text)
     description = clean_description(description)
-    if s.state not in ("collecting", "voting"):
+    # once its meeting has started, anyone may squeeze a topic in at the end of the list
+    if s.state not in ("collecting", "voting") and not _meeting_on(s):
         raise CoffeeError(_closed_for_topics(s))
     rows = db.execute(
         select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.user_id).where(
@@ -135,11 +137,17 @@ def proposing_to(db: Session, session_id: int, now: dt.datetime) -> CoffeeMeetup
     Home, an old collection message): its channel's meetup taking topics now. When none
     is, NotTakingTopics says when collection opens next."""
     s = meetup(db, session_id)
+    if _meeting_on(s):  # the board's "Add a topic": to the meeting under way
+        return s
     series = series_of(db, s)
     current = ensure_next_session(db, series, now)
     if current.state in ("collecting", "voting"):
         return current
     raise NotTakingTopics(max(current.collect_at, now), series.timezone)
+
+
+def _meeting_on(s: CoffeeMeetup) -> bool:
+    return s.state == "closed" and s.meeting == RUNNING
 
 
 def _closed_for_topics(s: CoffeeMeetup) -> str:

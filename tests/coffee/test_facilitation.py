@@ -9,6 +9,7 @@ import json
 from urllib.parse import parse_qs, urlencode
 
 from bot.coffee import meeting_views as mv
+from bot.coffee import views
 from bot.testing.requests import action_body, bolt_request
 from tests.coffee.conftest import MEETUP, ORGANISER, TEAM, Bot, button_ids, shown
 from tests.coffee.meeting_helpers import board, boxes, buttons, facilitate, thread
@@ -206,3 +207,33 @@ def test_with_volunteer_hosts_anyone_can_offer_to_host_on_the_agenda(bot):
     bot.organise("schedule no-volunteer-hosts")
     bot.click(mv.HOST, str(session_id), user="U6", reply="off")
     assert "Organisers name" in bot.reply("off").params["text"]
+
+
+def test_anyone_can_squeeze_a_topic_in_once_the_meeting_has_started(bot):
+    session_id, (golden, _, _) = _running(bot)
+    facilitate(bot, session_id, mv.NEXT)
+    status, ack = bot.command("propose Can we squeeze this in?", user="U9")
+    assert status == 200
+    assert ack["text"] == (
+        "Added *4.* Can we squeeze this in? to the meeting under way: it joins the end of the "
+        "list on the board."
+    )
+    (added,) = [t for t in bot.topics(session_id) if t.user_id == "U9"]
+    text = shown(board(bot, session_id))
+    assert text.index("*3.* Portals nobody opens") < text.index("*4.* Can we squeeze this in?")
+    assert "*To discuss* (3)" in text
+    # the board's "Add a topic" opens the propose form for the meeting under way
+    value = buttons(board(bot, session_id))[views.PROPOSE]
+    assert value == str(session_id)
+    assert bot.click(views.PROPOSE, value, user="U10") == 200
+    bot.settle()
+    (opened,) = bot.slack.calls_to("views.open")
+    metadata = opened.params["view"]["private_metadata"]
+    assert bot.submit_modal(metadata, "One more thing", user="U10").status == 200
+    text = shown(board(bot, session_id))
+    assert text.index("*4.* Can we squeeze this in?") < text.index("*5.* One more thing")
+    assert bot.sessions()[0].current_topic_id == golden and added.session_id == session_id
+    # once the meeting has ended, topics go to the next meetup as before
+    bot.organise("end")
+    _, ack = bot.command("propose Too late", user="U9")
+    assert "to the meeting under way" not in ack["text"]
