@@ -237,3 +237,14 @@ def test_anyone_can_squeeze_a_topic_in_once_the_meeting_has_started(bot):
     bot.organise("end")
     _, ack = bot.command("propose Too late", user="U9")
     assert "to the meeting under way" not in ack["text"]
+
+
+def test_schedule_reads_4pm_and_refuses_briefly(bot):
+    answer = bot.organise("schedule every 2 weeks tuesday 4pm Europe/London")
+    assert "on Tuesday at 16:00 Europe/London" in answer.params["text"]
+    assert "at 16:30" in bot.organise("schedule tue 4:30 pm").params["text"]
+    refused = bot.organise("schedule tuesday teatime").params["text"]
+    assert refused == (
+        "I did not understand “teatime”. Try e.g. "
+        "`/coffee schedule every 2 weeks tuesday 4pm Europe/London`."
+    )
