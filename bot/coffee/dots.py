@@ -43,7 +43,7 @@ RACES = 25  # each retry follows another click by the same person winning a race
 
 @dataclass(frozen=True)
 class VoteResult:
-    done: str  # "added", "removed", or "refused"
+    done: str  # "added", "removed", "already" (a Vote click on a topic it has), or "refused"
     left: int  # votes this person has left
     budget: int
     message: str = ""
@@ -66,9 +66,9 @@ class _Seen:
     free: int | None  # the lowest slot still free: the one a new dot takes
 
     def taking(self, add: bool) -> bool:
-        """A take-back click, or a Vote click on a topic that takes one dot per person and
-        already has this person's: both take a dot back (_CLICK_POSTGRES says the same)."""
-        return not add or (self.mine > 0 and not self.multi)
+        """A take-back click (_CLICK_POSTGRES says the same). A Vote click only ever adds: a
+        double click, or a click Slack sent twice, cannot take the vote back."""
+        return not add
 
 
 def _refusal(seen: _Seen, add: bool) -> VoteResult | None:
@@ -82,6 +82,8 @@ def _refusal(seen: _Seen, add: bool) -> VoteResult | None:
         if not seen.mine:
             return VoteResult("refused", left, seen.budget, "You have no vote on that topic.")
         return None
+    if seen.mine and not seen.multi:  # one dot a topic, and it has this person's already
+        return VoteResult("already", left, seen.budget, "", seen.title, seen.mine)
     if seen.free is None:
         return VoteResult(
             "refused",
@@ -179,13 +181,13 @@ WITH s AS (
     FROM s LEFT JOIN coffee_topics AS t
         ON t.id = %(topic_id)s AND t.session_id = %(session_id)s
 ), go AS (
-    SELECT seen.*, (NOT %(add)s OR (seen.mine > 0 AND NOT seen.multi)) AS taking
+    SELECT seen.*, NOT %(add)s AS taking
     FROM seen WHERE seen.state = 'voting' AND seen.topic_state = 'open'
 ), added AS (
     INSERT INTO coffee_votes (session_id, user_id, slot, topic_id, repeat, cast_at)
     SELECT %(session_id)s, %(user)s, go.free, %(topic_id)s,
         CASE WHEN go.multi THEN go.free ELSE 0 END, %(now)s
-    FROM go WHERE NOT go.taking AND go.free IS NOT NULL
+    FROM go WHERE NOT go.taking AND go.free IS NOT NULL AND (go.multi OR go.mine = 0)
     ON CONFLICT DO NOTHING
     RETURNING slot
 ), removed AS (

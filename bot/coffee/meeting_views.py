@@ -163,8 +163,7 @@ def _board_blocks(
 def _pick(b: Board, waiting: str, limit: int) -> dict[str, Any]:
     options = [
         {
-            # an option's text is plain text of at most 75 characters
-            "text": {"type": "plain_text", "text": clip(f"{t.number}. {t.title}", 75)},
+            "text": {"type": "plain_text", "text": _option_text(f"{t.number}. {t.title}")},
             "value": f"{b.session_id}:{waiting}:{t.id}",
         }
         for t in b.to_discuss[:100]  # Slack's limit on a select's options
@@ -190,6 +189,14 @@ def hosting(session_id: int, host: str, names: dict[str, str], volunteers: bool)
             ),
         ]
     return []
+
+
+def _option_text(text: str) -> str:
+    """A select option's words: escaped like any text Slack shows, at most 75 characters."""
+    room = 75
+    while len(escape(clip(text, room))) > 75:
+        room -= 5
+    return escape(clip(text, room))
 
 
 def _discussing(

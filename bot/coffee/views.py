@@ -32,6 +32,7 @@ PROPOSE = "coffee_propose"  # button: open the modal
 PROPOSE_MODAL = "coffee_propose_modal"  # view submission
 VOTE = "coffee_vote"  # value: "meetup:topic" ids; adds a dot (or takes it back, one dot per topic)
 UNVOTE = "coffee_unvote"  # value: "meetup:topic" ids; takes one dot back
+VOTE_NOTE = "coffee_vote_note"  # block_id of the voter's private note after a click
 WITHDRAW = "coffee_withdraw"  # value: topic id
 EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
 MY_VOTES = "coffee_my_votes"  # value: session id; shows the voter their ballot, privately
@@ -263,11 +264,14 @@ def vote_feedback(session_id: int, topic_id: int, result: VoteResult) -> Reply:
         head = f"Vote added to {topic}."
     elif result.done == "removed":
         head = f"Vote taken back from {topic}."
+    elif result.done == "already":  # a second Vote click never takes the vote back
+        head = f"You have a vote on {topic} already."
     else:
         head = escape(result.message)
     if result.budget:
         head += f" You have *{result.left}* of {result.budget} votes left."
     block = section(head)
+    block["block_id"] = VOTE_NOTE  # a click in this note updates it in place
     if result.on_topic:
         # one dot per topic: clicking the topic again takes it back; stacked dots need this
         block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{topic_id}")

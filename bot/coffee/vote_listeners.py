@@ -47,19 +47,29 @@ def vote_click(body: dict[str, Any], action: dict[str, Any], feature: CoffeeFeat
     except Exception:
         log.exception("vote on %s failed", action.get("value"))
         result = dots.VoteResult("refused", 0, 0, SORRY)
-    if result.done != "refused":  # owed with the click; sent before the voter's note
+    if result.done in ("added", "removed"):  # owed with the click; sent before the voter's note
         feature.meetup_runner.nudge()
-    feature.after_ack.submit(_tell_voter, body.get("response_url"), session_id, topic_id, result)
+    # a click in the voter's own note (Take one back) updates that note in place; a click on
+    # the channel's message cannot reach an earlier note, so it gets one (replacing the
+    # channel's message is not an option: everyone sees it)
+    in_note = action.get("block_id") == views.VOTE_NOTE
+    feature.after_ack.submit(
+        _tell_voter, body.get("response_url"), session_id, topic_id, result, in_note
+    )
 
 
 def _tell_voter(
-    response_url: str | None, session_id: int, topic_id: int, result: dots.VoteResult
+    response_url: str | None,
+    session_id: int,
+    topic_id: int,
+    result: dots.VoteResult,
+    in_note: bool = False,
 ) -> None:
     if response_url:
         reply = views.vote_feedback(session_id, topic_id, result)
         WebhookClient(response_url, timeout=10).send(
             response_type="ephemeral",
-            replace_original=False,
+            replace_original=in_note,
             text=reply.text,
             blocks=reply.blocks,
         )

@@ -125,12 +125,16 @@ class Bot:
         value: str,
         user: str = "U1",
         reply: str | None = None,
+        block_id: str | None = None,
     ) -> int:
-        """A button click, with its own action_ts as every real click has."""
+        """A button click, with its own action_ts as every real click has (and the block id
+        of the button, when the listener reads it)."""
         url = self.slack.response_url(reply or f"clk{next(_seq)}")
         raw = action_body(action_id, value, user_id=user, response_url=url, team_id=TEAM)
         payload = json.loads(parse_qs(raw)["payload"][0])
         payload["actions"][0]["action_ts"] = f"{time.time():.6f}{next(_seq):08d}"
+        if block_id is not None:
+            payload["actions"][0]["block_id"] = block_id
         body = urlencode({"payload": json.dumps(payload)})
         return self.app.dispatch(bolt_request(SIGNING_SECRET, body)).status
 

@@ -248,3 +248,26 @@ def test_schedule_reads_4pm_and_refuses_briefly(bot):
         "I did not understand “teatime”. Try e.g. "
         "`/coffee schedule every 2 weeks tuesday 4pm Europe/London`."
     )
+
+
+def test_a_double_click_on_vote_keeps_the_vote_and_the_note_takes_it_back_in_place(bot):
+    session_id, (golden, _, _) = bot.to_voting(TITLES)
+    value = f"{session_id}:{golden}"
+    assert bot.vote(golden, "U5", reply="first") == 200
+    assert bot.vote(golden, "U5", reply="again") == 200  # the same click, a moment later
+    assert bot.votes_by_user() == {"U5": 1}
+    assert bot.reply("first").params["text"].startswith("Vote added to “Golden paths”.")
+    again = bot.reply("again")
+    assert again.params["text"] == (
+        "You have a vote on “Golden paths” already. You have *2* of 3 votes left."
+    )
+    assert again.params["replace_original"] is False  # never the channel's message
+    take_back = again.params["blocks"][0]["accessory"]
+    assert (take_back["action_id"], take_back["value"]) == (views.UNVOTE, value)
+    # Take one back, in the note: the note is updated in place; a second click changes nothing
+    for name in ("back", "back-again"):
+        bot.click(views.UNVOTE, value, "U5", reply=name, block_id=views.VOTE_NOTE)
+        assert bot.reply(name).params["replace_original"] is True
+    assert bot.reply("back").params["text"].startswith("Vote taken back from “Golden paths”.")
+    assert bot.reply("back-again").params["text"].startswith("You have no vote on that topic.")
+    assert bot.votes_by_user() == {}
