@@ -84,7 +84,9 @@ class CoffeeFeature:
             if s is None or series is None:
                 return views.plain("No lean coffee is set up in this channel yet."), None
             live = meeting.live(db, series.id, self.clock())
-            if live is not None and live.meeting == RUNNING:  # squeezed into the meeting
+            # while the meeting runs (and the next meetup takes no topics yet), a topic is
+            # squeezed into the meeting
+            if s.state not in ("collecting", "voting") and live and live.meeting == RUNNING:
                 s = live
             try:
                 self.meetup_runner.changed(db, s.id)

@@ -84,9 +84,11 @@ def remove(ask: Ask) -> str:
     with ask.feature.store.session() as db:
         clock.changed(db, m.session_id)
         topic = topics.topic(db, topic_id(m.numbers, n))
-        topics.withdraw(db, topic.id, ask.user, organiser=True)
+        back = topics.withdraw(db, topic.id, ask.user, organiser=True)
+        series = _series(db, m)
         if topic.user_id != ask.user:  # told by DM: they may not be looking at the channel
-            notices.removed(db, _series(db, m), topic, ask.now)
+            notices.removed(db, series, topic, ask.now)
+        notices.votes_returned(db, series, topic, back, ask.user, ask.now)
     clock.nudge()
     return f"Removed topic {n}."
 
@@ -100,10 +102,20 @@ def merge(ask: Ask) -> str:
     with ask.feature.store.session() as db:
         clock.changed(db, m.session_id)
         kept, dropped = topic_id(m.numbers, keep), topic_id(m.numbers, drop)
-        if topics.merge(db, kept, dropped) != ask.user:  # told by DM, wherever they are
-            notices.merged(
-                db, _series(db, m), topics.topic(db, dropped), topics.topic(db, kept), ask.now
+        done = topics.merge(db, kept, dropped)
+        series, old, new = _series(db, m), topics.topic(db, dropped), topics.topic(db, kept)
+        if done.proposer != ask.user:  # told by DM, wherever they are
+            own = (
+                "returned"
+                if done.proposer in done.returned
+                else "moved"
+                if done.proposer in done.moved
+                else ""
             )
+            notices.merged(db, series, old, new, ask.now, own)
+        moved = {u: n for u, n in done.moved.items() if u != ask.user}
+        returned = {u: n for u, n in done.returned.items() if u != ask.user}
+        notices.votes_moved(db, series, old, new, moved, returned, ask.now)
     clock.nudge()
     return (
         f"Merged topic {drop} into {keep}; their votes now count once for {keep}, and "
@@ -247,15 +259,14 @@ def carry(ask: Ask) -> str:
         notices.carried(db, service.series_of(db, into), into, carried.topic_ids, ask.now)
     clock.nudge()
     moved = len(carried.moved)
-    answer = (
-        "No undiscussed topic to carry over."
-        if not moved and not carried.left
-        else f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
-    )
+    cap = f"a meetup takes at most {service.MAX_TOPICS} topics"
+    if not moved:
+        if carried.left:
+            return f"No undiscussed topic was carried over: {carried.left} did not fit, {cap}."
+        return "No undiscussed topic to carry over."
+    answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
     if carried.left:
-        answer += (
-            f" {carried.left} more did not fit: a meetup takes at most {service.MAX_TOPICS} topics."
-        )
+        answer += f" {carried.left} more did not fit: {cap}."
     return answer
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.coffee import service, topics, views
+from bot.coffee import notices, service, topics, views
 from bot.coffee.feature import feature_of
 from bot.slack.after_ack import opens_at_once
 from bot.slack.mrkdwn import escape
@@ -123,7 +123,12 @@ def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bo
             session_id = topic.session_id if topic else None
             if session_id:
                 feature.meetup_runner.changed(db, session_id)
-            topics.withdraw(db, topic_id, body["user"]["id"])
+            back = topics.withdraw(db, topic_id, body["user"]["id"])
+            if topic is not None:  # its other voters are told, by DM, that their dots are back
+                series = service.series_of(db, service.meetup(db, topic.session_id))
+                notices.votes_returned(db, series, topic, back, body["user"]["id"], feature.clock())
+            if back.get(body["user"]["id"]):
+                answer = "Topic withdrawn; your vote on it is back with you."
     except service.CoffeeError as exc:
         session_id, answer, replace = None, escape(str(exc)), False
     except Exception:  # the database did not answer in time, or went away

@@ -271,3 +271,42 @@ def test_a_double_click_on_vote_keeps_the_vote_and_the_note_takes_it_back_in_pla
     assert bot.reply("back").params["text"].startswith("Vote taken back from “Golden paths”.")
     assert bot.reply("back-again").params["text"].startswith("You have no vote on that topic.")
     assert bot.votes_by_user() == {}
+
+
+def test_voters_hear_by_dm_what_a_merge_or_a_withdrawal_did_with_their_dots(bot):
+    _, (golden, product, portals) = bot.to_voting(TITLES)
+    for user, topic in [
+        ("U5", golden), ("U5", product),  # both: one dot comes back in the merge
+        ("U6", product),  # moves with the merge
+        ("UPROP2", golden), ("UPROP2", product),  # the merged topic's proposer, on both
+        ("U7", portals), ("UPROP3", portals),
+    ]:  # fmt: skip
+        assert bot.vote(topic, user) == 200
+    answer = bot.organise("merge 2 into 1")
+    assert answer.params["text"].startswith("Merged topic 2 into 1")
+    # withdrawn by its proposer: the other voter hears, the proposer is answered
+    bot.click(views.WITHDRAW, str(portals), user="UPROP3", reply="gone")
+    assert bot.reply("gone").params["text"] == "Topic withdrawn; your vote on it is back with you."
+    sent = bot.dms()
+    dms = {user: [m.split("\n", 1)[0] for m in ms] for user, ms in sent.items()}
+    assert dms["U5"] == [
+        "An organiser merged the lean coffee topic “Platform as a product” into “Golden paths” "
+        "in <#C0WGPLAT>: you had voted for both, so your vote on the merged one came back to "
+        "you: you can use it again while voting is open."
+    ]
+    assert dms["U6"] == [
+        "An organiser merged the lean coffee topic “Platform as a product” into “Golden paths” "
+        "in <#C0WGPLAT>: your vote now counts for it."
+    ]
+    (told,) = dms["UPROP2"]  # one DM, and true: their own vote came back
+    assert "You had voted for both, so your vote on yours came back to you" in told
+    assert "your votes count for it" not in told
+    assert dms["U7"] == [
+        "The lean coffee topic “Portals nobody opens” in <#C0WGPLAT> was withdrawn by its "
+        "proposer: your vote on it is back with you, to use again while voting is open."
+    ]
+    assert "UPROP3" not in dms and ORGANISER not in dms
+    assert bot.votes_by_user() == {"U5": 1, "U6": 1, "UPROP2": 1}
+    assert bot.votes_by_topic() == {golden: 3}
+    # the dots owed are delivered once, however often the outbox is drained
+    assert bot.dms() == sent
