@@ -18,6 +18,7 @@ from bot.coffee.feature import CoffeeFeature as CoffeeFeature  # where callers f
 from bot.coffee.feature import feature_of
 from bot.coffee.schedule import ScheduleError
 from bot.slack.command_text import readable
+from bot.slack.incoming import slack_text
 from bot.slack.mrkdwn import escape
 from bot.slack.replies import SORRY, Reply
 
@@ -84,7 +85,9 @@ def _words(command: dict[str, Any]) -> tuple[str, str, str]:
     again), and the rest as Slack sent it (for the ids of the people it names)."""
     raw = str(command.get("text") or "").strip()
     word, _, rest_raw = raw.partition(" ")
-    word, rest = readable(word).lower(), readable(rest_raw)
+    word = readable(word).lower()
+    # a schedule's link may arrive as <https://…|label>, which the schedule reads itself
+    rest = slack_text(rest_raw) if word == "schedule" else readable(rest_raw)
     if word == "next" and rest.strip():  # `/coffee next 3`: the facilitator's pick
         word = "pick"
     return word, rest, rest_raw

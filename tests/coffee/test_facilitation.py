@@ -310,3 +310,11 @@ def test_voters_hear_by_dm_what_a_merge_or_a_withdrawal_did_with_their_dots(bot)
     assert bot.votes_by_topic() == {golden: 3}
     # the dots owed are delivered once, however often the outbox is drained
     assert bot.dms() == sent
+
+
+def test_a_schedule_link_arrives_escaped_and_is_read(bot):
+    # with the command's should_escape on, Slack sends a link as <url|label>
+    answer = bot.organise(
+        "schedule link <https://meet.example/j/1|meet.example/j/1>", as_typed=False
+    )
+    assert answer.params["text"].endswith("; meeting link https://meet.example/j/1.")
