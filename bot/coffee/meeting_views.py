@@ -35,7 +35,7 @@ PICK = "coffee_meet_pick"  # a select; each option's value: session id:current t
 EXTEND = "coffee_meet_extend"  # value: session id:timebox id
 MOVE_ON = "coffee_meet_move_on"  # value: session id:timebox id
 DONE = "coffee_meet_done"  # value: session id:topic id
-PROPOSE = "coffee_propose"  # the propose modal's button (views.PROPOSE)
+MEETING_TOPIC = "coffee_meet_add_topic"  # value: session id; the propose form, for the meeting
 HOST = "coffee_meet_host"  # value: session id; "I'll host" on the agenda
 NOTE = "coffee_meet_note"  # value: session id:topic id; opens the takeaway modal
 NOTE_MODAL = "coffee_meet_note_modal"
@@ -135,7 +135,7 @@ def _board_blocks(
                 button("Add takeaway", NOTE, f"{b.session_id}:{b.current.id}"),
             ]
         # anyone may squeeze a topic in: it joins the end of the list
-        buttons.append(button("Add a topic", PROPOSE, str(b.session_id)))
+        buttons.append(button("Add a topic", MEETING_TOPIC, str(b.session_id)))
         if b.to_discuss:  # the facilitator may take any waiting topic next, not only the top
             buttons.append(_pick(b, waiting, limit))
         blocks.append(actions(*buttons))

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.coffee import notices, service, topics, views
 from bot.coffee.feature import feature_of
+from bot.coffee.voices import RUNNING
 from bot.slack.after_ack import opens_at_once
 from bot.slack.mrkdwn import escape
 from bot.slack.payloads import parse_row_id
@@ -80,7 +81,13 @@ def modal_submit(
             s = db.get(CoffeeMeetup, session_id)
             if s is None:
                 raise service.CoffeeError("That meetup is gone.")
-            if topic_id:  # the proposer's edit of their own topic
+            if view.get("callback_id") == views.MEETING_TOPIC_MODAL:  # squeezed into the meeting
+                feature.meetup_runner.changed(db, session_id)
+                topic_id = topics.propose(
+                    db, s, user, text, feature.clock(), description=details or ""
+                )
+                confirm = feature.confirmation(db, session_id, topic_id)
+            elif topic_id:  # the proposer's edit of their own topic
                 feature.meetup_runner.changed(db, session_id)
                 topics.edit(db, topic_id, user, text, description=details or "")
                 confirm = None
@@ -138,6 +145,30 @@ def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: Bo
     feature.after_ack.submit(feature.answer, body.get("response_url"), answer, replace, session_id)
 
 
+def open_meeting_topic(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    """The board's "Add a topic": the propose form, for the meeting under way."""
+    feature = feature_of(context)
+    session_id = parse_row_id(action.get("value"))
+    with feature.store.session() as db:
+        s = db.get(CoffeeMeetup, session_id) if session_id else None
+        on = s is not None and s.state == "closed" and s.meeting == RUNNING
+    if session_id is None or not on:
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text="That meeting is over; `/coffee propose` adds a topic to the next meetup.",
+        )
+        return
+    modal = views.propose_modal(session_id, callback_id=views.MEETING_TOPIC_MODAL)
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+
 def open_edit(
     body: dict[str, Any],
     action: dict[str, Any],
@@ -172,5 +203,7 @@ def register(app: App) -> None:
     app.action(views.PROPOSE)(opens_at_once(open_modal, _notes))
     app.action(views.MY_VOTES)(ack=ack_only, lazy=[my_votes])
     app.view(views.PROPOSE_MODAL)(modal_submit)
+    app.action(views.MEETING_TOPIC)(opens_at_once(open_meeting_topic, _notes))
+    app.view(views.MEETING_TOPIC_MODAL)(modal_submit)
     app.action(views.WITHDRAW)(withdraw)
     app.action(views.EDIT)(opens_at_once(open_edit, _notes))

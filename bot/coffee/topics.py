@@ -137,8 +137,6 @@ def proposing_to(db: Session, session_id: int, now: dt.datetime) -> CoffeeMeetup
     Home, an old collection message): its channel's meetup taking topics now. When none
     is, NotTakingTopics says when collection opens next."""
     s = meetup(db, session_id)
-    if _meeting_on(s):  # the board's "Add a topic": to the meeting under way
-        return s
     series = series_of(db, s)
     current = ensure_next_session(db, series, now)
     if current.state in ("collecting", "voting"):

@@ -30,6 +30,9 @@ from bot.store.models import CoffeeMeetup
 
 PROPOSE = "coffee_propose"  # button: open the modal
 PROPOSE_MODAL = "coffee_propose_modal"  # view submission
+# the board's "Add a topic": the same form, for the meeting under way
+MEETING_TOPIC = "coffee_meet_add_topic"  # button; value: meetup id
+MEETING_TOPIC_MODAL = "coffee_meet_topic_modal"  # view submission
 VOTE = "coffee_vote"  # value: "meetup:topic" ids; adds a dot (or takes it back, one dot per topic)
 UNVOTE = "coffee_unvote"  # value: "meetup:topic" ids; takes one dot back
 VOTE_NOTE = "coffee_vote_note"  # block_id of the voter's private note after a click
@@ -209,7 +212,11 @@ def _agenda_blocks(
 
 
 def propose_modal(
-    session_id: int, initial: str = "", topic_id: int | None = None, description: str = ""
+    session_id: int,
+    initial: str = "",
+    topic_id: int | None = None,
+    description: str = "",
+    callback_id: str = PROPOSE_MODAL,  # MEETING_TOPIC_MODAL: for the meeting under way
 ) -> dict:
     """The topic modal: a new topic, or (with topic_id) the proposer's edit of theirs."""
     element: dict[str, Any] = {
@@ -234,7 +241,7 @@ def propose_modal(
         details["initial_value"] = description[:MAX_DESCRIPTION]
     return {
         "type": "modal",
-        "callback_id": PROPOSE_MODAL,
+        "callback_id": callback_id,
         "private_metadata": f"{session_id}:{topic_id or ''}",
         "title": {"type": "plain_text", "text": "Lean coffee topic"},
         "submit": {"type": "plain_text", "text": "Save" if topic_id else "Propose"},

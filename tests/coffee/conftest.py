@@ -145,7 +145,12 @@ class Bot:
         return self.click(views.VOTE, f"{session_id}:{topic_id}", user, reply)
 
     def submit_modal(
-        self, metadata: str, text: str | None, user: str = "U1", details: str | None = None
+        self,
+        metadata: str,
+        text: str | None,
+        user: str = "U1",
+        details: str | None = None,
+        callback_id: str = views.PROPOSE_MODAL,
     ):
         """The propose modal's view_submission, as Slack posts it (values as typed)."""
         values: dict[str, Any] = {"topic": {"topic": {"type": "plain_text_input", "value": text}}}
@@ -161,7 +166,7 @@ class Bot:
                 "id": "VMODAL",
                 "team_id": TEAM,
                 "type": "modal",
-                "callback_id": views.PROPOSE_MODAL,
+                "callback_id": callback_id,
                 "private_metadata": metadata,
                 "state": {"values": values},
                 "hash": "1700000000.abcd",

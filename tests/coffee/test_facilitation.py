@@ -223,13 +223,17 @@ def test_anyone_can_squeeze_a_topic_in_once_the_meeting_has_started(bot):
     assert text.index("*3.* Portals nobody opens") < text.index("*4.* Can we squeeze this in?")
     assert "*To discuss* (3)" in text
     # the board's "Add a topic" opens the propose form for the meeting under way
-    value = buttons(board(bot, session_id))[views.PROPOSE]
+    value = buttons(board(bot, session_id))[views.MEETING_TOPIC]
     assert value == str(session_id)
-    assert bot.click(views.PROPOSE, value, user="U10") == 200
+    assert bot.click(views.MEETING_TOPIC, value, user="U10") == 200
     bot.settle()
     (opened,) = bot.slack.calls_to("views.open")
+    assert opened.params["view"]["callback_id"] == views.MEETING_TOPIC_MODAL
     metadata = opened.params["view"]["private_metadata"]
-    assert bot.submit_modal(metadata, "One more thing", user="U10").status == 200
+    response = bot.submit_modal(
+        metadata, "One more thing", user="U10", callback_id=views.MEETING_TOPIC_MODAL
+    )
+    assert response.status == 200 and not response.body
     text = shown(board(bot, session_id))
     assert text.index("*4.* Can we squeeze this in?") < text.index("*5.* One more thing")
     assert bot.sessions()[0].current_topic_id == golden and added.session_id == session_id
@@ -237,6 +241,11 @@ def test_anyone_can_squeeze_a_topic_in_once_the_meeting_has_started(bot):
     bot.organise("end")
     _, ack = bot.command("propose Too late", user="U9")
     assert "to the meeting under way" not in ack["text"]
+    bot.click(views.MEETING_TOPIC, value, user="U10", reply="over")
+    assert bot.reply("over").params["text"].startswith("That meeting is over;")
+    late = bot.submit_modal(metadata, "Later", user="U10", callback_id=views.MEETING_TOPIC_MODAL)
+    assert "no longer takes topics" in late.body
+    assert [t.title for t in bot.topics(session_id) if t.title in ("Too late", "Later")] == []
 
 
 def test_schedule_reads_4pm_and_refuses_briefly(bot):

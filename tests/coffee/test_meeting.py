@@ -66,12 +66,14 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
         "*1.* Golden paths at scale · _User UPROP1_ · 2 votes"
     )
     assert "<@" not in text
-    assert list(buttons(now)) == [mv.NEXT]
+    assert list(buttons(now)) == [mv.NEXT, mv.MEETING_TOPIC, mv.PICK]
 
     # ---- only the facilitator or an organiser moves it on ----------------------------------
     assert facilitate(bot, session_id, mv.NEXT, user="U9") == 200
     refusal = bot.slack.calls_to("response_url")[-1]
-    assert refusal.params["text"] == "Only the facilitator or an organiser moves the meeting on."
+    assert refusal.params["text"] == (
+        "Only the host, the facilitator or an organiser moves the meeting on."
+    )
     assert bot.sessions()[0].current_topic_id is None
 
     # ---- the first topic: the top-ranked, with its 8-minute timebox -------------------------
@@ -90,7 +92,14 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     assert "*2.* Platform as a product · _User UPROP2_" in text
     assert f"8-minute timebox, ends <!date^{int(ends.timestamp())}^{{time}}|" in text
     assert "*To discuss* (3)" in text
-    assert set(buttons(board(bot, session_id))) == {mv.NEXT, mv.EXTEND, mv.DONE, mv.NOTE}
+    assert set(buttons(board(bot, session_id))) == {
+        mv.NEXT,
+        mv.EXTEND,
+        mv.DONE,
+        mv.NOTE,
+        mv.MEETING_TOPIC,
+        mv.PICK,
+    }
 
     # ---- a takeaway and an action, by anyone, with hostile words kept harmless ---------------
     note_value = buttons(board(bot, session_id))[mv.NOTE]
