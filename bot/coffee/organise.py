@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.coffee import meeting, notices, service, topics, views
 from bot.coffee.feature import CoffeeFeature
 from bot.coffee.schedule import parse_schedule
+from bot.coffee.voices import RUNNING
 from bot.slack.command_text import people
 from bot.slack.mrkdwn import escape
 from bot.store.models import CoffeeMeetup, CoffeeSeries
@@ -171,7 +172,7 @@ def pick(ask: Ask) -> str:
     with ask.feature.store.session() as db:
         series = service.series_for(db, ask.channel)
         s = meeting.live(db, series.id, ask.now) if series is not None else None
-        if s is None or s.meeting != meeting.RUNNING:
+        if s is None or s.meeting != RUNNING:
             raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")
         waiting = [
             t for t in topics.topics(db, s.id) if not t.discussed and t.id != s.current_topic_id
