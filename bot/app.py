@@ -15,8 +15,9 @@ from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
 from bot.coffee import listeners as coffee
-from bot.coffee import summary_listeners, vote_listeners
-from bot.coffee.listeners import CoffeeFeature
+from bot.coffee import meeting_listeners, summary_listeners, topic_listeners, vote_listeners
+from bot.coffee.feature import FEATURE as COFFEE
+from bot.coffee.feature import CoffeeFeature
 from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
 from bot.delivery.channel import Courier
@@ -187,15 +188,18 @@ def build_app(
                 talks.FEATURE: features.talks,
                 onboarding.FEATURE: features.onboarding,
                 summary_listeners.FEATURE: outputs,
+                COFFEE: features.coffee,
             }
         )
     )
     # the vote click first: Bolt tries listeners in the order they were registered, and it is
     # the busiest request (the 900-vote burst of a lean coffee)
-    vote_listeners.register(app, features.coffee)
+    vote_listeners.register(app)
     talks.register(app)
     onboarding.register(app)
     summary_listeners.register(app)  # its /coffee words before the rest of /coffee's
-    coffee.register(app, features.coffee)
+    coffee.register(app)
+    topic_listeners.register(app)
+    meeting_listeners.register(app)
     ignored.register(app)  # last: it acks whatever no feature handles
     return app

@@ -4,7 +4,6 @@ discussion, discussed), its timeboxes with their Roman votes, minutes spent and 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -59,11 +58,12 @@ class Board:
     starts_at: dt.datetime
     meeting: str
     facilitator: str
+    host: str  # the member named to run this meeting ("" for none)
     to_discuss: list[topics.TopicLine]  # ranked
     current: topics.TopicLine | None
     box: Box | None  # the current topic's latest timebox
     discussed: list[topics.TopicLine]  # in the order they were discussed
-    minutes: dict[int, int]  # topic id -> minutes spent
+    minutes: dict[int, int]  # topic id -> minutes spent, to the nearest (0: under a minute)
     boxes: dict[int, list[Box]]  # topic id -> its timeboxes, with their Roman votes
     notes: list[Note]
     carried: bool  # whether undiscussed topics move to the next meetup
@@ -74,9 +74,9 @@ class Board:
 
 def extension(extensions: tuple[int, ...], done: int) -> int:
     """Minutes the next extension adds after `done` extensions: they shrink (4, then 2) and
-    the last repeats."""
+    the last repeats. 0: the series has extensions off."""
     if not extensions:
-        return 2
+        return 0
     return extensions[min(done, len(extensions) - 1)]
 
 
@@ -90,7 +90,7 @@ def board(db: Session, session_id: int) -> Board:
     ).all()
     began = {tid: aware(at) for tid, at, _ in rows if at is not None}
     minutes = {
-        tid: max(1, math.ceil((aware(end_at) - began[tid]).total_seconds() / 60))
+        tid: round((aware(end_at) - began[tid]).total_seconds() / 60)
         for tid, _, end_at in rows
         if end_at is not None and tid in began
     }
@@ -122,6 +122,7 @@ def board(db: Session, session_id: int) -> Board:
         starts_at=aware(s.starts_at),
         meeting=s.meeting,
         facilitator=s.facilitator,
+        host=s.host,
         to_discuss=[t for t in lines if not t.discussed and t.id != s.current_topic_id],
         current=current,
         box=boxes.get(current.id, [None])[-1] if current else None,

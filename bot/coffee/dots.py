@@ -47,7 +47,7 @@ RACES = 25  # each retry follows another click by the same person winning a race
 
 @dataclass(frozen=True)
 class VoteResult:
-    done: str  # "added", "removed", or "refused"
+    done: str  # "added", "removed", "already" (a Vote click on a topic it has), or "refused"
     left: int  # votes this person has left
     budget: int
     message: str = ""
@@ -70,9 +70,9 @@ class _Seen:
     free: int | None  # the lowest slot still free: the one a new dot takes
 
     def taking(self, add: bool) -> bool:
-        """A take-back click, or a Vote click on a topic that takes one dot per person and
-        already has this person's: both take a dot back."""
-        return not add or (self.mine > 0 and not self.multi)
+        """A take-back click (_CLICK_POSTGRES says the same). A Vote click only ever adds: a
+        double click, or a click Slack sent twice, cannot take the vote back."""
+        return not add
 
 
 def _refusal(seen: _Seen, add: bool) -> VoteResult | None:
@@ -86,6 +86,8 @@ def _refusal(seen: _Seen, add: bool) -> VoteResult | None:
         if not seen.mine:
             return VoteResult("refused", left, seen.budget, "You have no vote on that topic.")
         return None
+    if seen.mine and not seen.multi:  # one dot a topic, and it has this person's already
+        return VoteResult("already", left, seen.budget, "", seen.title, seen.mine)
     if seen.free is None:
         return VoteResult(
             "refused",

@@ -118,6 +118,47 @@ def due_to_begin(db: Session, now: dt.datetime) -> list[int]:
     )
 
 
+# ---- the host ----------------------------------------------------------------------------------
+
+
+def name_host(db: Session, session_id: int, user_id: str) -> None:
+    """An organiser names the meetup's host ("" for none), until its meeting ends."""
+    s = meetup(db, session_id)
+    if s.meeting == ENDED or s.state == "cancelled":
+        raise CoffeeError("That meetup is over; its host can no longer change.")
+    s.host = user_id
+
+
+def volunteer(db: Session, session_id: int, user_id: str) -> str:
+    """A member offers to host ("I'll host"), when the series lets anyone: the first offer
+    wins (one conditional update). Returns the meetup's host after the offer."""
+    s = meetup(db, session_id)
+    if not series_of(db, s).volunteer_hosts:
+        raise CoffeeError("Organisers name this series' hosts; ask one of them.")
+    if s.meeting == ENDED or s.state == "cancelled":
+        raise CoffeeError("That meetup is over.")
+    db.execute(
+        update(CoffeeMeetup)
+        .where(CoffeeMeetup.id == session_id, CoffeeMeetup.host == "")
+        .values(host=user_id)
+    )
+    db.refresh(s)
+    return s.host
+
+
+def host_target(db: Session, series: CoffeeSeries, now: dt.datetime) -> CoffeeMeetup:
+    """The meetup a host is named for: the series' meeting that can run now, else its next."""
+    return live(db, series.id, now) or ensure_next_session(db, series, now)
+
+
+def hosts(db: Session, series: CoffeeSeries, user_id: str, now: dt.datetime) -> bool:
+    """Whether this member hosts the meetup that can run now (or the next, to start it)."""
+    s = live(db, series.id, now)
+    if s is not None and s.host == user_id:
+        return True
+    return ensure_next_session(db, series, now).host == user_id
+
+
 # ---- the topic under discussion -----------------------------------------------------------------
 
 
@@ -163,10 +204,12 @@ def _undiscussed(db: Session, session_id: int, but: int | None = None) -> list[t
     return [t for t in topics.topics(db, session_id) if not t.discussed and t.id != but]
 
 
-def start_next(db: Session, session_id: int, now: dt.datetime, seen: int | None) -> int | None:
-    """The current topic (the one the caller saw, `seen`) is done and the top-ranked topic not
-    yet discussed begins its first timebox. Returns the new topic's id; None when none is left
-    (the caller ends the meeting)."""
+def start_next(
+    db: Session, session_id: int, now: dt.datetime, seen: int | None, pick: int | None = None
+) -> int | None:
+    """The current topic (the one the caller saw, `seen`) is done and the next begins its first
+    timebox: the one the facilitator picked, or else the top-ranked topic not yet discussed.
+    Returns the new topic's id; None when none is left (the caller ends the meeting)."""
     s = meetup(db, session_id)
     if s.meeting != RUNNING:
         raise CoffeeError("The meeting is not running.")
@@ -174,6 +217,10 @@ def start_next(db: Session, session_id: int, now: dt.datetime, seen: int | None)
         raise CoffeeError("Someone moved the meeting on already; the board shows where it is.")
     waiting = _undiscussed(db, session_id, but=seen)
     nxt = waiting[0].id if waiting else None
+    if pick is not None:
+        if pick not in {t.id for t in waiting}:
+            raise CoffeeError("That topic is not waiting to be discussed; the board lists those.")
+        nxt = pick
     if not _claim_current(db, s, seen, nxt):
         raise CoffeeError("Someone moved the meeting on already; the board shows where it is.")
     if seen is not None:
@@ -246,6 +293,8 @@ def extend(db: Session, session_id: int, box_id: int, now: dt.datetime) -> int:
     one round: the second insert breaks the unique (topic, round)."""
     s, box = _open_box(db, session_id, box_id)
     minutes = extension(_extensions(series_of(db, s)), box.round)
+    if not minutes:
+        raise CoffeeError("This series has extensions off: move on, or mark the topic done.")
     starts = max(now, aware(box.ends_at))
     try:
         with db.begin_nested():

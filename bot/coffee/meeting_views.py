@@ -18,6 +18,7 @@ from bot.coffee.voices import CHOICES, MAX_TAKEAWAY, RUNNING
 from bot.slack.blocks import (
     BLOCKS_TEXT,
     MAX_BLOCKS,
+    Block,
     actions,
     button,
     context,
@@ -30,9 +31,12 @@ from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 
 NEXT = "coffee_meet_next"  # value: session id:current topic id ("" for none)
+PICK = "coffee_meet_pick"  # a select; each option's value: session id:current topic id:topic id
 EXTEND = "coffee_meet_extend"  # value: session id:timebox id
 MOVE_ON = "coffee_meet_move_on"  # value: session id:timebox id
 DONE = "coffee_meet_done"  # value: session id:topic id
+MEETING_TOPIC = "coffee_meet_add_topic"  # value: session id; the propose form, for the meeting
+HOST = "coffee_meet_host"  # value: session id; "I'll host" on the agenda
 NOTE = "coffee_meet_note"  # value: session id:topic id; opens the takeaway modal
 NOTE_MODAL = "coffee_meet_note_modal"
 ROMAN = "coffee_roman"  # value: session id:timebox id:choice
@@ -52,6 +56,11 @@ def _topic(t: TopicLine, names: dict[str, str], limit: int = MAX_TOPIC) -> str:
 
 def _votes(t: TopicLine) -> str:
     return f"{t.votes} vote{'s' if t.votes != 1 else ''}"
+
+
+def spent(minutes: int) -> str:
+    """Minutes a discussed topic took, to the nearest minute; never "0 min"."""
+    return f"{minutes} min" if minutes > 0 else "under a minute"
 
 
 def _thumbs(votes: dict[str, int]) -> str:
@@ -92,14 +101,16 @@ def board(b: Board, tz: str, names: dict[str, str], url: str, extensions: tuple[
             *blocks[: MAX_BLOCKS - 1],
             context("More topics than fit: the summary lists all."),
         ]
-    state = "ended" if b.meeting == ENDED else "on"
-    return Reply(f"Lean coffee {date_token(b.starts_at, tz)}: the meeting is {state}", blocks)
+    state = "has ended" if b.meeting == ENDED else "is on"
+    return Reply(f"Lean coffee {date_token(b.starts_at, tz)}: the meeting {state}", blocks)
 
 
 def _board_blocks(
     b: Board, tz: str, names: dict[str, str], url: str, extensions: tuple[int, ...], limit: int
 ) -> list[dict[str, Any]]:
     who = f" Facilitator: {_name(names, b.facilitator)}." if b.facilitator else ""
+    if b.host and b.host != b.facilitator:
+        who += f" Host: {_name(names, b.host)}."
     if b.meeting == ENDED:
         head = "The meeting has ended; the summary is in the thread."
     else:
@@ -117,26 +128,75 @@ def _board_blocks(
         buttons = [button("Start next topic", NEXT, f"{b.session_id}:{waiting}", style="primary")]
         if b.current is not None and b.box is not None:
             more = b.next_extension(extensions)
+            if more:  # no Extend button when the series has extensions off
+                buttons.append(button(f"Extend +{more} min", EXTEND, f"{b.session_id}:{b.box.id}"))
             buttons += [
-                button(f"Extend +{more} min", EXTEND, f"{b.session_id}:{b.box.id}"),
                 button("Done", DONE, f"{b.session_id}:{b.current.id}"),
                 button("Add takeaway", NOTE, f"{b.session_id}:{b.current.id}"),
             ]
+        # anyone may squeeze a topic in: it joins the end of the list
+        buttons.append(button("Add a topic", MEETING_TOPIC, str(b.session_id)))
+        if b.to_discuss:  # the facilitator may take any waiting topic next, not only the top
+            buttons.append(_pick(b, waiting, limit))
         blocks.append(actions(*buttons))
-    blocks.append(section(f"*To discuss* ({len(b.to_discuss)})"))
-    blocks += _sections(f"{_topic(t, names, limit)} · {_votes(t)}" for t in b.to_discuss) or [
-        context("Nothing left to discuss.")
-    ]
+    # once the meeting has ended nothing is "to discuss": what is left was not discussed
+    left = "Not discussed" if b.meeting == ENDED else "To discuss"
+    if b.meeting != ENDED or b.to_discuss:
+        blocks.append(section(f"*{left}* ({len(b.to_discuss)})"))
+        blocks += _sections(f"{_topic(t, names, limit)} · {_votes(t)}" for t in b.to_discuss) or [
+            context("Nothing left to discuss.")
+        ]
     if b.discussed:
         blocks.append(section(f"*Discussed* ({len(b.discussed)})"))
         blocks += _sections(
-            f"{_topic(t, names, limit)} · {b.minutes.get(t.id, 0)} min" for t in b.discussed
+            f"{_topic(t, names, limit)} · {spent(b.minutes.get(t.id, 0))}" for t in b.discussed
         )
     if b.meeting == RUNNING:
-        blocks.append(context("Only the facilitator or an organiser moves the meeting on."))
+        blocks.append(
+            context("Only the host, the facilitator or an organiser moves the meeting on.")
+        )
     if url:
         blocks.append(context(f"Meeting link: {link(url, url)}"))
     return blocks
+
+
+def _pick(b: Board, waiting: str, limit: int) -> dict[str, Any]:
+    options = [
+        {
+            "text": {"type": "plain_text", "text": _option_text(f"{t.number}. {t.title}")},
+            "value": f"{b.session_id}:{waiting}:{t.id}",
+        }
+        for t in b.to_discuss[:100]  # Slack's limit on a select's options
+    ]
+    return {
+        "type": "static_select",
+        "action_id": PICK,
+        "placeholder": {"type": "plain_text", "text": "Pick next topic"},
+        "options": options,
+    }
+
+
+def hosting(session_id: int, host: str, names: dict[str, str], volunteers: bool) -> list[Block]:
+    """Who hosts the meetup, named (never pinged: the agenda is a channel message); with no
+    host yet and a series that lets anyone host, the "I'll host" button."""
+    if host:
+        return [context(f"Host: {_name(names, host)}")]
+    if volunteers:
+        return [
+            actions(button("I'll host", HOST, str(session_id))),
+            context(
+                "Anyone may host this meetup: the host runs the meeting as an organiser would."
+            ),
+        ]
+    return []
+
+
+def _option_text(text: str) -> str:
+    """A select option's words: escaped like any text Slack shows, at most 75 characters."""
+    room = 75
+    while len(escape(clip(text, room))) > 75:
+        room -= 5
+    return escape(clip(text, room))
 
 
 def _discussing(
@@ -174,16 +234,20 @@ def roman_vote(session_id: int, box: Box, topic: TopicLine, extend_by: int) -> R
         f"Time is up for *{topic.number}.* {title}. Keep going? One vote each, change it "
         f"any time.\n{counts}"
     )
+    decide = [button("Move on", MOVE_ON, f"{session_id}:{box.id}", style="primary")]
+    if extend_by:  # 0: the series has extensions off
+        decide.insert(0, button(f"Extend +{extend_by} min", EXTEND, f"{session_id}:{box.id}"))
     return Reply(
         f"Time is up for topic {topic.number}: keep going?",
         [
             section(text),
             actions(*(button(THUMBS[c], ROMAN, f"{session_id}:{box.id}:{c}") for c in CHOICES)),
-            actions(
-                button(f"Extend +{extend_by} min", EXTEND, f"{session_id}:{box.id}"),
-                button("Move on", MOVE_ON, f"{session_id}:{box.id}", style="primary"),
+            actions(*decide),
+            context(
+                "The facilitator (or an organiser) extends or moves on."
+                if extend_by
+                else "The facilitator (or an organiser) moves on."
             ),
-            context("The facilitator (or an organiser) extends or moves on."),
         ],
     )
 
@@ -262,7 +326,7 @@ def summary_lines(b: Board, names: dict[str, str]) -> list[str]:
         by = _name(names, t.user_id)
         out.append(
             f"• *{t.number}. {escape(t.title)}* · _{by}_ · {_votes(t)} · "
-            f"{b.minutes.get(t.id, 0)} min"
+            f"{spent(b.minutes.get(t.id, 0))}"
         )
         for box in b.boxes.get(t.id, []):
             if box.expired and (box.votes or box.outcome):

@@ -56,14 +56,77 @@ def carried(
 
 
 def merged(
-    db: Session, series: CoffeeSeries, drop: CoffeeTopic, keep: CoffeeTopic, now: dt.datetime
+    db: Session,
+    series: CoffeeSeries,
+    drop: CoffeeTopic,
+    keep: CoffeeTopic,
+    now: dt.datetime,
+    own: str = "",  # what became of the proposer's own vote on it: "moved", "returned" or ""
 ) -> bool:
+    votes = {
+        "moved": " Your own vote on it now counts for it.",
+        "returned": " You had voted for both, so your vote on yours came back to you: you can "
+        "use it again while voting is open.",
+    }.get(own, "")
     text = (
         f"An organiser merged your lean coffee topic {_title(drop.title)} into "
         f"{_title(keep.title)} in <#{series.channel_id}>: your words are in its description, "
-        "and your votes count for it."
+        f"and the votes for yours count for it, once a person.{votes}"
     )
     return _owe(db, series, drop.user_id, f"coffee:merged:{drop.id}", text, now)
+
+
+def votes_moved(
+    db: Session,
+    series: CoffeeSeries,
+    drop: CoffeeTopic,
+    keep: CoffeeTopic,
+    moved: dict[str, int],
+    returned: dict[str, int],
+    now: dt.datetime,
+) -> int:
+    """Each voter of a merged topic: where their dot went (to the kept topic, or back to them
+    when they had voted for both)."""
+    owed = 0
+    for user in sorted({*moved, *returned}):
+        if user == drop.user_id:  # the proposer's own notice says it
+            continue
+        text = (
+            f"An organiser merged the lean coffee topic {_title(drop.title)} into "
+            f"{_title(keep.title)} in <#{series.channel_id}>: "
+            + (
+                "you had voted for both, so your vote on the merged one came back to you: "
+                "you can use it again while voting is open."
+                if user in returned
+                else "your vote now counts for it."
+            )
+        )
+        owed += _owe(db, series, user, f"coffee:vote-merged:{drop.id}:{user}", text, now)
+    return owed
+
+
+def votes_returned(
+    db: Session,
+    series: CoffeeSeries,
+    topic: CoffeeTopic,
+    back: dict[str, int],
+    but: str,
+    now: dt.datetime,
+) -> int:
+    """Each voter of a withdrawn or removed topic (but the person who did it): their dots are
+    back, to use again while voting is open."""
+    why = "was withdrawn by its proposer" if topic.state == "withdrawn" else "was removed"
+    owed = 0
+    for user, n in sorted(back.items()):
+        if user == but:
+            continue
+        dots = "your vote on it is" if n == 1 else f"your {n} votes on it are"
+        text = (
+            f"The lean coffee topic {_title(topic.title)} in <#{series.channel_id}> {why}: "
+            f"{dots} back with you, to use again while voting is open."
+        )
+        owed += _owe(db, series, user, f"coffee:vote-returned:{topic.id}:{user}", text, now)
+    return owed
 
 
 def removed(db: Session, series: CoffeeSeries, topic: CoffeeTopic, now: dt.datetime) -> bool:

@@ -9,17 +9,16 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from bot.coffee import meeting, notices, service, topics, views, voices
+from bot.coffee.feature import CoffeeFeature
 from bot.coffee.schedule import parse_schedule
+from bot.coffee.voices import RUNNING
+from bot.slack.command_text import people
 from bot.slack.mrkdwn import escape
 from bot.store.models import CoffeeMeetup, CoffeeSeries
-
-if TYPE_CHECKING:
-    from bot.coffee.listeners import CoffeeFeature
 
 
 @dataclass(frozen=True)
@@ -28,8 +27,9 @@ class Ask:
     team: str
     channel: str
     user: str
-    rest: str  # the words after the first
+    rest: str  # the words after the first, mentions and links as plain words
     now: dt.datetime
+    raw: str = ""  # the words after the first as Slack sent them (mentions as <@U123|name>)
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,11 @@ def remove(ask: Ask) -> str:
     with ask.feature.store.session() as db:
         runner.changed(db, m.session_id)
         topic = topics.topic(db, topic_id(m.numbers, n))
-        topics.withdraw(db, topic.id, ask.user, organiser=True)
+        back = topics.withdraw(db, topic.id, ask.user, organiser=True)
+        series = _series(db, m)
         if topic.user_id != ask.user:  # told by DM: they may not be looking at the channel
-            notices.removed(db, _series(db, m), topic, ask.now)
+            notices.removed(db, series, topic, ask.now)
+        notices.votes_returned(db, series, topic, back, ask.user, ask.now)
     runner.nudge()
     return f"Removed topic {n}."
 
@@ -101,10 +103,20 @@ def merge(ask: Ask) -> str:
     with ask.feature.store.session() as db:
         runner.changed(db, m.session_id)
         kept, dropped = topic_id(m.numbers, keep), topic_id(m.numbers, drop)
-        if topics.merge(db, kept, dropped) != ask.user:  # told by DM, wherever they are
-            notices.merged(
-                db, _series(db, m), topics.topic(db, dropped), topics.topic(db, kept), ask.now
+        done = topics.merge(db, kept, dropped)
+        series, old, new = _series(db, m), topics.topic(db, dropped), topics.topic(db, kept)
+        if done.proposer != ask.user:  # told by DM, wherever they are
+            own = (
+                "returned"
+                if done.proposer in done.returned
+                else "moved"
+                if done.proposer in done.moved
+                else ""
             )
+            notices.merged(db, series, old, new, ask.now, own)
+        moved = {u: n for u, n in done.moved.items() if u != ask.user}
+        returned = {u: n for u, n in done.returned.items() if u != ask.user}
+        notices.votes_moved(db, series, old, new, moved, returned, ask.now)
     runner.nudge()
     return (
         f"Merged topic {drop} into {keep}; their votes now count once for {keep}, and "
@@ -129,7 +141,67 @@ def done(ask: Ask) -> str:
     ask.feature.meetup_runner.nudge()
     if last:
         return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
-    return f"Topic {n} is marked as discussed; `carry` leaves it behind."
+    return f"Topic {n} is marked as discussed; it will not be carried over to the next meetup."
+
+
+def host(ask: Ask) -> str:
+    """`/coffee host @someone`: they run the meetup's meeting as an organiser would
+    (`host off`: nobody does)."""
+    named = people(ask.raw)
+    off = ask.rest.strip().lower() in ("off", "none", "nobody")
+    if len(named) != 1 and not off:
+        raise service.CoffeeError("Name one person, e.g. `/coffee host @alex`.")
+    runner = ask.feature.meetup_runner
+    with ask.feature.store.session() as db:
+        series = service.series_for(db, ask.channel)
+        if series is None:
+            raise service.CoffeeError("No lean coffee is set up in this channel yet.")
+        s = meeting.host_target(db, series, ask.now)
+        runner.changed(db, s.id)  # first: see MeetupRunner.changed
+        meeting.name_host(db, s.id, "" if off else named[0])
+        when = views.when(s.starts_at, series.timezone)
+    runner.nudge()
+    if off:
+        return f"The lean coffee on {when} has no host now; organisers run it."
+    return f"<@{named[0]}> hosts the lean coffee on {when}: they can start, run and end it."
+
+
+def pick(ask: Ask) -> str:
+    """`/coffee next <number or words>`: that topic is discussed next, whatever its rank."""
+    wanted = ask.rest.strip()
+    with ask.feature.store.session() as db:
+        series = service.series_for(db, ask.channel)
+        s = meeting.live(db, series.id, ask.now) if series is not None else None
+        if s is None or s.meeting != RUNNING:
+            raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")
+        waiting = [
+            t for t in topics.topics(db, s.id) if not t.discussed and t.id != s.current_topic_id
+        ]
+        chosen = _choose(waiting, wanted)
+        ask.feature.meetup_runner.changed(db, s.id)
+        over = meeting.start_next(db, s.id, ask.now, s.current_topic_id, chosen.id) is None
+        session_id = s.id
+    if over:  # not reached: a chosen topic was waiting
+        ask.feature.meetup_runner.channel_meeting.finish(session_id)
+    ask.feature.meetup_runner.nudge()
+    return f"Next: topic {chosen.number}, {escape(chosen.title)}."
+
+
+def _choose(waiting: list[topics.TopicLine], wanted: str) -> topics.TopicLine:
+    """A waiting topic by its number, or by words of its title (one match only)."""
+    if not waiting:
+        raise service.CoffeeError("No topic is left to discuss; `/coffee end` ends the meeting.")
+    if re.fullmatch(r"[0-9]{1,9}", wanted):
+        found = [t for t in waiting if t.number == int(wanted)]
+        if not found:
+            raise service.CoffeeError(f"Topic {wanted} is not waiting to be discussed.")
+        return found[0]
+    key = topics.topic_key(wanted)
+    found = [t for t in waiting if key and key in topics.topic_key(t.title)]
+    if len(found) != 1:
+        which = "No waiting topic says that" if not found else "Several waiting topics say that"
+        raise service.CoffeeError(f"{which}; give its number, e.g. `/coffee next 3`.")
+    return found[0]
 
 
 def start(ask: Ask) -> str:
@@ -190,11 +262,14 @@ def carry(ask: Ask) -> str:
         notices.carried(db, service.series_of(db, into), into, carried.topic_ids, ask.now)
     runner.nudge()
     moved = len(carried.moved)
+    cap = f"a meetup takes at most {service.MAX_TOPICS} topics"
+    if not moved:
+        if carried.left:
+            return f"No undiscussed topic was carried over: {carried.left} did not fit, {cap}."
+        return "No undiscussed topic to carry over."
     answer = f"Carried {moved} undiscussed topic{'s' if moved != 1 else ''} over."
     if carried.left:
-        answer += (
-            f" {carried.left} more did not fit: a meetup takes at most {service.MAX_TOPICS} topics."
-        )
+        answer += f" {carried.left} more did not fit: {cap}."
     return answer
 
 
@@ -211,7 +286,11 @@ WORDS: dict[str, Callable[[Ask], str]] = {
     "peek": peek,
     "start": start,
     "end": end,
+    "host": host,
+    "pick": pick,
 }
+# what a meetup's host may do as an organiser would (for the meetup they host)
+HOST_WORDS = ("start", "end", "done", "pick")
 
 
 def number(text: str) -> int:

@@ -149,8 +149,9 @@ class MeetupPosts:
             )
             return Drawing(series.channel_id, reply)
         lines = topics.topics(db, session_id)
-        names = self.names.of(t.user_id for t in lines)
-        pages = views.agenda(s, series.timezone, lines, names, series.link or "")
+        names = self.names.of({*(t.user_id for t in lines), *([s.host] if s.host else [])})
+        hosting = meeting_views.hosting(s.id, s.host, names, series.volunteer_hosts)
+        pages = views.agenda(s, series.timezone, lines, names, series.link or "", hosting)
         if part >= len(pages):
             return None
         return Drawing(series.channel_id, pages[part], parts=len(pages))
@@ -215,8 +216,7 @@ class MeetupPosts:
         people |= {n.owner for n in b.notes if n.owner}
         if b.current:
             people.add(b.current.user_id)
-        if b.facilitator:
-            people.add(b.facilitator)
+        people |= {p for p in (b.facilitator, b.host) if p}
         return self.names.of(people)
 
 

@@ -47,6 +47,7 @@ class SeriesSettings:
     extensions: tuple[int, ...] = (4, 2)  # each extension's minutes; the last repeats
     carry: bool = True  # undiscussed topics move to the next meetup when a meeting ends
     length: int = 60  # minutes a meeting lasts: then it ends, if nobody ended it
+    volunteer_hosts: bool = False  # any member may offer to host ("I'll host")
 
     def describe(self) -> str:
         every = "every week" if self.every_weeks == 1 else f"every {self.every_weeks} weeks"
@@ -68,14 +69,19 @@ class SeriesSettings:
                 else ""
             )
             + self._meeting()
+            + ("; anyone may volunteer to host" if self.volunteer_hosts else "")
         )
 
     def _meeting(self) -> str:
         """The meeting's rules, said when they differ from the defaults."""
         if (self.timebox, self.extensions, self.carry) == (8, (4, 2), True):
             return ""
-        ext = " then ".join(f"{m}" for m in self.extensions) or "none"
-        return f"; topics get {self.timebox} minutes, extensions {ext} minutes" + (
+        ext = (
+            f"extensions {' then '.join(f'{m}' for m in self.extensions)} minutes"
+            if self.extensions
+            else "no extensions"
+        )
+        return f"; topics get {self.timebox} minutes, {ext}" + (
             "" if self.carry else "; undiscussed topics are not carried over"
         )
 
@@ -150,12 +156,27 @@ def _span(hours: int) -> str:
     return f"{hours // 24} days" if hours % 24 == 0 and hours >= 48 else f"{hours} hours"
 
 
-USAGE = (
-    "`/coffee schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h "
-    "votes 3 proposals 3 [multi] [shown] [anonymous] starting 2026-12-08 link https://… "
-    "remind 2h,10m length 1h timebox 8 extend 4,2 [no-carry]`: any part may be left out and "
-    "keeps its current value."
-)
+EXAMPLE = "`/coffee schedule every 2 weeks tuesday 4pm Europe/London`"
+
+# a time of day as people write it: 16:00, 4pm, 4:30pm, 4 pm (the "pm" its own word), 4.30pm
+_TIME = re.compile(r"([0-9]{1,2})(?:[:.h]([0-9]{2}))?\s*(am|pm|a\.m\.|p\.m\.)?")
+_MERIDIEM = ("am", "pm", "a.m.", "p.m.")
+
+
+def time_of_day(text: str) -> str | None:
+    """ "HH:MM" for a time of day as people write it, None when the text is not one (a bare
+    number is not: "4" could be anything). ScheduleError for an impossible one (25:00)."""
+    m = _TIME.fullmatch(text.strip().lower())
+    if not m or (m.group(2) is None and m.group(3) is None):
+        return None
+    hour, minute, half = int(m.group(1)), int(m.group(2) or 0), m.group(3)
+    if half:
+        if not 1 <= hour <= 12 or minute > 59:
+            raise ScheduleError(f"{text} is not a time of day; write it like 4pm or 16:00.")
+        hour = hour % 12 + (12 if half.startswith("p") else 0)
+    elif hour > 23 or minute > 59:
+        raise ScheduleError(f"{text} is not a time of day; write it like 4pm or 16:00.")
+    return f"{hour:02d}:{minute:02d}"
 
 
 def _count(text: str, example: str) -> int:
@@ -204,11 +225,11 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
                 i += 1
         elif low in WEEKDAYS:
             s = replace(s, weekday=WEEKDAYS[low])
-        elif re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", tok):
-            hour, minute = map(int, tok.split(":"))
-            if hour > 23 or minute > 59:
-                raise ScheduleError(f"{tok} is not a time of day; write it like 16:00.")
-            s = replace(s, at=f"{hour:02d}:{minute:02d}")
+        elif nxt.lower() in _MERIDIEM and time_of_day(f"{tok}{nxt}"):  # "4 pm"
+            s = replace(s, at=time_of_day(f"{tok}{nxt}") or s.at)
+            i += 1
+        elif time_of_day(tok):
+            s = replace(s, at=time_of_day(tok) or s.at)
         elif "/" in tok or low == "utc":
             zone = _zones().get(low)
             if zone is None:
@@ -261,6 +282,10 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
             s = replace(s, carry=True)
         elif low in ("no-carry", "nocarry"):
             s = replace(s, carry=False)
+        elif low in ("volunteer-hosts", "volunteers"):
+            s = replace(s, volunteer_hosts=True)
+        elif low in ("no-volunteer-hosts", "no-volunteers"):
+            s = replace(s, volunteer_hosts=False)
         elif low in ("proposals", "per-person") and nxt:
             s = replace(s, topics_per_person=_count(nxt, "proposals 3"))
             i += 1
@@ -279,7 +304,7 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
         elif low in ("weeks", "week", "on", "at", "before"):
             pass
         else:
-            raise ScheduleError(f"I did not understand “{tok[:60]}”. {USAGE}")
+            raise ScheduleError(f"I did not understand “{tok[:40]}”. Try e.g. {EXAMPLE}.")
         i += 1
     if not 1 <= s.every_weeks <= 8:
         raise ScheduleError("Meetups can be every 1 to 8 weeks.")

@@ -35,7 +35,7 @@ class CoffeeError(ValueError):
 _SAME = (
     "weekday", "at", "timezone", "every_weeks", "collect_hours", "vote_hours",
     "votes_per_person", "multi_dots", "hide_counts", "topics_per_person", "link",
-    "hide_proposers", "timebox", "carry", "length",
+    "hide_proposers", "timebox", "carry", "length", "volunteer_hosts",
 )  # fmt: skip
 # what a meetup copies from its series when it is made (or re-timed before it opens)
 _COPIED = ("votes_per_person", "multi_dots", "hide_counts")

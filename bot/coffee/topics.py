@@ -20,6 +20,7 @@ from bot.coffee.service import (
     meetup,
     series_of,
 )
+from bot.coffee.voices import RUNNING
 from bot.store.models import CoffeeMeetup, CoffeeSeries, CoffeeTopic, CoffeeVote
 from bot.store.states import TopicState
 
@@ -63,7 +64,8 @@ def propose(
 ) -> int:
     title = clean_topic(text)
     description = clean_description(description)
-    if s.state not in ("collecting", "voting"):
+    # once its meeting has started, anyone may squeeze a topic in at the end of the list
+    if s.state not in ("collecting", "voting") and not _meeting_on(s):
         raise CoffeeError(_closed_for_topics(s))
     rows = db.execute(
         select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.user_id).where(
@@ -142,6 +144,10 @@ def proposing_to(db: Session, session_id: int, now: dt.datetime) -> CoffeeMeetup
     raise NotTakingTopics(max(current.collect_at, now), series.timezone)
 
 
+def _meeting_on(s: CoffeeMeetup) -> bool:
+    return s.state == "closed" and s.meeting == RUNNING
+
+
 def _closed_for_topics(s: CoffeeMeetup) -> str:
     if s.state == "scheduled":
         return "Topic collection has not opened yet; `/coffee` shows when it does."
@@ -185,16 +191,38 @@ def edit(
         topic.description = clean_description(description)
 
 
-def withdraw(db: Session, topic_id: int, user_id: str, *, organiser: bool = False) -> None:
+def withdraw(
+    db: Session, topic_id: int, user_id: str, *, organiser: bool = False
+) -> dict[str, int]:
+    """The topic leaves the list and its dots go back to their voters. Returns each voter's
+    dots given back, for them to be told."""
     topic = _own_open_topic(db, topic_id, user_id, organiser)
     topic.state = TopicState.WITHDRAWN if topic.user_id == user_id else TopicState.REMOVED
+    back = _dots_by_voter(db, topic_id)
     db.execute(delete(CoffeeVote).where(CoffeeVote.topic_id == topic_id))  # the dots come back
+    return back
 
 
-def merge(db: Session, keep_id: int, drop_id: int) -> str:
+def _dots_by_voter(db: Session, topic_id: int) -> dict[str, int]:
+    rows = db.execute(
+        select(CoffeeVote.user_id, func.count())
+        .where(CoffeeVote.topic_id == topic_id)
+        .group_by(CoffeeVote.user_id)
+    ).all()
+    return {user: int(n) for user, n in rows}
+
+
+@dataclass(frozen=True)
+class Merged:
+    proposer: str  # the merged topic's
+    moved: dict[str, int]  # voter -> dots that now count for the kept topic
+    returned: dict[str, int]  # voter -> dots given back (they had voted for both)
+
+
+def merge(db: Session, keep_id: int, drop_id: int) -> Merged:
     """Fold a duplicate into another topic: each voter keeps their dots, counted once, and the
-    merged topic's words join the surviving topic's description. Returns the merged topic's
-    proposer, to be told."""
+    merged topic's words join the surviving topic's description. Returns who is to be told
+    what: the merged topic's proposer, and each voter whose dots moved or came back."""
     keep, drop = db.get(CoffeeTopic, keep_id), db.get(CoffeeTopic, drop_id)
     if keep is None or drop is None or keep_id == drop_id or keep.session_id != drop.session_id:
         raise CoffeeError("Merge needs two different topics of the same meetup.")
@@ -203,6 +231,8 @@ def merge(db: Session, keep_id: int, drop_id: int) -> str:
     s = meetup(db, keep.session_id)
     if s.state not in ("collecting", "voting"):
         raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
+    moved: dict[str, int] = {}
+    returned: dict[str, int] = {}
     for vote in db.scalars(select(CoffeeVote).where(CoffeeVote.topic_id == drop_id)).all():
         already = db.scalar(
             select(CoffeeVote).where(
@@ -211,14 +241,16 @@ def merge(db: Session, keep_id: int, drop_id: int) -> str:
         )
         if already is not None and not s.multi_dots:
             db.delete(vote)  # one dot per topic: a voter of both keeps one and gets one back
+            returned[vote.user_id] = returned.get(vote.user_id, 0) + 1
         else:
             vote.topic_id = keep_id
+            moved[vote.user_id] = moved.get(vote.user_id, 0) + 1
     drop.state, drop.merged_into = TopicState.MERGED, keep_id
     words = drop.title + (f": {drop.description}" if drop.description else "")
     merged = "\n".join(p for p in (keep.description, f"Merged in: {words}") if p)
     keep.description = merged[: MAX_DESCRIPTION * 4]  # several merges may add up
     db.flush()
-    return drop.user_id
+    return Merged(drop.user_id, moved, returned)
 
 
 # ---- reading ------------------------------------------------------------------------------

@@ -30,8 +30,12 @@ from bot.store.models import CoffeeMeetup
 
 PROPOSE = "coffee_propose"  # button: open the modal
 PROPOSE_MODAL = "coffee_propose_modal"  # view submission
+# the board's "Add a topic": the same form, for the meeting under way
+MEETING_TOPIC = "coffee_meet_add_topic"  # button; value: meetup id
+MEETING_TOPIC_MODAL = "coffee_meet_topic_modal"  # view submission
 VOTE = "coffee_vote"  # value: "meetup:topic" ids; adds a dot (or takes it back, one dot per topic)
 UNVOTE = "coffee_unvote"  # value: "meetup:topic" ids; takes one dot back
+VOTE_NOTE = "coffee_vote_note"  # block_id of the voter's private note after a click
 WITHDRAW = "coffee_withdraw"  # value: topic id
 EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
 MY_VOTES = "coffee_my_votes"  # value: session id; shows the voter their ballot, privately
@@ -97,7 +101,7 @@ def session_message(
         blocks = _session_blocks(s, tz, lines, names, url, voters, lengths)
         if text_length(blocks) <= BLOCKS_TEXT:
             break
-    return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {len(lines)} topics", blocks)
+    return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {count_topics(len(lines))}", blocks)
 
 
 def _session_blocks(
@@ -164,15 +168,17 @@ def agenda(
     lines: list[TopicLine],
     names: dict[str, str] | None = None,
     url: str = "",
+    hosting: list[dict[str, Any]] | None = None,  # who hosts, or "I'll host"
 ) -> list[Reply]:
     """The ranked agenda: most votes first, each topic under its one number, with who proposed
     it; titles shortened when all at length would not fit one message, and as many messages
     as it takes past that, no topic left out."""
     for title, _ in SHORTER[2:]:
         blocks = _agenda_blocks(s, tz, lines, names or {}, url, title)
+        blocks[1:1] = hosting or []
         if len(blocks) <= MAX_BLOCKS and text_length(blocks) <= BLOCKS_TEXT:
             break
-    summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {len(lines)} topics"
+    summary = f"Lean coffee agenda for {when(s.starts_at, tz)}: {count_topics(len(lines))}"
     return [Reply(summary, page) for page in pages(blocks)]
 
 
@@ -220,7 +226,11 @@ def bar(votes: int, most: int) -> str:
 
 
 def propose_modal(
-    session_id: int, initial: str = "", topic_id: int | None = None, description: str = ""
+    session_id: int,
+    initial: str = "",
+    topic_id: int | None = None,
+    description: str = "",
+    callback_id: str = PROPOSE_MODAL,  # MEETING_TOPIC_MODAL: for the meeting under way
 ) -> dict[str, Any]:
     """The topic modal: a new topic, or (with topic_id) the proposer's edit of theirs."""
     element: dict[str, Any] = {
@@ -245,7 +255,7 @@ def propose_modal(
         details["initial_value"] = description[:MAX_DESCRIPTION]
     return {
         "type": "modal",
-        "callback_id": PROPOSE_MODAL,
+        "callback_id": callback_id,
         "private_metadata": f"{session_id}:{topic_id or ''}",
         "title": {"type": "plain_text", "text": "Lean coffee topic"},
         "submit": {"type": "plain_text", "text": "Save" if topic_id else "Propose"},
@@ -275,11 +285,14 @@ def vote_feedback(session_id: int, topic_id: int, result: VoteResult) -> Reply:
         head = f"Vote added to {topic}."
     elif result.done == "removed":
         head = f"Vote taken back from {topic}."
+    elif result.done == "already":  # a second Vote click never takes the vote back
+        head = f"You have a vote on {topic} already."
     else:
         head = escape(result.message)
     if result.budget:
         head += f" You have *{result.left}* of {result.budget} votes left."
     block = section(head)
+    block["block_id"] = VOTE_NOTE  # a click in this note updates it in place
     if result.on_topic:
         # one dot per topic: clicking the topic again takes it back; stacked dots need this
         block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{topic_id}")
@@ -292,6 +305,11 @@ def proposed(n: int, title: str, topic_id: int, verb: str = "Added") -> Reply:
         button("Edit", EDIT, str(topic_id)), button("Withdraw it", WITHDRAW, str(topic_id))
     )
     return Reply(text, [section(text), buttons])
+
+
+def count_topics(n: int) -> str:
+    """ "no topics", "1 topic", "5 topics"."""
+    return "no topics" if n == 0 else f"{n} topic{'s' if n != 1 else ''}"
 
 
 def mine(own: list[TopicLine]) -> Reply:
@@ -325,7 +343,7 @@ def status(
     blocks = [
         section(
             f"*Next lean coffee:* {when(s.starts_at, tz)}\n{states.get(s.state, '')}\n"
-            f"{len(lines)} topic{'s' if len(lines) != 1 else ''} so far."
+            f"{count_topics(len(lines)).capitalize()} so far."
         ),
         context(f"Series: {escape(settings.describe())}"),
         context(
@@ -346,8 +364,8 @@ def reminder(
     if s.state == "voting":
         people = f"{voters} {'person has' if voters == 1 else 'people have'} voted so far"
         text = (
-            f"Lean coffee starts {at}; voting closes then: {topics} topics, cast your votes "
-            f"above ({people})."
+            f"Lean coffee starts {at}; voting closes then: {count_topics(topics)}, cast your "
+            f"votes above ({people})."
         )
     else:
         text = (
@@ -371,7 +389,7 @@ def my_votes(session_id: int, b: Ballot) -> Reply:
         block = section(f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))}{times}")
         block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{t.id}")
         blocks.append(block)
-    return Reply(f"Your votes: {len(b.mine)} topics. {head}", blocks)
+    return Reply(f"Your votes: {count_topics(len(b.mine))}. {head}", blocks)
 
 
 def peek(lines: list[TopicLine], voters: int) -> str:

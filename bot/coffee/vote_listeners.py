@@ -5,17 +5,15 @@ on a small thread pool."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk.webhook import WebhookClient
 
 from bot.coffee import dots, posts, views
+from bot.coffee.feature import CoffeeFeature, feature_of
 from bot.slack.payloads import parse_row_id
 from bot.slack.replies import SORRY
-
-if TYPE_CHECKING:
-    from bot.coffee.listeners import CoffeeFeature
 
 log = logging.getLogger(__name__)
 
@@ -26,53 +24,62 @@ def _session_topic(value: str) -> tuple[int, int] | None:
     return (session_id, topic_id) if session_id and topic_id else None
 
 
-def register(app: App, feature: CoffeeFeature) -> None:
-    store, coffee = feature.store, feature.meetup_runner
-
-    def vote_click(body: dict[str, Any], action: dict[str, Any]) -> None:
-        # recorded before the ack: a click that was acknowledged is a click that counted
-        parsed = _session_topic(action.get("value", ""))
-        if parsed is None:
-            feature.after_ack.submit(
-                feature.answer, body.get("response_url"), views.OUT_OF_DATE, False, None
-            )
-            return
-        session_id, topic_id = parsed
-        add = action.get("action_id") == views.VOTE
-        try:
-            result = dots.vote(
-                store,
-                session_id,
-                topic_id,
-                body["user"]["id"],
-                feature.clock(),
-                add=add,
-                group=posts.group(session_id),
-            )
-        except Exception:
-            log.exception("vote on %s failed", action.get("value"))
-            result = dots.VoteResult("refused", 0, 0, SORRY)
-        if result.done != "refused":  # owed with the click; sent before the voter's note
-            coffee.nudge()
+def vote_click(body: dict[str, Any], action: dict[str, Any], feature: CoffeeFeature) -> None:
+    # recorded before the ack: a click that was acknowledged is a click that counted
+    parsed = _session_topic(action.get("value", ""))
+    if parsed is None:
         feature.after_ack.submit(
-            _tell_voter, body.get("response_url"), session_id, topic_id, result
+            feature.answer, body.get("response_url"), views.OUT_OF_DATE, False, None
+        )
+        return
+    session_id, topic_id = parsed
+    add = action.get("action_id") == views.VOTE
+    try:
+        result = dots.vote(
+            feature.store,
+            session_id,
+            topic_id,
+            body["user"]["id"],
+            feature.clock(),
+            add=add,
+            group=posts.group(session_id),
+        )
+    except Exception:
+        log.exception("vote on %s failed", action.get("value"))
+        result = dots.VoteResult("refused", 0, 0, SORRY)
+    if result.done in ("added", "removed"):  # owed with the click; sent before the voter's note
+        feature.meetup_runner.nudge()
+    # a click in the voter's own note (Take one back) updates that note in place; a click on
+    # the channel's message cannot reach an earlier note, so it gets one (replacing the
+    # channel's message is not an option: everyone sees it)
+    in_note = action.get("block_id") == views.VOTE_NOTE
+    feature.after_ack.submit(
+        _tell_voter, body.get("response_url"), session_id, topic_id, result, in_note
+    )
+
+
+def _tell_voter(
+    response_url: str | None,
+    session_id: int,
+    topic_id: int,
+    result: dots.VoteResult,
+    in_note: bool = False,
+) -> None:
+    if response_url:
+        reply = views.vote_feedback(session_id, topic_id, result)
+        WebhookClient(response_url, timeout=10).send(
+            response_type="ephemeral",
+            replace_original=in_note,
+            text=reply.text,
+            blocks=reply.blocks,
         )
 
-    def _tell_voter(
-        response_url: str | None, session_id: int, topic_id: int, result: dots.VoteResult
-    ) -> None:
-        if response_url:
-            reply = views.vote_feedback(session_id, topic_id, result)
-            WebhookClient(response_url, timeout=10).send(
-                response_type="ephemeral",
-                replace_original=False,
-                text=reply.text,
-                blocks=reply.blocks,
-            )
 
-    def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-        vote_click(body, action)
-        ack()  # an empty 200, after the click is recorded
+def vote(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+    vote_click(body, action, feature_of(context))
+    ack()  # an empty 200, after the click is recorded
 
+
+def register(app: App) -> None:
     app.action(views.VOTE)(vote)
     app.action(views.UNVOTE)(vote)

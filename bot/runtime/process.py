@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from bot.app import Features, build_app
 from bot.bootstrap import open_store
-from bot.coffee.listeners import CoffeeFeature
+from bot.coffee.feature import CoffeeFeature
 from bot.config import Settings
 from bot.importers.feeds import FeedChecker
 from bot.onboarding.feature import OnboardingFeature

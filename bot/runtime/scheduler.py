@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.coffee.listeners import CoffeeFeature
+from bot.coffee.feature import CoffeeFeature
 from bot.delivery.channel import Courier
 from bot.importers.feeds import FeedChecker
 from bot.onboarding.feature import OnboardingFeature

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 log = logging.getLogger(__name__)
@@ -84,16 +84,24 @@ def _run_logged(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str,
         log.exception("work after an ack failed")
 
 
-def opens_at_once(opener: Callable[..., None], notes: Executor) -> Callable[..., None]:
+def opens_at_once(
+    opener: Callable[..., None], notes_of: Callable[[BoltContext], Executor]
+) -> Callable[..., None]:
     """A button listener that opens its modal itself, right after the ack: a trigger_id lives
     3 seconds, so views.open never waits in a queue that other work can fill. `opener` takes
-    (body, action, client, respond); its refusal note (through response_url) goes to the notes
-    pool instead, so it cannot hold up the ack."""
+    (body, action, client, respond, context); its refusal note (through response_url) goes to
+    the notes pool the context holds (`notes_of`) instead, so it cannot hold up the ack."""
 
     def listener(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: WebClient,
+        respond: Respond,
+        context: BoltContext,
     ) -> None:
         ack()
-        opener(body, action, client, lambda **kw: notes.submit(respond, **kw))
+        notes = notes_of(context)
+        opener(body, action, client, lambda **kw: notes.submit(respond, **kw), context)
 
     return listener

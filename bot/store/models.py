@@ -315,6 +315,8 @@ class CoffeeSeries(Base):
     carry: Mapped[bool] = mapped_column(default=True, server_default=true())
     # minutes a meeting lasts: at its start plus this, a meeting nobody ended ends
     length: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    # any member may offer to host a meetup (the "I'll host" button on the agenda)
+    volunteer_hosts: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_by: Mapped[str] = mapped_column(String(32), default="")
 
 
@@ -352,6 +354,9 @@ class CoffeeMeetup(Base):
     # the meeting itself, after voting closes: "" (not begun), running, ended
     meeting: Mapped[str] = mapped_column(String(16), default="", server_default="")
     facilitator: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # a member who runs this meetup's meeting as an organiser would: named by an organiser
+    # (`/coffee host @someone`) or volunteered ("I'll host"); "" for none
+    host: Mapped[str] = mapped_column(String(32), default="", server_default="")
     # the topic being discussed; moved only by a conditional update, so one at a time
     current_topic_id: Mapped[int | None] = mapped_column(Integer)
     began_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from bot.app import Features, build_app
 from bot.coffee import views
-from bot.coffee.listeners import CoffeeFeature
+from bot.coffee.feature import CoffeeFeature
 from bot.config import Settings
 from bot.delivery.outbox import Sender
 from bot.sandbox.web_api import Call, WebApi
@@ -97,20 +97,25 @@ class Bot:
     background: Background
 
     # ---- requests ------------------------------------------------------------------------
-    def command(self, text: str, user: str = "U1", reply: str | None = None) -> tuple[int, dict]:
-        """/coffee <text>; returns the HTTP status and the ack's JSON body."""
+    def command(
+        self, text: str, user: str = "U1", reply: str | None = None, as_typed: bool = True
+    ) -> tuple[int, dict]:
+        """/coffee <text>; returns the HTTP status and the ack's JSON body. With
+        as_typed=False the text is sent exactly as given (a mention as `<@U123|name>`)."""
         url = self.slack.response_url(reply or f"cmd{next(_seq)}")
-        body = command_body("/coffee", text, user_id=user, response_url=url, team_id=TEAM)
+        body = command_body(
+            "/coffee", text, user_id=user, response_url=url, team_id=TEAM, as_typed=as_typed
+        )
         response = self.app.dispatch(bolt_request(SIGNING_SECRET, body))
         ack = json.loads(response.body) if response.body else {}
         if ack.get("blocks"):  # an ack never passes through the fake Slack: check it here
             assert_valid_blocks(ack["blocks"])
         return response.status, ack
 
-    def organise(self, text: str, user: str = ORGANISER) -> Call:
+    def organise(self, text: str, user: str = ORGANISER, as_typed: bool = True) -> Call:
         """An organiser command: acked at once, answered later through response_url."""
         name = f"org{next(_seq)}"
-        status, ack = self.command(text, user=user, reply=name)
+        status, ack = self.command(text, user=user, reply=name, as_typed=as_typed)
         assert status == 200
         assert ack["response_type"] == "ephemeral"
         return self.reply(name)
@@ -121,12 +126,16 @@ class Bot:
         value: str,
         user: str = "U1",
         reply: str | None = None,
+        block_id: str | None = None,
     ) -> int:
-        """A button click, with its own action_ts as every real click has."""
+        """A button click, with its own action_ts as every real click has (and the block id
+        of the button, when the listener reads it)."""
         url = self.slack.response_url(reply or f"clk{next(_seq)}")
         raw = action_body(action_id, value, user_id=user, response_url=url, team_id=TEAM)
         payload = json.loads(parse_qs(raw)["payload"][0])
         payload["actions"][0]["action_ts"] = f"{time.time():.6f}{next(_seq):08d}"
+        if block_id is not None:
+            payload["actions"][0]["block_id"] = block_id
         body = urlencode({"payload": json.dumps(payload)})
         return self.app.dispatch(bolt_request(SIGNING_SECRET, body)).status
 
@@ -137,7 +146,12 @@ class Bot:
         return self.click(views.VOTE, f"{session_id}:{topic_id}", user, reply)
 
     def submit_modal(
-        self, metadata: str, text: str | None, user: str = "U1", details: str | None = None
+        self,
+        metadata: str,
+        text: str | None,
+        user: str = "U1",
+        details: str | None = None,
+        callback_id: str = views.PROPOSE_MODAL,
     ):
         """The propose modal's view_submission, as Slack posts it (values as typed)."""
         values: dict[str, Any] = {"topic": {"topic": {"type": "plain_text_input", "value": text}}}
@@ -153,7 +167,7 @@ class Bot:
                 "id": "VMODAL",
                 "team_id": TEAM,
                 "type": "modal",
-                "callback_id": views.PROPOSE_MODAL,
+                "callback_id": callback_id,
                 "private_metadata": metadata,
                 "state": {"values": values},
                 "hash": "1700000000.abcd",

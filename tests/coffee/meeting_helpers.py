@@ -56,7 +56,7 @@ def buttons(call: Call) -> dict[str, str]:
     found: dict[str, str] = {}
     for block in call.params.get("blocks") or []:
         for element in block.get("elements", []) if block["type"] == "actions" else []:
-            found.setdefault(element["action_id"], element["value"])
+            found.setdefault(element["action_id"], element.get("value", ""))  # a select has none
     return found
 
 

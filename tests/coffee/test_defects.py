@@ -80,8 +80,8 @@ def test_a_merge_keeps_the_words_and_tells_the_proposer(bot):
     assert list(dms) == ["UPROP2"] and len(dms["UPROP2"]) == 1
     assert (
         "An organiser merged your lean coffee topic “Paved roads &amp; adoption” into "
-        f"“Golden paths” in <#{CHANNEL}>: your words are in its description, and your votes "
-        "count for it."
+        f"“Golden paths” in <#{CHANNEL}>: your words are in its description, and the votes for "
+        "yours count for it, once a person."
     ) in dms["UPROP2"][0]
     assert not ephemerals(bot, "UPROP2")
     assert "Paved roads &amp; adoption" in shown(bot.updates()[-1])
@@ -195,7 +195,9 @@ def test_carry_counts_toward_the_cap_and_says_what_did_not_fit(bot):
     assert sorted(dms) == [f"U{n:02d}" for n in range(MAX_TOPICS - 5)]
     assert all(len(texts) == 1 for texts in dms.values())
     assert dms["U00"][0].startswith("Your lean coffee topic “Topic 0 &amp;")
-    assert bot.organise("carry").params["text"].startswith("Carried 0 undiscussed topics")
+    assert bot.organise("carry").params["text"] == (
+        "No undiscussed topic was carried over: 5 did not fit, a meetup takes at most 40 topics."
+    )
     assert bot.dms() == dms
 
 

@@ -201,7 +201,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
         ("U3", product),
         ("U3", golden),
         ("U4", portals),
-        ("U4", portals),  # one dot per topic: a second click takes it back
+        ("U4", portals),  # one dot per topic: a second click (a double click) keeps it
     ]
     for n, (user, topic) in enumerate(clicks):
         assert bot.vote(topic, user, reply=f"v{n}") == 200
@@ -210,8 +210,22 @@ def test_a_meetup_from_schedule_to_agenda(bot):
         assert feedback.params["response_type"] == "ephemeral"
         assert feedback.params["replace_original"] is False
         assert_valid_blocks(feedback.params["blocks"])
-    taken_back = bot.reply("v6").params["text"]
-    assert taken_back == (
+    kept = bot.reply("v6").params["text"]
+    assert kept == (
+        "You have a vote on “Developer portals nobody opens” already. You have *2* of 3 votes left."
+    )
+    assert bot.votes_by_topic() == {product: 3, golden: 1, portals: 2}
+    # the note's own Take one back updates that note in place
+    session_id = bot.session_id()
+    assert (
+        bot.click(
+            views.UNVOTE, f"{session_id}:{portals}", "U4", reply="back", block_id=views.VOTE_NOTE
+        )
+        == 200
+    )
+    back = bot.reply("back")
+    assert back.params["replace_original"] is True
+    assert back.params["text"] == (
         "Vote taken back from “Developer portals nobody opens”. You have *3* of 3 votes left."
     )
     assert bot.votes_by_topic() == {product: 3, golden: 1, portals: 1}

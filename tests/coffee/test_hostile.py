@@ -49,13 +49,13 @@ def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
     bot.coffee.meetup_runner.tick()
     ids = [t.id for t in bot.topics(session_id)]
     for n, topic in enumerate(ids):
-        # a vote, the same click again (taken back: the answer names the topic), and a vote
+        # a vote, and the same click twice again (kept: the answer names the topic)
         for k in range(3):
             assert bot.vote(topic, f"UV{n}", reply=f"hv{n}-{k}") == 200
             bot.reply(f"hv{n}-{k}")
     assert bot.reply("hv1-1").params["text"] == (
-        "Vote taken back from “ping &lt;@U123&gt; &amp; &lt;!here&gt;”. "
-        "You have *3* of 3 votes left."
+        "You have a vote on “ping &lt;@U123&gt; &amp; &lt;!here&gt;” already. "
+        "You have *2* of 3 votes left."
     )
     assert bot.votes_by_user() == {f"UV{n}": 1 for n in range(3)}
     bot.settle()

@@ -68,12 +68,14 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
         "*1.* Golden paths at scale · _User UPROP1_ · 2 votes"
     )
     assert "<@" not in text
-    assert list(buttons(now)) == [mv.NEXT]
+    assert list(buttons(now)) == [mv.NEXT, mv.MEETING_TOPIC, mv.PICK]
 
     # ---- only the facilitator or an organiser moves it on ----------------------------------
     assert facilitate(bot, session_id, mv.NEXT, user="U9") == 200
     refusal = bot.slack.calls_to("response_url")[-1]
-    assert refusal.params["text"] == "Only the facilitator or an organiser moves the meeting on."
+    assert refusal.params["text"] == (
+        "Only the host, the facilitator or an organiser moves the meeting on."
+    )
     assert bot.sessions()[0].current_topic_id is None
 
     # ---- the first topic: the top-ranked, with its 8-minute timebox -------------------------
@@ -92,7 +94,14 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     assert "*2.* Platform as a product · _User UPROP2_" in text
     assert f"8-minute timebox, ends <!date^{int(ends.timestamp())}^{{time}}|" in text
     assert "*To discuss* (3)" in text
-    assert set(buttons(board(bot, session_id))) == {mv.NEXT, mv.EXTEND, mv.DONE, mv.NOTE}
+    assert set(buttons(board(bot, session_id))) == {
+        mv.NEXT,
+        mv.EXTEND,
+        mv.DONE,
+        mv.NOTE,
+        mv.MEETING_TOPIC,
+        mv.PICK,
+    }
 
     # ---- a takeaway and an action, by anyone, with hostile words kept harmless ---------------
     note_value = buttons(board(bot, session_id))[mv.NOTE]
@@ -167,13 +176,16 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     assert bot.sessions()[0].current_topic_id == golden
     text = shown(board(bot, session_id))
     assert (
-        "*Discussed* (1)" in text and "*2.* Platform as a product · _User UPROP2_ · 13 min" in text
+        "*Discussed* (1)" in text and "*2.* Platform as a product · _User UPROP2_ · 12 min" in text
     )
 
     # ---- `done <n>` uses the same numbers and redraws the board -----------------------------
     bot.clock.now = moved_at + dt.timedelta(minutes=3)
     answer = bot.organise("done 1")
-    assert answer.params["text"] == "Topic 1 is marked as discussed; `carry` leaves it behind."
+    assert (
+        answer.params["text"]
+        == "Topic 1 is marked as discussed; it will not be carried over to the next meetup."
+    )
     text = shown(board(bot, session_id))
     assert (
         "*Discussed* (2)" in text and "*1.* Golden paths at scale · _User UPROP1_ · 3 min" in text
@@ -193,7 +205,7 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     summary = thread(bot, session_id)[-1]
     text = shown(summary)
     assert "*Lean coffee summary · " + token(MEETUP, "Tue 24 Mar, 16:00 GMT") + "*" in text
-    assert "• *2. Platform as a product* · _User UPROP2_ · 3 votes · 13 min" in text
+    assert "• *2. Platform as a product* · _User UPROP2_ · 3 votes · 12 min" in text
     assert "◦ Roman vote 1: 👍 1  👎 1  ✋ 1 → extended" in text
     assert "Roman vote 2: 👍 0  👎 2  ✋ 0 → moved on" in text
     assert "◦ _Takeaway:_ &lt;!channel&gt; ping &amp; &lt;@U123&gt; too" in text
@@ -249,7 +261,7 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     result = CliRunner().invoke(main, ["coffee", "export", CHANNEL, "--date", "2026-03-24"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("## Lean coffee, Tue 24 Mar, 16:00 GMT\n")
-    assert "- **2\\. Platform as a product** · *member UPROP2* · 3 votes · 13 min" in result.output
+    assert "- **2\\. Platform as a product** · *member UPROP2* · 3 votes · 12 min" in result.output
     assert "  - *Takeaway:* \\<\\!channel\\> ping \\& \\<@U123\\> too" in result.output
     assert "- 4\\. Paved roads \\& guard rails" in result.output
     missing = CliRunner().invoke(main, ["coffee", "export", "CNOPE"])

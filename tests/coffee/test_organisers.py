@@ -167,7 +167,10 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
     # during the meeting, topic #1 of the agenda was discussed; the others were not
     assert bot.organise("done 1", user="U9").params["text"].startswith("Only organisers")
     answer = bot.organise("done 1")
-    assert answer.params["text"] == "Topic 1 is marked as discussed; `carry` leaves it behind."
+    assert (
+        answer.params["text"]
+        == "Topic 1 is marked as discussed; it will not be carried over to the next meetup."
+    )
     assert bot.organise("done 9").params["text"] == "There is no topic 9 on the list."
     assert bot.organise("done first").params["text"].startswith("Give the topic's number")
     with bot.store.session() as db:
@@ -190,7 +193,7 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
     assert bot.count(CoffeeVote, CoffeeVote.session_id == upcoming.id) == 0
     assert bot.votes_by_topic() == {golden: 1, product: 2}  # the old meetup's record stays
     assert len(bot.topics(closed.id)) == 3
-    assert bot.organise("carry").params["text"] == "Carried 0 undiscussed topics over."
+    assert bot.organise("carry").params["text"] == "No undiscussed topic to carry over."
     assert len(bot.topics(upcoming.id)) == 2
 
     # they are on the next collection message, with no votes

@@ -50,7 +50,9 @@ def test_words_in_any_order_and_what_is_not_said_keeps_its_value():
         ("Mars/Olympus_Mons", "“Mars/Olympus_Mons” is not a time zone I know"),
         ("../../etc/passwd", "is not a time zone I know"),
         ("Europe/Londn", "is not a time zone I know"),
-        ("25:00", "25:00 is not a time of day; write it like 16:00."),
+        ("25:00", "25:00 is not a time of day; write it like 4pm or 16:00."),
+        ("13pm", "13pm is not a time of day; write it like 4pm or 16:00."),
+        ("0 am", "0am is not a time of day"),
         ("16:60", "16:60 is not a time of day"),
         ("collect 1d vote 2d", "Topic collection must open before voting"),
         ("collect 24h vote 24h", "Topic collection must open before voting"),
@@ -62,13 +64,41 @@ def test_words_in_any_order_and_what_is_not_said_keeps_its_value():
         ("votes 0", "Each person can have 1 to 20 votes."),
         ("votes 21", "Each person can have 1 to 20 votes."),
         ("fortnightly", "I did not understand “fortnightly”."),
-        ("4pm", "I did not understand “4pm”."),
+        ("4", "I did not understand “4”."),  # a bare number could be anything
     ],
 )
 def test_mistakes_are_refused_with_what_to_write(text, message):
     with pytest.raises(ScheduleError) as info:
         parse_schedule(text, DEFAULT)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "at"),
+    [
+        ("tuesday 4pm", 1, "16:00"),
+        ("4:00pm", 1, "16:00"),
+        ("16:00", 1, "16:00"),
+        ("thursday 4 pm", 3, "16:00"),
+        ("tue 16:30", 1, "16:30"),
+        ("wed 9:05 am", 2, "09:05"),
+        ("fri 12am", 4, "00:00"),
+        ("mon 12pm", 0, "12:00"),
+        ("4.30PM", 1, "16:30"),
+    ],
+)
+def test_times_are_read_as_people_write_them(text, day, at):
+    s = parse_schedule(text, DEFAULT)
+    assert (s.weekday, s.at) == (day, at)
+
+
+def test_a_refusal_is_short_with_one_example():
+    with pytest.raises(ScheduleError) as info:
+        parse_schedule("tuesday at teatime", DEFAULT)
+    assert str(info.value) == (
+        "I did not understand “teatime”. Try e.g. "
+        "`/coffee schedule every 2 weeks tuesday 4pm Europe/London`."
+    )
 
 
 def test_an_overlong_word_is_quoted_short():
