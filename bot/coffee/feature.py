@@ -9,7 +9,7 @@ from typing import Any, Self, cast
 from slack_bolt import BoltContext
 from slack_sdk.webhook import WebhookClient
 
-from bot.coffee import feed, meeting, service, summaries, topics, views
+from bot.coffee import feed, meeting, service, topics, views
 from bot.coffee.runner import MeetupRunner
 from bot.coffee.voices import RUNNING
 from bot.slack.after_ack import AfterAck
@@ -94,13 +94,6 @@ class CoffeeFeature:
             except service.CoffeeError as exc:
                 return views.plain(escape(str(exc))), None
             return self.confirmation(db, s.id, topic_id), s.id
-
-    def summary(self, channel_id: str, rest: str) -> Reply:
-        """`/coffee summary [date]`: a past meeting's summary, privately."""
-        with self.store.session() as db:
-            return summaries.summary_reply(
-                db, self.meetup_runner.names, channel_id, rest, self.clock()
-            )
 
     def confirmation(self, db: Any, session_id: int, topic_id: int) -> Reply:
         """What a proposer alone sees: their topic's number, with Edit and Withdraw."""

@@ -59,12 +59,8 @@ def _mine(feature: CoffeeFeature, channel: str, user: str, rest: str) -> tuple[R
     return views.mine(sorted(own, key=lambda t: nums[t.id])), None
 
 
-def _summary(feature: CoffeeFeature, channel: str, rest: str) -> Reply:
-    return feature.summary(channel, rest)
-
-
-# everyone's words answer in the ack; LATER's and organisers' words after it (they may need
-# users.info), through response_url
+# everyone's words answer in the ack; organisers' words after it (they may need users.info),
+# through response_url; `summary` and `actions` are summary_listeners.py's
 EVERYONE: dict[str, Callable[[CoffeeFeature, str, str, str], tuple[Reply, int | None]]] = {
     "": _status,
     "status": _status,
@@ -72,13 +68,12 @@ EVERYONE: dict[str, Callable[[CoffeeFeature, str, str, str], tuple[Reply, int | 
     "propose": _propose,
     "mine": _mine,
 }
-LATER: dict[str, Callable[[CoffeeFeature, str, str], Reply]] = {"summary": _summary}
 
 
 def _said(word: str) -> str:
     """The command word for the log when it is one of ours: a log keeps ids and words, never
     what a person typed."""
-    return repr(word) if word in EVERYONE or word in LATER or word in organise.WORDS else "?"
+    return repr(word) if word in EVERYONE or word in organise.WORDS else "?"
 
 
 def _words(command: dict[str, Any]) -> tuple[str, str, str]:
@@ -104,7 +99,7 @@ def command_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
     word, rest, _ = _words(command)
     channel, user = command.get("channel_id", ""), command.get("user_id", "")
     try:
-        if word in organise.WORDS or word in LATER:
+        if word in organise.WORDS:
             ack(response_type="ephemeral", text="Working on it…")
         elif word in EVERYONE:
             reply, session_id = EVERYONE[word](feature, channel, user, rest)
@@ -123,15 +118,6 @@ def command_later(
 ) -> None:
     feature = feature_of(context)
     word, rest, raw = _words(command)
-    if word in LATER:
-        try:
-            reply = LATER[word](feature, command.get("channel_id", ""), rest.strip())
-        except Exception:
-            user, channel = command.get("user_id"), command.get("channel_id")
-            log.exception("/coffee %s failed for %s in %s", _said(word), user, channel)
-            reply = views.plain(SORRY)
-        respond(**_outcome(reply.text), blocks=reply.blocks)
-        return
     if word not in organise.WORDS:
         return
     try:

@@ -86,7 +86,7 @@ def answer(command: dict[str, Any], respond: Respond, context: BoltContext) -> N
     except Exception:
         log.exception("/coffee %s failed for %s in %s", word, command.get("user_id"), channel)
         reply = Reply(SORRY, [section(SORRY)])
-    respond(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
+    respond(response_type="ephemeral", replace_original=True, text=reply.text, blocks=reply.blocks)
 
 
 def ack_only(ack: Ack) -> None:
