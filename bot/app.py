@@ -14,18 +14,20 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
+from bot import metrics
 from bot.coffee import listeners as coffee
 from bot.coffee import vote_listeners
+from bot.coffee.glance import Glance
 from bot.coffee.listeners import CoffeeFeature
 from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
 from bot.delivery.channel import Courier
 from bot.delivery.outbox import Sender
 from bot.onboarding import listeners as onboarding
+from bot.onboarding import views as onboarding_views
 from bot.onboarding.content import Content, content_at
 from bot.onboarding.feature import OnboardingFeature
 from bot.onboarding.outbox import OnboardingDms
-from bot.runtime import metrics
 from bot.slack import errors, ignored, payloads
 from bot.slack.after_ack import AfterAck
 from bot.slack.clients import SlackClients
@@ -68,18 +70,30 @@ class Features:
         self.catalog = catalog or catalog_cache()
         self.talks = TalksFeature(store, clock, self.catalog)
         content = content or functools.partial(content_at, settings.welcome_file)
+        # what onboarding shows of the other features, handed over here: the group's next
+        # lean coffee, and (above) the catalog's events
+        lean_coffee = Glance(
+            settings.group_coffee_channels, settings.public_url, onboarding_views.COFFEE_LINK
+        )
         sender = Sender(store, self.clients.outbox, clock, per_minute=settings.dms_per_minute)
         dms = OnboardingDms(
             self.clients.outbox,
             content,
             clock,
             welcome_guests=settings.welcome_guests,
-            coffee_channels=settings.group_coffee_channels,
-            public_url=settings.public_url,
+            lean_coffee=lean_coffee,
         )
         dms.register(sender)
         self.onboarding = OnboardingFeature(
-            store, settings, sender, content, clock, self.organisers, self.catalog, dms
+            store,
+            settings,
+            sender,
+            content,
+            clock,
+            self.organisers,
+            self.catalog.event_names,
+            dms,
+            lean_coffee,
         )
         # channel posts and redraws: owed in the database, delivered on the courier's thread
         # (and by the elected clock), with the outbox's client, which never retries in a call

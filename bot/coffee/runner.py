@@ -18,12 +18,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.coffee import posts, service
 from bot.coffee.board import MeetingDesk
 from bot.coffee.names import Names
 from bot.delivery import channel
 from bot.delivery.channel import Courier
-from bot.runtime import metrics
 from bot.store import Store
 from bot.store.models import CoffeeSeries
 from bot.times import Clock
@@ -37,7 +37,9 @@ class MeetupRunner:
         self.names = Names(client)
         posts.MeetupPosts(self.names).register(courier)
         self._tick_lock = threading.Lock()
-        self.desk = MeetingDesk(self)  # the meeting: board, Roman votes, summary
+        self.desk = MeetingDesk(
+            store, client, clock, courier
+        )  # the meeting: board, Roman votes, summary
 
     # ---- the schedule ----------------------------------------------------------------------
     def tick(self) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from bot.runtime import metrics
+from bot import metrics
 from bot.testing.requests import command_body, sign
 from bot.web.server import wsgi_app
 from tests.conftest import SIGNING_SECRET
