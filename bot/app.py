@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,6 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
-from bot import metrics
 from bot.coffee import listeners as coffee
 from bot.coffee import vote_listeners
 from bot.coffee.glance import Glance
@@ -28,7 +26,7 @@ from bot.onboarding import views as onboarding_views
 from bot.onboarding.content import Content, content_at
 from bot.onboarding.feature import OnboardingFeature
 from bot.onboarding.outbox import OnboardingDms
-from bot.slack import errors, ignored, payloads
+from bot.slack import errors, ignored, measure, payloads
 from bot.slack.after_ack import AfterAck
 from bot.slack.clients import SlackClients
 from bot.slack.identity import verify_token
@@ -109,28 +107,6 @@ class Features:
         )
 
 
-class MeasuredApp(App):
-    """Bolt's App, counting and timing every request it answers (over HTTP and Socket Mode
-    alike) for /metrics.
-
-    Not a global middleware: Bolt runs its middleware one after another before any listener,
-    and a middleware's next() returns before the listener has run, so no middleware can see
-    when, or with what, a request was answered. Errors are marked by the app.error handler.
-    """
-
-    def dispatch(self, req: BoltRequest) -> BoltResponse:
-        started = time.perf_counter()
-        outcome = "error"
-        try:
-            response = super().dispatch(req)
-            if not req.context.get(errors.FAILED):  # else a listener failed and was apologised for
-                outcome = "ok" if response.status < 400 else f"http_{response.status}"
-            return response
-        finally:
-            body = req.body if isinstance(req.body, dict) else {}
-            metrics.observe_request(body, outcome, time.perf_counter() - started)
-
-
 class Provide(Middleware):
     """Puts what the listeners need into each request's context, where Bolt hands it to them.
     A Middleware subclass rather than a function: Bolt builds a function's arguments by
@@ -159,8 +135,10 @@ def build_app(
     identity: AuthorizeResult | None = None,
     authorize: Callable[..., AuthorizeResult] | None = None,
     clock: Clock = utcnow,
+    measured: bool = True,
 ) -> App:
     """The app; unless told who it is (identity) or how to authorize, it asks Slack now.
+    `measured=False` leaves out the metrics' middleware (for the benchmark that prices it).
 
     `features` (built here unless given) lets the caller reach what the app runs: the clock
     process drives its features, tests drain its pool.
@@ -174,7 +152,7 @@ def build_app(
             return known
 
     requests.token = None  # the authorize callback hands the token to each request's client
-    app = MeasuredApp(
+    app = App(
         client=requests,
         authorize=authorize,
         signing_secret=settings.slack_signing_secret,
@@ -185,8 +163,12 @@ def build_app(
         listener_executor=features.after_ack,  # lazy listeners, drained with the rest
         # right after the signature check: a malformed payload reaches nothing else
         before_authorize=payloads.RefuseMalformed(),
+        # a request no listener takes reaches app.error, to be counted
+        raise_error_for_unhandled_request=True,
     )
-    errors.register(app, features.after_ack)
+    errors.register(app, features.after_ack)  # app.error: apologies, and failures counted
+    if measured:  # first: every request is counted and timed from here (bot/slack/measure.py)
+        app.use(measure.Measure())
     app.use(Provide({talks.FEATURE: features.talks, onboarding.FEATURE: features.onboarding}))
     # the vote click first: Bolt tries listeners in the order they were registered, and it is
     # the busiest request (the 900-vote burst of a lean coffee)

@@ -19,6 +19,8 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_bolt.request import payload_utils as bolt_payload
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 # Slack ids (U0ADA, T0001, C0WGPLAT, A0WGBOT): upper-case letters and digits, starting with a
@@ -294,4 +296,5 @@ class RefuseMalformed(Middleware):
         if problem is None:
             return next()
         log.warning("refused a malformed %s payload: %s", kind_of(req.body), problem.reason)
+        metrics.malformed(req.body)  # before the metrics' middleware: counted here
         return refusal(problem)
