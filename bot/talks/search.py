@@ -8,7 +8,7 @@ Functions take a Connection (the fast path the listeners use) or a Session (scri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -140,7 +140,7 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
             # names alone: the directory has the whole answer in schedule order
             page_ids = index.directory(db).in_schedule_order(among)[offset : offset + limit]
             return Page(table.talks(page_ids), len(among), offset, table)
-        places = sorted(table.place[i] for i in _allowed(table, among, q))
+        places: Sequence[int] = sorted(table.place[i] for i in _allowed(table, among, q))
     else:
         # an event's or a conference's talks are in schedule order already
         named = table.of_events(q.event_ids, q.conference_ids)
@@ -169,9 +169,9 @@ def _allowed_places(table: TalkTable, places: Iterable[int], q: TalkQuery) -> li
 def _allowed(table: TalkTable, talk_ids: set[int], q: TalkQuery) -> set[int]:
     """These talks, less those q's events, conferences, days and formats leave out."""
     if not (q.event_ids or q.conference_ids or q.days is not None or q.formats):
-        return {i for i in talk_ids if i in table.place}
-    place = table.place
-    allowed = _allowed_places(table, (place[i] for i in talk_ids if i in place), q)
+        return {i for i in talk_ids if table.holds(i)}
+    place, holds = table.place, table.holds
+    allowed = _allowed_places(table, (place[i] for i in talk_ids if holds(i)), q)
     rows = table.rows
     return {rows[p].id for p in allowed}
 

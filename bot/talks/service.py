@@ -92,7 +92,7 @@ def _by_url_id(db: Db, index: CatalogIndex, text: str) -> TalksAnswer | None:
     if not (m or re.search(r"[0-9A-Z]", ref)):
         return None
     table = index.table(db)
-    ids = table.by_url_id.get(ref, [])
+    ids = table.with_url_id(ref)
     if not ids:
         return None
     rows = table.talks(ids)

@@ -149,10 +149,10 @@ def documents(
             .order_by(Talk.id)
         )
     else:
-        rows, event_of = table.rows, table.event_of
+        rows, event_of, place = table.rows, table.event_of, table.place
         talks = (
             (r.id, r.title, r.summary, r.event_name, slugs[event_of[n]], r.format, r.room)
-            for _, n in sorted(table.place.items())
+            for n in (place[i] for i in table.ids())
             for r in (rows[n],)
         )
     links = db.execute(

@@ -96,7 +96,7 @@ def test_the_talk_table_holds_the_rows_sql_reads(seeded: Store) -> None:
         ids = [row.id for row in table.rows]
         assert table.talks(ids) == talks_by_id(session, ids)  # same rows, same order
         for places in (*table.by_event.values(), *table.by_conference.values()):
-            assert places == sorted(places) and places  # schedule order
+            assert list(places) == sorted(places) and places  # schedule order
 
 
 def test_the_catalog_in_memory_follows_an_import(seeded: Store) -> None:
