@@ -239,7 +239,7 @@ def find_speakers(db: Db, index: CatalogIndex, words: list[str]) -> list[Speaker
             SpeakerCard(
                 i,
                 names[i],
-                directory.companies_of.get(i, []),
+                directory.companies_of(i),
                 [row for row, _ in given],
                 [company for _, company in given],
             )
