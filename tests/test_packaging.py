@@ -33,6 +33,17 @@ def test_every_package_under_bot_is_listed_for_the_wheel():
     assert listed == on_disk | data
 
 
+def test_every_folder_of_python_under_bot_is_a_package():
+    """An `__init__.py` in each: a folder without one is a namespace package, which setuptools'
+    own discovery and mypy would each treat in their own way."""
+    bare = sorted(
+        d.relative_to(ROOT).as_posix()
+        for d in (ROOT / "bot").rglob("*")
+        if d.is_dir() and any(d.glob("*.py")) and not (d / "__init__.py").is_file()
+    )
+    assert bare == []
+
+
 def test_the_shipped_data_is_the_repositorys_data_folder():
     shipped = shipped_data_dir()
     assert (shipped / "catalog" / "kubecon-eu-2024.yaml").is_file()
