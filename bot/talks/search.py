@@ -8,6 +8,7 @@ Functions take a Connection (the fast path the listeners use) or a Session (scri
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -56,6 +57,24 @@ def talks_by_id(db: Db, ids: list[int]) -> list[TalkRow]:
     dialect = dialect_of(db)
     rows = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, ids)})
     return [TalkRow._make(r) for r in rows]
+
+
+def with_summaries(db: Db, rows: list[TalkRow]) -> list[TalkRow]:
+    """These rows with their summaries, which the talk table does not hold (for the few talks
+    an answer shows in full)."""
+    if not rows:
+        return rows
+    dialect = dialect_of(db)
+    ids = list_param(dialect, [r.id for r in rows])
+    found: dict[int, str] = {}
+    for talk_id, summary in db.execute(_summaries_statement(dialect), {"ids": ids}):
+        found[talk_id] = summary
+    return [r._replace(summary=found.get(r.id) or r.summary) for r in rows]
+
+
+@functools.cache
+def _summaries_statement(dialect: str) -> Select:
+    return select(Talk.id, Talk.summary).where(in_list(Talk.id, "ids", dialect))
 
 
 def talks_during(db: Db, now: dt.datetime, kind: str) -> list[TalkRow]:

@@ -1,7 +1,8 @@
 """Every talk's row in memory, in schedule order, loaded once per catalog revision.
 
 An answer then needs no database round trip for its rows: an event's or a person's talks are
-slices of lists built here, and a search returns only ids. Each talk's one-line form is
+slices of lists built here, and a search returns only ids. Summaries are not held: an answer
+showing a few talks in full reads theirs. Each talk's one-line form is
 rendered the first time an answer shows it and kept for the revision.
 """
 
@@ -14,9 +15,9 @@ import zlib
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, literal_column, select
 
 from bot.store import Db
 from bot.store.models import Conference, Event, Talk
@@ -58,7 +59,7 @@ ROW_COLUMNS = (
     Talk.day,
     Talk.starts_at,
     Talk.room,
-    Talk.summary,
+    Talk.summary,  # read here for a few rows only: the table holds none (see TalkTable.load)
     Event.name,
     Conference.timezone,
     Talk.video_url,
@@ -66,8 +67,14 @@ ROW_COLUMNS = (
     Talk.recording_title,
     Talk.slides_title,
 )
-# then the talk's event and conference, for the per-event lists
-_COLUMNS = (*ROW_COLUMNS, Talk.event_id, Talk.conference_id)
+# the table's: no summary (only the few talks an answer shows in full need theirs, read then
+# by search.with_summaries: 13 MB less for 50,000 talks), then the talk's event and
+# conference, for the per-event lists
+_COLUMNS: tuple[Any, ...] = (
+    *(literal_column("''") if c is Talk.summary else c for c in ROW_COLUMNS),
+    Talk.event_id,
+    Talk.conference_id,
+)
 
 
 def _statement() -> Select:
