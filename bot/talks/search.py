@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -147,13 +148,16 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         if among is not None:
             found &= among
         found = _allowed(table, found, q)
-        # best columns first, ties in schedule order
-        place = table.place
-        order = sorted((-s, place[i], i) for i, s in postings.scores(q.words, found).items())
-        ranked = [i for _, _, i in order]
-        if len(ranked) > COUNT_CAP:  # ranking this many costs: once a revision
-            table.remember(key, ranked, max(offset + limit, COUNT_CAP + 1))
-        return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
+        scores = postings.scores(q.words, found)
+        keep = max(offset + limit, COUNT_CAP + 1)
+        # best columns first, ties in schedule order: one int a talk, (-score, place), and only
+        # the first `keep` sorted and held (a common word's 25,000 tuples took 2 MB at once)
+        place, rows = table.place, table.rows
+        top = heapq.nsmallest(keep, ((-s << 32) | place[i] for i, s in scores.items()))
+        ranked = [rows[k & 0xFFFFFFFF].id for k in top]
+        if len(scores) > COUNT_CAP:  # ranking this many costs: once a revision
+            table.remember(key, ranked, keep, len(scores))
+        return Page(table.talks(ranked[offset : offset + limit]), len(scores), offset, table)
     if among is not None:
         if not (others or q.conference_ids or q.event_ids):
             # names alone: the directory has the whole answer in schedule order

@@ -190,13 +190,16 @@ class TalkTable:
             return chosen[0]
         return sorted(p for places in chosen for p in places)
 
-    def remember(self, key: tuple[object, ...], ranked: list[int], keep: int) -> None:
+    def remember(
+        self, key: tuple[object, ...], ranked: list[int], keep: int, total: int | None = None
+    ) -> None:
         """Keep a very common query's total and its first `keep` ranked hits, for the revision
         (the oldest of RANKED go)."""
         with self._lock:
             if len(self.ranked) >= RANKED:
                 self.ranked.pop(next(iter(self.ranked)), None)
-            self.ranked[key] = (len(ranked), array("l", ranked[:keep]))
+            count = len(ranked) if total is None else total  # of all, when only the first came
+            self.ranked[key] = (count, array("l", ranked[:keep]))
 
     def line(self, row: TalkRow, render: Callable[[TalkRow], str]) -> str:
         """The talk's one-line form, rendered once per revision (rows not from this table
