@@ -68,8 +68,8 @@ class Features:
         self.catalog = catalog or catalog_cache()
         self.talks = TalksFeature(store, clock, self.catalog)
         content = content or functools.partial(content_at, settings.welcome_file)
-        # what onboarding shows of the other features, handed over here: the group's next
-        # lean coffee, and (above) the catalog's events
+        # what onboarding shows of the other features is handed over here, so no feature
+        # imports another: the group's next lean coffee, and the catalog's events
         lean_coffee = Glance(
             settings.group_coffee_channels, settings.public_url, onboarding_views.COFFEE_LINK
         )
