@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.store import Db
 from bot.store.models import Company, Speaker, Talk, TalkSpeaker
@@ -79,10 +79,12 @@ class Packed:
     repeats. 4 bytes an id and 4 a key, where a dict of arrays costs ~150 bytes a key."""
 
     def __init__(self, pairs: Iterable[tuple[int, int]]) -> None:
-        # each pair as one 64-bit number, sorted and without repeats: grouped by key
-        merged = sorted({key << 32 | value for key, value in pairs})
-        self._values = array("i", (m & 0xFFFFFFFF for m in merged))
-        keys = array("i", (m >> 32 for m in merged))
+        # each pair as one 64-bit number, sorted (grouped by key), repeats dropped as they come
+        merged = sorted(key << 32 | value for key, value in pairs)
+        unique = [m for k, m in enumerate(merged) if k == 0 or merged[k - 1] != m]
+        del merged
+        self._values = array("i", (m & 0xFFFFFFFF for m in unique))
+        keys = array("i", (m >> 32 for m in unique))
         # key -> where its ids start in _values; the next key's start is where they end
         self._starts = array("i", [0]) * ((keys[-1] if keys else 0) + 2)
         for k in keys:
@@ -157,10 +159,11 @@ def load_directory(db: Db) -> Directory:
         companies_.append(-1 if company_id is None else company_id)
     links = range(len(talks))
     represented_by = [k for k in links if companies_[k] >= 0]
-    order = db.scalars(select(Talk.id).order_by(Talk.sort_key, Talk.id)).all()
     # 4 bytes a talk, not a dict's ~100
-    position = array("i", [0]) * (max(order, default=0) + 1)
-    for n, talk_id in enumerate(order):
+    position = array("i", [0]) * ((db.scalar(select(func.max(Talk.id))) or 0) + 1)
+    for n, talk_id in enumerate(db.scalars(select(Talk.id).order_by(Talk.sort_key, Talk.id))):
+        if talk_id >= len(position):  # imported between the two statements
+            position.extend(array("i", [0]) * (talk_id + 1 - len(position)))
         position[talk_id] = n
     return Directory(
         NameIndex(speakers),

@@ -114,7 +114,7 @@ class WordIndex:
     def scores(self, terms: list[str], among: set[int]) -> dict[int, int]:
         """For each talk of `among`, the sum over the terms of the weight of the best column
         holding a word that starts with the term (higher is better)."""
-        total = dict.fromkeys(among, 0)
+        total = dict.fromkeys(among, 0) if len(set(terms)) > 1 else {}
         for term in set(terms):
             best = dict.fromkeys(among, 0)
             for k in self._starting(term):
@@ -129,6 +129,8 @@ class WordIndex:
                         j = bisect_left(ids, talk_id)
                         if j < len(ids) and ids[j] == talk_id:
                             best[talk_id] = max(best[talk_id], _BEST[columns[j]])
+            if len(set(terms)) == 1:  # one term: its weights are the sums (no second dict)
+                return best
             for talk_id, weight in best.items():
                 total[talk_id] += weight
         return total
