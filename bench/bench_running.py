@@ -3,7 +3,7 @@
     python bench/bench_running.py [--rounds 300] [--database-url URL]
 
 One run, on the shipped catalog, in interleaved blocks so the machine's noise hits all alike:
-a bare Bolt app that only acks, the bot with its dispatch not measured (no metrics), and the
+a bare Bolt app that only acks, the bot without its metrics' middleware (no metrics), and the
 bot as `wgbot serve` runs it (metrics on), first alone and then while the elected clock holds
 its lease and runs its jobs in the same process. Each is reported as a ratio to bare Bolt; the
 last three should agree within the noise.
@@ -66,8 +66,7 @@ def main() -> None:
         store = open_store(settings)
         features = Features(settings, store)
         measured = build_app(settings, store, identity=IDENTITY, features=features)
-        unmeasured = build_app(settings, store, identity=IDENTITY)
-        unmeasured.dispatch = App.dispatch.__get__(unmeasured)  # type: ignore[method-assign]
+        unmeasured = build_app(settings, store, identity=IDENTITY, measured=False)
         bare = App(
             signing_secret=SECRET,
             authorize=lambda **_: IDENTITY,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -18,17 +17,18 @@ from bot.coffee import listeners as coffee
 from bot.coffee import meeting_listeners, summary_listeners, topic_listeners, vote_listeners
 from bot.coffee.feature import FEATURE as COFFEE
 from bot.coffee.feature import CoffeeFeature
+from bot.coffee.glance import Glance
 from bot.coffee.runner import MeetupRunner
 from bot.config import Settings
 from bot.delivery.channel import Courier
 from bot.delivery.outbox import Sender
 from bot.delivery.pacing import Pacer
 from bot.onboarding import listeners as onboarding
+from bot.onboarding import views as onboarding_views
 from bot.onboarding.content import Content, content_at
 from bot.onboarding.feature import OnboardingFeature
 from bot.onboarding.outbox import OnboardingDms
-from bot.runtime import metrics
-from bot.slack import errors, ignored, payloads
+from bot.slack import errors, ignored, measure, payloads
 from bot.slack.after_ack import AfterAck
 from bot.slack.clients import SlackClients
 from bot.slack.identity import verify_token
@@ -71,6 +71,11 @@ class Features:
         self.catalog = catalog or catalog_cache()
         self.talks = TalksFeature(store, clock, self.catalog)
         content = content or functools.partial(content_at, settings.welcome_file)
+        # what onboarding shows of the other features is handed over here, so no feature
+        # imports another: the group's next lean coffee, and the catalog's events
+        lean_coffee = Glance(
+            settings.group_coffee_channels, settings.public_url, onboarding_views.COFFEE_LINK
+        )
         sender = Sender(
             store, self.clients.outbox, clock, per_minute=settings.dms_per_minute, pacer=pacer
         )
@@ -79,12 +84,19 @@ class Features:
             content,
             clock,
             welcome_guests=settings.welcome_guests,
-            coffee_channels=settings.group_coffee_channels,
-            public_url=settings.public_url,
+            lean_coffee=lean_coffee,
         )
         dms.register(sender)
         self.onboarding = OnboardingFeature(
-            store, settings, sender, content, clock, self.organisers, self.catalog, dms
+            store,
+            settings,
+            sender,
+            content,
+            clock,
+            self.organisers,
+            self.catalog.event_names,
+            dms,
+            lean_coffee,
         )
         # channel posts and redraws: owed in the database, delivered on the courier's thread
         # (and by the elected clock), with the outbox's client, which never retries in a call
@@ -99,28 +111,6 @@ class Features:
             self.notes,
             public_url=settings.public_url,
         )
-
-
-class MeasuredApp(App):
-    """Bolt's App, counting and timing every request it answers (over HTTP and Socket Mode
-    alike) for /metrics.
-
-    Not a global middleware: Bolt runs its middleware one after another before any listener,
-    and a middleware's next() returns before the listener has run, so no middleware can see
-    when, or with what, a request was answered. Errors are marked by the app.error handler.
-    """
-
-    def dispatch(self, req: BoltRequest) -> BoltResponse:
-        started = time.perf_counter()
-        outcome = "error"
-        try:
-            response = super().dispatch(req)
-            if not req.context.get(errors.FAILED):  # else a listener failed and was apologised for
-                outcome = "ok" if response.status < 400 else f"http_{response.status}"
-            return response
-        finally:
-            body = req.body if isinstance(req.body, dict) else {}
-            metrics.observe_request(body, outcome, time.perf_counter() - started)
 
 
 class Provide(Middleware):
@@ -151,8 +141,10 @@ def build_app(
     identity: AuthorizeResult | None = None,
     authorize: Callable[..., AuthorizeResult] | None = None,
     clock: Clock = utcnow,
+    measured: bool = True,
 ) -> App:
     """The app; unless told who it is (identity) or how to authorize, it asks Slack now.
+    `measured=False` leaves out the metrics' middleware (for the benchmark that prices it).
 
     `features` (built here unless given) lets the caller reach what the app runs: the clock
     process drives its features, tests drain its pool.
@@ -166,7 +158,7 @@ def build_app(
             return known
 
     requests.token = None  # the authorize callback hands the token to each request's client
-    app = MeasuredApp(
+    app = App(
         client=requests,
         authorize=authorize,
         signing_secret=settings.slack_signing_secret,
@@ -177,8 +169,12 @@ def build_app(
         listener_executor=features.after_ack,  # lazy listeners, drained with the rest
         # right after the signature check: a malformed payload reaches nothing else
         before_authorize=payloads.RefuseMalformed(),
+        # a request no listener takes reaches app.error, to be counted
+        raise_error_for_unhandled_request=True,
     )
-    errors.register(app, features.after_ack)
+    errors.register(app, features.after_ack)  # app.error: apologies, and failures counted
+    if measured:  # first: every request is counted and timed from here (bot/slack/measure.py)
+        app.use(measure.Measure())
     outputs = summary_listeners.Outputs(
         store, features.clock, features.coffee.meetup_runner.names, features.organisers
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -83,3 +84,38 @@ def zone_label(timezone: str) -> str:
     except (ValueError, KeyError):
         return timezone
     return offset_name(offset)
+
+
+def next_start(
+    weekday: int, at: str, timezone: str, every_weeks: int, anchor: dt.date, after: dt.datetime
+) -> dt.datetime:
+    """The first occurrence of a weekly rule (`weekday` at `at`, local to `timezone`, every
+    `every_weeks` weeks counted from `anchor`) strictly after `after`, in UTC. Computed with
+    APScheduler's calendar trigger, so 16:00 stays 16:00 on both sides of a DST change."""
+    hour, minute = map(int, at.split(":"))
+    # the trigger fires on `anchor`'s weekday; move the anchor to the series' weekday
+    start = anchor + dt.timedelta(days=(weekday - anchor.weekday()) % 7)
+    trigger = CalendarIntervalTrigger(
+        weeks=every_weeks, hour=hour, minute=minute, timezone=ZoneInfo(timezone), start_date=start
+    )
+    # the trigger's library publishes no types: say what it hands back
+    fire: dt.datetime | None = trigger.get_next_fire_time(None, after)
+    # skip whole periods first: an anchor years back should not cost a loop per meetup
+    period = dt.timedelta(weeks=every_weeks)
+    while fire is not None and fire <= after:
+        if after - fire > 2 * period:
+            skip = (after - fire) // period - 1
+            start = start + skip * period
+            trigger = CalendarIntervalTrigger(
+                weeks=every_weeks,
+                hour=hour,
+                minute=minute,
+                timezone=ZoneInfo(timezone),
+                start_date=start,
+            )
+            fire = trigger.get_next_fire_time(None, after)
+            continue
+        fire = trigger.get_next_fire_time(fire, after)
+    if fire is None:  # pragma: no cover - the trigger has no end date
+        raise RuntimeError("no next meetup")
+    return fire.astimezone(dt.UTC)

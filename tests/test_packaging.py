@@ -93,6 +93,17 @@ def test_the_wheel_holds_the_product_and_nothing_of_the_tests(tmp_path: Path):
     assert "bot/data/onboarding/welcome.yaml" in names
 
 
+def test_every_folder_of_python_under_bot_is_a_package():
+    """An `__init__.py` in each: a folder without one is a namespace package, which setuptools'
+    own discovery and mypy would each treat in their own way."""
+    bare = sorted(
+        d.relative_to(ROOT).as_posix()
+        for d in (ROOT / "bot").rglob("*")
+        if d.is_dir() and any(d.glob("*.py")) and not (d / "__init__.py").is_file()
+    )
+    assert bare == []
+
+
 def test_the_shipped_data_is_the_repositorys_data_folder():
     shipped = shipped_data_dir()
     assert (shipped / "catalog" / "kubecon-eu-2024.yaml").is_file()

@@ -10,27 +10,29 @@ board and the votes show is drawn by bot/coffee/posts.py when the courier sends 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
+from slack_sdk import WebClient
+
+from bot import metrics
 from bot.coffee import meeting, posts
 from bot.delivery import channel
-from bot.runtime import metrics
-
-if TYPE_CHECKING:
-    from bot.coffee.runner import MeetupRunner
+from bot.delivery.channel import Courier
+from bot.store import Store
+from bot.times import Clock
 
 log = logging.getLogger(__name__)
 
 
 class ChannelMeeting:
-    def __init__(self, runner: MeetupRunner) -> None:
-        self.runner = runner
+    def __init__(self, store: Store, client: WebClient, clock: Clock, courier: Courier) -> None:
+        # the runner's own collaborators, handed over rather than the runner itself
+        self.store, self.client, self.clock, self.courier = store, client, clock, courier
         self._workspace_url = ""
 
     # ---- what the clock's tick does ----------------------------------------------------------
     def tick(self) -> int:
         """Begin the meetings that are due and owe the votes of timeboxes that ran out."""
-        now, store = self.runner.clock(), self.runner.store
+        now, store = self.clock(), self.store
         with store.session() as db:
             due = meeting.due_to_begin(db, now)
         began = sum(self.begin(session_id, "") for session_id in due)
@@ -41,33 +43,33 @@ class ChannelMeeting:
         for _ in expired:
             metrics.COFFEE_TRANSITIONS.labels("timebox_expired").inc()
         if expired:
-            self.runner.courier.nudge()
+            self.courier.nudge()
         with store.session() as db:
             over = meeting.due_to_end(db, now)
         ended = sum(self.finish(session_id) for session_id in over)  # each ends once
         return began + len(expired) + ended
 
     def begin(self, session_id: int, by: str) -> bool:
-        with self.runner.store.session() as db:
+        with self.store.session() as db:
             older = meeting.older_running(db, session_id)
         for old in older:  # the series' previous meeting, still on: it ends first
             self.finish(old)
-        with self.runner.store.session() as db:
+        with self.store.session() as db:
             # the agenda becomes the board (and a facilitator taken on shows); owed first,
             # in the lock order of a courier recording a post
             channel.changed(db, posts.group(session_id))
-            began = meeting.begin(db, session_id, by, self.runner.clock())
+            began = meeting.begin(db, session_id, by, self.clock())
         if began:
             metrics.COFFEE_TRANSITIONS.labels("meeting").inc()
-        self.runner.courier.nudge()
+        self.courier.nudge()
         return began
 
     # ---- the end ----------------------------------------------------------------------------
     def finish(self, session_id: int) -> bool:
         """End the meeting; the one caller that ended it carries and owes the summary."""
-        now = self.runner.clock()
+        now = self.clock()
         workspace = self._workspace()
-        with self.runner.store.session() as db:
+        with self.store.session() as db:
             ended = meeting.end(db, session_id, now)
             if ended:  # carried topics, proposers' DMs and the summary owed with the end
                 meeting.after_end(db, session_id, now, workspace)
@@ -75,7 +77,7 @@ class ChannelMeeting:
         if not ended:
             return False
         metrics.COFFEE_TRANSITIONS.labels("meeting_ended").inc()
-        self.runner.courier.nudge()
+        self.courier.nudge()
         return True
 
     def _workspace(self) -> str:
@@ -83,7 +85,7 @@ class ChannelMeeting:
         empty while Slack does not say, and the links then open the channel instead."""
         if not self._workspace_url:
             try:
-                self._workspace_url = str(self.runner.client.auth_test().get("url") or "")
+                self._workspace_url = str(self.client.auth_test().get("url") or "")
             except Exception:
                 log.warning("auth.test failed: links to the summary open its channel")
         return self._workspace_url

@@ -19,12 +19,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import metrics
 from bot.coffee import closing, posts, service
 from bot.coffee.board import ChannelMeeting
 from bot.coffee.names import Names
 from bot.delivery import channel
 from bot.delivery.channel import Courier
-from bot.runtime import metrics
 from bot.store import Store
 from bot.store.models import CoffeeSeries
 from bot.times import Clock
@@ -38,7 +38,8 @@ class MeetupRunner:
         self.names = Names(client)
         posts.MeetupPosts(self.names).register(courier)
         self._tick_lock = threading.Lock()
-        self.channel_meeting = ChannelMeeting(self)  # the meeting: board, Roman votes, summary
+        # the meeting: board, Roman votes, summary
+        self.channel_meeting = ChannelMeeting(store, client, clock, courier)
 
     # ---- the schedule ----------------------------------------------------------------------
     def tick(self) -> int:

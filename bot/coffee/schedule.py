@@ -10,9 +10,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
-from apscheduler.triggers.calendarinterval import CalendarIntervalTrigger
+# the weekly rule's dates live with time itself (bot/times.py): onboarding uses them too
+from bot.times import next_start as next_start
 
 WEEKDAYS = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
@@ -318,36 +319,3 @@ def parse_schedule(text: str, current: SeriesSettings) -> SeriesSettings:
             "(e.g. collect 3d vote 24h)."
         )
     return s
-
-
-def next_start(
-    weekday: int, at: str, timezone: str, every_weeks: int, anchor: dt.date, after: dt.datetime
-) -> dt.datetime:
-    """The first meetup strictly after `after`, in UTC."""
-    hour, minute = map(int, at.split(":"))
-    # the trigger fires on `anchor`'s weekday; move the anchor to the series' weekday
-    start = anchor + dt.timedelta(days=(weekday - anchor.weekday()) % 7)
-    trigger = CalendarIntervalTrigger(
-        weeks=every_weeks, hour=hour, minute=minute, timezone=ZoneInfo(timezone), start_date=start
-    )
-    # the trigger's library publishes no types: say what it hands back
-    fire: dt.datetime | None = trigger.get_next_fire_time(None, after)
-    # skip whole periods first: an anchor years back should not cost a loop per meetup
-    period = dt.timedelta(weeks=every_weeks)
-    while fire is not None and fire <= after:
-        if after - fire > 2 * period:
-            skip = (after - fire) // period - 1
-            start = start + skip * period
-            trigger = CalendarIntervalTrigger(
-                weeks=every_weeks,
-                hour=hour,
-                minute=minute,
-                timezone=ZoneInfo(timezone),
-                start_date=start,
-            )
-            fire = trigger.get_next_fire_time(None, after)
-            continue
-        fire = trigger.get_next_fire_time(fire, after)
-    if fire is None:  # pragma: no cover - the trigger has no end date
-        raise ScheduleError("no next meetup")
-    return fire.astimezone(dt.UTC)

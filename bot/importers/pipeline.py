@@ -16,13 +16,12 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.importers import detect
+from bot.importers import detect, follow_notices
 from bot.importers.apply import ImportReport, Plan, apply_plan, plan
 from bot.importers.days import main_first_day
 from bot.importers.records import Catalog, CatalogFileError, Options, Parsed
 from bot.store import Store
 from bot.store.models import Conference, Event, Talk
-from bot.talks import follows
 from bot.times import Clock, utcnow
 
 
@@ -173,10 +172,10 @@ def import_parsed(
             moved = claim_ids(session, catalog, files)
             planned = plan(session, catalog)
             events = changes_by_event(session, planned)
-            followed = follows.snapshot(session, catalog.conference.slug)
+            followed = follow_notices.snapshot(session, catalog.conference.slug)
             report = apply_plan(session, planned)
             # followers are owed their DMs in the same transaction as the change itself
-            notices = follows.owe_notices(session, catalog.conference.slug, followed, now())
+            notices = follow_notices.owe_notices(session, catalog.conference.slug, followed, now())
             results.append(ImportResult(report, files, events, notices, moved))
         if dry_run:
             tx.rollback()

@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.coffee.schedule import next_start
 from bot.config import shipped_data_dir
+from bot.times import next_start
 
 CONTENT_FILE = shipped_data_dir() / "onboarding" / "welcome.yaml"  # the shipped welcome
 

@@ -21,7 +21,6 @@ from bot.onboarding.outbox import OnboardingDms
 from bot.slack.organisers import Organisers
 from bot.slack.replies import Reply
 from bot.store import Store
-from bot.talks.catalog_index import CatalogCache
 from bot.times import Clock
 
 log = logging.getLogger(__name__)
@@ -42,13 +41,15 @@ class OnboardingFeature:
         content: Callable[[], Content],
         clock: Clock,
         organisers: Organisers,
-        catalog: CatalogCache,
+        events: Callable[[Session], list[tuple[str, str]]],
         dms: OnboardingDms,
+        lean_coffee: views.LeanCoffee = views.no_lean_coffee,
     ) -> None:
+        """`events` lists the catalog's events with talks, (slug, name), for the Home's
+        examples; it and `lean_coffee` come from the other features, handed over by the app."""
         self.store, self.settings, self.sender, self.dms = store, settings, sender, dms
         self.content, self.clock = content, clock
-        self.organisers, self.catalog = organisers, catalog
-        self.coffee_channels = settings.group_coffee_channels
+        self.organisers, self.events, self.lean_coffee = organisers, events, lean_coffee
         self.courier: Courier | None = None  # attach() hands it
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
@@ -206,21 +207,17 @@ class OnboardingFeature:
     def welcome_reply(self, team_id: str, user_id: str, name: str) -> Reply:
         with self.store.session() as s:
             return views.welcome_for(
-                s, self.content(), self.coffee_channels, team_id, user_id, name, self.clock(),
-                self.settings.public_url,
-            )  # fmt: skip
+                s, self.content(), self.lean_coffee, team_id, user_id, name, self.clock()
+            )
 
     def home_view(self, team_id: str, user_id: str, organiser: bool = False) -> dict[str, Any]:
-        now = self.clock()
+        now, content = self.clock(), self.content()
         with self.store.session() as s:
             done = service.ticks(s, team_id, user_id)
-            index = self.catalog.get(s)
-            coffee = views.group_coffee(
-                s, team_id, self.coffee_channels, now, self.settings.public_url
-            )
+            events = self.events(s)
+            coffee = self.lean_coffee(s, team_id, now, content.lean_coffee)
             glance = funnel.funnel(s, team_id, now) if organiser else None
-        events = [(e.slug, e.name) for e in index.events.values() if e.talks]
-        return views.home(self.content(), done, events, coffee, glance, now)
+        return views.home(content, done, events, coffee, glance, now)
 
     def publish_home(self, client: WebClient, team_id: str, user_id: str) -> None:
         """The Home as this person sees it: organisers (only) see how onboarding goes."""
@@ -280,9 +277,7 @@ class OnboardingFeature:
         content, now = self.content(), self.clock()
         done = service.ticks(s, team_id, user_id)
         if is_welcome:
-            coffee = views.group_coffee(
-                s, team_id, self.coffee_channels, now, self.settings.public_url
-            )
+            coffee = self.lean_coffee(s, team_id, now, content.lean_coffee)
             buddy = buddies.buddy_of(s, team_id, user_id)
             reply = views.welcome(content, name, done, coffee, now, buddy)
         else:

@@ -44,12 +44,11 @@ class OnboardingDms:
         clock: Callable[[], dt.datetime],
         *,
         welcome_guests: bool = False,
-        coffee_channels: tuple[str, ...] = (),
-        public_url: str = "",
+        lean_coffee: views.LeanCoffee = views.no_lean_coffee,
     ) -> None:
         self.client, self.content, self.clock = client, content, clock
         self.welcome_guests = welcome_guests
-        self.coffee_channels, self.public_url = coffee_channels, public_url
+        self.lean_coffee = lean_coffee
         self._enterprise_id: str | None = None  # the bot's Grid organisation, once asked
 
     def register(self, sender: Sender) -> None:
@@ -73,14 +72,13 @@ class OnboardingDms:
             return views.dm_answer(content)
         if row.kind == service.WELCOME:
             return views.welcome_for(
-                db, content, self.coffee_channels, row.team_id, row.user_id, name, now,
-                self.public_url,
-            )  # fmt: skip
+                db, content, self.lean_coffee, row.team_id, row.user_id, name, now
+            )
         if row.kind == service.STEP:
             step = content.step(row.scope)
             if step is None:  # removed from the content since it was owed: cannot succeed
                 return None
-            coffee = views.group_coffee(db, row.team_id, self.coffee_channels, now, self.public_url)
+            coffee = self.lean_coffee(db, row.team_id, now, content.lean_coffee)
             return views.step(content, step, coffee, now)
         return views.follow_up(content, name, service.ticks(db, row.team_id, row.user_id), now)
 

@@ -4,16 +4,11 @@ through escape(); people named in organisers' views are mentions."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.coffee.feed import feed_url
-from bot.coffee.schedule import next_start
-from bot.coffee.service import ACTIVE
-from bot.coffee.views import PROPOSE
 from bot.onboarding.buddies import buddy_of
 from bot.onboarding.content import Content, Step
 from bot.onboarding.funnel import Funnel, Newcomer
@@ -22,7 +17,7 @@ from bot.slack.blocks import actions, button, context, header, section
 from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
-from bot.store.models import CoffeeMeetup, CoffeeSeries, OutboxMessage
+from bot.store.models import OutboxMessage
 
 TICK = "onboarding_tick"  # value "tick:<key>" or "untick:<key>": saying it twice is harmless
 # The buttons of /welcome previews shown before previews were byte-for-byte the DM (a preview
@@ -31,7 +26,7 @@ PREVIEW_TICK = "onboarding_preview_tick"
 JOURNEY_STOP = "onboarding_journey_stop"  # value: the step's id
 STOP_BLOCK = "journey_stop"
 STOP_NOTE = "No more of these: no more tips from me. `/welcome` shows the welcome again."
-COFFEE_LINK = "onboarding_coffee_link"  # a link button; Slack still sends the click
+COFFEE_LINK = "onboarding_coffee_link"  # lean coffee's link button here; Slack sends the click
 ORGANISER_RETRY = "onboarding_outbox_retry"  # value: the outbox row's id
 ORGANISER_MARK_SENT = "onboarding_outbox_mark_sent"
 BUDDY_PICK = "onboarding_buddy_pick"  # organisers add a buddy with a user picker
@@ -39,6 +34,16 @@ PREVIEW_NOTE = (
     "This is only a preview: its buttons change nothing. "
     "A newcomer's own welcome keeps their ticks."
 )
+
+LeanCoffee = Callable[[Session, str, dt.datetime, str], dict[str, Any]]
+"""Draws the lean-coffee section of a welcome, a journey step or the Home: (db, team, now, the
+group's words) -> a block with the group's next meetup and a button. Lean coffee's own
+(bot/coffee/glance.py) is handed over by the app, so this feature never imports another."""
+
+
+def no_lean_coffee(db: Session, team_id: str, now: dt.datetime, words: str) -> dict[str, Any]:
+    """The group's words alone: no lean coffee known (and what a view shows without one)."""
+    return section(f"*Lean coffee*\n{words}")
 
 
 def call_when(content: Content, now: dt.datetime) -> str:
@@ -78,7 +83,7 @@ def welcome(
     content: Content,
     name: str,
     done: set[str],
-    coffee: CoffeeNext | None = None,
+    coffee: dict[str, Any] | None = None,
     now: dt.datetime | None = None,
     buddy: str = "",
 ) -> Reply:
@@ -121,22 +126,24 @@ def welcome(
 def welcome_for(
     db: Session,
     content: Content,
-    channels: tuple[str, ...],
+    lean_coffee: LeanCoffee,
     team_id: str,
     user_id: str,
     name: str,
     now: dt.datetime,
-    public_url: str = "",
 ) -> Reply:
     """The welcome exactly as this person gets it (their ticks, the group's lean coffee): the
     sender, a redraw after a tick and /welcome preview all draw it here."""
     done = ticks(db, team_id, user_id)
-    coffee = group_coffee(db, team_id, channels, now, public_url)
+    coffee = lean_coffee(db, team_id, now, content.lean_coffee)
     return welcome(content, name, done, coffee, now, buddy_of(db, team_id, user_id))
 
 
 def step(
-    content: Content, step: Step, coffee: CoffeeNext | None = None, now: dt.datetime | None = None
+    content: Content,
+    step: Step,
+    coffee: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
 ) -> Reply:
     """One DM of the journey: its words, the parts of the content it shows, and a way out."""
     blocks = [section(step.text)]
@@ -219,7 +226,7 @@ def home(
     content: Content,
     done: set[str],
     events: list[tuple[str, str]],
-    coffee: CoffeeNext | None = None,
+    coffee: dict[str, Any] | None = None,
     organiser: Funnel | None = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
@@ -395,76 +402,5 @@ def failing_feeds_section(f: Funnel) -> dict[str, Any]:
     return section(clip("*Schedule feeds failing*\n" + "\n".join(lines), 3000))
 
 
-@dataclass(frozen=True)
-class CoffeeNext:
-    """The group's next lean coffee."""
-
-    team_id: str
-    channel_id: str
-    starts_at: dt.datetime
-    timezone: str
-    session_id: int | None  # None: not opened yet, only known from the schedule
-    state: str = "scheduled"
-    calendar: str = ""  # the series' calendar feed, when the bot has a public address
-
-
-def group_coffee(
-    db: Session, team_id: str, channels: tuple[str, ...], now: dt.datetime, public_url: str = ""
-) -> CoffeeNext | None:
-    """The group's own series (the first of `channels` that has one) and its next meetup: the
-    session when one is under way, otherwise the schedule's next date. Reads only."""
-    if not channels:
-        return None
-    found = {
-        s.channel_id: s
-        for s in db.scalars(
-            select(CoffeeSeries).where(
-                CoffeeSeries.team_id == team_id, CoffeeSeries.channel_id.in_(channels)
-            )
-        )
-    }
-    series = next((found[c] for c in channels if c in found), None)
-    if series is None:
-        return None
-    session = db.scalar(
-        select(CoffeeMeetup)
-        .where(CoffeeMeetup.series_id == series.id, CoffeeMeetup.state.in_(ACTIVE))
-        .order_by(CoffeeMeetup.starts_at)
-        .limit(1)
-    )
-    calendar = feed_url(public_url, series.channel_id)
-    if session is not None:
-        return CoffeeNext(
-            team_id,
-            series.channel_id,
-            session.starts_at,
-            series.timezone,
-            session.id,
-            session.state,
-            calendar,
-        )
-    starts = next_start(
-        series.weekday, series.at, series.timezone, series.every_weeks, series.anchor, now
-    )
-    return CoffeeNext(team_id, series.channel_id, starts, series.timezone, None, calendar=calendar)
-
-
-def coffee_section(content: Content, coffee: CoffeeNext | None) -> dict[str, Any]:
-    """Lean coffee: the group's words, its next meetup as a date token, and a button to
-    propose a topic (while topics are taken) or to see the agenda in the channel."""
-    text = f"*Lean coffee*\n{content.lean_coffee}"
-    if coffee is None:
-        return section(text)
-    text += f"\nNext: {date_token(coffee.starts_at, coffee.timezone)} in <#{coffee.channel_id}>"
-    if coffee.calendar:
-        text += f" · {link(coffee.calendar, 'add them to your calendar')}"
-    block = section(text)
-    if coffee.session_id and coffee.state in ("collecting", "voting"):
-        block["accessory"] = button("Propose a topic", PROPOSE, str(coffee.session_id))
-    else:
-        link_button = button("See the agenda", COFFEE_LINK, coffee.channel_id)
-        link_button["url"] = (
-            f"https://slack.com/app_redirect?channel={coffee.channel_id}&team={coffee.team_id}"
-        )
-        block["accessory"] = link_button
-    return block
+def coffee_section(content: Content, coffee: dict[str, Any] | None) -> dict[str, Any]:
+    return coffee or section(f"*Lean coffee*\n{content.lean_coffee}")

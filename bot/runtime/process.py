@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from slack_bolt import App
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
+from bot import metrics
 from bot.app import Features, build_app
 from bot.bootstrap import open_store
 from bot.coffee.feature import CoffeeFeature
 from bot.config import Settings
 from bot.importers.feeds import FeedChecker
 from bot.onboarding.feature import OnboardingFeature
-from bot.runtime import metrics
 from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import LeasedScheduler
 from bot.slack.identity import verify_token

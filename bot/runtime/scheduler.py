@@ -23,11 +23,11 @@ from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot import metrics
 from bot.coffee.feature import CoffeeFeature
 from bot.delivery.channel import Courier
 from bot.importers.feeds import FeedChecker
 from bot.onboarding.feature import OnboardingFeature
-from bot.runtime import metrics
 from bot.runtime.lease import Lease
 from bot.talks.reminders import TalkReminders
 from bot.times import utcnow

@@ -7,18 +7,17 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
+from bot.slack import measure
 from bot.slack.after_ack import AfterAck
 from bot.slack.blocks import section
 from bot.slack.payloads import kind_of
 from bot.slack.replies import SORRY
 
 log = logging.getLogger(__name__)
-
-# set in a request's context when it failed, so the app's metrics count it as an error
-FAILED = "failed"
 
 SORRY_SHORT = "Sorry, something went wrong on my side. Please try again in a moment."  # ≤150
 
@@ -28,9 +27,17 @@ def register(app: App, apologies: AfterAck) -> None:
     never delays the answer."""
 
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], context: BoltContext) -> BoltResponse:
-        context[FAILED] = True
+    def on_error(
+        error: Exception, body: dict[str, Any], context: BoltContext
+    ) -> BoltResponse | None:
         kind = kind_of(body)
+        if isinstance(error, BoltUnhandledRequestError):
+            # no listener took it (the app is built to say so here rather than only log):
+            # Bolt's 404 stands, counted as such
+            measure.failed(context, "http_404")
+            log.warning("no listener for a %s payload", kind)
+            return None
+        measure.failed(context)
         log.error("unhandled error answering a %s payload", kind, exc_info=error)
         return apology(body, kind, apologies)
 

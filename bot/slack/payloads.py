@@ -20,6 +20,8 @@ from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_bolt.request import payload_utils as bolt_payload
 
+from bot import metrics
+
 log = logging.getLogger(__name__)
 
 MAX_INT = 2**53  # the JSON numbers Slack sends (timestamps, counts) are far below this
@@ -301,4 +303,5 @@ class RefuseMalformed(Middleware):
         if problem is None:
             return next()
         log.warning("refused a malformed %s payload: %s", kind_of(req.body), problem.reason)
+        metrics.malformed(req.body)  # before the metrics' middleware: counted here
         return refusal(problem)

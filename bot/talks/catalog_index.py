@@ -272,6 +272,11 @@ class CatalogCache:
             self._load_later(engine_of(db), revision)
         return self._index or index  # the new one only if `run` has loaded it already
 
+    def event_names(self, db: Db) -> list[tuple[str, str]]:
+        """(slug, name) of each event that has talks, in the catalog's order: what the Home
+        suggests trying."""
+        return [(e.slug, e.name) for e in self.get(db).events.values() if e.talks]
+
     def _load_later(self, engine: Engine, revision: int) -> None:
         with self._lock:
             if self._loading == revision:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.store import Db
 from bot.store.models import Company, Speaker, Talk, TalkSpeaker
@@ -73,22 +74,51 @@ class NameIndex:
         return result or set()
 
 
+class Packed:
+    """Ids by an id, packed into two arrays: `get(key)` is the key's ids, ascending, without
+    repeats. 4 bytes an id and 4 a key, where a dict of arrays costs ~150 bytes a key."""
+
+    def __init__(self, pairs: Iterable[tuple[int, int]]) -> None:
+        # each pair as one 64-bit number, sorted (grouped by key), repeats dropped as they come
+        merged = sorted(key << 32 | value for key, value in pairs)
+        unique = [m for k, m in enumerate(merged) if k == 0 or merged[k - 1] != m]
+        del merged
+        self._values = array("i", (m & 0xFFFFFFFF for m in unique))
+        keys = array("i", (m >> 32 for m in unique))
+        # key -> where its ids start in _values; the next key's start is where they end
+        self._starts = array("i", [0]) * ((keys[-1] if keys else 0) + 2)
+        for k in keys:
+            self._starts[k + 1] += 1
+        for k in range(1, len(self._starts)):
+            self._starts[k] += self._starts[k - 1]
+
+    def get(self, key: int) -> array[int]:
+        if not 0 <= key < len(self._starts) - 1:
+            return array("i")
+        return self._values[self._starts[key] : self._starts[key + 1]]
+
+
 @dataclass(frozen=True)
 class Directory:
     speakers: NameIndex
     companies: NameIndex
-    speakers_of: dict[int, set[int]]  # company id -> speakers who spoke for it
-    companies_of: dict[int, list[str]]  # speaker id -> company names, sorted
-    talks_of_speaker: dict[int, array[int]]
-    talks_of_company: dict[int, array[int]]
+    speakers_of: Packed  # company id -> speakers who spoke for it
+    companies_by: Packed  # speaker id -> companies they spoke for
+    talks_of_speaker: Packed
+    talks_of_company: Packed
     position: array[int]  # talk id -> its place in schedule order
 
     def speakers_matching(self, query: list[str]) -> set[int]:
         """Speakers by their name, or by a company they spoke for."""
         found = self.speakers.find(query)
         for company in self.companies.find(query):
-            found |= self.speakers_of.get(company, set())
+            found.update(self.speakers_of.get(company))
         return found
+
+    def companies_of(self, speaker_id: int) -> list[str]:
+        """The names of the companies this speaker spoke for, sorted."""
+        names = self.companies.names
+        return sorted({names[c] for c in self.companies_by.get(speaker_id)})
 
     def talks_by(self, speaker: list[str], company: list[str]) -> set[int]:
         """Talks with a speaker named `speaker` (if given) and one from `company` (if given)."""
@@ -100,7 +130,7 @@ class Directory:
             if query:
                 found: set[int] = set()
                 for id_ in names.find(query):
-                    found.update(talks_of.get(id_, ()))
+                    found.update(talks_of.get(id_))
                 result = found if result is None else result & found
         return result or set()
 
@@ -119,31 +149,28 @@ def load_directory(db: Db) -> Directory:
         i: n
         for i, n in db.execute(select(Company.id, Company.name).where(Company.id.in_(represented)))
     }
-    speakers_of: dict[int, set[int]] = {}
-    companies_of: dict[int, set[str]] = {}
-    # arrays: 4 bytes a talk, where a list holds an 8-byte pointer to a 28-byte int
-    talks_of_speaker: dict[int, array[int]] = {}
-    talks_of_company: dict[int, array[int]] = {}
+    # read once, into arrays: (talk, speaker, company) of every talk's speaker
+    talks, speakers_, companies_ = array("i"), array("i"), array("i")
     for talk_id, speaker_id, company_id in db.execute(
         select(TalkSpeaker.talk_id, TalkSpeaker.speaker_id, TalkSpeaker.company_id)
     ):
-        talks_of_speaker.setdefault(speaker_id, array("i")).append(talk_id)
-        if company_id is not None:
-            speakers_of.setdefault(company_id, set()).add(speaker_id)
-            companies_of.setdefault(speaker_id, set()).add(companies[company_id])
-            talks_of_company.setdefault(company_id, array("i")).append(talk_id)
-    order = db.scalars(select(Talk.id).order_by(Talk.sort_key, Talk.id)).all()
-    position = array(
-        "l", bytes(8 * (max(order, default=0) + 1))
-    )  # 8 bytes a talk, not a dict's ~100
-    for n, talk_id in enumerate(order):
+        talks.append(talk_id)
+        speakers_.append(speaker_id)
+        companies_.append(-1 if company_id is None else company_id)
+    links = range(len(talks))
+    represented_by = [k for k in links if companies_[k] >= 0]
+    # 4 bytes a talk, not a dict's ~100
+    position = array("i", [0]) * ((db.scalar(select(func.max(Talk.id))) or 0) + 1)
+    for n, talk_id in enumerate(db.scalars(select(Talk.id).order_by(Talk.sort_key, Talk.id))):
+        if talk_id >= len(position):  # imported between the two statements
+            position.extend(array("i", [0]) * (talk_id + 1 - len(position)))
         position[talk_id] = n
     return Directory(
         NameIndex(speakers),
         NameIndex(companies),
-        speakers_of,
-        {sid: sorted(names) for sid, names in companies_of.items()},
-        talks_of_speaker,
-        talks_of_company,
+        Packed((companies_[k], speakers_[k]) for k in represented_by),
+        Packed((speakers_[k], companies_[k]) for k in represented_by),
+        Packed((speakers_[k], talks[k]) for k in links),
+        Packed((companies_[k], talks[k]) for k in represented_by),
         position,
     )

@@ -8,7 +8,9 @@ Functions take a Connection (the fast path the listeners use) or a Session (scri
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import functools
+import heapq
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -57,6 +59,24 @@ def talks_by_id(db: Db, ids: list[int]) -> list[TalkRow]:
     dialect = dialect_of(db)
     rows = db.execute(_rows_statement(dialect), {"ids": list_param(dialect, ids)})
     return [TalkRow._make(r) for r in rows]
+
+
+def with_summaries(db: Db, rows: list[TalkRow]) -> list[TalkRow]:
+    """These rows with their summaries, which the talk table does not hold (for the few talks
+    an answer shows in full)."""
+    if not rows:
+        return rows
+    dialect = dialect_of(db)
+    ids = list_param(dialect, [r.id for r in rows])
+    found: dict[int, str] = {}
+    for talk_id, summary in db.execute(_summaries_statement(dialect), {"ids": ids}):
+        found[talk_id] = summary
+    return [r._replace(summary=found.get(r.id) or r.summary) for r in rows]
+
+
+@functools.cache
+def _summaries_statement(dialect: str) -> Select[*tuple[Any, ...]]:
+    return select(Talk.id, Talk.summary).where(in_list(Talk.id, "ids", dialect))
 
 
 def talks_during(db: Db, now: dt.datetime, kind: str) -> list[TalkRow]:
@@ -129,19 +149,22 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         if among is not None:
             found &= among
         found = _allowed(table, found, q)
-        # best columns first, ties in schedule order
-        place = table.place
-        order = sorted((-s, place[i], i) for i, s in postings.scores(q.words, found).items())
-        ranked = [i for _, _, i in order]
-        if len(ranked) > COUNT_CAP:  # ranking this many costs: once a revision
-            table.remember(key, ranked, max(offset + limit, COUNT_CAP + 1))
-        return Page(table.talks(ranked[offset : offset + limit]), len(ranked), offset, table)
+        scores = postings.scores(q.words, found)
+        keep = max(offset + limit, COUNT_CAP + 1)
+        # best columns first, ties in schedule order: one int a talk, (-score, place), and only
+        # the first `keep` sorted and held (a common word's 25,000 tuples took 2 MB at once)
+        place, rows = table.place, table.rows
+        top = heapq.nsmallest(keep, ((-s << 32) | place[i] for i, s in scores.items()))
+        ranked = [rows[k & 0xFFFFFFFF].id for k in top]
+        if len(scores) > COUNT_CAP:  # ranking this many costs: once a revision
+            table.remember(key, ranked, keep, len(scores))
+        return Page(table.talks(ranked[offset : offset + limit]), len(scores), offset, table)
     if among is not None:
         if not (others or q.conference_ids or q.event_ids):
             # names alone: the directory has the whole answer in schedule order
             page_ids = index.directory(db).in_schedule_order(among)[offset : offset + limit]
             return Page(table.talks(page_ids), len(among), offset, table)
-        places = sorted(table.place[i] for i in _allowed(table, among, q))
+        places: Sequence[int] = sorted(table.place[i] for i in _allowed(table, among, q))
     else:
         # an event's or a conference's talks are in schedule order already
         named = table.of_events(q.event_ids, q.conference_ids)
@@ -170,9 +193,12 @@ def _allowed_places(table: TalkTable, places: Iterable[int], q: TalkQuery) -> li
 def _allowed(table: TalkTable, talk_ids: set[int], q: TalkQuery) -> set[int]:
     """These talks, less those q's events, conferences, days and formats leave out."""
     if not (q.event_ids or q.conference_ids or q.days is not None or q.formats):
-        return {i for i in talk_ids if i in table.place}
-    place = table.place
-    allowed = _allowed_places(table, (place[i] for i in talk_ids if i in place), q)
+        holds = table.holds
+        if all(map(holds, talk_ids)):  # as they mostly are: no copy of a common word's talks
+            return talk_ids
+        return {i for i in talk_ids if holds(i)}
+    place, holds = table.place, table.holds
+    allowed = _allowed_places(table, (place[i] for i in talk_ids if holds(i)), q)
     rows = table.rows
     return {rows[p].id for p in allowed}
 
@@ -240,7 +266,7 @@ def find_speakers(db: Db, index: CatalogIndex, words: list[str]) -> list[Speaker
             SpeakerCard(
                 i,
                 names[i],
-                directory.companies_of.get(i, []),
+                directory.companies_of(i),
                 [row for row, _ in given],
                 [company for _, company in given],
             )

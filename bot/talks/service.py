@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -19,8 +20,10 @@ from bot.talks.search import (
     followed_talks,
     talks_by_id,
     talks_during,
+    with_summaries,
 )
 from bot.talks.suggest import closest_name, suggest
+from bot.talks.talk_blocks import DETAILED
 from bot.talks.talk_table import URL_ID
 from bot.text import words
 from bot.times import local_format
@@ -49,6 +52,22 @@ def answer_talks(
     user: tuple[str, str] | None = None,
 ) -> TalksAnswer:
     """user: (team, user) of who asks, for `mine`."""
+    answer = _answer_talks(db, cache, text, now, offset, user)
+    page = answer.page
+    if page is not None and 0 < len(page.rows) <= DETAILED:  # shown in full: with summaries
+        page = dataclasses.replace(page, rows=with_summaries(db, page.rows))
+        return dataclasses.replace(answer, page=page)
+    return answer
+
+
+def _answer_talks(
+    db: Db,
+    cache: CatalogCache,
+    text: str,
+    now: dt.datetime,
+    offset: int,
+    user: tuple[str, str] | None,
+) -> TalksAnswer:
     index = cache.get(db)
     text = text.strip()
     if text.lower() in ("", "help", "?"):
@@ -92,7 +111,7 @@ def _by_url_id(db: Db, index: CatalogIndex, text: str) -> TalksAnswer | None:
     if not (m or re.search(r"[0-9A-Z]", ref)):
         return None
     table = index.table(db)
-    ids = table.by_url_id.get(ref, [])
+    ids = table.with_url_id(ref)
     if not ids:
         return None
     rows = table.talks(ids)

@@ -16,6 +16,8 @@ from bot.slack.replies import Reply
 from bot.talks.search import TalkRow
 from bot.times import local_format
 
+DETAILED = 3  # answers of up to this many talks show each in full
+
 FORMAT_LABELS = {
     "talk": "Talk",
     "lightning": "Lightning talk",

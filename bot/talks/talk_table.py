@@ -1,7 +1,8 @@
 """Every talk's row in memory, in schedule order, loaded once per catalog revision.
 
 An answer then needs no database round trip for its rows: an event's or a person's talks are
-slices of lists built here, and a search returns only ids. Each talk's one-line form is
+slices of lists built here, and a search returns only ids. Summaries are not held: an answer
+showing a few talks in full reads theirs. Each talk's one-line form is
 rendered the first time an answer shows it and kept for the revision.
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import zlib
 from array import array
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, literal_column, select
 
 from bot.store import Db
 from bot.store.models import Conference, Event, Talk
@@ -56,7 +59,7 @@ ROW_COLUMNS = (
     Talk.day,
     Talk.starts_at,
     Talk.room,
-    Talk.summary,
+    Talk.summary,  # read here for a few rows only: the table holds none (see TalkTable.load)
     Event.name,
     Conference.timezone,
     Talk.video_url,
@@ -64,8 +67,14 @@ ROW_COLUMNS = (
     Talk.recording_title,
     Talk.slides_title,
 )
-# then the talk's event and conference, for the per-event lists
-_COLUMNS = (*ROW_COLUMNS, Talk.event_id, Talk.conference_id)
+# the table's: no summary (only the few talks an answer shows in full need theirs, read then
+# by search.with_summaries: 13 MB less for 50,000 talks), then the talk's event and
+# conference, for the per-event lists
+_COLUMNS: tuple[Any, ...] = (
+    *(literal_column("''") if c is Talk.summary else c for c in ROW_COLUMNS),
+    Talk.event_id,
+    Talk.conference_id,
+)
 
 
 def _statement() -> Select[*tuple[Any, ...]]:
@@ -82,10 +91,16 @@ class TalkTable:
 
     def __init__(self) -> None:
         self.rows: list[TalkRow] = []  # schedule order
-        self.place: dict[int, int] = {}  # talk id -> index in rows
-        self.by_event: dict[int, list[int]] = {}  # event id -> places, in order
-        self.by_conference: dict[int, list[int]] = {}
-        self.by_url_id: dict[str, list[int]] = {}  # URL_ID's id -> talk ids
+        # talk id -> index in rows (-1: none), indexed by the id itself: 4 bytes a talk where
+        # a dict costs ~80 (see `holds`)
+        self.place: array[int] = array("i")
+        # event id -> places, in order; arrays: 4 bytes a place, not a pointer to an int
+        self.by_event: dict[int, array[int]] = {}
+        self.by_conference: dict[int, array[int]] = {}
+        # the schedule page ids of the talks' URLs (URL_ID), as their crc32, sorted, with the
+        # place of each: 8 bytes a talk where a dict of the ids' strings cost ~170
+        self._url_hashes: array[int] = array("I")
+        self._url_places: array[int] = array("i")
         self.event_of: array[int] = array("i")  # place -> the talk's event id
         self.conference_of: array[int] = array("i")  # place -> its conference id
         self._lines: list[str | None] = []
@@ -98,6 +113,9 @@ class TalkTable:
         table = cls()
         # one object per distinct format, day, start, room, event name and zone
         shared: dict[object, object] = {}
+        # sized once: the ids are the table's own, from 1 up
+        place = table.place = array("i", [-1]) * ((db.scalar(select(func.max(Talk.id))) or 0) + 1)
+        urls = array("Q")  # (hash << 32) | place: sorted, the places follow their hashes
 
         def one(value: object) -> object:
             return shared.setdefault(value, value)
@@ -121,46 +139,79 @@ class TalkTable:
                 r[14],
             )
             table.rows.append(row)
-            table.place[row.id] = n
-            table.by_event.setdefault(r[15], []).append(n)
-            table.by_conference.setdefault(r[16], []).append(n)
+            if row.id >= len(place):  # imported between the two statements
+                place.extend(array("i", [-1]) * (row.id + 1 - len(place)))
+            place[row.id] = n
+            table.by_event.setdefault(r[15], array("i")).append(n)
+            table.by_conference.setdefault(r[16], array("i")).append(n)
             table.event_of.append(r[15])
             table.conference_of.append(r[16])
             if row.url and (m := URL_ID.search(row.url)):
-                table.by_url_id.setdefault(m.group(1), []).append(row.id)
+                urls.append(_url_hash(m.group(1)) << 32 | n)
+        ordered = sorted(urls)
+        table._url_hashes = array("I", (k >> 32 for k in ordered))
+        table._url_places = array("i", (k & 0xFFFFFFFF for k in ordered))
         table._lines = [None] * len(table.rows)
         return table
 
+    def holds(self, talk_id: int) -> bool:
+        """Whether this talk is in the table (`place[talk_id]` is its index then)."""
+        return 0 <= talk_id < len(self.place) and self.place[talk_id] >= 0
+
+    def ids(self) -> list[int]:
+        """Every talk's id, ascending."""
+        return [i for i, n in enumerate(self.place) if n >= 0]
+
+    def with_url_id(self, ref: str) -> list[int]:
+        """The talks whose URL carries this schedule page id (URL_ID), in schedule order."""
+        hashes, found = self._url_hashes, []
+        h = _url_hash(ref)
+        k = bisect_left(hashes, h)
+        while k < len(hashes) and hashes[k] == h:
+            row = self.rows[self._url_places[k]]
+            m = URL_ID.search(row.url or "")
+            if m and m.group(1) == ref:  # not only the same hash
+                found.append(row.id)
+            k += 1
+        return found
+
     def talks(self, ids: Iterable[int]) -> list[TalkRow]:
         """These talks' rows, in the order given (unknown ids left out)."""
-        place, rows = self.place, self.rows
-        return [rows[place[i]] for i in ids if i in place]
+        place, rows, holds = self.place, self.rows, self.holds
+        return [rows[place[i]] for i in ids if holds(i)]
 
-    def of_events(self, event_ids: set[int], conference_ids: set[int]) -> list[int] | None:
+    def of_events(self, event_ids: set[int], conference_ids: set[int]) -> Sequence[int] | None:
         """Places of the talks of these events or conferences (one kind only), in order."""
         if event_ids and conference_ids:
             return None
         lists = self.by_event if event_ids else self.by_conference
-        chosen = [lists.get(i, []) for i in sorted(event_ids or conference_ids)]
+        chosen = [lists.get(i, array("i")) for i in sorted(event_ids or conference_ids)]
         if len(chosen) == 1:
             return chosen[0]
         return sorted(p for places in chosen for p in places)
 
-    def remember(self, key: tuple[object, ...], ranked: list[int], keep: int) -> None:
+    def remember(
+        self, key: tuple[object, ...], ranked: list[int], keep: int, total: int | None = None
+    ) -> None:
         """Keep a very common query's total and its first `keep` ranked hits, for the revision
         (the oldest of RANKED go)."""
         with self._lock:
             if len(self.ranked) >= RANKED:
                 self.ranked.pop(next(iter(self.ranked)), None)
-            self.ranked[key] = (len(ranked), array("l", ranked[:keep]))
+            count = len(ranked) if total is None else total  # of all, when only the first came
+            self.ranked[key] = (count, array("l", ranked[:keep]))
 
     def line(self, row: TalkRow, render: Callable[[TalkRow], str]) -> str:
         """The talk's one-line form, rendered once per revision (rows not from this table
         are rendered each time)."""
-        n = self.place.get(row.id)
-        if n is None or self.rows[n] is not row:
+        n = self.place[row.id] if self.holds(row.id) else -1
+        if n < 0 or self.rows[n] is not row:
             return render(row)
         line = self._lines[n]
         if line is None:
             line = self._lines[n] = render(row)
         return line
+
+
+def _url_hash(url_id: str) -> int:
+    return zlib.crc32(url_id.encode())

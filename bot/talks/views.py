@@ -24,13 +24,8 @@ from bot.talks.catalog_index import CatalogIndex
 from bot.talks.query import TalkQuery
 from bot.talks.search import COUNT_CAP, SpeakerCard
 from bot.talks.service import PAGE_SIZE, SpeakersAnswer, TalksAnswer
-from bot.talks.talk_blocks import (  # the action ids, re-exported for the listeners
-    DETAILS as DETAILS,
-)
 from bot.talks.talk_blocks import (
-    FOLLOW as FOLLOW,
-)
-from bot.talks.talk_blocks import (
+    DETAILED,
     FORMAT_LABELS,
     day_heading,
     details_menu,
@@ -40,6 +35,12 @@ from bot.talks.talk_blocks import (
     talk_line,
     talk_text,
     with_follow,
+)
+from bot.talks.talk_blocks import (  # the action ids, re-exported for the listeners
+    DETAILS as DETAILS,
+)
+from bot.talks.talk_blocks import (
+    FOLLOW as FOLLOW,
 )
 from bot.talks.talk_blocks import (
     SLIDES as SLIDES,
@@ -57,7 +58,6 @@ MORE_TALKS = "talks_more"
 SHARE_TALKS = "talks_share"
 MORE_SPEAKERS = "speakers_more"
 SHARE_SPEAKERS = "speakers_share"
-DETAILED = 3  # answers of up to this many talks show each in full
 SPEAKERS_PAGE = 5
 MAX_OFFSET = 10_000  # far past any catalog; a forged offset must not reach SQL unbounded
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.store import Db
 from bot.store.models import Event, Talk, TalkSpeaker
-from bot.talks.talk_table import TalkTable
+from bot.talks.talk_table import TalkRow, TalkTable
 from bot.text import fold
 
 # Terms this short match whole words only: "ai" is not "airlines", "na" not "native"
@@ -114,7 +114,7 @@ class WordIndex:
     def scores(self, terms: list[str], among: set[int]) -> dict[int, int]:
         """For each talk of `among`, the sum over the terms of the weight of the best column
         holding a word that starts with the term (higher is better)."""
-        total = dict.fromkeys(among, 0)
+        total = dict.fromkeys(among, 0) if len(set(terms)) > 1 else {}
         for term in set(terms):
             best = dict.fromkeys(among, 0)
             for k in self._starting(term):
@@ -129,6 +129,8 @@ class WordIndex:
                         j = bisect_left(ids, talk_id)
                         if j < len(ids) and ids[j] == talk_id:
                             best[talk_id] = max(best[talk_id], _BEST[columns[j]])
+            if len(set(terms)) == 1:  # one term: its weights are the sums (no second dict)
+                return best
             for talk_id, weight in best.items():
                 total[talk_id] += weight
         return total
@@ -148,12 +150,14 @@ def documents(
             .join(Event, Event.id == Talk.event_id)
             .order_by(Talk.id)
         )
-    else:
-        rows, event_of = table.rows, table.event_of
+    else:  # the rows in memory, with the summaries they do not hold
+        rows, event_of, place = table.rows, table.event_of, table.place
+        summaries = db.execute(select(Talk.id, Talk.summary).order_by(Talk.id))
         talks = (
-            (r.id, r.title, r.summary, r.event_name, slugs[event_of[n]], r.format, r.room)
-            for _, n in sorted(table.place.items())
-            for r in (rows[n],)
+            (r.id, r.title, summary, r.event_name, slugs[event_of[n]], r.format, r.room)
+            for r, n, summary in _with_summaries(
+                ((rows[place[i]], place[i]) for i in table.ids()), summaries
+            )
         )
     links = db.execute(
         select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name).order_by(
@@ -175,3 +179,16 @@ def documents(
             talk_id, given = next(speakers, (None, iter(())))
         body = " ".join([summary, event_name, event_slug, format_, room or ""])
         yield tid, fold(title), fold(" ".join(names)), fold(" ".join(companies)), fold(body)
+
+
+def _with_summaries(
+    rows: Iterator[tuple[TalkRow, int]], summaries: Iterable[tuple[int, str]]
+) -> Iterator[tuple[TalkRow, int, str]]:
+    """Each (row, place) with its summary; both in talk id order, advancing together (a talk
+    imported or withdrawn since the table was read has none, or is left out)."""
+    read = iter(summaries)
+    talk_id, summary = next(read, (None, ""))
+    for row, n in rows:
+        while talk_id is not None and talk_id < row.id:
+            talk_id, summary = next(read, (None, ""))
+        yield row, n, summary if talk_id == row.id else ""

@@ -19,7 +19,7 @@ from typing import Any
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.runtime import metrics
+from bot import metrics
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bot import metrics
 from bot.coffee import feed
-from bot.runtime import metrics
 from bot.store import Store
 from bot.web.guard import guard
 from bot.web.health import readiness

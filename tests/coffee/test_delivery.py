@@ -12,11 +12,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from bot import metrics
 from bot.coffee import meeting_views as mv
 from bot.coffee import posts, views
 from bot.delivery import slack_calls
 from bot.delivery.channel import Courier
-from bot.runtime import metrics
 from bot.sandbox.web_api import Call
 from bot.store import Store
 from bot.store.models import ChannelMessage

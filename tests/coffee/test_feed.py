@@ -12,6 +12,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.coffee import service
+from bot.coffee.glance import Glance
 from bot.config import IsolatedSettings
 from bot.onboarding import views as onboarding_views
 from bot.onboarding.content import content_at
@@ -118,9 +119,8 @@ def test_coffee_and_the_welcome_offer_the_feed_only_with_a_public_address(
     content = content_at(coffee_settings.welcome_file)
     with store.session() as db:
         for url, offered in (("", False), (PUBLIC, True)):
-            reply = onboarding_views.welcome_for(
-                db, content, (CHANNEL,), TEAM, "UNEW", "Nia", clock(), url
-            )
+            glance = Glance((CHANNEL,), url, onboarding_views.COFFEE_LINK)
+            reply = onboarding_views.welcome_for(db, content, glance, TEAM, "UNEW", "Nia", clock())
             assert (f"{PUBLIC}/coffee/{CHANNEL}.ics" in str(reply.blocks)) is offered
 
 

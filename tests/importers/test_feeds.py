@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
+from bot import metrics
 from bot.delivery.channel import Courier
 from bot.importers import feeds
 from bot.importers.detect import MAX_BYTES
 from bot.importers.feeds import FeedChecker, backoff
 from bot.importers.fetch import FetchError, check_url, fetch
-from bot.runtime import metrics
 from bot.runtime.lease import lease_for
 from bot.runtime.scheduler import FEEDS_JOB, LeasedScheduler
 from bot.slack.clients import make_client

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot import metrics
 from bot.app import build_app
-from bot.runtime import metrics
 from bot.store import Store
 from bot.web.server import wsgi_app
 from tests.conftest import NOW, SIGNING_SECRET

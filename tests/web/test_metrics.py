@@ -11,10 +11,11 @@ from typing import Any
 
 import yaml
 
-from bot.runtime import metrics
+from bot import metrics
+from bot.onboarding import views as onboarding_views
 from bot.web.server import wsgi_app
 from tests.conftest import SIGNING_SECRET
-from tests.support.requests import command_body, sign
+from tests.support.requests import action_body, command_body, sign
 from tests.test_guard import JSON, call, environ
 
 ROOT = Path(__file__).resolve().parent.parent.parent  # the repository: its manifest
@@ -126,3 +127,47 @@ def test_a_listener_that_fails_is_counted_as_an_error_and_still_answered(app, se
     after = scrape(application)
     assert after[name] == before.get(name, 0) + 1
     assert after[timed] == before.get(timed, 0) + 1
+
+
+def samples_of(samples: dict[str, float], kind: str) -> dict[str, float]:
+    """Requests of this kind by outcome, and how many were timed."""
+    found = {
+        m.group(1): v
+        for k, v in samples.items()
+        if (m := re.match(rf'wgbot_requests_total\{{kind="{re.escape(kind)}",outcome="(\w+)"', k))
+    }
+    found["timed"] = samples.get(f'wgbot_request_seconds_count{{kind="{kind}"}}', 0.0)
+    return found
+
+
+def grew(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: v - before.get(k, 0.0) for k, v in after.items() if v != before.get(k, 0.0)}
+
+
+def test_each_command_and_action_is_counted_and_timed_once_by_its_ack(app, seeded, background):
+    """Through the metrics' middleware: a command whose lazy listeners run after the ack, and
+    a button, each counted once as answered, and timed."""
+    application = wsgi_app(app, seeded, SIGNING_SECRET)
+    before = scrape(application)
+    welcome = command_body("/welcome", "", user_id="U0NEW")
+    assert post(application, welcome, sign(SIGNING_SECRET, welcome)) == 200
+    click = action_body(onboarding_views.COFFEE_LINK, "C0WGPLAT")
+    assert post(application, click, sign(SIGNING_SECRET, click)) == 200
+    background.settle()  # the lazy listeners have run: they count nothing more
+    after = scrape(application)
+    assert grew(samples_of(before, "command:/welcome"), samples_of(after, "command:/welcome")) == {
+        "ok": 1,
+        "timed": 1,
+    }
+    kind = f"action:{onboarding_views.COFFEE_LINK}"
+    assert grew(samples_of(before, kind), samples_of(after, kind)) == {"ok": 1, "timed": 1}
+
+
+def test_a_request_no_listener_takes_is_counted_as_a_404(app, seeded):
+    application = wsgi_app(app, seeded, SIGNING_SECRET)
+    before = scrape(application)
+    click = action_body("no_such_button", "1")
+    assert post(application, click, sign(SIGNING_SECRET, click)) == 404
+    after = scrape(application)
+    kind = "action:no_such_button"
+    assert grew(samples_of(before, kind), samples_of(after, kind)) == {"http_404": 1, "timed": 1}

@@ -78,8 +78,9 @@ def request_kind(body: dict[str, Any]) -> str:
         action_id = first.get("action_id", "?") if isinstance(first, dict) else "?"
         return f"action:{str(action_id).split(':')[0][:40]}"
     if kind in ("view_submission", "view_closed"):
-        view = body.get("view") or {}
-        return f"view:{str(view.get('callback_id', '?'))[:40]}"
+        view = body.get("view")  # a malformed payload is counted too: any shape at all
+        callback = view.get("callback_id", "?") if isinstance(view, dict) else "?"
+        return f"view:{str(callback)[:40]}"
     return str(kind or "other")[:40]
 
 
@@ -90,6 +91,12 @@ def _known(value: object, known: frozenset[str]) -> str:
 def refused(status: str) -> None:
     """Count a request refused before the app saw it (unsigned, forged, stale, too large)."""
     REQUESTS.labels("unverified", f"http_{status.split()[0]}").inc()
+
+
+def malformed(body: dict[str, Any]) -> None:
+    """Count a request refused because its payload is not shaped as Slack sends it (by the
+    kind it claims to be; its refusal takes no time worth timing)."""
+    REQUESTS.labels(request_kind(body), "http_400").inc()
 
 
 def observe_request(body: dict[str, Any], outcome: str, seconds: float) -> None:

@@ -1,0 +1,1 @@
+"""The schema's revisions, numbered in order (Alembic skips this file)."""
