@@ -162,7 +162,7 @@ def test_escaped_things_that_are_not_people_are_named_plainly_and_ping_nobody(ob
         assert "needs a person" in said
         assert "<!" not in said and "<#" not in said and "<https" not in said, said
     ack, _ = buddies_command(ob, slack, "buddies add <!here>")
-    assert "“@here” is not a person" in ack["text"]
+    assert "“here” is not a person" in ack["text"]
     ack, _ = buddies_command(ob, slack, "buddies add <#C0GEN|general> &lt;b&gt;")
     assert "“#general &lt;b&gt;” is not a person" in ack["text"]
     ack, _ = buddies_command(ob, slack, "buddies hire <!channel>")
