@@ -60,7 +60,7 @@ BOARD_TS, VOTE_TS = "1700000000.000100", "1700000000.000200"
 
 
 def setup(store: Store, now: dt.datetime) -> tuple[int, int, int]:
-    """A meeting under way: (session id, topic under discussion, its run-out timebox)."""
+    """A meeting under way: (meetup id, topic under discussion, its run-out timebox)."""
     with store.session() as db:
         series = CoffeeSeries(
             team_id="T0001", channel_id=f"C{uuid.uuid4().hex[:10].upper()}",
@@ -81,7 +81,7 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, int, int]:
         db.flush()
         topics = [
             CoffeeTopic(
-                session_id=s.id, user_id=f"UP{n}", title=f"Topic {n} & more", state="open",
+                meetup_id=s.id, user_id=f"UP{n}", title=f"Topic {n} & more", state="open",
                 discussed=False, created_at=now, description="Why it matters" if n == 0 else "",
             )
             for n in range(12)
@@ -128,7 +128,7 @@ def timed(app: App, body: str) -> float:
     return elapsed
 
 
-def note_body(user: str, session_id: int, topic_id: int, n: int) -> str:
+def note_body(user: str, meetup_id: int, topic_id: int, n: int) -> str:
     kind = "action" if n % 4 == 0 else "takeaway"
     values: dict[str, Any] = {
         "kind": {"kind": {"type": "radio_buttons", "selected_option": {"value": kind}}},
@@ -147,7 +147,7 @@ def note_body(user: str, session_id: int, topic_id: int, n: int) -> str:
             "team_id": "T0001",
             "type": "modal",
             "callback_id": mv.NOTE_MODAL,
-            "private_metadata": f"{session_id}:{topic_id}",
+            "private_metadata": f"{meetup_id}:{topic_id}",
             "state": {"values": values},
             "hash": "1700000000.abcd",
         },
@@ -184,7 +184,7 @@ def main() -> None:
     store = Store(url)
     store.upgrade()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    session_id, topic_id, box_id = setup(store, now)
+    meetup_id, topic_id, box_id = setup(store, now)
     with WebApi(check_blocks=False) as slack:
         settings = Settings(
             SLACK_SIGNING_SECRET=SECRET,
@@ -220,7 +220,7 @@ def main() -> None:
 
         def thumb(user: str, choice: str) -> str:
             return action_body(
-                mv.ROMAN, f"{session_id}:{box_id}:{choice}", user_id=user,
+                mv.ROMAN, f"{meetup_id}:{box_id}:{choice}", user_id=user,
                 response_url=slack.response_url(user),
             )  # fmt: skip
 
@@ -260,13 +260,13 @@ def main() -> None:
             ).all()
         print(f"  stored: {dict(rows)} (want {{'down': {args.people}}}: one thumb a person)\n")
 
-        notes = [note_body(f"UN{n}", session_id, topic_id, n) for n in range(args.notes)]
+        notes = [note_body(f"UN{n}", meetup_id, topic_id, n) for n in range(args.notes)]
         burst("takeaways", bot, notes, args.threads, 10, settle)
         with store.session() as db:
             stored = db.scalar(
                 select(func.count())
                 .select_from(CoffeeTakeaway)
-                .where(CoffeeTakeaway.session_id == session_id)
+                .where(CoffeeTakeaway.meetup_id == meetup_id)
             )
         print(f"  stored: {stored} of {args.notes} takeaways\n")
 

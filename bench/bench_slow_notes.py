@@ -65,7 +65,7 @@ def setup(store: Store, now: dt.datetime) -> tuple[str, int, list[int]]:
         db.flush()
         topics = [
             CoffeeTopic(
-                session_id=s.id, user_id=f"UP{n}", title=f"Topic {n}", state="open",
+                meetup_id=s.id, user_id=f"UP{n}", title=f"Topic {n}", state="open",
                 discussed=False, created_at=now,
             )
             for n in range(12)
@@ -99,7 +99,7 @@ def main() -> None:
     store = Store(url)
     store.upgrade()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    channel, session_id, topic_ids = setup(store, now)
+    channel, meetup_id, topic_ids = setup(store, now)
     stall = threading.Event()
     # every answer of the response_url waits until `stall` is set: after --stall seconds
     release = threading.Timer(args.stall, stall.set)
@@ -122,7 +122,7 @@ def main() -> None:
                 user = f"UV{n:02d}"
                 body = action_body(
                     "coffee_vote",
-                    f"{session_id}:{topic_ids[n % 12]}",
+                    f"{meetup_id}:{topic_ids[n % 12]}",
                     user_id=user,
                     response_url=slack.response_url(user),
                 )

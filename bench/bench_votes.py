@@ -76,7 +76,7 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, list[int]]:
         db.flush()
         topics = [
             CoffeeTopic(
-                session_id=s.id, user_id=f"UP{n}", title=f"Topic {n}", state="open",
+                meetup_id=s.id, user_id=f"UP{n}", title=f"Topic {n}", state="open",
                 discussed=False, created_at=now,
             )
             for n in range(12)
@@ -96,7 +96,7 @@ def setup(store: Store, now: dt.datetime) -> tuple[int, list[int]]:
         return s.id, [t.id for t in topics]
 
 
-def durable_write(store: Store, session_id: int, topic_id: int, add: bool) -> float:
+def durable_write(store: Store, meetup_id: int, topic_id: int, add: bool) -> float:
     """The least a recorded vote costs the database: one plain statement on a pooled
     connection, committing itself as a click does (adding a row, then deleting it)."""
     conn = store.engine.raw_connection()
@@ -105,10 +105,10 @@ def durable_write(store: Store, session_id: int, topic_id: int, add: bool) -> fl
     if postgres:
         driver.autocommit = True  # one round trip, as the click's own statement
     try:
-        where = f"session_id = {session_id} AND user_id = 'UFLOOR'"
+        where = f"meetup_id = {meetup_id} AND user_id = 'UFLOOR'"
         sql = (
-            "INSERT INTO coffee_votes (session_id, user_id, slot, topic_id, repeat, cast_at) "
-            f"VALUES ({session_id}, 'UFLOOR', 1, {topic_id}, 0, CURRENT_TIMESTAMP)"
+            "INSERT INTO coffee_votes (meetup_id, user_id, slot, topic_id, repeat, cast_at) "
+            f"VALUES ({meetup_id}, 'UFLOOR', 1, {topic_id}, 0, CURRENT_TIMESTAMP)"
             if add
             else f"DELETE FROM coffee_votes WHERE {where}"
         )
@@ -144,7 +144,7 @@ def main() -> None:
     store = Store(url)  # the request timeout, as in production
     store.upgrade()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    session_id, topic_ids = setup(store, now)
+    meetup_id, topic_ids = setup(store, now)
     # the fake runs in this process: its Block Kit checks would take the GIL from the app
     with WebApi(check_blocks=False) as slack:
         settings = Settings(
@@ -165,7 +165,7 @@ def main() -> None:
         def body(user: str, topic: int) -> str:
             return action_body(
                 "coffee_vote",
-                f"{session_id}:{topic}",
+                f"{meetup_id}:{topic}",
                 user_id=user,
                 response_url=slack.response_url(user),
             )
@@ -184,7 +184,7 @@ def main() -> None:
                 # same process) finish, so each click is timed alone, as people click
                 coffee.after_ack.wait_idle(10)
                 baseline_t.append(  # alone too, after that follow-up
-                    durable_write(store, session_id, topic_ids[0], len(baseline_t) % 2 == 0)
+                    durable_write(store, meetup_id, topic_ids[0], len(baseline_t) % 2 == 0)
                 )
         med_bare, med_bot = statistics.median(bare_t), statistics.median(bot_t)
         print(f"vote click, one at a time ({store.dialect}, {len(bot_t)} clicks):")
@@ -219,12 +219,12 @@ def main() -> None:
             stored = db.scalar(
                 select(func.count())
                 .select_from(CoffeeVote)
-                .where(CoffeeVote.session_id == session_id, CoffeeVote.user_id.like("UB%"))
+                .where(CoffeeVote.meetup_id == meetup_id, CoffeeVote.user_id.like("UB%"))
             )
             over = db.scalar(
                 select(func.count()).select_from(
                     select(CoffeeVote.user_id)
-                    .where(CoffeeVote.session_id == session_id)
+                    .where(CoffeeVote.meetup_id == meetup_id)
                     .group_by(CoffeeVote.user_id)
                     .having(func.count() > 3)
                     .subquery()

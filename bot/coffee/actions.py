@@ -43,7 +43,7 @@ def open_actions(db: Session, channel_id: str) -> tuple[CoffeeSeries, list[OpenA
     rows = db.execute(
         select(CoffeeTakeaway, CoffeeTopic.title, CoffeeMeetup.starts_at)
         .join(CoffeeTopic, CoffeeTopic.id == CoffeeTakeaway.topic_id)
-        .join(CoffeeMeetup, CoffeeMeetup.id == CoffeeTakeaway.session_id)
+        .join(CoffeeMeetup, CoffeeMeetup.id == CoffeeTakeaway.meetup_id)
         .where(
             CoffeeMeetup.series_id == series.id,
             CoffeeMeetup.meeting == ENDED,
@@ -62,7 +62,7 @@ def owner_and_channel(db: Session, takeaway_id: int) -> tuple[str, str] | None:
     """An action's owner and its meetup's channel; None when it is gone."""
     row = db.execute(
         select(CoffeeTakeaway.owner, CoffeeSeries.channel_id)
-        .join(CoffeeMeetup, CoffeeMeetup.id == CoffeeTakeaway.session_id)
+        .join(CoffeeMeetup, CoffeeMeetup.id == CoffeeTakeaway.meetup_id)
         .join(CoffeeSeries, CoffeeSeries.id == CoffeeMeetup.series_id)
         .where(CoffeeTakeaway.id == takeaway_id)
     ).first()

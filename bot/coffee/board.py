@@ -35,7 +35,7 @@ class ChannelMeeting:
         now, store = self.clock(), self.store
         with store.session() as db:
             due = meeting.due_to_begin(db, now)
-        began = sum(self.begin(session_id, "") for session_id in due)
+        began = sum(self.begin(meetup_id, "") for meetup_id in due)
         with store.session() as db:
             expired = meeting.expire_due(db, now)
             for box_id in expired:
@@ -46,34 +46,34 @@ class ChannelMeeting:
             self.courier.nudge()
         with store.session() as db:
             over = meeting.due_to_end(db, now)
-        ended = sum(self.finish(session_id) for session_id in over)  # each ends once
+        ended = sum(self.finish(meetup_id) for meetup_id in over)  # each ends once
         return began + len(expired) + ended
 
-    def begin(self, session_id: int, by: str) -> bool:
+    def begin(self, meetup_id: int, by: str) -> bool:
         with self.store.session() as db:
-            older = meeting.older_running(db, session_id)
+            older = meeting.older_running(db, meetup_id)
         for old in older:  # the series' previous meeting, still on: it ends first
             self.finish(old)
         with self.store.session() as db:
             # the agenda becomes the board (and a facilitator taken on shows); owed first,
             # in the lock order of a courier recording a post
-            channel.changed(db, posts.group(session_id))
-            began = meeting.begin(db, session_id, by, self.clock())
+            channel.changed(db, posts.group(meetup_id))
+            began = meeting.begin(db, meetup_id, by, self.clock())
         if began:
             metrics.COFFEE_TRANSITIONS.labels("meeting").inc()
         self.courier.nudge()
         return began
 
     # ---- the end ----------------------------------------------------------------------------
-    def finish(self, session_id: int) -> bool:
+    def finish(self, meetup_id: int) -> bool:
         """End the meeting; the one caller that ended it carries and owes the summary."""
         now = self.clock()
         workspace = self._workspace()
         with self.store.session() as db:
-            ended = meeting.end(db, session_id, now)
+            ended = meeting.end(db, meetup_id, now)
             if ended:  # carried topics, proposers' DMs and the summary owed with the end
-                meeting.after_end(db, session_id, now, workspace)
-                posts.owe_summary(db, session_id, now)
+                meeting.after_end(db, meetup_id, now, workspace)
+                posts.owe_summary(db, meetup_id, now)
         if not ended:
             return False
         metrics.COFFEE_TRANSITIONS.labels("meeting_ended").inc()

@@ -54,7 +54,7 @@ class Note:
 class Board:
     """A meetup's meeting as the board and the summary show it."""
 
-    session_id: int
+    meetup_id: int
     starts_at: dt.datetime
     meeting: str
     facilitator: str
@@ -80,12 +80,12 @@ def extension(extensions: tuple[int, ...], done: int) -> int:
     return extensions[min(done, len(extensions) - 1)]
 
 
-def board(db: Session, session_id: int) -> Board:
-    s = meetup(db, session_id)
-    lines = topics.topics(db, session_id)
+def board(db: Session, meetup_id: int) -> Board:
+    s = meetup(db, meetup_id)
+    lines = topics.topics(db, meetup_id)
     rows = db.execute(
         select(CoffeeTopic.id, CoffeeTopic.discussing_at, CoffeeTopic.discussed_at).where(
-            CoffeeTopic.session_id == session_id, CoffeeTopic.state == "open"
+            CoffeeTopic.meetup_id == meetup_id, CoffeeTopic.state == "open"
         )
     ).all()
     began = {tid: aware(at) for tid, at, _ in rows if at is not None}
@@ -109,7 +109,7 @@ def board(db: Session, session_id: int) -> Board:
         Note(n.topic_id, n.kind, n.text, n.owner, n.user_id)
         for n in db.scalars(
             select(CoffeeTakeaway)
-            .where(CoffeeTakeaway.session_id == session_id)
+            .where(CoffeeTakeaway.meetup_id == meetup_id)
             .order_by(CoffeeTakeaway.id)
         ).all()
     ]
@@ -118,7 +118,7 @@ def board(db: Session, session_id: int) -> Board:
         key=lambda t: (began.get(t.id) is None, began.get(t.id) or s.starts_at, t.number),
     )
     return Board(
-        session_id=s.id,
+        meetup_id=s.id,
         starts_at=aware(s.starts_at),
         meeting=s.meeting,
         facilitator=s.facilitator,

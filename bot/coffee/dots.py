@@ -1,6 +1,6 @@
 """Dots: a voter's click, the hottest request the bot gets, in one short transaction.
 
-A person's dots fill numbered slots 1..budget under the primary key (session, user, slot), so
+A person's dots fill numbered slots 1..budget under the primary key (meetup, user, slot), so
 no burst of clicks can overspend a budget or lose a vote: two clicks racing for the same slot
 cannot both win, and the loser reads again and is told. The rules are written once, for both
 databases (`_refusal`, `_Seen.taking`), and carried out by the same statements:
@@ -110,7 +110,7 @@ def _written(seen: _Seen, add: bool) -> VoteResult:
 
 def vote(
     store: Store,
-    session_id: int,
+    meetup_id: int,
     topic_id: int,
     user_id: str,
     now: dt.datetime,
@@ -125,7 +125,7 @@ def vote(
     mid-click gets the voter a "try again" (BUSY): the click is one transaction, so it never
     leaves half a click behind.
     """
-    key = {"session_id": session_id, "topic_id": topic_id, "user": user_id, "group": group}
+    key = {"meetup_id": meetup_id, "topic_id": topic_id, "user": user_id, "group": group}
     dbapi = store.engine.dialect.loaded_dbapi
     try:
         for _ in range(RACES):
@@ -140,7 +140,7 @@ def vote(
         PoolTimeout,
         DatabaseBusy,
     ) as exc:
-        log.warning("vote on %s:%s not recorded: %s", session_id, topic_id, exc)
+        log.warning("vote on %s:%s not recorded: %s", meetup_id, topic_id, exc)
         return VoteResult("refused", 0, 0, BUSY)
     return VoteResult("refused", 0, 0, "Too many clicks at once; please try again.")
 
@@ -160,9 +160,9 @@ _READ = (
         _V.c.topic_id,
     )
     .select_from(CoffeeMeetup)
-    .outerjoin(_T, and_(_T.c.id == bindparam("topic_id"), _T.c.session_id == CoffeeMeetup.id))
-    .outerjoin(_V, and_(_V.c.session_id == CoffeeMeetup.id, _V.c.user_id == bindparam("user")))
-    .where(CoffeeMeetup.id == bindparam("session_id"))
+    .outerjoin(_T, and_(_T.c.id == bindparam("topic_id"), _T.c.meetup_id == CoffeeMeetup.id))
+    .outerjoin(_V, and_(_V.c.meetup_id == CoffeeMeetup.id, _V.c.user_id == bindparam("user")))
+    .where(CoffeeMeetup.id == bindparam("meetup_id"))
     .with_for_update(read=True, of=CoffeeMeetup)
 )
 # the insert checks again, as it runs, that voting is open and the topic still there: on
@@ -170,19 +170,19 @@ _READ = (
 _ADD = (
     insert(CoffeeVote)
     .from_select(
-        ["session_id", "user_id", "slot", "topic_id", "repeat", "cast_at"],
+        ["meetup_id", "user_id", "slot", "topic_id", "repeat", "cast_at"],
         select(
-            CoffeeTopic.session_id,
+            CoffeeTopic.meetup_id,
             bindparam("user", type_=CoffeeVote.user_id.type),
             bindparam("slot", type_=CoffeeVote.slot.type),
             CoffeeTopic.id,
             bindparam("repeat", type_=CoffeeVote.repeat.type),
             bindparam("now", type_=CoffeeVote.cast_at.type),
         )
-        .join(CoffeeMeetup, CoffeeMeetup.id == CoffeeTopic.session_id)
+        .join(CoffeeMeetup, CoffeeMeetup.id == CoffeeTopic.meetup_id)
         .where(
             CoffeeTopic.id == bindparam("topic_id"),
-            CoffeeTopic.session_id == bindparam("session_id"),
+            CoffeeTopic.meetup_id == bindparam("meetup_id"),
             CoffeeTopic.state == "open",
             CoffeeMeetup.state == "voting",
         ),
@@ -190,7 +190,7 @@ _ADD = (
     .returning(CoffeeVote.slot)
 )
 _TAKE_BACK = delete(CoffeeVote).where(
-    CoffeeVote.session_id == bindparam("session_id"),
+    CoffeeVote.meetup_id == bindparam("meetup_id"),
     CoffeeVote.user_id == bindparam("user"),
     CoffeeVote.slot == bindparam("slot"),
 )

@@ -46,10 +46,10 @@ class CoffeeFeature:
         # this feature: it is shared by every request, never copied
         return self
 
-    def answer(self, url: str | None, text: str, replace: bool, session_id: int | None) -> None:
+    def answer(self, url: str | None, text: str, replace: bool, meetup_id: int | None) -> None:
         """The meetup's messages owe a redraw, and a private answer goes through response_url
         (a slow one holds up only other notes)."""
-        if session_id:  # its redraw was owed with the change
+        if meetup_id:  # its redraw was owed with the change
             self.meetup_runner.nudge()
         if url:
             WebhookClient(url, timeout=10).send(
@@ -60,7 +60,7 @@ class CoffeeFeature:
         series = service.series_for(db, channel_id)
         if series is None:
             return None, None
-        return series, service.ensure_next_session(db, series, self.clock())
+        return series, service.ensure_next_meetup(db, series, self.clock())
 
     def status(self, channel_id: str) -> Reply:
         with self.store.session() as db:
@@ -95,10 +95,10 @@ class CoffeeFeature:
                 return views.plain(escape(str(exc))), None
             return self.confirmation(db, s.id, topic_id), s.id
 
-    def confirmation(self, db: Any, session_id: int, topic_id: int) -> Reply:
+    def confirmation(self, db: Any, meetup_id: int, topic_id: int) -> Reply:
         """What a proposer alone sees: their topic's number, with Edit and Withdraw."""
-        line = next(t for t in topics.topics(db, session_id) if t.id == topic_id)
-        s = db.get(CoffeeMeetup, session_id)
+        line = next(t for t in topics.topics(db, meetup_id) if t.id == topic_id)
+        s = db.get(CoffeeMeetup, meetup_id)
         if s is not None and s.state == "closed":  # the meeting under way: no more edits
             text = (
                 f"Added *{line.number}.* {escape(line.title)} to the meeting under way: it joins "

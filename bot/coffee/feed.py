@@ -49,13 +49,13 @@ def calendar(store: Store, channel_id: str, now: dt.datetime) -> bytes | None:
         series = service.series_for(db, channel_id)
         if series is None:
             return None
-        sessions = db.scalars(
+        meetups = db.scalars(
             select(CoffeeMeetup)
             .where(CoffeeMeetup.series_id == series.id)
             .order_by(CoffeeMeetup.starts_at.desc())
             .limit(HISTORY)
         ).all()
-        agendas = {s.id: topics.topics(db, s.id) for s in sessions if s.state == "closed"}
+        agendas = {s.id: topics.topics(db, s.id) for s in meetups if s.state == "closed"}
         cal = Calendar()
         cal.add("prodid", PRODID)
         cal.add("version", "2.0")
@@ -63,7 +63,7 @@ def calendar(store: Store, channel_id: str, now: dt.datetime) -> bytes | None:
         cal.add("method", "PUBLISH")
         cal.add("x-wr-calname", "WG-Platforms lean coffee")
         cal.add("x-wr-timezone", series.timezone)
-        for s in reversed(sessions):
+        for s in reversed(meetups):
             cal.add_component(_event(series, s, agendas.get(s.id), now))
         cal.add_missing_timezones()  # a VTIMEZONE for the series' zone, as the events use it
         data: bytes = cal.to_ical()

@@ -31,7 +31,7 @@ class CoffeeNext:
     channel_id: str
     starts_at: dt.datetime
     timezone: str
-    session_id: int | None  # None: not opened yet, only known from the schedule
+    meetup_id: int | None  # None: not opened yet, only known from the schedule
     state: str = "scheduled"
     calendar: str = ""  # the series' calendar feed, when the bot has a public address
 
@@ -40,7 +40,7 @@ def group_coffee(
     db: Session, team_id: str, channels: tuple[str, ...], now: dt.datetime, public_url: str = ""
 ) -> CoffeeNext | None:
     """The group's own series (the first of `channels` that has one) and its next meetup: the
-    session when one is under way, otherwise the schedule's next date. Reads only."""
+    meetup when one is under way, otherwise the schedule's next date. Reads only."""
     if not channels:
         return None
     found = {
@@ -54,21 +54,21 @@ def group_coffee(
     series = next((found[c] for c in channels if c in found), None)
     if series is None:
         return None
-    session = db.scalar(
+    meetup = db.scalar(
         select(CoffeeMeetup)
         .where(CoffeeMeetup.series_id == series.id, CoffeeMeetup.state.in_(ACTIVE))
         .order_by(CoffeeMeetup.starts_at)
         .limit(1)
     )
     calendar = feed_url(public_url, series.channel_id)
-    if session is not None:
+    if meetup is not None:
         return CoffeeNext(
             team_id,
             series.channel_id,
-            session.starts_at,
+            meetup.starts_at,
             series.timezone,
-            session.id,
-            session.state,
+            meetup.id,
+            meetup.state,
             calendar,
         )
     starts = next_start(
@@ -87,8 +87,8 @@ def coffee_section(words: str, coffee: CoffeeNext | None, link_action: str) -> B
     if coffee.calendar:
         text += f" · {link(coffee.calendar, 'add them to your calendar')}"
     block = section(text)
-    if coffee.session_id and coffee.state in ("collecting", "voting"):
-        block["accessory"] = button("Propose a topic", PROPOSE, str(coffee.session_id))
+    if coffee.meetup_id and coffee.state in ("collecting", "voting"):
+        block["accessory"] = button("Propose a topic", PROPOSE, str(coffee.meetup_id))
     else:
         link_button = button("See the agenda", link_action, coffee.channel_id)
         link_button["url"] = (

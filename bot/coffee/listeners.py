@@ -102,9 +102,9 @@ def command_ack(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
         if word in organise.WORDS:
             ack(response_type="ephemeral", text="Working on it…")
         elif word in EVERYONE:
-            reply, session_id = EVERYONE[word](feature, channel, user, rest)
+            reply, meetup_id = EVERYONE[word](feature, channel, user, rest)
             ack(response_type="ephemeral", text=reply.text, blocks=reply.blocks)
-            if session_id:  # its redraw was owed with the change
+            if meetup_id:  # its redraw was owed with the change
                 feature.meetup_runner.nudge()
         else:
             ack(response_type="ephemeral", text=HELP)

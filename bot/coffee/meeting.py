@@ -24,7 +24,7 @@ from bot.coffee import notices, topics
 from bot.coffee.board_state import aware, extension
 from bot.coffee.service import (
     CoffeeError,
-    ensure_next_session,
+    ensure_next_meetup,
     meetup,
     rowcount,
     series_of,
@@ -57,13 +57,13 @@ def live(db: Session, series_id: int, now: dt.datetime) -> CoffeeMeetup | None:
     return s
 
 
-def begin(db: Session, session_id: int, by: str, now: dt.datetime) -> bool:
+def begin(db: Session, meetup_id: int, by: str, now: dt.datetime) -> bool:
     """The meeting begins (by the clock when `by` is empty); True for the one caller that
     began it. A meeting already running with no facilitator takes `by` as its facilitator."""
     began = db.execute(
         update(CoffeeMeetup)
         .where(
-            CoffeeMeetup.id == session_id,
+            CoffeeMeetup.id == meetup_id,
             CoffeeMeetup.state == "closed",
             CoffeeMeetup.meeting == "",
         )
@@ -75,7 +75,7 @@ def begin(db: Session, session_id: int, by: str, now: dt.datetime) -> bool:
         db.execute(
             update(CoffeeMeetup)
             .where(
-                CoffeeMeetup.id == session_id,
+                CoffeeMeetup.id == meetup_id,
                 CoffeeMeetup.meeting == RUNNING,
                 CoffeeMeetup.facilitator == "",
             )
@@ -94,10 +94,10 @@ def running(db: Session, series_id: int, before: dt.datetime | None = None) -> l
     return list(db.scalars(query.order_by(CoffeeMeetup.starts_at)).all())
 
 
-def older_running(db: Session, session_id: int) -> list[int]:
+def older_running(db: Session, meetup_id: int) -> list[int]:
     """Meetings of the same series still running from before this meetup: ended before it
     begins, so one series never has two meetings on at once."""
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     return running(db, s.series_id, before=s.starts_at)
 
 
@@ -121,25 +121,25 @@ def due_to_begin(db: Session, now: dt.datetime) -> list[int]:
 # ---- the host ----------------------------------------------------------------------------------
 
 
-def name_host(db: Session, session_id: int, user_id: str) -> None:
+def name_host(db: Session, meetup_id: int, user_id: str) -> None:
     """An organiser names the meetup's host ("" for none), until its meeting ends."""
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     if s.meeting == ENDED or s.state == "cancelled":
         raise CoffeeError("That meetup is over; its host can no longer change.")
     s.host = user_id
 
 
-def volunteer(db: Session, session_id: int, user_id: str) -> str:
+def volunteer(db: Session, meetup_id: int, user_id: str) -> str:
     """A member offers to host ("I'll host"), when the series lets anyone: the first offer
     wins (one conditional update). Returns the meetup's host after the offer."""
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     if not series_of(db, s).volunteer_hosts:
         raise CoffeeError("Organisers name this series' hosts; ask one of them.")
     if s.meeting == ENDED or s.state == "cancelled":
         raise CoffeeError("That meetup is over.")
     db.execute(
         update(CoffeeMeetup)
-        .where(CoffeeMeetup.id == session_id, CoffeeMeetup.host == "")
+        .where(CoffeeMeetup.id == meetup_id, CoffeeMeetup.host == "")
         .values(host=user_id)
     )
     db.refresh(s)
@@ -148,7 +148,7 @@ def volunteer(db: Session, session_id: int, user_id: str) -> str:
 
 def host_target(db: Session, series: CoffeeSeries, now: dt.datetime) -> CoffeeMeetup:
     """The meetup a host is named for: the series' meeting that can run now, else its next."""
-    return live(db, series.id, now) or ensure_next_session(db, series, now)
+    return live(db, series.id, now) or ensure_next_meetup(db, series, now)
 
 
 def hosts(db: Session, series: CoffeeSeries, user_id: str, now: dt.datetime) -> bool:
@@ -156,7 +156,7 @@ def hosts(db: Session, series: CoffeeSeries, user_id: str, now: dt.datetime) -> 
     s = live(db, series.id, now)
     if s is not None and s.host == user_id:
         return True
-    return ensure_next_session(db, series, now).host == user_id
+    return ensure_next_meetup(db, series, now).host == user_id
 
 
 # ---- the topic under discussion -----------------------------------------------------------------
@@ -200,22 +200,22 @@ def _close_votes(db: Session, topic_ids: list[int], outcome: str) -> None:
         )
 
 
-def _undiscussed(db: Session, session_id: int, but: int | None = None) -> list[topics.TopicLine]:
-    return [t for t in topics.topics(db, session_id) if not t.discussed and t.id != but]
+def _undiscussed(db: Session, meetup_id: int, but: int | None = None) -> list[topics.TopicLine]:
+    return [t for t in topics.topics(db, meetup_id) if not t.discussed and t.id != but]
 
 
 def start_next(
-    db: Session, session_id: int, now: dt.datetime, seen: int | None, pick: int | None = None
+    db: Session, meetup_id: int, now: dt.datetime, seen: int | None, pick: int | None = None
 ) -> int | None:
     """The current topic (the one the caller saw, `seen`) is done and the next begins its first
     timebox: the one the facilitator picked, or else the top-ranked topic not yet discussed.
     Returns the new topic's id; None when none is left (the caller ends the meeting)."""
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     if s.meeting != RUNNING:
         raise CoffeeError("The meeting is not running.")
     if s.current_topic_id != seen:
         raise CoffeeError("Someone moved the meeting on already; the board shows where it is.")
-    waiting = _undiscussed(db, session_id, but=seen)
+    waiting = _undiscussed(db, meetup_id, but=seen)
     nxt = waiting[0].id if waiting else None
     if pick is not None:
         if pick not in {t.id for t in waiting}:
@@ -240,12 +240,12 @@ def start_next(
     return nxt
 
 
-def done(db: Session, session_id: int, topic_id: int, now: dt.datetime) -> bool:
+def done(db: Session, meetup_id: int, topic_id: int, now: dt.datetime) -> bool:
     """A topic was discussed (the current one, or one the group settled without a timebox).
     True when no topic is left to discuss: the caller ends the meeting."""
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     topic = db.get(CoffeeTopic, topic_id)
-    if topic is None or topic.session_id != s.id or topic.state != "open":
+    if topic is None or topic.meetup_id != s.id or topic.state != "open":
         raise CoffeeError("That topic is not on this meetup's agenda.")
     if s.meeting == RUNNING and s.current_topic_id == topic_id:
         if not _claim_current(db, s, topic_id, None):
@@ -260,7 +260,7 @@ def done(db: Session, session_id: int, topic_id: int, now: dt.datetime) -> bool:
     else:
         topic.discussed = True
     db.flush()
-    return s.meeting == RUNNING and not _undiscussed(db, session_id)
+    return s.meeting == RUNNING and not _undiscussed(db, meetup_id)
 
 
 def latest_box(db: Session, topic_id: int) -> CoffeeTimebox | None:
@@ -272,8 +272,8 @@ def latest_box(db: Session, topic_id: int) -> CoffeeTimebox | None:
     )
 
 
-def _open_box(db: Session, session_id: int, box_id: int) -> tuple[CoffeeMeetup, CoffeeTimebox]:
-    s = meetup(db, session_id)
+def _open_box(db: Session, meetup_id: int, box_id: int) -> tuple[CoffeeMeetup, CoffeeTimebox]:
+    s = meetup(db, meetup_id)
     box = db.get(CoffeeTimebox, box_id)
     latest = latest_box(db, box.topic_id) if box is not None else None
     if (
@@ -288,10 +288,10 @@ def _open_box(db: Session, session_id: int, box_id: int) -> tuple[CoffeeMeetup, 
     return s, box
 
 
-def extend(db: Session, session_id: int, box_id: int, now: dt.datetime) -> int:
+def extend(db: Session, meetup_id: int, box_id: int, now: dt.datetime) -> int:
     """One more, shorter timebox for the current topic; returns its minutes. Two clicks add
     one round: the second insert breaks the unique (topic, round)."""
-    s, box = _open_box(db, session_id, box_id)
+    s, box = _open_box(db, meetup_id, box_id)
     minutes = extension(_extensions(series_of(db, s)), box.round)
     if not minutes:
         raise CoffeeError("This series has extensions off: move on, or mark the topic done.")
@@ -312,9 +312,9 @@ def extend(db: Session, session_id: int, box_id: int, now: dt.datetime) -> int:
     return minutes
 
 
-def move_on(db: Session, session_id: int, box_id: int, now: dt.datetime) -> int | None:
+def move_on(db: Session, meetup_id: int, box_id: int, now: dt.datetime) -> int | None:
     """The Roman vote said move on: the topic is done and the next begins (None: none left)."""
-    _, box = _open_box(db, session_id, box_id)
+    _, box = _open_box(db, meetup_id, box_id)
     decided = db.execute(
         update(CoffeeTimebox)
         .where(CoffeeTimebox.id == box.id, CoffeeTimebox.outcome == "")
@@ -322,7 +322,7 @@ def move_on(db: Session, session_id: int, box_id: int, now: dt.datetime) -> int 
     )
     if rowcount(decided) != 1:
         raise CoffeeError("That timebox is settled already.")
-    return start_next(db, session_id, now, box.topic_id)
+    return start_next(db, meetup_id, now, box.topic_id)
 
 
 def _extensions(series: CoffeeSeries) -> tuple[int, ...]:
@@ -356,15 +356,15 @@ def expire_due(db: Session, now: dt.datetime) -> list[int]:
 # ---- the end ------------------------------------------------------------------------------------
 
 
-def end(db: Session, session_id: int, now: dt.datetime) -> bool:
+def end(db: Session, meetup_id: int, now: dt.datetime) -> bool:
     """The meeting ends (its open Roman vote with it); True for the one caller that ended
     it (it owes what after_end says and posts the summary)."""
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     current = s.current_topic_id
     ended = db.execute(
         update(CoffeeMeetup)
         .where(
-            CoffeeMeetup.id == session_id,
+            CoffeeMeetup.id == meetup_id,
             CoffeeMeetup.state == "closed",
             CoffeeMeetup.meeting.in_(("", RUNNING)),
         )
@@ -372,7 +372,7 @@ def end(db: Session, session_id: int, now: dt.datetime) -> bool:
     )
     if rowcount(ended) != 1:
         return False
-    every = list(db.scalars(select(CoffeeTopic.id).where(CoffeeTopic.session_id == session_id)))
+    every = list(db.scalars(select(CoffeeTopic.id).where(CoffeeTopic.meetup_id == meetup_id)))
     _close_votes(db, every, ENDED)
     if current is not None:
         _finish(db, current, now)
@@ -400,19 +400,19 @@ def due_to_end(db: Session, now: dt.datetime) -> list[int]:
 
 
 def after_end(
-    db: Session, session_id: int, now: dt.datetime, workspace_url: str
+    db: Session, meetup_id: int, now: dt.datetime, workspace_url: str
 ) -> topics.Carried | None:
     """What the one caller that ended a meeting owes, in its transaction: the undiscussed
     topics carried to the next meetup (unless the series says not to), and each proposer's
     DM (carried, or discussed with the link to the summary)."""
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     series = series_of(db, s)
     # the summary is posted in the board's thread: the link opens the board
     board_url = notices.message_url(workspace_url, series.team_id, series.channel_id, s.agenda_ts)
     notices.discussed(db, series, s, board_url, now)
     if not series.carry:
         return None
-    into = ensure_next_session(db, series, now)
+    into = ensure_next_meetup(db, series, now)
     carried = topics.carry_over(db, s, into, now)
     notices.carried(db, series, into, carried.topic_ids, now)
     return carried

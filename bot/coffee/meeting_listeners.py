@@ -32,21 +32,21 @@ ONLY_FACILITATOR = "Only the host, the facilitator or an organiser moves the mee
 
 
 def _picked(value: object) -> tuple[int, int | None, int] | None:
-    """ "session:current:topic" from the Pick next select; current may be empty."""
+    """ "meetup:current:topic" from the Pick next select; current may be empty."""
     first, second, third = [*str(value or "").split(":"), "", "", ""][:3]
-    session_id, current, topic_id = parse_row_id(first), parse_row_id(second), parse_row_id(third)
-    if session_id is None or topic_id is None or (second and current is None):
+    meetup_id, current, topic_id = parse_row_id(first), parse_row_id(second), parse_row_id(third)
+    if meetup_id is None or topic_id is None or (second and current is None):
         return None
-    return session_id, current, topic_id
+    return meetup_id, current, topic_id
 
 
 def _pair(value: object) -> tuple[int, int | None] | None:
-    """ "session:other" from a button; other may be empty (no topic yet)."""
+    """ "meetup:other" from a button; other may be empty (no topic yet)."""
     first, _, second = str(value or "").partition(":")
-    session_id, other = parse_row_id(first), parse_row_id(second)
-    if session_id is None or (second and other is None):
+    meetup_id, other = parse_row_id(first), parse_row_id(second)
+    if meetup_id is None or (second and other is None):
         return None
-    return session_id, other
+    return meetup_id, other
 
 
 def say(respond: Respond, text: str) -> None:
@@ -73,27 +73,27 @@ def facilitate(
     try:
         if parsed is None or (kind not in (mv.NEXT, mv.PICK) and parsed[1] is None):
             raise CoffeeError(OUT_OF_DATE)
-        session_id, other = parsed
+        meetup_id, other = parsed
         with feature.store.session() as db:
-            s = db.get(CoffeeMeetup, session_id)
+            s = db.get(CoffeeMeetup, meetup_id)
             runs = {s.facilitator, s.host} - {""} if s is not None else set()
         if user not in runs and not feature.organisers.check(client, user):
             say(respond, ONLY_FACILITATOR)
             return
         now = feature.clock()
         with feature.store.session() as db:
-            feature.meetup_runner.changed(db, session_id)  # first: see MeetupRunner.changed
+            feature.meetup_runner.changed(db, meetup_id)  # first: see MeetupRunner.changed
             if kind in (mv.NEXT, mv.PICK):
-                over = meeting.start_next(db, session_id, now, other, pick) is None
+                over = meeting.start_next(db, meetup_id, now, other, pick) is None
             elif kind == mv.DONE:
-                over = meeting.done(db, session_id, other or 0, now)
+                over = meeting.done(db, meetup_id, other or 0, now)
             elif kind == mv.EXTEND:
-                meeting.extend(db, session_id, other or 0, now)
+                meeting.extend(db, meetup_id, other or 0, now)
                 over = False
             else:
-                over = meeting.move_on(db, session_id, other or 0, now) is None
+                over = meeting.move_on(db, meetup_id, other or 0, now) is None
         if over:
-            feature.meetup_runner.channel_meeting.finish(session_id)
+            feature.meetup_runner.channel_meeting.finish(meetup_id)
         feature.meetup_runner.nudge()
     except CoffeeError as exc:
         say(respond, escape(str(exc)))
@@ -106,15 +106,15 @@ def facilitate(
 def volunteer(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     # recorded before the ack (one conditional update); the answer and the redraw follow
     feature = feature_of(context)
-    session_id, user = parse_row_id(action.get("value")), body["user"]["id"]
+    meetup_id, user = parse_row_id(action.get("value")), body["user"]["id"]
     owed: int | None = None
     try:
-        if session_id is None:
+        if meetup_id is None:
             raise CoffeeError(OUT_OF_DATE)
         with feature.store.session() as db:
-            feature.meetup_runner.changed(db, session_id)  # first: see MeetupRunner.changed
-            host = meeting.volunteer(db, session_id, user)
-        owed = session_id
+            feature.meetup_runner.changed(db, meetup_id)  # first: see MeetupRunner.changed
+            host = meeting.volunteer(db, meetup_id, user)
+        owed = meetup_id
         answer = (
             "You are hosting this lean coffee: you can start it, move it on and end it, as "
             "an organiser would."
@@ -134,16 +134,16 @@ def volunteer(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: B
 def thumb(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     feature = feature_of(context)
     parts = str(action.get("value") or "").split(":")
-    session_id = parse_row_id(parts[0]) if len(parts) == 3 else None
+    meetup_id = parse_row_id(parts[0]) if len(parts) == 3 else None
     box_id = parse_row_id(parts[1]) if len(parts) == 3 else None
     answer = ""
     try:
-        if session_id is None or box_id is None:
+        if meetup_id is None or box_id is None:
             answer = OUT_OF_DATE
         else:
             # SQLite: queue on the process's write lock rather than poll for the file's
             with feature.store.writing(), feature.store.session() as db:
-                feature.meetup_runner.changed(db, session_id)  # a thumb too late is drawn the same
+                feature.meetup_runner.changed(db, meetup_id)  # a thumb too late is drawn the same
                 counted = voices.roman(db, box_id, body["user"]["id"], parts[2], feature.clock())
             if not counted:
                 answer = "That vote is over; the board shows where the meeting is."
@@ -155,7 +155,7 @@ def thumb(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltC
     ack()
     if answer:
         feature.after_ack.submit(feature.answer, body.get("response_url"), answer, False, None)
-    elif session_id:
+    elif meetup_id:
         feature.meetup_runner.nudge()
 
 

@@ -30,16 +30,16 @@ from bot.slack.dates import date_token
 from bot.slack.mrkdwn import clip, escape, link
 from bot.slack.replies import Reply
 
-NEXT = "coffee_meet_next"  # value: session id:current topic id ("" for none)
-PICK = "coffee_meet_pick"  # a select; each option's value: session id:current topic id:topic id
-EXTEND = "coffee_meet_extend"  # value: session id:timebox id
-MOVE_ON = "coffee_meet_move_on"  # value: session id:timebox id
-DONE = "coffee_meet_done"  # value: session id:topic id
-MEETING_TOPIC = "coffee_meet_add_topic"  # value: session id; the propose form, for the meeting
-HOST = "coffee_meet_host"  # value: session id; "I'll host" on the agenda
-NOTE = "coffee_meet_note"  # value: session id:topic id; opens the takeaway modal
+NEXT = "coffee_meet_next"  # value: meetup id:current topic id ("" for none)
+PICK = "coffee_meet_pick"  # a select; each option's value: meetup id:current topic id:topic id
+EXTEND = "coffee_meet_extend"  # value: meetup id:timebox id
+MOVE_ON = "coffee_meet_move_on"  # value: meetup id:timebox id
+DONE = "coffee_meet_done"  # value: meetup id:topic id
+MEETING_TOPIC = "coffee_meet_add_topic"  # value: meetup id; the propose form, for the meeting
+HOST = "coffee_meet_host"  # value: meetup id; "I'll host" on the agenda
+NOTE = "coffee_meet_note"  # value: meetup id:topic id; opens the takeaway modal
 NOTE_MODAL = "coffee_meet_note_modal"
-ROMAN = "coffee_roman"  # value: session id:timebox id:choice
+ROMAN = "coffee_roman"  # value: meetup id:timebox id:choice
 THUMBS = {"up": "👍 keep going", "down": "👎 move on", "side": "✋ either way"}
 # how a settled Roman vote ended (its timebox's outcome)
 SETTLED = {"extended": "extended", "moved on": "moved on", ENDED: "the meeting ended"}
@@ -125,17 +125,17 @@ def _board_blocks(
         else:
             blocks += _discussing(b, b.current, tz, names, extensions)
         waiting = str(b.current.id) if b.current else ""
-        buttons = [button("Start next topic", NEXT, f"{b.session_id}:{waiting}", style="primary")]
+        buttons = [button("Start next topic", NEXT, f"{b.meetup_id}:{waiting}", style="primary")]
         if b.current is not None and b.box is not None:
             more = b.next_extension(extensions)
             if more:  # no Extend button when the series has extensions off
-                buttons.append(button(f"Extend +{more} min", EXTEND, f"{b.session_id}:{b.box.id}"))
+                buttons.append(button(f"Extend +{more} min", EXTEND, f"{b.meetup_id}:{b.box.id}"))
             buttons += [
-                button("Done", DONE, f"{b.session_id}:{b.current.id}"),
-                button("Add takeaway", NOTE, f"{b.session_id}:{b.current.id}"),
+                button("Done", DONE, f"{b.meetup_id}:{b.current.id}"),
+                button("Add takeaway", NOTE, f"{b.meetup_id}:{b.current.id}"),
             ]
         # anyone may squeeze a topic in: it joins the end of the list
-        buttons.append(button("Add a topic", MEETING_TOPIC, str(b.session_id)))
+        buttons.append(button("Add a topic", MEETING_TOPIC, str(b.meetup_id)))
         if b.to_discuss:  # the facilitator may take any waiting topic next, not only the top
             buttons.append(_pick(b, waiting, limit))
         blocks.append(actions(*buttons))
@@ -164,7 +164,7 @@ def _pick(b: Board, waiting: str, limit: int) -> dict[str, Any]:
     options = [
         {
             "text": {"type": "plain_text", "text": _option_text(f"{t.number}. {t.title}")},
-            "value": f"{b.session_id}:{waiting}:{t.id}",
+            "value": f"{b.meetup_id}:{waiting}:{t.id}",
         }
         for t in b.to_discuss[:100]  # Slack's limit on a select's options
     ]
@@ -176,14 +176,14 @@ def _pick(b: Board, waiting: str, limit: int) -> dict[str, Any]:
     }
 
 
-def hosting(session_id: int, host: str, names: dict[str, str], volunteers: bool) -> list[Block]:
+def hosting(meetup_id: int, host: str, names: dict[str, str], volunteers: bool) -> list[Block]:
     """Who hosts the meetup, named (never pinged: the agenda is a channel message); with no
     host yet and a series that lets anyone host, the "I'll host" button."""
     if host:
         return [context(f"Host: {_name(names, host)}")]
     if volunteers:
         return [
-            actions(button("I'll host", HOST, str(session_id))),
+            actions(button("I'll host", HOST, str(meetup_id))),
             context(
                 "Anyone may host this meetup: the host runs the meeting as an organiser would."
             ),
@@ -222,7 +222,7 @@ def _discussing(
     return blocks
 
 
-def roman_vote(session_id: int, box: Box, topic: TopicLine, extend_by: int) -> Reply:
+def roman_vote(meetup_id: int, box: Box, topic: TopicLine, extend_by: int) -> Reply:
     """The vote posted in the board's thread when a timebox runs out; counts redrawn live."""
     title = escape(clip(topic.title, MAX_TOPIC))
     counts = _thumbs(box.votes)
@@ -234,14 +234,14 @@ def roman_vote(session_id: int, box: Box, topic: TopicLine, extend_by: int) -> R
         f"Time is up for *{topic.number}.* {title}. Keep going? One vote each, change it "
         f"any time.\n{counts}"
     )
-    decide = [button("Move on", MOVE_ON, f"{session_id}:{box.id}", style="primary")]
+    decide = [button("Move on", MOVE_ON, f"{meetup_id}:{box.id}", style="primary")]
     if extend_by:  # 0: the series has extensions off
-        decide.insert(0, button(f"Extend +{extend_by} min", EXTEND, f"{session_id}:{box.id}"))
+        decide.insert(0, button(f"Extend +{extend_by} min", EXTEND, f"{meetup_id}:{box.id}"))
     return Reply(
         f"Time is up for topic {topic.number}: keep going?",
         [
             section(text),
-            actions(*(button(THUMBS[c], ROMAN, f"{session_id}:{box.id}:{c}") for c in CHOICES)),
+            actions(*(button(THUMBS[c], ROMAN, f"{meetup_id}:{box.id}:{c}") for c in CHOICES)),
             actions(*decide),
             context(
                 "The facilitator (or an organiser) extends or moves on."
@@ -252,11 +252,11 @@ def roman_vote(session_id: int, box: Box, topic: TopicLine, extend_by: int) -> R
     )
 
 
-def note_modal(session_id: int, topic: TopicLine) -> dict[str, Any]:
+def note_modal(meetup_id: int, topic: TopicLine) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": NOTE_MODAL,
-        "private_metadata": f"{session_id}:{topic.id}",
+        "private_metadata": f"{meetup_id}:{topic.id}",
         "title": {"type": "plain_text", "text": "Takeaway"},
         "submit": {"type": "plain_text", "text": "Add"},
         "close": {"type": "plain_text", "text": "Cancel"},

@@ -146,7 +146,7 @@ def discussed(
     rows = db.scalars(
         select(CoffeeTopic)
         .where(
-            CoffeeTopic.session_id == s.id,
+            CoffeeTopic.meetup_id == s.id,
             CoffeeTopic.state == "open",
             CoffeeTopic.discussed.is_(True),
         )

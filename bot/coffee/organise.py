@@ -35,7 +35,7 @@ class Ask:
 @dataclass(frozen=True)
 class Meetup:
     series_id: int
-    session_id: int
+    meetup_id: int
     state: str
     numbers: dict[int, int]  # topic number -> topic id
 
@@ -50,7 +50,7 @@ def _meetup(ask: Ask) -> Meetup:
 
 
 def _series(db: Session, m: Meetup) -> CoffeeSeries:
-    return service.series_of(db, service.meetup(db, m.session_id))
+    return service.series_of(db, service.meetup(db, m.meetup_id))
 
 
 def schedule(ask: Ask) -> str:
@@ -66,7 +66,7 @@ def schedule(ask: Ask) -> str:
 def _mover(to: str) -> Callable[[Ask], str]:
     def move(ask: Ask) -> str:
         m = _meetup(ask)
-        if not ask.feature.meetup_runner.move_by_hand(m.session_id, to):
+        if not ask.feature.meetup_runner.move_by_hand(m.meetup_id, to):
             return f"Nothing to do: this meetup is {m.state}."
         return f"Done: this meetup is now {to}."
 
@@ -76,14 +76,14 @@ def _mover(to: str) -> Callable[[Ask], str]:
 def peek(ask: Ask) -> str:
     m = _meetup(ask)
     with ask.feature.store.session() as db:
-        return views.peek(topics.topics(db, m.session_id), topics.voters(db, m.session_id))
+        return views.peek(topics.topics(db, m.meetup_id), topics.voters(db, m.meetup_id))
 
 
 def remove(ask: Ask) -> str:
     m, n = _meetup(ask), number(ask.rest)
     runner = ask.feature.meetup_runner
     with ask.feature.store.session() as db:
-        runner.changed(db, m.session_id)
+        runner.changed(db, m.meetup_id)
         topic = topics.topic(db, topic_id(m.numbers, n))
         back = topics.withdraw(db, topic.id, ask.user, organiser=True)
         series = _series(db, m)
@@ -101,7 +101,7 @@ def merge(ask: Ask) -> str:
     m, runner = _meetup(ask), ask.feature.meetup_runner
     drop, keep = int(found.group(1)), int(found.group(2))
     with ask.feature.store.session() as db:
-        runner.changed(db, m.session_id)
+        runner.changed(db, m.meetup_id)
         kept, dropped = topic_id(m.numbers, keep), topic_id(m.numbers, drop)
         done = topics.merge(db, kept, dropped)
         series, old, new = _series(db, m), topics.topic(db, dropped), topics.topic(db, kept)
@@ -134,10 +134,10 @@ def done(ask: Ask) -> str:
         ask.feature.meetup_runner.changed(db, s.id)
         numbered = {n: t for t, n in views.numbers(topics.topics(db, s.id)).items()}
         last = meeting.done(db, s.id, topic_id(numbered, n), ask.now)
-        session_id = s.id
+        meetup_id = s.id
     channel_meeting = ask.feature.meetup_runner.channel_meeting
     if last:
-        channel_meeting.finish(session_id)
+        channel_meeting.finish(meetup_id)
     ask.feature.meetup_runner.nudge()
     if last:
         return f"Topic {n} is marked as discussed. That was the last: the meeting has ended."
@@ -180,9 +180,9 @@ def pick(ask: Ask) -> str:
         chosen = _choose(waiting, wanted)
         ask.feature.meetup_runner.changed(db, s.id)
         over = meeting.start_next(db, s.id, ask.now, s.current_topic_id, chosen.id) is None
-        session_id = s.id
+        meetup_id = s.id
     if over:  # not reached: a chosen topic was waiting
-        ask.feature.meetup_runner.channel_meeting.finish(session_id)
+        ask.feature.meetup_runner.channel_meeting.finish(meetup_id)
     ask.feature.meetup_runner.nudge()
     return f"Next: topic {chosen.number}, {escape(chosen.title)}."
 
@@ -208,26 +208,26 @@ def start(ask: Ask) -> str:
     """Begin the meeting now (closing voting if it is still open), with the asker as the
     facilitator, and its first topic."""
     m, runner = _meetup(ask), ask.feature.meetup_runner
-    session_id: int | None = None
+    meetup_id: int | None = None
     if m.state in ("collecting", "voting"):
-        runner.move_by_hand(m.session_id, "closed")  # the agenda, and the next meetup made
-        session_id = m.session_id
+        runner.move_by_hand(m.meetup_id, "closed")  # the agenda, and the next meetup made
+        meetup_id = m.meetup_id
     else:
         with ask.feature.store.session() as db:
             live = meeting.live(db, m.series_id, ask.now)
-            session_id = live.id if live is not None else None
-    if session_id is None:
+            meetup_id = live.id if live is not None else None
+    if meetup_id is None:
         raise service.CoffeeError(
             "There is no meeting to start yet: topics are not open. `/coffee` shows when."
         )
-    runner.channel_meeting.begin(session_id, ask.user)
+    runner.channel_meeting.begin(meetup_id, ask.user)
     with ask.feature.store.session() as db:
-        runner.changed(db, session_id)
-        s = db.get(CoffeeMeetup, session_id)
+        runner.changed(db, meetup_id)
+        s = db.get(CoffeeMeetup, meetup_id)
         first = s is not None and s.meeting == voices.RUNNING and s.current_topic_id is None
-        nothing = first and meeting.start_next(db, session_id, ask.now, None) is None
+        nothing = first and meeting.start_next(db, meetup_id, ask.now, None) is None
     if nothing:
-        runner.channel_meeting.finish(session_id)
+        runner.channel_meeting.finish(meetup_id)
         return "There were no topics to discuss, so the meeting has ended."
     runner.nudge()
     return "The meeting is on: the agenda in the channel is now the board."
@@ -241,7 +241,7 @@ def end(ask: Ask) -> str:
     if not running:
         raise service.CoffeeError("No meeting is running; `/coffee start` begins one.")
     ended = sum(
-        ask.feature.meetup_runner.channel_meeting.finish(session_id) for session_id in running
+        ask.feature.meetup_runner.channel_meeting.finish(meetup_id) for meetup_id in running
     )
     if not ended:
         return "The meeting had ended already."
@@ -253,11 +253,11 @@ def end(ask: Ask) -> str:
 def carry(ask: Ask) -> str:
     m, runner = _meetup(ask), ask.feature.meetup_runner
     with ask.feature.store.session() as db:
-        runner.changed(db, m.session_id)
+        runner.changed(db, m.meetup_id)
         last = topics.last_finished(db, m.series_id)
         if last is None:
             raise service.CoffeeError("There is no closed or cancelled meetup yet.")
-        into = service.meetup(db, m.session_id)
+        into = service.meetup(db, m.meetup_id)
         carried = topics.carry_over(db, last, into, ask.now)
         notices.carried(db, service.series_of(db, into), into, carried.topic_ids, ask.now)
     runner.nudge()

@@ -38,69 +38,67 @@ SUMMARY = "coffee.summary"
 POINTER = "Topic collection has closed; voting is open below."
 
 
-def group(session_id: int) -> str:
+def group(meetup_id: int) -> str:
     """Every message of a meetup that is redrawn in place: one change bumps them all."""
-    return f"coffee:{session_id}"
+    return f"coffee:{meetup_id}"
 
 
-def agenda_key(session_id: int) -> str:
-    return f"{AGENDA}:{session_id}"
+def agenda_key(meetup_id: int) -> str:
+    return f"{AGENDA}:{meetup_id}"
 
 
 # ---- owing, in the transaction of the change -------------------------------------------------
-def owe_move(db: Session, session_id: int, to: str, now: dt.datetime) -> None:
+def owe_move(db: Session, meetup_id: int, to: str, now: dt.datetime) -> None:
     """A meetup moved to `to`: what it shows changes, and a new message may be owed."""
-    g = group(session_id)
+    g = group(meetup_id)
     channel.changed(db, g)
     kind = {"collecting": COLLECT, "voting": VOTING, "closed": AGENDA}.get(to)
     if kind is not None:
-        channel.owe(
-            db, key=f"{kind}:{session_id}", kind=kind, ref=str(session_id), group=g, now=now
-        )
+        channel.owe(db, key=f"{kind}:{meetup_id}", kind=kind, ref=str(meetup_id), group=g, now=now)
 
 
-def owe_reminder(db: Session, session_id: int, minutes: int, now: dt.datetime) -> None:
+def owe_reminder(db: Session, meetup_id: int, minutes: int, now: dt.datetime) -> None:
     channel.owe(
         db,
-        key=f"{REMINDER}:{session_id}:{minutes}",
+        key=f"{REMINDER}:{meetup_id}:{minutes}",
         kind=REMINDER,
-        ref=f"{session_id}:{minutes}",
+        ref=f"{meetup_id}:{minutes}",
         now=now,
     )
 
 
-def owe_closing(db: Session, session_id: int, minutes: int, now: dt.datetime) -> None:
+def owe_closing(db: Session, meetup_id: int, minutes: int, now: dt.datetime) -> None:
     channel.owe(
-        db, key=f"{CLOSING}:{session_id}", kind=CLOSING, ref=f"{session_id}:{minutes}", now=now
+        db, key=f"{CLOSING}:{meetup_id}", kind=CLOSING, ref=f"{meetup_id}:{minutes}", now=now
     )
 
 
 def owe_roman(db: Session, box_id: int, now: dt.datetime) -> None:
-    session_id = _session_of_box(db, box_id)
-    if session_id is None:
+    meetup_id = _meetup_of_box(db, box_id)
+    if meetup_id is None:
         return
     channel.owe(
         db,
         key=f"{ROMAN}:{box_id}",
         kind=ROMAN,
         ref=str(box_id),
-        group=group(session_id),
-        thread=agenda_key(session_id),
+        group=group(meetup_id),
+        thread=agenda_key(meetup_id),
         now=now,
     )
-    channel.changed(db, group(session_id))
+    channel.changed(db, group(meetup_id))
 
 
-def owe_summary(db: Session, session_id: int, now: dt.datetime) -> None:
+def owe_summary(db: Session, meetup_id: int, now: dt.datetime) -> None:
     channel.owe(
         db,
-        key=f"{SUMMARY}:{session_id}",
+        key=f"{SUMMARY}:{meetup_id}",
         kind=SUMMARY,
-        ref=str(session_id),
-        thread=agenda_key(session_id),
+        ref=str(meetup_id),
+        thread=agenda_key(meetup_id),
         now=now,
     )
-    channel.changed(db, group(session_id))
+    channel.changed(db, group(meetup_id))
 
 
 # ---- drawing, at send time -------------------------------------------------------------------
@@ -121,7 +119,7 @@ class MeetupPosts:
         lines = topics.topics(db, s.id)
         hidden = s.state == "voting" and series.hide_proposers
         names = None if hidden else self.names.of(t.user_id for t in lines)
-        reply = views.session_message(
+        reply = views.meetup_message(
             s, series.timezone, lines, names, series.link or "", voters=topics.voters(db, s.id)
         )
         return Drawing(series.channel_id, reply)
@@ -139,16 +137,16 @@ class MeetupPosts:
         return self._message(db, s, series)
 
     def agenda(self, db: Session, ref: str, ts: str) -> Drawing | None:
-        session_id, part = _part(ref)
-        s, series = _meetup(db, session_id)
+        meetup_id, part = _part(ref)
+        s, series = _meetup(db, meetup_id)
         if part == 0 and s.meeting:  # the meeting has begun: the first message is the board
-            b = board_state.board(db, session_id)
+            b = board_state.board(db, meetup_id)
             settings = settings_of(series)
             reply = meeting_views.board(
                 b, series.timezone, self._board_names(b), settings.link, settings.extensions
             )
             return Drawing(series.channel_id, reply)
-        lines = topics.topics(db, session_id)
+        lines = topics.topics(db, meetup_id)
         names = self.names.of({*(t.user_id for t in lines), *([s.host] if s.host else [])})
         hosting = meeting_views.hosting(s.id, s.host, names, series.volunteer_hosts)
         pages = views.agenda(s, series.timezone, lines, names, series.link or "", hosting)
@@ -157,8 +155,8 @@ class MeetupPosts:
         return Drawing(series.channel_id, pages[part], parts=len(pages))
 
     def reminder(self, db: Session, ref: str, ts: str) -> Drawing | None:
-        session, _, minutes = ref.partition(":")
-        s, series = _meetup(db, int(session))
+        meetup_ref, _, minutes = ref.partition(":")
+        s, series = _meetup(db, int(meetup_ref))
         lines = topics.topics(db, s.id)
         reply = views.reminder(
             s, series.timezone, int(minutes), len(lines), series.link or "",
@@ -167,8 +165,8 @@ class MeetupPosts:
         return Drawing(series.channel_id, reply)
 
     def closing(self, db: Session, ref: str, ts: str) -> Drawing | None:
-        session, _, minutes = ref.partition(":")
-        s, series = _meetup(db, int(session))
+        meetup_ref, _, minutes = ref.partition(":")
+        s, series = _meetup(db, int(meetup_ref))
         if s.state != "voting":  # voting closed before the call could go: it is too late
             return None
         reply = closing.message(s, series.timezone, int(minutes), topics.voters(db, s.id))
@@ -176,17 +174,17 @@ class MeetupPosts:
 
     def roman(self, db: Session, ref: str, ts: str) -> Drawing | None:
         box_id = int(ref)
-        session_id = _session_of_box(db, box_id)
-        if session_id is None:
+        meetup_id = _meetup_of_box(db, box_id)
+        if meetup_id is None:
             return None
-        b = board_state.board(db, session_id)
-        s, series = _meetup(db, session_id)
+        b = board_state.board(db, meetup_id)
+        s, series = _meetup(db, meetup_id)
         extensions = settings_of(series).extensions
         if not ts:  # posted only while its timebox is the one under discussion
             if b.current is None or b.box is None or b.box.id != box_id:
                 return None
             reply = meeting_views.roman_vote(
-                session_id, b.box, b.current, b.next_extension(extensions)
+                meetup_id, b.box, b.current, b.next_extension(extensions)
             )
             return Drawing(series.channel_id, reply)
         lines = {
@@ -201,10 +199,10 @@ class MeetupPosts:
         return None
 
     def summary(self, db: Session, ref: str, ts: str) -> Drawing | None:
-        session_id, part = _part(ref)
-        _, series = _meetup(db, session_id)
-        b = board_state.board(db, session_id)
-        taking = taking_part.people(db, session_id)
+        meetup_id, part = _part(ref)
+        _, series = _meetup(db, meetup_id)
+        b = board_state.board(db, meetup_id)
+        taking = taking_part.people(db, meetup_id)
         names = self._board_names(b, taking)
         pages = meeting_views.summary(b, series.timezone, names, series.link or "", taking)
         if part >= len(pages):
@@ -239,9 +237,9 @@ def _set_message_ts(db: Session, ref: str, ts: str) -> None:
 
 
 def _set_agenda_ts(db: Session, ref: str, ts: str) -> None:
-    session_id, part = _part(ref)
+    meetup_id, part = _part(ref)
     if part == 0:
-        db.execute(update(CoffeeMeetup).where(CoffeeMeetup.id == session_id).values(agenda_ts=ts))
+        db.execute(update(CoffeeMeetup).where(CoffeeMeetup.id == meetup_id).values(agenda_ts=ts))
 
 
 def _set_vote_ts(db: Session, ref: str, ts: str) -> None:
@@ -249,16 +247,16 @@ def _set_vote_ts(db: Session, ref: str, ts: str) -> None:
 
 
 def _part(ref: str) -> tuple[int, int]:
-    session, _, part = ref.partition(channel.PART)
-    return int(session), int(part or 0)
+    meetup_ref, _, part = ref.partition(channel.PART)
+    return int(meetup_ref), int(part or 0)
 
 
-def _meetup(db: Session, session_id: int) -> tuple[CoffeeMeetup, CoffeeSeries]:
-    s = meetup(db, session_id)
+def _meetup(db: Session, meetup_id: int) -> tuple[CoffeeMeetup, CoffeeSeries]:
+    s = meetup(db, meetup_id)
     return s, series_of(db, s)
 
 
-def _session_of_box(db: Session, box_id: int) -> int | None:
+def _meetup_of_box(db: Session, box_id: int) -> int | None:
     box = db.get(CoffeeTimebox, box_id)
     topic = db.get(CoffeeTopic, box.topic_id) if box is not None else None
-    return topic.session_id if topic is not None else None
+    return topic.meetup_id if topic is not None else None

@@ -62,35 +62,35 @@ class MeetupRunner:
             series = db.get(CoffeeSeries, series_id)
             if series is None:
                 return False
-            s = service.ensure_next_session(db, series, now)
+            s = service.ensure_next_meetup(db, series, now)
             target = service.due_state(s, now)
-            session_id, moved = s.id, False
+            meetup_id, moved = s.id, False
             if service.ORDER[target] <= service.ORDER.get(s.state, 9):
                 reminder = service.claim_reminder(db, s, service.reminders_of(series), now)
                 if reminder is not None:  # this caller's update claimed it: owed once
-                    posts.owe_reminder(db, session_id, reminder, now)
+                    posts.owe_reminder(db, meetup_id, reminder, now)
                     metrics.COFFEE_TRANSITIONS.labels("reminded").inc()
                 last_call = closing.claim(db, s, service.reminders_of(series), now)
                 if last_call is not None:  # claimed by this caller's update: owed once
-                    posts.owe_closing(db, session_id, last_call, now)
+                    posts.owe_closing(db, meetup_id, last_call, now)
             else:
                 self.changed(db, s.id)  # before the move: the courier's lock order
                 moved = service.move(db, s.id, target)
                 if moved:
-                    posts.owe_move(db, session_id, target, now)
+                    posts.owe_move(db, meetup_id, target, now)
         if moved:
             self._moved(series_id, target)
         return moved
 
-    def move_by_hand(self, session_id: int, to: str) -> bool:
+    def move_by_hand(self, meetup_id: int, to: str) -> bool:
         """An organiser opens, starts voting, closes or cancels early. The clock only moves
         meetups forward, so it never undoes this."""
         with self.store.session() as db:
-            self.changed(db, session_id)  # before the move: the courier's lock order
-            moved = service.move(db, session_id, to, by_hand=True)
-            series_id = service.meetup(db, session_id).series_id if moved else 0
+            self.changed(db, meetup_id)  # before the move: the courier's lock order
+            moved = service.move(db, meetup_id, to, by_hand=True)
+            series_id = service.meetup(db, meetup_id).series_id if moved else 0
             if moved:
-                posts.owe_move(db, session_id, to, self.clock())
+                posts.owe_move(db, meetup_id, to, self.clock())
         if moved:
             self._moved(series_id, to)
             self.courier.nudge()
@@ -106,18 +106,18 @@ class MeetupRunner:
 
     # ---- notes ------------------------------------------------------------------------------
     def tell(
-        self, session_id: int, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self, meetup_id: int, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
     ) -> None:
         """A private note in the meetup's channel to one person (a proposer, about their topic)."""
         try:
             with self.store.session() as db:
-                channel = service.series_of(db, service.meetup(db, session_id)).channel_id
+                channel = service.series_of(db, service.meetup(db, meetup_id)).channel_id
             self.client.chat_postEphemeral(channel=channel, user=user_id, text=text, blocks=blocks)
         except Exception:
-            log.exception("could not tell %s about lean coffee %s", user_id, session_id)
+            log.exception("could not tell %s about lean coffee %s", user_id, meetup_id)
 
     # ---- the channel's messages ------------------------------------------------------------------
-    def changed(self, db: Session, session_id: int) -> None:
+    def changed(self, db: Session, meetup_id: int) -> None:
         """What the meetup's messages show has changed (a vote, a topic, a thumb): each owes a
         redraw, in the change's own transaction, so a process killed right after the commit
         still leaves it owed. The courier sends it at most once per throttle, whichever
@@ -126,7 +126,7 @@ class MeetupRunner:
         Call it first in the transaction, before the change: a courier recording a post
         locks its channel_messages row, then the meetup's (its ts); locking in the same
         order keeps PostgreSQL from finding the two deadlocked."""
-        channel.changed(db, posts.group(session_id))
+        channel.changed(db, posts.group(meetup_id))
 
     def nudge(self) -> None:
         self.courier.nudge()

@@ -20,7 +20,7 @@ from bot.coffee.schedule import SeriesSettings, next_start
 from bot.store.models import CoffeeMeetup, CoffeeSeries
 
 MAX_TOPIC = 200  # characters: a topic is a line on the agenda, not an essay
-MAX_TOPICS = 40  # per session, carried topics included: one message's 50 blocks hold them
+MAX_TOPICS = 40  # per meetup, carried topics included: one message's 50 blocks hold them
 MAX_DESCRIPTION = 1000
 ACTIVE = ("scheduled", "collecting", "voting")
 
@@ -29,7 +29,7 @@ class CoffeeError(ValueError):
     """Something a user asked for cannot be done; the message says why, politely."""
 
 
-# ---- series and sessions -------------------------------------------------------------------
+# ---- series and meetups -------------------------------------------------------------------
 
 # SeriesSettings fields stored in a column of the same name; the rest are converted below
 _SAME = (
@@ -41,9 +41,9 @@ _SAME = (
 _COPIED = ("votes_per_person", "multi_dots", "hide_counts")
 
 
-def meetup(db: Session, session_id: int) -> CoffeeMeetup:
+def meetup(db: Session, meetup_id: int) -> CoffeeMeetup:
     """A meetup by id; CoffeeError when it is gone (a stale button, a deleted series)."""
-    s = db.get(CoffeeMeetup, session_id)
+    s = db.get(CoffeeMeetup, meetup_id)
     if s is None:
         raise CoffeeError("That meetup is gone.")
     return s
@@ -106,7 +106,7 @@ def configure(
     by: str,
     now: dt.datetime,
 ) -> CoffeeSeries:
-    """Create or change a channel's series; the next unopened session follows the new times."""
+    """Create or change a channel's series; the next unopened meetup follows the new times."""
     series = series_for(db, channel_id)
     values = {**_columns(wanted), "updated_by": by}
     if wanted.starting is not None:  # the first meetup's week: fortnightly series need it
@@ -128,7 +128,7 @@ def configure(
         )
     )
     if waiting is None:
-        ensure_next_session(db, series, now)
+        ensure_next_meetup(db, series, now)
         return series
     last = db.scalar(
         select(func.max(CoffeeMeetup.starts_at)).where(
@@ -149,8 +149,8 @@ def _next_start(series: CoffeeSeries, after: dt.datetime) -> dt.datetime:
     )
 
 
-def ensure_next_session(db: Session, series: CoffeeSeries, now: dt.datetime) -> CoffeeMeetup:
-    """The series' current session, creating the next one if none is active."""
+def ensure_next_meetup(db: Session, series: CoffeeSeries, now: dt.datetime) -> CoffeeMeetup:
+    """The series' current meetup, creating the next one if none is active."""
     current = _active(db, series.id)
     if current is not None:
         return current
@@ -184,7 +184,7 @@ def next_after_finish(db: Session, series_id: int, now: dt.datetime) -> None:
     the clock and for organisers' hands alike."""
     series = db.get(CoffeeSeries, series_id)
     if series is not None:
-        ensure_next_session(db, series, now)
+        ensure_next_meetup(db, series, now)
 
 
 def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime) -> dt.datetime:
@@ -202,7 +202,7 @@ def _after_last(series: CoffeeSeries, last: dt.datetime | None, now: dt.datetime
 
 
 def due_state(s: CoffeeMeetup, now: dt.datetime) -> str:
-    """Where the clock says this session should be now."""
+    """Where the clock says this meetup should be now."""
     if now >= s.starts_at:
         return "closed"
     if now >= s.vote_at:
@@ -250,9 +250,9 @@ BY_HAND = {  # what an organiser may move by hand, and from where
 }
 
 
-def move(db: Session, session_id: int, to: str, *, by_hand: bool = False) -> bool:
-    """Move a session forward to `to` (or cancel it); True only for the one caller that changed
-    the row, so only that caller posts about it. A closed or cancelled session never moves."""
+def move(db: Session, meetup_id: int, to: str, *, by_hand: bool = False) -> bool:
+    """Move a meetup forward to `to` (or cancel it); True only for the one caller that changed
+    the row, so only that caller posts about it. A closed or cancelled meetup never moves."""
     if by_hand:
         before = list(BY_HAND[to])
     elif to == "cancelled":
@@ -261,7 +261,7 @@ def move(db: Session, session_id: int, to: str, *, by_hand: bool = False) -> boo
         before = [state for state, n in ORDER.items() if n < ORDER[to]]
     changed = db.execute(
         update(CoffeeMeetup)
-        .where(CoffeeMeetup.id == session_id, CoffeeMeetup.state.in_(before))
+        .where(CoffeeMeetup.id == meetup_id, CoffeeMeetup.state.in_(before))
         .values(state=to, sequence=CoffeeMeetup.sequence + int(to == "cancelled"))
     )
     return rowcount(changed) == 1

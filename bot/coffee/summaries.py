@@ -132,11 +132,11 @@ def summary_reply(
     if word.lower() in ("markdown", "md"):
         return markdown_reply(db, names, channel_id, after)
     try:
-        series, session_id = _find(db, channel_id, parse_day(rest))
+        series, meetup_id = _find(db, channel_id, parse_day(rest))
     except CoffeeError as exc:
         return meeting_views.plain_reply(str(exc))
-    b = board_state.board(db, session_id)
-    taking = taking_part.people(db, session_id)
+    b = board_state.board(db, meetup_id)
+    taking = taking_part.people(db, meetup_id)
     pages = meeting_views.summary(
         b, series.timezone, names.of(_people(b, taking)), series.link or "", taking
     )
@@ -157,9 +157,9 @@ def markdown_reply(db: Session, names: Names, channel_id: str, rest: str) -> Rep
     message 12,000: a longer summary is cut at a line, with a note). Not a file: uploading
     one needs the files:write scope, and a file cannot be shown to one person alone."""
     try:
-        series, session_id = _find(db, channel_id, parse_day(rest))
-        b = board_state.board(db, session_id)
-        taking = taking_part.people(db, session_id)
+        series, meetup_id = _find(db, channel_id, parse_day(rest))
+        b = board_state.board(db, meetup_id)
+        taking = taking_part.people(db, meetup_id)
         text = summary_markdown.markdown(
             b, names.of(_people(b, taking)), local(b.starts_at, series.timezone), taking
         )
@@ -204,9 +204,9 @@ def code_chunks(text: str, budget: int) -> tuple[list[str], int]:
 
 def export(db: Session, names: Names | None, channel_id: str, on: Day | None) -> str:
     """The summary as Markdown; raises CoffeeError with a reason when there is none."""
-    series, session_id = _find(db, channel_id, on)
-    b = board_state.board(db, session_id)
-    taking = taking_part.people(db, session_id)
+    series, meetup_id = _find(db, channel_id, on)
+    b = board_state.board(db, meetup_id)
+    taking = taking_part.people(db, meetup_id)
     known = names.of(_people(b, taking)) if names is not None else {}
     return summary_markdown.markdown(b, known, local(b.starts_at, series.timezone), taking)
 

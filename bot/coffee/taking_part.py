@@ -15,15 +15,15 @@ from bot.store.models import (
 )
 
 
-def people(db: Session, session_id: int) -> list[str]:
+def people(db: Session, meetup_id: int) -> list[str]:
     """Their user ids, each once, in id order (one query)."""
     either = union(
-        select(CoffeeTopic.user_id).where(CoffeeTopic.session_id == session_id),
-        select(CoffeeVote.user_id).where(CoffeeVote.session_id == session_id),
+        select(CoffeeTopic.user_id).where(CoffeeTopic.meetup_id == meetup_id),
+        select(CoffeeVote.user_id).where(CoffeeVote.meetup_id == meetup_id),
         select(CoffeeRomanVote.user_id)
         .join(CoffeeTimebox, CoffeeTimebox.id == CoffeeRomanVote.timebox_id)
         .join(CoffeeTopic, CoffeeTopic.id == CoffeeTimebox.topic_id)
-        .where(CoffeeTopic.session_id == session_id),
-        select(CoffeeTakeaway.user_id).where(CoffeeTakeaway.session_id == session_id),
+        .where(CoffeeTopic.meetup_id == meetup_id),
+        select(CoffeeTakeaway.user_id).where(CoffeeTakeaway.meetup_id == meetup_id),
     ).subquery()
     return sorted(u for u in db.scalars(select(either.c.user_id)).all() if u)

@@ -32,12 +32,12 @@ def open_modal(
 ) -> None:
     feature = feature_of(context)
     # however old the button, the form proposes to the meetup taking topics now
-    session_id, answer = parse_row_id(action.get("value")), views.OUT_OF_DATE
-    if session_id is not None:
+    meetup_id, answer = parse_row_id(action.get("value")), views.OUT_OF_DATE
+    if meetup_id is not None:
         try:
             with feature.store.session() as db:
-                session_id = topics.proposing_to(db, session_id, feature.clock()).id
-            client.views_open(trigger_id=body["trigger_id"], view=views.propose_modal(session_id))
+                meetup_id = topics.proposing_to(db, meetup_id, feature.clock()).id
+            client.views_open(trigger_id=body["trigger_id"], view=views.propose_modal(meetup_id))
             return
         except topics.NotTakingTopics as refusal:
             answer = views.not_taking(refusal)
@@ -53,9 +53,9 @@ def my_votes(
     body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
     feature = feature_of(context)
-    session_id = parse_row_id(action.get("value"))
+    meetup_id = parse_row_id(action.get("value"))
     with feature.store.session() as db:
-        s = db.get(CoffeeMeetup, session_id) if session_id else None
+        s = db.get(CoffeeMeetup, meetup_id) if meetup_id else None
         if s is None or s.state != "voting":
             reply = views.plain("Voting is not open for this meetup.")
         else:
@@ -71,34 +71,34 @@ def modal_submit(
     # modal values arrive as typed: no entity decoding here
     text = (values.get("topic", {}).get("topic", {}) or {}).get("value") or ""
     details = (values.get("description", {}).get("description", {}) or {}).get("value")
-    session_part, _, topic_part = (view.get("private_metadata") or "").partition(":")
-    session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
+    meetup_part, _, topic_part = (view.get("private_metadata") or "").partition(":")
+    meetup_id, topic_id = parse_row_id(meetup_part), parse_row_id(topic_part)
     user = body["user"]["id"]
     try:
-        if session_id is None or (topic_part and topic_id is None):
+        if meetup_id is None or (topic_part and topic_id is None):
             raise service.CoffeeError("This form is out of date; please open it again.")
         with feature.store.session() as db:
-            s = db.get(CoffeeMeetup, session_id)
+            s = db.get(CoffeeMeetup, meetup_id)
             if s is None:
                 raise service.CoffeeError("That meetup is gone.")
             if view.get("callback_id") == views.MEETING_TOPIC_MODAL:  # squeezed into the meeting
-                feature.meetup_runner.changed(db, session_id)
+                feature.meetup_runner.changed(db, meetup_id)
                 topic_id = topics.propose(
                     db, s, user, text, feature.clock(), description=details or ""
                 )
-                confirm = feature.confirmation(db, session_id, topic_id)
+                confirm = feature.confirmation(db, meetup_id, topic_id)
             elif topic_id:  # the proposer's edit of their own topic
-                feature.meetup_runner.changed(db, session_id)
+                feature.meetup_runner.changed(db, meetup_id)
                 topics.edit(db, topic_id, user, text, description=details or "")
                 confirm = None
             else:  # to the meetup taking topics now, if the form's has closed since
-                s = topics.proposing_to(db, session_id, feature.clock())
-                session_id = s.id
-                feature.meetup_runner.changed(db, session_id)
+                s = topics.proposing_to(db, meetup_id, feature.clock())
+                meetup_id = s.id
+                feature.meetup_runner.changed(db, meetup_id)
                 topic_id = topics.propose(
                     db, s, user, text, feature.clock(), description=details or ""
                 )
-                confirm = feature.confirmation(db, session_id, topic_id)
+                confirm = feature.confirmation(db, meetup_id, topic_id)
     except topics.NotTakingTopics as refusal:
         ack(
             response_action="errors",
@@ -112,7 +112,7 @@ def modal_submit(
     ack()
     if confirm is not None:  # the same private confirmation as `/coffee propose`
         feature.after_ack.submit(
-            feature.meetup_runner.tell, session_id, user, confirm.text, confirm.blocks
+            feature.meetup_runner.tell, meetup_id, user, confirm.text, confirm.blocks
         )
     feature.meetup_runner.nudge()
 
@@ -120,29 +120,29 @@ def modal_submit(
 def withdraw(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     feature = feature_of(context)
     # the withdrawal is stored before the ack; the answer and the redraw follow it
-    session_id, answer, replace = None, "Topic withdrawn.", True
+    meetup_id, answer, replace = None, "Topic withdrawn.", True
     topic_id = parse_row_id(action.get("value"))
     try:
         if topic_id is None:
             raise service.CoffeeError(views.OUT_OF_DATE)
         with feature.store.session() as db:
             topic = db.get(CoffeeTopic, topic_id)
-            session_id = topic.session_id if topic else None
-            if session_id:
-                feature.meetup_runner.changed(db, session_id)
+            meetup_id = topic.meetup_id if topic else None
+            if meetup_id:
+                feature.meetup_runner.changed(db, meetup_id)
             back = topics.withdraw(db, topic_id, body["user"]["id"])
             if topic is not None:  # its other voters are told, by DM, that their dots are back
-                series = service.series_of(db, service.meetup(db, topic.session_id))
+                series = service.series_of(db, service.meetup(db, topic.meetup_id))
                 notices.votes_returned(db, series, topic, back, body["user"]["id"], feature.clock())
             if back.get(body["user"]["id"]):
                 answer = "Topic withdrawn; your vote on it is back with you."
     except service.CoffeeError as exc:
-        session_id, answer, replace = None, escape(str(exc)), False
+        meetup_id, answer, replace = None, escape(str(exc)), False
     except Exception:  # the database did not answer in time, or went away
         log.exception("withdrawing topic %r failed", action.get("value"))
-        session_id, answer, replace = None, SORRY, False
+        meetup_id, answer, replace = None, SORRY, False
     ack()
-    feature.after_ack.submit(feature.answer, body.get("response_url"), answer, replace, session_id)
+    feature.after_ack.submit(feature.answer, body.get("response_url"), answer, replace, meetup_id)
 
 
 def open_meeting_topic(
@@ -154,18 +154,18 @@ def open_meeting_topic(
 ) -> None:
     """The board's "Add a topic": the propose form, for the meeting under way."""
     feature = feature_of(context)
-    session_id = parse_row_id(action.get("value"))
+    meetup_id = parse_row_id(action.get("value"))
     with feature.store.session() as db:
-        s = db.get(CoffeeMeetup, session_id) if session_id else None
+        s = db.get(CoffeeMeetup, meetup_id) if meetup_id else None
         on = s is not None and s.state == "closed" and s.meeting == RUNNING
-    if session_id is None or not on:
+    if meetup_id is None or not on:
         respond(
             response_type="ephemeral",
             replace_original=False,
             text="That meeting is over; `/coffee propose` adds a topic to the next meetup.",
         )
         return
-    modal = views.propose_modal(session_id, callback_id=views.MEETING_TOPIC_MODAL)
+    modal = views.propose_modal(meetup_id, callback_id=views.MEETING_TOPIC_MODAL)
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
@@ -187,7 +187,7 @@ def open_edit(
                 text="Only the proposer can edit a topic that is still on the list.",
             )
             return
-        modal = views.propose_modal(topic.session_id, topic.title, topic.id, topic.description)
+        modal = views.propose_modal(topic.meetup_id, topic.title, topic.id, topic.description)
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 

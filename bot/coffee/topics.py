@@ -16,7 +16,7 @@ from bot.coffee.service import (
     MAX_TOPIC,
     MAX_TOPICS,
     CoffeeError,
-    ensure_next_session,
+    ensure_next_meetup,
     meetup,
     series_of,
 )
@@ -69,7 +69,7 @@ def propose(
         raise CoffeeError(_closed_for_topics(s))
     rows = db.execute(
         select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.user_id).where(
-            CoffeeTopic.session_id == s.id, CoffeeTopic.state == "open"
+            CoffeeTopic.meetup_id == s.id, CoffeeTopic.state == "open"
         )
     ).all()
     if len(rows) >= MAX_TOPICS:
@@ -84,7 +84,7 @@ def propose(
     if same is not None:
         raise CoffeeError(f"Topic {same[0]} already says that (“{same[1]}”): vote for it instead?")
     topic = CoffeeTopic(
-        session_id=s.id,
+        meetup_id=s.id,
         user_id=user_id,
         title=title,
         description=description,
@@ -98,13 +98,13 @@ def propose(
 
 
 def _same_topic(
-    db: Session, session_id: int, title: str, but: int | None = None
+    db: Session, meetup_id: int, title: str, but: int | None = None
 ) -> tuple[int, str] | None:
     """(number, title) of an open topic with the same words, if there is one."""
     key = topic_key(title)
     every = db.execute(
         select(CoffeeTopic.id, CoffeeTopic.title, CoffeeTopic.state)
-        .where(CoffeeTopic.session_id == session_id)
+        .where(CoffeeTopic.meetup_id == meetup_id)
         .order_by(CoffeeTopic.id)
     ).all()
     for n, (tid, other, state) in enumerate(every, start=1):
@@ -132,13 +132,13 @@ class NotTakingTopics(CoffeeError):
         self.opens, self.timezone = opens, timezone
 
 
-def proposing_to(db: Session, session_id: int, now: dt.datetime) -> CoffeeMeetup:
+def proposing_to(db: Session, meetup_id: int, now: dt.datetime) -> CoffeeMeetup:
     """The meetup a Propose button proposes to, however old the button (a welcome DM, the
     Home, an old collection message): its channel's meetup taking topics now. When none
     is, NotTakingTopics says when collection opens next."""
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     series = series_of(db, s)
-    current = ensure_next_session(db, series, now)
+    current = ensure_next_meetup(db, series, now)
     if current.state in ("collecting", "voting"):
         return current
     raise NotTakingTopics(max(current.collect_at, now), series.timezone)
@@ -165,7 +165,7 @@ def _own_open_topic(db: Session, topic_id: int, user_id: str, organiser: bool) -
     topic = db.get(CoffeeTopic, topic_id)
     if topic is None or topic.state != "open":
         raise CoffeeError("That topic is no longer on the list.")
-    if meetup(db, topic.session_id).state not in ("collecting", "voting"):
+    if meetup(db, topic.meetup_id).state not in ("collecting", "voting"):
         raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
     if topic.user_id != user_id and not organiser:
         raise CoffeeError("Only the person who proposed a topic (or an organiser) can change it.")
@@ -183,7 +183,7 @@ def edit(
 ) -> None:
     topic = _own_open_topic(db, topic_id, user_id, organiser)
     title = clean_topic(text)
-    same = _same_topic(db, topic.session_id, title, but=topic_id)
+    same = _same_topic(db, topic.meetup_id, title, but=topic_id)
     if same is not None:
         raise CoffeeError(f"Topic {same[0]} already says that (“{same[1]}”).")
     topic.title = title
@@ -224,11 +224,11 @@ def merge(db: Session, keep_id: int, drop_id: int) -> Merged:
     merged topic's words join the surviving topic's description. Returns who is to be told
     what: the merged topic's proposer, and each voter whose dots moved or came back."""
     keep, drop = db.get(CoffeeTopic, keep_id), db.get(CoffeeTopic, drop_id)
-    if keep is None or drop is None or keep_id == drop_id or keep.session_id != drop.session_id:
+    if keep is None or drop is None or keep_id == drop_id or keep.meetup_id != drop.meetup_id:
         raise CoffeeError("Merge needs two different topics of the same meetup.")
     if keep.state != "open" or drop.state != "open":
         raise CoffeeError("Both topics must still be on the list.")
-    s = meetup(db, keep.session_id)
+    s = meetup(db, keep.meetup_id)
     if s.state not in ("collecting", "voting"):
         raise CoffeeError("This meetup's agenda is settled; its topics can no longer change.")
     moved: dict[str, int] = {}
@@ -267,7 +267,7 @@ class TopicLine:
     description: str = ""  # its place in order of proposal among all the meetup's topics: stable
 
 
-def topics(db: Session, session_id: int) -> list[TopicLine]:
+def topics(db: Session, meetup_id: int) -> list[TopicLine]:
     """Open topics, most votes first; ties by who proposed first (earlier id), a stated rule."""
     count = func.count(CoffeeVote.slot)
     rows = db.execute(
@@ -280,23 +280,23 @@ def topics(db: Session, session_id: int) -> list[TopicLine]:
             CoffeeTopic.description,
         )
         .outerjoin(CoffeeVote, CoffeeVote.topic_id == CoffeeTopic.id)
-        .where(CoffeeTopic.session_id == session_id, CoffeeTopic.state == "open")
+        .where(CoffeeTopic.meetup_id == meetup_id, CoffeeTopic.state == "open")
         .group_by(CoffeeTopic.id)
         .order_by(count.desc(), CoffeeTopic.id)
     ).all()
     # withdrawn and merged topics keep their numbers, so `remove 3` or `done 3` always means
     # the topic that was shown as 3
     every = db.scalars(
-        select(CoffeeTopic.id).where(CoffeeTopic.session_id == session_id).order_by(CoffeeTopic.id)
+        select(CoffeeTopic.id).where(CoffeeTopic.meetup_id == meetup_id).order_by(CoffeeTopic.id)
     ).all()
     number = {tid: n for n, tid in enumerate(every, start=1)}
     return [TopicLine(*r[:5], number=number[r[0]], description=r[5]) for r in rows]
 
 
-def voters(db: Session, session_id: int) -> int:
+def voters(db: Session, meetup_id: int) -> int:
     """How many people have cast at least one vote: shown even while counts are hidden."""
     count = select(func.count(func.distinct(CoffeeVote.user_id)))
-    return int(db.scalar(count.where(CoffeeVote.session_id == session_id)) or 0)
+    return int(db.scalar(count.where(CoffeeVote.meetup_id == meetup_id)) or 0)
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,7 @@ def ballot(db: Session, s: CoffeeMeetup, user_id: str) -> Ballot:
     dots = dict(
         db.execute(
             select(CoffeeVote.topic_id, func.count())
-            .where(CoffeeVote.session_id == s.id, CoffeeVote.user_id == user_id)
+            .where(CoffeeVote.meetup_id == s.id, CoffeeVote.user_id == user_id)
             .group_by(CoffeeVote.topic_id)
         ).all()
     )
@@ -346,7 +346,7 @@ def carry_over(db: Session, closed: CoffeeMeetup, into: CoffeeMeetup, now: dt.da
     already = (
         db.execute(
             select(CoffeeTopic.title).where(
-                CoffeeTopic.session_id == into.id, CoffeeTopic.state == "open"
+                CoffeeTopic.meetup_id == into.id, CoffeeTopic.state == "open"
             )
         )
         .scalars()
@@ -366,7 +366,7 @@ def carry_over(db: Session, closed: CoffeeMeetup, into: CoffeeMeetup, now: dt.da
         keys.add(topic_key(line.title))
         made.append(
             CoffeeTopic(
-                session_id=into.id,
+                meetup_id=into.id,
                 user_id=line.user_id,
                 title=line.title,
                 description=line.description,

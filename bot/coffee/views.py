@@ -38,7 +38,7 @@ UNVOTE = "coffee_unvote"  # value: "meetup:topic" ids; takes one dot back
 VOTE_NOTE = "coffee_vote_note"  # block_id of the voter's private note after a click
 WITHDRAW = "coffee_withdraw"  # value: topic id
 EDIT = "coffee_edit"  # value: topic id; opens the modal with the topic's words
-MY_VOTES = "coffee_my_votes"  # value: session id; shows the voter their ballot, privately
+MY_VOTES = "coffee_my_votes"  # value: meetup id; shows the voter their ballot, privately
 OUT_OF_DATE = "That button is out of date; `/coffee` shows the next lean coffee."
 TIE_BREAK = "Ties go to the topic proposed first."
 SHOWN = MAX_BLOCKS - 7  # topic blocks in a channel message, around its header and buttons
@@ -85,7 +85,7 @@ def join(url: str) -> list[dict[str, Any]]:
     return [context(f"Meeting link: {link(url, url)}")] if url else []
 
 
-def session_message(
+def meetup_message(
     s: CoffeeMeetup,
     tz: str,
     lines: list[TopicLine],
@@ -98,13 +98,13 @@ def session_message(
     Every topic is shown: the cap on topics (carried ones included) keeps them in one message,
     their descriptions and then their titles shortened when all at length would not fit."""
     for lengths in SHORTER:
-        blocks = _session_blocks(s, tz, lines, names, url, voters, lengths)
+        blocks = _meetup_blocks(s, tz, lines, names, url, voters, lengths)
         if text_length(blocks) <= BLOCKS_TEXT:
             break
     return Reply(f"Lean coffee on {when(s.starts_at, tz)}: {count_topics(len(lines))}", blocks)
 
 
-def _session_blocks(
+def _meetup_blocks(
     s: CoffeeMeetup,
     tz: str,
     lines: list[TopicLine],
@@ -226,7 +226,7 @@ def bar(votes: int, most: int) -> str:
 
 
 def propose_modal(
-    session_id: int,
+    meetup_id: int,
     initial: str = "",
     topic_id: int | None = None,
     description: str = "",
@@ -256,7 +256,7 @@ def propose_modal(
     return {
         "type": "modal",
         "callback_id": callback_id,
-        "private_metadata": f"{session_id}:{topic_id or ''}",
+        "private_metadata": f"{meetup_id}:{topic_id or ''}",
         "title": {"type": "plain_text", "text": "Lean coffee topic"},
         "submit": {"type": "plain_text", "text": "Save" if topic_id else "Propose"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -278,7 +278,7 @@ def propose_modal(
     }
 
 
-def vote_feedback(session_id: int, topic_id: int, result: VoteResult) -> Reply:
+def vote_feedback(meetup_id: int, topic_id: int, result: VoteResult) -> Reply:
     """What the voter alone sees after a click: what happened and the votes left."""
     topic = f"“{escape(clip(result.topic, 120))}”" if result.topic else "that topic"
     if result.done == "added":
@@ -295,7 +295,7 @@ def vote_feedback(session_id: int, topic_id: int, result: VoteResult) -> Reply:
     block["block_id"] = VOTE_NOTE  # a click in this note updates it in place
     if result.on_topic:
         # one dot per topic: clicking the topic again takes it back; stacked dots need this
-        block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{topic_id}")
+        block["accessory"] = button("Take one back", UNVOTE, f"{meetup_id}:{topic_id}")
     return Reply(head, [block])
 
 
@@ -375,7 +375,7 @@ def reminder(
     return Reply(text, [section(text), *join(url)])
 
 
-def my_votes(session_id: int, b: Ballot) -> Reply:
+def my_votes(meetup_id: int, b: Ballot) -> Reply:
     """A voter's own ballot: the topics they voted for, each with a button to take one back."""
     left = b.budget - b.used
     head = f"You have *{left}* of {b.budget} votes left."
@@ -387,7 +387,7 @@ def my_votes(session_id: int, b: Ballot) -> Reply:
     for t, dots in b.mine[: MAX_BLOCKS - 1]:
         times = f" ×{dots}" if dots > 1 else ""
         block = section(f"*{t.number}.* {escape(clip(t.title, MAX_TOPIC))}{times}")
-        block["accessory"] = button("Take one back", UNVOTE, f"{session_id}:{t.id}")
+        block["accessory"] = button("Take one back", UNVOTE, f"{meetup_id}:{t.id}")
         blocks.append(block)
     return Reply(f"Your votes: {count_topics(len(b.mine))}. {head}", blocks)
 

@@ -73,20 +73,20 @@ def clean_note(text: str | None) -> str:
 
 
 def add_note(
-    db: Session, session_id: int, topic_id: int, user_id: str, kind: str, text: str | None,
+    db: Session, meetup_id: int, topic_id: int, user_id: str, kind: str, text: str | None,
     owner: str, now: dt.datetime,
 ) -> None:  # fmt: skip
     """A takeaway or an action on a topic being (or already) discussed at a running meeting."""
     note = clean_note(text)
-    s = meetup(db, session_id)
+    s = meetup(db, meetup_id)
     topic = db.get(CoffeeTopic, topic_id)
     if s.meeting != RUNNING:
         raise CoffeeError("The meeting has ended; its summary is in the thread.")
-    if topic is None or topic.session_id != s.id or topic.discussing_at is None:
+    if topic is None or topic.meetup_id != s.id or topic.discussing_at is None:
         raise CoffeeError("Takeaways go on a topic that is being discussed.")
     db.add(
         CoffeeTakeaway(
-            session_id=s.id, topic_id=topic_id, user_id=user_id,
+            meetup_id=s.id, topic_id=topic_id, user_id=user_id,
             kind=kind if kind in KINDS else "takeaway", text=note,
             owner=owner if kind == "action" else "", created_at=now,
         )

@@ -18,31 +18,31 @@ from bot.slack.replies import SORRY
 log = logging.getLogger(__name__)
 
 
-def _session_topic(value: str) -> tuple[int, int] | None:
-    session_part, _, topic_part = (value or "").partition(":")
-    session_id, topic_id = parse_row_id(session_part), parse_row_id(topic_part)
-    return (session_id, topic_id) if session_id and topic_id else None
+def _meetup_topic(value: str) -> tuple[int, int] | None:
+    meetup_part, _, topic_part = (value or "").partition(":")
+    meetup_id, topic_id = parse_row_id(meetup_part), parse_row_id(topic_part)
+    return (meetup_id, topic_id) if meetup_id and topic_id else None
 
 
 def vote_click(body: dict[str, Any], action: dict[str, Any], feature: CoffeeFeature) -> None:
     # recorded before the ack: a click that was acknowledged is a click that counted
-    parsed = _session_topic(action.get("value", ""))
+    parsed = _meetup_topic(action.get("value", ""))
     if parsed is None:
         feature.after_ack.submit(
             feature.answer, body.get("response_url"), views.OUT_OF_DATE, False, None
         )
         return
-    session_id, topic_id = parsed
+    meetup_id, topic_id = parsed
     add = action.get("action_id") == views.VOTE
     try:
         result = dots.vote(
             feature.store,
-            session_id,
+            meetup_id,
             topic_id,
             body["user"]["id"],
             feature.clock(),
             add=add,
-            group=posts.group(session_id),
+            group=posts.group(meetup_id),
         )
     except Exception:
         log.exception("vote on %s failed", action.get("value"))
@@ -54,19 +54,19 @@ def vote_click(body: dict[str, Any], action: dict[str, Any], feature: CoffeeFeat
     # channel's message is not an option: everyone sees it)
     in_note = action.get("block_id") == views.VOTE_NOTE
     feature.after_ack.submit(
-        _tell_voter, body.get("response_url"), session_id, topic_id, result, in_note
+        _tell_voter, body.get("response_url"), meetup_id, topic_id, result, in_note
     )
 
 
 def _tell_voter(
     response_url: str | None,
-    session_id: int,
+    meetup_id: int,
     topic_id: int,
     result: dots.VoteResult,
     in_note: bool = False,
 ) -> None:
     if response_url:
-        reply = views.vote_feedback(session_id, topic_id, result)
+        reply = views.vote_feedback(meetup_id, topic_id, result)
         WebhookClient(response_url, timeout=10).send(
             response_type="ephemeral",
             replace_original=in_note,

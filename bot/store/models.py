@@ -323,13 +323,13 @@ class CoffeeSeries(Base):
 class CoffeeMeetup(Base):
     """One meetup. `state`: scheduled -> collecting -> voting -> closed (or cancelled)."""
 
-    __tablename__ = "coffee_sessions"
+    __tablename__ = "coffee_meetups"
     __table_args__ = (
         UniqueConstraint("series_id", "starts_at"),
-        Index("ix_coffee_sessions_state", "state"),
+        Index("ix_coffee_meetups_state", "state"),
         # one meetup in progress per series, whoever makes "the next one" first
         Index(
-            "ux_coffee_sessions_one_active",
+            "ux_coffee_meetups_one_active",
             "series_id",
             unique=True,
             sqlite_where=text(ACTIVE_MEETUP),
@@ -369,9 +369,9 @@ class CoffeeMeetup(Base):
 
 class CoffeeTopic(Base):
     __tablename__ = "coffee_topics"
-    __table_args__ = (Index("ix_coffee_topics_session", "session_id"),)
+    __table_args__ = (Index("ix_coffee_topics_meetup", "meetup_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("coffee_sessions.id", ondelete="CASCADE"))
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("coffee_meetups.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))
     # the proposer's explanation; a merge appends the merged topic's words here
@@ -386,7 +386,7 @@ class CoffeeTopic(Base):
 
 
 class CoffeeVote(Base):
-    """One dot. A voter's dots fill numbered slots 1..budget; the primary key on (session, user,
+    """One dot. A voter's dots fill numbered slots 1..budget; the primary key on (meetup, user,
     slot) is what keeps anyone from overspending, however many clicks race. `repeat` is 0 when a
     topic takes one dot per person (so (topic, user, 0) is unique) and the slot otherwise."""
 
@@ -395,8 +395,8 @@ class CoffeeVote(Base):
         UniqueConstraint("topic_id", "user_id", "repeat"),
         Index("ix_coffee_votes_topic", "topic_id"),
     )
-    session_id: Mapped[int] = mapped_column(
-        ForeignKey("coffee_sessions.id", ondelete="CASCADE"), primary_key=True
+    meetup_id: Mapped[int] = mapped_column(
+        ForeignKey("coffee_meetups.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -440,9 +440,9 @@ class CoffeeTakeaway(Base):
     """A takeaway or an action (with an optional owner) noted on a topic at the meeting."""
 
     __tablename__ = "coffee_takeaways"
-    __table_args__ = (Index("ix_coffee_takeaways_session", "session_id"),)
+    __table_args__ = (Index("ix_coffee_takeaways_meetup", "meetup_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("coffee_sessions.id", ondelete="CASCADE"))
+    meetup_id: Mapped[int] = mapped_column(ForeignKey("coffee_meetups.id", ondelete="CASCADE"))
     topic_id: Mapped[int] = mapped_column(ForeignKey("coffee_topics.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # takeaway or action

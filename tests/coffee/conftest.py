@@ -140,10 +140,10 @@ class Bot:
         return self.app.dispatch(bolt_request(SIGNING_SECRET, body)).status
 
     def vote(
-        self, topic_id: int, user: str, reply: str | None = None, session_id: int | None = None
+        self, topic_id: int, user: str, reply: str | None = None, meetup_id: int | None = None
     ) -> int:
-        session_id = session_id or self.session_id()
-        return self.click(views.VOTE, f"{session_id}:{topic_id}", user, reply)
+        meetup_id = meetup_id or self.meetup_id()
+        return self.click(views.VOTE, f"{meetup_id}:{topic_id}", user, reply)
 
     def submit_modal(
         self,
@@ -225,7 +225,7 @@ class Bot:
         return got
 
     # ---- the database ----------------------------------------------------------------------
-    def session_id(self) -> int:
+    def meetup_id(self) -> int:
         """The channel's meetup that is collecting or voting (the latest, if several)."""
         with self.store.session() as db:
             return db.scalar(
@@ -235,17 +235,17 @@ class Bot:
                 .limit(1)
             )
 
-    def sessions(self) -> list[CoffeeMeetup]:
+    def meetups(self) -> list[CoffeeMeetup]:
         with self.store.session() as db:
             rows = db.scalars(select(CoffeeMeetup).order_by(CoffeeMeetup.starts_at)).all()
             db.expunge_all()
             return list(rows)
 
-    def topics(self, session_id: int | None = None, state: str = "open") -> list[CoffeeTopic]:
+    def topics(self, meetup_id: int | None = None, state: str = "open") -> list[CoffeeTopic]:
         with self.store.session() as db:
             q = select(CoffeeTopic).where(CoffeeTopic.state == state).order_by(CoffeeTopic.id)
-            if session_id is not None:
-                q = q.where(CoffeeTopic.session_id == session_id)
+            if meetup_id is not None:
+                q = q.where(CoffeeTopic.meetup_id == meetup_id)
             rows = db.scalars(q).all()
             db.expunge_all()
             return list(rows)
@@ -287,17 +287,17 @@ class Bot:
         self.schedule(text)
         self.move_to(COLLECT + dt.timedelta(minutes=1))
         assert self.coffee.meetup_runner.tick() == 1
-        return self.session_id()
+        return self.meetup_id()
 
     def to_voting(self, titles: list[str], text: str = SCHEDULE) -> tuple[int, list[int]]:
         """A meetup in voting with these topics, proposed by U-prop1, U-prop2, ... in order."""
-        session_id = self.to_collecting(text)
+        meetup_id = self.to_collecting(text)
         for n, title in enumerate(titles, start=1):
             status, ack = self.command(f"propose {title}", user=f"UPROP{n}")
             assert status == 200 and ack["text"].startswith("Added"), ack
         self.move_to(VOTE + dt.timedelta(minutes=1))
         assert self.coffee.meetup_runner.tick() == 1
-        return session_id, [t.id for t in self.topics(session_id)]
+        return meetup_id, [t.id for t in self.topics(meetup_id)]
 
 
 @pytest.fixture

@@ -15,16 +15,16 @@ from tests.conftest import SIGNING_SECRET
 from tests.support.requests import bolt_request
 
 
-def board_ts(bot: Bot, session_id: int) -> str:
+def board_ts(bot: Bot, meetup_id: int) -> str:
     with bot.store.session() as db:
-        s = db.get(CoffeeMeetup, session_id)
+        s = db.get(CoffeeMeetup, meetup_id)
         assert s is not None
         return s.agenda_ts
 
 
-def board(bot: Bot, session_id: int) -> Call:
+def board(bot: Bot, meetup_id: int) -> Call:
     """The board as the channel shows it now: the last post or update of the agenda message."""
-    ts = board_ts(bot, session_id)
+    ts = board_ts(bot, meetup_id)
     drawn = [
         c
         for c in bot.channel_calls()
@@ -35,8 +35,8 @@ def board(bot: Bot, session_id: int) -> Call:
     return drawn[-1]
 
 
-def thread(bot: Bot, session_id: int) -> list[Call]:
-    ts = board_ts(bot, session_id)
+def thread(bot: Bot, meetup_id: int) -> list[Call]:
+    ts = board_ts(bot, meetup_id)
     return [c for c in bot.posts() if c.params.get("thread_ts") == ts]
 
 
@@ -67,16 +67,16 @@ def boxes(bot: Bot) -> list[CoffeeTimebox]:
         return list(rows)
 
 
-def facilitate(bot: Bot, session_id: int, action_id: str, user: str = ORGANISER) -> int:
+def facilitate(bot: Bot, meetup_id: int, action_id: str, user: str = ORGANISER) -> int:
     """Click one of the board's facilitator buttons as it is drawn now."""
-    value = buttons(board(bot, session_id))[action_id]
+    value = buttons(board(bot, meetup_id))[action_id]
     status = bot.click(action_id, value, user=user)
     bot.settle()
     return status
 
 
-def thumb(bot: Bot, session_id: int, box_id: int, choice: str, user: str) -> int:
-    return bot.click(mv.ROMAN, f"{session_id}:{box_id}:{choice}", user=user)
+def thumb(bot: Bot, meetup_id: int, box_id: int, choice: str, user: str) -> int:
+    return bot.click(mv.ROMAN, f"{meetup_id}:{box_id}:{choice}", user=user)
 
 
 def submit_note(

@@ -11,13 +11,13 @@ from tests.coffee.conftest import MEETUP, SCHEDULE, shown
 
 
 def my_votes(bot, user: str) -> dict:
-    session_id = bot.session_id()
-    bot.click(views.MY_VOTES, str(session_id), user=user, reply=f"mine-{user}")
+    meetup_id = bot.meetup_id()
+    bot.click(views.MY_VOTES, str(meetup_id), user=user, reply=f"mine-{user}")
     return bot.reply(f"mine-{user}").params
 
 
 def test_my_votes_shows_my_topics_and_takes_one_back(bot):
-    session_id, (a, b, c) = bot.to_voting(["Golden paths", "APIs", "Portals"])
+    meetup_id, (a, b, c) = bot.to_voting(["Golden paths", "APIs", "Portals"])
     answer = my_votes(bot, "U1")
     assert answer["text"] == "You have not voted yet. You have *3* of 3 votes left."
     bot.vote(a, "U1")
@@ -29,8 +29,8 @@ def test_my_votes_shows_my_topics_and_takes_one_back(bot):
     assert blocks[0]["text"]["text"] == "*Your votes.* You have *1* of 3 votes left."
     assert [b["text"]["text"] for b in blocks[1:]] == ["*1.* Golden paths", "*3.* Portals"]
     assert [b["accessory"]["value"] for b in blocks[1:]] == [
-        f"{session_id}:{a}",
-        f"{session_id}:{c}",
+        f"{meetup_id}:{a}",
+        f"{meetup_id}:{c}",
     ]
     # the Take one back button is the same action Slack sends for any take-back
     bot.click(views.UNVOTE, blocks[1]["accessory"]["value"], user="U1", reply="back")
@@ -62,15 +62,15 @@ def test_organisers_can_peek_privately_and_others_cannot(bot):
 
 
 def test_a_description_is_stored_escaped_on_output_and_shown_under_the_topic(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     payload_text = "Why: <!here> & teams\nsecond line"
-    response = bot.submit_modal(f"{session_id}:", "Golden paths", user="U1", details=payload_text)
+    response = bot.submit_modal(f"{meetup_id}:", "Golden paths", user="U1", details=payload_text)
     assert response.status == 200
-    (topic,) = bot.topics(session_id)
+    (topic,) = bot.topics(meetup_id)
     assert topic.description == payload_text
     board = shown(bot.updates()[-1])
     assert ">Why: &lt;!here&gt; &amp; teams\n>second line" in board
-    too_long = bot.submit_modal(f"{session_id}:", "Another", user="U2", details="x" * 1001)
+    too_long = bot.submit_modal(f"{meetup_id}:", "Another", user="U2", details="x" * 1001)
     assert '"description"' in too_long.body and "1,001 characters" in too_long.body
     assert bot.count(CoffeeTopic) == 1
 

@@ -48,16 +48,16 @@ def postgres_url(db_url: str) -> str:
 
 def test_a_vote_stuck_behind_a_lock_is_answered_try_again_and_writes_nothing(hurried, db_url):
     bot = hurried
-    session_id, (a, b, *_) = bot.to_voting(TITLES)
-    assert bot.vote(a, "U1", reply="before", session_id=session_id) == 200
+    meetup_id, (a, b, *_) = bot.to_voting(TITLES)
+    assert bot.vote(a, "U1", reply="before", meetup_id=meetup_id) == 200
     with tables_locked(db_url, "coffee_votes"):
         # the ack still goes out: the statement gave up at the store's timeout
-        assert bot.vote(b, "U1", reply="stuck", session_id=session_id) == 200
+        assert bot.vote(b, "U1", reply="stuck", meetup_id=meetup_id) == 200
     assert bot.reply("stuck").params["text"] == BUSY
     assert bot.reply("before").params["text"].startswith("Vote added to “Golden paths”")
     assert bot.votes_by_user() == {"U1": 1}  # only the vote that was confirmed
     # the lock is gone and so is the trouble: the same click now counts
-    assert bot.vote(b, "U1", reply="after", session_id=session_id) == 200
+    assert bot.vote(b, "U1", reply="after", meetup_id=meetup_id) == 200
     assert bot.reply("after").params["text"].startswith("Vote added to “Platform as a product”")
     assert bot.votes_by_topic() == {a: 1, b: 1}
 
@@ -67,16 +67,16 @@ def test_proposals_and_withdrawals_stuck_behind_a_lock_apologise_and_change_noth
     hurried, db_url
 ):
     bot = hurried
-    session_id, (a, *_) = bot.to_voting(TITLES)
+    meetup_id, (a, *_) = bot.to_voting(TITLES)
     with tables_locked(db_url, "coffee_topics"):
         _, ack = bot.command("propose Something new", user="U2")
-        modal = bot.submit_modal(f"{session_id}:", "Something else", user="U3")
+        modal = bot.submit_modal(f"{meetup_id}:", "Something else", user="U3")
         assert bot.click("coffee_withdraw", str(a), user="UPROP1", reply="wd") == 200
     assert ack["text"] == SORRY
     assert modal.status == 200 and modal.body
     assert '"errors"' in modal.body and SORRY_SHORT in modal.body
     assert bot.reply("wd").params["text"] == SORRY
-    assert [t.title for t in bot.topics(session_id)] == TITLES  # nothing added, none withdrawn
+    assert [t.title for t in bot.topics(meetup_id)] == TITLES  # nothing added, none withdrawn
     assert bot.count(CoffeeTopic) == len(TITLES)
 
 
@@ -85,7 +85,7 @@ def test_killed_connections_cost_a_try_again_at_most_and_lose_no_confirmed_vote(
     hurried, postgres_url
 ):
     bot = hurried
-    session_id, topics = bot.to_voting(TITLES)
+    meetup_id, topics = bot.to_voting(TITLES)
     voters = [f"UK{n:03d}" for n in range(100)]
     plan = [
         (user, topics[(n + k) % len(topics)], f"{user}-{k}")
@@ -97,7 +97,7 @@ def test_killed_connections_cost_a_try_again_at_most_and_lose_no_confirmed_vote(
 
     def click(step: tuple[str, int, str]) -> int:
         user, topic, name = step
-        status = bot.vote(topic, user, reply=name, session_id=session_id)
+        status = bot.vote(topic, user, reply=name, meetup_id=meetup_id)
         with lock:
             if next(clicked) % 75 == 0:  # four times, with clicks in flight on other threads
                 killed.append(kill_bot_connections(postgres_url))
@@ -122,7 +122,7 @@ def test_killed_connections_cost_a_try_again_at_most_and_lose_no_confirmed_vote(
     # the pool holds connections the server closed: the next clicks still just work
     kill_bot_connections(postgres_url)
     for n, topic in enumerate(topics):
-        assert bot.vote(topic, f"UAFTER{n}", reply=f"after{n}", session_id=session_id) == 200
+        assert bot.vote(topic, f"UAFTER{n}", reply=f"after{n}", meetup_id=meetup_id) == 200
         assert bot.reply(f"after{n}").params["text"].startswith("Vote added to")
 
 
@@ -149,19 +149,19 @@ def proxy(postgres_url: str) -> Iterator[Proxy]:
 def test_a_database_that_stops_answering_costs_a_try_again_not_a_hung_request(
     bot, proxy, postgres_url, coffee_settings, clock, background
 ):
-    session_id, (a, b, *_) = bot.to_voting(TITLES)
+    meetup_id, (a, b, *_) = bot.to_voting(TITLES)
     through = Store(proxy.url(postgres_url))  # the request timeout, as in production
     app, coffee = build(coffee_settings, through, clock, background)
     relayed = Bot(app, coffee, bot.slack, bot.store, clock, background)
     try:
-        assert relayed.vote(a, "U1", reply="fine", session_id=session_id) == 200
+        assert relayed.vote(a, "U1", reply="fine", meetup_id=meetup_id) == 200
         assert relayed.reply("fine").params["text"].startswith("Vote added to “Golden paths”")
 
         proxy.frozen.set()
         # its pooled connection: the statement goes out and no answer ever comes back
-        assert unless_hung(relayed.vote, b, "U1", reply="pooled", session_id=session_id) == 200
+        assert unless_hung(relayed.vote, b, "U1", reply="pooled", meetup_id=meetup_id) == 200
         # a new connection: accepted, and then not a word
-        assert unless_hung(relayed.vote, b, "U2", reply="fresh", session_id=session_id) == 200
+        assert unless_hung(relayed.vote, b, "U2", reply="fresh", meetup_id=meetup_id) == 200
         assert relayed.reply("pooled").params["text"] == BUSY
         assert relayed.reply("fresh").params["text"] == BUSY
         assert bot.votes_by_user() == {"U1": 1}
@@ -186,13 +186,13 @@ def _logged(caplog: pytest.LogCaptureFixture) -> str:
 def test_a_command_that_fails_logs_its_word_and_ids_never_its_text(hurried, db_url, caplog):
     caplog.set_level(logging.DEBUG)
     bot = hurried
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     with tables_locked(db_url, "coffee_topics", "coffee_series"):
         _, ack = bot.command(f"propose {SECRET}", user="U2")
         answer = bot.organise(f"schedule every 3 weeks link https://zoom.us/j/{SECRET[:3]}999")
     assert ack["text"] == SORRY  # the person still hears a polite answer
     assert answer.params["text"] == SORRY
-    assert bot.topics(session_id) == []
+    assert bot.topics(meetup_id) == []
     failures = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert f"/coffee 'propose' failed for U2 in {CHANNEL}" in failures, failures
     assert f"/coffee 'schedule' failed for {ORGANISER} in {CHANNEL}" in failures, failures

@@ -31,20 +31,20 @@ def test_slack_text_decodes_the_three_entities_once():
 
 
 def test_a_topic_with_ampersands_and_brackets_is_shown_escaped_once(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     _, ack = bot.command("propose Dev & Ops <at> scale", user="U1")
     assert ack["text"] == "Added *1.* Dev &amp; Ops &lt;at&gt; scale"
-    (topic,) = bot.topics(session_id)
+    (topic,) = bot.topics(meetup_id)
     assert topic.title == "Dev & Ops <at> scale"
     assert "Dev &amp; Ops &lt;at&gt; scale" in shown(bot.updates()[-1])
     assert "&amp;amp;" not in shown(bot.updates()[-1])
 
 
 def test_a_modal_value_is_stored_as_typed(bot):
-    session_id = bot.to_collecting()
-    response = bot.submit_modal(f"{session_id}:", "Literally &amp; typed", user="U1")
+    meetup_id = bot.to_collecting()
+    response = bot.submit_modal(f"{meetup_id}:", "Literally &amp; typed", user="U1")
     assert response.status == 200 and not response.body
-    (topic,) = bot.topics(session_id)
+    (topic,) = bot.topics(meetup_id)
     assert topic.title == "Literally &amp; typed"
 
 
@@ -88,13 +88,13 @@ def test_a_merge_keeps_the_words_and_tells_the_proposer(bot):
 
 
 def test_a_person_may_propose_three_topics_by_default_and_the_series_can_change_it(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     for n in range(3):
         _, ack = bot.command(f"propose Topic number {n}", user="U1")
         assert ack["text"].startswith("Added"), ack
     _, ack = bot.command("propose One more", user="U1")
     assert ack["text"].startswith("You already have 3 topics for this meetup")
-    assert len(bot.topics(session_id)) == 3
+    assert len(bot.topics(meetup_id)) == 3
     answer = bot.organise("schedule proposals 4")
     assert "up to 4 topics a person" in answer.params["text"]
     _, ack = bot.command("propose One more", user="U1")
@@ -104,19 +104,19 @@ def test_a_person_may_propose_three_topics_by_default_and_the_series_can_change_
 
 
 def test_the_same_words_twice_are_refused_with_a_pointer(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     bot.command("propose Golden paths", user="U1")
     _, ack = bot.command("propose   golden PATHS!", user="U2")
     assert ack["text"] == "Topic 1 already says that (“Golden paths”): vote for it instead?"
-    assert len(bot.topics(session_id)) == 1
-    response = bot.submit_modal(f"{session_id}:", "Golden-paths", user="U3")
+    assert len(bot.topics(meetup_id)) == 1
+    response = bot.submit_modal(f"{meetup_id}:", "Golden-paths", user="U3")
     assert response.status == 200
     assert '"errors"' in response.body and "Topic 1 already says that" in response.body
-    assert len(bot.topics(session_id)) == 1
+    assert len(bot.topics(meetup_id)) == 1
 
 
 def test_emoji_and_punctuation_topics_are_compared_as_they_are(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     distinct = ["🍕🍕", "☕☕", "???", "!!!", "☕ tips", "🍕 tips", "C++", "👩‍💻 devs"]
     for n, title in enumerate(distinct, start=1):
         _, ack = bot.command(f"propose {title}", user=f"U{n}")
@@ -127,7 +127,7 @@ def test_emoji_and_punctuation_topics_are_compared_as_they_are(bot):
         _, ack = bot.command(f"propose {title}", user="UAGAIN")
         n = distinct.index(first) + 1
         assert ack["text"] == f"Topic {n} already says that (“{first}”): vote for it instead?"
-    response = bot.submit_modal(f"{session_id}:", "🍕🍕", user="UMODAL")
+    response = bot.submit_modal(f"{meetup_id}:", "🍕🍕", user="UMODAL")
     assert '"errors"' in response.body and "Topic 1 already says that" in response.body
     # and words still match whatever punctuation and case surround them
     _, ack = bot.command("propose Golden paths", user="UW1")
@@ -135,16 +135,16 @@ def test_emoji_and_punctuation_topics_are_compared_as_they_are(bot):
     for title in ("golden-paths", "GOLDEN   PATHS!", "“Golden paths”", "Ｇｏｌｄｅｎ paths"):
         _, ack = bot.command(f"propose {title}", user="UW2")
         assert ack["text"].startswith("Topic 9 already says that"), (title, ack)
-    assert [t.title for t in bot.topics(session_id)] == [*distinct, "Golden paths"]
+    assert [t.title for t in bot.topics(meetup_id)] == [*distinct, "Golden paths"]
     # an edit into what another topic already says is refused the same way
-    coffee = bot.topics(session_id)[1]
+    coffee = bot.topics(meetup_id)[1]
     with bot.store.session() as db, pytest.raises(CoffeeError, match="Topic 1 already says"):
         topics.edit(db, coffee.id, coffee.user_id, "🍕\ufe0f🍕")
 
 
 def test_a_modal_proposal_gets_the_private_confirmation_with_edit_and_withdraw(bot):
-    session_id = bot.to_collecting()
-    response = bot.submit_modal(f"{session_id}:", "Platform <teams>", user="U7")
+    meetup_id = bot.to_collecting()
+    response = bot.submit_modal(f"{meetup_id}:", "Platform <teams>", user="U7")
     assert response.status == 200
     (note,) = ephemerals(bot, "U7")
     assert note.params["text"] == "Added *1.* Platform &lt;teams&gt;"
@@ -173,7 +173,7 @@ def test_carry_counts_toward_the_cap_and_says_what_did_not_fit(bot):
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
     assert bot.organise("open").params["text"] == "Done: this meetup is now collecting."
-    second = bot.session_id()
+    second = bot.meetup_id()
     assert second != first
     for n in range(5):
         bot.command(f"propose Fresh {n}", user=f"UNEW{n}")
@@ -208,7 +208,7 @@ def test_a_cancelled_meetups_topics_can_be_carried(bot):
     assert bot.organise("open").params["text"] == "Done: this meetup is now collecting."
     answer = bot.organise("carry")
     assert answer.params["text"] == "Carried 1 undiscussed topic over."
-    second = bot.session_id()
+    second = bot.meetup_id()
     assert second != first
     assert [t.title for t in bot.topics(second)] == ["Golden paths"]
 

@@ -87,8 +87,8 @@ def test_a_post_slack_refuses_at_every_transition_is_delivered_later_once(
     later(bot, clock_holder)
     (collect,) = bot.posts()
     assert "Topic collection is open" in shown(collect)
-    session_id = bot.session_id()
-    assert bot.sessions()[0].message_ts == collect.answer["ts"]
+    meetup_id = bot.meetup_id()
+    assert bot.meetups()[0].message_ts == collect.answer["ts"]
     for n, title in enumerate(TITLES, start=1):
         assert bot.command(f"propose {title}", user=f"UPROP{n}")[0] == 200
 
@@ -103,7 +103,7 @@ def test_a_post_slack_refuses_at_every_transition_is_delivered_later_once(
     # the call for topics now points on to the vote
     pointer = [c for c in bot.updates() if c.params["ts"] == collect.answer["ts"]][-1]
     assert "voting is open below" in shown(pointer)
-    bot.vote(bot.topics(session_id)[1].id, "U1")
+    bot.vote(bot.topics(meetup_id)[1].id, "U1")
 
     # ---- the reminder ------------------------------------------------------------------------
     refuse_next_post(bot)
@@ -119,21 +119,21 @@ def test_a_post_slack_refuses_at_every_transition_is_delivered_later_once(
     bot.move_to(MEETUP + dt.timedelta(minutes=1))
     assert bot.coffee.meetup_runner.tick() == 1
     assert len(bot.posts()) == 3
-    assert bot.sessions()[0].meeting == ""  # no board without its agenda
+    assert bot.meetups()[0].meeting == ""  # no board without its agenda
     later(bot, clock_holder)
     agenda = bot.posts()[-1]
     assert agenda.params["text"].startswith("Lean coffee agenda")
     assert bot.coffee.meetup_runner.tick() == 0  # the meeting begins: the agenda is the board
-    assert "The meeting is on." in shown(board(bot, session_id))
+    assert "The meeting is on." in shown(board(bot, meetup_id))
 
     # ---- the Roman vote, in the board's thread -----------------------------------------------
-    facilitate(bot, session_id, mv.NEXT)
+    facilitate(bot, meetup_id, mv.NEXT)
     refuse_next_post(bot)
     bot.clock.now += dt.timedelta(minutes=8, seconds=5)
     bot.coffee.meetup_runner.tick()
-    assert thread(bot, session_id) == []
+    assert thread(bot, meetup_id) == []
     later(bot, clock_holder)
-    (vote,) = thread(bot, session_id)
+    (vote,) = thread(bot, meetup_id)
     assert vote.params["text"].startswith("Time is up for topic")
     (box,) = boxes(bot)
     assert box.vote_ts == vote.answer["ts"]
@@ -141,9 +141,9 @@ def test_a_post_slack_refuses_at_every_transition_is_delivered_later_once(
     # ---- the summary, in the thread ------------------------------------------------------------
     refuse_next_post(bot)
     bot.organise("end")
-    assert len(thread(bot, session_id)) == 1
+    assert len(thread(bot, meetup_id)) == 1
     later(bot, clock_holder)
-    summary = thread(bot, session_id)[-1]
+    summary = thread(bot, meetup_id)[-1]
     assert summary.params["text"].startswith("Lean coffee summary")
 
     # each post once, whatever drained, however often
@@ -185,7 +185,7 @@ def test_a_post_whose_answer_was_lost_is_found_in_the_channel_not_posted_again(b
     (collect,) = bot.slack.calls_to("chat.postMessage")
     (look,) = bot.slack.calls_to("conversations.history")
     assert look.params["channel"] == collect.params["channel"]
-    assert bot.sessions()[0].message_ts == collect.ts  # recorded as the message that is there
+    assert bot.meetups()[0].message_ts == collect.ts  # recorded as the message that is there
 
 
 def test_a_lost_post_is_looked_for_page_by_page_since_it_was_owed(bot):
@@ -212,7 +212,7 @@ def test_a_lost_post_is_looked_for_page_by_page_since_it_was_owed(bot):
     assert float(first.params["oldest"]) == (owed_at - slack_calls.SKEW).timestamp()
     assert "cursor" not in first.params and second.params["cursor"]
     assert len(bot.slack.calls_to("chat.postMessage")) == 1  # not again
-    assert bot.sessions()[0].message_ts == collect.ts
+    assert bot.meetups()[0].message_ts == collect.ts
 
 
 def test_a_post_left_posting_by_a_process_that_died_is_checked_then_posted_once(
@@ -234,7 +234,7 @@ def test_a_post_left_posting_by_a_process_that_died_is_checked_then_posted_once(
     courier(bot).drain()
     assert len(bot.slack.calls_to("conversations.history")) == 1
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
-    assert bot.sessions()[0].message_ts == bot.slack.calls_to("chat.postMessage")[0].ts
+    assert bot.meetups()[0].message_ts == bot.slack.calls_to("chat.postMessage")[0].ts
 
 
 def caught_up(bot: Bot) -> None:
@@ -245,28 +245,28 @@ def caught_up(bot: Bot) -> None:
 
 
 def _roman_vote_open(bot: Bot) -> tuple[int, int]:
-    session_id, ids = bot.to_voting(TITLES)
+    meetup_id, ids = bot.to_voting(TITLES)
     bot.vote(ids[0], "U1")
     bot.move_to(MEETUP + dt.timedelta(minutes=1))
     bot.coffee.meetup_runner.tick()
     caught_up(bot)
-    facilitate(bot, session_id, mv.NEXT)
+    facilitate(bot, meetup_id, mv.NEXT)
     caught_up(bot)
     bot.clock.now += dt.timedelta(minutes=8, seconds=5)
     bot.coffee.meetup_runner.tick()
     caught_up(bot)
     (box,) = boxes(bot)
     assert box.vote_ts
-    return session_id, box.id
+    return meetup_id, box.id
 
 
 def test_thumbs_changed_through_alternating_apps_end_drawn_as_stored(
     bot, coffee_settings, second_store
 ):
     other = other_app(bot, coffee_settings, second_store)
-    session_id, box_id = _roman_vote_open(bot)
+    meetup_id, box_id = _roman_vote_open(bot)
     for n, (app, choice) in enumerate([(bot, "up"), (other, "down"), (bot, "up")] * 3):
-        assert app.click(mv.ROMAN, f"{session_id}:{box_id}:{choice}", user="U1") == 200
+        assert app.click(mv.ROMAN, f"{meetup_id}:{box_id}:{choice}", user="U1") == 200
         if n % 2:
             other.settle()
     bot.settle()
@@ -282,13 +282,13 @@ def test_two_apps_send_no_more_redraws_than_one(bot, coffee_settings, second_sto
     chat.update, sent by whichever drains once it has passed, showing the last click."""
     bot = other_app(bot, coffee_settings, bot.store, redraw_delay=1.5)
     other = other_app(bot, coffee_settings, second_store, redraw_delay=1.5)
-    session_id, box_id = _roman_vote_open(bot)
+    meetup_id, box_id = _roman_vote_open(bot)
     (box,) = boxes(bot)
     before = len(bot.updates())
     choices = ["up", "down", "side", "up", "down", "up"]
     for n, choice in enumerate(choices):
         app = (bot, other)[n % 2]
-        assert app.click(mv.ROMAN, f"{session_id}:{box_id}:{choice}", user=f"U{n}") == 200
+        assert app.click(mv.ROMAN, f"{meetup_id}:{box_id}:{choice}", user=f"U{n}") == 200
         if n == 0:  # drawn at once: the vote was posted longer ago than the throttle
             (first,) = bot.updates()[before:]
             assert first.params["ts"] == box.vote_ts
@@ -380,38 +380,38 @@ def drawn_by_another(bot: Bot, coffee_settings, second_store, ts: str) -> str:
 
 
 def test_a_vote_owes_its_redraw_with_the_click(bot, coffee_settings, second_store):
-    session_id, ids = bot.to_voting(TITLES, text=SCHEDULE + " shown")
+    meetup_id, ids = bot.to_voting(TITLES, text=SCHEDULE + " shown")
     caught_up(bot)
     assert owed(bot) == []
     dies_after_the_ack(bot)
     assert bot.vote(ids[0], "U1") == 200
-    assert f"{posts.VOTING}:{session_id}" in owed(bot)
-    ts = bot.sessions()[0].message_ts
+    assert f"{posts.VOTING}:{meetup_id}" in owed(bot)
+    ts = bot.meetups()[0].message_ts
     assert "*1* vote" in drawn_by_another(bot, coffee_settings, second_store, ts)
 
 
 def test_a_thumb_owes_its_redraw_with_the_click(bot, coffee_settings, second_store):
-    session_id, box_id = _roman_vote_open(bot)
+    meetup_id, box_id = _roman_vote_open(bot)
     (box,) = boxes(bot)
     assert owed(bot) == []
     dies_after_the_ack(bot)
-    assert bot.click(mv.ROMAN, f"{session_id}:{box_id}:up", user="U7") == 200
+    assert bot.click(mv.ROMAN, f"{meetup_id}:{box_id}:up", user="U7") == 200
     assert f"{posts.ROMAN}:{box_id}" in owed(bot)
     assert "👍 1  👎 0" in drawn_by_another(bot, coffee_settings, second_store, box.vote_ts)
 
 
 def test_a_proposal_owes_its_redraw_with_the_topic(bot, coffee_settings, second_store):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     bot.command("propose Golden paths at scale", user="UPROP1")
     caught_up(bot)
     assert owed(bot) == []
     with bot.store.session() as db:
         ts = db.scalar(
-            select(ChannelMessage.ts).where(ChannelMessage.key == f"{posts.COLLECT}:{session_id}")
+            select(ChannelMessage.ts).where(ChannelMessage.key == f"{posts.COLLECT}:{meetup_id}")
         )
     assert ts
     dies_after_the_ack(bot)
     status, ack = bot.command("propose Platform as a product", user="UPROP2")
     assert status == 200 and ack["text"].startswith("Added"), ack
-    assert f"{posts.COLLECT}:{session_id}" in owed(bot)
+    assert f"{posts.COLLECT}:{meetup_id}" in owed(bot)
     assert "Platform as a product" in drawn_by_another(bot, coffee_settings, second_store, ts)

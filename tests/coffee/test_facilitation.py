@@ -25,32 +25,32 @@ def _running(bot: Bot, schedule: str = "") -> tuple[int, list[int]]:
             "schedule every 2 weeks tuesday 16:00 Europe/London collect 3d vote 24h votes 3 "
             + schedule
         )
-    session_id, ids = bot.to_voting(TITLES)
+    meetup_id, ids = bot.to_voting(TITLES)
     bot.move_to(MEETUP + dt.timedelta(minutes=1))
     bot.coffee.meetup_runner.tick()
     bot.settle()
-    return session_id, ids
+    return meetup_id, ids
 
 
 def test_minutes_round_to_the_nearest_and_a_short_topic_is_under_a_minute(bot):
-    session_id, _ = _running(bot)
-    facilitate(bot, session_id, mv.NEXT)
+    meetup_id, _ = _running(bot)
+    facilitate(bot, meetup_id, mv.NEXT)
     bot.move_to(bot.clock.now + dt.timedelta(minutes=12, seconds=10))
-    facilitate(bot, session_id, mv.NEXT)  # golden took 12 min 10 s: "12 min", not 13
+    facilitate(bot, meetup_id, mv.NEXT)  # golden took 12 min 10 s: "12 min", not 13
     bot.move_to(bot.clock.now + dt.timedelta(seconds=20))
-    facilitate(bot, session_id, mv.DONE)  # product took 20 seconds
-    text = shown(board(bot, session_id))
+    facilitate(bot, meetup_id, mv.DONE)  # product took 20 seconds
+    text = shown(board(bot, meetup_id))
     assert "*1.* Golden paths · _User UPROP1_ · 12 min" in text
     assert "*2.* Platform as a product · _User UPROP2_ · under a minute" in text
     assert " 0 min" not in text and "13 min" not in text
     answer = bot.organise("end")
     assert answer.params["text"] == "The meeting has ended; the summary is in the board's thread."
-    ended = board(bot, session_id)
+    ended = board(bot, meetup_id)
     text = shown(ended)
     assert ended.params["text"].endswith("the meeting has ended")
     assert "To discuss" not in text  # nothing is "to discuss" once it has ended
     assert "*Not discussed* (1)" in text and "Portals nobody opens" in text
-    summary = shown(thread(bot, session_id)[-1])
+    summary = shown(thread(bot, meetup_id)[-1])
     assert "12 min" in summary and "under a minute" in summary
 
 
@@ -58,19 +58,19 @@ def test_with_extensions_off_there_is_no_extend_button_and_the_series_says_so(bo
     answer = bot.organise("schedule every 2 weeks tuesday 16:00 Europe/London timebox 5 extend off")
     assert answer.params["text"].endswith("; topics get 5 minutes, no extensions.")
     assert "none minutes" not in answer.params["text"]
-    session_id, _ = _running(bot)
-    facilitate(bot, session_id, mv.NEXT)
-    drawn = board(bot, session_id)
+    meetup_id, _ = _running(bot)
+    facilitate(bot, meetup_id, mv.NEXT)
+    drawn = board(bot, meetup_id)
     assert mv.EXTEND not in buttons(drawn) and "Extend" not in shown(drawn)
     assert mv.DONE in buttons(drawn)
     (box,) = boxes(bot)
     bot.move_to(box.ends_at + dt.timedelta(seconds=1))
     bot.coffee.meetup_runner.tick()
-    (vote,) = thread(bot, session_id)
+    (vote,) = thread(bot, meetup_id)
     assert mv.EXTEND not in button_ids(vote.params["blocks"]) and mv.MOVE_ON in buttons(vote)
     assert "Extend" not in shown(vote)
     # a stale Extend button (drawn before the series changed) is refused, nothing changes
-    assert bot.click(mv.EXTEND, f"{session_id}:{box.id}", user=ORGANISER, reply="ext") == 200
+    assert bot.click(mv.EXTEND, f"{meetup_id}:{box.id}", user=ORGANISER, reply="ext") == 200
     assert "extensions off" in bot.reply("ext").params["text"]
     assert len(boxes(bot)) == 1
 
@@ -115,8 +115,8 @@ def _options(call) -> dict[str, str]:
 
 
 def test_the_facilitator_picks_which_topic_comes_next(bot):
-    session_id, (golden, product, portals) = _running(bot)
-    options = _options(board(bot, session_id))
+    meetup_id, (golden, product, portals) = _running(bot)
+    options = _options(board(bot, meetup_id))
     assert list(options) == [
         "1. Golden paths",
         "2. Platform as a product",
@@ -125,38 +125,38 @@ def test_the_facilitator_picks_which_topic_comes_next(bot):
     # not the top-ranked: the third, from the select on the board
     assert _select(bot, mv.PICK, options["3. Portals nobody opens"], "U5", "nope") == 200
     assert "Only the host" in bot.reply("nope").params["text"]
-    assert bot.sessions()[0].current_topic_id is None
+    assert bot.meetups()[0].current_topic_id is None
     _select(bot, mv.PICK, options["3. Portals nobody opens"], ORGANISER, "pick")
-    assert bot.sessions()[0].current_topic_id == portals
-    assert list(_options(board(bot, session_id))) == ["1. Golden paths", "2. Platform as a product"]
+    assert bot.meetups()[0].current_topic_id == portals
+    assert list(_options(board(bot, meetup_id))) == ["1. Golden paths", "2. Platform as a product"]
     # a stale option (drawn before that move) is refused and changes nothing
     _select(bot, mv.PICK, options["2. Platform as a product"], ORGANISER, "stale")
     assert "moved the meeting on already" in bot.reply("stale").params["text"]
-    assert bot.sessions()[0].current_topic_id == portals
+    assert bot.meetups()[0].current_topic_id == portals
     # by command: a number, then words of a title
     assert bot.organise("next 2").params["text"] == "Next: topic 2, Platform as a product."
-    assert bot.sessions()[0].current_topic_id == product
+    assert bot.meetups()[0].current_topic_id == product
     assert "not waiting" in bot.organise("next 3").params["text"]  # discussed already
     assert "give its number" in bot.organise("next nothing like it").params["text"]
     assert bot.organise("next golden").params["text"] == "Next: topic 1, Golden paths."
-    assert bot.sessions()[0].current_topic_id == golden
+    assert bot.meetups()[0].current_topic_id == golden
     status, ack = bot.command("next", user="U5")  # without words: the status, for everyone
     assert status == 200 and "Working on it" not in ack.get("text", "")
 
 
 def test_an_organiser_names_a_host_who_runs_the_meeting_and_nobody_else_can(bot):
-    session_id, (golden, _, _) = _running(bot)
+    meetup_id, (golden, _, _) = _running(bot)
     answer = bot.organise("host <@U7|alex>", as_typed=False)
     assert answer.params["text"].startswith("<@U7> hosts the lean coffee on ")
-    assert bot.sessions()[0].host == "U7"
-    text = shown(board(bot, session_id))
+    assert bot.meetups()[0].host == "U7"
+    text = shown(board(bot, meetup_id))
     assert "Host: User U7" in text and "<@U7>" not in text  # named, never pinged
     # the host moves the meeting on; another member cannot
-    assert facilitate(bot, session_id, mv.NEXT, user="U8") == 200
-    assert bot.sessions()[0].current_topic_id is None
-    facilitate(bot, session_id, mv.NEXT, user="U7")
-    assert bot.sessions()[0].current_topic_id == golden
-    facilitate(bot, session_id, mv.EXTEND, user="U7")
+    assert facilitate(bot, meetup_id, mv.NEXT, user="U8") == 200
+    assert bot.meetups()[0].current_topic_id is None
+    facilitate(bot, meetup_id, mv.NEXT, user="U7")
+    assert bot.meetups()[0].current_topic_id == golden
+    facilitate(bot, meetup_id, mv.EXTEND, user="U7")
     assert len(boxes(bot)) == 2
     # and uses the organisers' meeting words; the other words stay the organisers'
     bot.command("next 2", user="U7", reply="h1")
@@ -174,7 +174,7 @@ def test_an_organiser_names_a_host_who_runs_the_meeting_and_nobody_else_can(bot)
     assert bot.reply("h4").params["text"].startswith("Only organisers can do that.")
     assert "Name one person" in bot.organise("host alex").params["text"]
     assert "has no host now" in bot.organise("host off").params["text"]
-    assert bot.sessions()[0].host == ""
+    assert bot.meetups()[0].host == ""
 
 
 def test_a_host_starts_the_meeting_they_host(bot):
@@ -182,7 +182,7 @@ def test_a_host_starts_the_meeting_they_host(bot):
     bot.organise("host <@U7|alex>", as_typed=False)
     bot.command("start", user="U7", reply="go")
     assert bot.reply("go").params["text"].startswith("The meeting is on")
-    s = bot.sessions()[0]
+    s = bot.meetups()[0]
     assert s.meeting == "running" and s.facilitator == "U7" and s.host == "U7"
     bot.command("end", user="U7", reply="end")
     assert bot.reply("end").params["text"].startswith("The meeting has ended")
@@ -191,40 +191,40 @@ def test_a_host_starts_the_meeting_they_host(bot):
 def test_with_volunteer_hosts_anyone_can_offer_to_host_on_the_agenda(bot):
     answer = bot.organise("schedule every 2 weeks tuesday 16:00 Europe/London volunteer-hosts")
     assert answer.params["text"].endswith("; anyone may volunteer to host.")
-    session_id, _ = bot.to_voting(TITLES)
+    meetup_id, _ = bot.to_voting(TITLES)
     bot.move_to(MEETUP - dt.timedelta(minutes=1))
     bot.organise("close")
-    agenda = board(bot, session_id)
-    assert buttons(agenda)[mv.HOST] == str(session_id)
-    assert bot.click(mv.HOST, str(session_id), user="U5", reply="me") == 200
+    agenda = board(bot, meetup_id)
+    assert buttons(agenda)[mv.HOST] == str(meetup_id)
+    assert bot.click(mv.HOST, str(meetup_id), user="U5", reply="me") == 200
     assert bot.reply("me").params["text"].startswith("You are hosting this lean coffee")
-    bot.click(mv.HOST, str(session_id), user="U6", reply="late")
+    bot.click(mv.HOST, str(meetup_id), user="U6", reply="late")
     assert bot.reply("late").params["text"] == "<@U5> offered to host first."
-    assert bot.sessions()[0].host == "U5"
-    agenda = board(bot, session_id)
+    assert bot.meetups()[0].host == "U5"
+    agenda = board(bot, meetup_id)
     assert mv.HOST not in buttons(agenda) and "Host: User U5" in shown(agenda)
     # off by default: the button is not drawn, and a forged click is refused
     bot.organise("schedule no-volunteer-hosts")
-    bot.click(mv.HOST, str(session_id), user="U6", reply="off")
+    bot.click(mv.HOST, str(meetup_id), user="U6", reply="off")
     assert "Organisers name" in bot.reply("off").params["text"]
 
 
 def test_anyone_can_squeeze_a_topic_in_once_the_meeting_has_started(bot):
-    session_id, (golden, _, _) = _running(bot)
-    facilitate(bot, session_id, mv.NEXT)
+    meetup_id, (golden, _, _) = _running(bot)
+    facilitate(bot, meetup_id, mv.NEXT)
     status, ack = bot.command("propose Can we squeeze this in?", user="U9")
     assert status == 200
     assert ack["text"] == (
         "Added *4.* Can we squeeze this in? to the meeting under way: it joins the end of the "
         "list on the board."
     )
-    (added,) = [t for t in bot.topics(session_id) if t.user_id == "U9"]
-    text = shown(board(bot, session_id))
+    (added,) = [t for t in bot.topics(meetup_id) if t.user_id == "U9"]
+    text = shown(board(bot, meetup_id))
     assert text.index("*3.* Portals nobody opens") < text.index("*4.* Can we squeeze this in?")
     assert "*To discuss* (3)" in text
     # the board's "Add a topic" opens the propose form for the meeting under way
-    value = buttons(board(bot, session_id))[views.MEETING_TOPIC]
-    assert value == str(session_id)
+    value = buttons(board(bot, meetup_id))[views.MEETING_TOPIC]
+    assert value == str(meetup_id)
     assert bot.click(views.MEETING_TOPIC, value, user="U10") == 200
     bot.settle()
     (opened,) = bot.slack.calls_to("views.open")
@@ -234,9 +234,9 @@ def test_anyone_can_squeeze_a_topic_in_once_the_meeting_has_started(bot):
         metadata, "One more thing", user="U10", callback_id=views.MEETING_TOPIC_MODAL
     )
     assert response.status == 200 and not response.body
-    text = shown(board(bot, session_id))
+    text = shown(board(bot, meetup_id))
     assert text.index("*4.* Can we squeeze this in?") < text.index("*5.* One more thing")
-    assert bot.sessions()[0].current_topic_id == golden and added.session_id == session_id
+    assert bot.meetups()[0].current_topic_id == golden and added.meetup_id == meetup_id
     # once the meeting has ended, topics go to the next meetup as before
     bot.organise("end")
     _, ack = bot.command("propose Too late", user="U9")
@@ -245,7 +245,7 @@ def test_anyone_can_squeeze_a_topic_in_once_the_meeting_has_started(bot):
     assert bot.reply("over").params["text"].startswith("That meeting is over;")
     late = bot.submit_modal(metadata, "Later", user="U10", callback_id=views.MEETING_TOPIC_MODAL)
     assert "no longer takes topics" in late.body
-    assert [t.title for t in bot.topics(session_id) if t.title in ("Too late", "Later")] == []
+    assert [t.title for t in bot.topics(meetup_id) if t.title in ("Too late", "Later")] == []
 
 
 def test_schedule_reads_4pm_and_refuses_briefly(bot):
@@ -260,8 +260,8 @@ def test_schedule_reads_4pm_and_refuses_briefly(bot):
 
 
 def test_a_double_click_on_vote_keeps_the_vote_and_the_note_takes_it_back_in_place(bot):
-    session_id, (golden, _, _) = bot.to_voting(TITLES)
-    value = f"{session_id}:{golden}"
+    meetup_id, (golden, _, _) = bot.to_voting(TITLES)
+    value = f"{meetup_id}:{golden}"
     assert bot.vote(golden, "U5", reply="first") == 200
     assert bot.vote(golden, "U5", reply="again") == 200  # the same click, a moment later
     assert bot.votes_by_user() == {"U5": 1}

@@ -57,7 +57,7 @@ def test_the_feed_parses_with_its_time_zone_link_and_a_stable_uid(bot: Bot) -> N
 
 def test_the_agenda_arrives_escaped_once_and_without_names(bot: Bot) -> None:
     tricky = 'Golden, paths; & <b>roads</b> \\ "quoted"'
-    session_id, (first, second) = bot.to_voting([tricky, "Second topic"])
+    meetup_id, (first, second) = bot.to_voting([tricky, "Second topic"])
     assert bot.vote(first, "UVOTER1") == 200 and bot.vote(first, "UVOTER2") == 200
     assert bot.vote(second, "UVOTER1") == 200
     bot.settle()
@@ -77,7 +77,7 @@ def test_the_agenda_arrives_escaped_once_and_without_names(bot: Bot) -> None:
     assert "\\," in body and "\\;" in body  # escaped on the wire as RFC 5545 says, once
     assert "&amp;" not in body and "&lt;" not in body
     assert str(following["UID"]) != str(meetup["UID"]) and following.decoded("DTSTART") > MEETUP
-    assert session_id
+    assert meetup_id
 
 
 def test_a_moved_meetup_keeps_its_uid_and_a_cancelled_one_says_so(bot: Bot) -> None:

@@ -59,7 +59,7 @@ def test_only_organisers_may_schedule_and_a_refusal_stores_nothing(bot):
     for word in ("cancel", "close", "open", "schedule every week monday 09:00 UTC"):
         refused = bot.organise(word, user="U9")
         assert refused.params["text"].startswith("Only organisers can do that."), word
-    (s,) = bot.sessions()
+    (s,) = bot.meetups()
     assert (s.state, s.starts_at) == ("scheduled", MEETUP)
     with bot.store.session() as db:
         assert db.query(CoffeeSeries.weekday, CoffeeSeries.updated_by).one() == (1, ORGANISER)
@@ -91,7 +91,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
         assert (series.weekday, series.at, series.every_weeks) == (1, "16:00", 2)
         assert (series.collect_hours, series.vote_hours, series.votes_per_person) == (72, 24, 3)
         assert series.multi_dots is False and series.hide_counts is True
-    (first,) = bot.sessions()
+    (first,) = bot.meetups()
     assert first.state == "scheduled"
     assert (first.starts_at, first.collect_at, first.vote_at) == (
         MEETUP,
@@ -129,8 +129,8 @@ def test_a_meetup_from_schedule_to_agenda(bot):
         if e["action_id"] == views.PROPOSE
     ]
     assert [b["text"]["text"] for b in propose_buttons] == ["Propose a topic"]
-    session_id = int(propose_buttons[0]["value"])
-    (s,) = [x for x in bot.sessions() if x.id == session_id]
+    meetup_id = int(propose_buttons[0]["value"])
+    (s,) = [x for x in bot.meetups() if x.id == meetup_id]
     assert s.state == "collecting" and s.message_ts == collect_post.answer["ts"]
 
     # a topic by command: answered in the ack, the channel message redrawn in place
@@ -143,12 +143,12 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert "*1.* Golden paths at scale" in shown(redraw)
 
     # a topic by the button: the modal opens, its submission stores the topic
-    assert bot.click(views.PROPOSE, str(session_id), user="U2") == 200
+    assert bot.click(views.PROPOSE, str(meetup_id), user="U2") == 200
     (opened,) = slack.wait_for("views.open")
     view = opened.params["view"]
     assert opened.params["trigger_id"] == "1337.42.abcd"
     assert view["callback_id"] == views.PROPOSE_MODAL
-    assert view["private_metadata"] == f"{session_id}:"
+    assert view["private_metadata"] == f"{meetup_id}:"
     assert_valid_view(view)
     response = bot.submit_modal(view["private_metadata"], "Platform as a product", user="U2")
     assert response.status == 200 and not response.body  # the modal closes
@@ -156,7 +156,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
 
     _, ack = bot.command("propose Developer portals nobody opens", user="U3")
     assert ack["text"] == "Added *3.* Developer portals nobody opens"
-    topics = bot.topics(session_id)
+    topics = bot.topics(meetup_id)
     assert [(t.user_id, t.title) for t in topics] == [
         ("U1", "Golden paths at scale"),
         ("U2", "Platform as a product"),
@@ -168,7 +168,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
 
     _, early_vote_ack = bot.command("", user="U1")
     assert "3 topics so far." in all_text(early_vote_ack["blocks"])
-    assert bot.click(views.VOTE, f"{session_id}:{golden}", user="U1", reply="early") == 200
+    assert bot.click(views.VOTE, f"{meetup_id}:{golden}", user="U1", reply="early") == 200
     assert bot.reply("early").params["text"] == "Voting is not open for this meetup."
     assert bot.count(CoffeeVote) == 0
 
@@ -185,12 +185,12 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert "You have *3* votes (one per topic)" in text
     assert "Counts stay hidden until voting closes." in text
     assert vote_buttons(vote_post.params["blocks"]) == [
-        f"{session_id}:{golden}",
-        f"{session_id}:{product}",
-        f"{session_id}:{portals}",
+        f"{meetup_id}:{golden}",
+        f"{meetup_id}:{product}",
+        f"{meetup_id}:{portals}",
     ]
     assert not re.search(r"·  \*\d+\* votes?\b", text)  # counts hidden
-    (s,) = [x for x in bot.sessions() if x.id == session_id]
+    (s,) = [x for x in bot.meetups() if x.id == meetup_id]
     assert s.state == "voting" and s.message_ts == vote_post.answer["ts"]
 
     # the later topic gets its vote first: the tie-break is by proposal, not by the first vote
@@ -216,10 +216,10 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     )
     assert bot.votes_by_topic() == {product: 3, golden: 1, portals: 2}
     # the note's own Take one back updates that note in place
-    session_id = bot.session_id()
+    meetup_id = bot.meetup_id()
     assert (
         bot.click(
-            views.UNVOTE, f"{session_id}:{portals}", "U4", reply="back", block_id=views.VOTE_NOTE
+            views.UNVOTE, f"{meetup_id}:{portals}", "U4", reply="back", block_id=views.VOTE_NOTE
         )
         == 200
     )
@@ -231,7 +231,7 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert bot.votes_by_topic() == {product: 3, golden: 1, portals: 1}
     assert bot.votes_by_user() == {"U1": 2, "U2": 1, "U3": 2}
 
-    # ---- the meetup starts: agenda, session closed, the next one two weeks on ----------------
+    # ---- the meetup starts: agenda, meetup closed, the next one two weeks on ----------------
     bot.settle()  # the redraws that follow the votes are done
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     calls_before = len(bot.channel_calls())
@@ -258,8 +258,8 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert "*3* votes" in shown(closed_redraw[0])  # counts shown once voting is over
     assert views.VOTE not in button_ids(closed_redraw[0].params["blocks"])
 
-    first, second = bot.sessions()
-    assert first.id == session_id and first.state == "closed"
+    first, second = bot.meetups()
+    assert first.id == meetup_id and first.state == "closed"
     assert first.agenda_ts == agenda.answer["ts"]
     assert second.state == "scheduled"
     assert second.starts_at == NEXT_MEETUP  # 16:00 in London, now on summer time
@@ -272,10 +272,10 @@ def test_a_meetup_from_schedule_to_agenda(bot):
     assert bot.coffee.meetup_runner.tick() == 0
     assert bot.coffee.meetup_runner.tick() == 0
     assert len(bot.calls()) == calls_before
-    assert len(bot.sessions()) == 2
+    assert len(bot.meetups()) == 2
 
     # a late click on the old message counts for nothing
-    assert bot.click(views.VOTE, f"{session_id}:{golden}", user="U9", reply="late") == 200
+    assert bot.click(views.VOTE, f"{meetup_id}:{golden}", user="U9", reply="late") == 200
     assert bot.reply("late").params["text"] == "Voting is not open for this meetup."
     assert bot.count(CoffeeVote) == 5
     _, after = bot.command("", user="U1")
@@ -285,13 +285,13 @@ def test_a_meetup_from_schedule_to_agenda(bot):
 
 
 def test_proposals_in_voting_get_a_vote_button_at_the_next_redraw(bot):
-    session_id, (first,) = bot.to_voting(["Team topologies in practice"])
+    meetup_id, (first,) = bot.to_voting(["Team topologies in practice"])
     _, ack = bot.command("propose A late idea", user="U7")
     assert ack["text"] == "Added *2.* A late idea"
-    late = bot.topics(session_id)[-1]
+    late = bot.topics(meetup_id)[-1]
     assert vote_buttons(bot.updates()[-1].params["blocks"]) == [
-        f"{session_id}:{first}",
-        f"{session_id}:{late.id}",
+        f"{meetup_id}:{first}",
+        f"{meetup_id}:{late.id}",
     ]
 
 

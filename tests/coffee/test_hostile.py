@@ -30,16 +30,16 @@ def everything_sent(bot, acks: list[dict]) -> list[str]:
 
 def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
     acks: list[dict] = []
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     _, ack = bot.command(f"propose {HOSTILE[0]}", user="U1")
     acks.append(ack)
     assert ack["text"] == "Added *1.* &lt;!channel&gt; read this now"
     _, ack = bot.command(f"propose {HOSTILE[1]}", user="U2")
     acks.append(ack)
-    response = bot.submit_modal(f"{session_id}:", HOSTILE[2], user="U3")
+    response = bot.submit_modal(f"{meetup_id}:", HOSTILE[2], user="U3")
     assert response.status == 200 and not response.body
     # stored as typed: escaping is a matter of display
-    assert [t.title for t in bot.topics(session_id)] == HOSTILE
+    assert [t.title for t in bot.topics(meetup_id)] == HOSTILE
     _, ack = bot.command("mine", user="U2")
     acks.append(ack)
     _, ack = bot.command("", user="U2")
@@ -47,7 +47,7 @@ def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
 
     bot.clock.now = VOTE + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
-    ids = [t.id for t in bot.topics(session_id)]
+    ids = [t.id for t in bot.topics(meetup_id)]
     for n, topic in enumerate(ids):
         # a vote, and the same click twice again (kept: the answer names the topic)
         for k in range(3):
@@ -88,7 +88,7 @@ def test_mentions_and_links_in_topics_are_escaped_everywhere(bot):
 
 
 def test_too_long_empty_and_blank_topics_are_refused_with_a_reason(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     _, ack = bot.command("propose " + "x" * 5000, user="U1")
     assert ack["text"] == (
         "That topic is 5,000 characters long; keep it under 200 so it fits on the agenda "
@@ -101,7 +101,7 @@ def test_too_long_empty_and_blank_topics_are_refused_with_a_reason(bot):
 
     # the modal shows the same reasons beside the field, and stays open
     for text in ("y" * 5000, "", "     ", None):
-        response = bot.submit_modal(f"{session_id}:", text, user="U2")
+        response = bot.submit_modal(f"{meetup_id}:", text, user="U2")
         assert response.status == 200
         body = json.loads(response.body)
         assert body["response_action"] == "errors"
@@ -120,7 +120,7 @@ def test_too_long_empty_and_blank_topics_are_refused_with_a_reason(bot):
     assert ack["text"].startswith("Added *1.*")
     _, ack = bot.command("propose " + "b  " * 100 + "b", user="U1")
     assert ack["text"].startswith("That topic is 201 characters long")
-    assert [len(t.title) for t in bot.topics(session_id)] == [MAX_TOPIC]
+    assert [len(t.title) for t in bot.topics(meetup_id)] == [MAX_TOPIC]
 
 
 def test_a_hostile_schedule_is_refused_and_stores_nothing(bot):
@@ -138,8 +138,8 @@ def test_a_hostile_schedule_is_refused_and_stores_nothing(bot):
 
 
 def test_the_propose_modal_is_valid_block_kit_and_limits_the_field(bot):
-    session_id = bot.to_collecting()
-    assert bot.click(views.PROPOSE, str(session_id), user="U2") == 200
+    meetup_id = bot.to_collecting()
+    assert bot.click(views.PROPOSE, str(meetup_id), user="U2") == 200
     (opened,) = bot.slack.wait_for("views.open")
     view = opened.params["view"]
     assert_valid_view(view)
@@ -152,7 +152,7 @@ def test_the_propose_modal_is_valid_block_kit_and_limits_the_field(bot):
 
 
 def test_a_full_meetup_of_long_hostile_topics_stays_valid_block_kit(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     for n in range(MAX_TOPICS):
         title = f"{n:02d} <!channel> " + "é&<>" * 60
         title = title[:MAX_TOPIC]
@@ -184,4 +184,4 @@ def test_a_full_meetup_of_long_hostile_topics_stays_valid_block_kit(bot):
     assert [line.split(".* ", 1)[0] for line in ranked] == [f"*{n}" for n in range(1, 41)]
     assert all("&lt;!channel&gt;" in line and "<" not in line for line in ranked)
     assert not [c for c in bot.calls() if "<!channel>" in json.dumps(c.params)]
-    assert session_id == bot.sessions()[0].id
+    assert meetup_id == bot.meetups()[0].id

@@ -18,17 +18,17 @@ from tests.coffee.meeting_helpers import board, buttons, facilitate, submit_note
 TITLE = "Golden paths for every team & every service, "  # escaped, "&" grows to "&amp;"
 
 
-def _long_topics(bot, session_id: int) -> None:
+def _long_topics(bot, meetup_id: int) -> None:
     for n in range(MAX_TOPICS):
         title = f"{n} {TITLE * 10}"[:MAX_TOPIC]
         details = ("Why it matters to us: " + "the platform & its users " * 40)[:1000]
-        assert bot.submit_modal(f"{session_id}:", title, user=f"U{n:02d}", details=details).status
-    assert len(bot.topics(session_id)) == MAX_TOPICS
+        assert bot.submit_modal(f"{meetup_id}:", title, user=f"U{n:02d}", details=details).status
+    assert len(bot.topics(meetup_id)) == MAX_TOPICS
 
 
 def test_a_meetup_of_long_described_topics_shows_every_topic_in_one_message(bot):
-    session_id = bot.to_collecting()
-    _long_topics(bot, session_id)
+    meetup_id = bot.to_collecting()
+    _long_topics(bot, meetup_id)
     collecting = bot.updates()[-1]
     text = shown(collecting)  # checked as Slack checks it
     assert text_length(collecting.params["blocks"]) <= BLOCKS_TEXT
@@ -53,17 +53,17 @@ def test_a_meetup_of_long_described_topics_shows_every_topic_in_one_message(bot)
 
 @pytest.mark.slow
 def test_a_summary_of_many_long_takeaways_is_split_over_messages_in_the_thread(bot):
-    session_id = bot.to_voting(["Golden paths", "Platform as a product"])[0]
+    meetup_id = bot.to_voting(["Golden paths", "Platform as a product"])[0]
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
-    facilitate(bot, session_id, mv.NEXT)
-    note = buttons(board(bot, session_id))[mv.NOTE]
+    facilitate(bot, meetup_id, mv.NEXT)
+    note = buttons(board(bot, meetup_id))[mv.NOTE]
     for n in range(40):
         words = f"Takeaway {n}: " + ("we learnt that golden paths & docs help " * 20)
         assert submit_note(bot, note, words[:MAX_TAKEAWAY], user=f"U{n:02d}").status == 200
     assert not bot.slack.invalid  # the board with its ten latest takeaways fits
     bot.organise("end")
-    pages = thread(bot, session_id)
+    pages = thread(bot, meetup_id)
     assert len(pages) > 1  # 40 × 500 characters: more than one message holds
     for page in pages:
         assert text_length(page.params["blocks"]) <= BLOCKS_TEXT

@@ -60,13 +60,13 @@ def click_payload(bot: Bot, action_id: str, value: Any, reply: str, user: str = 
 
 
 def test_a_nul_in_a_proposed_topic_is_refused_politely_and_stores_nothing(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
     status, ack = bot.command("propose golden\x00paths", user="U1")
     assert (status, ack) == (200, {"response_type": "ephemeral", "text": NUL_IN_TEXT})
     # the modal says so beside the field, and stays open
-    response = bot.submit_modal(f"{session_id}:", "golden\x00paths", user="U2")
+    response = bot.submit_modal(f"{meetup_id}:", "golden\x00paths", user="U2")
     assert response.status == 200
     assert json.loads(response.body) == {
         "response_action": "errors",
@@ -79,12 +79,12 @@ def test_a_nul_in_a_proposed_topic_is_refused_politely_and_stores_nothing(bot):
 
 
 def test_a_nul_in_an_edited_topic_leaves_the_topic_as_it_was(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     bot.command("propose golden paths", user="U1")
-    (topic,) = bot.topics(session_id)
+    (topic,) = bot.topics(meetup_id)
     bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
-    response = bot.submit_modal(f"{session_id}:{topic.id}", "\x00", user="U1")
+    response = bot.submit_modal(f"{meetup_id}:{topic.id}", "\x00", user="U1")
     assert json.loads(response.body)["errors"] == {"topic": NUL_IN_FIELD}
     assert snapshot(bot.store) == before
 
@@ -108,8 +108,8 @@ def test_a_nul_in_an_edited_topic_leaves_the_topic_as_it_was(bot):
     ],
 )  # fmt: skip
 def test_a_malformed_modal_submission_is_a_400_and_stores_nothing(bot, where, change):
-    session_id = bot.to_collecting()
-    payload = modal_payload(f"{session_id}:", "golden paths")
+    meetup_id = bot.to_collecting()
+    payload = modal_payload(f"{meetup_id}:", "golden paths")
     change(payload)
     bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
@@ -123,10 +123,10 @@ def test_a_malformed_modal_submission_is_a_400_and_stores_nothing(bot, where, ch
 
 @pytest.mark.parametrize("bad", NOT_IDS)
 def test_modal_metadata_that_is_not_an_id_says_the_form_is_out_of_date(bot, bad):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
-    for metadata in (f"{bad}:", f"{session_id}:{bad}" if bad else f"{session_id}:x"):
+    for metadata in (f"{bad}:", f"{meetup_id}:{bad}" if bad else f"{meetup_id}:x"):
         response = signed(bot, modal_payload(metadata, "golden paths"))
         assert response.status == 200
         errors = json.loads(response.body)["errors"]
@@ -139,10 +139,10 @@ def test_modal_metadata_that_is_not_an_id_says_the_form_is_out_of_date(bot, bad)
 
 @pytest.mark.parametrize("bad", NOT_IDS)
 def test_a_vote_on_ids_that_are_not_ids_is_answered_and_counts_nothing(bot, bad):
-    session_id, topics = bot.to_voting(["golden paths", "platform as product"])
+    meetup_id, topics = bot.to_voting(["golden paths", "platform as product"])
     bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
-    for n, value in enumerate((f"{session_id}:{bad}", f"{bad}:{topics[0]}", bad)):
+    for n, value in enumerate((f"{meetup_id}:{bad}", f"{bad}:{topics[0]}", bad)):
         payload = click_payload(bot, views.VOTE, value, reply=f"v{n}")
         assert signed(bot, payload).status == 200
         assert bot.reply(f"v{n}").params["text"] == OUT_OF_DATE
@@ -151,7 +151,7 @@ def test_a_vote_on_ids_that_are_not_ids_is_answered_and_counts_nothing(bot, bad)
 
 @pytest.mark.parametrize("bad", NOT_IDS)
 def test_withdraw_and_edit_of_ids_that_are_not_ids_are_answered(bot, bad):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     bot.command("propose golden paths", user="U1")
     bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
@@ -163,7 +163,7 @@ def test_withdraw_and_edit_of_ids_that_are_not_ids_are_answered(bot, bad):
     assert bot.reply("p").params["text"] == OUT_OF_DATE
     assert bot.slack.calls_to("views.open") == []
     assert snapshot(bot.store) == before
-    assert [t.title for t in bot.topics(session_id)] == ["golden paths"]
+    assert [t.title for t in bot.topics(meetup_id)] == ["golden paths"]
 
 
 @pytest.mark.parametrize("bad", ["²", "١٢", THIRTY_DIGITS, "-3"])
@@ -195,8 +195,8 @@ def test_an_organiser_removing_a_topic_that_is_not_a_number_is_told_how(bot, bad
     ids=["no actions", "40-char user", "number", "30 digits", "list", "NUL", "no user"],
 )
 def test_a_malformed_vote_is_a_400_and_counts_nothing(bot, change):
-    session_id, topics = bot.to_voting(["golden paths"])
-    payload = click_payload(bot, views.VOTE, f"{session_id}:{topics[0]}", reply="bad")
+    meetup_id, topics = bot.to_voting(["golden paths"])
+    payload = click_payload(bot, views.VOTE, f"{meetup_id}:{topics[0]}", reply="bad")
     change(payload)
     bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
@@ -214,7 +214,7 @@ def test_a_malformed_vote_is_a_400_and_counts_nothing(bot, change):
 
 
 def test_a_modal_whose_save_fails_shows_an_apology_beside_the_field(bot, monkeypatch, caplog):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     bot.settle()  # what earlier requests owe the channel is delivered
     before = snapshot(bot.store)
 
@@ -222,7 +222,7 @@ def test_a_modal_whose_save_fails_shows_an_apology_beside_the_field(bot, monkeyp
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr("bot.coffee.topics.propose", fail)
-    response = bot.submit_modal(f"{session_id}:", "golden paths", user="U2")
+    response = bot.submit_modal(f"{meetup_id}:", "golden paths", user="U2")
     assert response.status == 200
     assert json.loads(response.body) == {
         "response_action": "errors",
@@ -235,13 +235,13 @@ def test_a_modal_whose_save_fails_shows_an_apology_beside_the_field(bot, monkeyp
 
 
 def test_a_modal_without_fields_whose_save_fails_is_replaced_by_an_apology(bot, monkeypatch):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
 
     def fail(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("database on fire")
 
     monkeypatch.setattr("bot.coffee.topics.propose", fail)
-    payload = modal_payload(f"{session_id}:", None)
+    payload = modal_payload(f"{meetup_id}:", None)
     del payload["view"]["state"]
     response = signed(bot, payload)
     assert response.status == 200
@@ -249,4 +249,4 @@ def test_a_modal_without_fields_whose_save_fails_is_replaced_by_an_apology(bot, 
     assert answer["response_action"] == "update"
     assert View(**answer["view"]).to_dict() == answer["view"]  # valid as Slack checks it
     assert SORRY in json.dumps(answer["view"])
-    assert bot.topics(session_id) == []
+    assert bot.topics(meetup_id) == []

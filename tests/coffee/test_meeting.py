@@ -41,7 +41,7 @@ TITLES = [
 
 
 def _meeting_begins(bot) -> tuple[int, list[int]]:
-    session_id, ids = bot.to_voting(TITLES)
+    meetup_id, ids = bot.to_voting(TITLES)
     golden, product, portals, _ = ids
     for user in ("U1", "U2", "U3"):
         bot.vote(product, user)
@@ -50,15 +50,15 @@ def _meeting_begins(bot) -> tuple[int, list[int]]:
     bot.vote(portals, "U3")
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     assert bot.coffee.meetup_runner.tick() == 1
-    return session_id, ids
+    return meetup_id, ids
 
 
 @pytest.mark.slow
 def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_url, monkeypatch):
-    session_id, (golden, product, portals, roads) = _meeting_begins(bot)
+    meetup_id, (golden, product, portals, roads) = _meeting_begins(bot)
     # ---- the agenda became the board: nothing posted but the agenda, drawn in place ------------
-    ts = board_ts(bot, session_id)
-    now = board(bot, session_id)
+    ts = board_ts(bot, meetup_id)
+    now = board(bot, meetup_id)
     assert now.method == "chat.update" and now.params["ts"] == ts
     text = shown(now)
     assert "The meeting is on." in text
@@ -71,30 +71,30 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     assert list(buttons(now)) == [mv.NEXT, mv.MEETING_TOPIC, mv.PICK]
 
     # ---- only the facilitator or an organiser moves it on ----------------------------------
-    assert facilitate(bot, session_id, mv.NEXT, user="U9") == 200
+    assert facilitate(bot, meetup_id, mv.NEXT, user="U9") == 200
     refusal = bot.slack.calls_to("response_url")[-1]
     assert refusal.params["text"] == (
         "Only the host, the facilitator or an organiser moves the meeting on."
     )
-    assert bot.sessions()[0].current_topic_id is None
+    assert bot.meetups()[0].current_topic_id is None
 
     # ---- the first topic: the top-ranked, with its 8-minute timebox -------------------------
     started = bot.clock.now
-    facilitate(bot, session_id, mv.NEXT)
-    assert bot.sessions()[0].current_topic_id == product
+    facilitate(bot, meetup_id, mv.NEXT)
+    assert bot.meetups()[0].current_topic_id == product
     (box,) = boxes(bot)
     assert (box.topic_id, box.round, box.ends_at) == (
         product,
         0,
         started + dt.timedelta(minutes=8),
     )
-    text = shown(board(bot, session_id))
+    text = shown(board(bot, meetup_id))
     ends = started + dt.timedelta(minutes=8)
     assert "*Discussing*\n" in text or "*Discussing*" in text
     assert "*2.* Platform as a product · _User UPROP2_" in text
     assert f"8-minute timebox, ends <!date^{int(ends.timestamp())}^{{time}}|" in text
     assert "*To discuss* (3)" in text
-    assert set(buttons(board(bot, session_id))) == {
+    assert set(buttons(board(bot, meetup_id))) == {
         mv.NEXT,
         mv.EXTEND,
         mv.DONE,
@@ -104,7 +104,7 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     }
 
     # ---- a takeaway and an action, by anyone, with hostile words kept harmless ---------------
-    note_value = buttons(board(bot, session_id))[mv.NOTE]
+    note_value = buttons(board(bot, meetup_id))[mv.NOTE]
     assert bot.click(mv.NOTE, note_value, user="U4") == 200
     bot.settle()
     (opened,) = bot.slack.calls_to("views.open")
@@ -118,7 +118,7 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     empty = submit_note(bot, note_value, "   ", user="U5")
     assert empty.status == 200 and "errors" in empty.body
     assert bot.count(CoffeeTakeaway) == 2
-    text = shown(board(bot, session_id))
+    text = shown(board(bot, meetup_id))
     assert "&lt;!channel&gt; ping &amp; &lt;@U123&gt; too" in text
     assert "<!channel>" not in text and "<@U123>" not in text
     assert "_Action:_ Write the product brief (owner: User U6)" in text
@@ -127,18 +127,18 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     bot.clock.now = started + dt.timedelta(minutes=8, seconds=5)
     bot.coffee.meetup_runner.tick()
     bot.coffee.meetup_runner.tick()
-    (vote,) = thread(bot, session_id)
+    (vote,) = thread(bot, meetup_id)
     assert vote.params["text"] == "Time is up for topic 2: keep going?"
     assert [b for b in buttons(vote) if b == mv.ROMAN] == [mv.ROMAN]
-    assert "Time is up: the Roman vote is in the thread." in shown(board(bot, session_id))
+    assert "Time is up: the Roman vote is in the thread." in shown(board(bot, meetup_id))
     (box,) = boxes(bot)
     assert box.expired and box.vote_ts == vote.answer["ts"]
 
     # one thumb a person, changeable, counted live
-    thumb(bot, session_id, box.id, "up", "U1")
-    thumb(bot, session_id, box.id, "down", "U2")
-    thumb(bot, session_id, box.id, "up", "U3")
-    thumb(bot, session_id, box.id, "side", "U1")  # U1 changes their mind
+    thumb(bot, meetup_id, box.id, "up", "U1")
+    thumb(bot, meetup_id, box.id, "down", "U2")
+    thumb(bot, meetup_id, box.id, "up", "U3")
+    thumb(bot, meetup_id, box.id, "side", "U1")  # U1 changes their mind
     bot.settle()
     assert "👍 1  👎 1  ✋ 1" in vote_message(bot, box.vote_ts)
     assert bot.count(CoffeeRomanVote) == 3
@@ -153,28 +153,28 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
         dt.timedelta(minutes=4),
     )
     assert "extended. 👍 1  👎 1  ✋ 1" in vote_message(bot, first.vote_ts)
-    assert "4-minute extension 1, ends" in shown(board(bot, session_id))
+    assert "4-minute extension 1, ends" in shown(board(bot, meetup_id))
     # a second click on the same (stale) Extend adds nothing
     assert bot.click(mv.EXTEND, buttons(vote)[mv.EXTEND], user=ORGANISER) == 200
     bot.settle()
     assert len(boxes(bot)) == 2
-    assert thumb(bot, session_id, first.id, "up", "U7") == 200  # the vote is over
+    assert thumb(bot, meetup_id, first.id, "up", "U7") == 200  # the vote is over
     bot.settle()
     assert bot.count(CoffeeRomanVote) == 3
 
     # ---- it runs out again: the next vote, and the group moves on ---------------------------
     bot.clock.now = second.ends_at + dt.timedelta(seconds=1)
     bot.coffee.meetup_runner.tick()
-    _, again = thread(bot, session_id)
+    _, again = thread(bot, meetup_id)
     assert "Extend +2 min" in shown(again)  # extensions shrink: 4, then 2
-    thumb(bot, session_id, second.id, "down", "U1")
-    thumb(bot, session_id, second.id, "down", "U2")
+    thumb(bot, meetup_id, second.id, "down", "U1")
+    thumb(bot, meetup_id, second.id, "down", "U2")
     moved_at = bot.clock.now
     assert bot.click(mv.MOVE_ON, buttons(again)[mv.MOVE_ON], user=ORGANISER) == 200
     bot.settle()
     assert boxes(bot)[1].outcome == "moved on"
-    assert bot.sessions()[0].current_topic_id == golden
-    text = shown(board(bot, session_id))
+    assert bot.meetups()[0].current_topic_id == golden
+    text = shown(board(bot, meetup_id))
     assert (
         "*Discussed* (1)" in text and "*2.* Platform as a product · _User UPROP2_ · 12 min" in text
     )
@@ -186,13 +186,13 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
         answer.params["text"]
         == "Topic 1 is marked as discussed; it will not be carried over to the next meetup."
     )
-    text = shown(board(bot, session_id))
+    text = shown(board(bot, meetup_id))
     assert (
         "*Discussed* (2)" in text and "*1.* Golden paths at scale · _User UPROP1_ · 3 min" in text
     )
     assert "No topic yet" in text
-    facilitate(bot, session_id, mv.NEXT)  # portals, third by votes
-    assert bot.sessions()[0].current_topic_id == portals
+    facilitate(bot, meetup_id, mv.NEXT)  # portals, third by votes
+    assert bot.meetups()[0].current_topic_id == portals
 
     # ---- /coffee end: the summary in the thread, the rest carried, votes reset ---------------
     bot.clock.now += dt.timedelta(minutes=2)
@@ -202,7 +202,7 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     assert (
         bot.organise("end").params["text"] == "No meeting is running; `/coffee start` begins one."
     )
-    summary = thread(bot, session_id)[-1]
+    summary = thread(bot, meetup_id)[-1]
     text = shown(summary)
     assert "*Lean coffee summary · " + token(MEETUP, "Tue 24 Mar, 16:00 GMT") + "*" in text
     assert "• *2. Platform as a product* · _User UPROP2_ · 3 votes · 12 min" in text
@@ -215,13 +215,13 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
     assert "*3. Developer portals nobody opens*" in text
     assert "*Not discussed (1), carried over to the next meetup*" in text
     assert "• 4. Paved roads &amp; guard rails" in text
-    assert "The meeting has ended" in shown(board(bot, session_id))
-    assert buttons(board(bot, session_id)) == {}
-    closed, upcoming = bot.sessions()
+    assert "The meeting has ended" in shown(board(bot, meetup_id))
+    assert buttons(board(bot, meetup_id)) == {}
+    closed, upcoming = bot.meetups()
     assert (closed.meeting, upcoming.state) == ("ended", "scheduled")
     (carried,) = bot.topics(upcoming.id)
     assert (carried.title, carried.user_id) == ("Paved roads & guard rails", "UPROP4")
-    assert bot.count(CoffeeVote, CoffeeVote.session_id == upcoming.id) == 0
+    assert bot.count(CoffeeVote, CoffeeVote.meetup_id == upcoming.id) == 0
     # proposers hear by DM, once each: the carried topic's, and the discussed topics' with
     # the link to the board whose thread has the summary; nobody else is DM'd
     dms = bot.dms()
@@ -231,12 +231,12 @@ def test_a_whole_meeting_from_the_agenda_to_the_summary_and_the_export(bot, db_u
         "“Paved roads &amp; guard rails” was not discussed, so it was carried" in dms["UPROP4"][0]
     )
     permalink = (
-        f"https://fake.slack.com/archives/{CHANNEL}/p{board_ts(bot, session_id).replace('.', '')}"
+        f"https://fake.slack.com/archives/{CHANNEL}/p{board_ts(bot, meetup_id).replace('.', '')}"
     )
     assert f"<{permalink}|the summary>" in dms["UPROP2"][0]
     assert not bot.slack.calls_to("chat.postEphemeral")
     with bot.store.session() as db:
-        spent = {t.id: t.discussed for t in db.query(CoffeeTopic).filter_by(session_id=closed.id)}
+        spent = {t.id: t.discussed for t in db.query(CoffeeTopic).filter_by(meetup_id=closed.id)}
     assert spent == {golden: True, product: True, portals: True, roads: False}
 
     # ---- /coffee summary [date], privately ------------------------------------------------
@@ -275,8 +275,8 @@ def test_a_timebox_runs_out_once_across_two_clocks_and_a_restart(
 
     from tests.coffee.conftest import build
 
-    session_id, _ = _meeting_begins(bot)
-    facilitate(bot, session_id, mv.NEXT)
+    meetup_id, _ = _meeting_begins(bot)
+    facilitate(bot, meetup_id, mv.NEXT)
     _, other = build(coffee_settings, store, bot.clock, background)
     bot.clock.now += dt.timedelta(minutes=9)
     gate = threading.Barrier(2)
@@ -293,25 +293,25 @@ def test_a_timebox_runs_out_once_across_two_clocks_and_a_restart(
         t.start()
     for t in ticks:
         t.join(30)
-    assert len(thread(bot, session_id)) == 1
+    assert len(thread(bot, meetup_id)) == 1
     # a restart: a fresh app over the same database ticks, and posts nothing again
     _, restarted = build(coffee_settings, store, bot.clock, background)
     restarted.meetup_runner.tick()
-    assert len(thread(bot, session_id)) == 1
+    assert len(thread(bot, meetup_id)) == 1
 
 
 @pytest.mark.slow
 def test_racing_thumbs_count_once_a_person(bot):
     from concurrent.futures import ThreadPoolExecutor
 
-    session_id, _ = _meeting_begins(bot)
-    facilitate(bot, session_id, mv.NEXT)
+    meetup_id, _ = _meeting_begins(bot)
+    facilitate(bot, meetup_id, mv.NEXT)
     bot.clock.now += dt.timedelta(minutes=9)
     bot.coffee.meetup_runner.tick()
     (box,) = boxes(bot)
     clicks = [(f"UR{n % 30}", ("up", "down", "side")[n % 3]) for n in range(180)]
     with ThreadPoolExecutor(8) as pool:
-        statuses = list(pool.map(lambda c: thumb(bot, session_id, box.id, c[1], c[0]), clicks))
+        statuses = list(pool.map(lambda c: thumb(bot, meetup_id, box.id, c[1], c[0]), clicks))
     assert statuses == [200] * len(clicks)
     bot.settle()
     assert bot.count(CoffeeRomanVote) == 30
@@ -325,23 +325,23 @@ def test_racing_thumbs_count_once_a_person(bot):
 
 
 def test_start_by_hand_names_the_facilitator_and_the_last_topic_done_ends_it(bot):
-    session_id, ids = bot.to_voting(TITLES[:2])
+    meetup_id, ids = bot.to_voting(TITLES[:2])
     bot.command("start", user="U9", reply="nope")
     assert bot.reply("nope").params["text"].startswith("Only organisers")
     answer = bot.organise("start")
     assert answer.params["text"] == "The meeting is on: the agenda in the channel is now the board."
-    (s, upcoming) = bot.sessions()
+    (s, upcoming) = bot.meetups()
     assert (s.state, s.meeting, s.facilitator) == ("closed", "running", ORGANISER)
     assert upcoming.state == "scheduled"
-    assert "Facilitator: User UORG." in shown(board(bot, session_id))
+    assert "Facilitator: User UORG." in shown(board(bot, meetup_id))
     assert s.current_topic_id == ids[0]  # no votes: the first proposed goes first
-    facilitate(bot, session_id, mv.DONE)
-    assert "No topic yet" in shown(board(bot, session_id))
-    facilitate(bot, session_id, mv.NEXT)
-    facilitate(bot, session_id, mv.DONE)  # the last topic done: the meeting ends
-    (s, upcoming) = bot.sessions()
+    facilitate(bot, meetup_id, mv.DONE)
+    assert "No topic yet" in shown(board(bot, meetup_id))
+    facilitate(bot, meetup_id, mv.NEXT)
+    facilitate(bot, meetup_id, mv.DONE)  # the last topic done: the meeting ends
+    (s, upcoming) = bot.meetups()
     assert s.meeting == "ended"
-    assert "No topic was discussed" not in shown(thread(bot, session_id)[-1])
+    assert "No topic was discussed" not in shown(thread(bot, meetup_id)[-1])
     assert bot.topics(upcoming.id) == []  # everything was discussed: nothing carries
 
 
@@ -359,31 +359,31 @@ def test_a_series_can_set_its_timebox_and_extensions_and_keep_topics_behind(bot)
     assert "is not an extension" in bot.organise("schedule extend 4,x").params["text"]
     bot.clock.now = MEETUP - dt.timedelta(days=3) + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
-    session_id = bot.session_id()
+    meetup_id = bot.meetup_id()
     bot.command("propose One", user="U1")
     bot.command("propose Two", user="U2")
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
     bot.coffee.meetup_runner.tick()
-    facilitate(bot, session_id, mv.NEXT)
+    facilitate(bot, meetup_id, mv.NEXT)
     (box,) = boxes(bot)
     assert box.ends_at - box.starts_at == dt.timedelta(minutes=10)
-    assert "Extend +5 min" in shown(board(bot, session_id))
+    assert "Extend +5 min" in shown(board(bot, meetup_id))
     bot.organise("end")
-    closed, upcoming = bot.sessions()
+    closed, upcoming = bot.meetups()
     assert closed.meeting == "ended" and bot.topics(upcoming.id) == []
-    assert "*Not discussed (1)*\n• 2. Two" in shown(thread(bot, session_id)[-1])
+    assert "*Not discussed (1)*\n• 2. Two" in shown(thread(bot, meetup_id)[-1])
 
 
 @pytest.mark.slow
 def test_every_board_fits_block_kit_with_forty_long_topics(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     title = ("Dev & Ops <&> " * 20)[:200]
     with bot.store.session() as db:
         for n in range(40):
             db.add(
                 CoffeeTopic(
-                    session_id=session_id, user_id=f"U{n:03d}", title=f"{n} {title}"[:200],
+                    meetup_id=meetup_id, user_id=f"U{n:03d}", title=f"{n} {title}"[:200],
                     description="& " * 500, state="open", discussed=False,
                     created_at=bot.clock.now,
                 )
@@ -392,18 +392,18 @@ def test_every_board_fits_block_kit_with_forty_long_topics(bot):
     bot.coffee.meetup_runner.tick()  # voting, then
     bot.coffee.meetup_runner.tick()
     with bot.store.session() as db:
-        assert db.get(CoffeeMeetup, session_id).meeting == "running"
+        assert db.get(CoffeeMeetup, meetup_id).meeting == "running"
     for _ in range(3):
-        facilitate(bot, session_id, mv.NEXT)
-    now = board(bot, session_id)  # the fake Slack checked every limit as it was sent
+        facilitate(bot, meetup_id, mv.NEXT)
+    now = board(bot, meetup_id)  # the fake Slack checked every limit as it was sent
     text = shown(now)
     assert len(now.params["blocks"]) <= 50
     for n in range(1, 41):
         assert f"*{n}.* " in text, n
     bot.organise("end")
-    for page in thread(bot, session_id):
+    for page in thread(bot, meetup_id):
         assert len(page.params["blocks"]) <= 50
-    summary = "\n".join(shown(page) for page in thread(bot, session_id))
+    summary = "\n".join(shown(page) for page in thread(bot, meetup_id))
     assert "*Not discussed (37), carried over to the next meetup*" in summary
     assert "• 40. 39 Dev &amp; Ops &lt;&amp;&gt;" in summary
 
@@ -411,8 +411,8 @@ def test_every_board_fits_block_kit_with_forty_long_topics(bot):
 def test_two_facilitators_clicking_next_at_once_move_the_meeting_one_step(bot):
     from concurrent.futures import ThreadPoolExecutor
 
-    session_id, (_, product, _, _) = _meeting_begins(bot)
-    value = buttons(board(bot, session_id))[mv.NEXT]
+    meetup_id, (_, product, _, _) = _meeting_begins(bot)
+    value = buttons(board(bot, meetup_id))[mv.NEXT]
     bot.slack.users["UADMIN"] = {"is_admin": True}
     with ThreadPoolExecutor(2) as pool:
         statuses = list(
@@ -420,7 +420,7 @@ def test_two_facilitators_clicking_next_at_once_move_the_meeting_one_step(bot):
         )
     assert statuses == [200] * 6
     bot.settle()
-    (s, _) = bot.sessions()
+    (s, _) = bot.meetups()
     assert s.current_topic_id == product  # the first topic, once
     assert [(b.topic_id, b.round) for b in boxes(bot)] == [(product, 0)]
     notes = [c.params["text"] for c in bot.slack.calls_to("response_url")]
@@ -428,15 +428,15 @@ def test_two_facilitators_clicking_next_at_once_move_the_meeting_one_step(bot):
 
 
 def test_stale_or_forged_meeting_buttons_change_nothing_and_say_so(bot):
-    session_id, _ = _meeting_begins(bot)
+    meetup_id, _ = _meeting_begins(bot)
     for n, (action_id, value) in enumerate(
         (
             (mv.NEXT, "x:1"),
-            (mv.DONE, f"{session_id}:"),
-            (mv.EXTEND, f"{session_id}:999"),
-            (mv.ROMAN, f"{session_id}:999:up"),
+            (mv.DONE, f"{meetup_id}:"),
+            (mv.EXTEND, f"{meetup_id}:999"),
+            (mv.ROMAN, f"{meetup_id}:999:up"),
             (mv.ROMAN, "nonsense"),
-            (mv.NOTE, f"{session_id}:abc"),
+            (mv.NOTE, f"{meetup_id}:abc"),
         )
     ):
         assert bot.click(action_id, value, user=ORGANISER, reply=f"r{n}") == 200
@@ -450,18 +450,18 @@ def test_stale_or_forged_meeting_buttons_change_nothing_and_say_so(bot):
     assert answers["/response/r4"] == answers["/response/r5"] == stale
     assert boxes(bot) == [] and bot.count(CoffeeRomanVote) == 0
     assert bot.slack.calls_to("views.open") == []
-    bad = submit_note(bot, f"{session_id}:999", "a takeaway")
+    bad = submit_note(bot, f"{meetup_id}:999", "a takeaway")
     assert "errors" in bad.body and bot.count(CoffeeTakeaway) == 0
 
 
 @pytest.mark.slow
 def test_coffee_says_the_meeting_is_on(bot):
-    session_id, _ = _meeting_begins(bot)
+    meetup_id, _ = _meeting_begins(bot)
     _, ack = bot.command("", user="U1")
     assert ack["blocks"][0]["text"]["text"] == "*The meeting is on:* the board is in the channel."
     bot.organise("end")
     _, ack = bot.command("", user="U1")
     assert "The meeting is on" not in str(ack["blocks"])
     # the meeting ended with no topic discussed: the summary says so, and all four carry
-    assert "No topic was discussed." in shown(thread(bot, session_id)[-1])
-    assert len(bot.topics(bot.sessions()[-1].id)) == 4
+    assert "No topic was discussed." in shown(thread(bot, meetup_id)[-1])
+    assert len(bot.topics(bot.meetups()[-1].id)) == 4

@@ -28,17 +28,15 @@ TITLES = ["Golden paths at scale", "Platform as a product", "Paved roads & guard
 OVER = "That vote is over; the board shows where the meeting is."
 
 
-def _summaries(bot, session_id: int) -> list:
-    return [
-        c for c in thread(bot, session_id) if c.params["text"].startswith("Lean coffee summary")
-    ]
+def _summaries(bot, meetup_id: int) -> list:
+    return [c for c in thread(bot, meetup_id) if c.params["text"].startswith("Lean coffee summary")]
 
 
 @pytest.mark.slow
 def test_a_meeting_nobody_ends_ends_at_its_length_once_with_its_votes_closed(
     bot, coffee_settings, store, background
 ):
-    session_id, (golden, product, _) = bot.to_voting(TITLES, text=f"{SCHEDULE} length 3m timebox 1")
+    meetup_id, (golden, product, _) = bot.to_voting(TITLES, text=f"{SCHEDULE} length 3m timebox 1")
     for user in ("U1", "U2"):
         bot.vote(product, user)
     bot.vote(golden, "U1")
@@ -50,15 +48,15 @@ def test_a_meeting_nobody_ends_ends_at_its_length_once_with_its_votes_closed(
 
     bot.clock.now = MEETUP
     assert bot.coffee.meetup_runner.tick() == 1  # voting closes; the meeting begins
-    facilitate(bot, session_id, mv.NEXT)  # Platform as a product, 1-minute timebox
+    facilitate(bot, meetup_id, mv.NEXT)  # Platform as a product, 1-minute timebox
 
     # ---- its timebox runs out: a Roman vote; the board's Start next moves on without it ------
     bot.clock.now = MEETUP + dt.timedelta(minutes=1, seconds=1)
     bot.coffee.meetup_runner.tick()
-    (vote,) = thread(bot, session_id)
+    (vote,) = thread(bot, meetup_id)
     assert mv.ROMAN in buttons(vote)
-    thumb(bot, session_id, boxes(bot)[0].id, "down", "U1")
-    facilitate(bot, session_id, mv.NEXT)  # Golden paths
+    thumb(bot, meetup_id, boxes(bot)[0].id, "down", "U1")
+    facilitate(bot, meetup_id, mv.NEXT)  # Golden paths
     first = boxes(bot)[0]
     assert first.outcome == "moved on"
     closed = vote_message(bot, first.vote_ts)
@@ -66,7 +64,7 @@ def test_a_meeting_nobody_ends_ends_at_its_length_once_with_its_votes_closed(
     drawn = [c for c in bot.updates() if c.params["ts"] == first.vote_ts][-1]
     assert buttons(drawn) == {}  # its buttons are gone
     # a late click is answered, privately, and counts for nothing
-    assert bot.click(mv.ROMAN, f"{session_id}:{first.id}:up", user="U2", reply="late1") == 200
+    assert bot.click(mv.ROMAN, f"{meetup_id}:{first.id}:up", user="U2", reply="late1") == 200
     assert bot.reply("late1").params["text"] == OVER
     assert bot.count(CoffeeRomanVote) == 1
 
@@ -75,11 +73,11 @@ def test_a_meeting_nobody_ends_ends_at_its_length_once_with_its_votes_closed(
     bot.coffee.meetup_runner.tick()
     second = boxes(bot)[1]
     assert second.vote_ts and not second.outcome
-    thumb(bot, session_id, second.id, "up", "U3")
+    thumb(bot, meetup_id, second.id, "up", "U3")
     bot.clock.now = MEETUP + dt.timedelta(minutes=3) - dt.timedelta(seconds=1)
     bot.coffee.meetup_runner.tick()
-    assert bot.sessions()[0].meeting == "running"
-    assert _summaries(bot, session_id) == []
+    assert bot.meetups()[0].meeting == "running"
+    assert _summaries(bot, meetup_id) == []
 
     # ---- start + 3 minutes: it ends, once, whichever app's clock ticks and however often ----
     _, other = build(coffee_settings, store, bot.clock, background)
@@ -87,23 +85,23 @@ def test_a_meeting_nobody_ends_ends_at_its_length_once_with_its_votes_closed(
     bot.coffee.meetup_runner.tick()
     other.meetup_runner.tick()
     bot.coffee.meetup_runner.tick()
-    ended, upcoming = bot.sessions()
+    ended, upcoming = bot.meetups()
     assert ended.meeting == "ended" and ended.ended_at == bot.clock.now
-    (summary,) = _summaries(bot, session_id)
+    (summary,) = _summaries(bot, meetup_id)
     text = shown(summary)
     assert "Roman vote 1: 👍 0  👎 1  ✋ 0 → moved on" in text
     assert "Roman vote 1: 👍 1  👎 0  ✋ 0 → the meeting ended first" in text
     assert "no decision" not in text
     assert "*Not discussed (1), carried over to the next meetup*" in text
     assert [t.title for t in bot.topics(upcoming.id)] == ["Paved roads & guard rails"]
-    assert "The meeting has ended" in shown(board(bot, session_id))
-    assert buttons(board(bot, session_id)) == {}
+    assert "The meeting has ended" in shown(board(bot, meetup_id))
+    assert buttons(board(bot, meetup_id)) == {}
     # the open vote closed with it: no buttons, the outcome said, later clicks answered
     assert boxes(bot)[1].outcome == "ended"
     assert "the meeting ended. 👍 1  👎 0  ✋ 0" in vote_message(bot, second.vote_ts)
     drawn = [c for c in bot.updates() if c.params["ts"] == second.vote_ts][-1]
     assert buttons(drawn) == {}
-    assert bot.click(mv.ROMAN, f"{session_id}:{second.id}:down", user="U4", reply="late2") == 200
+    assert bot.click(mv.ROMAN, f"{meetup_id}:{second.id}:down", user="U4", reply="late2") == 200
     assert bot.reply("late2").params["text"] == OVER
     assert bot.count(CoffeeRomanVote) == 2
 
@@ -111,7 +109,7 @@ def test_a_meeting_nobody_ends_ends_at_its_length_once_with_its_votes_closed(
     dms = bot.dms()
     assert sorted(dms) == ["UPROP1", "UPROP2", "UPROP3"]
     assert all(len(texts) == 1 for texts in dms.values())
-    ts = board_ts(bot, session_id).replace(".", "")
+    ts = board_ts(bot, meetup_id).replace(".", "")
     assert f"<https://fake.slack.com/archives/{CHANNEL}/p{ts}|the summary>" in dms["UPROP1"][0]
     assert "“Platform as a product” was discussed" in dms["UPROP2"][0]
     assert (
@@ -126,11 +124,11 @@ def shown_ack(ack: dict) -> str:
 
 
 def _meeting_on(bot) -> int:
-    session_id, _ = bot.to_voting(TITLES)
+    meetup_id, _ = bot.to_voting(TITLES)
     bot.clock.now = MEETUP
     assert bot.coffee.meetup_runner.tick() == 1
-    facilitate(bot, session_id, mv.NEXT)
-    return session_id
+    facilitate(bot, meetup_id, mv.NEXT)
+    return meetup_id
 
 
 def test_a_meeting_that_begins_ends_the_previous_one_still_running(bot):
@@ -140,7 +138,7 @@ def test_a_meeting_that_begins_ends_the_previous_one_still_running(bot):
     bot.command("propose Next time's topic", user="U5")
     answer = bot.organise("start")
     assert answer.params["text"] == "The meeting is on: the agenda in the channel is now the board."
-    earlier, later, _ = bot.sessions()
+    earlier, later, _ = bot.meetups()
     assert (earlier.id, earlier.meeting, later.meeting) == (first, "ended", "running")
     (summary,) = _summaries(bot, first)
     assert "*1. Golden paths at scale*" in shown(summary)  # the topic it was discussing
@@ -158,12 +156,12 @@ def test_coffee_end_ends_an_older_meeting_left_running(bot):
     bot.organise("open")
     bot.command("propose Next time's topic", user="U5")
     assert bot.organise("close").params["text"] == "Done: this meetup is now closed."
-    earlier, later, _ = bot.sessions()
+    earlier, later, _ = bot.meetups()
     assert (earlier.meeting, later.meeting) == ("running", "")
     assert bot.organise("end").params["text"] == (
         "The meeting has ended; the summary is in the board's thread."
     )
-    earlier, later, _ = bot.sessions()
+    earlier, later, _ = bot.meetups()
     assert (earlier.meeting, later.meeting) == ("ended", "")
     assert len(_summaries(bot, first)) == 1
     assert bot.organise("end").params["text"] == (
@@ -187,20 +185,20 @@ def test_a_removed_topic_is_told_to_its_proposer_by_dm_and_to_nobody_else(bot):
 
 
 def test_a_roman_vote_closes_when_done_moves_the_topic_on(bot):
-    session_id, _ = bot.to_voting(TITLES, text=f"{SCHEDULE} timebox 1")
+    meetup_id, _ = bot.to_voting(TITLES, text=f"{SCHEDULE} timebox 1")
     bot.clock.now = MEETUP
     bot.coffee.meetup_runner.tick()
-    facilitate(bot, session_id, mv.NEXT)
+    facilitate(bot, meetup_id, mv.NEXT)
     bot.clock.now = MEETUP + dt.timedelta(minutes=1, seconds=1)
     bot.coffee.meetup_runner.tick()
     (box,) = boxes(bot)
     assert box.vote_ts
-    facilitate(bot, session_id, mv.DONE)
+    facilitate(bot, meetup_id, mv.DONE)
     (box,) = boxes(bot)
     assert box.outcome == "moved on"
     drawn = [c for c in bot.updates() if c.params["ts"] == box.vote_ts][-1]
     assert buttons(drawn) == {} and "moved on." in shown(drawn)
-    assert thumb(bot, session_id, box.id, "up", "U1") == 200
+    assert thumb(bot, meetup_id, box.id, "up", "U1") == 200
     bot.settle()
     assert bot.count(CoffeeRomanVote) == 0
     assert bot.slack.calls_to("response_url")[-1].params["text"] == OVER
@@ -208,10 +206,10 @@ def test_a_roman_vote_closes_when_done_moves_the_topic_on(bot):
 
 @pytest.mark.slow
 def test_an_open_vote_closes_at_the_end_even_after_another_topic_was_marked_done(bot):
-    session_id, _ = bot.to_voting(TITLES, text=f"{SCHEDULE} timebox 1")
+    meetup_id, _ = bot.to_voting(TITLES, text=f"{SCHEDULE} timebox 1")
     bot.clock.now = MEETUP
     bot.coffee.meetup_runner.tick()
-    facilitate(bot, session_id, mv.NEXT)  # topic 1
+    facilitate(bot, meetup_id, mv.NEXT)  # topic 1
     bot.clock.now = MEETUP + dt.timedelta(minutes=1, seconds=1)
     bot.coffee.meetup_runner.tick()
     (box,) = boxes(bot)

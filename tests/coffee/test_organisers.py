@@ -21,7 +21,7 @@ def agendas(bot: Bot) -> list:
 
 @pytest.mark.slow
 def test_merge_combines_votes_and_counts_a_voter_of_both_once(bot):
-    session_id, (golden, dup, product, portals) = bot.to_voting(TITLES)
+    meetup_id, (golden, dup, product, portals) = bot.to_voting(TITLES)
     for user, topic in [
         ("U1", golden),
         ("U1", dup),  # U1 voted for both: counted once after the merge
@@ -45,9 +45,9 @@ def test_merge_combines_votes_and_counts_a_voter_of_both_once(bot):
     assert bot.votes_by_user() == {"U1": 1, "U2": 1, "U3": 2, "U4": 1}  # U1 got a dot back
     redraw = bot.updates()[-1]
     assert vote_buttons(redraw.params["blocks"]) == [
-        f"{session_id}:{golden}",
-        f"{session_id}:{product}",
-        f"{session_id}:{portals}",
+        f"{meetup_id}:{golden}",
+        f"{meetup_id}:{product}",
+        f"{meetup_id}:{portals}",
     ]
     # the merged topic's words survive in the kept topic's description, not as a topic
     assert "Golden path adoption  ·" not in shown(redraw)
@@ -72,7 +72,7 @@ def test_merge_combines_votes_and_counts_a_voter_of_both_once(bot):
 
 
 def test_remove_takes_a_topic_off_and_gives_its_dots_back(bot):
-    session_id, (golden, dup, product, portals) = bot.to_voting(TITLES)
+    meetup_id, (golden, dup, product, portals) = bot.to_voting(TITLES)
     bot.vote(dup, "U1")
     bot.vote(dup, "U2")
     bot.vote(product, "U2")
@@ -84,17 +84,17 @@ def test_remove_takes_a_topic_off_and_gives_its_dots_back(bot):
     assert bot.votes_by_topic() == {product: 1}
     assert bot.votes_by_user() == {"U2": 1}
     assert vote_buttons(bot.updates()[-1].params["blocks"]) == [
-        f"{session_id}:{golden}",
-        f"{session_id}:{product}",
-        f"{session_id}:{portals}",
+        f"{meetup_id}:{golden}",
+        f"{meetup_id}:{product}",
+        f"{meetup_id}:{portals}",
     ]
     assert bot.organise("remove 9").params["text"] == "There is no topic 9 on the list."
     assert bot.organise("remove first").params["text"].startswith("Give the topic's number")
-    assert [t.id for t in bot.topics(session_id)] == [golden, product, portals]
+    assert [t.id for t in bot.topics(meetup_id)] == [golden, product, portals]
 
 
 def test_a_proposer_edits_their_topic_through_the_modal_and_nobody_else_can(bot):
-    session_id, (golden, *_rest) = bot.to_voting(TITLES)
+    meetup_id, (golden, *_rest) = bot.to_voting(TITLES)
     bot.vote(golden, "U5")
     # someone else's Edit click opens nothing and says why
     assert bot.click(views.EDIT, str(golden), user="U5", reply="not-mine") == 200
@@ -102,7 +102,7 @@ def test_a_proposer_edits_their_topic_through_the_modal_and_nobody_else_can(bot)
     assert bot.click(views.EDIT, str(golden), user="UPROP1") == 200
     (opened,) = bot.slack.wait_for("views.open")
     view = opened.params["view"]
-    assert view["private_metadata"] == f"{session_id}:{golden}"
+    assert view["private_metadata"] == f"{meetup_id}:{golden}"
     assert view["blocks"][0]["element"]["initial_value"] == "Golden paths"
     # a forged submission for someone else's topic is refused inline; nothing changes
     forged = bot.submit_modal(view["private_metadata"], "<!channel> mine now", user="U5")
@@ -118,7 +118,7 @@ def test_a_proposer_edits_their_topic_through_the_modal_and_nobody_else_can(bot)
 
 
 def test_a_proposer_withdraws_their_own_topic_and_nobody_else_can(bot):
-    session_id, (golden, dup, product, portals) = bot.to_voting(TITLES)
+    meetup_id, (golden, dup, product, portals) = bot.to_voting(TITLES)
     bot.vote(golden, "U5")
     # someone else's click on the Withdraw button changes nothing
     assert bot.click(views.WITHDRAW, str(golden), user="UPROP2", reply="not-mine") == 200
@@ -144,7 +144,7 @@ def test_a_proposer_withdraws_their_own_topic_and_nobody_else_can(bot):
     # a second click on the same button
     assert bot.click(views.WITHDRAW, str(golden), user="UPROP1", reply="twice") == 200
     assert bot.reply("twice").params["text"] == "That topic is no longer on the list."
-    assert [t.id for t in bot.topics(session_id)] == [dup, product, portals]
+    assert [t.id for t in bot.topics(meetup_id)] == [dup, product, portals]
 
 
 @pytest.mark.slow
@@ -159,7 +159,7 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
         assert answer.startswith("There is no closed or cancelled meetup")
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     assert bot.coffee.meetup_runner.tick() == 1
-    closed, upcoming = bot.sessions()
+    closed, upcoming = bot.meetups()
     assert (closed.state, upcoming.state) == ("closed", "scheduled")
     (agenda,) = agendas(bot)
     assert "*1.* Golden paths · ▇ *1* vote · _User UPROP1_" in shown(agenda)
@@ -190,7 +190,7 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
         ("Golden path adoption", "UPROP2", False),
     ]
     assert all(t.id not in (golden, dup, product) for t in carried)
-    assert bot.count(CoffeeVote, CoffeeVote.session_id == upcoming.id) == 0
+    assert bot.count(CoffeeVote, CoffeeVote.meetup_id == upcoming.id) == 0
     assert bot.votes_by_topic() == {golden: 1, product: 2}  # the old meetup's record stays
     assert len(bot.topics(closed.id)) == 3
     assert bot.organise("carry").params["text"] == "No undiscussed topic to carry over."
@@ -206,7 +206,7 @@ def test_carry_moves_undiscussed_topics_to_the_next_meetup_without_votes(bot):
     bot.clock.now = upcoming.vote_at + dt.timedelta(minutes=1)
     assert bot.coffee.meetup_runner.tick() == 1
     assert bot.vote(carried[0].id, "U1") == 200
-    assert bot.count(CoffeeVote, CoffeeVote.session_id == upcoming.id) == 1
+    assert bot.count(CoffeeVote, CoffeeVote.meetup_id == upcoming.id) == 1
 
 
 @pytest.mark.slow
@@ -232,11 +232,11 @@ def test_carried_topics_survive_a_change_of_schedule(bot):
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
     assert bot.organise("carry").params["text"] == "Carried 2 undiscussed topics over."
-    upcoming = bot.sessions()[-1]
+    upcoming = bot.meetups()[-1]
     assert [t.title for t in bot.topics(upcoming.id)] == TITLES[:2]
     # the same times, one more vote each: the next meetup is the same meetup
     assert bot.organise("schedule votes 4").params["text"].startswith("Lean coffee here:")
-    (rescheduled,) = [s for s in bot.sessions() if s.state == "scheduled"]
+    (rescheduled,) = [s for s in bot.meetups() if s.state == "scheduled"]
     assert rescheduled.starts_at == NEXT_MEETUP
     assert [t.title for t in bot.topics(rescheduled.id)] == TITLES[:2]
 
@@ -247,14 +247,14 @@ def test_a_new_time_after_todays_meetup_applies_from_the_next_meetup(bot):
     assert bot.coffee.meetup_runner.tick() == 1
     posts = len(bot.posts())
     assert bot.organise("schedule 17:00").params["text"].startswith("Lean coffee here:")
-    upcoming = bot.sessions()[-1]
+    upcoming = bot.meetups()[-1]
     assert upcoming.state == "scheduled"
     assert upcoming.starts_at == NEXT_MEETUP + dt.timedelta(hours=1)  # 7 April, 17:00 BST
     assert len(bot.posts()) == posts
 
 
 def test_close_early_posts_the_agenda_once_and_the_clock_does_not_repeat_it(bot):
-    session_id, (golden, dup, _, _) = bot.to_voting(TITLES)
+    meetup_id, (golden, dup, _, _) = bot.to_voting(TITLES)
     bot.vote(dup, "U1")
     bot.settle()
     bot.clock.now = VOTE + dt.timedelta(hours=2)
@@ -262,12 +262,12 @@ def test_close_early_posts_the_agenda_once_and_the_clock_does_not_repeat_it(bot)
     assert answer.params["text"] == "Done: this meetup is now closed."
     (agenda,) = agendas(bot)
     assert "*2.* Golden path adoption · ▇ *1* vote · _User UPROP2_" in shown(agenda)
-    first, second = bot.sessions()
-    assert (first.id, first.state) == (session_id, "closed")
+    first, second = bot.meetups()
+    assert (first.id, first.state) == (meetup_id, "closed")
     assert (second.state, second.starts_at) == ("scheduled", NEXT_MEETUP)
     # the vote message no longer takes votes, and the clock at the planned start does nothing
     assert vote_buttons(bot.updates()[-1].params["blocks"]) == []
-    assert bot.click(views.VOTE, f"{session_id}:{golden}", user="U2", reply="late") == 200
+    assert bot.click(views.VOTE, f"{meetup_id}:{golden}", user="U2", reply="late") == 200
     assert bot.reply("late").params["text"] == "Voting is not open for this meetup."
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     calls = len(bot.calls())
@@ -284,12 +284,12 @@ def test_closing_twice_does_not_close_the_meetup_after(bot):
     assert bot.organise("close").params["text"] == "Done: this meetup is now closed."
     again = bot.organise("close")
     assert len(agendas(bot)) == 1
-    assert [s.state for s in bot.sessions()] == ["closed", "scheduled"]
+    assert [s.state for s in bot.meetups()] == ["closed", "scheduled"]
     assert again.params["text"].startswith("Nothing to do")
 
 
 def test_cancel_redraws_the_message_posts_no_agenda_and_moves_to_the_next_meetup(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     bot.command("propose Golden paths", user="U1")
     collect_ts = bot.posts()[-1].answer["ts"]
     answer = bot.organise("cancel")
@@ -298,8 +298,8 @@ def test_cancel_redraws_the_message_posts_no_agenda_and_moves_to_the_next_meetup
     assert redraw.params["ts"] == collect_ts
     assert "This meetup was cancelled." in shown(redraw)
     assert views.PROPOSE not in str(redraw.params["blocks"])
-    first, second = bot.sessions()
-    assert (first.id, first.state) == (session_id, "cancelled")
+    first, second = bot.meetups()
+    assert (first.id, first.state) == (meetup_id, "cancelled")
     assert (second.state, second.starts_at) == ("scheduled", NEXT_MEETUP)
     # nothing more for the cancelled meetup, whatever the clock says
     _, ack = bot.command("propose Another", user="U2")
@@ -310,7 +310,7 @@ def test_cancel_redraws_the_message_posts_no_agenda_and_moves_to_the_next_meetup
         assert bot.coffee.meetup_runner.tick() == 0
     assert len(bot.posts()) == posts and agendas(bot) == []
     with bot.store.session() as db:
-        assert db.get(CoffeeMeetup, session_id).state == "cancelled"
+        assert db.get(CoffeeMeetup, meetup_id).state == "cancelled"
 
 
 def test_open_and_vote_by_hand_then_the_clock_leaves_them_be(bot):
@@ -324,7 +324,7 @@ def test_open_and_vote_by_hand_then_the_clock_leaves_them_be(bot):
     assert bot.organise("vote").params["text"] == "Done: this meetup is now voting."
     assert len(bot.posts()) == 2
     assert vote_buttons(bot.posts()[-1].params["blocks"]) == [
-        f"{bot.session_id()}:{bot.topics()[0].id}"
+        f"{bot.meetup_id()}:{bot.topics()[0].id}"
     ]
     bot.clock.now = VOTE + dt.timedelta(minutes=1)
     assert bot.coffee.meetup_runner.tick() == 0

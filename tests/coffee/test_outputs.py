@@ -32,16 +32,14 @@ HOSTILE = "<!channel> *bold* [x](https://e.org) # h & 1. list <b>hi</b>"
 def _ended_meeting(bot, notes: int = 0) -> int:
     """A meeting that ran and ended: topic 2 discussed (votes by U1-U3, a takeaway by UNOTE,
     an action by U5 owned by U6, a thumb by UTHUMB), topic 1 carried (voted for by UVOTER)."""
-    session_id, (golden, product) = bot.to_voting(
-        ["Golden paths at scale", "Platform as a product"]
-    )
+    meetup_id, (golden, product) = bot.to_voting(["Golden paths at scale", "Platform as a product"])
     for user in ("U1", "U2", "U3"):
         bot.vote(product, user)
     bot.vote(golden, "UVOTER")
     bot.move_to(MEETUP + dt.timedelta(minutes=1))
     assert bot.coffee.meetup_runner.tick() == 1
-    facilitate(bot, session_id, mv.NEXT)
-    note = buttons(board(bot, session_id))[mv.NOTE]
+    facilitate(bot, meetup_id, mv.NEXT)
+    note = buttons(board(bot, meetup_id))[mv.NOTE]
     assert submit_note(bot, note, HOSTILE, user="UNOTE").status == 200
     assert submit_note(bot, note, "Write the product brief", "U5", "action", "U6").status == 200
     for n in range(notes):
@@ -49,9 +47,9 @@ def _ended_meeting(bot, notes: int = 0) -> int:
     bot.move_to(bot.clock.now + dt.timedelta(minutes=8, seconds=5))
     bot.coffee.meetup_runner.tick()
     (box,) = boxes(bot)
-    thumb(bot, session_id, box.id, "up", "UTHUMB")
+    thumb(bot, meetup_id, box.id, "up", "UTHUMB")
     assert bot.organise("end").params["text"].startswith("The meeting has ended")
-    return session_id
+    return meetup_id
 
 
 def _summary(bot, words: str, user: str = "U8") -> str:
@@ -85,7 +83,7 @@ def test_summary_takes_the_days_people_write_and_refuses_others_with_an_example(
 
 
 def test_the_summary_lists_with_bullets_and_names_everyone_who_took_part_without_a_ping(bot):
-    session_id = _ended_meeting(bot)
+    meetup_id = _ended_meeting(bot)
     for text in (shown(bot.posts()[-1]), _summary(bot, "last")):
         assert "Lean coffee summary" in text
         assert "\n- " not in text and "    - " not in text  # Slack shows "- " as a hyphen
@@ -99,7 +97,7 @@ def test_the_summary_lists_with_bullets_and_names_everyone_who_took_part_without
             "User UPROP2, User UTHUMB, User UVOTER"
         ) in text
         assert "<@" not in text and "<!channel>" not in text
-    assert session_id
+    assert meetup_id
 
 
 # ---- 3. the Markdown, privately in Slack and on the server, rendered as CommonMark -------------
@@ -202,7 +200,7 @@ def test_voting_last_call_goes_once_an_hour_before_with_the_count_and_no_dms(
     (post,) = [p for p in bot.posts() if p.params["text"].startswith("Voting closes")]
     assert post.params["channel"] == CHANNEL and "thread_ts" not in post.params
     assert bot.dms() == {}
-    assert bot.sessions()[0].closing_reminded
+    assert bot.meetups()[0].closing_reminded
 
 
 def test_no_last_call_when_voting_is_shorter_than_two_hours_or_already_over(bot):

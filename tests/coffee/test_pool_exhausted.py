@@ -33,19 +33,19 @@ def test_with_every_connection_in_use_a_vote_and_a_command_are_told_to_try_again
     one_connection,
 ):
     bot = one_connection
-    session_id, (a, _) = bot.to_voting(TITLES)
+    meetup_id, (a, _) = bot.to_voting(TITLES)
     bot.settle()
     with bot.coffee.store.engine.connect() as held:  # the pool's only connection
         held.execute(text("SELECT 1"))
         # each waits for a connection as long as the pool allows, then is answered
-        assert bot.vote(a, "U1", reply="crowded", session_id=session_id) == 200
+        assert bot.vote(a, "U1", reply="crowded", meetup_id=meetup_id) == 200
         status, ack = bot.command("", user="U2")
         assert status == 200
         assert ack["text"] == SORRY
     assert bot.reply("crowded").params["text"] == BUSY
     assert bot.votes_by_user() == {}
     # the connection is back: the same click now counts
-    assert bot.vote(a, "U1", reply="after", session_id=session_id) == 200
+    assert bot.vote(a, "U1", reply="after", meetup_id=meetup_id) == 200
     assert bot.reply("after").params["text"].startswith("Vote added to “Golden paths”")
     assert bot.votes_by_user() == {"U1": 1}
 

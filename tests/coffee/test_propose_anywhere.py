@@ -23,7 +23,7 @@ def _closed_first(bot) -> int:
     bot.command("propose Golden paths", user="U1")
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
-    assert [s.state for s in bot.sessions()] == ["closed", "scheduled"]
+    assert [s.state for s in bot.meetups()] == ["closed", "scheduled"]
     return first
 
 
@@ -41,7 +41,7 @@ def test_an_old_propose_button_proposes_to_the_meetup_collecting_now(bot):
     bot.clock.now = MEETUP + dt.timedelta(minutes=1)
     bot.coffee.meetup_runner.tick()
     assert bot.organise("open").params["text"] == "Done: this meetup is now collecting."
-    current = bot.session_id()
+    current = bot.meetup_id()
     assert current != first
 
     assert bot.click(views.PROPOSE, old_value, user="U2") == 200
@@ -94,10 +94,10 @@ def test_a_form_sent_when_none_is_collecting_says_when_in_plain_text(bot):
 
 
 def test_a_refusal_in_the_form_shows_no_code_marks(bot):
-    session_id = bot.to_collecting()
+    meetup_id = bot.to_collecting()
     for n in range(3):
         bot.command(f"propose Topic {n}", user="U1")
-    response = bot.submit_modal(f"{session_id}:", "One more", user="U1")
+    response = bot.submit_modal(f"{meetup_id}:", "One more", user="U1")
     (error,) = json.loads(response.body)["errors"].values()
     assert error.startswith("You already have 3 topics for this meetup")
     assert "/coffee mine" in error and "`" not in error

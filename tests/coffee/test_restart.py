@@ -30,7 +30,7 @@ def agendas(bot: Bot) -> list:
 
 
 def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, store):
-    session_id, (a, b) = bot.to_voting(["Golden paths", "Platform as a product"])
+    meetup_id, (a, b) = bot.to_voting(["Golden paths", "Platform as a product"])
     bot.vote(b, "U1")
     bot.vote(b, "U2")
     bot.vote(a, "U3")
@@ -50,8 +50,8 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
         "*1.* Golden paths · ▇ *1* vote · _User UPROP1_"
     ) in shown(agenda)
     assert bot.updates()[-1].params["ts"] == vote_ts  # the vote message says voting closed
-    first, second = bot.sessions()
-    assert (first.id, first.state, first.agenda_ts) == (session_id, "closed", agenda.answer["ts"])
+    first, second = bot.meetups()
+    assert (first.id, first.state, first.agenda_ts) == (meetup_id, "closed", agenda.answer["ts"])
     assert (second.state, second.starts_at) == ("scheduled", NEXT_MEETUP)
 
     # neither the new process nor the old one, nor a third, does it again
@@ -60,7 +60,7 @@ def test_a_restart_past_the_start_closes_the_meetup_once(bot, coffee_settings, s
     assert bot.coffee.meetup_runner.tick() == 0
     assert build(coffee_settings, store, bot.clock, bot.background)[1].meetup_runner.tick() == 0
     assert bot.slack.calls_to("chat.postMessage") + bot.slack.calls_to("chat.update") == posted
-    assert len(bot.sessions()) == 2
+    assert len(bot.meetups()) == 2
 
 
 @pytest.mark.slow
@@ -86,12 +86,12 @@ def test_two_clocks_ticking_at_once_announce_each_step_once(bot, coffee_settings
 
     starts = []
     for meetup in range(3):
-        s = [x for x in bot.sessions() if x.state == "scheduled"][-1]
+        s = [x for x in bot.meetups() if x.state == "scheduled"][-1]
         starts.append(s.starts_at)
         for moment, state in ((s.collect_at, "collecting"), (s.vote_at, "voting")):
             bot.clock.now = moment + dt.timedelta(seconds=1)
             assert sorted(tick_together()) == [0, 1], (meetup, state)
-            assert [x.state for x in bot.sessions() if x.id == s.id] == [state]
+            assert [x.state for x in bot.meetups() if x.id == s.id] == [state]
             if state == "collecting":
                 bot.command(f"propose Topic of meetup {meetup}", user="U1")
         bot.clock.now = s.starts_at + dt.timedelta(seconds=1)
@@ -106,7 +106,7 @@ def test_two_clocks_ticking_at_once_announce_each_step_once(bot, coffee_settings
         assert len(agendas(bot)) == meetup + 1
         assert f"Topic of meetup {meetup}" in shown(agendas(bot)[-1])
 
-    states = [x.state for x in bot.sessions()]
+    states = [x.state for x in bot.meetups()]
     assert states == ["closed", "closed", "closed", "scheduled"]
     # fortnightly, and 16:00 in London before and after the clocks went forward
     assert [s.hour for s in starts] == [16, 15, 15]
@@ -122,7 +122,7 @@ def test_a_long_outage_closes_the_missed_meetup_once_and_skips_to_the_next(bot):
     (agenda,) = agendas(bot)
     assert "No topics were proposed for this meetup." in shown(agenda)
     assert len(bot.posts()) == 1  # no collection or vote message for a meetup long gone
-    first, second = bot.sessions()
+    first, second = bot.meetups()
     assert first.state == "closed"
     assert second.state == "scheduled"
     assert second.starts_at > bot.clock.now
@@ -138,7 +138,7 @@ def test_down_over_collection_opens_straight_into_voting(bot):
     assert "Voting is open until the meetup starts." in shown(vote_post)
     assert "No topics yet: be the first." in shown(vote_post)
     assert bot.updates() == []  # there was no collection message to point on
-    (s,) = bot.sessions()
+    (s,) = bot.meetups()
     assert s.state == "voting" and s.message_ts == vote_post.answer["ts"]
 
 
@@ -147,7 +147,7 @@ def test_october_meetups_stay_at_16_london_when_the_clocks_go_back(bot):
     bot.schedule(SCHEDULE.replace("every 2 weeks", "every week"))
     starts = []
     for _ in range(4):
-        s = [x for x in bot.sessions() if x.state == "scheduled"][-1]
+        s = [x for x in bot.meetups() if x.state == "scheduled"][-1]
         starts.append(s.starts_at)
         assert s.collect_at == s.starts_at - dt.timedelta(days=3)
         bot.clock.now = s.starts_at

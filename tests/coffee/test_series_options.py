@@ -18,18 +18,18 @@ def reminders(bot) -> list:
 def test_starting_picks_the_week_a_fortnightly_series_starts(bot):
     answer = bot.organise(SCHEDULE + " starting 2026-04-14")
     assert "; starting 2026-04-14" in answer.params["text"]
-    (s,) = bot.sessions()
+    (s,) = bot.meetups()
     assert s.starts_at == STARTING  # not 24 March or 7 April
     bad = bot.organise("schedule starting 14/04/2026")
     assert bad.params["text"] == "“14/04/2026” is not a date; write it like starting 2026-12-08."
-    (s,) = bot.sessions()
+    (s,) = bot.meetups()
     assert s.starts_at == STARTING
 
 
 def test_the_meeting_link_is_on_every_message(bot):
     refused = bot.organise(SCHEDULE + " link http://meet.example.org/x")
     assert refused.params["text"].startswith("The meeting link must be an https:// address")
-    assert bot.sessions() == []
+    assert bot.meetups() == []
     bot.to_voting(["Golden paths"], text=SCHEDULE + f" link {LINK} remind 1h")
     bot.clock.now = MEETUP - dt.timedelta(minutes=30)
     bot.coffee.meetup_runner.tick()
@@ -82,4 +82,4 @@ def test_a_bot_down_across_two_reminders_posts_only_the_nearest(bot):
 def test_bad_reminders_are_refused(bot):
     answer = bot.organise(SCHEDULE + " remind 2x")
     assert answer.params["text"] == "“2x” is not a reminder time; write them like 2h,10m."
-    assert bot.sessions() == []
+    assert bot.meetups() == []

@@ -19,17 +19,17 @@ from tests.coffee.test_votes import TITLES, counts_shown, owing
 WAIT = 30  # seconds: only a broken test waits this long; a passing one never does
 
 
-def voting_shows(bot: Bot, session_id: int) -> dict[str, int]:
+def voting_shows(bot: Bot, meetup_id: int) -> dict[str, int]:
     """The counts the voting message shows now: its last update, else its post."""
-    ts = bot.sessions()[0].message_ts
+    ts = bot.meetups()[0].message_ts
     drawn = [c for c in bot.calls() if c.method in ("chat.postMessage", "chat.update")]
     mine = [c for c in drawn if c.params.get("ts") == ts or c.ts == ts]
     return counts_shown(shown(mine[-1]))
 
 
-def stored_counts(bot: Bot, session_id: int, titles: dict[int, str]) -> dict[str, int]:
+def stored_counts(bot: Bot, meetup_id: int, titles: dict[int, str]) -> dict[str, int]:
     with bot.store.session() as db:
-        topics = db.scalars(select(CoffeeVote.topic_id).where(CoffeeVote.session_id == session_id))
+        topics = db.scalars(select(CoffeeVote.topic_id).where(CoffeeVote.meetup_id == meetup_id))
         counts: dict[str, int] = {}
         for topic in topics:
             counts[titles[topic]] = counts.get(titles[topic], 0) + 1
@@ -55,10 +55,10 @@ def test_a_drain_that_comes_while_a_vote_commits_waits_for_it_and_draws_it(bot):
     the drain waits on it (seen in pg_stat_activity), then draws the vote."""
     if bot.store.dialect != "postgresql":
         pytest.skip("SQLite has one writer: the drain cannot claim while the vote writes")
-    session_id, (a, _) = bot.to_voting(TITLES[:2], text=SCHEDULE + " shown")
-    group = posts.group(session_id)
+    meetup_id, (a, _) = bot.to_voting(TITLES[:2], text=SCHEDULE + " shown")
+    group = posts.group(meetup_id)
     bot.settle()
-    voting = f"{posts.VOTING}:{session_id}"
+    voting = f"{posts.VOTING}:{meetup_id}"
     assert voting not in owing(bot)
     side, paused = Store(bot.store.url), Store(bot.store.url)
     decided, go = threading.Event(), threading.Event()
@@ -70,12 +70,12 @@ def test_a_drain_that_comes_while_a_vote_commits_waits_for_it_and_draws_it(bot):
     event.listen(paused.engine, "commit", hold_commit)
     try:
         # a first vote owes the redraw (no courier is nudged: dots alone)
-        first = dots.vote(side, session_id, a, "U1", bot.clock(), add=True, group=group)
+        first = dots.vote(side, meetup_id, a, "U1", bot.clock(), add=True, group=group)
         assert first.done == "added"
         assert voting in owing(bot)
         with ThreadPoolExecutor(2) as pool:
             second = pool.submit(
-                dots.vote, paused, session_id, a, "U2", bot.clock(), add=True, group=group
+                dots.vote, paused, meetup_id, a, "U2", bot.clock(), add=True, group=group
             )
             assert decided.wait(WAIT)
             courier = bot.coffee.meetup_runner.courier
@@ -95,7 +95,7 @@ def test_a_drain_that_comes_while_a_vote_commits_waits_for_it_and_draws_it(bot):
         paused.dispose()
     bot.settle()
     # drawn after the vote's commit: both votes shown, nothing owed
-    assert voting_shows(bot, session_id)[TITLES[0]] == 2
+    assert voting_shows(bot, meetup_id)[TITLES[0]] == 2
     assert voting not in owing(bot)
 
 
@@ -105,9 +105,9 @@ def test_votes_racing_drains_of_two_processes_are_all_drawn(
     """Voters, two processes' couriers draining, all released together by a barrier: every
     vote is recorded (no deadlock answered "try again"), and at every end either the voting
     message shows what the database holds or its redraw is owed."""
-    session_id, topic_ids = bot.to_voting(TITLES[:3], text=SCHEDULE + " shown")
+    meetup_id, topic_ids = bot.to_voting(TITLES[:3], text=SCHEDULE + " shown")
     titles = dict(zip(topic_ids, TITLES[:3], strict=True))
-    group = posts.group(session_id)
+    group = posts.group(meetup_id)
     bot.settle()
     _, other = build(coffee_settings, store, clock, background)  # a second process
     couriers = [bot.coffee.meetup_runner.courier, other.meetup_runner.courier]
@@ -118,7 +118,7 @@ def test_votes_racing_drains_of_two_processes_are_all_drawn(
     def vote(n: int) -> str:
         start.wait(WAIT)
         topic = topic_ids[n % 3]
-        return dots.vote(store, session_id, topic, voters[n], clock(), add=True, group=group).done
+        return dots.vote(store, meetup_id, topic, voters[n], clock(), add=True, group=group).done
 
     def drain(courier) -> int:
         start.wait(WAIT)
@@ -135,15 +135,15 @@ def test_votes_racing_drains_of_two_processes_are_all_drawn(
             d.result(WAIT)
     assert results == ["added"] * len(voters)
     bot.settle()
-    held = stored_counts(bot, session_id, titles)
+    held = stored_counts(bot, meetup_id, titles)
     assert held == {TITLES[0]: 8, TITLES[1]: 8, TITLES[2]: 8}
-    voting = f"{posts.VOTING}:{session_id}"
+    voting = f"{posts.VOTING}:{meetup_id}"
     if voting not in owing(bot):  # drawn: then what it shows is the database's
-        assert voting_shows(bot, session_id) == held
+        assert voting_shows(bot, meetup_id) == held
     couriers[0].drain(wait=True)
     bot.settle()
     assert voting not in owing(bot)
-    assert voting_shows(bot, session_id) == held
+    assert voting_shows(bot, meetup_id) == held
     # and no message was left claimed by a drain that lost a race
     with store.session() as db:
         m = ChannelMessage
@@ -156,7 +156,7 @@ def test_a_vote_whose_meetup_closed_after_its_read_is_refused_and_writes_nothing
     the read on: a close waits for the click.)"""
     if bot.store.dialect != "sqlite":
         pytest.skip("on PostgreSQL the read locks the meetup's row")
-    session_id, (a, _) = bot.to_voting(TITLES[:2])
+    meetup_id, (a, _) = bot.to_voting(TITLES[:2])
     bot.settle()
     side = Store(bot.store.url)
 
@@ -164,14 +164,14 @@ def test_a_vote_whose_meetup_closed_after_its_read_is_refused_and_writes_nothing
         if statement.lstrip().upper().startswith("INSERT INTO COFFEE_VOTES"):
             with bot.store.session() as db:  # another connection closes the voting
                 db.execute(
-                    text("UPDATE coffee_sessions SET state = 'closed' WHERE id = :id"),
-                    {"id": session_id},
+                    text("UPDATE coffee_meetups SET state = 'closed' WHERE id = :id"),
+                    {"id": meetup_id},
                 )
 
     event.listen(side.engine, "before_cursor_execute", close_first)
     try:
         result = dots.vote(
-            side, session_id, a, "U1", bot.clock(), add=True, group=posts.group(session_id)
+            side, meetup_id, a, "U1", bot.clock(), add=True, group=posts.group(meetup_id)
         )
     finally:
         side.dispose()

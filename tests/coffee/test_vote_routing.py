@@ -13,7 +13,7 @@ from tests.coffee.conftest import Bot
 
 
 def test_a_vote_click_goes_through_the_middleware_chain_to_its_listener(bot: Bot):
-    session_id, topic_ids = bot.to_voting(["Golden paths", "Team topologies"])
+    meetup_id, topic_ids = bot.to_voting(["Golden paths", "Team topologies"])
     seen: list[str] = []
 
     def noted(req: BoltRequest, next: Callable[[], BoltResponse]) -> None:
@@ -25,6 +25,6 @@ def test_a_vote_click_goes_through_the_middleware_chain_to_its_listener(bot: Bot
     assert bot.vote(topic_ids[1], "UVOTER") == 200
     assert seen == [views.VOTE]
     assert bot.votes_by_user() == {"UVOTER": 1}  # recorded before the ack
-    assert bot.click(views.UNVOTE, f"{session_id}:{topic_ids[1]}", "UVOTER") == 200
+    assert bot.click(views.UNVOTE, f"{meetup_id}:{topic_ids[1]}", "UVOTER") == 200
     assert seen == [views.VOTE, views.UNVOTE]
     assert bot.votes_by_user() == {}

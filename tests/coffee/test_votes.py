@@ -74,7 +74,7 @@ def test_a_burst_of_900_votes_counts_exactly_and_nobody_overspends(busy_bot):
 
 def test_each_counted_vote_is_confirmed_and_the_message_catches_up(busy_bot):
     bot = busy_bot
-    session_id, topic_ids = bot.to_voting(TITLES[:4], text=SCHEDULE + " shown")
+    meetup_id, topic_ids = bot.to_voting(TITLES[:4], text=SCHEDULE + " shown")
     voters = [f"UC{n:02d}" for n in range(40)]
     plan = [
         (user, topic_ids[(n + k) % 4], f"{user}-{k}")
@@ -93,14 +93,14 @@ def test_each_counted_vote_is_confirmed_and_the_message_catches_up(busy_bot):
     (take_back,) = [b["accessory"] for b in confirmation.params["blocks"] if "accessory" in b]
     assert (take_back["action_id"], take_back["value"]) == (
         views.UNVOTE,
-        f"{session_id}:{topic_ids[0]}",
+        f"{meetup_id}:{topic_ids[0]}",
     )
     # the channel message, redrawn at most once per throttle: what the burst held back, the
     # clock's drain sends once the throttle has passed, with the exact totals
     bot.settle()
     bot.clock.now += dt.timedelta(seconds=1)
     bot.coffee.meetup_runner.courier.drain()
-    titles = {t.id: t.title for t in bot.topics(session_id)}
+    titles = {t.id: t.title for t in bot.topics(meetup_id)}
     want = {titles[t]: n for t, n in bot.votes_by_topic().items()}
     assert sum(want.values()) == 120
     assert counts_shown(shown(bot.updates()[-1])) == want  # the last redraw read them all
@@ -133,7 +133,7 @@ def test_six_clicks_at_once_on_a_budget_of_three_leave_exactly_three(busy_bot):
 
 
 def test_a_vote_over_budget_is_refused_and_a_take_back_frees_it(bot):
-    session_id, (a, b, c, d) = bot.to_voting(TITLES[:4])
+    meetup_id, (a, b, c, d) = bot.to_voting(TITLES[:4])
     for topic in (a, b, c):
         assert bot.vote(topic, "U1") == 200
     assert bot.vote(d, "U1", reply="over") == 200
@@ -143,14 +143,14 @@ def test_a_vote_over_budget_is_refused_and_a_take_back_frees_it(bot):
     assert bot.votes_by_user() == {"U1": 3}
     assert d not in bot.votes_by_topic()
 
-    assert bot.click(views.UNVOTE, f"{session_id}:{b}", user="U1", reply="back") == 200
+    assert bot.click(views.UNVOTE, f"{meetup_id}:{b}", user="U1", reply="back") == 200
     assert "You have *1* of 3 votes left." in bot.reply("back").params["text"]
     assert bot.vote(d, "U1") == 200
     assert bot.votes_by_topic() == {a: 1, c: 1, d: 1}
 
 
 def test_multi_mode_stacks_dots_up_to_the_budget_and_takes_them_back_one_at_a_time(bot):
-    session_id, (a, b) = bot.to_voting(TITLES[:2], text=SCHEDULE + " multi shown")
+    meetup_id, (a, b) = bot.to_voting(TITLES[:2], text=SCHEDULE + " multi shown")
     vote_post = bot.posts()[-1]
     assert "You have *3* votes (several on one topic allowed)" in shown(vote_post)
 
@@ -169,7 +169,7 @@ def test_multi_mode_stacks_dots_up_to_the_budget_and_takes_them_back_one_at_a_ti
 
     # "Take one back" removes one dot, not all of them; a second Vote click adds, not removes
     bot.settle()  # one redraw in flight at a time, so the last one drawn is the latest
-    assert bot.click(views.UNVOTE, f"{session_id}:{a}", user="U1", reply="back") == 200
+    assert bot.click(views.UNVOTE, f"{meetup_id}:{a}", user="U1", reply="back") == 200
     back = bot.reply("back")
     assert back.params["text"] == (
         "Vote taken back from “Golden paths”. You have *1* of 3 votes left."
@@ -180,12 +180,12 @@ def test_multi_mode_stacks_dots_up_to_the_budget_and_takes_them_back_one_at_a_ti
     assert "*1.* Golden paths  ·  *2* votes" in shown(bot.updates()[-1])  # counts shown
     assert bot.vote(b, "U1") == 200
     assert bot.votes_by_topic() == {a: 2, b: 1}
-    assert bot.click(views.UNVOTE, f"{session_id}:{a}", user="U1") == 200
+    assert bot.click(views.UNVOTE, f"{meetup_id}:{a}", user="U1") == 200
     bot.settle()
-    assert bot.click(views.UNVOTE, f"{session_id}:{a}", user="U1", reply="last") == 200
+    assert bot.click(views.UNVOTE, f"{meetup_id}:{a}", user="U1", reply="last") == 200
     assert button_ids(bot.reply("last").params["blocks"]) == []  # none left on that topic
     assert bot.votes_by_topic() == {b: 1}
-    assert bot.click(views.UNVOTE, f"{session_id}:{a}", user="U1", reply="none") == 200
+    assert bot.click(views.UNVOTE, f"{meetup_id}:{a}", user="U1", reply="none") == 200
     assert bot.reply("none").params["text"].startswith("You have no vote on that topic.")
     assert bot.votes_by_topic() == {b: 1}
     bot.settle()
@@ -193,12 +193,12 @@ def test_multi_mode_stacks_dots_up_to_the_budget_and_takes_them_back_one_at_a_ti
 
 
 def test_forged_or_stray_vote_values_count_for_nothing(bot):
-    session_id, (a, b) = bot.to_voting(TITLES[:2])
-    for value in ("not a vote", f"{session_id}:99999", f"99999:{a}", f"{session_id}:{a}:1", ""):
+    meetup_id, (a, b) = bot.to_voting(TITLES[:2])
+    for value in ("not a vote", f"{meetup_id}:99999", f"99999:{a}", f"{meetup_id}:{a}:1", ""):
         assert bot.click(views.VOTE, value, user="U1") == 200
     # a topic that belongs to another meetup cannot be voted through this one
-    other_session = session_id + 1000
-    assert bot.click(views.VOTE, f"{other_session}:{a}", user="U1") == 200
+    other_meetup = meetup_id + 1000
+    assert bot.click(views.VOTE, f"{other_meetup}:{a}", user="U1") == 200
     bot.settle()
     assert bot.count(CoffeeVote) == 0
     # a topic that was withdrawn takes no new dots
@@ -224,7 +224,7 @@ def test_the_first_redraw_after_a_post_goes_at_once_and_a_burst_waits_for_the_th
     once the throttle (0.2 s here, on the injected clock) has passed, showing both votes.
     After a quiet spell longer than the throttle, a vote is drawn at once again."""
     bot = busy_bot
-    session_id, (a, b) = bot.to_voting(TITLES[:2], text=SCHEDULE + " shown")
+    meetup_id, (a, b) = bot.to_voting(TITLES[:2], text=SCHEDULE + " shown")
     assert owing(bot) == []  # the channel shows what the database holds
     drawn = len(bot.updates())
     courier = bot.coffee.meetup_runner.courier
@@ -232,14 +232,14 @@ def test_the_first_redraw_after_a_post_goes_at_once_and_a_burst_waits_for_the_th
     bot.settle()
     (first,) = bot.updates()[drawn:]  # at once: no clock moved
     assert "*1.* Golden paths  ·  *1* vote" in shown(first)
-    assert first.params["ts"] == bot.sessions()[0].message_ts
-    voting = f"{posts.VOTING}:{session_id}"
+    assert first.params["ts"] == bot.meetups()[0].message_ts
+    voting = f"{posts.VOTING}:{meetup_id}"
     # (the call for topics was redrawn as voting began, on this clock: it waits its turn)
     assert voting not in owing(bot)
     assert bot.vote(b, "U2") == 200
     bot.settle()
     assert len(bot.updates()) == drawn + 1  # a burst: held back by the throttle
-    held = [f"{posts.COLLECT}:{session_id}", f"{posts.VOTING}:{session_id}"]
+    held = [f"{posts.COLLECT}:{meetup_id}", f"{posts.VOTING}:{meetup_id}"]
     assert owing(bot) == held  # the vote bumped the meetup's messages; both are held back
     assert courier.drain() == 0
     assert owing(bot) == held
@@ -265,8 +265,8 @@ def test_a_vote_on_postgresql_is_one_short_transaction(bot, tmp_path):
     redraw already), one read, one write and COMMIT, five answers from the server (libpq's
     own trace of the wire protocol counts them), so the locks are held for as short a time
     as can be."""
-    session_id, (a, b) = bot.to_voting(TITLES[:2])
-    group = posts.group(session_id)
+    meetup_id, (a, b) = bot.to_voting(TITLES[:2])
+    group = posts.group(meetup_id)
     bot.settle()
     assert owing(bot) == []
     traced = Store(bot.store.url)
@@ -282,12 +282,10 @@ def test_a_vote_on_postgresql_is_one_short_transaction(bot, tmp_path):
     try:
         # psycopg prepares a statement it has run a few times: one extra round trip, once
         for n in range(16):
-            dots.vote(traced, session_id, (a, b)[n % 2], "U1", bot.clock(), add=True, group=group)
+            dots.vote(traced, meetup_id, (a, b)[n % 2], "U1", bot.clock(), add=True, group=group)
         for topic, done in ((a, "added"), (a, "removed"), (b, "added"), (b, "removed")):
             before = answers()
-            done_now = dots.vote(
-                traced, session_id, topic, "U2", bot.clock(), add=True, group=group
-            )
+            done_now = dots.vote(traced, meetup_id, topic, "U2", bot.clock(), add=True, group=group)
             assert done_now.done == done
             assert answers() - before == 5, done
     finally:
@@ -295,4 +293,4 @@ def test_a_vote_on_postgresql_is_one_short_transaction(bot, tmp_path):
         trace.close()
     assert bot.votes_by_user() == {}  # each dot added was taken back again
     # and the same statement owed the voting message its redraw (nothing nudged a courier)
-    assert f"{posts.VOTING}:{session_id}" in owing(bot)
+    assert f"{posts.VOTING}:{meetup_id}" in owing(bot)

@@ -257,7 +257,7 @@ class Onboarding:
             series = coffee_service.configure(
                 s, TEAM, channel, SeriesSettings(**settings), ORGANISER, self.clock()
             )
-            meetup = coffee_service.ensure_next_session(s, series, self.clock())
+            meetup = coffee_service.ensure_next_meetup(s, series, self.clock())
             meetup.state = state
             s.flush()
             return meetup.id
