@@ -281,11 +281,15 @@ def test_a_vote_on_postgresql_is_one_short_transaction(bot, tmp_path):
 
     try:
         # psycopg prepares a statement it has run a few times: one extra round trip, once
-        for n in range(16):
-            dots.vote(traced, meetup_id, (a, b)[n % 2], "U1", bot.clock(), add=True, group=group)
+        for n in range(16):  # add a, add b, take a back, take b back, ...
+            topic = (a, b)[n % 2]
+            dots.vote(traced, meetup_id, topic, "U1", bot.clock(), add=n % 4 < 2, group=group)
         for topic, done in ((a, "added"), (a, "removed"), (b, "added"), (b, "removed")):
             before = answers()
-            done_now = dots.vote(traced, meetup_id, topic, "U2", bot.clock(), add=True, group=group)
+            adding = done == "added"  # Vote only adds; Take one back takes back
+            done_now = dots.vote(
+                traced, meetup_id, topic, "U2", bot.clock(), add=adding, group=group
+            )
             assert done_now.done == done
             assert answers() - before == 5, done
     finally:
