@@ -14,8 +14,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.coffee import meeting, organise, service, topics, views
-from bot.coffee.feature import CoffeeFeature as CoffeeFeature  # where callers found it before
-from bot.coffee.feature import feature_of
+from bot.coffee.feature import CoffeeFeature, feature_of
 from bot.coffee.schedule import ScheduleError
 from bot.slack.command_text import readable
 from bot.slack.incoming import slack_text
