@@ -2,10 +2,11 @@
 
     python bench/bench_votes.py [--voters 300] [--threads 32] [--database-url URL]
 
-A meetup in its voting phase with 12 topics. First, signed vote clicks one after the other,
-interleaved with the same clicks to a bare Bolt app whose handler only acks: the median ratio
-(target: under 5x), and beside it the baseline: one plain statement writing a vote row and
-committing, which no click that records its vote durably can beat.
+A meetup in its voting phase with 12 topics. First, signed vote clicks one after the other
+(Vote, then Take one back: each click writes), interleaved with the same clicks to a bare Bolt
+app whose handler only acks, and with one plain statement writing a vote row and committing,
+which no click that records its vote durably can beat: the bot's median against bare Bolt
+plus that write (target: at most 2x).
 
 Then a burst: every voter spends 3 votes at once from a pool of threads
 (as a WSGI server would): the ack latency's median, p99 and max (target: max under 1 s, far
@@ -162,40 +163,56 @@ def main() -> None:
         def _ack(ack) -> None:
             ack()
 
-        def body(user: str, topic: int) -> str:
+        @bare.action("coffee_unvote")
+        def _ack_back(ack) -> None:
+            ack()
+
+        def body(user: str, topic: int, action: str = "coffee_vote") -> str:
             return action_body(
-                "coffee_vote",
+                action,
                 f"{meetup_id}:{topic}",
                 user_id=user,
                 response_url=slack.response_url(user),
             )
 
-        # one at a time: each click adds a dot, the next click by that voter takes it back
-        singles = [body(f"US{n % 40}", topic_ids[n % 12]) for n in range(40)]
-        for b in singles:
-            click(bare, b)
-            click(bot, b)
+        # one at a time, each click writing: a round of Vote clicks adds a dot for each of 40
+        # voters, the next round of Take one back clicks takes it back
+        voters = [(f"US{n}", topic_ids[n % 12]) for n in range(40)]
+        rounds = [
+            [
+                body(user, topic, "coffee_vote" if r % 2 == 0 else "coffee_unvote")
+                for user, topic in voters
+            ]
+            for r in range(12)
+        ]
+        for singles in rounds[:2]:
+            for b in singles:
+                click(bare, b)
+                click(bot, b)
         bare_t, bot_t, baseline_t = [], [], []
-        for _ in range(10):
+        for singles in rounds[2:]:
             for b in singles:
                 bare_t.append(click(bare, b))
                 bot_t.append(click(bot, b))
-                # let the click's follow-up (the voter's note, sent to the fake Slack in this
-                # same process) finish, so each click is timed alone, as people click
+                # let the click's follow-ups (the voter's note and the redraw, sent to the fake
+                # Slack in this same process) finish, so each click is timed alone, as people
+                # click
                 coffee.after_ack.wait_idle(10)
+                features.courier.wait_idle(10)
                 baseline_t.append(  # alone too, after that follow-up
                     durable_write(store, meetup_id, topic_ids[0], len(baseline_t) % 2 == 0)
                 )
         med_bare, med_bot = statistics.median(bare_t), statistics.median(bot_t)
-        print(f"vote click, one at a time ({store.dialect}, {len(bot_t)} clicks):")
-        print(f"  bare Bolt median {med_bare * 1e3:.3f} ms, bot median {med_bot * 1e3:.3f} ms")
-        print(f"  ratio {med_bot / med_bare:.1f}x (target: under 5x)")
-        med_baseline = statistics.median(baseline_t)
+        med_write = statistics.median(baseline_t)
+        floor = med_bare + med_write
+        print(f"vote click, one at a time ({store.dialect}, {len(bot_t)} clicks, each writing):")
         print(
-            f"  the baseline: one plain insert or delete of a vote row, committed, alone: "
-            f"{med_baseline * 1e3:.3f} ms ({med_baseline / med_bare:.1f}x bare Bolt); a click that "
-            f"records a vote cannot take less than bare Bolt plus this: "
-            f"{(med_bare + med_baseline) / med_bare:.1f}x\n"
+            f"  bare Bolt median {med_bare * 1e3:.3f} ms, one committed write of a vote row "
+            f"{med_write * 1e3:.3f} ms, bot median {med_bot * 1e3:.3f} ms"
+        )
+        print(
+            f"  ratio to bare Bolt plus one committed write: {med_bot / floor:.1f}x "
+            f"(target: at most 2x); to bare Bolt alone: {med_bot / med_bare:.1f}x\n"
         )
         held_back(features)
 

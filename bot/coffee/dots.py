@@ -14,10 +14,11 @@ The click and the redraw it owes commit together, and no drain can claim or reco
 between the click's decision and its commit: a vote is never counted without its redraw owed,
 and a process killed right after the ack leaves the count owed to the channel.
 
-On PostgreSQL the messages are first locked FOR SHARE: while they owe a redraw already and
-nobody is drawing them (most of a burst), clicks need no bump and run side by side. A click
-that finds a bump needed starts again under the exclusive lock (as changed() takes it), so
-two clicks never wait for each other's shared lock. SQLite ignores FOR UPDATE and has one
+On PostgreSQL the messages are first locked FOR SHARE: while they owe a redraw already (most
+of a burst, even while the courier draws one), clicks need no bump and run side by side. A
+click that finds a bump needed starts again under the exclusive lock (as changed() takes it),
+so two clicks never wait for each other's shared lock; a click after one that needed it takes
+the exclusive lock at once. SQLite ignores FOR UPDATE and has one
 writer at a time: the bump's own condition decides inside the write, and clicks queue on the
 store's write lock in this process instead of polling for SQLite's file lock.
 """
@@ -200,17 +201,19 @@ class _Exclusive(Exception):
     """The click would owe a redraw: it starts again under the exclusive lock."""
 
 
-# group -> whether its last click in this process found a message being drawn: the next
-# click would need the exclusive lock too, so it takes it at once (only a hint: a wrong guess
-# costs a wait or a second try, never a lost redraw)
-_DRAWING: dict[str, bool] = {}
+# group -> whether its last click in this process had to owe the redraw (nobody owed one, or
+# one was being drawn): the next click likely must too, so it takes the exclusive lock at once
+# instead of trying the shared one first (only a hint: a wrong guess costs a wait or a second
+# try, never a lost redraw). People clicking one at a time each owe a redraw; a burst mostly
+# does not.
+_OWES: dict[str, bool] = {}
 
 
 def _click(store: Store, key: dict[str, Any], now: dt.datetime, add: bool) -> VoteResult | None:
     """One attempt at a click; None when a race was lost (the same person's click in another
     process took the slot first) and it should be read again."""
     group, postgres = key["group"], store.dialect == "postgresql"
-    shared = postgres and not _DRAWING.get(group, False)
+    shared = postgres and not _OWES.get(group, False)
     while True:
         with store.writing(), store.engine.connect() as conn:
             try:
@@ -218,10 +221,10 @@ def _click(store: Store, key: dict[str, Any], now: dt.datetime, add: bool) -> Vo
                     # (SQLite has no row locks: its one writer, and the bump's own condition
                     # in the write, do the lock's work there)
                     if postgres:
-                        needs, drawing = channel.lock_group(conn, group, shared=shared)
-                        if len(_DRAWING) > 1000:
-                            _DRAWING.clear()
-                        _DRAWING[group] = drawing
+                        needs = channel.lock_group(conn, group, shared=shared)
+                        if len(_OWES) > 1000:
+                            _OWES.clear()
+                        _OWES[group] = needs
                         if needs and shared:
                             raise _Exclusive
                     # under the shared lock nothing can come to need a bump before the commit

@@ -15,12 +15,13 @@ metadata every post carries, recording the message found or posting it if it is 
 
 A message kept up to date in place (a board, a voting message) has versions. Every change to
 what it shows bumps `wanted` (`changed()`, all the messages of a group at once, in the change's
-own transaction); `drawn` is the version the channel shows. A drain claims a sent
-message whose wanted > drawn (no other claim, not redrawn within the throttle), reads `wanted`,
-draws from the database, sends chat.update (only when the drawing differs from what the
-message shows, kept as a hash), then records the version with a conditional update (drawn <
-version). So an older read never lands after a newer one, and since the throttle is decided in
-the database, any number of processes send no more updates than one.
+own transaction); `drawn` is the version the channel shows. A drain claims a sent message
+whose wanted > drawn (no other claim, not redrawn within the throttle), reads `wanted` (kept in
+the row as `drawing` while it draws), draws from the database, sends chat.update (only when
+the drawing differs from what the message shows, kept as a hash), then records the version
+with a conditional update (drawn < version). So an older read never lands after a newer one,
+and since the throttle is decided in the database, any number of processes send no more
+updates than one.
 
 Each process has one Courier. The process that made a change nudges it, and it drains on a
 thread of its own (never behind notes or listeners); the elected clock also drains every
@@ -177,37 +178,45 @@ def states(db: Session, keys: list[str]) -> dict[str, tuple[str, str]]:
     return {key: (str(state), error) for key, state, error in rows}
 
 
-# A message that owes a redraw already and that nobody is drawing needs no bump: whoever draws
-# it next reads the database after this change.
-_OWING = "group_key = :g AND (wanted <= drawn OR claimed_until IS NOT NULL)"
+# A message that owes a redraw already needs no bump: whoever draws it next reads the database
+# after this change. One being drawn needs one only while nothing was bumped since its claim
+# (wanted <= drawing: the drawing under way may have read the database before this change);
+# after that first bump, the redraw it owes covers every later change too. A post (any state
+# but sent) reads its version when it draws, so a change while it is claimed always bumps.
+_OWING = (
+    "group_key = :g AND (wanted <= drawn OR (claimed_until IS NOT NULL"
+    " AND (state <> 'sent' OR wanted <= drawing)))"
+)
 _BUMP = text("UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING)
 
 
-def lock_group(db: Db, group: str, *, shared: bool = False) -> tuple[bool, bool]:
+def lock_group(db: Db, group: str, *, shared: bool = False) -> bool:
     """Lock the messages of `group` (in id order) until the caller's transaction ends; say
-    whether a change would owe any of them a bump, and whether one is being drawn. A drain
-    that would claim or record one waits for the commit, so whatever the caller decides about
-    owing a redraw still holds when the change lands.
+    whether a change would owe any of them a bump. A drain that would claim or record one
+    waits for the commit, so whatever the caller decides about owing a redraw still holds
+    when the change lands.
 
-    `shared` (FOR SHARE): changes that need no bump (every message owes a redraw already and
-    nobody is drawing it) go on side by side; a caller that finds a bump needed must not bump
-    under a shared lock (two of them would each wait for the other's), but start again with
-    the exclusive lock. On SQLite the caller's write takes the database's one write lock,
-    which serialises the same way; the bump's own condition decides there."""
+    `shared` (FOR SHARE): changes that need no bump go on side by side; a caller that finds a
+    bump needed must not bump under a shared lock (two of them would each wait for the
+    other's), but start again with the exclusive lock. On SQLite the caller's write takes the
+    database's one write lock, which serialises the same way; the bump's own condition
+    decides there."""
     rows = db.execute(_LOCK_SHARED if shared else _LOCK, {"g": group}).all()
-    return any(needs for _, needs, _ in rows), any(drawing for *_, drawing in rows)
+    return any(needs for _, needs in rows)
 
 
-# built once: the vote click runs them on every click
+# built once: the vote click runs them on every click (the same condition as _OWING)
+_m = ChannelMessage
 _NEEDS = or_(
-    ChannelMessage.wanted <= ChannelMessage.drawn, ChannelMessage.claimed_until.is_not(None)
+    _m.wanted <= _m.drawn,
+    and_(
+        _m.claimed_until.is_not(None),
+        or_(_m.state != OutboxState.SENT, _m.wanted <= _m.drawing),
+    ),
 )
-_DRAWING = ChannelMessage.claimed_until.is_not(None)
-_GROUP = select(ChannelMessage.id, _NEEDS, _DRAWING).where(
-    ChannelMessage.group_key == bindparam("g")
-)
-_LOCK = _GROUP.order_by(ChannelMessage.id).with_for_update()
-_LOCK_SHARED = _GROUP.order_by(ChannelMessage.id).with_for_update(read=True)
+_GROUP = select(_m.id, _NEEDS).where(_m.group_key == bindparam("g"))
+_LOCK = _GROUP.order_by(_m.id).with_for_update()
+_LOCK_SHARED = _GROUP.order_by(_m.id).with_for_update(read=True)
 
 
 def bump(db: Db, group: str) -> int:
@@ -386,7 +395,7 @@ class Courier:
                 version = db.execute(
                     update(m)
                     .where(m.id == id_, stale)
-                    .values(claimed_until=now + CLAIM)
+                    .values(claimed_until=now + CLAIM, drawing=m.wanted)
                     .returning(m.wanted)
                 ).scalar()
                 row = db.get(m, id_) if version is not None else None

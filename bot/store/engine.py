@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import select
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
+from bot.store.turns import NoTurn, Turns
 from bot.store.watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
@@ -243,25 +243,25 @@ class Store:
             self.url, timeout=timeout, pool_size=pool_size, max_overflow=max_overflow
         )
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = threading.Lock()
+        # SQLite takes one writer at a time; PostgreSQL as many as the pool holds, less the
+        # overflow kept for work after acknowledgements and the courier
+        self._turns = Turns(1 if self.dialect == "sqlite" else pool_size)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
         """Hold while writing a hot row set from many threads at once (votes in a burst).
 
-        SQLite takes one writer at a time and makes the others sleep and poll, which turns a
-        burst into seconds of tail latency; queueing on a lock in this process hands the
-        write lock over at once. PostgreSQL locks rows itself: nothing to do.
+        Writers take turns in the order they came (bot/store/turns.py): SQLite would make all
+        but one sleep and poll for its file lock, and the pool's own queue lets the threads
+        that just finished jump ahead of those waiting, which turns a burst into seconds of
+        tail latency for a few. A turn not given within the request's timeout raises
+        DatabaseBusy: nothing was written.
         """
-        if self.dialect != "sqlite":
-            yield
-            return
-        if not self._writer.acquire(timeout=-1 if self.timeout is None else self.timeout):
-            raise DatabaseBusy("another write held the database too long")
         try:
-            yield
-        finally:
-            self._writer.release()
+            with self._turns.turn(self.timeout):
+                yield
+        except NoTurn:
+            raise DatabaseBusy("the database was busy with other writes too long") from None
 
     @property
     def dialect(self) -> str:

@@ -207,6 +207,8 @@ class ChannelMessage(Base):
     sending -> posting -> sent, or unknown -> checking when a sender died mid-post). Once sent,
     `wanted` is bumped by every change to what the message shows (all of a `group` at once)
     and `drawn` records the version the channel shows: a redraw is owed while wanted > drawn.
+    `drawing` is the version a claimed redraw is drawing: a change needs a bump only while
+    nothing was bumped since that claim (wanted <= drawing).
     """
 
     __tablename__ = "channel_messages"
@@ -231,6 +233,7 @@ class ChannelMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     wanted: Mapped[int] = mapped_column(Integer, default=0)
     drawn: Mapped[int] = mapped_column(Integer, default=0)
+    drawing: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     drawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     shape: Mapped[str] = mapped_column(String(64), default="")  # a hash of what it shows
     # a post of kind "stored": what to send, made when it was owed (JSON: channel, text, blocks)

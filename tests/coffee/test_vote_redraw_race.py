@@ -4,6 +4,7 @@ transition take their locks in one order (no deadlock on PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -97,6 +98,51 @@ def test_a_drain_that_comes_while_a_vote_commits_waits_for_it_and_draws_it(bot):
     # drawn after the vote's commit: both votes shown, nothing owed
     assert voting_shows(bot, meetup_id)[TITLES[0]] == 2
     assert voting not in owing(bot)
+
+
+def wanted(bot: Bot, key: str) -> int:
+    with bot.store.session() as db:
+        return db.scalar(select(ChannelMessage.wanted).where(ChannelMessage.key == key)) or 0
+
+
+def test_votes_while_a_redraw_is_sent_owe_one_more_between_them_and_it_shows_them_all(bot):
+    """While the courier draws a version (its chat.update stalled in Slack), the first vote
+    owes another redraw; the votes after it owe nothing more, since that redraw reads them
+    all. When the stalled update lands, the next redraw shows every vote."""
+    meetup_id, (a, b) = bot.to_voting(TITLES[:2], text=SCHEDULE + " shown")
+    group = posts.group(meetup_id)
+    bot.settle()
+    voting = f"{posts.VOTING}:{meetup_id}"
+    first = dots.vote(bot.store, meetup_id, a, "U1", bot.clock(), add=True, group=group)
+    assert first.done == "added" and voting in owing(bot)
+    claimed = wanted(bot, voting)
+    stall = threading.Event()
+    fault = bot.slack.fail("chat.update", 200, hold=stall)
+    courier = bot.coffee.meetup_runner.courier
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            drained = pool.submit(courier.drain, wait=True)
+            assert fault.met.wait(WAIT)  # claimed and drawn; its update is in Slack
+            for user, topic in (("U2", a), ("U3", b), ("U4", a)):
+                done = dots.vote(
+                    bot.store, meetup_id, topic, user, bot.clock(), add=True, group=group
+                )
+                assert done.done == "added"
+            assert wanted(bot, voting) == claimed + 1  # one more redraw owed, not three
+        finally:
+            stall.set()
+        assert drained.result(WAIT) >= 1
+    if voting in owing(bot):  # held back by the redraw throttle: the clock's drain draws it
+        bot.move_to(bot.clock() + dt.timedelta(seconds=2))
+        courier.drain(wait=True)
+    bot.settle()
+    assert voting not in owing(bot)
+    # the stalled update showed U1's vote alone; the one redraw owed since shows them all
+    updates = [c for c in bot.calls() if c.method == "chat.update"]
+    assert [counts_shown(shown(c)) for c in updates[-2:]] == [
+        {TITLES[0]: 1, TITLES[1]: 0},
+        {TITLES[0]: 3, TITLES[1]: 1},
+    ]
 
 
 def test_votes_racing_drains_of_two_processes_are_all_drawn(
