@@ -213,8 +213,14 @@ def _watch_each_wait(engine: Engine, seconds: float) -> None:
     # statements fire no SQLAlchemy event); SQLAlchemy's own statements move the deadline on
     for name in ("checkout", "reset"):
         event.listen(engine, name, lambda dbapi_conn, *_a: WATCHDOG.arm(dbapi_conn, seconds))
-    for name in ("checkin", "invalidate", "close"):
-        event.listen(engine, name, disarm_raw)
+    event.listen(engine, "checkin", disarm_raw)
+
+    def forget(dbapi_conn: Any, *_args: Any) -> None:
+        if dbapi_conn is not None:
+            WATCHDOG.forget(dbapi_conn)
+
+    for name in ("invalidate", "close", "close_detached"):
+        event.listen(engine, name, forget)
 
 
 class DatabaseBusy(Exception):

@@ -9,9 +9,11 @@ per-statement timeout on the client side. So a connection still waiting on its s
 hangs up; the pool then throws the connection away.
 
 Only public calls: the driver's documented `fileno()`, the standard library's `os.dup` and
-`socket.shutdown`. A duplicate of the socket is held while a wait is watched: shutting it
-down ends the shared connection, closing it closes only the duplicate, and a descriptor
-number the system reuses meanwhile is never touched.
+`socket.shutdown`. A duplicate of each watched connection's socket is made once, when it is
+first armed, and held until the connection is closed (`forget`, from the pool's close events,
+or when the connection object goes): shutting it down ends the shared connection, and a
+descriptor number the system reuses meanwhile is never touched. Arming is then a deadline
+in a dict: every statement arms and disarms, so it must cost next to nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -32,34 +35,45 @@ class Watchdog:
     """One thread watching every armed connection's deadline."""
 
     def __init__(self) -> None:
-        self._armed: dict[int, tuple[float, socket.socket]] = {}
+        self._socks: dict[int, socket.socket] = {}  # by id() of the driver's connection
+        self._deadlines: dict[int, float] = {}
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+        self._wakes_at = float("inf")  # when the watcher looks next, unless notified
 
     def arm(self, dbapi_conn: Any, seconds: float) -> None:
         """Give up on `dbapi_conn` unless disarmed within `seconds` (re-arming moves it on)."""
-        try:
-            sock = socket.socket(fileno=os.dup(dbapi_conn.fileno()))
-        except Exception:  # closed already: there is no wait to bound
-            return
+        key = id(dbapi_conn)
         deadline = time.monotonic() + seconds
         with self._changed:
-            old = self._armed.pop(id(dbapi_conn), None)
-            soonest = min((at for at, _ in self._armed.values()), default=None)
-            self._armed[id(dbapi_conn)] = (deadline, sock)
+            if key not in self._socks:
+                try:
+                    self._socks[key] = socket.socket(fileno=os.dup(dbapi_conn.fileno()))
+                except Exception:  # closed already: there is no wait to bound
+                    return
+                # (the id is not reused before this runs: the object is still alive then)
+                weakref.finalize(dbapi_conn, self._forget, key)
+            self._deadlines[key] = deadline
             if self._thread is None:
                 self._thread = threading.Thread(target=self._watch, name="db-watch", daemon=True)
                 self._thread.start()
-            elif soonest is None or deadline < soonest:
-                self._changed.notify()  # the watcher sleeps until a later deadline, or for good
-        if old is not None:
-            old[1].close()
+            elif deadline < self._wakes_at:
+                self._changed.notify()  # the watcher sleeps past this deadline
 
     def disarm(self, dbapi_conn: Any) -> None:
         with self._changed:
-            entry = self._armed.pop(id(dbapi_conn), None)
-        if entry is not None:
-            entry[1].close()
+            self._deadlines.pop(id(dbapi_conn), None)
+
+    def forget(self, dbapi_conn: Any) -> None:
+        """The connection is being closed: let go of its duplicate socket too."""
+        self._forget(id(dbapi_conn))
+
+    def _forget(self, key: int) -> None:
+        with self._changed:
+            self._deadlines.pop(key, None)
+            sock = self._socks.pop(key, None)
+        if sock is not None:
+            sock.close()
 
     @contextmanager
     def within(self, dbapi_conn: Any, seconds: float) -> Iterator[None]:
@@ -73,11 +87,17 @@ class Watchdog:
         while True:
             with self._changed:
                 now = time.monotonic()
-                due = [key for key, (at, _) in self._armed.items() if at <= now]
-                expired = [self._armed.pop(key)[1] for key in due]
+                due = [key for key, at in self._deadlines.items() if at <= now]
+                for key in due:
+                    del self._deadlines[key]
+                expired = [sock for key in due if (sock := self._socks.pop(key, None))]
                 if not expired:
-                    soonest = min((at for at, _ in self._armed.values()), default=None)
-                    self._changed.wait(None if soonest is None else soonest - now)
+                    # a deadline moved on by re-arming is looked at again when the old one
+                    # comes, so a statement that arms and disarms wakes nobody
+                    self._wakes_at = min(self._deadlines.values(), default=float("inf"))
+                    wait = None if self._wakes_at == float("inf") else self._wakes_at - now
+                    self._changed.wait(wait)
+                    self._wakes_at = float("-inf")  # awake: an arm meanwhile need not notify
                     continue
             for sock in expired:
                 log.warning("the database did not answer in time: giving up that connection")

@@ -38,3 +38,32 @@ def test_a_closed_connection_is_not_armed():
     peer.close()
     watchdog.arm(gone, 0.0)  # fileno() is -1: nothing to watch, and nothing raised
     watchdog.disarm(gone)
+
+
+def test_a_sooner_deadline_wakes_the_watcher_that_sleeps_for_a_later_one():
+    watchdog = Watchdog()
+    waiting, server = socket.socketpair()
+    try:
+        watchdog.arm(waiting, FOREVER)  # the watcher now sleeps for an hour
+        watchdog.arm(waiting, 0.0)  # re-armed sooner: it must wake for this one
+        waiting.settimeout(60)  # only a safety net: the shutdown ends the read
+        assert waiting.recv(1) == b""
+    finally:
+        waiting.close()
+        server.close()
+
+
+def test_a_forgotten_connection_keeps_no_duplicate_socket_open_once_closed():
+    """The duplicate made when a connection is first armed goes with it: once the driver
+    closes its own socket, the server sees the connection end."""
+    watchdog = Watchdog()
+    ours, server = socket.socketpair()
+    try:
+        watchdog.arm(ours, FOREVER)
+        watchdog.disarm(ours)
+        watchdog.forget(ours)  # the pool's close event
+        ours.close()
+        server.settimeout(60)  # only a safety net: the end of the stream comes at once
+        assert server.recv(1) == b""
+    finally:
+        server.close()
