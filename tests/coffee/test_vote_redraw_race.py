@@ -5,6 +5,7 @@ transition take their locks in one order (no deadlock on PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -223,3 +224,38 @@ def test_a_vote_whose_meetup_closed_after_its_read_is_refused_and_writes_nothing
         side.dispose()
     assert (result.done, result.message) == ("refused", "Voting has closed for this meetup.")
     assert bot.votes_by_user() == {}
+
+
+def test_votes_racing_an_early_close_are_each_in_the_agenda_or_refused(bot, store, clock):
+    """Voters and an organiser closing voting, released together: every click is either
+    counted (and the agenda, drawn after the close, counts it) or told voting is closed;
+    none is lost, none deadlocks into "try again"."""
+    meetup_id, topic_ids = bot.to_voting(TITLES[:3], text=SCHEDULE + " shown")
+    titles = dict(zip(topic_ids, TITLES[:3], strict=True))
+    group = posts.group(meetup_id)
+    bot.settle()
+    voters = [f"UC{n:02d}" for n in range(24)]
+    start = threading.Barrier(len(voters) + 1)
+
+    def vote(n: int) -> dots.VoteResult:
+        start.wait(WAIT)
+        topic = topic_ids[n % 3]
+        return dots.vote(store, meetup_id, topic, voters[n], clock(), add=True, group=group)
+
+    def close() -> bool:
+        start.wait(WAIT)
+        return bot.coffee.meetup_runner.move_by_hand(meetup_id, "closed")
+
+    with ThreadPoolExecutor(len(voters) + 1) as pool:
+        closed = pool.submit(close)
+        results = list(pool.map(vote, range(len(voters))))
+        assert closed.result(WAIT)
+    refused = [r.message for r in results if r.done != "added"]
+    assert all("closed" in m or "not open" in m for m in refused), refused
+    held = stored_counts(bot, meetup_id, titles)
+    assert sum(held.values()) == len(results) - len(refused)
+    bot.settle()
+    agenda = shown(bot.posts()[-1])
+    assert agenda.startswith("Lean coffee agenda")
+    ranked = re.findall(r"\*\d+\.\* (.+?) · (?:▇+ )?\*(\d+)\* votes?", agenda)
+    assert {title: int(n) for title, n in ranked} == {t: held.get(t, 0) for t in TITLES[:3]}
