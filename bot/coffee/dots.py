@@ -5,22 +5,25 @@ no burst of clicks can overspend a budget or lose a vote: two clicks racing for 
 cannot both win, and the loser reads again and is told. The rules are written once, for both
 databases (`_refusal`, `_Seen.taking`), and carried out by the same statements:
 
-    lock the meetup's channel messages (channel.lock_group, in changed()'s order; PostgreSQL),
-    read the meetup (FOR SHARE: a close waits for the click), the topic and this person's dots,
-    insert into the lowest free slot or delete the highest dot on this topic,
+    read the meetup, the topic and this person's dots, and (PostgreSQL) lock the meetup's
+    channel messages in the same statement (channel.locking_group, in changed()'s order),
+    insert into the lowest free slot or delete the highest dot on this topic (each checking
+    again, as it runs, that voting is open),
     owe the meetup's messages their redraw (channel.bump), commit.
 
 The click and the redraw it owes commit together, and no drain can claim or record a message
 between the click's decision and its commit: a vote is never counted without its redraw owed,
-and a process killed right after the ack leaves the count owed to the channel.
+and a process killed right after the ack leaves the count owed to the channel. A transition
+(a close, a cancel) locks the same messages first (changed()), so it waits for the clicks
+under way, and a click that waited for it finds voting closed when it writes.
 
-On PostgreSQL the messages are first locked FOR SHARE: while they owe a redraw already (most
-of a burst, even while the courier draws one), clicks need no bump and run side by side. A
-click that finds a bump needed starts again under the exclusive lock (as changed() takes it),
-so two clicks never wait for each other's shared lock; a click after one that needed it takes
-the exclusive lock at once. SQLite ignores FOR UPDATE and has one
-writer at a time: the bump's own condition decides inside the write, and clicks queue on the
-store's write lock in this process instead of polling for SQLite's file lock.
+On PostgreSQL the messages are locked FOR SHARE: while they owe a redraw already (most of a
+burst, even while the courier draws one), clicks need no bump and run side by side. A click
+that finds a bump needed starts again under the exclusive lock (as changed() takes it), so
+two clicks never wait for each other's shared lock; a click after one that needed it takes
+the exclusive lock at once. SQLite has no row locks and one writer at a time: the bump's own
+condition decides inside the write, and clicks take turns at the store
+(`Store.writing`) instead of polling for SQLite's file lock.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, select
+from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.exc import InterfaceError as WrappedInterfaceError
 from sqlalchemy.exc import OperationalError as WrappedOperationalError
@@ -146,9 +149,7 @@ def vote(
     return VoteResult("refused", 0, 0, "Too many clicks at once; please try again.")
 
 
-# the meetup, the topic and this person's dots, in one read; the meetup's row is shared-locked
-# (FOR SHARE OF it alone: the topic and the dots are the nullable side of outer joins), so a
-# transition (close, cancel) waits for the click's commit
+# the meetup, the topic and this person's dots, in one read
 _T, _V = CoffeeTopic.__table__.alias("t"), CoffeeVote.__table__.alias("v")
 _READ = (
     select(
@@ -164,10 +165,15 @@ _READ = (
     .outerjoin(_T, and_(_T.c.id == bindparam("topic_id"), _T.c.meetup_id == CoffeeMeetup.id))
     .outerjoin(_V, and_(_V.c.meetup_id == CoffeeMeetup.id, _V.c.user_id == bindparam("user")))
     .where(CoffeeMeetup.id == bindparam("meetup_id"))
-    .with_for_update(read=True, of=CoffeeMeetup)
 )
+# PostgreSQL: the same read also locks the meetup's channel messages (shared, or exclusive to
+# bump them) and says whether the click must owe them a redraw, in one round trip
+_READ_LOCKING = {
+    shared: _READ.add_columns(channel.locking_group(shared=shared)) for shared in (True, False)
+}
 # the insert checks again, as it runs, that voting is open and the topic still there: on
-# SQLite the read above is not yet in the write's transaction
+# SQLite the read above is not yet in the write's transaction, and on PostgreSQL the read's
+# snapshot may be older than the lock it waited for
 _ADD = (
     insert(CoffeeVote)
     .from_select(
@@ -190,10 +196,14 @@ _ADD = (
     )
     .returning(CoffeeVote.slot)
 )
+# ... and so does the take-back: it deletes nothing once voting has closed, or once the dot
+# was moved to another topic (a merge), and the click reads again
 _TAKE_BACK = delete(CoffeeVote).where(
     CoffeeVote.meetup_id == bindparam("meetup_id"),
     CoffeeVote.user_id == bindparam("user"),
     CoffeeVote.slot == bindparam("slot"),
+    CoffeeVote.topic_id == bindparam("topic_id"),
+    exists().where(CoffeeMeetup.id == CoffeeVote.meetup_id, CoffeeMeetup.state == "voting"),
 )
 
 
@@ -218,17 +228,7 @@ def _click(store: Store, key: dict[str, Any], now: dt.datetime, add: bool) -> Vo
         with store.writing(), store.engine.connect() as conn:
             try:
                 with conn.begin():
-                    # (SQLite has no row locks: its one writer, and the bump's own condition
-                    # in the write, do the lock's work there)
-                    if postgres:
-                        needs = channel.lock_group(conn, group, shared=shared)
-                        if len(_OWES) > 1000:
-                            _OWES.clear()
-                        _OWES[group] = needs
-                        if needs and shared:
-                            raise _Exclusive
-                    # under the shared lock nothing can come to need a bump before the commit
-                    return _decide_and_write(conn, key, now, add, owe=not shared)
+                    return _decide_and_write(conn, key, now, add, postgres, shared)
             except _Exclusive:
                 shared = False  # rolled back: no lock of this click is held any more
             except IntegrityError:
@@ -236,13 +236,29 @@ def _click(store: Store, key: dict[str, Any], now: dt.datetime, add: bool) -> Vo
 
 
 def _decide_and_write(
-    conn: Connection, key: dict[str, Any], now: dt.datetime, add: bool, *, owe: bool
+    conn: Connection,
+    key: dict[str, Any],
+    now: dt.datetime,
+    add: bool,
+    postgres: bool,
+    shared: bool,
 ) -> VoteResult | None:
-    rows = conn.execute(_READ, key).all()
+    # (SQLite has no row locks: its one writer, and the bump's own condition in the write,
+    # do the lock's work there)
+    rows = conn.execute(_READ_LOCKING[shared] if postgres else _READ, key).all()
     if not rows:
         return VoteResult("refused", 0, 0, "Voting is not open for this meetup.")
-    state, budget, multi, title, topic_state, _, _ = rows[0]
-    dots = [(slot, topic_id) for *_, slot, topic_id in rows if slot is not None]
+    state, budget, multi, title, topic_state, *_ = rows[0]
+    if postgres:
+        needs = rows[0][-1] > 0
+        if len(_OWES) > 1000:
+            _OWES.clear()
+        _OWES[key["group"]] = needs
+        if needs and shared:
+            raise _Exclusive
+    # under the shared lock nothing can come to need a bump before the commit
+    owe = not shared
+    dots = [(row[5], row[6]) for row in rows if row[5] is not None]
     mine = [slot for slot, topic_id in dots if topic_id == key["topic_id"]]
     taken = {slot for slot, _ in dots}
     free = [n for n in range(1, budget + 1) if n not in taken]
@@ -261,7 +277,7 @@ def _decide_and_write(
         if conn.execute(_ADD, params).first() is None:  # closed, or withdrawn, since the read
             return VoteResult("refused", 0, seen.budget, "Voting has closed for this meetup.")
         wrote = True
-    if not wrote:  # the same person's click in another process took it back first
+    if not wrote:  # taken back by the same person's other click first, moved, or closed
         return None
     if owe:
         channel.bump(conn, key["group"])
