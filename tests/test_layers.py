@@ -139,7 +139,11 @@ def loops(graph: dict[str, set[str]]) -> list[set[str]]:
 def describe(part: set[str], all_edges: list[tuple[str, str, str]], unit: bool) -> str:
     key = unit_of if unit else (lambda m: m)
     inside = sorted(
-        f"{where} ({a} -> {b})" for a, b, where in all_edges if key(a) in part and key(b) in part
+        {
+            f"{where} ({a} -> {b})"
+            for a, b, where in all_edges
+            if key(a) in part and key(b) in part and key(a) != key(b)
+        }
     )
     return " / ".join(sorted(part)) + ":\n    " + "\n    ".join(inside)
 

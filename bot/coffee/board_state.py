@@ -71,6 +71,19 @@ class Board:
     def next_extension(self, extensions: tuple[int, ...]) -> int:
         return extension(extensions, self.box.round if self.box else 0)
 
+    # what the summary reports, the same in Slack and in Markdown
+    def roman_votes(self, topic_id: int) -> list[Box]:
+        """The topic's Roman votes that ended with a vote or an outcome."""
+        return [x for x in self.boxes.get(topic_id, []) if x.expired and (x.votes or x.outcome)]
+
+    def notes_on(self, topic_id: int) -> list[Note]:
+        return [n for n in self.notes if n.topic_id == topic_id]
+
+    @property
+    def not_discussed(self) -> list[topics.TopicLine]:
+        """The topic under way (when the meeting ended on it), then the rest, ranked."""
+        return [*([self.current] if self.current else []), *self.to_discuss]
+
 
 def extension(extensions: tuple[int, ...], done: int) -> int:
     """Minutes the next extension adds after `done` extensions: they shrink (4, then 2) and

@@ -54,7 +54,7 @@ def _topic(t: TopicLine, names: dict[str, str], limit: int = MAX_TOPIC) -> str:
     return f"*{t.number}.* {escape(clip(t.title, limit))} · _{_name(names, t.user_id)}_"
 
 
-def _votes(t: TopicLine) -> str:
+def votes_of(t: TopicLine) -> str:
     return f"{t.votes} vote{'s' if t.votes != 1 else ''}"
 
 
@@ -143,7 +143,7 @@ def _board_blocks(
     left = "Not discussed" if b.meeting == ENDED else "To discuss"
     if b.meeting != ENDED or b.to_discuss:
         blocks.append(section(f"*{left}* ({len(b.to_discuss)})"))
-        blocks += _sections(f"{_topic(t, names, limit)} · {_votes(t)}" for t in b.to_discuss) or [
+        blocks += _sections(f"{_topic(t, names, limit)} · {votes_of(t)}" for t in b.to_discuss) or [
             context("Nothing left to discuss.")
         ]
     if b.discussed:
@@ -214,7 +214,7 @@ def _discussing(
             kind = "timebox" if b.box.round == 0 else f"extension {b.box.round}"
             timing = f"{minutes}-minute {kind}, ends {date_token(b.box.ends_at, tz, '{time}')}."
         blocks.append(context(timing))
-    mine = [n for n in b.notes if n.topic_id == t.id]
+    mine = b.notes_on(t.id)
     if mine:
         blocks += _sections(_notes(mine[-10:], names))
         if len(mine) > 10:
@@ -325,22 +325,20 @@ def summary_lines(b: Board, names: dict[str, str]) -> list[str]:
     for t in b.discussed:
         by = _name(names, t.user_id)
         out.append(
-            f"• *{t.number}. {escape(t.title)}* · _{by}_ · {_votes(t)} · "
+            f"• *{t.number}. {escape(t.title)}* · _{by}_ · {votes_of(t)} · "
             f"{spent(b.minutes.get(t.id, 0))}"
         )
-        for box in b.boxes.get(t.id, []):
-            if box.expired and (box.votes or box.outcome):
-                out.append(
-                    f"      ◦ Roman vote {box.round + 1}: {_thumbs(box.votes)} → "
-                    f"{roman_outcome(box)}"
-                )
-        for n in (n for n in b.notes if n.topic_id == t.id):
+        for box in b.roman_votes(t.id):
+            out.append(
+                f"      ◦ Roman vote {box.round + 1}: {_thumbs(box.votes)} → {roman_outcome(box)}"
+            )
+        for n in b.notes_on(t.id):
             owner = f" (owner: {_name(names, n.owner)})" if n.owner else ""
             label = "Action" if n.kind == "action" else "Takeaway"
             out.append(f"      ◦ _{label}:_ {escape(n.text)}{owner}")
     if not b.discussed:
         out.append("No topic was discussed.")
-    left = [*([b.current] if b.current else []), *b.to_discuss]
+    left = b.not_discussed
     if left:
         verb = ", carried over to the next meetup" if b.carried else ""
         out.append(f"*Not discussed ({len(left)}){verb}*")

@@ -9,8 +9,7 @@ cannot become a heading, a link, a list or raw HTML.
 from __future__ import annotations
 
 from bot.coffee.board_state import Board
-from bot.coffee.meeting_views import TAKING_PART, roman_outcome
-from bot.coffee.topics import TopicLine
+from bot.coffee.meeting_views import TAKING_PART, roman_outcome, votes_of
 
 # CommonMark's ASCII punctuation that can start or end markup anywhere in a line ("&" starts
 # an entity, "!" an image); a backslash before any ASCII punctuation is always literal
@@ -31,10 +30,6 @@ def person(names: dict[str, str], user_id: str) -> str:
     return md(name) if name and name != user_id else f"member {md(user_id)}"
 
 
-def _votes(t: TopicLine) -> str:
-    return f"{t.votes} vote{'s' if t.votes != 1 else ''}"
-
-
 def _thumbs(votes: dict[str, int]) -> str:
     return f"👍 {votes.get('up', 0)} · 👎 {votes.get('down', 0)} · ✋ {votes.get('side', 0)}"
 
@@ -45,20 +40,19 @@ def markdown(b: Board, names: dict[str, str], local_start: str, people: list[str
         # "2\\." so the number never starts an ordered list of its own
         out.append(
             f"- **{t.number}\\. {md(t.title)}** · *{person(names, t.user_id)}* · "
-            f"{_votes(t)} · {b.minutes.get(t.id, 0)} min"
+            f"{votes_of(t)} · {b.minutes.get(t.id, 0)} min"
         )
-        for box in b.boxes.get(t.id, []):
-            if box.expired and (box.votes or box.outcome):
-                out.append(
-                    f"  - Roman vote {box.round + 1}: {_thumbs(box.votes)} → {roman_outcome(box)}"
-                )
-        for n in (n for n in b.notes if n.topic_id == t.id):
+        for box in b.roman_votes(t.id):
+            out.append(
+                f"  - Roman vote {box.round + 1}: {_thumbs(box.votes)} → {roman_outcome(box)}"
+            )
+        for n in b.notes_on(t.id):
             owner = f" (owner: {person(names, n.owner)})" if n.owner else ""
             label = "Action" if n.kind == "action" else "Takeaway"
             out.append(f"  - *{label}:* {md(n.text)}{owner}")
     if not b.discussed:
         out.append("No topic was discussed.")
-    left = [*([b.current] if b.current else []), *b.to_discuss]
+    left = b.not_discussed
     if left:
         verb = ", carried over to the next meetup" if b.carried else ""
         out += ["", f"### Not discussed ({len(left)}){verb}", ""]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
-from click._termui_impl import ProgressBar
 
 from bot.importers.records import Progress
 
@@ -16,22 +17,24 @@ class TerminalProgress(Progress):
 
     def __init__(self, threshold: int = 500) -> None:
         self.threshold = threshold
-        self._bar: ProgressBar[int] | None = None
+        self._open = ExitStack()  # the bar, while one is shown: click's progressbar is a context
+        self._update: Callable[[int], None] | None = None
 
     def start(self, total: int, label: str) -> None:
         if total > self.threshold:
-            bar: ProgressBar[int] = click.progressbar(
-                length=total,
-                label=f"reading {Path(label).name} ({total:,} entries)",
-                file=sys.stderr,
+            bar = self._open.enter_context(
+                click.progressbar(
+                    length=total,
+                    label=f"reading {Path(label).name} ({total:,} entries)",
+                    file=sys.stderr,
+                )
             )
-            self._bar = bar.__enter__()
+            self._update = bar.update
 
     def advance(self, n: int = 1) -> None:
-        if self._bar is not None:
-            self._bar.update(n)
+        if self._update is not None:
+            self._update(n)
 
     def finish(self) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
-            self._bar = None
+        self._open.close()
+        self._update = None

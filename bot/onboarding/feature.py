@@ -26,6 +26,7 @@ from bot.times import Clock
 log = logging.getLogger(__name__)
 
 CHECKLIST = "onboarding.checklist"  # the kind of channel_messages row a DM's redraw is
+STOPPED = "onboarding.stopped"  # a journey step's DM redrawn without its "No more of these"
 
 
 def _group(team_id: str, user_id: str) -> str:
@@ -200,9 +201,23 @@ class OnboardingFeature:
             self.sender.nudge()
         return owed
 
-    def stop_journey(self, team_id: str, user_id: str) -> int:
+    def stop_journey(
+        self, team_id: str, user_id: str, step_id: str, channel_id: str = "", ts: str = ""
+    ) -> int:
+        """No more steps; the step's DM clicked (`channel_id`, `ts`) owes its redraw without
+        the button, in the same transaction, like a tick's checklist."""
+        now = self.clock()
         with self.store.session() as s:
-            return service.stop_journey(s, team_id, user_id, self.clock())
+            if channel_id and ts:
+                key = f"{STOPPED}:{channel_id}:{ts}"
+                ref = f"{team_id}:{user_id}:{step_id}"
+                channel.track(
+                    s, key=key, kind=STOPPED, ref=ref, group=key, channel=channel_id, ts=ts, now=now
+                )
+                channel.changed(s, key)  # first: the courier's lock order
+            skipped = service.stop_journey(s, team_id, user_id, now)
+        self.nudge()
+        return skipped
 
     def welcome_reply(self, team_id: str, user_id: str, name: str) -> Reply:
         with self.store.session() as s:
@@ -234,6 +249,7 @@ class OnboardingFeature:
         them. Unthrottled: one person's DM, redrawn at each of their clicks."""
         self.courier = courier
         courier.register(CHECKLIST, self.draw_checklist, throttled=False)
+        courier.register(STOPPED, self.draw_stopped, throttled=False)
 
     def owe_redraws(
         self, s: Session, team_id: str, user_id: str, clicked: dict[str, Any] | None
@@ -283,6 +299,17 @@ class OnboardingFeature:
         else:
             reply = views.follow_up(content, name, done, now)
         return Drawing("", reply)
+
+    def draw_stopped(self, s: Session, ref: str, ts: str) -> Drawing | None:
+        """A journey step's DM once its reader asked for no more: its words, the button gone
+        (only the note, should the step have left the content since)."""
+        team_id, _, step_id = ref.split(":", 2)
+        content, now = self.content(), self.clock()
+        step = content.step(step_id)
+        if step is None:
+            return Drawing("", views.stopped_reply(None))
+        coffee = self.lean_coffee(s, team_id, now, content.lean_coffee)
+        return Drawing("", views.stopped_reply(views.step(content, step, coffee, now)))
 
     def is_organiser(self, client: WebClient, user_id: str) -> bool:
         return self.organisers.check(client, user_id)

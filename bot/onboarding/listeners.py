@@ -178,26 +178,24 @@ def preview_note(respond: Respond) -> None:
 
 
 # ---- the journey's "no more of these" --------------------------------------------------------
-def stop(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    if not _is_preview(body):  # honoured before the ack: no step goes out after the click
-        _feature(context).stop_journey(_team(body, context), body["user"]["id"])
+def stop(ack: Ack, body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
+    """Honoured before the ack: no step goes out after the click. The step's DM owes its
+    redraw without the button in the same transaction, and the courier sends it."""
+    if not _is_preview(body):
+        container = body.get("container") or {}
+        _feature(context).stop_journey(
+            _team(body, context),
+            body["user"]["id"],
+            str(action.get("value") or ""),
+            container.get("channel_id") or "",
+            container.get("message_ts") or "",
+        )
     ack()
 
 
-def stopped_note(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+def stopped_note(body: dict[str, Any], respond: Respond) -> None:
     if _is_preview(body):
         preview_note(respond)
-        return
-    container, message = body.get("container") or {}, body.get("message") or {}
-    channel, ts = container.get("channel_id"), container.get("message_ts")
-    if not (channel and ts):  # a click that names no message has nothing to redraw
-        return
-    client.chat_update(
-        channel=channel,
-        ts=ts,
-        text=message.get("text") or views.STOP_NOTE,
-        blocks=views.stopped(message.get("blocks") or []),
-    )
 
 
 # ---- organisers' Home: retry or mark sent a failed or unknown DM -----------------------------

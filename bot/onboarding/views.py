@@ -193,10 +193,12 @@ def buddies_answer(answer: str, organiser: bool) -> Reply:
     return Reply(answer, blocks)
 
 
-def stopped(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def stopped_reply(step_reply: Reply | None) -> Reply:
     """A step message once its reader asked for no more: the same words, the button gone."""
-    kept = [b for b in blocks if b.get("block_id") != STOP_BLOCK]
-    return [*kept, context(STOP_NOTE)]
+    if step_reply is None:
+        return Reply(STOP_NOTE, [context(STOP_NOTE)])
+    kept = [b for b in step_reply.blocks if b.get("block_id") != STOP_BLOCK]
+    return Reply(step_reply.text, [*kept, context(STOP_NOTE)])
 
 
 def follow_up(content: Content, name: str, done: set[str], now: dt.datetime | None = None) -> Reply:

@@ -133,19 +133,8 @@ class Deliver:
         view_id: str = "",
         state: dict[str, Any] | None = None,
     ) -> None:
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "user": {
-                "id": person.id,
-                "username": person.user()["name"],
-                "name": person.user()["name"],
-                "team_id": TEAM,
-            },
-            "api_app_id": APP_ID,
-            "token": "legacy-unused",
-            "trigger_id": self.workspace.trigger(person.id),
-            "team": {"id": TEAM, "domain": "sandbox"},
-            "is_enterprise_install": False,
+        payload = {
+            **self._interaction("block_actions", person),
             "actions": [{**action, "action_ts": f"{time.time():.6f}"}],
             "state": {"values": state or {}},
         }
@@ -184,6 +173,23 @@ class Deliver:
                 }
         self._post(urlencode({"payload": json.dumps(payload)}), FORM)
 
+    def _interaction(self, kind: str, person: Person) -> dict[str, Any]:
+        """What a click and a modal's Submit carry alike: who, where, and a fresh trigger."""
+        return {
+            "type": kind,
+            "user": {
+                "id": person.id,
+                "username": person.user()["name"],
+                "name": person.user()["name"],
+                "team_id": TEAM,
+            },
+            "api_app_id": APP_ID,
+            "token": "legacy-unused",
+            "trigger_id": self.workspace.trigger(person.id),
+            "team": {"id": TEAM, "domain": "sandbox"},
+            "is_enterprise_install": False,
+        }
+
     def _view_payload(self, view_id: str, state: dict[str, Any] | None) -> dict[str, Any]:
         view = self.workspace.view(view_id)
         if view is None:
@@ -207,20 +213,9 @@ class Deliver:
             self.workspace.notice("That modal is gone.", person.id)
             return {}
         payload = {
-            "type": "view_submission",
-            "team": {"id": TEAM, "domain": "sandbox"},
-            "user": {
-                "id": person.id,
-                "username": person.user()["name"],
-                "name": person.user()["name"],
-                "team_id": TEAM,
-            },
-            "api_app_id": APP_ID,
-            "token": "legacy-unused",
-            "trigger_id": self.workspace.trigger(person.id),
+            **self._interaction("view_submission", person),
             "view": self._view_payload(view_id, state),
             "response_urls": [],
-            "is_enterprise_install": False,
         }
         code, answer = self._post(urlencode({"payload": json.dumps(payload)}), FORM)
         if code != 200:

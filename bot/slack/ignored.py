@@ -20,12 +20,13 @@ from slack_bolt.middleware import Middleware
 log = logging.getLogger(__name__)
 
 
+def other_event(event: dict[str, Any]) -> None:
+    log.debug("ignored event %s", event.get("type"))
+
+
 def register(app: App) -> None:
     app.use(RateLimitedNotice())
-
-    @app.event(re.compile(".*"))
-    def other_event(event: dict[str, Any]) -> None:
-        log.debug("ignored event %s", event.get("type"))
+    app.event(re.compile(".*"))(other_event)
 
 
 class RateLimitedNotice(Middleware):

@@ -241,11 +241,15 @@ class CatalogCache:
     """
 
     def __init__(
-        self, recheck: float = 0.0, run: Callable[[Callable[[], None]], None] = in_a_thread
+        self,
+        recheck: float = 0.0,
+        run: Callable[[Callable[[], None]], None] = in_a_thread,
+        monotonic: Callable[[], float] = time.monotonic,  # a test passes one it moves
     ) -> None:
         self._index: CatalogIndex | None = None
         self._lock = threading.Lock()
         self.recheck = recheck
+        self._monotonic = monotonic
         self._checked = 0.0
         self._run = run
         self._loading: int | None = None  # the revision being loaded
@@ -258,11 +262,11 @@ class CatalogCache:
 
     def get(self, db: Db) -> CatalogIndex:
         index = self._index
-        fresh = time.monotonic() - self._checked < self.recheck
+        fresh = self._monotonic() - self._checked < self.recheck
         if index is not None and fresh:
             return index
         revision = db.scalar(REVISION) or 0
-        self._checked = time.monotonic()
+        self._checked = self._monotonic()
         if index is None:
             with self._lock:  # nothing older to answer from
                 if self._index is None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from bot.onboarding import service, views
 from bot.onboarding.content import default_content
 from bot.onboarding.journey import due_at, tz_of
+from bot.store.models import ChannelMessage
 from tests.blocks import all_text, assert_valid_blocks
 from tests.onboarding.conftest import (
     CHANNEL,
@@ -146,6 +148,49 @@ def test_no_more_of_these_is_honoured_at_once(ob, slack):
     assert ob.feature.owe_journey_steps() == 0  # nor owed again by the job
     assert ob.drain() == 0
     assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+def test_the_step_redrawn_after_no_more_of_these_is_owed_and_retried(ob, slack):
+    """The step's DM loses its button through the same owed redraw as a tick's checklist:
+    503s on chat.update leave it owed in the database, and the courier sends it after the
+    back-off (5 s, then 10 s), however long Slack takes to answer again."""
+    welcomed(ob, slack, tz=LONDON)
+    ob.feature.owe_journey_steps()
+    ob.clock.now = at(2026, 11, 27, 10)
+    assert ob.drain() == 1
+    step = slack.calls_to("chat.postMessage")[-1]
+    where = {"channel": step.params["channel"], "ts": step.answer["ts"]}
+    slack.fail("chat.update", 503, times=2)
+    ob.click(
+        "U0EVE",
+        "propose_an_idea",
+        action_id=views.JOURNEY_STOP,
+        blocks=step.params["blocks"],
+        **where,
+    )
+    ob.settle()
+    assert [c.method for c in slack.refused] == ["chat.update"]
+    assert slack.calls_to("chat.update") == []
+    with ob.store.session() as s:
+        (row,) = s.scalars(select(ChannelMessage).where(ChannelMessage.ts == where["ts"])).all()
+    assert row.wanted > row.drawn and row.last_error == "internal_error"  # owed, due later
+    courier = ob.feature.courier
+    assert courier is not None
+    ob.clock.advance(seconds=5)  # the first back-off
+    courier.drain(wait=True)
+    assert [c.method for c in slack.refused] == ["chat.update"] * 2
+    assert slack.calls_to("chat.update") == []
+    ob.clock.advance(seconds=10)  # the second
+    courier.drain(wait=True)
+    (update,) = slack.calls_to("chat.update")
+    assert (update.params["channel"], update.params["ts"]) == (where["channel"], where["ts"])
+    blocks = update.params["blocks"]
+    assert all(b.get("block_id") != views.STOP_BLOCK for b in blocks)
+    assert views.STOP_NOTE in all_text(blocks)
+    assert "how ideas become work" in all_text(blocks)  # the step's own words stay
+    with ob.store.session() as s:
+        row = s.get_one(ChannelMessage, row.id)
+    assert row.wanted == row.drawn and row.last_error == ""
 
 
 def test_due_times_keep_the_local_hour_across_a_dst_change(make_onboarding_app, slack):

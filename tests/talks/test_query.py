@@ -279,7 +279,7 @@ def test_a_query_at_the_limit_is_read(index):
 )
 def test_hostile_text_parses_into_plain_folded_words(index, text):
     query = q(index, text)
-    # only [a-z0-9]+ words ever reach the full-text engines
+    # only [a-z0-9]+ words ever reach the word index
     for word in (*query.words, *query.speaker, *query.company):
         assert FOLDED_WORD.fullmatch(word), word
 

@@ -404,13 +404,10 @@ def test_the_conference_name_as_shown_lists_every_talk(seeded):
     assert answer.page.total == len(TALKS)
 
 
-def test_a_rechecking_cache_sees_a_new_revision_after_its_interval(seeded, tmp_path, monkeypatch):
+def test_a_rechecking_cache_sees_a_new_revision_after_its_interval(seeded, tmp_path):
     """The app's cache reads the revision at most once a second; then the import shows."""
-    from bot.talks import catalog_index
-
     clock = [1000.0]
-    monkeypatch.setattr(catalog_index.time, "monotonic", lambda: clock[0])
-    cache = CatalogCache(recheck=1.0)
+    cache = CatalogCache(recheck=1.0, monotonic=lambda: clock[0])
     with seeded.session() as session:
         before = cache.get(session)
     edited = tmp_path / "kubecon-eu-2024.yaml"
