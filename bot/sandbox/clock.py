@@ -9,8 +9,9 @@ import threading
 class MovableClock:
     """Called like `utcnow`; `advance` moves every feature's idea of now at once."""
 
-    def __init__(self) -> None:
-        self._offset = dt.timedelta()
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        """`start`: the moment it shows now (the tests' fixed day), else the real time."""
+        self._offset = dt.timedelta() if start is None else start - dt.datetime.now(dt.UTC)
         self._lock = threading.Lock()
 
     def __call__(self) -> dt.datetime:

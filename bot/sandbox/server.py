@@ -64,9 +64,15 @@ def sandbox_settings(base: Settings, state_dir: Path) -> Settings:
 
 class Sandbox:
     def __init__(
-        self, settings: Settings, host: str = "127.0.0.1", port: int = 0, socket_port: int = 0
+        self,
+        settings: Settings,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        socket_port: int = 0,
+        *,
+        start: dt.datetime | None = None,
     ) -> None:
-        self.clock = MovableClock()
+        self.clock = MovableClock(start)
         self.workspace = Workspace(clock=self.clock)
         self.api = WebApi(self.workspace)
         self._joined = itertools.count(2)

@@ -4,6 +4,7 @@ the page shows, never on time."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -52,10 +53,17 @@ def browser() -> Iterator[WebDriver]:
     driver.quit()
 
 
+# The page's clock starts on a fixed day, whatever today is: a Wednesday morning, so the next
+# meetup (Tuesday 17 March, 16:00 London) collects topics from Saturday and votes from Monday,
+# each a whole step of a day away. Started on the real day, a Monday evening would find that
+# meetup already voting with no topics.
+START = dt.datetime(2026, 3, 11, 10, 0, tzinfo=dt.UTC)
+
+
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     settings = sandbox_settings(IsolatedSettings(), tmp_path / "sandbox")
-    box = Sandbox(settings, "127.0.0.1", 0).start()
+    box = Sandbox(settings, "127.0.0.1", 0, start=START).start()
     yield box
     assert box.deliver is not None
     box.deliver.wait_checked()

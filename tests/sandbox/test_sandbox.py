@@ -30,6 +30,7 @@ from bot.sandbox.web_api import Reply
 from bot.store.models import CoffeeMeetup
 from bot.web.server import wsgi_app
 from tests.conftest import SIGNING_SECRET
+from tests.sandbox.conftest import START
 from tests.web.test_health import call
 
 pytestmark = pytest.mark.slow  # each test starts a whole sandbox
@@ -37,7 +38,8 @@ pytestmark = pytest.mark.slow  # each test starts a whole sandbox
 
 @pytest.fixture
 def box(tmp_path: Path) -> Iterator[Sandbox]:
-    sandbox = Sandbox(sandbox_settings(IsolatedSettings(), tmp_path / "sandbox")).start()
+    settings = sandbox_settings(IsolatedSettings(), tmp_path / "sandbox")
+    sandbox = Sandbox(settings, start=START).start()
     yield sandbox
     sandbox.stop()
 
