@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from bot.store import Db
 from bot.store.models import Company, Speaker, Talk, TalkSpeaker
+from bot.talks.talk_table import STREAM
 from bot.text import words
 
 
@@ -142,17 +143,28 @@ def load_directory(db: Db) -> Directory:
     """Only people and companies that appear on a talk: a removed talk's speaker is not found."""
     linked = select(TalkSpeaker.speaker_id)
     speakers = {
-        i: n for i, n in db.execute(select(Speaker.id, Speaker.name).where(Speaker.id.in_(linked)))
+        i: n
+        for i, n in db.execute(
+            select(Speaker.id, Speaker.name)
+            .where(Speaker.id.in_(linked))
+            .execution_options(**STREAM)
+        )
     }
     represented = select(TalkSpeaker.company_id)
     companies = {
         i: n
-        for i, n in db.execute(select(Company.id, Company.name).where(Company.id.in_(represented)))
+        for i, n in db.execute(
+            select(Company.id, Company.name)
+            .where(Company.id.in_(represented))
+            .execution_options(**STREAM)
+        )
     }
     # read once, into arrays: (talk, speaker, company) of every talk's speaker
     talks, speakers_, companies_ = array("i"), array("i"), array("i")
     for talk_id, speaker_id, company_id in db.execute(
-        select(TalkSpeaker.talk_id, TalkSpeaker.speaker_id, TalkSpeaker.company_id)
+        select(
+            TalkSpeaker.talk_id, TalkSpeaker.speaker_id, TalkSpeaker.company_id
+        ).execution_options(**STREAM)
     ):
         talks.append(talk_id)
         speakers_.append(speaker_id)
@@ -161,7 +173,9 @@ def load_directory(db: Db) -> Directory:
     represented_by = [k for k in links if companies_[k] >= 0]
     # 4 bytes a talk, not a dict's ~100
     position = array("i", [0]) * ((db.scalar(select(func.max(Talk.id))) or 0) + 1)
-    for n, talk_id in enumerate(db.scalars(select(Talk.id).order_by(Talk.sort_key, Talk.id))):
+    for n, talk_id in enumerate(
+        db.scalars(select(Talk.id).order_by(Talk.sort_key, Talk.id).execution_options(**STREAM))
+    ):
         if talk_id >= len(position):  # imported between the two statements
             position.extend(array("i", [0]) * (talk_id + 1 - len(position)))
         position[talk_id] = n

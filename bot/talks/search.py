@@ -153,9 +153,9 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         keep = max(offset + limit, COUNT_CAP + 1)
         # best columns first, ties in schedule order: one int a talk, (-score, place), and only
         # the first `keep` sorted and held (a common word's 25,000 tuples took 2 MB at once)
-        place, rows = table.place, table.rows
+        place, ids = table.place, table.rows.ids
         top = heapq.nsmallest(keep, ((-s << 32) | place[i] for i, s in scores.items()))
-        ranked = [rows[k & 0xFFFFFFFF].id for k in top]
+        ranked = [ids[k & 0xFFFFFFFF] for k in top]
         if len(scores) > COUNT_CAP:  # ranking this many costs: once a revision
             table.remember(key, ranked, keep, len(scores))
         return Page(table.talks(ranked[offset : offset + limit]), len(scores), offset, table)
@@ -180,13 +180,14 @@ def _allowed_places(table: TalkTable, places: Iterable[int], q: TalkQuery) -> li
     """The places (schedule order) of these talks that q's events, conferences, days and
     formats allow."""
     rows, events, conferences = table.rows, table.event_of, table.conference_of
+    days, formats = rows.days, rows.formats
     return [
         p
         for p in places
         if (not q.event_ids or events[p] in q.event_ids)
         and (not q.conference_ids or conferences[p] in q.conference_ids)
-        and (q.days is None or rows[p].day in q.days)
-        and (not q.formats or rows[p].format in q.formats)
+        and (q.days is None or days[p] in q.days)
+        and (not q.formats or formats[p] in q.formats)
     ]
 
 
@@ -199,8 +200,8 @@ def _allowed(table: TalkTable, talk_ids: set[int], q: TalkQuery) -> set[int]:
         return {i for i in talk_ids if holds(i)}
     place, holds = table.place, table.holds
     allowed = _allowed_places(table, (place[i] for i in talk_ids if holds(i)), q)
-    rows = table.rows
-    return {rows[p].id for p in allowed}
+    ids = table.rows.ids
+    return {ids[p] for p in allowed}
 
 
 def _ranked_key(q: TalkQuery) -> tuple[object, ...]:

@@ -14,7 +14,7 @@ import threading
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, literal_column, select
@@ -28,6 +28,9 @@ URL_ID = re.compile(
     r"(?:/(?:event|events|talk|talks|session|sessions)/|//sched\.co/)"
     r"([A-Za-z0-9_-]{3,64})(?:[./?#]|$)"
 )
+# what a catalog load reads its rows with: a few thousand at a time, not all at once
+# (see catalog_index.streaming)
+STREAM = {"yield_per": 2000}
 RANKED = 256  # very common queries whose first ranked hits are kept: about 8 KB each
 
 
@@ -86,11 +89,83 @@ def _statement() -> Select[*tuple[Any, ...]]:
     )
 
 
+class Shared:
+    """A column of few distinct values (formats, days, rooms): each value once, and 4 bytes a
+    row for which one, where a list costs 8 a row."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._index: dict[object, int] = {}
+        self._which: array[int] = array("i")
+
+    def append(self, value: object) -> None:
+        k = self._index.get(value)
+        if k is None:
+            k = self._index[value] = len(self.values)
+            self.values.append(value)
+        self._which.append(k)
+
+    def __getitem__(self, n: int) -> Any:
+        return self.values[self._which[n]]
+
+    def done(self) -> None:
+        del self._index  # only loading needs it
+
+
+NO_LINKS = (None, None, "", "")  # video and slides URLs and titles: most talks have none
+
+
+class Rows:
+    """The talks' rows in schedule order, kept as columns: each TalkRow is built when asked
+    for (an answer asks for ten), which spares a tuple and an int a talk (about 10 MB for
+    50,000 talks)."""
+
+    def __init__(self) -> None:
+        self.ids: array[int] = array("i")
+        self.titles: list[str] = []
+        self.urls: list[str | None] = []
+        self.speakers: list[str] = []
+        self.formats, self.days, self.starts, self.rooms = Shared(), Shared(), Shared(), Shared()
+        self.event_of: array[int] = array("i")  # the talk's event id
+        self.conference_of: array[int] = array("i")  # its conference id
+        self.event_names: dict[int, str] = {}
+        self.timezones: dict[int, str] = {}
+        # place -> (video_url, slides_url, recording_title, slides_title), for the few that
+        # have any
+        self.links: dict[int, tuple[str | None, str | None, str, str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, n: int) -> TalkRow:
+        video, slides, recording_title, slides_title = self.links.get(n, NO_LINKS)
+        return TalkRow(
+            self.ids[n],
+            self.titles[n],
+            self.urls[n],
+            self.speakers[n],
+            self.formats[n],
+            self.days[n],
+            self.starts[n],
+            self.rooms[n],
+            "",
+            self.event_names[self.event_of[n]],
+            self.timezones[self.conference_of[n]],
+            video,
+            slides,
+            recording_title,
+            slides_title,
+        )
+
+    def __iter__(self) -> Iterator[TalkRow]:
+        return map(self.__getitem__, range(len(self.ids)))
+
+
 class TalkTable:
     """The catalog's talks: rows by id, and per event and conference in schedule order."""
 
     def __init__(self) -> None:
-        self.rows: list[TalkRow] = []  # schedule order
+        self.rows = Rows()  # schedule order
         # talk id -> index in rows (-1: none), indexed by the id itself: 4 bytes a talk where
         # a dict costs ~80 (see `holds`)
         self.place: array[int] = array("i")
@@ -101,8 +176,8 @@ class TalkTable:
         # place of each: 8 bytes a talk where a dict of the ids' strings cost ~170
         self._url_hashes: array[int] = array("I")
         self._url_places: array[int] = array("i")
-        self.event_of: array[int] = array("i")  # place -> the talk's event id
-        self.conference_of: array[int] = array("i")  # place -> its conference id
+        self.event_of = self.rows.event_of  # place -> the talk's event id
+        self.conference_of = self.rows.conference_of  # place -> its conference id
         self._lines: list[str | None] = []
         # queries matching more than COUNT_CAP talks: their total and first ranked ids
         self.ranked: dict[tuple[object, ...], tuple[int, array[int]]] = {}
@@ -111,47 +186,39 @@ class TalkTable:
     @classmethod
     def load(cls, db: Db) -> TalkTable:
         table = cls()
-        # one object per distinct format, day, start, room, event name and zone
-        shared: dict[object, object] = {}
+        rows = table.rows
         # sized once: the ids are the table's own, from 1 up
         place = table.place = array("i", [-1]) * ((db.scalar(select(func.max(Talk.id))) or 0) + 1)
         urls = array("Q")  # (hash << 32) | place: sorted, the places follow their hashes
-
-        def one(value: object) -> object:
-            return shared.setdefault(value, value)
-
-        for n, r in enumerate(db.execute(_statement())):
-            row = TalkRow(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                one(r[4]),  # type: ignore[arg-type]
-                one(r[5]),  # type: ignore[arg-type]
-                one(r[6]),  # type: ignore[arg-type]
-                one(r[7]),  # type: ignore[arg-type]
-                r[8],
-                one(r[9]),  # type: ignore[arg-type]
-                one(r[10]),  # type: ignore[arg-type]
-                r[11],
-                r[12],
-                r[13],
-                r[14],
-            )
-            table.rows.append(row)
-            if row.id >= len(place):  # imported between the two statements
-                place.extend(array("i", [-1]) * (row.id + 1 - len(place)))
-            place[row.id] = n
+        for r in db.execute(_statement().execution_options(**STREAM)):
+            talk_id = r[0]
+            if talk_id >= len(place):  # imported between the two statements
+                place.extend(array("i", [-1]) * (talk_id + 1 - len(place)))
+            n = place[talk_id] = len(rows.ids)
+            rows.ids.append(talk_id)
+            rows.titles.append(r[1])
+            rows.urls.append(r[2])
+            rows.speakers.append(r[3])
+            rows.formats.append(r[4])
+            rows.days.append(r[5])
+            rows.starts.append(r[6])
+            rows.rooms.append(r[7])
+            rows.event_names[r[15]] = r[9]
+            rows.timezones[r[16]] = r[10]
+            if (r[11], r[12], r[13], r[14]) != NO_LINKS:
+                rows.links[n] = (r[11], r[12], r[13], r[14])
             table.by_event.setdefault(r[15], array("i")).append(n)
             table.by_conference.setdefault(r[16], array("i")).append(n)
-            table.event_of.append(r[15])
-            table.conference_of.append(r[16])
-            if row.url and (m := URL_ID.search(row.url)):
+            rows.event_of.append(r[15])
+            rows.conference_of.append(r[16])
+            if r[2] and (m := URL_ID.search(r[2])):
                 urls.append(_url_hash(m.group(1)) << 32 | n)
+        for column in (rows.formats, rows.days, rows.starts, rows.rooms):
+            column.done()
         ordered = sorted(urls)
         table._url_hashes = array("I", (k >> 32 for k in ordered))
         table._url_places = array("i", (k & 0xFFFFFFFF for k in ordered))
-        table._lines = [None] * len(table.rows)
+        table._lines = [None] * len(rows)
         return table
 
     def holds(self, talk_id: int) -> bool:
@@ -168,10 +235,10 @@ class TalkTable:
         h = _url_hash(ref)
         k = bisect_left(hashes, h)
         while k < len(hashes) and hashes[k] == h:
-            row = self.rows[self._url_places[k]]
-            m = URL_ID.search(row.url or "")
+            n = self._url_places[k]
+            m = URL_ID.search(self.rows.urls[n] or "")
             if m and m.group(1) == ref:  # not only the same hash
-                found.append(row.id)
+                found.append(self.rows.ids[n])
             k += 1
         return found
 
@@ -202,10 +269,10 @@ class TalkTable:
             self.ranked[key] = (count, array("l", ranked[:keep]))
 
     def line(self, row: TalkRow, render: Callable[[TalkRow], str]) -> str:
-        """The talk's one-line form, rendered once per revision (rows not from this table
-        are rendered each time)."""
+        """The talk's one-line form, rendered once per revision (rows that differ from this
+        table's are rendered each time)."""
         n = self.place[row.id] if self.holds(row.id) else -1
-        if n < 0 or self.rows[n] is not row:
+        if n < 0 or self.rows[n] != row:
             return render(row)
         line = self._lines[n]
         if line is None:

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.store import Db
 from bot.store.models import Event, Talk, TalkSpeaker
-from bot.talks.talk_table import TalkRow, TalkTable
+from bot.talks.talk_table import STREAM, TalkRow, TalkTable
 from bot.text import fold
 
 # Terms this short match whole words only: "ai" is not "airlines", "na" not "native"
@@ -149,10 +149,13 @@ def documents(
             )
             .join(Event, Event.id == Talk.event_id)
             .order_by(Talk.id)
+            .execution_options(**STREAM)
         )
     else:  # the rows in memory, with the summaries they do not hold
         rows, event_of, place = table.rows, table.event_of, table.place
-        summaries = db.execute(select(Talk.id, Talk.summary).order_by(Talk.id))
+        summaries = db.execute(
+            select(Talk.id, Talk.summary).order_by(Talk.id).execution_options(**STREAM)
+        )
         talks = (
             (r.id, r.title, summary, r.event_name, slugs[event_of[n]], r.format, r.room)
             for r, n, summary in _with_summaries(
@@ -160,9 +163,9 @@ def documents(
             )
         )
     links = db.execute(
-        select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name).order_by(
-            TalkSpeaker.talk_id, TalkSpeaker.position
-        )
+        select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name)
+        .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)
+        .execution_options(**STREAM)
     )
     # both in talk id order: each talk takes its speakers as the two advance together
     speakers = itertools.groupby(links, key=lambda r: r[0])
