@@ -17,23 +17,52 @@ from sqlalchemy import func, select
 
 from bot.store import Db
 from bot.store.models import Company, Speaker, Talk, TalkSpeaker
-from bot.talks.talk_table import STREAM
+from bot.talks.talk_table import STREAM, Texts
 from bot.text import words
+
+
+def _sized(ids: array[int], id_: int) -> array[int]:
+    """`ids`, long enough to be indexed by `id_` (-1 where none)."""
+    if id_ >= len(ids):
+        ids.extend(array("i", [-1]) * (id_ + 1 - len(ids)))
+    return ids
+
+
+class Names:
+    """Names as written, by id: packed as UTF-8 (Texts), where a dict of str costs about 110
+    bytes a name more."""
+
+    def __init__(self) -> None:
+        self._texts = Texts()
+        self._at: array[int] = array("i")  # id -> where its name is in _texts (-1: none)
+
+    def add(self, id_: int, name: str) -> None:
+        _sized(self._at, id_)[id_] = len(self._texts)
+        self._texts.append(name)
+
+    def __getitem__(self, id_: int) -> str:
+        at = self._at[id_] if 0 <= id_ < len(self._at) else -1
+        if at < 0:
+            raise KeyError(id_)
+        return str(self._texts[at])
 
 
 class NameIndex:
     """Names by id, found by every query word being the start of one of the name's words."""
 
     def __init__(self, names: dict[int, str]) -> None:
-        self.names = names  # id -> name as written
+        self.names = Names()  # id -> name as written
         self.folded: dict[str, int] = {}  # folded full name -> id, for "did you mean"
-        self._folded_of: dict[int, str] = {}  # and back (the strings are shared)
+        # id -> its folded name's index in `choices` (the strings are held once, there)
+        self._choice_of: array[int] = array("i")
         postings: dict[str, array[int]] = {}  # 4 bytes an id: a set costs ~30
         for id_, name in names.items():
+            self.names.add(id_, name)
             folded = words(name)
             whole = " ".join(folded)
-            self.folded.setdefault(whole, id_)
-            self._folded_of[id_] = whole
+            first = self.folded.setdefault(whole, id_)
+            choice = len(self.folded) - 1 if first == id_ else self._choice_of[first]
+            _sized(self._choice_of, id_)[id_] = choice
             for word in folded:
                 postings.setdefault(word, array("i")).append(id_)
         self._words = sorted(postings)
@@ -62,7 +91,7 @@ class NameIndex:
                 ids.update(self._ids[k])
         if len(ids) > most:
             return []
-        return list({self._folded_of[i] for i in ids})
+        return list({self.choices[self._choice_of[i]] for i in ids})
 
     def find(self, query: list[str]) -> set[int]:
         """Ids whose name has a word starting with each query word (folded words)."""
@@ -142,23 +171,27 @@ class Directory:
 def load_directory(db: Db) -> Directory:
     """Only people and companies that appear on a talk: a removed talk's speaker is not found."""
     linked = select(TalkSpeaker.speaker_id)
-    speakers = {
-        i: n
-        for i, n in db.execute(
-            select(Speaker.id, Speaker.name)
-            .where(Speaker.id.in_(linked))
-            .execution_options(**STREAM)
-        )
-    }
+    speakers = NameIndex(
+        {
+            i: n
+            for i, n in db.execute(
+                select(Speaker.id, Speaker.name)
+                .where(Speaker.id.in_(linked))
+                .execution_options(**STREAM)
+            )
+        }
+    )
     represented = select(TalkSpeaker.company_id)
-    companies = {
-        i: n
-        for i, n in db.execute(
-            select(Company.id, Company.name)
-            .where(Company.id.in_(represented))
-            .execution_options(**STREAM)
-        )
-    }
+    companies = NameIndex(
+        {
+            i: n
+            for i, n in db.execute(
+                select(Company.id, Company.name)
+                .where(Company.id.in_(represented))
+                .execution_options(**STREAM)
+            )
+        }
+    )
     # read once, into arrays: (talk, speaker, company) of every talk's speaker
     talks, speakers_, companies_ = array("i"), array("i"), array("i")
     for talk_id, speaker_id, company_id in db.execute(
@@ -180,8 +213,8 @@ def load_directory(db: Db) -> Directory:
             position.extend(array("i", [0]) * (talk_id + 1 - len(position)))
         position[talk_id] = n
     return Directory(
-        NameIndex(speakers),
-        NameIndex(companies),
+        speakers,
+        companies,
         Packed((companies_[k], speakers_[k]) for k in represented_by),
         Packed((speakers_[k], companies_[k]) for k in represented_by),
         Packed((speakers_[k], talks[k]) for k in links),

@@ -126,6 +126,9 @@ class Texts:
         self._ends.append(len(self._data))
         self._none.append(text is None)
 
+    def __len__(self) -> int:
+        return len(self._ends)
+
     def __getitem__(self, n: int) -> Any:
         if self._none[n]:
             return None
