@@ -159,7 +159,7 @@ def documents(
         talks = (
             (r.id, r.title, summary, r.event_name, slugs[event_of[n]], r.format, r.room)
             for r, n, summary in _with_summaries(
-                ((rows[place[i]], place[i]) for i in table.ids()), summaries
+                ((rows.build(place[i]), place[i]) for i in table.ids()), summaries
             )
         )
     links = db.execute(
