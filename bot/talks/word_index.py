@@ -46,6 +46,7 @@ class WordIndex:
         # 4 bytes a posting and 1 for its columns: a set would cost ~50
         self._ids = [postings[w][0] for w in self._words]  # ascending
         self._columns = [bytes(postings[w][1]) for w in self._words]
+        self._size = max((ids[-1] + 1 for ids in self._ids if ids), default=0)  # ids < this
 
     @classmethod
     def of(cls, postings: dict[str, tuple[list[int], list[int]]]) -> WordIndex:
@@ -110,6 +111,17 @@ class WordIndex:
             if not result:
                 break
         return result
+
+    def weights(self, term: str) -> bytearray:
+        """For each talk id, the weight of the best column holding a word that starts with
+        the term (0: none), a byte a talk: `scores` of every talk holding it, for one term."""
+        best = bytearray(self._size)
+        for k in self._starting(term):
+            for talk_id, mask in zip(self._ids[k], self._columns[k], strict=True):
+                weight = _BEST[mask]
+                if weight > best[talk_id]:
+                    best[talk_id] = weight
+        return best
 
     def scores(self, terms: list[str], among: set[int]) -> dict[int, int]:
         """For each talk of `among`, the sum over the terms of the weight of the best column
