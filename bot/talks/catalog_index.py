@@ -230,17 +230,26 @@ def in_a_thread(load: Callable[[], None]) -> None:
 @contextmanager
 def streaming(db: Db) -> Iterator[Db]:
     """Where a load reads its rows a few thousand at a time (STREAM), not the whole result at
-    once: psycopg would hold all 50,000 talks' rows in memory at the peak (25 MB). PostgreSQL
-    streams only from a cursor inside a transaction, so an autocommit connection (an
-    answer's) lends the load a connection of its own, which reads one snapshot."""
+    once: psycopg would hold all 50,000 talks' rows in memory at the peak (over 20 MB).
+    PostgreSQL streams only from a cursor inside a transaction, so an autocommit connection
+    (an answer's) lends the load a connection of its own."""
     if dialect_of(db) != "postgresql" or isinstance(db, Session):  # a Session is in one
         yield db
         return
     if db.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
         yield db
         return
-    with engine_of(db).connect() as conn:
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    with snapshot(engine_of(db)) as conn:
+        yield conn
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own for a load, in one transaction: on PostgreSQL one snapshot,
+    whose reads can stream."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
             yield conn
 
@@ -312,7 +321,7 @@ class CatalogCache:
     def _load_whole(self, engine: Engine, revision: int) -> None:
         index: CatalogIndex | None = None
         try:
-            with engine.connect() as autocommit, streaming(autocommit) as conn:
+            with snapshot(engine) as conn:
                 index = _load(conn, revision)
                 index.table(conn)
                 index.postings(conn)

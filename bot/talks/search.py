@@ -189,14 +189,17 @@ def _allowed_places(table: TalkTable, places: Iterable[int], q: TalkQuery) -> li
     """The places (schedule order) of these talks that q's events, conferences, days and
     formats allow."""
     rows, events, conferences = table.rows, table.event_of, table.conference_of
-    days, formats = rows.days, rows.formats
+    # each day's and format's index among their few values, compared with the row's
+    day_of, format_of = rows.days.which, rows.formats.which
+    days = None if q.days is None else rows.days.indexes(q.days)
+    formats = rows.formats.indexes(q.formats)
     return [
         p
         for p in places
         if (not q.event_ids or events[p] in q.event_ids)
         and (not q.conference_ids or conferences[p] in q.conference_ids)
-        and (q.days is None or days[p] in q.days)
-        and (not q.formats or formats[p] in q.formats)
+        and (days is None or day_of[p] in days)
+        and (not q.formats or format_of[p] in formats)
     ]
 
 

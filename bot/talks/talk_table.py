@@ -97,17 +97,21 @@ class Shared:
     def __init__(self) -> None:
         self.values: list[Any] = []
         self._index: dict[object, int] = {}
-        self._which: array[int] = array("i")
+        self.which: array[int] = array("i")  # row -> its value's index in values
 
     def append(self, value: object) -> None:
         k = self._index.get(value)
         if k is None:
             k = self._index[value] = len(self.values)
             self.values.append(value)
-        self._which.append(k)
+        self.which.append(k)
 
     def __getitem__(self, n: int) -> Any:
-        return self.values[self._which[n]]
+        return self.values[self.which[n]]
+
+    def indexes(self, chosen: set[Any]) -> set[int]:
+        """The indexes of these values (a filter compares `which` against them)."""
+        return {k for k, value in enumerate(self.values) if value in chosen}
 
     def done(self) -> None:
         del self._index  # only loading needs it
