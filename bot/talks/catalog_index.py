@@ -15,16 +15,18 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.orm import Session
 
-from bot.store import Db
+from bot.store import Db, dialect_of
 from bot.store.models import CatalogState, Conference, Event, Talk
 from bot.talks.directory import Directory, load_directory
-from bot.talks.talk_table import TalkTable
+from bot.talks.talk_table import STREAM, TalkTable
 from bot.talks.word_index import WordIndex
 from bot.text import words
 
@@ -122,7 +124,8 @@ class CatalogIndex:
             return self._directory
         with self._lock:
             if self._directory is None:
-                self._directory = load_directory(db)
+                with streaming(db) as reads:
+                    self._directory = load_directory(reads)
             return self._directory
 
     def table(self, db: Db) -> TalkTable:
@@ -132,7 +135,8 @@ class CatalogIndex:
             return table
         with self._lock:
             if self._table is None:
-                self._table = TalkTable.load(db)
+                with streaming(db) as reads:
+                    self._table = TalkTable.load(reads)
             return self._table
 
     def postings(self, db: Db) -> WordIndex:
@@ -142,10 +146,11 @@ class CatalogIndex:
             return postings
         with self._lock:
             if self._postings is None:
-                table = self._table or TalkTable.load(db)
-                self._table = table
-                slugs = {e.id: e.slug for e in self.events.values()}
-                self._postings = WordIndex.load(db, table, slugs)
+                with streaming(db) as reads:
+                    table = self._table or TalkTable.load(reads)
+                    self._table = table
+                    slugs = {e.id: e.slug for e in self.events.values()}
+                    self._postings = WordIndex.load(reads, table, slugs)
             return self._postings
 
     def terms(self, db: Db) -> list[str]:
@@ -154,8 +159,9 @@ class CatalogIndex:
         with self._lock:
             if self._terms is None:
                 terms: set[str] = set()
-                for title in db.scalars(select(Talk.title)):
-                    terms.update(w for w in words(title) if len(w) > 2)
+                with streaming(db) as reads:
+                    for title in reads.scalars(select(Talk.title).execution_options(**STREAM)):
+                        terms.update(w for w in words(title) if len(w) > 2)
                 for name in (*directory.speakers.choices, *directory.companies.choices):
                     terms.update(name.split())
                 self._terms = sorted(terms)
@@ -219,6 +225,33 @@ def catalog_cache() -> CatalogCache:
 
 def in_a_thread(load: Callable[[], None]) -> None:
     threading.Thread(target=load, name="catalog-load", daemon=True).start()
+
+
+@contextmanager
+def streaming(db: Db) -> Iterator[Db]:
+    """Where a load reads its rows a few thousand at a time (STREAM), not the whole result at
+    once: psycopg would hold all 50,000 talks' rows in memory at the peak (over 20 MB).
+    PostgreSQL streams only from a cursor inside a transaction, so an autocommit connection
+    (an answer's) lends the load a connection of its own."""
+    if dialect_of(db) != "postgresql" or isinstance(db, Session):  # a Session is in one
+        yield db
+        return
+    if db.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        yield db
+        return
+    with snapshot(engine_of(db)) as conn:
+        yield conn
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection of its own for a load, in one transaction: on PostgreSQL one snapshot,
+    whose reads can stream."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
 
 
 def engine_of(db: Db) -> Engine:
@@ -292,7 +325,7 @@ class CatalogCache:
     def _load_whole(self, engine: Engine, revision: int) -> None:
         index: CatalogIndex | None = None
         try:
-            with engine.connect() as conn:
+            with snapshot(engine) as conn:
                 index = _load(conn, revision)
                 index.table(conn)
                 index.postings(conn)

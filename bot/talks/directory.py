@@ -17,22 +17,52 @@ from sqlalchemy import func, select
 
 from bot.store import Db
 from bot.store.models import Company, Speaker, Talk, TalkSpeaker
+from bot.talks.talk_table import STREAM, Texts
 from bot.text import words
+
+
+def _sized(ids: array[int], id_: int) -> array[int]:
+    """`ids`, long enough to be indexed by `id_` (-1 where none)."""
+    if id_ >= len(ids):
+        ids.extend(array("i", [-1]) * (id_ + 1 - len(ids)))
+    return ids
+
+
+class Names:
+    """Names as written, by id: packed as UTF-8 (Texts), where a dict of str costs about 110
+    bytes a name more."""
+
+    def __init__(self) -> None:
+        self._texts = Texts()
+        self._at: array[int] = array("i")  # id -> where its name is in _texts (-1: none)
+
+    def add(self, id_: int, name: str) -> None:
+        _sized(self._at, id_)[id_] = len(self._texts)
+        self._texts.append(name)
+
+    def __getitem__(self, id_: int) -> str:
+        at = self._at[id_] if 0 <= id_ < len(self._at) else -1
+        if at < 0:
+            raise KeyError(id_)
+        return str(self._texts[at])
 
 
 class NameIndex:
     """Names by id, found by every query word being the start of one of the name's words."""
 
     def __init__(self, names: dict[int, str]) -> None:
-        self.names = names  # id -> name as written
+        self.names = Names()  # id -> name as written
         self.folded: dict[str, int] = {}  # folded full name -> id, for "did you mean"
-        self._folded_of: dict[int, str] = {}  # and back (the strings are shared)
+        # id -> its folded name's index in `choices` (the strings are held once, there)
+        self._choice_of: array[int] = array("i")
         postings: dict[str, array[int]] = {}  # 4 bytes an id: a set costs ~30
         for id_, name in names.items():
+            self.names.add(id_, name)
             folded = words(name)
             whole = " ".join(folded)
-            self.folded.setdefault(whole, id_)
-            self._folded_of[id_] = whole
+            first = self.folded.setdefault(whole, id_)
+            choice = len(self.folded) - 1 if first == id_ else self._choice_of[first]
+            _sized(self._choice_of, id_)[id_] = choice
             for word in folded:
                 postings.setdefault(word, array("i")).append(id_)
         self._words = sorted(postings)
@@ -61,7 +91,7 @@ class NameIndex:
                 ids.update(self._ids[k])
         if len(ids) > most:
             return []
-        return list({self._folded_of[i] for i in ids})
+        return list({self.choices[self._choice_of[i]] for i in ids})
 
     def find(self, query: list[str]) -> set[int]:
         """Ids whose name has a word starting with each query word (folded words)."""
@@ -80,11 +110,16 @@ class Packed:
 
     def __init__(self, pairs: Iterable[tuple[int, int]]) -> None:
         # each pair as one 64-bit number, sorted (grouped by key), repeats dropped as they come
+        # straight into arrays: no second list of them (4 MB at once for 100,000 pairs)
         merged = sorted(key << 32 | value for key, value in pairs)
-        unique = [m for k, m in enumerate(merged) if k == 0 or merged[k - 1] != m]
+        self._values, keys = array("i"), array("i")
+        last = -1  # every pair is >= 0
+        for m in merged:
+            if m != last:
+                self._values.append(m & 0xFFFFFFFF)
+                keys.append(m >> 32)
+                last = m
         del merged
-        self._values = array("i", (m & 0xFFFFFFFF for m in unique))
-        keys = array("i", (m >> 32 for m in unique))
         # key -> where its ids start in _values; the next key's start is where they end
         self._starts = array("i", [0]) * ((keys[-1] if keys else 0) + 2)
         for k in keys:
@@ -141,33 +176,50 @@ class Directory:
 def load_directory(db: Db) -> Directory:
     """Only people and companies that appear on a talk: a removed talk's speaker is not found."""
     linked = select(TalkSpeaker.speaker_id)
-    speakers = {
-        i: n for i, n in db.execute(select(Speaker.id, Speaker.name).where(Speaker.id.in_(linked)))
-    }
+    speakers = NameIndex(
+        {
+            i: n
+            for i, n in db.execute(
+                select(Speaker.id, Speaker.name)
+                .where(Speaker.id.in_(linked))
+                .execution_options(**STREAM)
+            )
+        }
+    )
     represented = select(TalkSpeaker.company_id)
-    companies = {
-        i: n
-        for i, n in db.execute(select(Company.id, Company.name).where(Company.id.in_(represented)))
-    }
+    companies = NameIndex(
+        {
+            i: n
+            for i, n in db.execute(
+                select(Company.id, Company.name)
+                .where(Company.id.in_(represented))
+                .execution_options(**STREAM)
+            )
+        }
+    )
     # read once, into arrays: (talk, speaker, company) of every talk's speaker
     talks, speakers_, companies_ = array("i"), array("i"), array("i")
     for talk_id, speaker_id, company_id in db.execute(
-        select(TalkSpeaker.talk_id, TalkSpeaker.speaker_id, TalkSpeaker.company_id)
+        select(
+            TalkSpeaker.talk_id, TalkSpeaker.speaker_id, TalkSpeaker.company_id
+        ).execution_options(**STREAM)
     ):
         talks.append(talk_id)
         speakers_.append(speaker_id)
         companies_.append(-1 if company_id is None else company_id)
     links = range(len(talks))
-    represented_by = [k for k in links if companies_[k] >= 0]
+    represented_by = array("i", (k for k in links if companies_[k] >= 0))  # not a list of ints
     # 4 bytes a talk, not a dict's ~100
     position = array("i", [0]) * ((db.scalar(select(func.max(Talk.id))) or 0) + 1)
-    for n, talk_id in enumerate(db.scalars(select(Talk.id).order_by(Talk.sort_key, Talk.id))):
+    for n, talk_id in enumerate(
+        db.scalars(select(Talk.id).order_by(Talk.sort_key, Talk.id).execution_options(**STREAM))
+    ):
         if talk_id >= len(position):  # imported between the two statements
             position.extend(array("i", [0]) * (talk_id + 1 - len(position)))
         position[talk_id] = n
     return Directory(
-        NameIndex(speakers),
-        NameIndex(companies),
+        speakers,
+        companies,
         Packed((companies_[k], speakers_[k]) for k in represented_by),
         Packed((speakers_[k], companies_[k]) for k in represented_by),
         Packed((speakers_[k], talks[k]) for k in links),

@@ -11,7 +11,7 @@ Listeners are plain functions: the app's TalksFeature reaches them through Bolt'
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Self, cast
 
@@ -49,6 +49,9 @@ class LazyConnection:
 
     def get_bind(self) -> Engine:
         return self._engine
+
+    def get_execution_options(self) -> Mapping[str, Any]:
+        return self._engine.get_execution_options()
 
     def execute(self, *args: Any, **kwargs: Any) -> Any:
         return self._connection().execute(*args, **kwargs)

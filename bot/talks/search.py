@@ -145,20 +145,29 @@ def find_talks(db: Db, index: CatalogIndex, q: TalkQuery, offset: int = 0, limit
         postings = index.postings(db)
         if not postings.holds_all(q.words):  # most near misses end here
             return Page([], 0, offset, table)
-        found = postings.matching(q.words)
-        if among is not None:
-            found &= among
-        found = _allowed(table, found, q)
-        scores = postings.scores(q.words, found)
         keep = max(offset + limit, COUNT_CAP + 1)
         # best columns first, ties in schedule order: one int a talk, (-score, place), and only
         # the first `keep` sorted and held (a common word's 25,000 tuples took 2 MB at once)
-        place, rows = table.place, table.rows
-        top = heapq.nsmallest(keep, ((-s << 32) | place[i] for i, s in scores.items()))
-        ranked = [rows[k & 0xFFFFFFFF].id for k in top]
-        if len(scores) > COUNT_CAP:  # ranking this many costs: once a revision
-            table.remember(key, ranked, keep, len(scores))
-        return Page(table.talks(ranked[offset : offset + limit]), len(scores), offset, table)
+        place, ids, holds = table.place, table.rows.ids, table.holds
+        keys: list[int]
+        if len(set(q.words)) == 1 and among is None and not _filtered(q):
+            # one word alone, maybe in half the talks: weighed a byte a talk, with no set or
+            # dict of its talks (4 MB at once for a common word)
+            weights = postings.weights(q.words[0])
+            keys = [(-w << 32) | place[i] for i, w in enumerate(weights) if w and holds(i)]
+        else:
+            found = postings.matching(q.words)
+            if among is not None:
+                found &= among
+            found = _allowed(table, found, q)
+            scores = postings.scores(q.words, found)
+            keys = [(-s << 32) | place[i] for i, s in scores.items()]
+            del found, scores
+        top = heapq.nsmallest(keep, keys)
+        ranked = [ids[k & 0xFFFFFFFF] for k in top]
+        if len(keys) > COUNT_CAP:  # ranking this many costs: once a revision
+            table.remember(key, ranked, keep, len(keys))
+        return Page(table.talks(ranked[offset : offset + limit]), len(keys), offset, table)
     if among is not None:
         if not (others or q.conference_ids or q.event_ids):
             # names alone: the directory has the whole answer in schedule order
@@ -180,27 +189,36 @@ def _allowed_places(table: TalkTable, places: Iterable[int], q: TalkQuery) -> li
     """The places (schedule order) of these talks that q's events, conferences, days and
     formats allow."""
     rows, events, conferences = table.rows, table.event_of, table.conference_of
+    # each day's and format's index among their few values, compared with the row's
+    day_of, format_of = rows.days.which, rows.formats.which
+    days = None if q.days is None else rows.days.indexes(q.days)
+    formats = rows.formats.indexes(q.formats)
     return [
         p
         for p in places
         if (not q.event_ids or events[p] in q.event_ids)
         and (not q.conference_ids or conferences[p] in q.conference_ids)
-        and (q.days is None or rows[p].day in q.days)
-        and (not q.formats or rows[p].format in q.formats)
+        and (days is None or day_of[p] in days)
+        and (not q.formats or format_of[p] in formats)
     ]
+
+
+def _filtered(q: TalkQuery) -> bool:
+    """Whether q names events, conferences, days or formats."""
+    return bool(q.event_ids or q.conference_ids or q.days is not None or q.formats)
 
 
 def _allowed(table: TalkTable, talk_ids: set[int], q: TalkQuery) -> set[int]:
     """These talks, less those q's events, conferences, days and formats leave out."""
-    if not (q.event_ids or q.conference_ids or q.days is not None or q.formats):
+    if not _filtered(q):
         holds = table.holds
         if all(map(holds, talk_ids)):  # as they mostly are: no copy of a common word's talks
             return talk_ids
         return {i for i in talk_ids if holds(i)}
     place, holds = table.place, table.holds
     allowed = _allowed_places(table, (place[i] for i in talk_ids if holds(i)), q)
-    rows = table.rows
-    return {rows[p].id for p in allowed}
+    ids = table.rows.ids
+    return {ids[p] for p in allowed}
 
 
 def _ranked_key(q: TalkQuery) -> tuple[object, ...]:

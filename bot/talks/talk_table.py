@@ -14,7 +14,7 @@ import threading
 import zlib
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, func, literal_column, select
@@ -28,7 +28,11 @@ URL_ID = re.compile(
     r"(?:/(?:event|events|talk|talks|session|sessions)/|//sched\.co/)"
     r"([A-Za-z0-9_-]{3,64})(?:[./?#]|$)"
 )
+# what a catalog load reads its rows with: a few thousand at a time, not all at once
+# (see catalog_index.streaming)
+STREAM = {"yield_per": 2000}
 RANKED = 256  # very common queries whose first ranked hits are kept: about 8 KB each
+MADE = 4096  # rows kept once built (Rows): about 2 MB
 
 
 class TalkRow(NamedTuple):  # a tuple: built ten times per answer, several times faster
@@ -86,11 +90,122 @@ def _statement() -> Select[*tuple[Any, ...]]:
     )
 
 
+class Shared:
+    """A column of few distinct values (formats, days, rooms): each value once, and 4 bytes a
+    row for which one, where a list costs 8 a row."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+        self._index: dict[object, int] = {}
+        self.which: array[int] = array("i")  # row -> its value's index in values
+
+    def append(self, value: object) -> None:
+        k = self._index.get(value)
+        if k is None:
+            k = self._index[value] = len(self.values)
+            self.values.append(value)
+        self.which.append(k)
+
+    def __getitem__(self, n: int) -> Any:
+        return self.values[self.which[n]]
+
+    def indexes(self, chosen: set[Any]) -> set[int]:
+        """The indexes of these values (a filter compares `which` against them)."""
+        return {k for k, value in enumerate(self.values) if value in chosen}
+
+    def done(self) -> None:
+        del self._index  # only loading needs it
+
+
+class Texts:
+    """A column of strings, packed in one buffer as UTF-8: a string costs its bytes and 5
+    more, where a list of str costs about 60 more (3 columns: 8 MB for 50,000 talks)."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends: array[int] = array("I")  # where each string ends in _data
+        self._none = bytearray()  # 1 where the value is None
+
+    def append(self, text: str | None) -> None:
+        self._data += (text or "").encode()
+        self._ends.append(len(self._data))
+        self._none.append(text is None)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, n: int) -> Any:
+        if self._none[n]:
+            return None
+        return self._data[self._ends[n - 1] if n else 0 : self._ends[n]].decode()
+
+
+NO_LINKS = (None, None, "", "")  # video and slides URLs and titles: most talks have none
+
+
+class Rows:
+    """The talks' rows in schedule order, kept as columns: a TalkRow is built when first asked
+    for (an answer shows up to 25), which spares a tuple and an int a talk (about 10 MB for
+    50,000 talks). The last MADE built are kept, so a page shown again costs no more than
+    when every row was held (building one takes about 1.5 us)."""
+
+    def __init__(self) -> None:
+        self.ids: array[int] = array("i")
+        self.titles, self.urls, self.speakers = Texts(), Texts(), Texts()
+        self.formats, self.days, self.starts, self.rooms = Shared(), Shared(), Shared(), Shared()
+        self.event_of: array[int] = array("i")  # the talk's event id
+        self.conference_of: array[int] = array("i")  # its conference id
+        self.event_names: dict[int, str] = {}
+        self.timezones: dict[int, str] = {}
+        # place -> (video_url, slides_url, recording_title, slides_title), for the few that
+        # have any
+        self.links: dict[int, tuple[str | None, str | None, str, str]] = {}
+        self._made: dict[int, TalkRow] = {}  # place -> its row, the oldest built first
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, n: int) -> TalkRow:
+        row = self._made.get(n)
+        if row is None:
+            row = self.build(n)
+            with self._lock:
+                if len(self._made) >= MADE:
+                    del self._made[next(iter(self._made))]
+                row = self._made.setdefault(n, row)  # one object a place: see TalkTable.line
+        return row
+
+    def build(self, n: int) -> TalkRow:
+        """The row at place n, built (not kept)."""
+        video, slides, recording_title, slides_title = self.links.get(n, NO_LINKS)
+        return TalkRow(
+            self.ids[n],
+            self.titles[n],
+            self.urls[n],
+            self.speakers[n],
+            self.formats[n],
+            self.days[n],
+            self.starts[n],
+            self.rooms[n],
+            "",
+            self.event_names[self.event_of[n]],
+            self.timezones[self.conference_of[n]],
+            video,
+            slides,
+            recording_title,
+            slides_title,
+        )
+
+    def __iter__(self) -> Iterator[TalkRow]:
+        return map(self.build, range(len(self.ids)))  # every row: none is kept
+
+
 class TalkTable:
     """The catalog's talks: rows by id, and per event and conference in schedule order."""
 
     def __init__(self) -> None:
-        self.rows: list[TalkRow] = []  # schedule order
+        self.rows = Rows()  # schedule order
         # talk id -> index in rows (-1: none), indexed by the id itself: 4 bytes a talk where
         # a dict costs ~80 (see `holds`)
         self.place: array[int] = array("i")
@@ -101,8 +216,8 @@ class TalkTable:
         # place of each: 8 bytes a talk where a dict of the ids' strings cost ~170
         self._url_hashes: array[int] = array("I")
         self._url_places: array[int] = array("i")
-        self.event_of: array[int] = array("i")  # place -> the talk's event id
-        self.conference_of: array[int] = array("i")  # place -> its conference id
+        self.event_of = self.rows.event_of  # place -> the talk's event id
+        self.conference_of = self.rows.conference_of  # place -> its conference id
         self._lines: list[str | None] = []
         # queries matching more than COUNT_CAP talks: their total and first ranked ids
         self.ranked: dict[tuple[object, ...], tuple[int, array[int]]] = {}
@@ -111,47 +226,39 @@ class TalkTable:
     @classmethod
     def load(cls, db: Db) -> TalkTable:
         table = cls()
-        # one object per distinct format, day, start, room, event name and zone
-        shared: dict[object, object] = {}
+        rows = table.rows
         # sized once: the ids are the table's own, from 1 up
         place = table.place = array("i", [-1]) * ((db.scalar(select(func.max(Talk.id))) or 0) + 1)
         urls = array("Q")  # (hash << 32) | place: sorted, the places follow their hashes
-
-        def one(value: object) -> object:
-            return shared.setdefault(value, value)
-
-        for n, r in enumerate(db.execute(_statement())):
-            row = TalkRow(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                one(r[4]),  # type: ignore[arg-type]
-                one(r[5]),  # type: ignore[arg-type]
-                one(r[6]),  # type: ignore[arg-type]
-                one(r[7]),  # type: ignore[arg-type]
-                r[8],
-                one(r[9]),  # type: ignore[arg-type]
-                one(r[10]),  # type: ignore[arg-type]
-                r[11],
-                r[12],
-                r[13],
-                r[14],
-            )
-            table.rows.append(row)
-            if row.id >= len(place):  # imported between the two statements
-                place.extend(array("i", [-1]) * (row.id + 1 - len(place)))
-            place[row.id] = n
+        for r in db.execute(_statement().execution_options(**STREAM)):
+            talk_id = r[0]
+            if talk_id >= len(place):  # imported between the two statements
+                place.extend(array("i", [-1]) * (talk_id + 1 - len(place)))
+            n = place[talk_id] = len(rows.ids)
+            rows.ids.append(talk_id)
+            rows.titles.append(r[1])
+            rows.urls.append(r[2])
+            rows.speakers.append(r[3])
+            rows.formats.append(r[4])
+            rows.days.append(r[5])
+            rows.starts.append(r[6])
+            rows.rooms.append(r[7])
+            rows.event_names[r[15]] = r[9]
+            rows.timezones[r[16]] = r[10]
+            if (r[11], r[12], r[13], r[14]) != NO_LINKS:
+                rows.links[n] = (r[11], r[12], r[13], r[14])
             table.by_event.setdefault(r[15], array("i")).append(n)
             table.by_conference.setdefault(r[16], array("i")).append(n)
-            table.event_of.append(r[15])
-            table.conference_of.append(r[16])
-            if row.url and (m := URL_ID.search(row.url)):
+            rows.event_of.append(r[15])
+            rows.conference_of.append(r[16])
+            if r[2] and (m := URL_ID.search(r[2])):
                 urls.append(_url_hash(m.group(1)) << 32 | n)
+        for column in (rows.formats, rows.days, rows.starts, rows.rooms):
+            column.done()
         ordered = sorted(urls)
         table._url_hashes = array("I", (k >> 32 for k in ordered))
         table._url_places = array("i", (k & 0xFFFFFFFF for k in ordered))
-        table._lines = [None] * len(table.rows)
+        table._lines = [None] * len(rows)
         return table
 
     def holds(self, talk_id: int) -> bool:
@@ -168,10 +275,10 @@ class TalkTable:
         h = _url_hash(ref)
         k = bisect_left(hashes, h)
         while k < len(hashes) and hashes[k] == h:
-            row = self.rows[self._url_places[k]]
-            m = URL_ID.search(row.url or "")
+            n = self._url_places[k]
+            m = URL_ID.search(self.rows.urls[n] or "")
             if m and m.group(1) == ref:  # not only the same hash
-                found.append(row.id)
+                found.append(self.rows.ids[n])
             k += 1
         return found
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.store import Db
 from bot.store.models import Event, Talk, TalkSpeaker
-from bot.talks.talk_table import TalkRow, TalkTable
+from bot.talks.talk_table import STREAM, TalkRow, TalkTable
 from bot.text import fold
 
 # Terms this short match whole words only: "ai" is not "airlines", "na" not "native"
@@ -46,6 +46,7 @@ class WordIndex:
         # 4 bytes a posting and 1 for its columns: a set would cost ~50
         self._ids = [postings[w][0] for w in self._words]  # ascending
         self._columns = [bytes(postings[w][1]) for w in self._words]
+        self._size = max((ids[-1] + 1 for ids in self._ids if ids), default=0)  # ids < this
 
     @classmethod
     def of(cls, postings: dict[str, tuple[list[int], list[int]]]) -> WordIndex:
@@ -111,6 +112,17 @@ class WordIndex:
                 break
         return result
 
+    def weights(self, term: str) -> bytearray:
+        """For each talk id, the weight of the best column holding a word that starts with
+        the term (0: none), a byte a talk: `scores` of every talk holding it, for one term."""
+        best = bytearray(self._size)
+        for k in self._starting(term):
+            for talk_id, mask in zip(self._ids[k], self._columns[k], strict=True):
+                weight = _BEST[mask]
+                if weight > best[talk_id]:
+                    best[talk_id] = weight
+        return best
+
     def scores(self, terms: list[str], among: set[int]) -> dict[int, int]:
         """For each talk of `among`, the sum over the terms of the weight of the best column
         holding a word that starts with the term (higher is better)."""
@@ -149,20 +161,23 @@ def documents(
             )
             .join(Event, Event.id == Talk.event_id)
             .order_by(Talk.id)
+            .execution_options(**STREAM)
         )
     else:  # the rows in memory, with the summaries they do not hold
         rows, event_of, place = table.rows, table.event_of, table.place
-        summaries = db.execute(select(Talk.id, Talk.summary).order_by(Talk.id))
+        summaries = db.execute(
+            select(Talk.id, Talk.summary).order_by(Talk.id).execution_options(**STREAM)
+        )
         talks = (
             (r.id, r.title, summary, r.event_name, slugs[event_of[n]], r.format, r.room)
             for r, n, summary in _with_summaries(
-                ((rows[place[i]], place[i]) for i in table.ids()), summaries
+                ((rows.build(place[i]), place[i]) for i in table.ids()), summaries
             )
         )
     links = db.execute(
-        select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name).order_by(
-            TalkSpeaker.talk_id, TalkSpeaker.position
-        )
+        select(TalkSpeaker.talk_id, TalkSpeaker.name, TalkSpeaker.company_name)
+        .order_by(TalkSpeaker.talk_id, TalkSpeaker.position)
+        .execution_options(**STREAM)
     )
     # both in talk id order: each talk takes its speakers as the two advance together
     speakers = itertools.groupby(links, key=lambda r: r[0])
