@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Column, MetaData, Table, create_engine, select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from bot.store import Store, normalize_url
 
@@ -65,6 +65,33 @@ class SqliteCopies:
 class Kept:
     rows: dict[str, list[dict[str, Any]]]
     sequences: dict[str, tuple[int, bool]]
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The database of one parallel worker (pytest-xdist's `gw0`, `gw1`...): `<name>_<worker>`
+    beside the one given, made afresh on the same server. Each worker resets its own between
+    tests and closes every other connection to it, which in a shared one would cut off the
+    other workers' tests."""
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        _drop_database(conn, name)  # a run stopped half-way may have left it
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_worker_database(url: str, worker_url: str) -> None:
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        _drop_database(conn, make_url(worker_url).database or "")
+    admin.dispose()
+
+
+def _drop_database(conn: Connection, name: str) -> None:
+    # FORCE: a process a test left behind must not keep the next run from starting
+    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 class PostgresResets:
