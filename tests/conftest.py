@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.app import Features, build_app
 from bot.bootstrap import import_file
 from bot.config import IsolatedSettings, Settings, shipped_data_dir
 from bot.sandbox.web_api import WebApi
@@ -162,4 +162,5 @@ def settings(slack: WebApi, db_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, seeded: Store, background: Background):
-    return background.track_app(build_app(settings, seeded, clock=lambda: NOW))
+    features = background.track(Features(settings, seeded, lambda: NOW))
+    return build_app(settings, seeded, features=features)
