@@ -159,6 +159,9 @@ def build_app(
 
     requests.token = None  # the authorize callback hands the token to each request's client
     app = App(
+        # named here: unnamed, Bolt names it after its caller's file by reading the source of
+        # every frame on the stack, which costs more than building the rest of the app
+        name="wgbot",
         client=requests,
         authorize=authorize,
         signing_secret=settings.slack_signing_secret,

@@ -4,7 +4,8 @@ An app under test answers a request at once and goes on working on other threads
 after-ack pool (which runs Bolt's lazy listeners), its pool for notes, and the courier that
 delivers channel posts and redraws.
 A test that reads what reached Slack, or checks that nothing did, first settles: it waits
-until all of that work is idle.
+until all of that work is idle. At the end of the test all of it is stopped: a courier's
+thread left running would keep its app, store and engine alive for the rest of the run.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from slack_bolt import App
-
 from bot.app import Features
+from bot.delivery.channel import Courier
 from bot.slack.after_ack import AfterAck
 
 SETTLE = 120.0  # only a safety net against a hang: settle returns as soon as all is idle
@@ -24,25 +24,18 @@ class Background:
     def __init__(self) -> None:
         self._waits: list[Callable[[float], bool]] = []
         self._pools: list[AfterAck] = []
+        self._couriers: list[Courier] = []
 
     def track(self, features: Features) -> Features:
         """Wait for the features' pools (lazy listeners, notes) and for the courier's thread
         (channel posts and redraws a change nudged)."""
         if features.after_ack not in self._pools:
             self._pools += [features.after_ack, features.notes]
+            self._couriers.append(features.courier)
             self.add(features.after_ack.wait_idle)
             self.add(features.notes.wait_idle)
             self.add(features.courier.wait_idle)
         return features
-
-    def track_app(self, app: App) -> App:
-        """An app built with features of its own: its pool is Bolt's listener executor."""
-        pool = app.listener_runner.listener_executor
-        assert isinstance(pool, AfterAck), "build_app hands Bolt the features' pool"
-        if pool not in self._pools:
-            self._pools.append(pool)
-            self.add(pool.wait_idle)
-        return app
 
     def add(self, wait_idle: Callable[[float], bool]) -> None:
         self._waits.append(wait_idle)
@@ -65,3 +58,5 @@ class Background:
     def shutdown(self) -> None:
         for pool in self._pools:
             pool.close(SETTLE)
+        for courier in self._couriers:
+            courier.close(SETTLE)

@@ -10,13 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.app import Features, build_app
 from bot.bootstrap import import_file
 from bot.config import IsolatedSettings, Settings, shipped_data_dir
 from bot.sandbox.web_api import WebApi
 from bot.store import Store
 from tests.background import Background
-from tests.databases import Kind, PostgresResets, SqliteCopies
+from tests.databases import (
+    Kind,
+    PostgresResets,
+    SqliteCopies,
+    drop_worker_database,
+    worker_database,
+)
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-test-token"
@@ -45,6 +51,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for fixture in getattr(item, "fixturenames", ()):
             if fixture in MARKED_BY_FIXTURE:
                 item.add_marker(MARKED_BY_FIXTURE[fixture])
+        if item.get_closest_marker("browser"):
+            # one worker drives the one browser (a session fixture) through all of them,
+            # rather than each worker starting a Chromium of its own (pytest -n)
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -67,13 +77,20 @@ def _seed(store: Store) -> None:
 
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteCopies | PostgresResets]:
-    copies = (
-        PostgresResets(TEST_DATABASE_URL, _seed)
-        if TEST_DATABASE_URL
-        else SqliteCopies(tmp_path_factory.mktemp("databases"), _seed)
-    )
-    yield copies
-    copies.close()
+    if not TEST_DATABASE_URL:
+        # tmp_path_factory gives each parallel worker a folder of its own
+        copies = SqliteCopies(tmp_path_factory.mktemp("databases"), _seed)
+        yield copies
+        copies.close()
+        return
+    # run in parallel (pytest -n), each worker has a database of its own beside the given one
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = worker_database(TEST_DATABASE_URL, worker) if worker else TEST_DATABASE_URL
+    resets = PostgresResets(url, _seed)
+    yield resets
+    resets.close()
+    if worker:
+        drop_worker_database(TEST_DATABASE_URL, url)
 
 
 @pytest.fixture
@@ -145,4 +162,5 @@ def settings(slack: WebApi, db_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings, seeded: Store, background: Background):
-    return background.track_app(build_app(settings, seeded, clock=lambda: NOW))
+    features = background.track(Features(settings, seeded, lambda: NOW))
+    return build_app(settings, seeded, features=features)

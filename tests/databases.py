@@ -5,18 +5,21 @@ catalog 0.15 s more; most tests need one or both. On SQLite each kind (migrated,
 seeded) is built once and every test gets a copy of its file. On PostgreSQL (where a
 `CREATE DATABASE ... TEMPLATE` costs as much as migrating, and TRUNCATE almost as much) the
 database given is migrated once and put back between tests by deleting rows, which is quick.
-"""
+Run in parallel (pytest -n), each worker does the same on its own: its own files, and its own
+database beside the one given (worker_database)."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Column, MetaData, Table, create_engine, select, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from bot.store import Store, normalize_url
 
@@ -40,12 +43,9 @@ class SqliteCopies:
     def fresh(self, kind: Kind, where: Path) -> str:
         target = where / "wgbot.db"
         if kind != "empty":
-            source = sqlite3.connect(self._template(kind))
-            copy = sqlite3.connect(target)
-            with copy:
-                source.backup(copy)  # the documented way to copy a live SQLite database
-            source.close()
-            copy.close()
+            # a byte copy: the template is closed and whole in its one file (see _template),
+            # and copying it costs a tenth of SQLite's backup
+            shutil.copyfile(self._template(kind), target)
         return f"sqlite:///{target}"
 
     def _template(self, kind: Kind) -> Path:
@@ -54,6 +54,10 @@ class SqliteCopies:
             store = Store(f"sqlite:///{path}", timeout=None)
             prepare(store, kind, self.seed)
             store.dispose()
+            # everything written into the database file itself, and the write-ahead log gone
+            with closing(sqlite3.connect(path)) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            assert not path.with_name(path.name + "-wal").exists(), "a connection is still open"
             self._built[kind] = path
         return self._built[kind]
 
@@ -65,6 +69,33 @@ class SqliteCopies:
 class Kept:
     rows: dict[str, list[dict[str, Any]]]
     sequences: dict[str, tuple[int, bool]]
+
+
+def worker_database(url: str, worker: str) -> str:
+    """The database of one parallel worker (pytest-xdist's `gw0`, `gw1`...): `<name>_<worker>`
+    beside the one given, made afresh on the same server. Each worker resets its own between
+    tests and closes every other connection to it, which in a shared one would cut off the
+    other workers' tests."""
+    given = make_url(url)
+    name = f"{given.database}_{worker}"
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        _drop_database(conn, name)  # a run stopped half-way may have left it
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return given.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_worker_database(url: str, worker_url: str) -> None:
+    admin = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        _drop_database(conn, make_url(worker_url).database or "")
+    admin.dispose()
+
+
+def _drop_database(conn: Connection, name: str) -> None:
+    # FORCE: a process a test left behind must not keep the next run from starting
+    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 class PostgresResets:

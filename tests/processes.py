@@ -19,6 +19,16 @@ from pathlib import Path
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.support.requests import sign
 
+# Seconds: only a guard against a hang. Every wait here returns as soon as the thing it waits
+# for happens (a process exits, answers, writes a line); how long that takes on a busy machine
+# is never what a test checks. A test that reaches it has failed, not been slow.
+HANG = 300.0
+
+# What a process logs when its stop budget (10 s in all, docs/deploy.md) runs out before its
+# work is done. A stop that logs none of these finished its work inside the budget: the
+# process's own deadlines prove "within 10 s", not the test's clock.
+OUT_OF_TIME = ("requests still in flight", "did not finish within", "still running at shutdown")
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -46,7 +56,7 @@ class Served:
 
     def get(self, path: str) -> tuple[int, str]:
         try:
-            with urllib.request.urlopen(self.base + path, timeout=5) as resp:
+            with urllib.request.urlopen(self.base + path, timeout=HANG) as resp:
                 return resp.status, resp.read().decode()
         except urllib.error.HTTPError as err:
             return err.code, err.read().decode()
@@ -59,7 +69,7 @@ class Served:
             headers={"Content-Type": content_type, **sign(SIGNING_SECRET, body)},
         )
         try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
+            with urllib.request.urlopen(req, timeout=HANG) as resp:
                 return resp.status
         except urllib.error.HTTPError as err:
             return err.code
@@ -71,10 +81,27 @@ class Served:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Send `sig` and wait for the process to exit; its exit code."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout=timeout)
+        return exited(self.proc, self.log)
+
+
+def exited(proc: subprocess.Popen[bytes], log: Path) -> int:
+    """The exit code, once the process has exited; a process still running after HANG is
+    killed and the test fails with its output."""
+    try:
+        return proc.wait(timeout=HANG)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"still running {HANG:.0f} s later:\n{log.read_text()}") from None
+
+
+def ran_out_of_time(output: str) -> list[str]:
+    """The lines saying a stop cut its work short (OUT_OF_TIME); none when it finished it."""
+    return [line for line in output.splitlines() if any(w in line for w in OUT_OF_TIME)]
 
 
 def serve(env: dict[str, str], log: Path) -> Served:
@@ -90,9 +117,9 @@ def serve(env: dict[str, str], log: Path) -> Served:
     return Served(proc, f"http://127.0.0.1:{port}", log)
 
 
-def wait_until_up(*servers: Served, timeout: float = 60) -> None:
+def wait_until_up(*servers: Served) -> None:
     """Until each answers /readyz 200: it listens before its bot has started."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + HANG
     for s in servers:
         while True:
             if s.proc.poll() is not None:
@@ -108,9 +135,10 @@ def wait_until_up(*servers: Served, timeout: float = 60) -> None:
             time.sleep(0.1)  # polling the process's own answer, not guessing a duration
 
 
-def wait_for(condition, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    """Poll `condition` until it returns something truthy; fail saying `what` did not happen."""
-    deadline = time.monotonic() + timeout
+def wait_for(condition, what: str):  # type: ignore[no-untyped-def]
+    """Poll `condition` (another process's answer, a row, a line in its log) until it returns
+    something truthy; fail saying `what` did not happen, if it has not after HANG."""
+    deadline = time.monotonic() + HANG
     while True:
         value = condition()
         if value:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.processes import HANG
 from tests.support.requests import command_body, sign
 
 pytestmark = pytest.mark.slow  # each test starts `wgbot serve` as a process
@@ -45,10 +46,10 @@ def server(slack, db_url: str, tmp_path: Path):
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + HANG  # a guard against a hang: it answers long before
     while True:
         try:
-            urllib.request.urlopen(base + "/readyz", timeout=1)  # 503 until the bot started
+            urllib.request.urlopen(base + "/readyz", timeout=HANG)  # 503 until the bot started
             break
         except (urllib.error.URLError, ConnectionError):
             if proc.poll() is not None or time.monotonic() > deadline:
@@ -57,7 +58,7 @@ def server(slack, db_url: str, tmp_path: Path):
             time.sleep(0.2)
     yield base
     proc.terminate()
-    proc.wait(timeout=10)
+    proc.wait(timeout=HANG)
 
 
 def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -68,7 +69,7 @@ def _post(url: str, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
         headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
     )
     try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
+        with urllib.request.urlopen(req, timeout=HANG) as resp:
             return resp.status, resp.read()
     except urllib.error.HTTPError as err:
         return err.code, err.read()
@@ -97,7 +98,7 @@ def test_junk_and_oversized_bodies_over_http_are_refused_before_bolt(server, sla
     assert (status, raw) == (401, b"unsigned\n")
     # a body announced as 100 MB is refused on its headers, before a byte of it is read
     host, port = server.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=10) as conn:
+    with socket.create_connection((host, int(port)), timeout=HANG) as conn:
         conn.sendall(
             b"POST /slack/events HTTP/1.1\r\nHost: bot\r\n"
             b"Content-Type: application/x-www-form-urlencoded\r\n"

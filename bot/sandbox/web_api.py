@@ -161,9 +161,10 @@ class WebApi:
         self._server.daemon_threads = True
         host, port = self._server.server_address[:2]
         self.base_url = f"http://{host!s}:{port}"
-        # a short poll so shutdown() returns at once rather than after half a second
+        # a short poll so shutdown() returns at once rather than after half a second (the
+        # tests start and stop one of these for each test)
         threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         ).start()
         return self
 

@@ -31,8 +31,8 @@ def test_an_import_is_answered_from_the_old_catalog_until_the_new_one_is_loaded(
 ):
     loads: list[Callable[[], None]] = []  # loads asked for, run when the test says so
     cache = CatalogCache(run=loads.append)
-    features = Features(settings, seeded, lambda: NOW, catalog=cache)
-    app = background.track_app(build_app(settings, seeded, features=features, clock=lambda: NOW))
+    features = background.track(Features(settings, seeded, lambda: NOW, catalog=cache))
+    app = build_app(settings, seeded, features=features)
     assert OLD_TITLE in talks(app, "thinking")  # the first catalog: loaded by its first answer
     first = cache.index
     assert first is not None and loads == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.app import Features, build_app
 from bot.bootstrap import import_file
 from bot.slack.blocks import BLOCKS_TEXT, text_length
 from bot.talks import views
@@ -29,7 +29,8 @@ def long_app(settings, seeded, background, tmp_path: Path):
             for k in range(6)
         ]
     import_file(seeded, write(tmp_path / "kubecon-eu-2024.yaml", data))
-    return background.track_app(build_app(settings, seeded, clock=lambda: NOW))
+    features = background.track(Features(settings, seeded, lambda: NOW))
+    return build_app(settings, seeded, features=features)
 
 
 def test_a_long_list_of_talks_is_trimmed_to_one_message_slack_accepts(long_app):
