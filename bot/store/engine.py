@@ -73,6 +73,8 @@ APPLICATION_NAME = "wgbot"
 # the server's statement_timeout fires first and keeps the connection; this much later the
 # client gives up on a server that does not answer at all
 CLIENT_GRACE = 0.5
+# a streamed read (the catalog's loads) may take this many statements' time in all
+STREAMED = 10
 
 
 def _sqlite_pragmas(busy_ms: int) -> Callable[..., None]:
@@ -197,6 +199,18 @@ def _watch_each_wait(engine: Engine, seconds: float) -> None:
         if not (conn.closed or conn.invalidated):
             WATCHDOG.disarm(conn.connection.dbapi_connection)
 
+    def executed(
+        conn: Connection, _cursor: Any, _sql: str, _params: Any, context: Any, *_: Any
+    ) -> None:
+        # a streamed result (yield_per: a server-side cursor) fetches its later rows with no
+        # event of its own: its whole read stays bounded, more generously, until the next
+        # statement or the connection's return moves or ends the deadline
+        if context is not None and context.execution_options.get("stream_results"):
+            if not (conn.closed or conn.invalidated):
+                WATCHDOG.arm(conn.connection.dbapi_connection, seconds * STREAMED)
+        else:
+            disarm(conn)
+
     def disarm_raw(dbapi_conn: Any, *_args: Any) -> None:
         if dbapi_conn is not None:
             WATCHDOG.disarm(dbapi_conn)
@@ -207,7 +221,7 @@ def _watch_each_wait(engine: Engine, seconds: float) -> None:
 
     for name in ("before_cursor_execute", "commit", "rollback"):
         event.listen(engine, name, arm)
-    event.listen(engine, "after_cursor_execute", disarm)
+    event.listen(engine, "after_cursor_execute", executed)
     event.listen(engine, "handle_error", failed)
     # a checkout arms it too, for code that talks to the driver's connection itself (its
     # statements fire no SQLAlchemy event); SQLAlchemy's own statements move the deadline on

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from bot.bootstrap import open_store
 from bot.config import IsolatedSettings, load_settings
 from bot.store import REQUEST_TIMEOUT, Store
-from tests.db_faults import kill_bot_connections
+from tests.db_faults import Proxy, kill_bot_connections
+
+HUNG = 60.0  # seconds: a guard against a hang far beyond the read's bound, not a measure
 
 
 @pytest.fixture
@@ -79,3 +83,42 @@ def test_three_replicas_and_a_clock_fit_postgresql_default_max_connections():
     migrating = 2  # upgrade()'s own engine at start: the advisory lock's and Alembic's
     # 100 less the 3 PostgreSQL keeps for superusers, with room for `wgbot import` and psql
     assert 4 * (per_process + migrating) <= 100 - 3 - 5
+
+
+@pytest.fixture
+def pg_url(db_url: str) -> str:
+    if not db_url.startswith("postgres"):
+        pytest.skip("a relay that can silence the database stands before PostgreSQL")
+    return db_url
+
+
+def test_a_streamed_read_whose_server_stops_answering_is_given_up_not_waited_on(pg_url):
+    """A streamed result (yield_per: a server-side cursor) fetches its later rows with no
+    statement of SQLAlchemy's: the watchdog still bounds them, so a load whose database goes
+    silent mid-read fails (and its thread ends) instead of waiting for good."""
+    relay = Proxy.to(pg_url)
+    store = Store(relay.url(pg_url), timeout=0.2)  # a streamed read bounded at 7 s
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            with store.engine.connect() as conn, conn.begin():
+                rows = conn.execute(
+                    text("SELECT generate_series(1, 100000)").execution_options(yield_per=100)
+                )
+                next(iter(rows))  # the first rows came
+                relay.frozen.set()
+                for _ in rows:  # the next fetch meets a server that never answers
+                    pass
+        except BaseException as exc:  # what ended the read is what the test checks
+            outcome.append(exc)
+
+    worker = threading.Thread(target=read, daemon=True)
+    try:
+        worker.start()
+        worker.join(HUNG)
+        assert not worker.is_alive(), f"the read still waited on the database after {HUNG} s"
+        assert outcome and isinstance(outcome[0], OperationalError), outcome
+    finally:
+        store.dispose()
+        relay.close()
