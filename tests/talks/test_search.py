@@ -412,7 +412,8 @@ def test_the_conference_name_as_shown_lists_every_talk(seeded):
 def test_a_rechecking_cache_sees_a_new_revision_after_its_interval(seeded, tmp_path):
     """The app's cache reads the revision at most once a second; then the import shows."""
     clock = [1000.0]
-    cache = CatalogCache(recheck=1.0, monotonic=lambda: clock[0])
+    loads: list[Callable[[], None]] = []  # the background loads, run when the test says
+    cache = CatalogCache(recheck=1.0, monotonic=lambda: clock[0], run=loads.append)
     with seeded.session() as session:
         before = cache.get(session)
     edited = tmp_path / "kubecon-eu-2024.yaml"
@@ -425,7 +426,8 @@ def test_a_rechecking_cache_sees_a_new_revision_after_its_interval(seeded, tmp_p
         assert cache.get(session) is before  # within the interval: no query, the old index
         clock[0] += 0.6
         assert cache.get(session) is before  # read the revision: loading in the background
-    cache.loaded.wait()
+    (load,) = loads
+    load()
     with seeded.session() as session:
         after = cache.get(session)
     assert after.revision == before.revision + 1

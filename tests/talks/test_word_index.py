@@ -107,7 +107,8 @@ def test_the_talk_table_holds_the_rows_sql_reads(seeded: Store) -> None:
 
 
 def test_the_catalog_in_memory_follows_an_import(seeded: Store) -> None:
-    cache = CatalogCache()
+    loads: list[Callable[[], None]] = []  # the background load, run when the test says
+    cache = CatalogCache(run=loads.append)
     with seeded.session() as session:
         first = cache.get(session)
         table = first.table(session)
@@ -119,7 +120,8 @@ def test_the_catalog_in_memory_follows_an_import(seeded: Store) -> None:
         session.commit()
     with seeded.session() as session:
         assert cache.get(session) is first  # answers meanwhile come from the old one
-    cache.loaded.wait()  # loaded in the background, then swapped in
+    (load,) = loads
+    load()  # loaded in the background, then swapped in
     with seeded.session() as session:
         assert cache.get(session) is not first
         assert cache.get(session).table(session) is not table
