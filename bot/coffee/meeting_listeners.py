@@ -23,7 +23,7 @@ from bot.coffee.views import OUT_OF_DATE
 from bot.slack.after_ack import opens_at_once
 from bot.slack.mrkdwn import escape
 from bot.slack.payloads import parse_row_id
-from bot.slack.replies import SORRY
+from bot.slack.replies import SORRY, say_privately
 from bot.store.models import CoffeeMeetup
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,6 @@ def _pair(value: object) -> tuple[int, int | None] | None:
     if meetup_id is None or (second and other is None):
         return None
     return meetup_id, other
-
-
-def say(respond: Respond, text: str) -> None:
-    respond(response_type="ephemeral", replace_original=False, text=text)
 
 
 # ---- the facilitator's buttons ----------------------------------------------------------
@@ -78,7 +74,7 @@ def facilitate(
             s = db.get(CoffeeMeetup, meetup_id)
             runs = {s.facilitator, s.host} - {""} if s is not None else set()
         if user not in runs and not feature.organisers.check(client, user):
-            say(respond, ONLY_FACILITATOR)
+            say_privately(respond, ONLY_FACILITATOR)
             return
         now = feature.clock()
         with feature.store.session() as db:
@@ -96,10 +92,10 @@ def facilitate(
             feature.meetup_runner.channel_meeting.finish(meetup_id)
         feature.meetup_runner.nudge()
     except CoffeeError as exc:
-        say(respond, escape(str(exc)))
+        say_privately(respond, escape(str(exc)))
     except Exception:
         log.exception("meeting button %s %r failed", kind, action.get("value"))
-        say(respond, SORRY)
+        say_privately(respond, SORRY)
 
 
 # ---- "I'll host" ------------------------------------------------------------------------------
@@ -174,7 +170,7 @@ def open_note(
         with feature.store.session() as db:
             line = next((t for t in topics.topics(db, parsed[0]) if t.id == parsed[1]), None)
     if parsed is None or line is None:
-        say(respond, OUT_OF_DATE)
+        say_privately(respond, OUT_OF_DATE)
         return
     client.views_open(trigger_id=body["trigger_id"], view=mv.note_modal(parsed[0], line))
 

@@ -23,7 +23,7 @@ from bot.slack.incoming import slack_text
 from bot.slack.mrkdwn import escape
 from bot.slack.organisers import Organisers
 from bot.slack.payloads import parse_row_id
-from bot.slack.replies import SORRY, Reply
+from bot.slack.replies import SORRY, Reply, say_privately
 from bot.store import Store
 from bot.times import Clock
 
@@ -107,15 +107,11 @@ def done(
         with outputs.store.session() as db:
             found = actions.owner_and_channel(db, takeaway_id)
         if found is None:
-            respond(response_type="ephemeral", replace_original=False, text="That action is gone.")
+            say_privately(respond, "That action is gone.")
             return
         owner, channel = found
         if user != owner and not outputs.organisers.check(client, user):
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text="Only the action's owner or an organiser can mark it done.",
-            )
+            say_privately(respond, "Only the action's owner or an organiser can mark it done.")
             return
         with outputs.store.session() as db:
             marked = actions.mark_done(db, takeaway_id, user, outputs.clock())

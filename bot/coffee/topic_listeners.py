@@ -16,7 +16,7 @@ from bot.coffee.voices import RUNNING
 from bot.slack.after_ack import opens_at_once
 from bot.slack.mrkdwn import escape
 from bot.slack.payloads import parse_row_id
-from bot.slack.replies import SORRY
+from bot.slack.replies import SORRY, say_privately
 from bot.store.models import CoffeeMeetup, CoffeeTopic
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def open_modal(
         except service.CoffeeError as exc:
             answer = escape(str(exc))
     if body.get("response_url"):
-        respond(response_type="ephemeral", replace_original=False, text=answer)
+        say_privately(respond, answer)
     else:  # a button on the App Home: no message to answer under, so a DM
         client.chat_postMessage(channel=body["user"]["id"], text=answer)
 
@@ -159,10 +159,8 @@ def open_meeting_topic(
         s = db.get(CoffeeMeetup, meetup_id) if meetup_id else None
         on = s is not None and s.state == "closed" and s.meeting == RUNNING
     if meetup_id is None or not on:
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text="That meeting is over; `/coffee propose` adds a topic to the next meetup.",
+        say_privately(
+            respond, "That meeting is over; `/coffee propose` adds a topic to the next meetup."
         )
         return
     modal = views.propose_modal(meetup_id, callback_id=views.MEETING_TOPIC_MODAL)
@@ -181,11 +179,7 @@ def open_edit(
     with feature.store.session() as db:
         topic = db.get(CoffeeTopic, topic_id) if topic_id else None
         if topic is None or topic.user_id != body["user"]["id"] or topic.state != "open":
-            respond(
-                response_type="ephemeral",
-                replace_original=False,
-                text="Only the proposer can edit a topic that is still on the list.",
-            )
+            say_privately(respond, "Only the proposer can edit a topic that is still on the list.")
             return
         modal = views.propose_modal(topic.meetup_id, topic.title, topic.id, topic.description)
     client.views_open(trigger_id=body["trigger_id"], view=modal)

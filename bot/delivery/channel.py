@@ -110,30 +110,9 @@ def owe(
 ) -> bool:
     """Owe a post (in the caller's transaction); False when it is owed already. `group`: what
     `changed()` bumps to redraw it; `thread`: the key of the post it replies under."""
-    insert = sqlite_insert if dialect_of(db) == "sqlite" else pg_insert
-    stmt = (
-        insert(ChannelMessage)
-        .values(
-            key=key[:160],
-            kind=kind,
-            ref=ref[:80],
-            group_key=group[:80],
-            thread_key=thread[:160],
-            channel_id="",
-            ts="",
-            state=OutboxState.PENDING,
-            attempts=0,
-            due_at=now,
-            last_error="",
-            created_at=now,
-            wanted=0,
-            drawn=0,
-            shape="",
-            body=body,
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
+    return _add_once(
+        db, key=key, kind=kind, ref=ref, now=now, group=group, thread=thread, body=body
     )
-    return db.execute(stmt.returning(ChannelMessage.id)).first() is not None
 
 
 def track(
@@ -149,31 +128,55 @@ def track(
 ) -> bool:
     """Keep a message that is in Slack already (posted by other means: a DM the outbox sent)
     up to date from now on: a row, `sent`, that `changed(db, group)` bumps like any other.
-    False when it is kept already."""
-    insert = sqlite_insert if dialect_of(db) == "sqlite" else pg_insert
-    stmt = (
-        insert(ChannelMessage)
-        .values(
-            key=key[:160],
-            kind=kind,
-            ref=ref[:80],
-            group_key=group[:80],
-            thread_key="",
-            channel_id=channel,
-            ts=ts,
-            state=OutboxState.SENT,
-            attempts=0,
-            due_at=now,
-            last_error="",
-            created_at=now,
-            sent_at=now,
-            wanted=0,
-            drawn=0,
-            shape="",  # what it shows is not known: its first redraw is sent
-            body="",
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
+    False when it is kept already. What it shows is not known: its first redraw is sent."""
+    return _add_once(
+        db,
+        key=key,
+        kind=kind,
+        ref=ref,
+        now=now,
+        group=group,
+        channel_id=channel,
+        ts=ts,
+        state=OutboxState.SENT,
+        sent_at=now,
     )
+
+
+def _add_once(
+    db: Session,
+    *,
+    key: str,
+    kind: str,
+    ref: str,
+    now: dt.datetime,
+    group: str,
+    thread: str = "",
+    body: str = "",
+    **sent: object,
+) -> bool:
+    """A row of channel_messages under its unique key; False when the key has one already."""
+    insert = sqlite_insert if dialect_of(db) == "sqlite" else pg_insert
+    values: dict[str, object] = {
+        "key": key[:160],
+        "kind": kind,
+        "ref": ref[:80],
+        "group_key": group[:80],
+        "thread_key": thread[:160],
+        "channel_id": "",
+        "ts": "",
+        "state": OutboxState.PENDING,
+        "attempts": 0,
+        "due_at": now,
+        "last_error": "",
+        "created_at": now,
+        "wanted": 0,
+        "drawn": 0,
+        "shape": "",
+        "body": body,
+        **sent,
+    }
+    stmt = insert(ChannelMessage).values(**values).on_conflict_do_nothing(index_elements=["key"])
     return db.execute(stmt.returning(ChannelMessage.id)).first() is not None
 
 
@@ -439,9 +442,11 @@ class Courier:
     def _set(self, row_id: int, **values: object) -> None:
         self.steps.set(row_id, **values)
 
-    def _draw(self, row: ChannelMessage, ts: str) -> tuple[Drawing | None, int]:
-        """The drawing, and the version it shows (read before drawing: a change committed
-        while drawing owes another redraw)."""
+    def _draw(
+        self, row: ChannelMessage, ts: str, version: int | None = None
+    ) -> tuple[Drawing | None, int]:
+        """The drawing, and the version it shows: a redraw's claim read it (`version`); a post
+        reads it here, before drawing, so a change committed while drawing owes another."""
         if row.kind == STORED:
             stored = json.loads(row.body)
             reply = Reply(stored["text"], stored["blocks"])
@@ -450,8 +455,10 @@ class Courier:
         if kind is None:
             raise LookupError(f"nothing draws {row.kind!r} in this process")
         with self.store.session() as db:
-            version = db.scalar(select(ChannelMessage.wanted).where(ChannelMessage.id == row.id))
-            return kind.draw(db, row.ref, ts), version or 0
+            if version is None:
+                read = select(ChannelMessage.wanted).where(ChannelMessage.id == row.id)
+                version = db.scalar(read) or 0
+            return kind.draw(db, row.ref, ts), version
 
     # ---- one post ----------------------------------------------------------------------------
     def _post(self, row: ChannelMessage) -> None:
@@ -571,7 +578,7 @@ class Courier:
     # ---- one redraw --------------------------------------------------------------------------
     def _redraw(self, row: ChannelMessage, version: int) -> None:
         try:
-            drawing, _ = self._draw(row, row.ts)
+            drawing, _ = self._draw(row, row.ts, version)
             sent = False
             shape = row.shape
             if drawing is not None and _shape(drawing.reply) != row.shape:

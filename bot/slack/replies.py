@@ -43,3 +43,8 @@ def safely(build: Callable[[], Reply], what: str) -> Reply:
     except Exception:
         log.exception("failed to answer %s", what)
         return sorry()
+
+
+def say_privately(respond: Callable[..., Any], text: str) -> None:
+    """A note only the person who clicked sees, under the message they clicked (which stays)."""
+    respond(response_type="ephemeral", replace_original=False, text=text)
