@@ -13,7 +13,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from bot.store import Db
 from bot.store.models import Company, Speaker, Talk, TalkSpeaker
@@ -173,30 +173,18 @@ class Directory:
         return sorted(talk_ids, key=self.position.__getitem__)
 
 
+def _names(db: Db, named: type[Speaker] | type[Company], on_talks: Select[tuple[int]]) -> NameIndex:
+    """The names of `named` whose ids `on_talks` lists, read a few thousand at a time."""
+    rows = db.execute(
+        select(named.id, named.name).where(named.id.in_(on_talks)).execution_options(**STREAM)
+    )
+    return NameIndex({i: n for i, n in rows})
+
+
 def load_directory(db: Db) -> Directory:
     """Only people and companies that appear on a talk: a removed talk's speaker is not found."""
-    linked = select(TalkSpeaker.speaker_id)
-    speakers = NameIndex(
-        {
-            i: n
-            for i, n in db.execute(
-                select(Speaker.id, Speaker.name)
-                .where(Speaker.id.in_(linked))
-                .execution_options(**STREAM)
-            )
-        }
-    )
-    represented = select(TalkSpeaker.company_id)
-    companies = NameIndex(
-        {
-            i: n
-            for i, n in db.execute(
-                select(Company.id, Company.name)
-                .where(Company.id.in_(represented))
-                .execution_options(**STREAM)
-            )
-        }
-    )
+    speakers = _names(db, Speaker, select(TalkSpeaker.speaker_id))
+    companies = _names(db, Company, select(TalkSpeaker.company_id))
     # read once, into arrays: (talk, speaker, company) of every talk's speaker
     talks, speakers_, companies_ = array("i"), array("i"), array("i")
     for talk_id, speaker_id, company_id in db.execute(
