@@ -198,36 +198,7 @@ def states(db: Session, keys: list[str]) -> dict[str, tuple[str, str]]:
 # (wanted <= drawing: the drawing under way may have read the database before this change);
 # after that first bump, the redraw it owes covers every later change too. A post (any state
 # but sent) reads its version when it draws, so a change while it is claimed always bumps.
-_OWING = (
-    "group_key = :g AND (wanted <= drawn OR (claimed_until IS NOT NULL"
-    " AND (state <> 'sent' OR wanted <= drawing)))"
-)
-_BUMP = text("UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING)
-
-
-def lock_group(db: Db, group: str, *, shared: bool = False) -> bool:
-    """Lock the messages of `group` (in id order) until the caller's transaction ends; say
-    whether a change would owe any of them a bump. A drain that would claim or record one
-    waits for the commit, so whatever the caller decides about owing a redraw still holds
-    when the change lands.
-
-    `shared` (FOR SHARE): changes that need no bump go on side by side; a caller that finds a
-    bump needed must not bump under a shared lock (two of them would each wait for the
-    other's), but start again with the exclusive lock. On SQLite the caller's write takes the
-    database's one write lock, which serialises the same way; the bump's own condition
-    decides there."""
-    return bool(db.scalar(select(locking_group(shared=shared)), {"group": group}))
-
-
-def locking_group(*, shared: bool) -> ScalarSelect[int]:
-    """`lock_group` as a column of the caller's own first statement (bound parameter
-    "group"), which saves a round trip on the hottest path: how many of the messages a change
-    would owe a bump, all of them locked in id order as the statement reads them."""
-    return _LOCKING_SHARED if shared else _LOCKING
-
-
 _m = ChannelMessage
-# the same condition as _OWING
 _NEEDS = or_(
     _m.wanted <= _m.drawn,
     and_(
@@ -235,6 +206,33 @@ _NEEDS = or_(
         or_(_m.state != OutboxState.SENT, _m.wanted <= _m.drawing),
     ),
 )
+# the same condition in SQL: a plain statement, so an ORM session runs it as written
+_OWING = (
+    "group_key = :g AND (wanted <= drawn OR (claimed_until IS NOT NULL"
+    " AND (state <> 'sent' OR wanted <= drawing)))"
+)
+_BUMP = text("UPDATE channel_messages SET wanted = wanted + 1 WHERE " + _OWING)
+
+
+def lock_group(db: Db, group: str) -> bool:
+    """Lock the messages of `group` (in id order) until the caller's transaction ends; say
+    whether a change would owe any of them a bump. A drain that would claim or record one
+    waits for the commit, so whatever the caller decides about owing a redraw still holds
+    when the change lands."""
+    return bool(db.scalar(select(locking_group(shared=False)), {"group": group}))
+
+
+def locking_group(*, shared: bool) -> ScalarSelect[int]:
+    """`lock_group` as a column of the caller's own first statement (bound parameter
+    "group"), which saves a round trip on the hottest path: how many of the messages a change
+    would owe a bump, all of them locked in id order as the statement reads them.
+
+    `shared` (FOR SHARE): changes that need no bump go on side by side; a caller that finds a
+    bump needed must not bump under a shared lock (two of them would each wait for the
+    other's), but start again with the exclusive lock. On SQLite the caller's write takes the
+    database's one write lock, which serialises the same way; the bump's own condition
+    decides there."""
+    return _LOCKING_SHARED if shared else _LOCKING
 
 
 def _locking(*, shared: bool) -> ScalarSelect[int]:
